@@ -1,0 +1,135 @@
+//! The HTTP face of kyushoku: actix-web routes, extractors, handlers,
+//! problem+json errors and the OpenAPI document (utoipa).
+//!
+//! - [`build_app`] assembles the application for one worker.
+//! - [`openapi`] is the document, collected from the same route registrations.
+//! - [`routes`] holds the handlers, one module per resource.
+//! - [`problem`] is the one error type; [`observe`] the request-id, log and
+//!   metrics middleware.
+
+pub mod metrics;
+pub mod observe;
+pub mod problem;
+pub mod routes;
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{middleware, web, App};
+use kyushoku_cluster::Cluster;
+use kyushoku_store::{Db, DbConn, StoreError};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use metrics::Metrics;
+pub use problem::{ApiError, Problem};
+
+/// Settings the HTTP layer needs.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Largest JSON body accepted, in bytes.
+    pub json_limit: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            json_limit: 1024 * 1024,
+        }
+    }
+}
+
+/// What every handler can reach. Cheap to clone: everything is shared.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub cluster: Cluster,
+    pub metrics: Arc<Metrics>,
+    pub config: Arc<ApiConfig>,
+}
+
+impl AppState {
+    pub fn new(db: Db, cluster: Cluster, config: ApiConfig) -> Self {
+        Self {
+            db,
+            cluster,
+            metrics: Arc::new(Metrics::default()),
+            config: Arc::new(config),
+        }
+    }
+
+    /// Runs one unit of database work on the blocking pool.
+    pub async fn db_run<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, StoreError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        Ok(web::block(move || db.run(work)).await??)
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "kyushoku",
+        description = "求人・求職情報提供サービス: Hello Work's job-offer and job-seeker information \
+                       provision service for approved municipalities and placement agencies. \
+                       Errors are RFC 9457 problem details (application/problem+json).",
+        license(name = "Apache-2.0")
+    ),
+    tags(
+        (name = "operations", description = "Health, readiness and metrics"),
+        (name = "codes", description = "Reference code lists: prefectures, municipalities, occupations"),
+    ),
+    components(schemas(problem::Problem, problem::FieldError))
+)]
+struct ApiDoc;
+
+/// The OpenAPI 3.1 document, collected from the registered routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, spec) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes::configure)
+        .split_for_parts();
+    spec
+}
+
+/// The application for one worker: documented routes, the API reference,
+/// extractor error handlers and the fallback, inside the observe middleware.
+pub fn build_app(
+    state: AppState,
+    spec: utoipa::openapi::OpenApi,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (json, query, path) = problem::extractor_configs(state.config.json_limit);
+    let table = web::Data::new(routes::fallback::RouteTable::from_spec(&spec));
+    let (app, _) = App::new()
+        .into_utoipa_app()
+        .configure(routes::configure)
+        .split_for_parts();
+    app.app_data(web::Data::new(state))
+        .app_data(json)
+        .app_data(query)
+        .app_data(path)
+        .app_data(table)
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
+        .service(web::resource("/docs").get(|| async {
+            actix_web::HttpResponse::PermanentRedirect()
+                .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+                .finish()
+        }))
+        .default_service(web::to(routes::fallback::not_routed))
+        .wrap(middleware::Compress::default())
+        .wrap(middleware::from_fn(observe::observe))
+}

@@ -1,0 +1,103 @@
+//! The observe middleware, outermost on every request: it settles the
+//! request id (`X-Request-Id` from the client when well-formed, else a new
+//! UUIDv7), runs the request inside a tracing span and the id's task-local
+//! scope, then writes one access-log line and the request metrics.
+//!
+//! The log line names the route pattern, never the raw path or query, which
+//! may carry pseudonyms or filters: nothing personal reaches the log.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, Error, HttpMessage};
+use tracing::Instrument;
+
+use crate::metrics::RequestLabels;
+use crate::problem::REQUEST_ID;
+use crate::AppState;
+
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The request id, available to handlers through `req.extensions()`.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// A client-supplied id is kept only when it is short and plain, so that it
+/// cannot forge log lines or carry data.
+pub fn acceptable_request_id(raw: &HeaderValue) -> Option<String> {
+    let s = raw.to_str().ok()?;
+    let ok = (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    ok.then(|| s.to_owned())
+}
+
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(acceptable_request_id)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let method = req.method().to_string();
+    let span = tracing::info_span!("request", request_id = %request_id);
+
+    let result = REQUEST_ID
+        .scope(request_id.clone(), next.call(req))
+        .instrument(span.clone())
+        .await;
+
+    let mut response = result?;
+    let status = response.status().as_u16();
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
+    let elapsed = started.elapsed();
+    span.in_scope(|| {
+        tracing::info!(
+            target: "kyushoku::access",
+            method = %method,
+            route = %route,
+            status,
+            latency_ms = elapsed.as_secs_f64() * 1000.0,
+            "request"
+        );
+    });
+    if let Some(state) = state {
+        state.metrics.observe_request(
+            RequestLabels {
+                method,
+                route,
+                status,
+            },
+            elapsed.as_secs_f64(),
+        );
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_request_ids_are_kept_others_replaced() {
+        let ok = |s: &str| acceptable_request_id(&HeaderValue::from_str(s).unwrap());
+        assert_eq!(ok("abc-123_x.y"), Some("abc-123_x.y".into()));
+        assert_eq!(ok("with space"), None);
+        assert_eq!(ok(&"a".repeat(65)), None);
+        assert_eq!(ok("a\"b"), None);
+    }
+}

@@ -1,0 +1,499 @@
+//! Errors as RFC 9457 `application/problem+json`.
+//!
+//! Every handler returns `Result<_, ApiError>`; every extractor failure (bad
+//! JSON, bad query, bad path, oversized body) is turned into an `ApiError` by
+//! the configs in [`extractor_configs`], so no plain-text error ever leaves
+//! the service. Each variant has a stable `type` URI ([`ProblemType`]) that
+//! clients may switch on; `title` and `detail` are for people.
+//!
+//! 5xx answers carry only the request id: their cause is logged here, inside
+//! the request's span, and never sent.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use kyushoku_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+tokio::task_local! {
+    /// The id of the request being served, set by the observe middleware so
+    /// that error bodies can name it.
+    pub static REQUEST_ID: String;
+}
+
+/// The request id of the current request, if inside one.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(|id| id.clone()).ok()
+}
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Stable problem types. The URI is the contract; the slug is listed in
+/// `docs/problems.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemType {
+    NotFound,
+    MethodNotAllowed,
+    UnsupportedMediaType,
+    MalformedRequest,
+    PayloadTooLarge,
+    Validation,
+    ServiceUnavailable,
+    Internal,
+}
+
+impl ProblemType {
+    pub const ALL: [ProblemType; 8] = [
+        ProblemType::NotFound,
+        ProblemType::MethodNotAllowed,
+        ProblemType::UnsupportedMediaType,
+        ProblemType::MalformedRequest,
+        ProblemType::PayloadTooLarge,
+        ProblemType::Validation,
+        ProblemType::ServiceUnavailable,
+        ProblemType::Internal,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            ProblemType::NotFound => "not-found",
+            ProblemType::MethodNotAllowed => "method-not-allowed",
+            ProblemType::UnsupportedMediaType => "unsupported-media-type",
+            ProblemType::MalformedRequest => "malformed-request",
+            ProblemType::PayloadTooLarge => "payload-too-large",
+            ProblemType::Validation => "validation",
+            ProblemType::ServiceUnavailable => "service-unavailable",
+            ProblemType::Internal => "internal",
+        }
+    }
+
+    /// The `type` member: `urn:kyushoku:problem:<slug>`.
+    pub fn uri(self) -> String {
+        format!("urn:kyushoku:problem:{}", self.slug())
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            ProblemType::NotFound => StatusCode::NOT_FOUND,
+            ProblemType::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ProblemType::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ProblemType::MalformedRequest => StatusCode::BAD_REQUEST,
+            ProblemType::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ProblemType::Validation => StatusCode::UNPROCESSABLE_ENTITY,
+            ProblemType::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ProblemType::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ProblemType::NotFound => "Not found",
+            ProblemType::MethodNotAllowed => "Method not allowed",
+            ProblemType::UnsupportedMediaType => "Unsupported media type",
+            ProblemType::MalformedRequest => "Malformed request",
+            ProblemType::PayloadTooLarge => "Payload too large",
+            ProblemType::Validation => "Validation failed",
+            ProblemType::ServiceUnavailable => "Service unavailable",
+            ProblemType::Internal => "Internal error",
+        }
+    }
+}
+
+/// One offending field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// Where the problem is: a JSON pointer-like path (`profile.work_locations[0].municipality`)
+    /// or a query parameter name.
+    pub field: String,
+    /// What is wrong with it. Never repeats the rejected value.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl ToString) -> Self {
+        Self {
+            field: field.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// An RFC 9457 problem details body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A stable URI naming the kind of problem (`urn:kyushoku:problem:<slug>`).
+    #[serde(rename = "type")]
+    #[schema(example = "urn:kyushoku:problem:validation")]
+    pub type_uri: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The request id, also sent as `X-Request-Id`; quote it to operators.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// For `validation`: every offending field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+/// The error every handler returns.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: Vec<String> },
+    #[error("unsupported media type")]
+    UnsupportedMediaType { expected: &'static str },
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    #[error("payload too large")]
+    PayloadTooLarge { limit: Option<usize> },
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// A dependency (the database) cannot be reached: the client may retry.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// Anything unexpected. The string is logged, never sent.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn validation_one(field: impl Into<String>, message: impl ToString) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn problem_type(&self) -> ProblemType {
+        match self {
+            ApiError::NotFound => ProblemType::NotFound,
+            ApiError::MethodNotAllowed { .. } => ProblemType::MethodNotAllowed,
+            ApiError::UnsupportedMediaType { .. } => ProblemType::UnsupportedMediaType,
+            ApiError::Malformed(_) => ProblemType::MalformedRequest,
+            ApiError::PayloadTooLarge { .. } => ProblemType::PayloadTooLarge,
+            ApiError::Validation(_) => ProblemType::Validation,
+            ApiError::Unavailable(_) => ProblemType::ServiceUnavailable,
+            ApiError::Internal(_) => ProblemType::Internal,
+        }
+    }
+
+    /// The body sent to the client.
+    pub fn to_problem(&self) -> Problem {
+        let kind = self.problem_type();
+        let detail = match self {
+            ApiError::NotFound => None,
+            ApiError::MethodNotAllowed { allow } => {
+                Some(format!("this resource allows {}", allow.join(", ")))
+            }
+            ApiError::UnsupportedMediaType { expected } => {
+                Some(format!("send the body as {expected}"))
+            }
+            ApiError::Malformed(why) => Some(why.clone()),
+            ApiError::PayloadTooLarge { limit: Some(limit) } => Some(format!(
+                "the body is larger than the limit of {limit} bytes"
+            )),
+            ApiError::PayloadTooLarge { limit: None } => Some("the body is too large".into()),
+            ApiError::Validation(_) => Some("one or more fields are invalid".into()),
+            ApiError::Unavailable(_) => Some("a dependency is unavailable; retry later".into()),
+            ApiError::Internal(_) => None,
+        };
+        Problem {
+            type_uri: kind.uri(),
+            title: kind.title().into(),
+            status: kind.status().as_u16(),
+            detail,
+            request_id: current_request_id(),
+            errors: match self {
+                ApiError::Validation(errors) => Some(errors.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.problem_type().status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Internal(cause) => tracing::error!(cause = %cause, "request failed"),
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(cause = %cause, "dependency unavailable")
+            }
+            _ => {}
+        }
+        let mut response = problem_response(&self.to_problem());
+        match self {
+            ApiError::MethodNotAllowed { allow } => {
+                if let Ok(v) = HeaderValue::from_str(&allow.join(", ")) {
+                    response.headers_mut().insert(header::ALLOW, v);
+                }
+            }
+            ApiError::Unavailable(_) => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+/// Writes a problem body with its status and media type.
+pub fn problem_response(problem: &Problem) -> HttpResponse {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    HttpResponse::build(status)
+        .content_type(PROBLEM_JSON)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(problem)
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            ApiError::Unavailable(e.to_string())
+        } else {
+            ApiError::Internal(e.to_string())
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+/// Removes quoted values from a serde message so that a rejected value (a
+/// password, a self-PR) is never echoed back or logged.
+fn without_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut in_quotes = false;
+    for ch in message.chars() {
+        match (ch, in_quotes) {
+            ('"', false) => {
+                in_quotes = true;
+                out.push_str("\"…");
+            }
+            ('"', true) => {
+                in_quotes = false;
+                out.push('"');
+            }
+            (_, true) => {}
+            (c, false) => out.push(c),
+        }
+    }
+    out
+}
+
+/// The field a serde message names in backticks (`missing field `x``), if any.
+fn field_in(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(message[start..start + len].to_owned())
+}
+
+fn from_serde_json(e: &serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    let message = without_values(&e.to_string());
+    match e.classify() {
+        Category::Data => {
+            let field = field_in(&message).unwrap_or_else(|| "body".into());
+            ApiError::Validation(vec![FieldError::new(field, message)])
+        }
+        Category::Syntax | Category::Eof | Category::Io => {
+            ApiError::Malformed(format!("the body is not valid JSON: {message}"))
+        }
+    }
+}
+
+fn from_json_error(e: &actix_web::error::JsonPayloadError) -> ApiError {
+    use actix_web::error::JsonPayloadError as J;
+    match e {
+        J::OverflowKnownLength { limit, .. } | J::Overflow { limit } => ApiError::PayloadTooLarge {
+            limit: Some(*limit),
+        },
+        J::ContentType => ApiError::UnsupportedMediaType {
+            expected: "application/json",
+        },
+        J::Deserialize(inner) => from_serde_json(inner),
+        J::Payload(p) => from_payload_error(p),
+        other => ApiError::Malformed(other.to_string()),
+    }
+}
+
+/// Maps a body-reading failure (used by raw-body endpoints too).
+pub fn from_payload_error(e: &actix_web::error::PayloadError) -> ApiError {
+    use actix_web::error::PayloadError as P;
+    match e {
+        P::Overflow => ApiError::PayloadTooLarge { limit: None },
+        other => ApiError::Malformed(format!("the body could not be read: {other}")),
+    }
+}
+
+fn from_query_error(e: &actix_web::error::QueryPayloadError) -> ApiError {
+    let message = without_values(&e.to_string());
+    let field = field_in(&message).unwrap_or_else(|| "query".into());
+    ApiError::Validation(vec![FieldError::new(field, message)])
+}
+
+/// Extractor configurations that turn every extractor failure into a
+/// problem. Register all of them on the app.
+pub fn extractor_configs(
+    json_limit: usize,
+) -> (web::JsonConfig, web::QueryConfig, web::PathConfig) {
+    let json = web::JsonConfig::default()
+        .limit(json_limit)
+        .content_type_required(true)
+        .error_handler(|e, _req: &HttpRequest| from_json_error(&e).into());
+    let query = web::QueryConfig::default()
+        .error_handler(|e, _req: &HttpRequest| from_query_error(&e).into());
+    // A path that does not parse names nothing that exists.
+    let path = web::PathConfig::default()
+        .error_handler(|_e, _req: &HttpRequest| ApiError::NotFound.into());
+    (json, query, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_type_has_a_distinct_uri() {
+        let mut uris: Vec<String> = ProblemType::ALL.iter().map(|t| t.uri()).collect();
+        uris.sort();
+        uris.dedup();
+        assert_eq!(uris.len(), ProblemType::ALL.len());
+    }
+
+    #[test]
+    fn serde_messages_lose_their_values() {
+        assert_eq!(
+            without_values(r#"invalid type: string "hunter2", expected u32 at line 1 column 20"#),
+            r#"invalid type: string "…", expected u32 at line 1 column 20"#
+        );
+        assert_eq!(
+            field_in("missing field `email` at line 1"),
+            Some("email".into())
+        );
+    }
+
+    #[test]
+    fn internal_errors_send_no_cause() {
+        let p = ApiError::Internal("db password is xyz".into()).to_problem();
+        let body = serde_json::to_string(&p).unwrap();
+        assert!(!body.contains("xyz"));
+        assert_eq!(p.status, 500);
+    }
+}
+
+/// The extractor configuration, exercised through a real actix service: a
+/// JSON endpoint answers each kind of bad body with the right problem.
+#[cfg(test)]
+mod extractor_tests {
+    use actix_web::{test, web, App, HttpResponse};
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Sample {
+        name: String,
+        count: u32,
+    }
+
+    async fn echo(_body: web::Json<Sample>) -> HttpResponse {
+        HttpResponse::NoContent().finish()
+    }
+
+    async fn call(content_type: Option<&str>, body: &str) -> (u16, serde_json::Value, String) {
+        let (json, query, path) = extractor_configs(64);
+        let app = test::init_service(
+            App::new()
+                .app_data(json)
+                .app_data(query)
+                .app_data(path)
+                .wrap(actix_web::middleware::from_fn(crate::observe::observe))
+                .route("/echo", web::post().to(echo)),
+        )
+        .await;
+        let mut req = test::TestRequest::post()
+            .uri("/echo")
+            .set_payload(body.to_owned());
+        if let Some(ct) = content_type {
+            req = req.insert_header(("content-type", ct));
+        }
+        let res = test::call_service(&app, req.to_request()).await;
+        let status = res.status().as_u16();
+        let ct = res
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let bytes = test::read_body(res).await;
+        let value = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        (status, value, ct)
+    }
+
+    #[actix_web::test]
+    async fn a_good_body_passes() {
+        let (status, _, _) = call(Some("application/json"), r#"{"name":"a","count":1}"#).await;
+        assert_eq!(status, 204);
+    }
+
+    #[actix_web::test]
+    async fn wrong_content_type_is_415() {
+        let (status, p, ct) = call(Some("text/plain"), r#"{"name":"a","count":1}"#).await;
+        assert_eq!((status, ct.as_str()), (415, PROBLEM_JSON));
+        assert_eq!(p["type"], "urn:kyushoku:problem:unsupported-media-type");
+        let (status, _, _) = call(None, r#"{"name":"a","count":1}"#).await;
+        assert_eq!(status, 415);
+    }
+
+    #[actix_web::test]
+    async fn malformed_json_is_400() {
+        let (status, p, ct) = call(Some("application/json"), r#"{"name":"#).await;
+        assert_eq!((status, ct.as_str()), (400, PROBLEM_JSON));
+        assert_eq!(p["type"], "urn:kyushoku:problem:malformed-request");
+        assert!(p["request_id"].is_string());
+    }
+
+    #[actix_web::test]
+    async fn oversized_body_is_413() {
+        let big = format!(r#"{{"name":"{}","count":1}}"#, "x".repeat(100));
+        let (status, p, _) = call(Some("application/json"), &big).await;
+        assert_eq!(status, 413);
+        assert_eq!(p["type"], "urn:kyushoku:problem:payload-too-large");
+    }
+
+    #[actix_web::test]
+    async fn wrong_fields_are_422_naming_the_field_without_its_value() {
+        let (status, p, _) =
+            call(Some("application/json"), r#"{"name":"a","count":"s3cret"}"#).await;
+        assert_eq!(status, 422);
+        assert_eq!(p["type"], "urn:kyushoku:problem:validation");
+        assert!(!p.to_string().contains("s3cret"), "{p}");
+        let (status, p, _) = call(
+            Some("application/json"),
+            r#"{"name":"a","count":1,"extra":2}"#,
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert_eq!(p["errors"][0]["field"], "extra");
+        let (status, p, _) = call(Some("application/json"), r#"{"name":"a"}"#).await;
+        assert_eq!(status, 422);
+        assert_eq!(p["errors"][0]["field"], "count");
+    }
+}

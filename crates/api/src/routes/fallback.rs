@@ -1,0 +1,75 @@
+//! What answers when no route matched: 405 with `Allow` when the path is a
+//! known resource used with another method, else 404. The known resources
+//! are read from the OpenAPI document, so this table never drifts from the
+//! routes.
+
+use actix_web::dev::ResourceDef;
+use actix_web::{web, HttpRequest};
+use utoipa::openapi::OpenApi;
+
+use crate::problem::ApiError;
+
+/// Path templates and the methods each one serves.
+#[derive(Debug, Default)]
+pub struct RouteTable {
+    routes: Vec<(ResourceDef, Vec<String>)>,
+}
+
+impl RouteTable {
+    pub fn from_spec(spec: &OpenApi) -> Self {
+        let mut routes: Vec<(ResourceDef, Vec<String>)> = spec
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = methods_of(item);
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        // Served outside the documented API.
+        for extra in ["/openapi.json", "/docs", "/docs/{tail}*"] {
+            routes.push((ResourceDef::new(extra), vec!["GET".into()]));
+        }
+        Self { routes }
+    }
+
+    /// The methods allowed on `path`, if it names a known resource.
+    pub fn allowed(&self, path: &str) -> Option<&[String]> {
+        self.routes
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<String> {
+    let mut m = Vec::new();
+    let pairs = [
+        ("GET", &item.get),
+        ("PUT", &item.put),
+        ("POST", &item.post),
+        ("DELETE", &item.delete),
+        ("PATCH", &item.patch),
+    ];
+    for (name, op) in pairs {
+        if op.is_some() {
+            m.push(name.to_owned());
+        }
+    }
+    m
+}
+
+/// The default service.
+pub async fn not_routed(
+    req: HttpRequest,
+    table: web::Data<RouteTable>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(match table.allowed(req.path()) {
+        Some(methods) if !methods.iter().any(|m| m == req.method().as_str()) => {
+            ApiError::MethodNotAllowed {
+                allow: methods.to_vec(),
+            }
+        }
+        _ => ApiError::NotFound,
+    })
+}

@@ -1,0 +1,136 @@
+//! Operations: liveness, readiness and metrics. No authentication; nothing
+//! personal is ever in these answers.
+
+use std::time::Duration;
+
+use actix_web::{get, web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use actix_web::http::header;
+
+use crate::problem::{ApiError, Problem, PROBLEM_JSON};
+use crate::AppState;
+
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    pub version: &'static str,
+}
+
+/// Liveness: the process runs and serves HTTP. Checks no dependency.
+#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+#[get("/healthz")]
+pub async fn healthz() -> web::Json<Health> {
+    web::Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Check {
+    /// `up` or `down`.
+    pub status: &'static str,
+    /// `postgresql`/`sqlite` for the database, `redis`/`in_process` for shared state.
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Checks {
+    pub database: Check,
+    pub shared_state: Check,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    #[schema(example = "ready")]
+    pub status: &'static str,
+    pub checks: Checks,
+}
+
+/// A not-ready answer: a problem body with the checks beside it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotReady {
+    #[serde(flatten)]
+    pub problem: Problem,
+    pub checks: Checks,
+}
+
+fn check(kind: &'static str, result: Result<(), String>) -> Check {
+    match result {
+        Ok(()) => Check {
+            status: "up",
+            kind,
+            error: None,
+        },
+        Err(e) => Check {
+            status: "down",
+            kind,
+            error: Some(e),
+        },
+    }
+}
+
+/// Readiness: the database answers, and Redis when it is configured. A load
+/// balancer should stop sending traffic on 503.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, body = Readiness),
+        (status = 503, body = NotReady, content_type = "application/problem+json"),
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let db = state.db.clone();
+    let db_result = web::block(move || db.ping(CHECK_TIMEOUT))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+    let cluster_result = state.cluster.ping().await.map_err(|e| e.to_string());
+    state.metrics.set_dependency("database", db_result.is_ok());
+    state
+        .metrics
+        .set_dependency("shared_state", cluster_result.is_ok());
+    let ready = db_result.is_ok() && cluster_result.is_ok();
+    let checks = Checks {
+        database: check(state.db.backend().name(), db_result),
+        shared_state: check(state.cluster.mode(), cluster_result),
+    };
+    if ready {
+        HttpResponse::Ok().json(Readiness {
+            status: "ready",
+            checks,
+        })
+    } else {
+        let mut problem = ApiError::Unavailable(String::new()).to_problem();
+        problem.detail = Some("a dependency of this instance does not answer".into());
+        HttpResponse::ServiceUnavailable()
+            .content_type(PROBLEM_JSON)
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::RETRY_AFTER, "5"))
+            .json(NotReady { problem, checks })
+    }
+}
+
+/// Prometheus metrics (OpenMetrics text): request counts and latency
+/// histograms by route and status, database pool and dependency gauges.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, content_type = "application/openmetrics-text", body = String))
+)]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let (connections, idle) = state.db.pool_state();
+    state.metrics.pool_connections.set(i64::from(connections));
+    state.metrics.pool_idle.set(i64::from(idle));
+    HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(state.metrics.encode())
+}

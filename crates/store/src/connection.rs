@@ -1,0 +1,336 @@
+//! Connections and the pool: one `DbConn` enum over PostgreSQL and SQLite,
+//! chosen by the scheme of `DATABASE_URL`, behind an r2d2 pool.
+//!
+//! Use [`Db::connect`] once at start-up and clone the [`Db`] into handlers;
+//! run each unit of work in one [`Db::run`] call (inside `web::block` in the
+//! API), never holding a connection across an `.await`.
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+use diesel::{PgConnection, SqliteConnection};
+
+use crate::StoreError;
+
+/// A connection to either backend. Queries written against it run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Runs the same diesel code on whichever connection `conn` holds, for the
+/// few statements the multi-connection cannot express (batch inserts,
+/// `ON CONFLICT`, `RETURNING` of whole rows).
+///
+/// ```ignore
+/// per_backend!(conn, c => diesel::insert_into(t::table).values(&rows).execute(c))
+/// ```
+#[macro_export]
+macro_rules! per_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::DbConn::Postgresql($c) => $body,
+            $crate::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// Which database engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgresql",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+}
+
+/// A parsed `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `postgres://…` or `postgresql://…`, passed to libpq as it is.
+    Postgres(String),
+    /// `sqlite://PATH` or `sqlite:PATH`; the file is created when missing.
+    Sqlite(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"));
+        match path {
+            // An in-memory database would be a different empty database on
+            // every pooled connection: refuse it rather than surprise.
+            Some(p) if !p.is_empty() && !p.contains(":memory:") => Ok(Self::Sqlite(p.to_owned())),
+            _ => Err(StoreError::UnknownScheme(redact(url))),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Postgres(_) => Backend::Postgres,
+            Self::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    fn connect(&self) -> Result<DbConn, StoreError> {
+        match self {
+            Self::Postgres(url) => PgConnection::establish(url)
+                .map(DbConn::Postgresql)
+                .map_err(|e| StoreError::Connect {
+                    backend: "postgresql",
+                    cause: e.to_string(),
+                }),
+            Self::Sqlite(path) => {
+                let mut conn =
+                    SqliteConnection::establish(path).map_err(|e| StoreError::Connect {
+                        backend: "sqlite",
+                        cause: e.to_string(),
+                    })?;
+                // WAL lets readers run beside the one writer; the busy timeout
+                // makes a second writer wait instead of failing at once.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = NORMAL;
+                     PRAGMA foreign_keys = ON;
+                     PRAGMA busy_timeout = 5000;",
+                )
+                .map_err(|e| StoreError::Connect {
+                    backend: "sqlite",
+                    cause: e.to_string(),
+                })?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            match userinfo.find(':') {
+                Some(c) => format!("{}://{}:***{}", &url[..s], &userinfo[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The r2d2 manager: unlike diesel's generic one for multi-connections, it
+/// picks the backend from the scheme and keeps the driver's error.
+#[derive(Debug)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = StoreError;
+
+    fn connect(&self) -> Result<DbConn, StoreError> {
+        self.url.connect()
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), StoreError> {
+        conn.batch_execute("SELECT 1").map_err(StoreError::Query)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+/// Pool settings; the defaults suit one small instance.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    /// How long a request waits for a connection before it fails (fast) with 503.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            max_size: 10,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The database handle the rest of the service holds. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<Manager>,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+impl Db {
+    /// Parses the URL, makes one connection to prove the database answers
+    /// (so a wrong host or password fails here with its real cause), and
+    /// builds the pool.
+    pub fn connect(url: &str, options: &PoolOptions) -> Result<Self, StoreError> {
+        let url = DatabaseUrl::parse(url)?;
+        let backend = url.backend();
+        let first = url.connect()?;
+        drop(first);
+        let pool = r2d2::Pool::builder()
+            .max_size(options.max_size)
+            .min_idle(Some(1))
+            .connection_timeout(options.acquire_timeout)
+            .error_handler(Box::new(LogErrors))
+            .build_unchecked(Manager { url });
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs one unit of work on a pooled connection. Blocking: call it from
+    /// `web::block` or a blocking thread.
+    pub fn run<T>(
+        &self,
+        work: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.pool.get()?;
+        work(&mut conn)
+    }
+
+    /// True when a connection can be had within `timeout` and answers.
+    pub fn ping(&self, timeout: Duration) -> Result<(), StoreError> {
+        let mut conn = self.pool.get_timeout(timeout)?;
+        conn.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+
+    /// Connections in the pool, and how many of them are idle.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let s = self.pool.state();
+        (s.connections, s.idle_connections)
+    }
+}
+
+#[derive(Debug)]
+struct LogErrors;
+
+impl r2d2::HandleError<StoreError> for LogErrors {
+    fn handle_error(&self, error: StoreError) {
+        tracing::warn!(error = %error, "database connection failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scheme_selects_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db").unwrap().backend(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://u@h/db").unwrap().backend(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://kyushoku.db").unwrap(),
+            DatabaseUrl::Sqlite("kyushoku.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/k.db").unwrap(),
+            DatabaseUrl::Sqlite("/var/lib/k.db".into())
+        );
+    }
+
+    #[test]
+    fn unknown_schemes_are_refused_not_turned_into_files() {
+        for bad in [
+            "postgress://h/db",
+            "mysql://h/db",
+            "kyushoku.db",
+            "",
+            "sqlite://",
+            "sqlite::memory:",
+        ] {
+            assert!(
+                matches!(DatabaseUrl::parse(bad), Err(StoreError::UnknownScheme(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn passwords_are_redacted_in_messages() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        let err = DatabaseUrl::parse("pg://u:secret@h/db")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn unreachable_postgres_names_the_cause() {
+        let err = Db::connect(
+            "postgres://nobody@127.0.0.1:1/none",
+            &PoolOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("cannot connect to postgresql:"), "{err}");
+        assert!(err.to_lowercase().contains("refused"), "{err}");
+    }
+
+    #[test]
+    fn sqlite_runs_with_wal_foreign_keys_and_busy_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = Db::connect(&url, &PoolOptions::default()).unwrap();
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            v: String,
+        }
+        let read = |sql: &str| {
+            db.run(|c| Ok(diesel::sql_query(sql).get_result::<Row>(c)?.v))
+                .unwrap()
+        };
+        assert_eq!(
+            read("SELECT CAST(journal_mode AS TEXT) AS v FROM pragma_journal_mode"),
+            "wal"
+        );
+        assert_eq!(
+            read("SELECT CAST(foreign_keys AS TEXT) AS v FROM pragma_foreign_keys"),
+            "1"
+        );
+        assert_eq!(
+            read("SELECT CAST(timeout AS TEXT) AS v FROM pragma_busy_timeout"),
+            "5000"
+        );
+    }
+}

@@ -1,0 +1,43 @@
+//! The store's one error type. Handlers map it to problem+json in the API
+//! crate: `NotFound` never comes from here (queries use `.optional()` and the
+//! caller decides), so a database failure can never turn into a 404.
+
+/// Anything that went wrong talking to the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// `DATABASE_URL` has a scheme we do not serve. Refusing it keeps a typo
+    /// (`postgress://…`) from silently creating an empty SQLite file.
+    #[error("unsupported DATABASE_URL scheme in {0:?}: use postgres://… or sqlite://PATH")]
+    UnknownScheme(String),
+    /// The first connection could not be made; the cause is the driver's own.
+    #[error("cannot connect to {backend}: {cause}")]
+    Connect {
+        backend: &'static str,
+        cause: String,
+    },
+    /// No pooled connection within the pool's timeout (database down or saturated).
+    #[error("database unavailable: {0}")]
+    Unavailable(#[from] r2d2::Error),
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("reference data: {0}")]
+    ReferenceData(String),
+}
+
+impl StoreError {
+    /// True when the failure is about reaching the database rather than about
+    /// the query: the API answers these with 503 instead of 500.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Unavailable(_)
+                | StoreError::Connect { .. }
+                | StoreError::Query(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::ClosedConnection,
+                    _,
+                ))
+        )
+    }
+}

@@ -1,0 +1,19 @@
+//! Storage for kyushoku: the diesel schema (one `schema.rs` for both
+//! backends), the connection pool, embedded migrations and the queries.
+//!
+//! SQLite (bundled) is the embedded default; PostgreSQL is the production
+//! store. Everything here is synchronous: the API calls it through
+//! `web::block`, one closure per unit of work.
+
+mod connection;
+mod error;
+mod migrate;
+pub mod reference;
+pub mod schema;
+
+pub use connection::{redact, Backend, DatabaseUrl, Db, DbConn, PoolOptions};
+pub use error::StoreError;
+
+// The bundled SQLite is linked through this crate; naming it keeps the
+// `bundled` feature (set in the workspace) in force.
+use libsqlite3_sys as _;

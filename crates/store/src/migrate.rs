@@ -1,0 +1,46 @@
+//! Embedded migrations, one tree per backend with the same names in both
+//! (`migrations/postgres`, `migrations/sqlite`), applied at start-up and by
+//! `kyushoku migrate`.
+
+use diesel::RunQueryDsl;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::{Db, DbConn, StoreError};
+
+const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+impl Db {
+    /// Applies every pending migration, then loads the shipped reference code
+    /// lists if the tables are still empty. Returns the names applied.
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        self.run(|conn| {
+            let applied = run_pending(conn)?;
+            crate::reference::seed_if_empty(conn)?;
+            Ok(applied)
+        })
+    }
+}
+
+/// An arbitrary constant naming kyushoku's migration lock on PostgreSQL.
+const MIGRATION_LOCK: i64 = 0x6b79_7573_686f_6b75; // "kyushoku"
+
+fn run_pending(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
+    let versions = match conn {
+        DbConn::Postgresql(c) => {
+            // Many instances may start at once: one migrates, the others
+            // wait for it and then find nothing pending.
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(c)?;
+            let result = c.run_pending_migrations(POSTGRES).map(|v| {
+                v.into_iter().map(|v| v.to_string()).collect::<Vec<_>>()
+            });
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(c)?;
+            result
+        }
+        DbConn::Sqlite(c) => c
+            .run_pending_migrations(SQLITE)
+            .map(|v| v.into_iter().map(|v| v.to_string()).collect()),
+    }
+    .map_err(|e| StoreError::Migration(e.to_string()))?;
+    Ok(versions)
+}

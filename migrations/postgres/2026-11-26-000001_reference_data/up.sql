@@ -1,0 +1,21 @@
+-- Reference code lists. Loaded as data (see crates/store/src/reference.rs),
+-- never hard-coded, so that a newer list can replace them after a merger.
+CREATE TABLE prefectures (
+    code        TEXT PRIMARY KEY CHECK (code ~ '^[0-9]{2}$'),
+    lg_code     TEXT NOT NULL UNIQUE CHECK (lg_code ~ '^[0-9]{6}$'),
+    name        TEXT NOT NULL,
+    kana        TEXT NOT NULL
+);
+
+CREATE TABLE municipalities (
+    code            TEXT PRIMARY KEY CHECK (code ~ '^[0-9]{6}$'),
+    prefecture_code TEXT NOT NULL REFERENCES prefectures (code),
+    name            TEXT NOT NULL,
+    kana            TEXT NOT NULL
+);
+CREATE INDEX municipalities_by_prefecture ON municipalities (prefecture_code, code);
+
+CREATE TABLE occupation_groups (
+    code    TEXT PRIMARY KEY CHECK (code ~ '^[0-9]{2}$'),
+    name    TEXT NOT NULL
+);

@@ -1,0 +1,3 @@
+DROP TABLE occupation_groups;
+DROP TABLE municipalities;
+DROP TABLE prefectures;

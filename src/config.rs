@@ -1,0 +1,97 @@
+//! Typed settings. Every one has a default that runs with no configuration at
+//! all (SQLite file in the working directory, no Redis, 127.0.0.1:8080); each
+//! can be set by a flag or overridden by its environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Database: `sqlite://PATH` (embedded, the default) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://kyushoku.db")]
+    pub database_url: String,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "KYUSHOKU_DB_POOL_SIZE", default_value_t = 10)]
+    pub db_pool_size: u32,
+}
+
+/// How the HTTP server runs.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// Address and port to listen on.
+    #[arg(long, env = "KYUSHOKU_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Redis for state shared between instances (`redis://host:6379`).
+    /// Without it, rate limits, revocations and events stay in this process.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Worker threads serving HTTP (default: one per core).
+    #[arg(long, env = "KYUSHOKU_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Largest JSON request body, in bytes.
+    #[arg(long, env = "KYUSHOKU_BODY_LIMIT", default_value_t = 1024 * 1024)]
+    pub body_limit: usize,
+
+    /// Seconds to let in-flight requests finish after SIGTERM.
+    #[arg(long, env = "KYUSHOKU_SHUTDOWN_TIMEOUT", default_value_t = 30)]
+    pub shutdown_timeout: u64,
+}
+
+impl ServeArgs {
+    /// The defaults with another database: for tests and tools.
+    pub fn with_database(database_url: impl Into<String>) -> Self {
+        Self {
+            store: StoreArgs {
+                database_url: database_url.into(),
+                db_pool_size: 10,
+            },
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            redis_url: None,
+            workers: None,
+            body_limit: 1024 * 1024,
+            shutdown_timeout: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Logging, common to every command.
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// Log line format.
+    #[arg(long, env = "KYUSHOKU_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
+    /// Log filter in `tracing` syntax (`info`, `kyushoku=debug,info`).
+    #[arg(long, env = "KYUSHOKU_LOG", default_value = "info", global = true)]
+    pub log: String,
+}
+
+/// Files for `admin load-codes`.
+#[derive(Debug, Clone, Args)]
+pub struct CodeFiles {
+    /// Local-government list (JIS X 0402): columns code, prefecture, city,
+    /// prefecture_kana, city_kana.
+    #[arg(long)]
+    pub local_governments: PathBuf,
+    /// Occupation major groups: columns code, name.
+    #[arg(long)]
+    pub occupations: PathBuf,
+}

@@ -1,0 +1,6 @@
+//! The `kyushoku` binary's library half: configuration and server start-up,
+//! shared by `main.rs` (the CLI) and the black-box tests in `tests/`.
+
+pub mod config;
+pub mod server;
+pub mod probe;

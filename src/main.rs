@@ -1,0 +1,186 @@
+//! `kyushoku`: the command line. `serve` runs the service, `demo` runs it
+//! with a demo dataset, `migrate` prepares a database, `openapi` prints the
+//! API document, `admin …` does operator tasks.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use kyushoku::config::{CodeFiles, LogArgs, LogFormat, ServeArgs, StoreArgs};
+use kyushoku::server;
+use kyushoku_store::reference::{self, ReferenceData};
+use tracing_subscriber::EnvFilter;
+
+/// 求人・求職情報提供サービス: Hello Work's job-offer and job-seeker
+/// information provision service, as a REST API.
+///
+/// With no configuration it runs on an embedded SQLite file and no Redis.
+/// Set DATABASE_URL (postgres://…) and REDIS_URL for production.
+#[derive(Debug, Parser)]
+#[command(name = "kyushoku", version, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    log: LogArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP service (migrating the database first).
+    Serve(ServeArgs),
+    /// Run the service on a fresh demo dataset, to try the API.
+    ///
+    /// Without DATABASE_URL the data goes to a new SQLite file in a temporary
+    /// folder, removed on exit. The credentials of the demo clients are
+    /// printed, and written as JSON with --credentials-out.
+    Demo {
+        #[command(flatten)]
+        serve: DemoServeArgs,
+        /// Write {"base_url", "clients": {…}} to this file.
+        #[arg(long)]
+        credentials_out: Option<PathBuf>,
+    },
+    /// Apply pending database migrations and load the reference code lists
+    /// if the database has none, then exit.
+    Migrate(StoreArgs),
+    /// Print the OpenAPI 3.1 document (what /openapi.json serves).
+    Openapi,
+    /// Exit 0 when the URL answers 2xx: a health check for container
+    /// images that have no curl.
+    Probe {
+        #[arg(default_value = "http://127.0.0.1:8080/readyz")]
+        url: String,
+    },
+    /// Operator tasks.
+    Admin {
+        #[command(subcommand)]
+        task: AdminTask,
+    },
+}
+
+/// `demo` takes the serve options, with the database optional.
+#[derive(Debug, clap::Args)]
+struct DemoServeArgs {
+    /// Database for the demo (default: a new temporary SQLite file).
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// Address and port to listen on.
+    #[arg(long, env = "KYUSHOKU_BIND", default_value = "127.0.0.1:8080")]
+    bind: std::net::SocketAddr,
+    /// Redis for shared state (optional).
+    #[arg(long, env = "REDIS_URL")]
+    redis_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminTask {
+    /// Replace the reference code lists (after municipal mergers) with newer
+    /// CSV files, in one transaction.
+    LoadCodes {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        files: CodeFiles,
+    },
+}
+
+fn init_logging(args: &LogArgs) {
+    let filter = EnvFilter::try_new(&args.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match args.log_format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if !matches!(cli.command, Command::Openapi | Command::Probe { .. }) {
+        init_logging(&cli.log);
+    }
+    match cli.command {
+        Command::Serve(args) => {
+            let running = server::start(&args).await?;
+            server::run_until_signalled(running).await
+        }
+        Command::Demo {
+            serve,
+            credentials_out,
+        } => demo(serve, credentials_out).await,
+        Command::Migrate(store) => {
+            server::open_store(&store).await?;
+            eprintln!("database is up to date");
+            Ok(())
+        }
+        Command::Openapi => {
+            let spec = kyushoku_api::openapi();
+            println!("{}", spec.to_pretty_json()?);
+            Ok(())
+        }
+        Command::Probe { url } => {
+            let status = kyushoku::probe::get_status(&url, std::time::Duration::from_secs(3))?;
+            if (200..300).contains(&status) {
+                Ok(())
+            } else {
+                anyhow::bail!("{url} answered {status}")
+            }
+        }
+        Command::Admin {
+            task: AdminTask::LoadCodes { store, files },
+        } => {
+            let lg = std::fs::read_to_string(&files.local_governments)
+                .with_context(|| format!("reading {}", files.local_governments.display()))?;
+            let occ = std::fs::read_to_string(&files.occupations)
+                .with_context(|| format!("reading {}", files.occupations.display()))?;
+            let data = ReferenceData::parse(&lg, &occ)?;
+            let db = server::open_store(&store).await?;
+            let counts = (
+                data.prefectures.len(),
+                data.municipalities.len(),
+                data.occupations.len(),
+            );
+            tokio::task::spawn_blocking(move || db.run(|c| reference::replace(c, &data))).await??;
+            eprintln!(
+                "loaded {} prefectures, {} municipalities, {} occupation groups",
+                counts.0, counts.1, counts.2
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn demo(args: DemoServeArgs, credentials_out: Option<PathBuf>) -> anyhow::Result<()> {
+    // Kept alive until the server stops, then removed.
+    let temp = tempfile::tempdir()?;
+    let database_url = args
+        .database_url
+        .unwrap_or_else(|| format!("sqlite://{}", temp.path().join("demo.db").display()));
+    let mut serve = ServeArgs::with_database(database_url);
+    serve.bind = args.bind;
+    serve.redis_url = args.redis_url;
+    let running = server::start(&serve).await?;
+    let credentials = serde_json::json!({
+        "base_url": running.base_url(),
+        // The demo clients arrive with the identity issue; the reference
+        // code lists are the whole dataset for now.
+        "clients": {},
+    });
+    if let Some(path) = &credentials_out {
+        std::fs::write(path, serde_json::to_vec_pretty(&credentials)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    eprintln!(
+        "kyushoku demo on {} (API reference: {}/docs/)",
+        running.base_url(),
+        running.base_url()
+    );
+    server::run_until_signalled(running).await
+}

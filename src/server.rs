@@ -1,0 +1,130 @@
+//! Start-up: connect the store (and migrate), connect shared state, and run
+//! the HTTP server. Used by `serve` and `demo`, and by the tests, which start
+//! the real server on port 0.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::HttpServer;
+use anyhow::Context;
+use kyushoku_api::{build_app, openapi, ApiConfig, AppState};
+use kyushoku_cluster::Cluster;
+use kyushoku_store::{redact, Db, PoolOptions};
+
+use crate::config::{ServeArgs, StoreArgs};
+
+/// Connects to the database named by `args` and applies pending migrations.
+pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Db> {
+    let url = args.database_url.clone();
+    let options = PoolOptions {
+        max_size: args.db_pool_size,
+        ..PoolOptions::default()
+    };
+    let shown = redact(&url);
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
+        let db = Db::connect(&url, &options)?;
+        let applied = db.migrate()?;
+        if !applied.is_empty() {
+            tracing::info!(count = applied.len(), "applied migrations");
+        }
+        Ok(db)
+    })
+    .await?
+    .with_context(|| format!("database {shown}"))
+}
+
+/// A server running in the background.
+pub struct Running {
+    /// The address actually bound (useful with port 0).
+    pub addr: SocketAddr,
+    pub handle: ServerHandle,
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+    pub state: AppState,
+}
+
+impl Running {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, drains in-flight requests and waits.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.task.await;
+    }
+}
+
+/// Opens everything and starts serving; returns once the socket is bound.
+pub async fn start(args: &ServeArgs) -> anyhow::Result<Running> {
+    let db = open_store(&args.store).await?;
+    let cluster = Cluster::connect(args.redis_url.as_deref())
+        .await
+        .context("shared state (REDIS_URL)")?;
+    start_with(args, db, cluster).await
+}
+
+/// Starts serving with an open store and shared state.
+pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::Result<Running> {
+    let state = AppState::new(
+        db,
+        cluster,
+        ApiConfig {
+            json_limit: args.body_limit,
+        },
+    );
+    let spec = openapi();
+    let app_state = state.clone();
+    let mut server = HttpServer::new(move || build_app(app_state.clone(), spec.clone()))
+        .shutdown_timeout(args.shutdown_timeout)
+        .client_request_timeout(Duration::from_secs(10))
+        .disable_signals();
+    if let Some(n) = args.workers {
+        server = server.workers(n);
+    }
+    let server = server
+        .bind(args.bind)
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    let addr = *server.addrs().first().context("no address bound")?;
+    let server = server.run();
+    let handle = server.handle();
+    let task = tokio::spawn(server);
+    tracing::info!(%addr, database = state.db.backend().name(), shared_state = state.cluster.mode(), "serving");
+    Ok(Running {
+        addr,
+        handle,
+        task,
+        state,
+    })
+}
+
+/// Waits for SIGINT or SIGTERM, then shuts down gracefully.
+pub async fn run_until_signalled(running: Running) -> anyhow::Result<()> {
+    let handle = running.handle.clone();
+    let mut task = running.task;
+    tokio::select! {
+        result = &mut task => { result??; return Ok(()); }
+        _ = shutdown_signal() => {}
+    }
+    tracing::info!("shutting down: draining in-flight requests");
+    handle.stop(true).await;
+    task.await??;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,215 @@
+//! The command line, run as a user runs it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kyushoku");
+
+fn kyushoku(args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn help_names_every_command_and_its_environment() {
+    let out = kyushoku(&["--help"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for cmd in ["serve", "demo", "migrate", "openapi", "admin"] {
+        assert!(text.contains(cmd), "{cmd} in {text}");
+    }
+    let serve = String::from_utf8_lossy(&kyushoku(&["serve", "--help"]).stdout).into_owned();
+    for var in [
+        "KYUSHOKU_BIND",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "127.0.0.1:8080",
+        "sqlite://kyushoku.db",
+    ] {
+        assert!(serve.contains(var), "{var} in {serve}");
+    }
+}
+
+#[test]
+fn openapi_prints_the_checked_in_document() {
+    let out = kyushoku(&["openapi"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        include_str!("../../api-spec/openapi.json").trim()
+    );
+}
+
+#[test]
+fn an_unknown_scheme_is_an_error_and_creates_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["migrate", "--database-url", "postgress://u:pw@localhost/db"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unsupported DATABASE_URL scheme"), "{err}");
+    assert!(!err.contains("pw@"), "password shown: {err}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no file was created"
+    );
+}
+
+#[test]
+fn an_unreachable_server_is_an_error_naming_the_cause() {
+    let started = Instant::now();
+    let out = kyushoku(&[
+        "migrate",
+        "--database-url",
+        "postgres://postgres@127.0.0.1:1/none",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot connect to postgresql"), "{err}");
+    assert!(err.to_lowercase().contains("refused"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn migrate_creates_an_sqlite_database_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("k.db").display());
+    for _ in 0..2 {
+        let out = kyushoku(&["migrate", "--database-url", &url]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn load_codes_replaces_the_lists_and_refuses_bad_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("k.db").display());
+    let lg = dir.path().join("lg.csv");
+    let occ = dir.path().join("occ.csv");
+    std::fs::write(&occ, "code,name\n08,福祉・介護の職業\n").unwrap();
+    std::fs::write(
+        &lg,
+        "code,prefecture,city,prefecture_kana,city_kana\n130001,東京都,,ﾄｳｷｮｳﾄ,\n131041,東京都,新宿区,ﾄｳｷｮｳﾄ,ｼﾝｼﾞｭｸｸ\n",
+    )
+    .unwrap();
+    let args = |lg: &std::path::Path| {
+        vec![
+            "admin".to_owned(),
+            "load-codes".into(),
+            "--database-url".into(),
+            url.clone(),
+            "--local-governments".into(),
+            lg.display().to_string(),
+            "--occupations".into(),
+            occ.display().to_string(),
+        ]
+    };
+    let run = |a: Vec<String>| Command::new(BIN).args(a).output().unwrap();
+    let out = run(args(&lg));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("loaded 1 prefectures, 1 municipalities, 1 occupation groups"));
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "code,prefecture,city,prefecture_kana,city_kana\n130001,東京都,,ﾄｳｷｮｳﾄ,\n131040,東京都,新宿区,ﾄｳｷｮｳﾄ,ｼﾝｼﾞｭｸｸ\n",
+    )
+    .unwrap();
+    let out = run(args(&bad));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("check digit"));
+}
+
+/// The real binary: JSON logs with one line per request (method, route,
+/// status, latency, request id; never the path or query), and a clean exit
+/// on SIGTERM.
+#[test]
+fn serve_logs_json_lines_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("KYUSHOKU_LOG_FORMAT", "json")
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("server logs before exiting").unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).expect("every log line is JSON");
+        if v["message"] == "serving" {
+            break v["addr"].as_str().unwrap().to_owned();
+        }
+    };
+    assert!(
+        dir.path().join("kyushoku.db").exists(),
+        "the embedded default needs no configuration"
+    );
+    let status = http_get(
+        &addr,
+        "/v1/codes/municipalities?prefecture=13",
+        "cli-test-1",
+    );
+    assert_eq!(status, 200);
+    let access = loop {
+        let line = lines.next().unwrap().unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if v["target"] == "kyushoku::access" {
+            break v;
+        }
+    };
+    assert_eq!(access["method"], "GET");
+    assert_eq!(access["route"], "/v1/codes/municipalities");
+    assert_eq!(access["status"], 200);
+    assert!(access["latency_ms"].is_number());
+    assert_eq!(access["span"]["request_id"], "cli-test-1");
+    assert!(!access.to_string().contains("prefecture=13"), "{access}");
+
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A minimal HTTP/1.1 GET, to keep this test free of async machinery.
+fn http_get(addr: &str, path: &str, request_id: &str) -> u16 {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nX-Request-Id: {request_id}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).unwrap();
+    buf[9..12].parse().unwrap()
+}

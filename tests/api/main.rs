@@ -1,0 +1,9 @@
+//! Black-box tests: the real server, real HTTP, both backends.
+
+mod support;
+
+mod cli;
+mod codes;
+mod errors;
+mod ops;
+mod spec;

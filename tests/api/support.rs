@@ -1,0 +1,275 @@
+//! The test harness: the real server on a random port with a database of its
+//! own, and a small HTTP client.
+//!
+//! Every behaviour test runs on both backends through [`backend_tests!`]:
+//! SQLite always (a temporary file), PostgreSQL when
+//! `KYUSHOKU_TEST_POSTGRES_URL` is set (a fresh database per test, dropped
+//! afterwards). Under CI (`CI` set) a missing URL fails the test instead of
+//! skipping it. Redis likewise with `KYUSHOKU_TEST_REDIS_URL`.
+
+use std::time::Duration;
+
+use awc::http::header::HeaderMap;
+use awc::http::StatusCode;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use kyushoku::config::ServeArgs;
+use kyushoku::server::{self, Running};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    Sqlite,
+    Postgres,
+}
+
+fn required_env(name: &str) -> Option<String> {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ if std::env::var_os("CI").is_some() => panic!("{name} must be set under CI"),
+        _ => {
+            eprintln!("skipped: {name} is not set");
+            None
+        }
+    }
+}
+
+/// The Redis URL for tests, when configured.
+pub fn redis_url() -> Option<String> {
+    required_env("KYUSHOKU_TEST_REDIS_URL")
+}
+
+/// A database made for one test and removed after it.
+pub enum TestDb {
+    Sqlite { _dir: tempfile::TempDir },
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    pub fn create(store: Store) -> Option<(TestDb, String)> {
+        match store {
+            Store::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                Some((TestDb::Sqlite { _dir: dir }, url))
+            }
+            Store::Postgres => {
+                let admin_url = required_env("KYUSHOKU_TEST_POSTGRES_URL")?;
+                let name = format!("kyushoku_t_{}", uuid::Uuid::now_v7().simple());
+                let mut admin =
+                    PgConnection::establish(&admin_url).expect("test PostgreSQL answers");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .unwrap();
+                let url = with_database(&admin_url, &name);
+                Some((TestDb::Postgres { admin_url, name }, url))
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, name } = self {
+            if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin);
+            }
+        }
+    }
+}
+
+/// `postgres://u@h:5432/x?opts` with the database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let root = match base[after_scheme..].find('/') {
+        Some(i) => &base[..after_scheme + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub base_url: String,
+    pub store: Store,
+    pub database_url: String,
+    pub running: Option<Running>,
+    pub client: awc::Client,
+    _db: TestDb,
+}
+
+/// An answer, read whole.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Asserts an RFC 9457 problem with this status and type slug, and returns it.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, slug: &str) -> Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text());
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "body: {}",
+            self.text()
+        );
+        let p = self.json();
+        assert_eq!(p["type"], format!("urn:kyushoku:problem:{slug}"));
+        assert_eq!(p["status"], status);
+        assert!(p["title"].is_string());
+        assert_eq!(
+            p["request_id"].as_str(),
+            self.header("x-request-id"),
+            "the problem names the request id it was sent with"
+        );
+        p
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(store: Store) -> Option<TestApp> {
+        Self::spawn_with(store, |_| {}).await
+    }
+
+    pub async fn spawn_with(store: Store, adjust: impl FnOnce(&mut ServeArgs)) -> Option<TestApp> {
+        let (db, url) = TestDb::create(store)?;
+        let mut args = ServeArgs::with_database(url.clone());
+        args.bind = "127.0.0.1:0".parse().unwrap();
+        args.workers = Some(2);
+        args.store.db_pool_size = 4;
+        args.shutdown_timeout = 2;
+        adjust(&mut args);
+        let running = server::start(&args).await.expect("server starts");
+        Some(TestApp {
+            base_url: running.base_url(),
+            store,
+            database_url: url,
+            running: Some(running),
+            client: awc::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .disable_redirects()
+                .finish(),
+            _db: db,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    pub async fn send(&self, req: awc::ClientRequest, body: Option<Vec<u8>>) -> Answer {
+        let sent = match body {
+            Some(b) => req.send_body(b).await,
+            None => req.send().await,
+        };
+        let mut res = sent.expect("request sent");
+        let body = res
+            .body()
+            .limit(64 * 1024 * 1024)
+            .await
+            .expect("body read")
+            .to_vec();
+        Answer {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(self.client.get(self.url(path)), None).await
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<Vec<u8>>,
+    ) -> Answer {
+        let req = self
+            .client
+            .post(self.url(path))
+            .insert_header(("content-type", content_type));
+        self.send(req, Some(body.into())).await
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(r) = self.running.take() {
+            // Best effort when a test panicked before `stop`.
+            drop(r.handle.stop(false));
+        }
+    }
+}
+
+/// Generates `NAME::sqlite` and `NAME::postgres` tests for each async
+/// `fn NAME(app: TestApp)` named.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[actix_web::test]
+                async fn sqlite() {
+                    let app = $crate::support::TestApp::spawn($crate::support::Store::Sqlite)
+                        .await
+                        .expect("SQLite is always available");
+                    super::$name(app).await;
+                }
+
+                #[actix_web::test]
+                async fn postgres() {
+                    if let Some(app) =
+                        $crate::support::TestApp::spawn($crate::support::Store::Postgres).await
+                    {
+                        super::$name(app).await;
+                    }
+                }
+            }
+        )*
+    };
+}
+
+#[test]
+fn database_name_is_replaced_in_urls() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+    assert_eq!(
+        with_database("postgres://h/db?sslmode=disable", "x"),
+        "postgres://h/x?sslmode=disable"
+    );
+}
