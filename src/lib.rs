@@ -2,5 +2,5 @@
 //! shared by `main.rs` (the CLI) and the black-box tests in `tests/`.
 
 pub mod config;
-pub mod server;
 pub mod probe;
+pub mod server;

@@ -31,9 +31,9 @@ fn run_pending(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
             // Many instances may start at once: one migrates, the others
             // wait for it and then find nothing pending.
             diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(c)?;
-            let result = c.run_pending_migrations(POSTGRES).map(|v| {
-                v.into_iter().map(|v| v.to_string()).collect::<Vec<_>>()
-            });
+            let result = c
+                .run_pending_migrations(POSTGRES)
+                .map(|v| v.into_iter().map(|v| v.to_string()).collect::<Vec<_>>());
             diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(c)?;
             result
         }
