@@ -5,7 +5,9 @@
 //! the deployment. Nothing that must survive a crash lives only here: Redis
 //! carries counters, caches and fan-out, the database carries the truth.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use redis::aio::ConnectionManager;
 
@@ -26,13 +28,94 @@ pub enum ClusterError {
     Redis(#[from] redis::RedisError),
 }
 
+/// A rate-limit decision for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateDecision {
+    pub allowed: bool,
+    pub limit: u64,
+    pub remaining: u64,
+    /// Seconds until the window resets.
+    pub reset_secs: u64,
+}
+
+impl RateDecision {
+    fn from_count(count: u64, limit: u64, ttl: Duration) -> Self {
+        Self {
+            allowed: count <= limit,
+            limit,
+            remaining: limit.saturating_sub(count),
+            reset_secs: ttl.as_millis().div_ceil(1000).max(1) as u64,
+        }
+    }
+}
+
+/// Fixed-window counter: INCR, and set the window's expiry on the first hit,
+/// atomically in one script so concurrent instances share one count.
+const RATE_SCRIPT: &str = r#"
+local c = redis.call('INCR', KEYS[1])
+if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {c, ttl}
+"#;
+
+const PREFIX: &str = "kyushoku:";
+
+/// In-process state: used alone without Redis, and as the fallback for
+/// rate limits while Redis does not answer.
+#[derive(Debug, Default)]
+struct Local {
+    counters: Mutex<HashMap<String, (u64, Instant)>>,
+    cache: Mutex<HashMap<String, (String, Instant)>>,
+}
+
+/// Entries kept before expired ones are swept out.
+const LOCAL_SWEEP_AT: usize = 10_000;
+
+impl Local {
+    fn hit(&self, key: &str, limit: u64, window: Duration) -> RateDecision {
+        let now = Instant::now();
+        let mut map = self.counters.lock().expect("rate counters");
+        if map.len() >= LOCAL_SWEEP_AT {
+            map.retain(|_, (_, end)| *end > now);
+        }
+        let entry = map.entry(key.to_owned()).or_insert((0, now + window));
+        if entry.1 <= now {
+            *entry = (0, now + window);
+        }
+        entry.0 += 1;
+        RateDecision::from_count(entry.0, limit, entry.1 - now)
+    }
+
+    fn get(&self, key: &str) -> Option<String> {
+        let map = self.cache.lock().expect("local cache");
+        map.get(key)
+            .filter(|(_, exp)| *exp > Instant::now())
+            .map(|(v, _)| v.clone())
+    }
+
+    fn put(&self, key: &str, value: &str, ttl: Duration, only_if_absent: bool) {
+        let now = Instant::now();
+        let mut map = self.cache.lock().expect("local cache");
+        if map.len() >= LOCAL_SWEEP_AT {
+            map.retain(|_, (_, exp)| *exp > now);
+        }
+        if only_if_absent && map.get(key).is_some_and(|(_, exp)| *exp > now) {
+            return;
+        }
+        map.insert(key.to_owned(), (value.to_owned(), now + ttl));
+    }
+}
+
 /// The shared-state handle. Cheap to clone.
 #[derive(Clone)]
-pub enum Cluster {
-    /// No Redis: state lives in this process, which is then the only instance.
-    InProcess,
+pub struct Cluster {
+    local: Arc<Local>,
     /// Redis, through a connection manager that reconnects by itself.
-    Redis(ConnectionManager),
+    redis: Option<ConnectionManager>,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -42,12 +125,20 @@ impl std::fmt::Debug for Cluster {
 }
 
 impl Cluster {
+    /// State kept in this process only: one instance, no Redis.
+    pub fn in_process() -> Self {
+        Self {
+            local: Arc::default(),
+            redis: None,
+        }
+    }
+
     /// Connects to Redis when a URL is given, else runs in-process. A URL
     /// that does not parse or a server that does not answer is an error
     /// here, at start-up, rather than a silent fallback.
     pub async fn connect(redis_url: Option<&str>) -> Result<Self, ClusterError> {
         let Some(url) = redis_url else {
-            return Ok(Cluster::InProcess);
+            return Ok(Self::in_process());
         };
         let client = redis::Client::open(url).map_err(|e| ClusterError::Url(e.to_string()))?;
         let config = redis::aio::ConnectionManagerConfig::new()
@@ -60,31 +151,106 @@ impl Cluster {
         .await
         .map_err(|_| ClusterError::Connect(format!("no answer within {CONNECT_TIMEOUT:?}")))?
         .map_err(|e| ClusterError::Connect(e.to_string()))?;
-        Ok(Cluster::Redis(manager))
+        Ok(Self {
+            local: Arc::default(),
+            redis: Some(manager),
+        })
     }
 
     /// `"redis"` or `"in_process"`, for `/readyz` and `/metrics`.
     pub fn mode(&self) -> &'static str {
-        match self {
-            Cluster::InProcess => "in_process",
-            Cluster::Redis(_) => "redis",
+        match self.redis {
+            None => "in_process",
+            Some(_) => "redis",
         }
     }
 
     /// Whether the shared state answers. In-process always does.
     pub async fn ping(&self) -> Result<(), ClusterError> {
-        match self {
-            Cluster::InProcess => Ok(()),
-            Cluster::Redis(manager) => {
-                let mut conn = manager.clone();
-                let pong: String =
-                    tokio::time::timeout(PING_TIMEOUT, redis::cmd("PING").query_async(&mut conn))
-                        .await
-                        .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))??;
-                debug_assert_eq!(pong, "PONG");
-                Ok(())
+        let Some(manager) = &self.redis else {
+            return Ok(());
+        };
+        let mut conn = manager.clone();
+        let _pong: String = tokio::time::timeout(PING_TIMEOUT, redis::cmd("PING").query_async(&mut conn))
+            .await
+            .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))??;
+        Ok(())
+    }
+
+    /// Counts one request against `key` in a fixed window shared by every
+    /// instance. While Redis does not answer, each instance counts alone
+    /// (degraded: the limit then applies per instance), and says so in the
+    /// second value.
+    pub async fn hit(&self, key: &str, limit: u64, window: Duration) -> (RateDecision, bool) {
+        let Some(manager) = &self.redis else {
+            return (self.local.hit(key, limit, window), false);
+        };
+        let mut conn = manager.clone();
+        let script = redis::Script::new(RATE_SCRIPT);
+        let mut invocation = script.key(format!("{PREFIX}rl:{key}"));
+        invocation.arg(window.as_millis() as u64);
+        let call = invocation.invoke_async::<(u64, i64)>(&mut conn);
+        match tokio::time::timeout(PING_TIMEOUT, call).await {
+            Ok(Ok((count, ttl_ms))) => (
+                RateDecision::from_count(count, limit, Duration::from_millis(ttl_ms.max(0) as u64)),
+                false,
+            ),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "rate limit: redis failed, counting in-process");
+                (self.local.hit(key, limit, window), true)
+            }
+            Err(_) => {
+                tracing::warn!("rate limit: redis timed out, counting in-process");
+                (self.local.hit(key, limit, window), true)
             }
         }
+    }
+
+    /// A cached value. `Err` means the cache could not be asked: treat it as
+    /// a miss and read the database.
+    pub async fn cache_get(&self, key: &str) -> Result<Option<String>, ClusterError> {
+        let Some(manager) = &self.redis else {
+            return Ok(self.local.get(key));
+        };
+        let mut conn = manager.clone();
+        let v = tokio::time::timeout(
+            PING_TIMEOUT,
+            redis::cmd("GET").arg(format!("{PREFIX}{key}")).query_async::<Option<String>>(&mut conn),
+        )
+        .await
+        .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))??;
+        Ok(v)
+    }
+
+    /// Fills the cache after a database read, unless a newer value was put
+    /// meanwhile (SET NX): a slow reader never overwrites an invalidation.
+    pub async fn cache_fill(&self, key: &str, value: &str, ttl: Duration) -> Result<(), ClusterError> {
+        self.cache_set(key, value, ttl, true).await
+    }
+
+    /// Writes through after a change, replacing what was cached.
+    pub async fn cache_put(&self, key: &str, value: &str, ttl: Duration) -> Result<(), ClusterError> {
+        self.cache_set(key, value, ttl, false).await
+    }
+
+    async fn cache_set(&self, key: &str, value: &str, ttl: Duration, only_if_absent: bool) -> Result<(), ClusterError> {
+        let Some(manager) = &self.redis else {
+            self.local.put(key, value, ttl, only_if_absent);
+            return Ok(());
+        };
+        let mut conn = manager.clone();
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(format!("{PREFIX}{key}"))
+            .arg(value)
+            .arg("PX")
+            .arg(ttl.as_millis() as u64);
+        if only_if_absent {
+            cmd.arg("NX");
+        }
+        tokio::time::timeout(PING_TIMEOUT, cmd.query_async::<Option<String>>(&mut conn))
+            .await
+            .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))??;
+        Ok(())
     }
 }
 
@@ -97,6 +263,29 @@ mod tests {
         let c = Cluster::connect(None).await.unwrap();
         assert_eq!(c.mode(), "in_process");
         c.ping().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn in_process_rate_limit_counts_to_the_limit_then_refuses() {
+        let c = Cluster::in_process();
+        for i in 1..=3 {
+            let (d, degraded) = c.hit("k", 3, Duration::from_secs(60)).await;
+            assert!(d.allowed && !degraded);
+            assert_eq!(d.remaining, 3 - i);
+        }
+        let (d, _) = c.hit("k", 3, Duration::from_secs(60)).await;
+        assert!(!d.allowed);
+        assert!(d.reset_secs >= 1 && d.reset_secs <= 60);
+        // Another key has its own window.
+        assert!(c.hit("other", 3, Duration::from_secs(60)).await.0.allowed);
+    }
+
+    #[tokio::test]
+    async fn in_process_cache_fill_does_not_overwrite_a_put() {
+        let c = Cluster::in_process();
+        c.cache_put("s", "new", Duration::from_secs(60)).await.unwrap();
+        c.cache_fill("s", "stale", Duration::from_secs(60)).await.unwrap();
+        assert_eq!(c.cache_get("s").await.unwrap().as_deref(), Some("new"));
     }
 
     #[tokio::test]
@@ -124,6 +313,17 @@ mod tests {
         let c = Cluster::connect(Some(&url)).await.unwrap();
         assert_eq!(c.mode(), "redis");
         c.ping().await.unwrap();
+        // Two handles (two instances) share one window.
+        let other = Cluster::connect(Some(&url)).await.unwrap();
+        let key = format!("test-{}", std::process::id());
+        let (a, _) = c.hit(&key, 2, Duration::from_secs(30)).await;
+        let (b, _) = other.hit(&key, 2, Duration::from_secs(30)).await;
+        let (refused, degraded) = c.hit(&key, 2, Duration::from_secs(30)).await;
+        assert!(a.allowed && b.allowed && !refused.allowed && !degraded);
+        let ck = format!("cache-{}", std::process::id());
+        other.cache_put(&ck, "v1", Duration::from_secs(30)).await.unwrap();
+        c.cache_fill(&ck, "stale", Duration::from_secs(30)).await.unwrap();
+        assert_eq!(c.cache_get(&ck).await.unwrap().as_deref(), Some("v1"));
     }
 
     fn redis_url_for_tests() -> Option<String> {

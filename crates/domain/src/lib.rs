@@ -6,6 +6,8 @@
 //! re-check what a type here already guarantees.
 
 pub mod codes;
+pub mod credentials;
+pub mod organisation;
 
 pub use codes::{
     CodeError, JobNumber, MunicipalityCode, OccupationCode, OccupationLevel, PrefectureCode,

@@ -24,9 +24,23 @@ pub enum StoreError {
     Migration(String),
     #[error("reference data: {0}")]
     ReferenceData(String),
+    /// A unique value (named) is already taken.
+    #[error("{0} is already taken")]
+    Conflict(&'static str),
 }
 
 impl StoreError {
+    /// Maps a unique violation to `Conflict(what)`, anything else to `Query`.
+    pub fn conflict_on_unique(e: diesel::result::Error, what: &'static str) -> Self {
+        match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => StoreError::Conflict(what),
+            other => StoreError::Query(other),
+        }
+    }
+
     /// True when the failure is about reaching the database rather than about
     /// the query: the API answers these with 503 instead of 500.
     pub fn is_unavailable(&self) -> bool {

@@ -5,9 +5,12 @@
 //! store. Everything here is synchronous: the API calls it through
 //! `web::block`, one closure per unit of work.
 
+pub mod audit;
 mod connection;
 mod error;
+pub mod identity;
 mod migrate;
+pub mod organisations;
 pub mod reference;
 pub mod schema;
 
@@ -17,3 +20,10 @@ pub use error::StoreError;
 // The bundled SQLite is linked through this crate; naming it keeps the
 // `bundled` feature (set in the workspace) in force.
 use libsqlite3_sys as _;
+
+/// The current time as stored: UTC, whole microseconds (PostgreSQL's
+/// precision), so a value reads back exactly as written on both backends.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}

@@ -30,3 +30,103 @@ diesel::table! {
 
 diesel::joinable!(municipalities -> prefectures (prefecture_code));
 diesel::allow_tables_to_appear_in_same_query!(prefectures, municipalities, occupation_groups);
+
+diesel::table! {
+    organisations (id) {
+        id -> BigInt,
+        public_id -> Text,
+        name -> Text,
+        kind -> Text,
+        prefecture -> Text,
+        municipality -> Nullable<Text>,
+        licence_number -> Nullable<Text>,
+        requests_seeker_info -> Bool,
+        requests_job_offers -> Bool,
+        seeker_info -> Bool,
+        job_offers -> Bool,
+        sector -> Nullable<Text>,
+        status -> Text,
+        epoch -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        public_id -> Text,
+        organisation_id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        epoch -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_clients (id) {
+        id -> BigInt,
+        client_id -> Text,
+        secret_hash -> Text,
+        kind -> Text,
+        organisation_id -> Nullable<BigInt>,
+        prefecture -> Nullable<Text>,
+        role -> Nullable<Text>,
+        name -> Text,
+        epoch -> BigInt,
+        created_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        family -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        secret_key -> Text,
+        public_key -> Text,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        request_id -> Nullable<Text>,
+        actor_kind -> Text,
+        actor_id -> Text,
+        organisation_id -> Nullable<BigInt>,
+        prefecture -> Nullable<Text>,
+        action -> Text,
+        target -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(users -> organisations (organisation_id));
+diesel::joinable!(api_clients -> organisations (organisation_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    users,
+    api_clients,
+    refresh_tokens,
+    signing_keys,
+    audit_events
+);

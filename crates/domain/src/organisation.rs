@@ -1,0 +1,273 @@
+//! Organisations that use the service and the bureau's decisions about them
+//! (DESIGN.md §2).
+//!
+//! An organisation applies (`pending`); the labour bureau (労働局) of its
+//! prefecture approves or rejects it, and may later suspend, reinstate or
+//! revoke it. [`OrganisationStatus::after`] is the one place that says which
+//! decision is allowed from which state.
+
+use serde::{Deserialize, Serialize};
+
+/// What an organisation is. The first four are public bodies by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganisationKind {
+    Prefecture,
+    Municipality,
+    NationalAgency,
+    NurseCenter,
+    /// 有料職業紹介事業者: paid placement agency (licence `NN-ユ-NNNNNN`).
+    PaidAgency,
+    /// 無料職業紹介事業者: free placement agency (licence `NN-ム-NNNNNN`).
+    FreeAgency,
+    School,
+    SpecialCorporation,
+}
+
+impl OrganisationKind {
+    pub const ALL: [OrganisationKind; 8] = [
+        OrganisationKind::Prefecture,
+        OrganisationKind::Municipality,
+        OrganisationKind::NationalAgency,
+        OrganisationKind::NurseCenter,
+        OrganisationKind::PaidAgency,
+        OrganisationKind::FreeAgency,
+        OrganisationKind::School,
+        OrganisationKind::SpecialCorporation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrganisationKind::Prefecture => "prefecture",
+            OrganisationKind::Municipality => "municipality",
+            OrganisationKind::NationalAgency => "national_agency",
+            OrganisationKind::NurseCenter => "nurse_center",
+            OrganisationKind::PaidAgency => "paid_agency",
+            OrganisationKind::FreeAgency => "free_agency",
+            OrganisationKind::School => "school",
+            OrganisationKind::SpecialCorporation => "special_corporation",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The sector a bureau approves this kind into unless it says otherwise.
+    pub fn default_sector(self) -> Sector {
+        match self {
+            OrganisationKind::Prefecture
+            | OrganisationKind::Municipality
+            | OrganisationKind::NationalAgency
+            | OrganisationKind::NurseCenter => Sector::Public,
+            _ => Sector::Private,
+        }
+    }
+
+    /// The licence mark placement agencies must show, if any.
+    pub fn licence_mark(self) -> Option<char> {
+        match self {
+            OrganisationKind::PaidAgency => Some('ユ'),
+            OrganisationKind::FreeAgency => Some('ム'),
+            _ => None,
+        }
+    }
+}
+
+/// Public bodies and private organisations: what a seeker's consent scope
+/// is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sector {
+    Public,
+    Private,
+}
+
+impl Sector {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sector::Public => "public",
+            Sector::Private => "private",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "public" => Some(Sector::Public),
+            "private" => Some(Sector::Private),
+            _ => None,
+        }
+    }
+}
+
+/// What an approval grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Service {
+    /// 求職情報提供: browse anonymised seeker profiles and send guidance.
+    SeekerInfo,
+    /// 求人情報提供: browse and download job offers.
+    JobOffers,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganisationStatus {
+    Pending,
+    Approved,
+    Rejected,
+    Suspended,
+    Revoked,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Reject,
+    Suspend,
+    Reinstate,
+    Revoke,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Approve => "approve",
+            Decision::Reject => "reject",
+            Decision::Suspend => "suspend",
+            Decision::Reinstate => "reinstate",
+            Decision::Revoke => "revoke",
+        }
+    }
+
+    /// Whether the decision ends every token the organisation holds (R8).
+    pub fn ends_sessions(self) -> bool {
+        matches!(self, Decision::Suspend | Decision::Revoke | Decision::Reject)
+    }
+}
+
+impl OrganisationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrganisationStatus::Pending => "pending",
+            OrganisationStatus::Approved => "approved",
+            OrganisationStatus::Rejected => "rejected",
+            OrganisationStatus::Suspended => "suspended",
+            OrganisationStatus::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            OrganisationStatus::Pending,
+            OrganisationStatus::Approved,
+            OrganisationStatus::Rejected,
+            OrganisationStatus::Suspended,
+            OrganisationStatus::Revoked,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+
+    /// The status after `decision`, or `None` when the decision is not
+    /// allowed from this status:
+    /// `pending → approved | rejected`, `approved → suspended`,
+    /// `suspended → approved` (reinstate), any but `revoked` → `revoked`.
+    pub fn after(self, decision: Decision) -> Option<OrganisationStatus> {
+        use Decision as D;
+        use OrganisationStatus as S;
+        match (self, decision) {
+            (S::Pending, D::Approve) => Some(S::Approved),
+            (S::Pending, D::Reject) => Some(S::Rejected),
+            (S::Approved, D::Suspend) => Some(S::Suspended),
+            (S::Suspended, D::Reinstate) => Some(S::Approved),
+            (S::Revoked, D::Revoke) => None,
+            (_, D::Revoke) => Some(S::Revoked),
+            _ => None,
+        }
+    }
+}
+
+/// Checks a placement-agency licence number (職業紹介事業許可番号):
+/// `NN-ユ-NNNNNN` for paid agencies, `NN-ム-NNNNNN` for free ones, `NN` the
+/// prefecture of the issuing labour bureau.
+pub fn valid_licence_number(kind: OrganisationKind, licence: &str) -> bool {
+    let Some(mark) = kind.licence_mark() else {
+        return false;
+    };
+    let parts: Vec<&str> = licence.split('-').collect();
+    let [pref, m, number] = parts.as_slice() else {
+        return false;
+    };
+    crate::PrefectureCode::parse(pref).is_ok()
+        && m.chars().eq([mark])
+        && number.len() == 6
+        && number.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Decision as D;
+    use OrganisationStatus as S;
+
+    #[test]
+    fn legal_transitions() {
+        assert_eq!(S::Pending.after(D::Approve), Some(S::Approved));
+        assert_eq!(S::Pending.after(D::Reject), Some(S::Rejected));
+        assert_eq!(S::Approved.after(D::Suspend), Some(S::Suspended));
+        assert_eq!(S::Suspended.after(D::Reinstate), Some(S::Approved));
+        for s in [S::Pending, S::Approved, S::Rejected, S::Suspended] {
+            assert_eq!(s.after(D::Revoke), Some(S::Revoked));
+        }
+    }
+
+    #[test]
+    fn illegal_transitions() {
+        let illegal = [
+            (S::Pending, D::Suspend),
+            (S::Pending, D::Reinstate),
+            (S::Approved, D::Approve),
+            (S::Approved, D::Reject),
+            (S::Approved, D::Reinstate),
+            (S::Rejected, D::Approve),
+            (S::Rejected, D::Suspend),
+            (S::Suspended, D::Suspend),
+            (S::Suspended, D::Approve),
+            (S::Revoked, D::Approve),
+            (S::Revoked, D::Reinstate),
+            (S::Revoked, D::Revoke),
+        ];
+        for (s, d) in illegal {
+            assert_eq!(s.after(d), None, "{s:?} --{d:?}-->");
+        }
+    }
+
+    #[test]
+    fn public_kinds_default_to_the_public_sector() {
+        assert_eq!(OrganisationKind::Municipality.default_sector(), Sector::Public);
+        assert_eq!(OrganisationKind::NurseCenter.default_sector(), Sector::Public);
+        assert_eq!(OrganisationKind::PaidAgency.default_sector(), Sector::Private);
+        assert_eq!(OrganisationKind::School.default_sector(), Sector::Private);
+    }
+
+    #[test]
+    fn licence_numbers() {
+        assert!(valid_licence_number(OrganisationKind::PaidAgency, "13-ユ-300001"));
+        assert!(valid_licence_number(OrganisationKind::FreeAgency, "27-ム-000123"));
+        assert!(!valid_licence_number(OrganisationKind::PaidAgency, "13-ム-300001"));
+        assert!(!valid_licence_number(OrganisationKind::PaidAgency, "48-ユ-300001"));
+        assert!(!valid_licence_number(OrganisationKind::PaidAgency, "13-ユ-30001"));
+        assert!(!valid_licence_number(OrganisationKind::PaidAgency, "13ユ300001"));
+        assert!(!valid_licence_number(OrganisationKind::School, "13-ユ-300001"));
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in OrganisationKind::ALL {
+            assert_eq!(OrganisationKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(OrganisationKind::parse("bank"), None);
+    }
+}

@@ -1,0 +1,302 @@
+//! Who may call: staff users, API clients (of organisations, and the
+//! `hw_system` and `bureau` machine clients), refresh tokens, the state a
+//! token is checked against on every request, and the JWT signing keys.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::schema::{api_clients, organisations, refresh_tokens, signing_keys, users};
+use crate::{now, per_backend, DbConn, StoreError};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: i64,
+    pub public_id: String,
+    pub organisation_id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub epoch: i64,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn find_user_by_email(conn: &mut DbConn, email: &str) -> Result<Option<UserRow>, StoreError> {
+    Ok(users::table
+        .filter(users::email.eq(email))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_user(conn: &mut DbConn, id: i64) -> Result<Option<UserRow>, StoreError> {
+    Ok(users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_clients)]
+pub struct ClientRow {
+    pub id: i64,
+    pub client_id: String,
+    pub secret_hash: String,
+    pub kind: String,
+    pub organisation_id: Option<i64>,
+    pub prefecture: Option<String>,
+    pub role: Option<String>,
+    pub name: String,
+    pub epoch: i64,
+    pub created_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = api_clients)]
+pub struct NewClient {
+    pub client_id: String,
+    pub secret_hash: String,
+    pub kind: String,
+    pub organisation_id: Option<i64>,
+    pub prefecture: Option<String>,
+    pub role: Option<String>,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_client(conn: &mut DbConn, client: &NewClient) -> Result<ClientRow, StoreError> {
+    let id = per_backend!(conn, c => diesel::insert_into(api_clients::table)
+        .values(client)
+        .returning(api_clients::id)
+        .get_result::<i64>(c))?;
+    Ok(api_clients::table
+        .find(id)
+        .select(ClientRow::as_select())
+        .first(conn)?)
+}
+
+/// A client that has not been deleted.
+pub fn find_client(conn: &mut DbConn, client_id: &str) -> Result<Option<ClientRow>, StoreError> {
+    Ok(api_clients::table
+        .filter(api_clients::client_id.eq(client_id))
+        .filter(api_clients::deleted_at.is_null())
+        .select(ClientRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list_clients(conn: &mut DbConn, organisation_id: i64) -> Result<Vec<ClientRow>, StoreError> {
+    Ok(api_clients::table
+        .filter(api_clients::organisation_id.eq(organisation_id))
+        .filter(api_clients::deleted_at.is_null())
+        .order(api_clients::id)
+        .select(ClientRow::as_select())
+        .load(conn)?)
+}
+
+/// Deletes an organisation's client and ends its tokens. False when the
+/// organisation has no such (live) client.
+pub fn delete_client(conn: &mut DbConn, organisation_id: i64, client_id: &str) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        api_clients::table
+            .filter(api_clients::organisation_id.eq(organisation_id))
+            .filter(api_clients::client_id.eq(client_id))
+            .filter(api_clients::deleted_at.is_null()),
+    )
+    .set((
+        api_clients::deleted_at.eq(now()),
+        api_clients::epoch.eq(api_clients::epoch + 1),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Which principal a token names, for the per-request state check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PrincipalRef {
+    User(i64),
+    Client(i64),
+}
+
+/// What a token is checked against on every request: the principal's own
+/// epoch and, for organisation members, the organisation's current state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalState {
+    /// `None` when the user or client no longer exists (or was deleted).
+    pub epoch: Option<i64>,
+    pub organisation: Option<OrganisationState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganisationState {
+    pub id: i64,
+    pub status: String,
+    pub epoch: i64,
+    pub seeker_info: bool,
+    pub job_offers: bool,
+    pub sector: Option<String>,
+}
+
+fn organisation_state(conn: &mut DbConn, id: i64) -> Result<Option<OrganisationState>, StoreError> {
+    Ok(organisations::table
+        .find(id)
+        .select((
+            organisations::id,
+            organisations::status,
+            organisations::epoch,
+            organisations::seeker_info,
+            organisations::job_offers,
+            organisations::sector,
+        ))
+        .first::<(i64, String, i64, bool, bool, Option<String>)>(conn)
+        .optional()?
+        .map(|(id, status, epoch, seeker_info, job_offers, sector)| OrganisationState {
+            id,
+            status,
+            epoch,
+            seeker_info,
+            job_offers,
+            sector,
+        }))
+}
+
+pub fn principal_state(conn: &mut DbConn, who: PrincipalRef) -> Result<PrincipalState, StoreError> {
+    let (epoch, org) = match who {
+        PrincipalRef::User(id) => users::table
+            .find(id)
+            .select((users::epoch, users::organisation_id.nullable()))
+            .first::<(i64, Option<i64>)>(conn)
+            .optional()?
+            .map_or((None, None), |(e, o)| (Some(e), o)),
+        PrincipalRef::Client(id) => api_clients::table
+            .find(id)
+            .filter(api_clients::deleted_at.is_null())
+            .select((api_clients::epoch, api_clients::organisation_id))
+            .first::<(i64, Option<i64>)>(conn)
+            .optional()?
+            .map_or((None, None), |(e, o)| (Some(e), o)),
+    };
+    let organisation = match org {
+        Some(id) => organisation_state(conn, id)?,
+        None => None,
+    };
+    Ok(PrincipalState { epoch, organisation })
+}
+
+/// Ends every access token of one user or client (RFC 7009 revocation of
+/// an access token).
+pub fn bump_epoch(conn: &mut DbConn, who: PrincipalRef) -> Result<(), StoreError> {
+    match who {
+        PrincipalRef::User(id) => diesel::update(users::table.find(id))
+            .set(users::epoch.eq(users::epoch + 1))
+            .execute(conn)?,
+        PrincipalRef::Client(id) => diesel::update(api_clients::table.find(id))
+            .set(api_clients::epoch.eq(api_clients::epoch + 1))
+            .execute(conn)?,
+    };
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct RefreshRow {
+    pub id: i64,
+    pub token_hash: String,
+    pub family: String,
+    pub user_id: i64,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub rotated_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = refresh_tokens)]
+struct RefreshInsert<'a> {
+    token_hash: &'a str,
+    family: &'a str,
+    user_id: i64,
+    created_at: NaiveDateTime,
+    expires_at: NaiveDateTime,
+}
+
+pub fn insert_refresh(
+    conn: &mut DbConn,
+    token_hash: &str,
+    family: &str,
+    user_id: i64,
+    expires_at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::insert_into(refresh_tokens::table)
+        .values(RefreshInsert {
+            token_hash,
+            family,
+            user_id,
+            created_at: now(),
+            expires_at,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_refresh(conn: &mut DbConn, token_hash: &str) -> Result<Option<RefreshRow>, StoreError> {
+    Ok(refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(token_hash))
+        .select(RefreshRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Marks a refresh token used, once: false when it was already rotated or
+/// revoked (a replay, or a concurrent use of the same token).
+pub fn mark_rotated(conn: &mut DbConn, id: i64) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        refresh_tokens::table
+            .find(id)
+            .filter(refresh_tokens::rotated_at.is_null())
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::rotated_at.eq(now()))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Revokes every refresh token of a family (a login and its rotations).
+pub fn revoke_family(conn: &mut DbConn, family: &str) -> Result<(), StoreError> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::family.eq(family))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now()))
+    .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = signing_keys)]
+pub struct SigningKeyRow {
+    pub kid: String,
+    /// The Ed25519 seed, base64url.
+    pub secret_key: String,
+    /// The Ed25519 public key, base64url (the JWK `x`).
+    pub public_key: String,
+    pub created_at: NaiveDateTime,
+    pub retired_at: Option<NaiveDateTime>,
+}
+
+/// Keys not retired, newest first.
+pub fn live_signing_keys(conn: &mut DbConn) -> Result<Vec<SigningKeyRow>, StoreError> {
+    Ok(signing_keys::table
+        .filter(signing_keys::retired_at.is_null())
+        .order((signing_keys::created_at.desc(), signing_keys::kid.desc()))
+        .select(SigningKeyRow::as_select())
+        .load(conn)?)
+}
+
+pub fn insert_signing_key(conn: &mut DbConn, key: &SigningKeyRow) -> Result<(), StoreError> {
+    diesel::insert_into(signing_keys::table).values(key).execute(conn)?;
+    Ok(())
+}

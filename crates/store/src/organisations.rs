@@ -1,0 +1,201 @@
+//! Organisations: applications, reads, lists and the bureau's decisions.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::schema::{organisations, users};
+use crate::{now, per_backend, DbConn, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = organisations)]
+pub struct OrganisationRow {
+    pub id: i64,
+    pub public_id: String,
+    pub name: String,
+    pub kind: String,
+    pub prefecture: String,
+    pub municipality: Option<String>,
+    pub licence_number: Option<String>,
+    pub requests_seeker_info: bool,
+    pub requests_job_offers: bool,
+    pub seeker_info: bool,
+    pub job_offers: bool,
+    pub sector: Option<String>,
+    pub status: String,
+    pub epoch: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = organisations)]
+pub struct NewOrganisation {
+    pub public_id: String,
+    pub name: String,
+    pub kind: String,
+    pub prefecture: String,
+    pub municipality: Option<String>,
+    pub licence_number: Option<String>,
+    pub requests_seeker_info: bool,
+    pub requests_job_offers: bool,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The first admin of a new organisation (or a later staff user).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub public_id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct UserInsert<'a> {
+    public_id: &'a str,
+    organisation_id: i64,
+    email: &'a str,
+    password_hash: &'a str,
+    role: &'a str,
+    created_at: NaiveDateTime,
+}
+
+/// Inserts a staff user of `organisation_id`. A taken e-mail is `Conflict`.
+pub fn insert_user(conn: &mut DbConn, organisation_id: i64, user: &NewUser) -> Result<i64, StoreError> {
+    let row = UserInsert {
+        public_id: &user.public_id,
+        organisation_id,
+        email: &user.email,
+        password_hash: &user.password_hash,
+        role: &user.role,
+        created_at: now(),
+    };
+    let id = per_backend!(conn, c => diesel::insert_into(users::table)
+        .values(&row)
+        .returning(users::id)
+        .get_result::<i64>(c))
+    .map_err(|e| StoreError::conflict_on_unique(e, "email"))?;
+    Ok(id)
+}
+
+/// Creates a pending organisation and its first admin, atomically.
+pub fn create_application(
+    conn: &mut DbConn,
+    org: &NewOrganisation,
+    admin: &NewUser,
+) -> Result<OrganisationRow, StoreError> {
+    conn.transaction(|c| {
+        let id = per_backend!(c, c => diesel::insert_into(organisations::table)
+            .values(org)
+            .returning(organisations::id)
+            .get_result::<i64>(c))?;
+        insert_user(c, id, admin)?;
+        Ok(organisations::table
+            .find(id)
+            .select(OrganisationRow::as_select())
+            .first(c)?)
+    })
+}
+
+pub fn find(conn: &mut DbConn, public_id: &str) -> Result<Option<OrganisationRow>, StoreError> {
+    Ok(organisations::table
+        .filter(organisations::public_id.eq(public_id))
+        .select(OrganisationRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_id(conn: &mut DbConn, id: i64) -> Result<Option<OrganisationRow>, StoreError> {
+    Ok(organisations::table
+        .find(id)
+        .select(OrganisationRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationFilter {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub prefecture: Option<String>,
+}
+
+/// One page in id order, after `after_id`.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &OrganisationFilter,
+    after_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<OrganisationRow>, StoreError> {
+    let mut q = organisations::table
+        .select(OrganisationRow::as_select())
+        .order(organisations::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(s) = &filter.status {
+        q = q.filter(organisations::status.eq(s.clone()));
+    }
+    if let Some(k) = &filter.kind {
+        q = q.filter(organisations::kind.eq(k.clone()));
+    }
+    if let Some(p) = &filter.prefecture {
+        q = q.filter(organisations::prefecture.eq(p.clone()));
+    }
+    if let Some(after) = after_id {
+        q = q.filter(organisations::id.gt(after));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// What a decision changes.
+#[derive(Debug, Clone)]
+pub struct StatusChange {
+    pub from_status: String,
+    pub to_status: String,
+    /// Granted services and sector, set on approval.
+    pub grant: Option<(bool, bool, String)>,
+    /// Ends every token the organisation holds (R8).
+    pub bump_epoch: bool,
+}
+
+/// Applies a status change only if the organisation is still in
+/// `from_status`: two bureaus deciding at once cannot both win. Returns the
+/// updated row, or `None` when the status had changed meanwhile.
+pub fn change_status(
+    conn: &mut DbConn,
+    id: i64,
+    change: &StatusChange,
+) -> Result<Option<OrganisationRow>, StoreError> {
+    conn.transaction(|c| {
+        let target = organisations::table
+            .filter(organisations::id.eq(id))
+            .filter(organisations::status.eq(&change.from_status));
+        let bump = i64::from(change.bump_epoch);
+        let n = match &change.grant {
+            Some((seeker_info, job_offers, sector)) => diesel::update(target)
+                .set((
+                    organisations::status.eq(&change.to_status),
+                    organisations::seeker_info.eq(seeker_info),
+                    organisations::job_offers.eq(job_offers),
+                    organisations::sector.eq(sector),
+                    organisations::epoch.eq(organisations::epoch + bump),
+                    organisations::updated_at.eq(now()),
+                ))
+                .execute(c)?,
+            None => diesel::update(target)
+                .set((
+                    organisations::status.eq(&change.to_status),
+                    organisations::epoch.eq(organisations::epoch + bump),
+                    organisations::updated_at.eq(now()),
+                ))
+                .execute(c)?,
+        };
+        if n == 0 {
+            return Ok(None);
+        }
+        find_by_id(c, id)
+    })
+}

@@ -1,0 +1,7 @@
+DROP TRIGGER audit_events_no_update;
+DROP TABLE audit_events;
+DROP TABLE signing_keys;
+DROP TABLE refresh_tokens;
+DROP TABLE api_clients;
+DROP TABLE users;
+DROP TABLE organisations;
