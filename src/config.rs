@@ -45,6 +45,18 @@ pub struct ServeArgs {
     /// Seconds to let in-flight requests finish after SIGTERM.
     #[arg(long, env = "KYUSHOKU_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
+
+    /// Requests per minute per authenticated caller, shared by all instances.
+    #[arg(long, env = "KYUSHOKU_RATE_LIMIT", default_value_t = 1200)]
+    pub rate_limit: u64,
+
+    /// Requests per minute per address without a token.
+    #[arg(long, env = "KYUSHOKU_ANONYMOUS_RATE_LIMIT", default_value_t = 120)]
+    pub anonymous_rate_limit: u64,
+
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, env = "KYUSHOKU_ACCESS_TOKEN_TTL", default_value_t = 900)]
+    pub access_token_ttl: i64,
 }
 
 impl ServeArgs {
@@ -60,6 +72,9 @@ impl ServeArgs {
             workers: None,
             body_limit: 1024 * 1024,
             shutdown_timeout: 30,
+            rate_limit: 1200,
+            anonymous_rate_limit: 120,
+            access_token_ttl: 900,
         }
     }
 }

@@ -2,5 +2,6 @@
 //! shared by `main.rs` (the CLI) and the black-box tests in `tests/`.
 
 pub mod config;
+pub mod demo;
 pub mod probe;
 pub mod server;

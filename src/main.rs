@@ -73,8 +73,36 @@ struct DemoServeArgs {
     redis_url: Option<String>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum MachineRole {
+    /// The Hello Work system: ingests seekers and job offers.
+    HwSystem,
+    /// A prefectural labour bureau: decides on organisations of its prefecture.
+    Bureau,
+}
+
 #[derive(Debug, Subcommand)]
 enum AdminTask {
+    /// Create an API client for the Hello Work system or a labour bureau and
+    /// print its credentials as JSON. The secret is shown only this once.
+    CreateClient {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long, value_enum)]
+        role: MachineRole,
+        /// The bureau's prefecture (JIS X 0401), required for --role bureau.
+        #[arg(long, required_if_eq("role", "bureau"))]
+        prefecture: Option<String>,
+        /// A label for people.
+        #[arg(long, default_value = "created by kyushoku admin")]
+        name: String,
+    },
+    /// Add a new JWT signing key. Instances sign with the newest key and
+    /// keep verifying with the older ones.
+    RotateKeys {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Replace the reference code lists (after municipal mergers) with newer
     /// CSV files, in one transaction.
     LoadCodes {
@@ -134,6 +162,56 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Admin {
+            task:
+                AdminTask::CreateClient {
+                    store,
+                    role,
+                    prefecture,
+                    name,
+                },
+        } => {
+            let (role, prefecture) = match role {
+                MachineRole::HwSystem => {
+                    anyhow::ensure!(
+                        prefecture.is_none(),
+                        "--prefecture goes with --role bureau only"
+                    );
+                    ("hw_system", None)
+                }
+                MachineRole::Bureau => {
+                    let p = prefecture.unwrap_or_default();
+                    kyushoku_domain::PrefectureCode::parse(&p)
+                        .with_context(|| format!("--prefecture {p:?}"))?;
+                    ("bureau", Some(p))
+                }
+            };
+            let db = server::open_store(&store).await?;
+            let client = tokio::task::spawn_blocking(move || {
+                db.run(|c| {
+                    kyushoku::demo::create_machine_client(c, role, prefecture.as_deref(), &name)
+                })
+            })
+            .await??;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "role": role,
+                    "client_id": client.client_id,
+                    "client_secret": client.client_secret,
+                }))?
+            );
+            Ok(())
+        }
+        Command::Admin {
+            task: AdminTask::RotateKeys { store },
+        } => {
+            let db = server::open_store(&store).await?;
+            let kid = tokio::task::spawn_blocking(move || db.run(kyushoku_api::auth::keys::rotate))
+                .await??;
+            eprintln!("new signing key {kid}; running instances pick it up when they meet it");
+            Ok(())
+        }
+        Command::Admin {
             task: AdminTask::LoadCodes { store, files },
         } => {
             let lg = std::fs::read_to_string(&files.local_governments)
@@ -166,12 +244,14 @@ async fn demo(args: DemoServeArgs, credentials_out: Option<PathBuf>) -> anyhow::
     let mut serve = ServeArgs::with_database(database_url);
     serve.bind = args.bind;
     serve.redis_url = args.redis_url;
-    let running = server::start(&serve).await?;
+    let db = server::open_store(&serve.store).await?;
+    let loader = db.clone();
+    let clients = tokio::task::spawn_blocking(move || kyushoku::demo::load(&loader)).await??;
+    let cluster = kyushoku_cluster::Cluster::connect(serve.redis_url.as_deref()).await?;
+    let running = server::start_with(&serve, db, cluster).await?;
     let credentials = serde_json::json!({
         "base_url": running.base_url(),
-        // The demo clients arrive with the identity issue; the reference
-        // code lists are the whole dataset for now.
-        "clients": {},
+        "clients": clients,
     });
     if let Some(path) = &credentials_out {
         std::fs::write(path, serde_json::to_vec_pretty(&credentials)?)
@@ -182,5 +262,15 @@ async fn demo(args: DemoServeArgs, credentials_out: Option<PathBuf>) -> anyhow::
         running.base_url(),
         running.base_url()
     );
+    eprintln!("demo clients (client_credentials at POST /v1/auth/token):");
+    for (name, c) in &clients {
+        eprintln!(
+            "  {name:12} client_id={} client_secret={}",
+            c.client_id, c.client_secret
+        );
+        if let (Some(e), Some(p)) = (&c.admin_email, &c.admin_password) {
+            eprintln!("  {:12} staff login: {e} / {p}", "");
+        }
+    }
     server::run_until_signalled(running).await
 }

@@ -66,13 +66,16 @@ pub async fn start(args: &ServeArgs) -> anyhow::Result<Running> {
 
 /// Starts serving with an open store and shared state.
 pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::Result<Running> {
-    let state = AppState::new(
-        db,
-        cluster,
-        ApiConfig {
-            json_limit: args.body_limit,
-        },
-    );
+    let config = ApiConfig {
+        json_limit: args.body_limit,
+        rate_limit_per_minute: args.rate_limit,
+        anonymous_rate_limit_per_minute: args.anonymous_rate_limit,
+        access_token_ttl_secs: args.access_token_ttl,
+        ..ApiConfig::default()
+    };
+    let state = tokio::task::spawn_blocking(move || AppState::new(db, cluster, config))
+        .await?
+        .context("loading signing keys")?;
     let spec = openapi();
     let app_state = state.clone();
     let mut server = HttpServer::new(move || build_app(app_state.clone(), spec.clone()))

@@ -7,8 +7,11 @@
 //! - [`problem`] is the one error type; [`observe`] the request-id, log and
 //!   metrics middleware.
 
+pub mod audit_log;
+pub mod auth;
 pub mod metrics;
 pub mod observe;
+pub mod pagination;
 pub mod problem;
 pub mod routes;
 
@@ -31,12 +34,24 @@ pub use problem::{ApiError, Problem};
 pub struct ApiConfig {
     /// Largest JSON body accepted, in bytes.
     pub json_limit: usize,
+    /// Requests per minute per authenticated principal (R13).
+    pub rate_limit_per_minute: u64,
+    /// Requests per minute per address without a token.
+    pub anonymous_rate_limit_per_minute: u64,
+    /// Lifetime of access tokens, seconds.
+    pub access_token_ttl_secs: i64,
+    /// Lifetime of a staff refresh token, seconds.
+    pub refresh_token_ttl_secs: i64,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
         Self {
             json_limit: 1024 * 1024,
+            rate_limit_per_minute: 1200,
+            anonymous_rate_limit_per_minute: 120,
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 14 * 24 * 3600,
         }
     }
 }
@@ -46,18 +61,22 @@ impl Default for ApiConfig {
 pub struct AppState {
     pub db: Db,
     pub cluster: Cluster,
+    pub keys: Arc<auth::keys::KeyRing>,
     pub metrics: Arc<Metrics>,
     pub config: Arc<ApiConfig>,
 }
 
 impl AppState {
-    pub fn new(db: Db, cluster: Cluster, config: ApiConfig) -> Self {
-        Self {
+    /// Loads the signing keys (creating the first one) and assembles the state.
+    pub fn new(db: Db, cluster: Cluster, config: ApiConfig) -> Result<Self, StoreError> {
+        let keys = db.run(|c| auth::keys::KeyRing::load(c))?;
+        Ok(Self {
             db,
             cluster,
+            keys: Arc::new(keys),
             metrics: Arc::new(Metrics::default()),
             config: Arc::new(config),
-        }
+        })
     }
 
     /// Runs one unit of database work on the blocking pool.
@@ -83,10 +102,33 @@ impl AppState {
     tags(
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "codes", description = "Reference code lists: prefectures, municipalities, occupations"),
+        (name = "auth", description = "Tokens: OAuth 2.0 client credentials, staff login, refresh, revocation"),
+        (name = "organisations", description = "Applications, the bureau's decisions, API clients and staff users"),
+        (name = "audit", description = "The audit trail, for labour bureaus"),
     ),
+    modifiers(&BearerAuth),
     components(schemas(problem::Problem, problem::FieldError))
 )]
 struct ApiDoc;
+
+/// Declares the bearer-token scheme that operations refer to.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The OpenAPI 3.1 document, collected from the registered routes.
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -130,6 +172,7 @@ pub fn build_app(
                 .finish()
         }))
         .default_service(web::to(routes::fallback::not_routed))
+        .wrap(middleware::from_fn(auth::authenticate))
         .wrap(middleware::Compress::default())
         .wrap(middleware::from_fn(observe::observe))
 }

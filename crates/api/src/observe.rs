@@ -37,7 +37,7 @@ pub fn acceptable_request_id(raw: &HeaderValue) -> Option<String> {
 
 pub async fn observe(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
+    next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let request_id = req
@@ -55,6 +55,8 @@ pub async fn observe(
         .instrument(span.clone())
         .await;
 
+    // Inner middleware answers refusals as responses, not errors, so every
+    // answer passes here to be logged and counted.
     let mut response = result?;
     let status = response.status().as_u16();
     let route = response

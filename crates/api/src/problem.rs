@@ -42,10 +42,18 @@ pub enum ProblemType {
     Validation,
     ServiceUnavailable,
     Internal,
+    Unauthorized,
+    InvalidCredentials,
+    Forbidden,
+    AccessRevoked,
+    NotApproved,
+    IllegalTransition,
+    Conflict,
+    RateLimited,
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 8] = [
+    pub const ALL: [ProblemType; 16] = [
         ProblemType::NotFound,
         ProblemType::MethodNotAllowed,
         ProblemType::UnsupportedMediaType,
@@ -54,6 +62,14 @@ impl ProblemType {
         ProblemType::Validation,
         ProblemType::ServiceUnavailable,
         ProblemType::Internal,
+        ProblemType::Unauthorized,
+        ProblemType::InvalidCredentials,
+        ProblemType::Forbidden,
+        ProblemType::AccessRevoked,
+        ProblemType::NotApproved,
+        ProblemType::IllegalTransition,
+        ProblemType::Conflict,
+        ProblemType::RateLimited,
     ];
 
     pub fn slug(self) -> &'static str {
@@ -66,6 +82,14 @@ impl ProblemType {
             ProblemType::Validation => "validation",
             ProblemType::ServiceUnavailable => "service-unavailable",
             ProblemType::Internal => "internal",
+            ProblemType::Unauthorized => "unauthorized",
+            ProblemType::InvalidCredentials => "invalid-credentials",
+            ProblemType::Forbidden => "forbidden",
+            ProblemType::AccessRevoked => "access-revoked",
+            ProblemType::NotApproved => "organisation-not-approved",
+            ProblemType::IllegalTransition => "illegal-transition",
+            ProblemType::Conflict => "conflict",
+            ProblemType::RateLimited => "rate-limited",
         }
     }
 
@@ -84,6 +108,12 @@ impl ProblemType {
             ProblemType::Validation => StatusCode::UNPROCESSABLE_ENTITY,
             ProblemType::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ProblemType::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ProblemType::Unauthorized | ProblemType::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ProblemType::Forbidden | ProblemType::AccessRevoked | ProblemType::NotApproved => {
+                StatusCode::FORBIDDEN
+            }
+            ProblemType::IllegalTransition | ProblemType::Conflict => StatusCode::CONFLICT,
+            ProblemType::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -97,6 +127,14 @@ impl ProblemType {
             ProblemType::Validation => "Validation failed",
             ProblemType::ServiceUnavailable => "Service unavailable",
             ProblemType::Internal => "Internal error",
+            ProblemType::Unauthorized => "Authentication required",
+            ProblemType::InvalidCredentials => "Invalid credentials",
+            ProblemType::Forbidden => "Forbidden",
+            ProblemType::AccessRevoked => "Access revoked",
+            ProblemType::NotApproved => "Organisation not approved",
+            ProblemType::IllegalTransition => "Decision not allowed in this state",
+            ProblemType::Conflict => "Conflict",
+            ProblemType::RateLimited => "Too many requests",
         }
     }
 }
@@ -160,6 +198,50 @@ pub enum ApiError {
     /// Anything unexpected. The string is logged, never sent.
     #[error("internal: {0}")]
     Internal(String),
+    /// No valid token: missing, malformed, expired, badly signed, revoked.
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
+    /// A login that failed, whether or not the account exists.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Authenticated, but this principal may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// The organisation was suspended or revoked after the token was issued (R8).
+    #[error("access revoked")]
+    AccessRevoked,
+    /// The organisation is pending, rejected, suspended or revoked.
+    #[error("organisation not approved")]
+    NotApproved,
+    #[error("illegal transition: {0}")]
+    IllegalTransition(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("rate limited")]
+    RateLimited(RateHeaders),
+}
+
+/// The `RateLimit-*` values of an answer (draft-ietf-httpapi-ratelimit-headers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateHeaders {
+    pub limit: u64,
+    pub remaining: u64,
+    pub reset_secs: u64,
+}
+
+impl RateHeaders {
+    pub fn apply(&self, headers: &mut actix_web::http::header::HeaderMap) {
+        for (name, value) in [
+            ("ratelimit-limit", self.limit),
+            ("ratelimit-remaining", self.remaining),
+            ("ratelimit-reset", self.reset_secs),
+        ] {
+            headers.insert(
+                header::HeaderName::from_static(name),
+                HeaderValue::from(value),
+            );
+        }
+    }
 }
 
 impl ApiError {
@@ -177,6 +259,14 @@ impl ApiError {
             ApiError::Validation(_) => ProblemType::Validation,
             ApiError::Unavailable(_) => ProblemType::ServiceUnavailable,
             ApiError::Internal(_) => ProblemType::Internal,
+            ApiError::Unauthorized(_) => ProblemType::Unauthorized,
+            ApiError::InvalidCredentials => ProblemType::InvalidCredentials,
+            ApiError::Forbidden(_) => ProblemType::Forbidden,
+            ApiError::AccessRevoked => ProblemType::AccessRevoked,
+            ApiError::NotApproved => ProblemType::NotApproved,
+            ApiError::IllegalTransition(_) => ProblemType::IllegalTransition,
+            ApiError::Conflict(_) => ProblemType::Conflict,
+            ApiError::RateLimited(_) => ProblemType::RateLimited,
         }
     }
 
@@ -199,6 +289,18 @@ impl ApiError {
             ApiError::Validation(_) => Some("one or more fields are invalid".into()),
             ApiError::Unavailable(_) => Some("a dependency is unavailable; retry later".into()),
             ApiError::Internal(_) => None,
+            ApiError::Unauthorized(why) => Some((*why).to_owned()),
+            ApiError::InvalidCredentials => Some("the e-mail address or password is wrong".into()),
+            ApiError::Forbidden(why) => Some((*why).to_owned()),
+            ApiError::AccessRevoked => Some(
+                "the organisation's access was suspended or revoked; this token no longer works"
+                    .into(),
+            ),
+            ApiError::NotApproved => {
+                Some("the organisation is not approved: it may only read its own status".into())
+            }
+            ApiError::IllegalTransition(why) | ApiError::Conflict(why) => Some(why.clone()),
+            ApiError::RateLimited(h) => Some(format!("retry after {} seconds", h.reset_secs)),
         };
         Problem {
             type_uri: kind.uri(),
@@ -239,6 +341,18 @@ impl ResponseError for ApiError {
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
+            ApiError::Unauthorized(_) => {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"kyushoku\""),
+                );
+            }
+            ApiError::RateLimited(h) => {
+                h.apply(response.headers_mut());
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(h.reset_secs));
+            }
             _ => {}
         }
         response
@@ -256,6 +370,9 @@ pub fn problem_response(problem: &Problem) -> HttpResponse {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        if let StoreError::Conflict(what) = e {
+            return ApiError::Conflict(format!("{what} is already taken"));
+        }
         if e.is_unavailable() {
             ApiError::Unavailable(e.to_string())
         } else {
@@ -496,4 +613,41 @@ mod extractor_tests {
         assert_eq!(status, 422);
         assert_eq!(p["errors"][0]["field"], "count");
     }
+}
+
+/// Turns `validator` errors into field errors, keeping the field path and
+/// the rule's message but never the rejected value (validator's `params`
+/// carry it: passwords included).
+pub fn from_validator(errors: &validator::ValidationErrors) -> Vec<FieldError> {
+    fn walk(prefix: &str, errors: &validator::ValidationErrors, out: &mut Vec<FieldError>) {
+        for (field, kind) in errors.errors() {
+            let path = if prefix.is_empty() {
+                field.to_string()
+            } else {
+                format!("{prefix}.{field}")
+            };
+            match kind {
+                validator::ValidationErrorsKind::Field(list) => {
+                    for e in list {
+                        let message = e
+                            .message
+                            .as_ref()
+                            .map(|m| m.to_string())
+                            .unwrap_or_else(|| format!("fails the rule `{}`", e.code));
+                        out.push(FieldError::new(path.clone(), message));
+                    }
+                }
+                validator::ValidationErrorsKind::Struct(inner) => walk(&path, inner, out),
+                validator::ValidationErrorsKind::List(items) => {
+                    for (i, inner) in items {
+                        walk(&format!("{path}[{i}]"), inner, out);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk("", errors, &mut out);
+    out.sort_by(|a, b| a.field.cmp(&b.field));
+    out
 }

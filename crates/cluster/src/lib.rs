@@ -171,9 +171,10 @@ impl Cluster {
             return Ok(());
         };
         let mut conn = manager.clone();
-        let _pong: String = tokio::time::timeout(PING_TIMEOUT, redis::cmd("PING").query_async(&mut conn))
-            .await
-            .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))??;
+        let _pong: String =
+            tokio::time::timeout(PING_TIMEOUT, redis::cmd("PING").query_async(&mut conn))
+                .await
+                .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))??;
         Ok(())
     }
 
@@ -215,7 +216,9 @@ impl Cluster {
         let mut conn = manager.clone();
         let v = tokio::time::timeout(
             PING_TIMEOUT,
-            redis::cmd("GET").arg(format!("{PREFIX}{key}")).query_async::<Option<String>>(&mut conn),
+            redis::cmd("GET")
+                .arg(format!("{PREFIX}{key}"))
+                .query_async::<Option<String>>(&mut conn),
         )
         .await
         .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))??;
@@ -224,16 +227,32 @@ impl Cluster {
 
     /// Fills the cache after a database read, unless a newer value was put
     /// meanwhile (SET NX): a slow reader never overwrites an invalidation.
-    pub async fn cache_fill(&self, key: &str, value: &str, ttl: Duration) -> Result<(), ClusterError> {
+    pub async fn cache_fill(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<(), ClusterError> {
         self.cache_set(key, value, ttl, true).await
     }
 
     /// Writes through after a change, replacing what was cached.
-    pub async fn cache_put(&self, key: &str, value: &str, ttl: Duration) -> Result<(), ClusterError> {
+    pub async fn cache_put(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<(), ClusterError> {
         self.cache_set(key, value, ttl, false).await
     }
 
-    async fn cache_set(&self, key: &str, value: &str, ttl: Duration, only_if_absent: bool) -> Result<(), ClusterError> {
+    async fn cache_set(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+        only_if_absent: bool,
+    ) -> Result<(), ClusterError> {
         let Some(manager) = &self.redis else {
             self.local.put(key, value, ttl, only_if_absent);
             return Ok(());
@@ -283,8 +302,12 @@ mod tests {
     #[tokio::test]
     async fn in_process_cache_fill_does_not_overwrite_a_put() {
         let c = Cluster::in_process();
-        c.cache_put("s", "new", Duration::from_secs(60)).await.unwrap();
-        c.cache_fill("s", "stale", Duration::from_secs(60)).await.unwrap();
+        c.cache_put("s", "new", Duration::from_secs(60))
+            .await
+            .unwrap();
+        c.cache_fill("s", "stale", Duration::from_secs(60))
+            .await
+            .unwrap();
         assert_eq!(c.cache_get("s").await.unwrap().as_deref(), Some("new"));
     }
 
@@ -321,8 +344,13 @@ mod tests {
         let (refused, degraded) = c.hit(&key, 2, Duration::from_secs(30)).await;
         assert!(a.allowed && b.allowed && !refused.allowed && !degraded);
         let ck = format!("cache-{}", std::process::id());
-        other.cache_put(&ck, "v1", Duration::from_secs(30)).await.unwrap();
-        c.cache_fill(&ck, "stale", Duration::from_secs(30)).await.unwrap();
+        other
+            .cache_put(&ck, "v1", Duration::from_secs(30))
+            .await
+            .unwrap();
+        c.cache_fill(&ck, "stale", Duration::from_secs(30))
+            .await
+            .unwrap();
         assert_eq!(c.cache_get(&ck).await.unwrap().as_deref(), Some("v1"));
     }
 

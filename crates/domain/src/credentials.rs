@@ -55,7 +55,11 @@ pub fn hash_password(password: &str) -> String {
 /// Whether `password` matches `phc`. A malformed hash never matches.
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -73,9 +77,18 @@ mod tests {
     #[test]
     fn short_long_and_common_passwords_are_refused() {
         assert_eq!(check_password_policy("short"), Err(PasswordError::TooShort));
-        assert_eq!(check_password_policy(&"x".repeat(129)), Err(PasswordError::TooLong));
-        assert_eq!(check_password_policy("Password1234"), Err(PasswordError::Common));
-        assert_eq!(check_password_policy("HelloWork2026"), Err(PasswordError::Common));
+        assert_eq!(
+            check_password_policy(&"x".repeat(129)),
+            Err(PasswordError::TooLong)
+        );
+        assert_eq!(
+            check_password_policy("Password1234"),
+            Err(PasswordError::Common)
+        );
+        assert_eq!(
+            check_password_policy("HelloWork2026"),
+            Err(PasswordError::Common)
+        );
         assert!(check_password_policy("correct horse battery staple").is_ok());
         // Characters, not bytes: twelve kana pass.
         assert!(check_password_policy("しょくぎょうしょうかいじぎょう").is_ok());
@@ -89,6 +102,9 @@ mod tests {
         assert!(!verify_password("correct horse battery stapl", &h));
         assert!(!verify_password("anything", "not a hash"));
         assert!(!verify_password("anything", dummy_hash()));
-        assert!(PasswordHash::new(dummy_hash()).is_ok(), "the dummy costs as much as a real one");
+        assert!(
+            PasswordHash::new(dummy_hash()).is_ok(),
+            "the dummy costs as much as a real one"
+        );
     }
 }

@@ -9,6 +9,8 @@ pub mod codes;
 pub mod credentials;
 pub mod organisation;
 
+pub use organisation::{Decision, OrganisationKind, OrganisationStatus, Sector, Service};
+
 pub use codes::{
     CodeError, JobNumber, MunicipalityCode, OccupationCode, OccupationLevel, PrefectureCode,
 };

@@ -143,7 +143,10 @@ impl Decision {
 
     /// Whether the decision ends every token the organisation holds (R8).
     pub fn ends_sessions(self) -> bool {
-        matches!(self, Decision::Suspend | Decision::Revoke | Decision::Reject)
+        matches!(
+            self,
+            Decision::Suspend | Decision::Revoke | Decision::Reject
+        )
     }
 }
 
@@ -246,21 +249,51 @@ mod tests {
 
     #[test]
     fn public_kinds_default_to_the_public_sector() {
-        assert_eq!(OrganisationKind::Municipality.default_sector(), Sector::Public);
-        assert_eq!(OrganisationKind::NurseCenter.default_sector(), Sector::Public);
-        assert_eq!(OrganisationKind::PaidAgency.default_sector(), Sector::Private);
+        assert_eq!(
+            OrganisationKind::Municipality.default_sector(),
+            Sector::Public
+        );
+        assert_eq!(
+            OrganisationKind::NurseCenter.default_sector(),
+            Sector::Public
+        );
+        assert_eq!(
+            OrganisationKind::PaidAgency.default_sector(),
+            Sector::Private
+        );
         assert_eq!(OrganisationKind::School.default_sector(), Sector::Private);
     }
 
     #[test]
     fn licence_numbers() {
-        assert!(valid_licence_number(OrganisationKind::PaidAgency, "13-ユ-300001"));
-        assert!(valid_licence_number(OrganisationKind::FreeAgency, "27-ム-000123"));
-        assert!(!valid_licence_number(OrganisationKind::PaidAgency, "13-ム-300001"));
-        assert!(!valid_licence_number(OrganisationKind::PaidAgency, "48-ユ-300001"));
-        assert!(!valid_licence_number(OrganisationKind::PaidAgency, "13-ユ-30001"));
-        assert!(!valid_licence_number(OrganisationKind::PaidAgency, "13ユ300001"));
-        assert!(!valid_licence_number(OrganisationKind::School, "13-ユ-300001"));
+        assert!(valid_licence_number(
+            OrganisationKind::PaidAgency,
+            "13-ユ-300001"
+        ));
+        assert!(valid_licence_number(
+            OrganisationKind::FreeAgency,
+            "27-ム-000123"
+        ));
+        assert!(!valid_licence_number(
+            OrganisationKind::PaidAgency,
+            "13-ム-300001"
+        ));
+        assert!(!valid_licence_number(
+            OrganisationKind::PaidAgency,
+            "48-ユ-300001"
+        ));
+        assert!(!valid_licence_number(
+            OrganisationKind::PaidAgency,
+            "13-ユ-30001"
+        ));
+        assert!(!valid_licence_number(
+            OrganisationKind::PaidAgency,
+            "13ユ300001"
+        ));
+        assert!(!valid_licence_number(
+            OrganisationKind::School,
+            "13-ユ-300001"
+        ));
     }
 
     #[test]

@@ -43,7 +43,9 @@ pub struct AuditEventRow {
 }
 
 pub fn record(conn: &mut DbConn, event: &NewAuditEvent) -> Result<(), StoreError> {
-    diesel::insert_into(audit_events::table).values(event).execute(conn)?;
+    diesel::insert_into(audit_events::table)
+        .values(event)
+        .execute(conn)?;
     Ok(())
 }
 

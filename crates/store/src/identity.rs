@@ -98,7 +98,11 @@ pub fn list_clients(conn: &mut DbConn, organisation_id: i64) -> Result<Vec<Clien
 
 /// Deletes an organisation's client and ends its tokens. False when the
 /// organisation has no such (live) client.
-pub fn delete_client(conn: &mut DbConn, organisation_id: i64, client_id: &str) -> Result<bool, StoreError> {
+pub fn delete_client(
+    conn: &mut DbConn,
+    organisation_id: i64,
+    client_id: &str,
+) -> Result<bool, StoreError> {
     let n = diesel::update(
         api_clients::table
             .filter(api_clients::organisation_id.eq(organisation_id))
@@ -113,11 +117,14 @@ pub fn delete_client(conn: &mut DbConn, organisation_id: i64, client_id: &str) -
     Ok(n == 1)
 }
 
-/// Which principal a token names, for the per-request state check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Which principal a token names (by its public id), for the per-request
+/// state check.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PrincipalRef {
-    User(i64),
-    Client(i64),
+    /// A staff user's `public_id`.
+    User(String),
+    /// An API client's `client_id`.
+    Client(String),
 }
 
 /// What a token is checked against on every request: the principal's own
@@ -129,9 +136,31 @@ pub struct PrincipalState {
     pub organisation: Option<OrganisationState>,
 }
 
+/// The principal's own part of [`PrincipalState`]: its epoch and the id of
+/// its organisation. `None` when it no longer exists.
+pub fn principal_epoch(
+    conn: &mut DbConn,
+    who: &PrincipalRef,
+) -> Result<Option<(i64, Option<i64>)>, StoreError> {
+    Ok(match who {
+        PrincipalRef::User(id) => users::table
+            .filter(users::public_id.eq(id))
+            .select((users::epoch, users::organisation_id.nullable()))
+            .first::<(i64, Option<i64>)>(conn)
+            .optional()?,
+        PrincipalRef::Client(id) => api_clients::table
+            .filter(api_clients::client_id.eq(id))
+            .filter(api_clients::deleted_at.is_null())
+            .select((api_clients::epoch, api_clients::organisation_id))
+            .first::<(i64, Option<i64>)>(conn)
+            .optional()?,
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrganisationState {
     pub id: i64,
+    pub public_id: String,
     pub status: String,
     pub epoch: i64,
     pub seeker_info: bool,
@@ -139,62 +168,63 @@ pub struct OrganisationState {
     pub sector: Option<String>,
 }
 
-fn organisation_state(conn: &mut DbConn, id: i64) -> Result<Option<OrganisationState>, StoreError> {
+pub fn organisation_state(
+    conn: &mut DbConn,
+    id: i64,
+) -> Result<Option<OrganisationState>, StoreError> {
     Ok(organisations::table
         .find(id)
         .select((
             organisations::id,
+            organisations::public_id,
             organisations::status,
             organisations::epoch,
             organisations::seeker_info,
             organisations::job_offers,
             organisations::sector,
         ))
-        .first::<(i64, String, i64, bool, bool, Option<String>)>(conn)
+        .first::<(i64, String, String, i64, bool, bool, Option<String>)>(conn)
         .optional()?
-        .map(|(id, status, epoch, seeker_info, job_offers, sector)| OrganisationState {
-            id,
-            status,
-            epoch,
-            seeker_info,
-            job_offers,
-            sector,
-        }))
+        .map(
+            |(id, public_id, status, epoch, seeker_info, job_offers, sector)| OrganisationState {
+                id,
+                public_id,
+                status,
+                epoch,
+                seeker_info,
+                job_offers,
+                sector,
+            },
+        ))
 }
 
-pub fn principal_state(conn: &mut DbConn, who: PrincipalRef) -> Result<PrincipalState, StoreError> {
-    let (epoch, org) = match who {
-        PrincipalRef::User(id) => users::table
-            .find(id)
-            .select((users::epoch, users::organisation_id.nullable()))
-            .first::<(i64, Option<i64>)>(conn)
-            .optional()?
-            .map_or((None, None), |(e, o)| (Some(e), o)),
-        PrincipalRef::Client(id) => api_clients::table
-            .find(id)
-            .filter(api_clients::deleted_at.is_null())
-            .select((api_clients::epoch, api_clients::organisation_id))
-            .first::<(i64, Option<i64>)>(conn)
-            .optional()?
-            .map_or((None, None), |(e, o)| (Some(e), o)),
-    };
-    let organisation = match org {
+pub fn principal_state(
+    conn: &mut DbConn,
+    who: &PrincipalRef,
+) -> Result<PrincipalState, StoreError> {
+    let found = principal_epoch(conn, who)?;
+    let organisation = match found.and_then(|(_, org)| org) {
         Some(id) => organisation_state(conn, id)?,
         None => None,
     };
-    Ok(PrincipalState { epoch, organisation })
+    Ok(PrincipalState {
+        epoch: found.map(|(e, _)| e),
+        organisation,
+    })
 }
 
 /// Ends every access token of one user or client (RFC 7009 revocation of
 /// an access token).
-pub fn bump_epoch(conn: &mut DbConn, who: PrincipalRef) -> Result<(), StoreError> {
+pub fn bump_epoch(conn: &mut DbConn, who: &PrincipalRef) -> Result<(), StoreError> {
     match who {
-        PrincipalRef::User(id) => diesel::update(users::table.find(id))
+        PrincipalRef::User(id) => diesel::update(users::table.filter(users::public_id.eq(id)))
             .set(users::epoch.eq(users::epoch + 1))
             .execute(conn)?,
-        PrincipalRef::Client(id) => diesel::update(api_clients::table.find(id))
-            .set(api_clients::epoch.eq(api_clients::epoch + 1))
-            .execute(conn)?,
+        PrincipalRef::Client(id) => {
+            diesel::update(api_clients::table.filter(api_clients::client_id.eq(id)))
+                .set(api_clients::epoch.eq(api_clients::epoch + 1))
+                .execute(conn)?
+        }
     };
     Ok(())
 }
@@ -297,6 +327,8 @@ pub fn live_signing_keys(conn: &mut DbConn) -> Result<Vec<SigningKeyRow>, StoreE
 }
 
 pub fn insert_signing_key(conn: &mut DbConn, key: &SigningKeyRow) -> Result<(), StoreError> {
-    diesel::insert_into(signing_keys::table).values(key).execute(conn)?;
+    diesel::insert_into(signing_keys::table)
+        .values(key)
+        .execute(conn)?;
     Ok(())
 }

@@ -15,6 +15,8 @@ pub mod reference;
 pub mod schema;
 
 pub use connection::{redact, Backend, DatabaseUrl, Db, DbConn, PoolOptions};
+/// For `conn.transaction(…)` on a [`DbConn`] without naming diesel.
+pub use diesel::Connection;
 pub use error::StoreError;
 
 // The bundled SQLite is linked through this crate; naming it keeps the

@@ -64,7 +64,11 @@ struct UserInsert<'a> {
 }
 
 /// Inserts a staff user of `organisation_id`. A taken e-mail is `Conflict`.
-pub fn insert_user(conn: &mut DbConn, organisation_id: i64, user: &NewUser) -> Result<i64, StoreError> {
+pub fn insert_user(
+    conn: &mut DbConn,
+    organisation_id: i64,
+    user: &NewUser,
+) -> Result<i64, StoreError> {
     let row = UserInsert {
         public_id: &user.public_id,
         organisation_id,

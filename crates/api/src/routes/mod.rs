@@ -4,13 +4,19 @@
 //! |---|---|
 //! | `/healthz`, `/readyz`, `/metrics` | [`ops`] |
 //! | `/v1/codes/…` | [`codes`] |
+//! | `/v1/auth/…`, `/.well-known/jwks.json` | [`auth`] |
+//! | `/v1/organisations…` | [`organisations`] (one file per action) |
+//! | `/v1/audit` | [`audit`] |
 //!
 //! `/openapi.json` and `/docs` are served by the Swagger UI service wired in
 //! `lib.rs`; anything else reaches [`fallback`].
 
+pub mod audit;
+pub mod auth;
 pub mod codes;
 pub mod fallback;
 pub mod ops;
+pub mod organisations;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -25,5 +31,24 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(codes::prefectures)
                 .service(codes::municipalities)
                 .service(codes::occupations),
-        );
+        )
+        .service(
+            utoipa_actix_web::scope("/v1/auth")
+                .service(auth::token)
+                .service(auth::login)
+                .service(auth::revoke),
+        )
+        .service(auth::jwks)
+        .service(
+            utoipa_actix_web::scope("/v1/organisations")
+                .service(organisations::apply::apply)
+                .service(organisations::list::list)
+                .service(organisations::read::read)
+                .service(organisations::decide::decide)
+                .service(organisations::clients::create)
+                .service(organisations::clients::list)
+                .service(organisations::clients::delete)
+                .service(organisations::users::create),
+        )
+        .service(audit::query);
 }

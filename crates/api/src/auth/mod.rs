@@ -1,0 +1,514 @@
+//! Who is calling, and may they.
+//!
+//! - [`authenticate`] (middleware, inside `observe`) verifies a bearer token,
+//!   checks it against the principal's current state (its epoch, and its
+//!   organisation's status and epoch: R8), and applies the per-principal rate
+//!   limit shared across instances (R13). It records the outcome in the
+//!   request; it refuses nothing but over-limit requests.
+//! - [`Principal`] is the extractor handlers take: it answers 401 when there
+//!   is no valid token, 403 when the organisation's access was revoked.
+//!   Each handler then says what it needs (`require_bureau`,
+//!   `require_approved_member`, …), so the rule sits next to the action.
+//! - [`issue_access_token`] mints tokens for the token and login endpoints.
+
+pub mod keys;
+pub mod secrets;
+
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest, ResponseError};
+use kyushoku_domain::{OrganisationStatus, PrefectureCode, Sector};
+use kyushoku_store::identity::{self, OrganisationState, PrincipalRef};
+
+use crate::problem::{ApiError, RateHeaders};
+use crate::AppState;
+use keys::Claims;
+
+/// How long principal and organisation state may be served from the cache.
+/// Changes are written through at once; this only bounds a lost write.
+const STATE_TTL: Duration = Duration::from_secs(60);
+const RATE_WINDOW: Duration = Duration::from_secs(60);
+
+/// Who acts: a staff user or an API client, by public id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    User(String),
+    Client(String),
+}
+
+impl Actor {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Actor::User(_) => "user",
+            Actor::Client(_) => "client",
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            Actor::User(id) | Actor::Client(id) => id,
+        }
+    }
+
+    fn to_ref(&self) -> PrincipalRef {
+        match self {
+            Actor::User(id) => PrincipalRef::User(id.clone()),
+            Actor::Client(id) => PrincipalRef::Client(id.clone()),
+        }
+    }
+}
+
+/// A member of an organisation, with the organisation's state as of this
+/// request.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub organisation_id: i64,
+    pub organisation_public_id: String,
+    pub admin: bool,
+    pub status: OrganisationStatus,
+    pub seeker_info: bool,
+    pub job_offers: bool,
+    pub sector: Option<Sector>,
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    /// The Hello Work system.
+    HwSystem { actor: Actor },
+    /// A labour bureau, bound to one prefecture.
+    Bureau {
+        actor: Actor,
+        prefecture: PrefectureCode,
+    },
+    /// Staff or an API client of one organisation.
+    Member { actor: Actor, member: Member },
+}
+
+impl Principal {
+    pub fn actor(&self) -> &Actor {
+        match self {
+            Principal::HwSystem { actor }
+            | Principal::Bureau { actor, .. }
+            | Principal::Member { actor, .. } => actor,
+        }
+    }
+
+    /// The role as written in tokens and the audit trail.
+    pub fn role(&self) -> &'static str {
+        match self {
+            Principal::HwSystem { .. } => "hw_system",
+            Principal::Bureau { .. } => "bureau",
+            Principal::Member { member, .. } if member.admin => "org_admin",
+            Principal::Member { .. } => "org_staff",
+        }
+    }
+
+    fn rate_key(&self) -> String {
+        format!("p:{}:{}", self.actor().kind(), self.actor().id())
+    }
+
+    /// The bureau's prefecture, or 403.
+    pub fn require_bureau(&self) -> Result<&PrefectureCode, ApiError> {
+        match self {
+            Principal::Bureau { prefecture, .. } => Ok(prefecture),
+            _ => Err(ApiError::Forbidden("only a labour bureau may do this")),
+        }
+    }
+
+    pub fn require_hw_system(&self) -> Result<(), ApiError> {
+        match self {
+            Principal::HwSystem { .. } => Ok(()),
+            _ => Err(ApiError::Forbidden(
+                "only the Hello Work system may do this",
+            )),
+        }
+    }
+
+    /// Any member of any organisation, whatever its status.
+    pub fn member(&self) -> Option<&Member> {
+        match self {
+            Principal::Member { member, .. } => Some(member),
+            _ => None,
+        }
+    }
+
+    /// A member of an approved organisation, or 403.
+    pub fn require_approved_member(&self) -> Result<&Member, ApiError> {
+        let member = self.member().ok_or(ApiError::Forbidden(
+            "only an organisation's staff may do this",
+        ))?;
+        if member.status != OrganisationStatus::Approved {
+            return Err(ApiError::NotApproved);
+        }
+        Ok(member)
+    }
+}
+
+/// What `authenticate` found, kept in the request's extensions.
+#[derive(Debug, Clone)]
+enum AuthOutcome {
+    Authenticated(Principal),
+    Invalid(&'static str),
+    Revoked,
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let outcome = req.extensions().get::<AuthOutcome>().cloned();
+        std::future::ready(match outcome {
+            Some(AuthOutcome::Authenticated(p)) => Ok(p),
+            Some(AuthOutcome::Invalid(why)) => Err(ApiError::Unauthorized(why)),
+            Some(AuthOutcome::Revoked) => Err(ApiError::AccessRevoked),
+            None => Err(ApiError::Unauthorized("an access token is required")),
+        })
+    }
+}
+
+/// Paths that are never authenticated nor rate-limited: probes and docs.
+fn is_operational(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz" | "/metrics" | "/openapi.json")
+        || path.starts_with("/docs")
+}
+
+fn bearer(req: &ServiceRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+/// The address a request came from, for anonymous rate limits. The peer
+/// address, not a forwarded header a client could forge.
+pub fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let Some(state) = state.filter(|_| !is_operational(req.path())) else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let outcome = match bearer(&req) {
+        Some(token) => match resolve(&state, &token).await {
+            Ok(o) => Some(o),
+            Err(e) => return Ok(req.into_response(e.error_response()).map_into_right_body()),
+        },
+        None => None,
+    };
+    let (key, limit) = match &outcome {
+        Some(AuthOutcome::Authenticated(p)) => (p.rate_key(), state.config.rate_limit_per_minute),
+        _ => (
+            format!("a:{}", client_address(req.request())),
+            state.config.anonymous_rate_limit_per_minute,
+        ),
+    };
+    let (decision, degraded) = state.cluster.hit(&key, limit, RATE_WINDOW).await;
+    state.metrics.set_dependency(
+        "shared_state",
+        !degraded || state.cluster.mode() == "in_process",
+    );
+    let headers = RateHeaders {
+        limit: decision.limit,
+        remaining: decision.remaining,
+        reset_secs: decision.reset_secs,
+    };
+    if !decision.allowed {
+        let refusal = ApiError::RateLimited(headers).error_response();
+        return Ok(req.into_response(refusal).map_into_right_body());
+    }
+    if let Some(outcome) = outcome {
+        req.extensions_mut().insert(outcome);
+    }
+    let mut res = next.call(req).await?;
+    headers.apply(res.headers_mut());
+    Ok(res.map_into_left_body())
+}
+
+/// Verifies a token and checks it against current state. Only a failure to
+/// reach the database is an error; a bad token is an outcome.
+async fn resolve(state: &AppState, token: &str) -> Result<AuthOutcome, ApiError> {
+    if let Some(kid) = keys::KeyRing::kid_of(token) {
+        if state.keys.needs_reload(&kid) {
+            let keys = state.keys.clone();
+            state.db_run(move |c| keys.reload(c)).await?;
+        }
+    }
+    let claims = match state.keys.verify(token) {
+        Ok(c) => c,
+        Err(_) => {
+            return Ok(AuthOutcome::Invalid(
+                "the access token is invalid or expired",
+            ))
+        }
+    };
+    let actor = match claims.act.as_str() {
+        "user" => Actor::User(claims.sub.clone()),
+        "client" => Actor::Client(claims.sub.clone()),
+        _ => {
+            return Ok(AuthOutcome::Invalid(
+                "the access token is invalid or expired",
+            ))
+        }
+    };
+    let Some((epoch, org_id)) = principal_epoch(state, &actor).await? else {
+        return Ok(AuthOutcome::Invalid("the access token was revoked"));
+    };
+    if epoch != claims.ep {
+        return Ok(AuthOutcome::Invalid("the access token was revoked"));
+    }
+    let principal = match (claims.role.as_str(), org_id) {
+        ("hw_system", None) => Principal::HwSystem { actor },
+        ("bureau", None) => match claims.pref.as_deref().map(PrefectureCode::parse) {
+            Some(Ok(prefecture)) => Principal::Bureau { actor, prefecture },
+            _ => {
+                return Ok(AuthOutcome::Invalid(
+                    "the access token is invalid or expired",
+                ))
+            }
+        },
+        (role @ ("org_admin" | "org_staff"), Some(org_id)) => {
+            let Some(org) = organisation_state(state, org_id).await? else {
+                return Ok(AuthOutcome::Invalid("the access token was revoked"));
+            };
+            if Some(org.epoch) != claims.oep
+                || claims.org.as_deref() != Some(org.public_id.as_str())
+            {
+                return Ok(AuthOutcome::Revoked);
+            }
+            Principal::Member {
+                actor,
+                member: member_of(&org, role == "org_admin"),
+            }
+        }
+        _ => {
+            return Ok(AuthOutcome::Invalid(
+                "the access token is invalid or expired",
+            ))
+        }
+    };
+    Ok(AuthOutcome::Authenticated(principal))
+}
+
+fn member_of(org: &OrganisationState, admin: bool) -> Member {
+    Member {
+        organisation_id: org.id,
+        organisation_public_id: org.public_id.clone(),
+        admin,
+        status: OrganisationStatus::parse(&org.status).unwrap_or(OrganisationStatus::Revoked),
+        seeker_info: org.seeker_info,
+        job_offers: org.job_offers,
+        sector: org.sector.as_deref().and_then(Sector::parse),
+    }
+}
+
+fn principal_key(actor: &Actor) -> String {
+    match actor {
+        Actor::User(id) => format!("ps:u:{id}"),
+        Actor::Client(id) => format!("ps:c:{id}"),
+    }
+}
+
+fn encode_principal(found: Option<(i64, Option<i64>)>) -> String {
+    match found {
+        None => "gone".to_owned(),
+        Some((epoch, org)) => format!("{epoch}|{}", org.map(|o| o.to_string()).unwrap_or_default()),
+    }
+}
+
+fn decode_principal(v: &str) -> Option<Option<(i64, Option<i64>)>> {
+    if v == "gone" {
+        return Some(None);
+    }
+    let (e, o) = v.split_once('|')?;
+    let org = if o.is_empty() {
+        None
+    } else {
+        Some(o.parse().ok()?)
+    };
+    Some(Some((e.parse().ok()?, org)))
+}
+
+async fn principal_epoch(
+    state: &AppState,
+    actor: &Actor,
+) -> Result<Option<(i64, Option<i64>)>, ApiError> {
+    let key = principal_key(actor);
+    if let Ok(Some(v)) = state.cluster.cache_get(&key).await {
+        if let Some(found) = decode_principal(&v) {
+            return Ok(found);
+        }
+    }
+    let who = actor.to_ref();
+    let found = state
+        .db_run(move |c| identity::principal_epoch(c, &who))
+        .await?;
+    let _ = state
+        .cluster
+        .cache_fill(&key, &encode_principal(found), STATE_TTL)
+        .await;
+    Ok(found)
+}
+
+fn encode_org(o: &OrganisationState) -> String {
+    format!(
+        "{}|{}|{}|{}|{}|{}",
+        o.public_id,
+        o.status,
+        o.epoch,
+        u8::from(o.seeker_info),
+        u8::from(o.job_offers),
+        o.sector.as_deref().unwrap_or("")
+    )
+}
+
+fn decode_org(id: i64, v: &str) -> Option<OrganisationState> {
+    let p: Vec<&str> = v.split('|').collect();
+    let [public_id, status, epoch, si, jo, sector] = p.as_slice() else {
+        return None;
+    };
+    Some(OrganisationState {
+        id,
+        public_id: (*public_id).to_owned(),
+        status: (*status).to_owned(),
+        epoch: epoch.parse().ok()?,
+        seeker_info: *si == "1",
+        job_offers: *jo == "1",
+        sector: (!sector.is_empty()).then(|| (*sector).to_owned()),
+    })
+}
+
+async fn organisation_state(
+    state: &AppState,
+    id: i64,
+) -> Result<Option<OrganisationState>, ApiError> {
+    let key = format!("os:{id}");
+    if let Ok(Some(v)) = state.cluster.cache_get(&key).await {
+        if let Some(o) = decode_org(id, &v) {
+            return Ok(Some(o));
+        }
+    }
+    let found = state
+        .db_run(move |c| identity::organisation_state(c, id))
+        .await?;
+    if let Some(o) = &found {
+        let _ = state
+            .cluster
+            .cache_fill(&key, &encode_org(o), STATE_TTL)
+            .await;
+    }
+    Ok(found)
+}
+
+/// After an organisation's state changed in the database: write the new
+/// state through to the cache, so every instance sees it on its next request.
+pub async fn organisation_changed(state: &AppState, id: i64) -> Result<(), ApiError> {
+    let found = state
+        .db_run(move |c| identity::organisation_state(c, id))
+        .await?;
+    if let Some(o) = found {
+        if let Err(e) = state
+            .cluster
+            .cache_put(&format!("os:{id}"), &encode_org(&o), STATE_TTL)
+            .await
+        {
+            tracing::warn!(error = %e, "could not write organisation state through to the cache");
+        }
+    }
+    Ok(())
+}
+
+/// After a user's or client's epoch changed (revocation, deletion).
+pub async fn principal_changed(state: &AppState, actor: &Actor) -> Result<(), ApiError> {
+    let who = actor.to_ref();
+    let found = state
+        .db_run(move |c| identity::principal_epoch(c, &who))
+        .await?;
+    if let Err(e) = state
+        .cluster
+        .cache_put(&principal_key(actor), &encode_principal(found), STATE_TTL)
+        .await
+    {
+        tracing::warn!(error = %e, "could not write principal state through to the cache");
+    }
+    Ok(())
+}
+
+/// What an access token is issued for.
+#[derive(Debug, Clone)]
+pub struct TokenSubject {
+    pub actor: Actor,
+    pub role: &'static str,
+    pub organisation_public_id: Option<String>,
+    pub prefecture: Option<String>,
+    pub epoch: i64,
+    pub organisation_epoch: Option<i64>,
+}
+
+/// Mints an access token; returns it with its lifetime in seconds.
+pub fn issue_access_token(
+    state: &AppState,
+    subject: &TokenSubject,
+) -> Result<(String, i64), ApiError> {
+    let now = chrono::Utc::now().timestamp();
+    let ttl = state.config.access_token_ttl_secs;
+    let claims = Claims {
+        iss: keys::ISSUER.into(),
+        aud: keys::AUDIENCE.into(),
+        sub: subject.actor.id().to_owned(),
+        exp: now + ttl,
+        nbf: now,
+        iat: now,
+        jti: uuid::Uuid::now_v7().to_string(),
+        role: subject.role.to_owned(),
+        act: subject.actor.kind().to_owned(),
+        org: subject.organisation_public_id.clone(),
+        pref: subject.prefecture.clone(),
+        ep: subject.epoch,
+        oep: subject.organisation_epoch,
+    };
+    Ok((state.keys.sign(&claims)?, ttl))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_state_round_trips() {
+        for found in [None, Some((3, None)), Some((0, Some(42)))] {
+            assert_eq!(decode_principal(&encode_principal(found)), Some(found));
+        }
+        let o = OrganisationState {
+            id: 7,
+            public_id: "0193-abc".into(),
+            status: "approved".into(),
+            epoch: 2,
+            seeker_info: true,
+            job_offers: false,
+            sector: Some("public".into()),
+        };
+        assert_eq!(decode_org(7, &encode_org(&o)), Some(o));
+        assert_eq!(decode_org(7, "garbage"), None);
+    }
+
+    #[test]
+    fn probes_and_docs_skip_authentication() {
+        assert!(is_operational("/healthz"));
+        assert!(is_operational("/docs/index.html"));
+        assert!(!is_operational("/v1/organisations"));
+    }
+}

@@ -1,0 +1,131 @@
+//! `GET /v1/audit`: the audit trail (R9), for bureaus, limited to events
+//! about their prefecture's organisations.
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use kyushoku_store::audit::{self, AuditFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Principal;
+use crate::pagination;
+use crate::problem::{ApiError, FieldError, Problem};
+use crate::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Only events about this organisation.
+    pub organisation_id: Option<String>,
+    /// Only this action (`organisation_decision`, `login_failed`, …).
+    pub action: Option<String>,
+    /// From this time (RFC 3339), inclusive.
+    pub from: Option<DateTime<Utc>>,
+    /// Before this time (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEvent {
+    pub event_id: String,
+    pub at: DateTime<Utc>,
+    pub request_id: Option<String>,
+    /// The actor's role (`bureau`, `org_admin`, `anonymous`, …).
+    pub actor_kind: String,
+    pub actor_id: String,
+    pub organisation_id: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    /// Details as JSON (a decision's reason, …).
+    pub detail: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditList {
+    pub items: Vec<AuditEvent>,
+    pub next_cursor: Option<String>,
+}
+
+/// Query the audit trail, newest first (bureaus; their prefecture only).
+#[utoipa::path(
+    tag = "audit",
+    params(AuditQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AuditList),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/audit")]
+pub async fn query(
+    principal: Principal,
+    query: web::Query<AuditQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let prefecture = principal.require_bureau()?.to_string();
+    let q = query.into_inner();
+    if q.action.as_deref().is_some_and(|a| a.len() > 64) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "action",
+            "at most 64 characters",
+        )]));
+    }
+    let limit = pagination::limit(q.limit)?;
+    let before = pagination::decode(q.cursor.as_deref())?;
+    let org_public = q.organisation_id.clone();
+    let (rows, orgs) = state
+        .db_run(move |c| {
+            let organisation_id = match &org_public {
+                Some(public) => match kyushoku_store::organisations::find(c, public)? {
+                    Some(o) => Some(o.id),
+                    // Unknown organisation: an empty answer, like one with no events.
+                    None => return Ok((Vec::new(), Vec::new())),
+                },
+                None => None,
+            };
+            let filter = AuditFilter {
+                prefecture,
+                organisation_id,
+                action: q.action,
+                from: q.from.map(|t| t.naive_utc()),
+                to: q.to.map(|t| t.naive_utc()),
+            };
+            let rows = audit::query(c, &filter, before, limit + 1)?;
+            let mut orgs = Vec::new();
+            for id in rows.iter().filter_map(|r| r.organisation_id) {
+                if !orgs.iter().any(|(i, _)| *i == id) {
+                    if let Some(o) = kyushoku_store::organisations::find_by_id(c, id)? {
+                        orgs.push((id, o.public_id));
+                    }
+                }
+            }
+            Ok((rows, orgs))
+        })
+        .await?;
+    let mut rows = rows;
+    let next_cursor = pagination::next(&mut rows, limit, |r| r.id);
+    let items = rows
+        .into_iter()
+        .map(|r| AuditEvent {
+            event_id: pagination::encode(r.id),
+            at: r.at.and_utc(),
+            request_id: r.request_id,
+            actor_kind: r.actor_kind,
+            actor_id: r.actor_id,
+            organisation_id: r
+                .organisation_id
+                .and_then(|id| orgs.iter().find(|(i, _)| *i == id).map(|(_, p)| p.clone())),
+            action: r.action,
+            target: r.target,
+            detail: r.detail.and_then(|d| serde_json::from_str(&d).ok()),
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(AuditList { items, next_cursor }))
+}

@@ -1,0 +1,555 @@
+//! `/v1/auth/…`: the OAuth 2.0 token endpoint, staff login, revocation
+//! (RFC 7009); and `/.well-known/jwks.json`.
+//!
+//! The token endpoint answers errors in the RFC 6749 §5.2 shape
+//! (`{"error", "error_description"}`), as OAuth clients expect; every other
+//! endpoint answers problem+json.
+
+use std::time::Duration;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use kyushoku_domain::credentials;
+use kyushoku_store::identity::{self, ClientRow};
+use kyushoku_store::{audit, now, Connection, DbConn, StoreError};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::secrets::{digest, digests_equal, random_token};
+use crate::auth::{self, client_address, Actor, TokenSubject};
+use crate::problem::{ApiError, Problem, RateHeaders};
+use crate::{audit_log, AppState};
+
+/// The token answer (RFC 6749 §5.1).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenAnswer {
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// For staff sessions: a one-use token for the next access token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+/// An OAuth error (RFC 6749 §5.2).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OAuthError {
+    #[schema(example = "invalid_client")]
+    pub error: &'static str,
+    pub error_description: &'static str,
+}
+
+/// A token request, form-encoded or JSON.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    /// `client_credentials` or `refresh_token`.
+    pub grant_type: String,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub refresh_token: Option<String>,
+    /// Ignored: a client's rights come from its role.
+    pub scope: Option<String>,
+}
+
+fn oauth_error(status: StatusCode, error: &'static str, description: &'static str) -> HttpResponse {
+    let mut res = HttpResponse::build(status)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(OAuthError {
+            error,
+            error_description: description,
+        });
+    if error == "invalid_client" {
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"kyushoku\""),
+        );
+    }
+    res
+}
+
+fn token_answer(answer: TokenAnswer) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(answer)
+}
+
+/// Reads a form-encoded or JSON body into `T`.
+fn parse_body<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<T, &'static str> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    match essence {
+        "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body)
+            .map_err(|_| "the form is malformed or lacks grant_type"),
+        "application/json" => serde_json::from_slice(body)
+            .map_err(|_| "the JSON body is malformed or lacks grant_type"),
+        _ => Err("send application/x-www-form-urlencoded or application/json"),
+    }
+}
+
+/// Client credentials from HTTP Basic (RFC 6749 §2.3.1) or the body.
+fn client_credentials(req: &HttpRequest, body: &TokenRequest) -> Option<(String, String)> {
+    if let Some(basic) = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+    {
+        let decoded = String::from_utf8(STANDARD.decode(basic.trim()).ok()?).ok()?;
+        let (id, secret) = decoded.split_once(':')?;
+        let id: String = serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={id}"))
+            .ok()?
+            .pop()?
+            .1;
+        let secret: String =
+            serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={secret}"))
+                .ok()?
+                .pop()?
+                .1;
+        return Some((id, secret));
+    }
+    Some((body.client_id.clone()?, body.client_secret.clone()?))
+}
+
+/// What a client's token carries.
+fn client_subject(
+    conn: &mut DbConn,
+    client: &ClientRow,
+) -> Result<Option<TokenSubject>, StoreError> {
+    let actor = Actor::Client(client.client_id.clone());
+    Ok(match (client.kind.as_str(), client.organisation_id) {
+        ("hw_system", None) => Some(TokenSubject {
+            actor,
+            role: "hw_system",
+            organisation_public_id: None,
+            prefecture: None,
+            epoch: client.epoch,
+            organisation_epoch: None,
+        }),
+        ("bureau", None) => Some(TokenSubject {
+            actor,
+            role: "bureau",
+            organisation_public_id: None,
+            prefecture: client.prefecture.clone(),
+            epoch: client.epoch,
+            organisation_epoch: None,
+        }),
+        ("org", Some(org_id)) => {
+            identity::organisation_state(conn, org_id)?.map(|org| TokenSubject {
+                actor,
+                role: if client.role.as_deref() == Some("admin") {
+                    "org_admin"
+                } else {
+                    "org_staff"
+                },
+                organisation_public_id: Some(org.public_id),
+                prefecture: None,
+                epoch: client.epoch,
+                organisation_epoch: Some(org.epoch),
+            })
+        }
+        _ => None,
+    })
+}
+
+/// OAuth 2.0 token endpoint: `client_credentials` for API clients,
+/// `refresh_token` for staff sessions (rotated on every use; reusing a used
+/// refresh token revokes its whole family).
+#[utoipa::path(
+    tag = "auth",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, body = TokenAnswer),
+        (status = 400, body = OAuthError, description = "invalid_request, invalid_grant, unsupported_grant_type"),
+        (status = 401, body = OAuthError, description = "invalid_client"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/token")]
+pub async fn token(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let request: TokenRequest = match parse_body(&req, &body) {
+        Ok(r) => r,
+        Err(why) => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", why)),
+    };
+    match request.grant_type.as_str() {
+        "client_credentials" => client_credentials_grant(&req, &request, &state).await,
+        "refresh_token" => refresh_grant(&request, &state).await,
+        _ => Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "use client_credentials or refresh_token",
+        )),
+    }
+}
+
+async fn client_credentials_grant(
+    req: &HttpRequest,
+    request: &TokenRequest,
+    state: &AppState,
+) -> Result<HttpResponse, ApiError> {
+    let Some((client_id, secret)) = client_credentials(req, request) else {
+        return Ok(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client authentication failed",
+        ));
+    };
+    if client_id.len() > 100 || secret.len() > 200 {
+        return Ok(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client authentication failed",
+        ));
+    }
+    let presented = digest(&secret);
+    let subject = state
+        .db_run(move |c| {
+            let client = identity::find_client(c, &client_id)?;
+            match client {
+                Some(client) if digests_equal(&client.secret_hash, &presented) => {
+                    client_subject(c, &client)
+                }
+                other => {
+                    let mut e = audit_log::event(None, "client_auth_failed");
+                    if let Some(client) = &other {
+                        e.target = Some(client.client_id.clone());
+                        e.organisation_id = client.organisation_id;
+                        e.prefecture = client_prefecture(c, client)?;
+                    }
+                    audit::record(c, &e)?;
+                    Ok(None)
+                }
+            }
+        })
+        .await?;
+    let Some(subject) = subject else {
+        return Ok(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client authentication failed",
+        ));
+    };
+    let (access_token, expires_in) = auth::issue_access_token(state, &subject)?;
+    Ok(token_answer(TokenAnswer {
+        access_token,
+        token_type: "Bearer",
+        expires_in,
+        refresh_token: None,
+    }))
+}
+
+/// The prefecture whose bureau reads events about this client.
+fn client_prefecture(conn: &mut DbConn, client: &ClientRow) -> Result<Option<String>, StoreError> {
+    Ok(match client.organisation_id {
+        Some(org) => kyushoku_store::organisations::find_by_id(conn, org)?.map(|o| o.prefecture),
+        None => client.prefecture.clone(),
+    })
+}
+
+enum RefreshOutcome {
+    Issued(TokenSubject, String),
+    Invalid,
+}
+
+async fn refresh_grant(request: &TokenRequest, state: &AppState) -> Result<HttpResponse, ApiError> {
+    let Some(presented) = request.refresh_token.clone().filter(|t| t.len() <= 200) else {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "refresh_token is required",
+        ));
+    };
+    let hash = digest(&presented);
+    let ttl = state.config.refresh_token_ttl_secs;
+    let outcome = state
+        .db_run(move |c| {
+            c.transaction(|c| {
+                let Some(row) = identity::find_refresh(c, &hash)? else {
+                    return Ok(RefreshOutcome::Invalid);
+                };
+                if row.revoked_at.is_some() && row.rotated_at.is_none() {
+                    return Ok(RefreshOutcome::Invalid);
+                }
+                let replayed = row.rotated_at.is_some() || !identity::mark_rotated(c, row.id)?;
+                if replayed {
+                    // A used token came back: whoever holds the family is not
+                    // to be trusted, so the whole family ends.
+                    identity::revoke_family(c, &row.family)?;
+                    let mut e = audit_log::event(None, "refresh_token_reused");
+                    if let Some(u) = identity::find_user(c, row.user_id)? {
+                        e.target = Some(u.public_id.clone());
+                        e.organisation_id = Some(u.organisation_id);
+                        e.prefecture =
+                            kyushoku_store::organisations::find_by_id(c, u.organisation_id)?
+                                .map(|o| o.prefecture);
+                    }
+                    audit::record(c, &e)?;
+                    return Ok(RefreshOutcome::Invalid);
+                }
+                if row.expires_at < now() {
+                    return Ok(RefreshOutcome::Invalid);
+                }
+                let Some(user) = identity::find_user(c, row.user_id)? else {
+                    return Ok(RefreshOutcome::Invalid);
+                };
+                let Some(org) = identity::organisation_state(c, user.organisation_id)? else {
+                    return Ok(RefreshOutcome::Invalid);
+                };
+                let next = random_token();
+                let expires = now() + chrono::Duration::seconds(ttl);
+                identity::insert_refresh(c, &digest(&next), &row.family, user.id, expires)?;
+                Ok(RefreshOutcome::Issued(user_subject(&user, &org), next))
+            })
+        })
+        .await?;
+    match outcome {
+        RefreshOutcome::Invalid => Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "the refresh token is invalid, expired or already used",
+        )),
+        RefreshOutcome::Issued(subject, refresh) => {
+            let (access_token, expires_in) = auth::issue_access_token(state, &subject)?;
+            Ok(token_answer(TokenAnswer {
+                access_token,
+                token_type: "Bearer",
+                expires_in,
+                refresh_token: Some(refresh),
+            }))
+        }
+    }
+}
+
+fn user_subject(user: &identity::UserRow, org: &identity::OrganisationState) -> TokenSubject {
+    TokenSubject {
+        actor: Actor::User(user.public_id.clone()),
+        role: if user.role == "admin" {
+            "org_admin"
+        } else {
+            "org_staff"
+        },
+        organisation_public_id: Some(org.public_id.clone()),
+        prefecture: None,
+        epoch: user.epoch,
+        organisation_epoch: Some(org.epoch),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[schema(example = "admin@agency.example.jp")]
+    pub email: String,
+    pub password: String,
+}
+
+/// Login attempts allowed per account and per address in this window.
+const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+const LOGIN_PER_ACCOUNT: u64 = 10;
+const LOGIN_PER_ADDRESS: u64 = 50;
+
+/// Staff login: e-mail and password (argon2id) for an access token and a
+/// refresh token. Wrong e-mail and wrong password answer alike, in the same
+/// time; attempts are limited per account and per address.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = TokenAnswer),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/login")]
+pub async fn login(
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let LoginRequest { email, password } = body.into_inner();
+    let email = email.trim().to_lowercase();
+    if email.len() > 254 || password.chars().count() > credentials::MAX_PASSWORD_CHARS {
+        return Err(ApiError::InvalidCredentials);
+    }
+    for (key, limit) in [
+        (format!("login:acct:{}", digest(&email)), LOGIN_PER_ACCOUNT),
+        (
+            format!("login:addr:{}", client_address(&req)),
+            LOGIN_PER_ADDRESS,
+        ),
+    ] {
+        let (d, _) = state.cluster.hit(&key, limit, LOGIN_WINDOW).await;
+        if !d.allowed {
+            return Err(ApiError::RateLimited(RateHeaders {
+                limit: d.limit,
+                remaining: d.remaining,
+                reset_secs: d.reset_secs,
+            }));
+        }
+    }
+    let lookup = email.clone();
+    let user = state
+        .db_run(move |c| identity::find_user_by_email(c, &lookup))
+        .await?;
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| credentials::dummy_hash().to_owned());
+    let ok = web::block(move || credentials::verify_password(&password, &hash)).await?;
+    let Some(user) = user.filter(|_| ok) else {
+        let user_ref = state
+            .db_run(move |c| identity::find_user_by_email(c, &email))
+            .await?
+            .map(|u| (u.public_id, u.organisation_id));
+        state
+            .db_run(move |c| {
+                let mut e = audit_log::event(None, "login_failed");
+                if let Some((public_id, org)) = user_ref {
+                    e.target = Some(public_id);
+                    e.organisation_id = Some(org);
+                    e.prefecture =
+                        kyushoku_store::organisations::find_by_id(c, org)?.map(|o| o.prefecture);
+                }
+                audit::record(c, &e)
+            })
+            .await?;
+        return Err(ApiError::InvalidCredentials);
+    };
+    let refresh = random_token();
+    let refresh_hash = digest(&refresh);
+    let expires = now() + chrono::Duration::seconds(state.config.refresh_token_ttl_secs);
+    let family = uuid::Uuid::now_v7().to_string();
+    let user_id = user.id;
+    let org_id = user.organisation_id;
+    let org = state
+        .db_run(move |c| {
+            identity::insert_refresh(c, &refresh_hash, &family, user_id, expires)?;
+            identity::organisation_state(c, org_id)
+        })
+        .await?
+        .ok_or_else(|| ApiError::Internal("a user without an organisation".into()))?;
+    let (access_token, expires_in) = auth::issue_access_token(&state, &user_subject(&user, &org))?;
+    Ok(token_answer(TokenAnswer {
+        access_token,
+        token_type: "Bearer",
+        expires_in,
+        refresh_token: Some(refresh),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RevokeRequest {
+    pub token: String,
+    /// `access_token` or `refresh_token`; only a hint.
+    pub token_type_hint: Option<String>,
+}
+
+/// Token revocation (RFC 7009). A refresh token ends its whole family; an
+/// access token ends every access token of its holder (the principal's epoch
+/// moves on). Always 200, whether or not the token was known.
+#[utoipa::path(
+    tag = "auth",
+    request_body(content = RevokeRequest, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "revoked, or was not valid anyway"), (status = 400, body = OAuthError))
+)]
+#[post("/revoke")]
+pub async fn revoke(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let request: RevokeRequest = match parse_body(&req, &body) {
+        Ok(r) => r,
+        Err(why) => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", why)),
+    };
+    let presented = request.token;
+    if presented.len() > 4096 {
+        return Ok(HttpResponse::Ok().finish());
+    }
+    if let Ok(claims) = state.keys.verify(&presented) {
+        let actor = match claims.act.as_str() {
+            "user" => Some(Actor::User(claims.sub.clone())),
+            "client" => Some(Actor::Client(claims.sub.clone())),
+            _ => None,
+        };
+        if let Some(actor) = actor {
+            let who = match &actor {
+                Actor::User(id) => identity::PrincipalRef::User(id.clone()),
+                Actor::Client(id) => identity::PrincipalRef::Client(id.clone()),
+            };
+            let audit_actor = actor.clone();
+            let org_public = claims.org.clone();
+            let pref = claims.pref.clone();
+            state
+                .db_run(move |c| {
+                    c.transaction(|c| {
+                        identity::bump_epoch(c, &who)?;
+                        let mut e = audit_log::event(Some(&audit_actor), "access_token_revoked");
+                        if let Some(public) = org_public {
+                            if let Some(o) = kyushoku_store::organisations::find(c, &public)? {
+                                e.organisation_id = Some(o.id);
+                                e.prefecture = Some(o.prefecture);
+                            }
+                        } else {
+                            e.prefecture = pref;
+                        }
+                        audit::record(c, &e)
+                    })
+                })
+                .await?;
+            auth::principal_changed(&state, &actor).await?;
+        }
+    } else {
+        let hash = digest(&presented);
+        state
+            .db_run(move |c| {
+                c.transaction(|c| {
+                    if let Some(row) = identity::find_refresh(c, &hash)? {
+                        identity::revoke_family(c, &row.family)?;
+                        let mut e = audit_log::event(None, "refresh_token_revoked");
+                        if let Some(u) = identity::find_user(c, row.user_id)? {
+                            e.actor_kind = "user".into();
+                            e.actor_id = u.public_id.clone();
+                            e.organisation_id = Some(u.organisation_id);
+                            e.prefecture =
+                                kyushoku_store::organisations::find_by_id(c, u.organisation_id)?
+                                    .map(|o| o.prefecture);
+                        }
+                        audit::record(c, &e)?;
+                    }
+                    Ok::<_, StoreError>(())
+                })
+            })
+            .await?;
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish())
+}
+
+/// The public keys that sign access tokens (JWK set, Ed25519).
+#[utoipa::path(tag = "auth", responses((status = 200, description = "JWK set", body = Object)))]
+#[get("/.well-known/jwks.json")]
+pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .json(state.keys.jwks())
+}

@@ -1,0 +1,208 @@
+//! `/v1/organisations/{id}/clients`: an organisation's API clients, managed
+//! by its admins. The secret is shown once, at creation.
+
+use actix_web::{delete, get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use kyushoku_store::identity::{self, NewClient};
+use kyushoku_store::{audit, now, Connection};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::administered;
+use crate::auth::secrets::new_client_credentials;
+use crate::auth::{self, Actor, Principal};
+use crate::problem::{ApiError, FieldError, Problem};
+use crate::{audit_log, AppState};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewClientRequest {
+    /// A label for people (1–100 characters).
+    #[schema(example = "matching system")]
+    pub name: String,
+    /// `staff` (default) or `admin`: an admin client may manage clients and users.
+    pub role: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Client {
+    pub client_id: String,
+    pub name: String,
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new client with its secret, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedClient {
+    pub client_id: String,
+    pub client_secret: String,
+    pub name: String,
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClientList {
+    pub items: Vec<Client>,
+    pub next_cursor: Option<String>,
+}
+
+fn check_name(name: &str) -> Result<String, FieldError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            "name",
+            "1 to 100 characters, no control characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// Create an API client (organisation admins).
+#[utoipa::path(
+    tag = "organisations",
+    params(("id" = String, Path, description = "The organisation's id")),
+    request_body = NewClientRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = CreatedClient),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/{id}/clients")]
+pub async fn create(
+    principal: Principal,
+    id: web::Path<String>,
+    body: web::Json<NewClientRequest>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let org = administered(&state, &principal, &id).await?;
+    let mut errors = Vec::new();
+    let name = check_name(&body.name).map_err(|e| errors.push(e)).ok();
+    let role = body.role.clone().unwrap_or_else(|| "staff".into());
+    if role != "staff" && role != "admin" {
+        errors.push(FieldError::new("role", "staff or admin"));
+    }
+    let Some(name) = name.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let creds = new_client_credentials();
+    let new = NewClient {
+        client_id: creds.client_id.clone(),
+        secret_hash: creds.secret_hash.clone(),
+        kind: "org".into(),
+        organisation_id: Some(org.id),
+        prefecture: None,
+        role: Some(role.clone()),
+        name,
+        created_at: now(),
+    };
+    let mut event = audit_log::by(&principal, "client_created");
+    event.organisation_id = Some(org.id);
+    event.prefecture = Some(org.prefecture.clone());
+    event.target = Some(creds.client_id.clone());
+    let row = state
+        .db_run(move |c| {
+            c.transaction(|c| {
+                let row = identity::insert_client(c, &new)?;
+                audit::record(c, &event)?;
+                Ok(row)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(CreatedClient {
+            client_id: row.client_id,
+            client_secret: creds.client_secret,
+            name: row.name,
+            role,
+            created_at: row.created_at.and_utc(),
+        }))
+}
+
+/// List the organisation's live API clients (organisation admins).
+#[utoipa::path(
+    tag = "organisations",
+    params(("id" = String, Path, description = "The organisation's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ClientList),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{id}/clients")]
+pub async fn list(
+    principal: Principal,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let org = administered(&state, &principal, &id).await?;
+    let rows = state
+        .db_run(move |c| identity::list_clients(c, org.id))
+        .await?;
+    Ok(HttpResponse::Ok().json(ClientList {
+        items: rows
+            .into_iter()
+            .map(|r| Client {
+                client_id: r.client_id,
+                name: r.name,
+                role: r.role.unwrap_or_else(|| "staff".into()),
+                created_at: r.created_at.and_utc(),
+            })
+            .collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Delete an API client: its tokens stop working at once.
+#[utoipa::path(
+    tag = "organisations",
+    params(
+        ("id" = String, Path, description = "The organisation's id"),
+        ("client_id" = String, Path, description = "The client's id"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/{id}/clients/{client_id}")]
+pub async fn delete(
+    principal: Principal,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, client_id) = path.into_inner();
+    let org = administered(&state, &principal, &id).await?;
+    let mut event = audit_log::by(&principal, "client_deleted");
+    event.organisation_id = Some(org.id);
+    event.prefecture = Some(org.prefecture.clone());
+    event.target = Some(client_id.clone());
+    let target = client_id.clone();
+    let deleted = state
+        .db_run(move |c| {
+            c.transaction(|c| {
+                let deleted = identity::delete_client(c, org.id, &target)?;
+                if deleted {
+                    audit::record(c, &event)?;
+                }
+                Ok(deleted)
+            })
+        })
+        .await?;
+    if !deleted {
+        return Err(ApiError::NotFound);
+    }
+    auth::principal_changed(&state, &Actor::Client(client_id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

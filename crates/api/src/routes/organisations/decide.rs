@@ -1,0 +1,172 @@
+//! `POST /v1/organisations/{id}/decisions`: the labour bureau of the
+//! organisation's prefecture approves, rejects, suspends, reinstates or
+//! revokes it. Suspension and revocation end every token the organisation
+//! holds at once, on every instance (R8).
+
+use actix_web::{post, web, HttpResponse};
+use kyushoku_domain::{Decision, OrganisationKind, OrganisationStatus, Sector};
+use kyushoku_store::organisations::{self, StatusChange};
+use kyushoku_store::{audit, Connection};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{visible, Organisation};
+use crate::auth::{self, Principal};
+use crate::problem::{ApiError, FieldError, Problem};
+use crate::{audit_log, AppState};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    /// `approve`, `reject`, `suspend`, `reinstate` or `revoke`.
+    #[schema(example = "approve")]
+    pub decision: String,
+    /// Why, for the record (1–1,000 characters).
+    pub reason: String,
+    /// On approval: the services granted (default: those requested; only
+    /// requested ones may be granted).
+    pub services: Option<Vec<String>>,
+    /// On approval: `public` or `private` (default from the kind).
+    pub sector: Option<String>,
+}
+
+fn parse_decision(s: &str) -> Option<Decision> {
+    [
+        Decision::Approve,
+        Decision::Reject,
+        Decision::Suspend,
+        Decision::Reinstate,
+        Decision::Revoke,
+    ]
+    .into_iter()
+    .find(|d| d.as_str() == s)
+}
+
+/// Decide on an organisation (bureau of its prefecture only).
+#[utoipa::path(
+    tag = "organisations",
+    params(("id" = String, Path, description = "The organisation's id")),
+    request_body = DecisionRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Organisation),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "not the bureau of this prefecture"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "not allowed from the current status"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/{id}/decisions")]
+pub async fn decide(
+    principal: Principal,
+    id: web::Path<String>,
+    body: web::Json<DecisionRequest>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let prefecture = principal.require_bureau()?.clone();
+    let request = body.into_inner();
+    let mut errors = Vec::new();
+    let decision = parse_decision(&request.decision);
+    if decision.is_none() {
+        errors.push(FieldError::new(
+            "decision",
+            "approve, reject, suspend, reinstate or revoke",
+        ));
+    }
+    let reason = request.reason.trim().to_owned();
+    if reason.is_empty()
+        || reason.chars().count() > 1000
+        || reason.chars().any(|c| c.is_control() && c != '\n')
+    {
+        errors.push(FieldError::new(
+            "reason",
+            "1 to 1,000 characters, no control characters",
+        ));
+    }
+    if decision != Some(Decision::Approve)
+        && (request.services.is_some() || request.sector.is_some())
+    {
+        errors.push(FieldError::new(
+            "services",
+            "services and sector go with approve only",
+        ));
+    }
+    let sector = request.sector.as_deref().map(Sector::parse);
+    if let Some(None) = sector {
+        errors.push(FieldError::new("sector", "public or private"));
+    }
+    let row = visible(&state, &principal, &id).await?;
+    if row.prefecture != prefecture.as_str() {
+        return Err(ApiError::Forbidden(
+            "only the labour bureau of the organisation's prefecture may decide",
+        ));
+    }
+    let (mut seeker_info, mut job_offers) = (row.requests_seeker_info, row.requests_job_offers);
+    if let Some(list) = &request.services {
+        (seeker_info, job_offers) = (false, false);
+        for (i, s) in list.iter().enumerate() {
+            match s.as_str() {
+                "seeker_info" if row.requests_seeker_info => seeker_info = true,
+                "job_offers" if row.requests_job_offers => job_offers = true,
+                _ => errors.push(FieldError::new(
+                    format!("services[{i}]"),
+                    "only a requested service may be granted",
+                )),
+            }
+        }
+        if list.is_empty() {
+            errors.push(FieldError::new("services", "grant at least one service"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let decision = decision.expect("checked above");
+    let from = OrganisationStatus::parse(&row.status)
+        .ok_or_else(|| ApiError::Internal(format!("unknown status {}", row.status)))?;
+    let to = from.after(decision).ok_or_else(|| {
+        ApiError::IllegalTransition(format!(
+            "cannot {} an organisation that is {}",
+            decision.as_str(),
+            from.as_str()
+        ))
+    })?;
+    let kind = OrganisationKind::parse(&row.kind).unwrap_or(OrganisationKind::SpecialCorporation);
+    let change = StatusChange {
+        from_status: from.as_str().to_owned(),
+        to_status: to.as_str().to_owned(),
+        grant: (decision == Decision::Approve).then(|| {
+            let sector = sector.flatten().unwrap_or_else(|| kind.default_sector());
+            (seeker_info, job_offers, sector.as_str().to_owned())
+        }),
+        bump_epoch: decision.ends_sessions(),
+    };
+    let mut event = audit_log::by(&principal, "organisation_decision");
+    event.organisation_id = Some(row.id);
+    event.prefecture = Some(row.prefecture.clone());
+    event.target = Some(row.public_id.clone());
+    event.detail = Some(
+        serde_json::json!({"decision": decision.as_str(), "from": from.as_str(), "to": to.as_str(), "reason": reason})
+            .to_string(),
+    );
+    let org_id = row.id;
+    let updated = state
+        .db_run(move |c| {
+            c.transaction(|c| {
+                let updated = organisations::change_status(c, org_id, &change)?;
+                if updated.is_some() {
+                    audit::record(c, &event)?;
+                }
+                Ok(updated)
+            })
+        })
+        .await?
+        .ok_or_else(|| {
+            ApiError::IllegalTransition(
+                "the organisation changed meanwhile; read it and decide again".into(),
+            )
+        })?;
+    auth::organisation_changed(&state, org_id).await?;
+    Ok(HttpResponse::Ok().json(Organisation::from(updated)))
+}

@@ -1,0 +1,90 @@
+//! `GET /v1/organisations`: the bureau's list, filtered and paginated.
+
+use actix_web::{get, web, HttpResponse};
+use kyushoku_domain::{OrganisationKind, OrganisationStatus, PrefectureCode};
+use kyushoku_store::organisations::{self, OrganisationFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::Organisation;
+use crate::auth::Principal;
+use crate::pagination;
+use crate::problem::{ApiError, FieldError, Problem};
+use crate::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `pending`, `approved`, `rejected`, `suspended` or `revoked`.
+    pub status: Option<String>,
+    /// An organisation kind (`paid_agency`, `municipality`, …).
+    pub kind: Option<String>,
+    /// JIS X 0401 prefecture code.
+    pub prefecture: Option<String>,
+    /// 1–100, default 20.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganisationList {
+    pub items: Vec<Organisation>,
+    pub next_cursor: Option<String>,
+}
+
+/// List organisations (bureaus only), oldest first.
+#[utoipa::path(
+    tag = "organisations",
+    params(ListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = OrganisationList),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("")]
+pub async fn list(
+    principal: Principal,
+    query: web::Query<ListQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_bureau()?;
+    let q = query.into_inner();
+    let mut errors = Vec::new();
+    if q.status
+        .as_deref()
+        .is_some_and(|s| OrganisationStatus::parse(s).is_none())
+    {
+        errors.push(FieldError::new("status", "not a status"));
+    }
+    if q.kind
+        .as_deref()
+        .is_some_and(|k| OrganisationKind::parse(k).is_none())
+    {
+        errors.push(FieldError::new("kind", "not a kind of organisation"));
+    }
+    if let Some(Err(e)) = q.prefecture.as_deref().map(PrefectureCode::parse) {
+        errors.push(FieldError::new("prefecture", e));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let limit = pagination::limit(q.limit)?;
+    let after = pagination::decode(q.cursor.as_deref())?;
+    let filter = OrganisationFilter {
+        status: q.status,
+        kind: q.kind,
+        prefecture: q.prefecture,
+    };
+    let mut rows = state
+        .db_run(move |c| organisations::list(c, &filter, after, limit + 1))
+        .await?;
+    let next_cursor = pagination::next(&mut rows, limit, |r| r.id);
+    Ok(HttpResponse::Ok().json(OrganisationList {
+        items: rows.into_iter().map(Organisation::from).collect(),
+        next_cursor,
+    }))
+}

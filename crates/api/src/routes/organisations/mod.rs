@@ -1,0 +1,120 @@
+//! `/v1/organisations…`: applications, the bureau's decisions, and each
+//! organisation's own API clients and staff users. One file per action.
+
+pub mod apply;
+pub mod clients;
+pub mod decide;
+pub mod list;
+pub mod read;
+pub mod users;
+
+use chrono::{DateTime, Utc};
+use kyushoku_store::organisations::OrganisationRow;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::Principal;
+use crate::problem::ApiError;
+use crate::AppState;
+
+/// An organisation as the bureau and its own members see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Organisation {
+    pub organisation_id: String,
+    pub name: String,
+    #[schema(example = "paid_agency")]
+    pub kind: String,
+    #[schema(example = "13")]
+    pub prefecture: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub municipality: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub licence_number: Option<String>,
+    /// `pending`, `approved`, `rejected`, `suspended` or `revoked`.
+    pub status: String,
+    /// `public` or `private`, set at approval.
+    pub sector: Option<String>,
+    /// What the organisation applied for.
+    pub requested_services: Vec<&'static str>,
+    /// What the bureau granted.
+    pub services: Vec<&'static str>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn services(seeker_info: bool, job_offers: bool) -> Vec<&'static str> {
+    let mut v = Vec::new();
+    if seeker_info {
+        v.push("seeker_info");
+    }
+    if job_offers {
+        v.push("job_offers");
+    }
+    v
+}
+
+impl From<OrganisationRow> for Organisation {
+    fn from(r: OrganisationRow) -> Self {
+        Organisation {
+            organisation_id: r.public_id,
+            name: r.name,
+            kind: r.kind,
+            prefecture: r.prefecture,
+            municipality: r.municipality,
+            licence_number: r.licence_number,
+            status: r.status,
+            sector: r.sector,
+            requested_services: services(r.requests_seeker_info, r.requests_job_offers),
+            services: services(r.seeker_info, r.job_offers),
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
+        }
+    }
+}
+
+/// The organisation `id` as `principal` may see it: any bureau, or the
+/// organisation's own members whatever its status. Anyone else gets the
+/// same 404 as for an id that does not exist.
+pub async fn visible(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<OrganisationRow, ApiError> {
+    if matches!(principal, Principal::HwSystem { .. }) {
+        return Err(ApiError::Forbidden(
+            "the Hello Work system does not read organisations",
+        ));
+    }
+    let id = id.to_owned();
+    let row = state
+        .db_run(move |c| kyushoku_store::organisations::find(c, &id))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    match principal {
+        Principal::Bureau { .. } => Ok(row),
+        Principal::Member { member, .. } if member.organisation_id == row.id => Ok(row),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// The organisation `id` when `principal` is an admin of it and it is
+/// approved: for managing its clients and users.
+pub async fn administered(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<OrganisationRow, ApiError> {
+    let row = visible(state, principal, id).await?;
+    let Principal::Member { member, .. } = principal else {
+        return Err(ApiError::Forbidden(
+            "only the organisation's admins may do this",
+        ));
+    };
+    if !member.admin {
+        return Err(ApiError::Forbidden(
+            "only the organisation's admins may do this",
+        ));
+    }
+    principal.require_approved_member()?;
+    Ok(row)
+}

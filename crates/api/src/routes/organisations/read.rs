@@ -1,0 +1,32 @@
+//! `GET /v1/organisations/{id}`: a bureau, or the organisation's own members
+//! (whatever its status: this is how a pending one sees its status).
+
+use actix_web::{get, web, HttpResponse};
+
+use super::{visible, Organisation};
+use crate::auth::Principal;
+use crate::problem::{ApiError, Problem};
+use crate::AppState;
+
+/// Read an organisation.
+#[utoipa::path(
+    tag = "organisations",
+    params(("id" = String, Path, description = "The organisation's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Organisation),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{id}")]
+pub async fn read(
+    principal: Principal,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let row = visible(&state, &principal, &id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(Organisation::from(row)))
+}

@@ -1,0 +1,193 @@
+//! The demo dataset: who exists on a fresh `kyushoku demo`, and the
+//! credentials to act as each of them. Also used by tests and benchmarks,
+//! which need the same cast.
+//!
+//! Everything is written through the store, as the service itself would.
+
+use std::collections::BTreeMap;
+
+use kyushoku_api::auth::secrets::new_client_credentials;
+use kyushoku_domain::credentials::hash_password;
+use kyushoku_store::identity::{self, NewClient};
+use kyushoku_store::organisations::{self, NewOrganisation, NewUser, StatusChange};
+use kyushoku_store::{now, Db, DbConn, StoreError};
+use serde::Serialize;
+
+/// One set of credentials in the `--credentials-out` file.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoClient {
+    pub client_id: String,
+    pub client_secret: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation_id: Option<String>,
+    /// A staff login for the same organisation, where there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_password: Option<String>,
+}
+
+/// Creates a machine client (`hw_system`, or `bureau` of `prefecture`) and
+/// returns its credentials. The secret exists only in the answer.
+pub fn create_machine_client(
+    conn: &mut DbConn,
+    role: &str,
+    prefecture: Option<&str>,
+    name: &str,
+) -> Result<DemoClient, StoreError> {
+    let creds = new_client_credentials();
+    identity::insert_client(
+        conn,
+        &NewClient {
+            client_id: creds.client_id.clone(),
+            secret_hash: creds.secret_hash,
+            kind: role.to_owned(),
+            organisation_id: None,
+            prefecture: prefecture.map(str::to_owned),
+            role: None,
+            name: name.to_owned(),
+            created_at: now(),
+        },
+    )?;
+    Ok(DemoClient {
+        client_id: creds.client_id,
+        client_secret: creds.client_secret,
+        organisation_id: None,
+        admin_email: None,
+        admin_password: None,
+    })
+}
+
+struct DemoOrg {
+    name: &'static str,
+    kind: &'static str,
+    prefecture: &'static str,
+    municipality: Option<&'static str>,
+    licence: Option<&'static str>,
+    email: &'static str,
+    approve_as: Option<&'static str>,
+}
+
+fn create_org(conn: &mut DbConn, o: &DemoOrg) -> Result<DemoClient, StoreError> {
+    let at = now();
+    let password = format!("demo-{}-password", o.email.split('@').next().unwrap_or("x"));
+    let row = organisations::create_application(
+        conn,
+        &NewOrganisation {
+            public_id: uuid::Uuid::now_v7().to_string(),
+            name: o.name.to_owned(),
+            kind: o.kind.to_owned(),
+            prefecture: o.prefecture.to_owned(),
+            municipality: o.municipality.map(str::to_owned),
+            licence_number: o.licence.map(str::to_owned),
+            requests_seeker_info: true,
+            requests_job_offers: true,
+            status: "pending".into(),
+            created_at: at,
+            updated_at: at,
+        },
+        &NewUser {
+            public_id: uuid::Uuid::now_v7().to_string(),
+            email: o.email.to_owned(),
+            password_hash: hash_password(&password),
+            role: "admin".into(),
+        },
+    )?;
+    if let Some(sector) = o.approve_as {
+        organisations::change_status(
+            conn,
+            row.id,
+            &StatusChange {
+                from_status: "pending".into(),
+                to_status: "approved".into(),
+                grant: Some((true, true, sector.to_owned())),
+                bump_epoch: false,
+            },
+        )?;
+    }
+    let creds = new_client_credentials();
+    identity::insert_client(
+        conn,
+        &NewClient {
+            client_id: creds.client_id.clone(),
+            secret_hash: creds.secret_hash,
+            kind: "org".into(),
+            organisation_id: Some(row.id),
+            prefecture: None,
+            role: Some("admin".into()),
+            name: "demo client".into(),
+            created_at: now(),
+        },
+    )?;
+    Ok(DemoClient {
+        client_id: creds.client_id,
+        client_secret: creds.client_secret,
+        organisation_id: Some(row.public_id),
+        admin_email: Some(o.email.to_owned()),
+        admin_password: Some(password),
+    })
+}
+
+/// Loads the demo cast into an empty, migrated database and returns the
+/// credentials by name: `hw_system`, `bureau_13`, `org_public` (Shinjuku
+/// City, approved, public), `org_private` (a paid agency, approved,
+/// private), `org_pending` (a free agency awaiting its decision).
+pub fn load(db: &Db) -> Result<BTreeMap<&'static str, DemoClient>, StoreError> {
+    db.run(|c| {
+        let mut out = BTreeMap::new();
+        out.insert(
+            "hw_system",
+            create_machine_client(c, "hw_system", None, "Hello Work system (demo)")?,
+        );
+        out.insert(
+            "bureau_13",
+            create_machine_client(c, "bureau", Some("13"), "東京労働局 (demo)")?,
+        );
+        out.insert(
+            "org_public",
+            create_org(
+                c,
+                &DemoOrg {
+                    name: "新宿区 就労支援課",
+                    kind: "municipality",
+                    prefecture: "13",
+                    municipality: Some("131041"),
+                    licence: None,
+                    email: "shinjuku@demo.kyushoku.invalid",
+                    approve_as: Some("public"),
+                },
+            )?,
+        );
+        out.insert(
+            "org_private",
+            create_org(
+                c,
+                &DemoOrg {
+                    name: "株式会社みらい人材 (demo)",
+                    kind: "paid_agency",
+                    prefecture: "13",
+                    municipality: None,
+                    licence: Some("13-ユ-300001"),
+                    email: "mirai@demo.kyushoku.invalid",
+                    approve_as: Some("private"),
+                },
+            )?,
+        );
+        out.insert(
+            "org_pending",
+            create_org(
+                c,
+                &DemoOrg {
+                    name: "NPO法人はたらくサポート (demo)",
+                    kind: "free_agency",
+                    prefecture: "13",
+                    municipality: None,
+                    licence: Some("13-ム-000042"),
+                    email: "hataraku@demo.kyushoku.invalid",
+                    approve_as: None,
+                },
+            )?,
+        );
+        Ok(out)
+    })
+}
