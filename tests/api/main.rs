@@ -5,5 +5,6 @@ mod support;
 mod cli;
 mod codes;
 mod errors;
+mod identity;
 mod ops;
 mod spec;

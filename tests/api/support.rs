@@ -13,6 +13,7 @@ use awc::http::header::HeaderMap;
 use awc::http::StatusCode;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use kyushoku::config::ServeArgs;
+pub use kyushoku::demo::DemoClient;
 use kyushoku::server::{self, Running};
 use serde_json::Value;
 
@@ -40,8 +41,15 @@ pub fn redis_url() -> Option<String> {
 
 /// A database made for one test and removed after it.
 pub enum TestDb {
-    Sqlite { _dir: tempfile::TempDir },
-    Postgres { admin_url: String, name: String },
+    Sqlite {
+        _dir: tempfile::TempDir,
+    },
+    /// Another instance's database: dropped by its owner.
+    Borrowed,
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl TestDb {
@@ -95,11 +103,28 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// The principals of a test.
+pub struct Cast {
+    pub clients: std::collections::BTreeMap<&'static str, DemoClient>,
+}
+
+impl Cast {
+    pub fn get(&self, name: &str) -> &DemoClient {
+        &self.clients[name]
+    }
+
+    pub fn org_id(&self, name: &str) -> &str {
+        self.clients[name].organisation_id.as_deref().unwrap()
+    }
+}
+
 /// A running server with its own database.
 pub struct TestApp {
     pub base_url: String,
     pub store: Store,
     pub database_url: String,
+    /// The settings it was started with.
+    pub args: ServeArgs,
     pub running: Option<Running>,
     pub client: awc::Client,
     _db: TestDb,
@@ -168,6 +193,7 @@ impl TestApp {
             base_url: running.base_url(),
             store,
             database_url: url,
+            args,
             running: Some(running),
             client: awc::Client::builder()
                 .timeout(Duration::from_secs(30))
@@ -215,6 +241,107 @@ impl TestApp {
             .post(self.url(path))
             .insert_header(("content-type", content_type));
         self.send(req, Some(body.into())).await
+    }
+
+    pub fn state(&self) -> &kyushoku_api::AppState {
+        &self.running.as_ref().expect("running").state
+    }
+
+    /// The demo cast (hw_system, bureau_13, org_public, org_private,
+    /// org_pending) plus a bureau of Osaka (27), in this test's database.
+    pub async fn cast(&self) -> Cast {
+        let db = self.state().db.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut clients = kyushoku::demo::load(&db).expect("demo cast");
+            let osaka = db
+                .run(|c| {
+                    kyushoku::demo::create_machine_client(
+                        c,
+                        "bureau",
+                        Some("27"),
+                        "大阪労働局 (test)",
+                    )
+                })
+                .expect("bureau 27");
+            clients.insert("bureau_27", osaka);
+            Cast { clients }
+        })
+        .await
+        .unwrap()
+    }
+
+    /// An access token for a client, by client credentials.
+    pub async fn client_token(&self, client: &DemoClient) -> String {
+        let a = self
+            .form(
+                "/v1/auth/token",
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", &client.client_id),
+                    ("client_secret", &client.client_secret),
+                ],
+            )
+            .await;
+        assert_eq!(a.status, 200, "{}", a.text());
+        a.json()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A staff login: (access token, refresh token).
+    pub async fn login(&self, email: &str, password: &str) -> Answer {
+        self.call(
+            "POST",
+            "/v1/auth/login",
+            None,
+            Some(serde_json::json!({"email": email, "password": password})),
+        )
+        .await
+    }
+
+    pub async fn form(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        self.post_raw(path, "application/x-www-form-urlencoded", body)
+            .await
+    }
+
+    /// Any request, with an optional bearer token and JSON body.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        json: Option<Value>,
+    ) -> Answer {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.insert_header(("authorization", format!("Bearer {t}")));
+        }
+        match json {
+            Some(v) => {
+                let req = req.insert_header(("content-type", "application/json"));
+                self.send(req, Some(serde_json::to_vec(&v).unwrap())).await
+            }
+            None => self.send(req, None).await,
+        }
+    }
+
+    /// A second server with the same settings (database, Redis), as another
+    /// instance of one deployment.
+    pub async fn another_instance(&self) -> TestApp {
+        let args = self.args.clone();
+        let running = server::start(&args).await.expect("second server starts");
+        TestApp {
+            base_url: running.base_url(),
+            store: self.store,
+            database_url: self.database_url.clone(),
+            args,
+            running: Some(running),
+            client: awc::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .disable_redirects()
+                .finish(),
+            _db: TestDb::Borrowed,
+        }
     }
 
     pub async fn stop(mut self) {

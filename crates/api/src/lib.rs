@@ -70,9 +70,10 @@ impl AppState {
     /// Loads the signing keys (creating the first one) and assembles the state.
     pub fn new(db: Db, cluster: Cluster, config: ApiConfig) -> Result<Self, StoreError> {
         let keys = db.run(|c| auth::keys::KeyRing::load(c))?;
+        let deployment = db.run(kyushoku_store::identity::deployment_id)?;
         Ok(Self {
             db,
-            cluster,
+            cluster: cluster.namespaced(&deployment),
             keys: Arc::new(keys),
             metrics: Arc::new(Metrics::default()),
             config: Arc::new(config),

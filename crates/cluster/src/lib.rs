@@ -113,6 +113,8 @@ impl Local {
 /// The shared-state handle. Cheap to clone.
 #[derive(Clone)]
 pub struct Cluster {
+    /// Prefix of every Redis key: `kyushoku:<deployment id>:`.
+    prefix: Arc<str>,
     local: Arc<Local>,
     /// Redis, through a connection manager that reconnects by itself.
     redis: Option<ConnectionManager>,
@@ -128,6 +130,7 @@ impl Cluster {
     /// State kept in this process only: one instance, no Redis.
     pub fn in_process() -> Self {
         Self {
+            prefix: PREFIX.into(),
             local: Arc::default(),
             redis: None,
         }
@@ -152,9 +155,17 @@ impl Cluster {
         .map_err(|_| ClusterError::Connect(format!("no answer within {CONNECT_TIMEOUT:?}")))?
         .map_err(|e| ClusterError::Connect(e.to_string()))?;
         Ok(Self {
+            prefix: PREFIX.into(),
             local: Arc::default(),
             redis: Some(manager),
         })
+    }
+
+    /// Keys of this handle live under `kyushoku:<namespace>:` in Redis, so
+    /// that deployments sharing one Redis never meet.
+    pub fn namespaced(mut self, namespace: &str) -> Self {
+        self.prefix = format!("{PREFIX}{namespace}:").into();
+        self
     }
 
     /// `"redis"` or `"in_process"`, for `/readyz` and `/metrics`.
@@ -188,7 +199,7 @@ impl Cluster {
         };
         let mut conn = manager.clone();
         let script = redis::Script::new(RATE_SCRIPT);
-        let mut invocation = script.key(format!("{PREFIX}rl:{key}"));
+        let mut invocation = script.key(format!("{}rl:{key}", self.prefix));
         invocation.arg(window.as_millis() as u64);
         let call = invocation.invoke_async::<(u64, i64)>(&mut conn);
         match tokio::time::timeout(PING_TIMEOUT, call).await {
@@ -217,7 +228,7 @@ impl Cluster {
         let v = tokio::time::timeout(
             PING_TIMEOUT,
             redis::cmd("GET")
-                .arg(format!("{PREFIX}{key}"))
+                .arg(format!("{}{key}", self.prefix))
                 .query_async::<Option<String>>(&mut conn),
         )
         .await
@@ -259,7 +270,7 @@ impl Cluster {
         };
         let mut conn = manager.clone();
         let mut cmd = redis::cmd("SET");
-        cmd.arg(format!("{PREFIX}{key}"))
+        cmd.arg(format!("{}{key}", self.prefix))
             .arg(value)
             .arg("PX")
             .arg(ttl.as_millis() as u64);

@@ -332,3 +332,9 @@ pub fn insert_signing_key(conn: &mut DbConn, key: &SigningKeyRow) -> Result<(), 
         .execute(conn)?;
     Ok(())
 }
+
+/// The random id of this deployment's data, made by the first migration.
+pub fn deployment_id(conn: &mut DbConn) -> Result<String, StoreError> {
+    use crate::schema::deployment;
+    Ok(deployment::table.select(deployment::id).first(conn)?)
+}

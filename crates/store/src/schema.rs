@@ -130,3 +130,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     signing_keys,
     audit_events
 );
+
+diesel::table! {
+    deployment (id) {
+        id -> Text,
+    }
+}

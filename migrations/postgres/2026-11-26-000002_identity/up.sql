@@ -93,3 +93,11 @@ END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
     FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+
+-- One row naming this deployment's data: it prefixes the keys this
+-- deployment keeps in Redis, so deployments (and test databases) sharing a
+-- Redis never read each other's state.
+CREATE TABLE deployment (
+    id TEXT PRIMARY KEY
+);
+INSERT INTO deployment (id) VALUES (replace(gen_random_uuid()::text, '-', ''));

@@ -1,3 +1,4 @@
+DROP TABLE deployment;
 DROP TRIGGER audit_events_no_update;
 DROP TABLE audit_events;
 DROP TABLE signing_keys;

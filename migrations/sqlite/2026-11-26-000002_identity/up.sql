@@ -90,3 +90,11 @@ CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
 BEGIN
     SELECT RAISE(ABORT, 'audit_events is append-only');
 END;
+
+-- One row naming this deployment's data: it prefixes the keys this
+-- deployment keeps in Redis, so deployments (and test databases) sharing a
+-- Redis never read each other's state.
+CREATE TABLE deployment (
+    id TEXT PRIMARY KEY NOT NULL
+);
+INSERT INTO deployment (id) VALUES (lower(hex(randomblob(16))));
