@@ -213,3 +213,134 @@ fn http_get(addr: &str, path: &str, request_id: &str) -> u16 {
     s.read_to_string(&mut buf).unwrap();
     buf[9..12].parse().unwrap()
 }
+
+#[test]
+fn admin_create_client_prints_working_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("k.db").display());
+    let out = kyushoku(&[
+        "admin",
+        "create-client",
+        "--database-url",
+        &url,
+        "--role",
+        "bureau",
+        "--prefecture",
+        "13",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let creds: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(creds["role"], "bureau");
+    assert!(creds["client_id"].as_str().unwrap().starts_with("kc_"));
+    assert_eq!(creds["client_secret"].as_str().unwrap().len(), 43);
+    // A bureau needs its prefecture, and a valid one.
+    assert!(!kyushoku(&[
+        "admin",
+        "create-client",
+        "--database-url",
+        &url,
+        "--role",
+        "bureau"
+    ])
+    .status
+    .success());
+    let bad = kyushoku(&[
+        "admin",
+        "create-client",
+        "--database-url",
+        &url,
+        "--role",
+        "bureau",
+        "--prefecture",
+        "48",
+    ]);
+    assert!(!bad.status.success());
+    let hw = kyushoku(&[
+        "admin",
+        "create-client",
+        "--database-url",
+        &url,
+        "--role",
+        "hw-system",
+    ]);
+    assert!(
+        hw.status.success(),
+        "{}",
+        String::from_utf8_lossy(&hw.stderr)
+    );
+    // The secret is stored only as a digest.
+    let db = std::fs::read(dir.path().join("k.db")).unwrap();
+    let secret = creds["client_secret"].as_str().unwrap().as_bytes();
+    assert!(!db.windows(secret.len()).any(|w| w == secret));
+}
+
+/// `kyushoku demo --credentials-out FILE` serves a demo whose credentials work.
+#[test]
+fn demo_writes_credentials_that_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let creds_path = dir.path().join("creds.json");
+    let mut child = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["demo", "--bind", "127.0.0.1:0", "--credentials-out"])
+        .arg(&creds_path)
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .stderr(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !creds_path.exists() {
+        assert!(Instant::now() < deadline, "no credentials file");
+        assert!(child.try_wait().unwrap().is_none(), "demo exited");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let creds: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&creds_path).unwrap()).unwrap();
+    for name in [
+        "hw_system",
+        "bureau_13",
+        "org_public",
+        "org_private",
+        "org_pending",
+    ] {
+        assert!(creds["clients"][name]["client_id"].is_string(), "{name}");
+        assert!(
+            creds["clients"][name]["client_secret"].is_string(),
+            "{name}"
+        );
+    }
+    assert!(creds["clients"]["org_public"]["organisation_id"].is_string());
+    let base = creds["base_url"].as_str().unwrap();
+    let addr = base.trim_start_matches("http://");
+    let c = &creds["clients"]["bureau_13"];
+    let body = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}",
+        c["client_id"].as_str().unwrap(),
+        c["client_secret"].as_str().unwrap()
+    );
+    let (status, answer) = http_post_form(addr, "/v1/auth/token", &body);
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("access_token"));
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn http_post_form(addr: &str, path: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).unwrap();
+    (buf[9..12].parse().unwrap(), buf)
+}

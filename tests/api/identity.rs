@@ -148,9 +148,7 @@ async fn every_kind_of_bad_token_is_401(app: TestApp) {
         )
         .unwrap();
         db.migrate().unwrap();
-        let ring = db
-            .run(|c| kyushoku_api::auth::keys::KeyRing::load(c))
-            .unwrap();
+        let ring = db.run(kyushoku_api::auth::keys::KeyRing::load).unwrap();
         ring.sign(&serde_json::from_value(claims.clone()).unwrap())
             .unwrap()
     };

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod authz;
 mod cli;
 mod codes;
 mod errors;

@@ -69,7 +69,7 @@ pub struct AppState {
 impl AppState {
     /// Loads the signing keys (creating the first one) and assembles the state.
     pub fn new(db: Db, cluster: Cluster, config: ApiConfig) -> Result<Self, StoreError> {
-        let keys = db.run(|c| auth::keys::KeyRing::load(c))?;
+        let keys = db.run(auth::keys::KeyRing::load)?;
         let deployment = db.run(kyushoku_store::identity::deployment_id)?;
         Ok(Self {
             db,
