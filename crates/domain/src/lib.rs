@@ -6,9 +6,14 @@
 //! re-check what a type here already guarantees.
 
 pub mod codes;
+pub mod consent;
 pub mod credentials;
 pub mod organisation;
+pub mod profile;
+pub mod pseudonym;
+pub mod scrub;
 
+pub use consent::{ConsentScope, RegistrationStatus};
 pub use organisation::{Decision, OrganisationKind, OrganisationStatus, Sector, Service};
 
 pub use codes::{
