@@ -57,6 +57,24 @@ pub struct ServeArgs {
     /// Lifetime of access tokens, in seconds.
     #[arg(long, env = "KYUSHOKU_ACCESS_TOKEN_TTL", default_value_t = 900)]
     pub access_token_ttl: i64,
+
+    /// 64 hex digits: the secret profile pseudonyms are derived from (R10).
+    /// Without it, one is made on first start and kept with the data.
+    #[arg(long, env = "KYUSHOKU_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
+
+    /// Most lines in one NDJSON batch.
+    #[arg(long, env = "KYUSHOKU_BATCH_MAX_LINES", default_value_t = 10_000)]
+    pub batch_max_lines: usize,
+
+    /// Seconds between runs of the sweeper that expires registrations and
+    /// purges ended ones (0: never).
+    #[arg(long, env = "KYUSHOKU_SWEEP_INTERVAL", default_value_t = 3600)]
+    pub sweep_interval: u64,
+
+    /// Days an ended registration's data is kept before it is purged (R7).
+    #[arg(long, env = "KYUSHOKU_RETENTION_DAYS", default_value_t = 180)]
+    pub retention_days: i64,
 }
 
 impl ServeArgs {
@@ -75,6 +93,10 @@ impl ServeArgs {
             rate_limit: 1200,
             anonymous_rate_limit: 120,
             access_token_ttl: 900,
+            secret: None,
+            batch_max_lines: 10_000,
+            sweep_interval: 3600,
+            retention_days: 180,
         }
     }
 }

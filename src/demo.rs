@@ -191,3 +191,23 @@ pub fn load(db: &Db) -> Result<BTreeMap<&'static str, DemoClient>, StoreError> {
         Ok(out)
     })
 }
+
+/// Loads `count` synthetic seekers through the same validation, scrubbing
+/// and storage as `PUT /v1/seekers/{seeker_ref}`. Returns their refs.
+pub fn load_seekers(db: &Db, count: u64, seed: u64) -> Result<Vec<String>, StoreError> {
+    let today = kyushoku_api::ingest::today_in_japan();
+    let mut generator = crate::generate::SeekerGenerator::new(seed, today);
+    let mut refs = Vec::with_capacity(count as usize);
+    db.run(|c| {
+        for n in 0..count {
+            let line: kyushoku_api::ingest::SeekerBatchLine =
+                serde_json::from_value(generator.seeker(n)).expect("generated lines parse");
+            let (seeker_ref, request) = line.into();
+            let (row, _) = kyushoku_api::ingest::prepare(&seeker_ref, request, today)
+                .map_err(|e| StoreError::ReferenceData(format!("generated seeker {n}: {e:?}")))?;
+            kyushoku_store::seekers::upsert(c, &row, "hello_work", today)?;
+            refs.push(seeker_ref);
+        }
+        Ok(refs)
+    })
+}

@@ -3,5 +3,6 @@
 
 pub mod config;
 pub mod demo;
+pub mod generate;
 pub mod probe;
 pub mod server;

@@ -52,6 +52,11 @@ enum Command {
         #[arg(default_value = "http://127.0.0.1:8080/readyz")]
         url: String,
     },
+    /// Print synthetic data as NDJSON batch lines (for benchmarks and trials).
+    Generate {
+        #[command(subcommand)]
+        what: GenerateWhat,
+    },
     /// Operator tasks.
     Admin {
         #[command(subcommand)]
@@ -71,6 +76,17 @@ struct DemoServeArgs {
     /// Redis for shared state (optional).
     #[arg(long, env = "REDIS_URL")]
     redis_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum GenerateWhat {
+    /// Job seekers, as lines for `POST /v1/seekers/batch`.
+    Seekers {
+        #[arg(long, default_value_t = 1000)]
+        count: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -96,6 +112,15 @@ enum AdminTask {
         /// A label for people.
         #[arg(long, default_value = "created by kyushoku admin")]
         name: String,
+    },
+    /// Expire registrations past `valid_until` and purge ended ones older
+    /// than the retention period, once (the server also does it on a timer).
+    Sweep {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Days an ended registration's data is kept.
+        #[arg(long, env = "KYUSHOKU_RETENTION_DAYS", default_value_t = 180)]
+        retention_days: i64,
     },
     /// Add a new JWT signing key. Instances sign with the newest key and
     /// keep verifying with the older ones.
@@ -131,7 +156,10 @@ fn init_logging(args: &LogArgs) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Openapi | Command::Probe { .. }) {
+    if !matches!(
+        cli.command,
+        Command::Openapi | Command::Probe { .. } | Command::Generate { .. }
+    ) {
         init_logging(&cli.log);
     }
     match cli.command {
@@ -202,6 +230,34 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Generate {
+            what: GenerateWhat::Seekers { count, seed },
+        } => {
+            use std::io::Write;
+            let mut g = kyushoku::generate::SeekerGenerator::new(
+                seed,
+                kyushoku_api::ingest::today_in_japan(),
+            );
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for n in 0..count {
+                writeln!(out, "{}", g.seeker(n))?;
+            }
+            out.flush()?;
+            Ok(())
+        }
+        Command::Admin {
+            task:
+                AdminTask::Sweep {
+                    store,
+                    retention_days,
+                },
+        } => {
+            let db = server::open_store(&store).await?;
+            let s = tokio::task::spawn_blocking(move || server::sweep_once(&db, retention_days))
+                .await??;
+            eprintln!("expired {}, purged {}", s.expired, s.purged);
+            Ok(())
+        }
         Command::Admin {
             task: AdminTask::RotateKeys { store },
         } => {
@@ -246,7 +302,12 @@ async fn demo(args: DemoServeArgs, credentials_out: Option<PathBuf>) -> anyhow::
     serve.redis_url = args.redis_url;
     let db = server::open_store(&serve.store).await?;
     let loader = db.clone();
-    let clients = tokio::task::spawn_blocking(move || kyushoku::demo::load(&loader)).await??;
+    let clients = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let clients = kyushoku::demo::load(&loader)?;
+        kyushoku::demo::load_seekers(&loader, 3000, 1)?;
+        Ok(clients)
+    })
+    .await??;
     let cluster = kyushoku_cluster::Cluster::connect(serve.redis_url.as_deref()).await?;
     let running = server::start_with(&serve, db, cluster).await?;
     let credentials = serde_json::json!({

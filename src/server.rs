@@ -71,11 +71,25 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
         rate_limit_per_minute: args.rate_limit,
         anonymous_rate_limit_per_minute: args.anonymous_rate_limit,
         access_token_ttl_secs: args.access_token_ttl,
+        batch_max_lines: args.batch_max_lines,
         ..ApiConfig::default()
     };
-    let state = tokio::task::spawn_blocking(move || AppState::new(db, cluster, config))
+    let secret = match &args.secret {
+        Some(hex) => {
+            Some(kyushoku_api::parse_secret(hex).context("KYUSHOKU_SECRET must be 64 hex digits")?)
+        }
+        None => None,
+    };
+    let state = tokio::task::spawn_blocking(move || AppState::new(db, cluster, config, secret))
         .await?
-        .context("loading signing keys")?;
+        .context("loading signing keys and secrets")?;
+    if args.sweep_interval > 0 {
+        tokio::spawn(sweeper(
+            state.db.clone(),
+            Duration::from_secs(args.sweep_interval),
+            args.retention_days,
+        ));
+    }
     let spec = openapi();
     let app_state = state.clone();
     let mut server = HttpServer::new(move || build_app(app_state.clone(), spec.clone()))
@@ -130,4 +144,35 @@ async fn shutdown_signal() {
     {
         let _ = ctrl_c.await;
     }
+}
+
+/// R7 in the background: every `interval`, expire registrations past
+/// `valid_until` and purge the data of those that ended more than
+/// `retention_days` ago. Every instance may run it; the work is idempotent.
+pub async fn sweeper(db: Db, interval: Duration, retention_days: i64) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let db = db.clone();
+        let result = tokio::task::spawn_blocking(move || sweep_once(&db, retention_days)).await;
+        match result {
+            Ok(Ok(s)) if s.expired + s.purged > 0 => {
+                tracing::info!(expired = s.expired, purged = s.purged, "sweeper")
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "sweeper failed; will retry"),
+            Err(e) => tracing::warn!(error = %e, "sweeper panicked; will retry"),
+        }
+    }
+}
+
+/// One sweep, now.
+pub fn sweep_once(
+    db: &Db,
+    retention_days: i64,
+) -> Result<kyushoku_store::seekers::Sweep, kyushoku_store::StoreError> {
+    let today = kyushoku_api::ingest::today_in_japan();
+    let purge_before = kyushoku_store::now() - chrono::Duration::days(retention_days);
+    db.run(|c| kyushoku_store::seekers::sweep(c, today, purge_before))
 }

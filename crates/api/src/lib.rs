@@ -9,6 +9,8 @@
 
 pub mod audit_log;
 pub mod auth;
+pub mod idempotency;
+pub mod ingest;
 pub mod metrics;
 pub mod observe;
 pub mod pagination;
@@ -42,6 +44,8 @@ pub struct ApiConfig {
     pub access_token_ttl_secs: i64,
     /// Lifetime of a staff refresh token, seconds.
     pub refresh_token_ttl_secs: i64,
+    /// Most lines in one NDJSON batch.
+    pub batch_max_lines: usize,
 }
 
 impl Default for ApiConfig {
@@ -52,6 +56,7 @@ impl Default for ApiConfig {
             anonymous_rate_limit_per_minute: 120,
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_secs: 14 * 24 * 3600,
+            batch_max_lines: 10_000,
         }
     }
 }
@@ -62,19 +67,42 @@ pub struct AppState {
     pub db: Db,
     pub cluster: Cluster,
     pub keys: Arc<auth::keys::KeyRing>,
+    /// R10: the secret `profile_id`s are derived from.
+    pub pseudonyms: Arc<kyushoku_domain::pseudonym::PseudonymSecret>,
     pub metrics: Arc<Metrics>,
     pub config: Arc<ApiConfig>,
 }
 
 impl AppState {
-    /// Loads the signing keys (creating the first one) and assembles the state.
-    pub fn new(db: Db, cluster: Cluster, config: ApiConfig) -> Result<Self, StoreError> {
+    /// Loads the signing keys (creating the first one) and the pseudonym
+    /// secret (`secret`, else the one stored with the data, made on first
+    /// start), and assembles the state.
+    pub fn new(
+        db: Db,
+        cluster: Cluster,
+        config: ApiConfig,
+        secret: Option<[u8; 32]>,
+    ) -> Result<Self, StoreError> {
         let keys = db.run(auth::keys::KeyRing::load)?;
         let deployment = db.run(kyushoku_store::identity::deployment_id)?;
+        let secret = match secret {
+            Some(s) => s,
+            None => {
+                let fresh: String = auth::secrets::random_bytes::<32>()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                let hex = db.run(|c| kyushoku_store::identity::deployment_secret(c, &fresh))?;
+                parse_secret(&hex).ok_or_else(|| {
+                    StoreError::ReferenceData("stored pseudonym secret is malformed".into())
+                })?
+            }
+        };
         Ok(Self {
             db,
             cluster: cluster.namespaced(&deployment),
             keys: Arc::new(keys),
+            pseudonyms: Arc::new(kyushoku_domain::pseudonym::PseudonymSecret::new(secret)),
             metrics: Arc::new(Metrics::default()),
             config: Arc::new(config),
         })
@@ -91,6 +119,19 @@ impl AppState {
     }
 }
 
+/// A 32-byte secret written as 64 hex digits (`KYUSHOKU_SECRET`).
+pub fn parse_secret(hex: &str) -> Option<[u8; 32]> {
+    let hex = hex.trim();
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -105,6 +146,8 @@ impl AppState {
         (name = "codes", description = "Reference code lists: prefectures, municipalities, occupations"),
         (name = "auth", description = "Tokens: OAuth 2.0 client credentials, staff login, refresh, revocation"),
         (name = "organisations", description = "Applications, the bureau's decisions, API clients and staff users"),
+        (name = "seekers", description = "Hello Work's ingest of job seekers"),
+        (name = "profiles", description = "Anonymised profiles for approved organisations"),
         (name = "audit", description = "The audit trail, for labour bureaus"),
     ),
     modifiers(&BearerAuth),

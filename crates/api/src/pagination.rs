@@ -46,6 +46,31 @@ pub fn decode(cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
         .ok_or_else(bad)
 }
 
+/// A cursor over (time, id), for lists sorted by recency.
+pub fn encode_pair(at: chrono::NaiveDateTime, id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("v1:{}:{id}", at.and_utc().timestamp_micros()))
+}
+
+pub fn decode_pair(cursor: Option<&str>) -> Result<Option<(chrono::NaiveDateTime, i64)>, ApiError> {
+    let Some(cursor) = cursor else {
+        return Ok(None);
+    };
+    let bad = || ApiError::validation_one("cursor", "not a cursor this service gave out");
+    if cursor.len() > 80 {
+        return Err(bad());
+    }
+    let raw = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let text = std::str::from_utf8(&raw).map_err(|_| bad())?;
+    let rest = text.strip_prefix("v1:").ok_or_else(bad)?;
+    let (micros, id) = rest.split_once(':').ok_or_else(bad)?;
+    let micros: i64 = micros.parse().map_err(|_| bad())?;
+    let id: i64 = id.parse().map_err(|_| bad())?;
+    let at = chrono::DateTime::from_timestamp_micros(micros)
+        .ok_or_else(bad)?
+        .naive_utc();
+    Ok(Some((at, id)))
+}
+
 /// `next_cursor` for a page fetched with `limit + 1` rows: the last key
 /// shown when there is more, else none. Trims the extra row.
 pub fn next<T>(rows: &mut Vec<T>, limit: i64, key: impl Fn(&T) -> i64) -> Option<String> {
@@ -68,6 +93,19 @@ mod tests {
         for bad in ["", "xyz", "djE6LTE", &"a".repeat(100), "djI6NDI"] {
             assert!(decode(Some(bad)).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn pair_cursors_round_trip() {
+        let at = chrono::DateTime::from_timestamp_micros(1_700_000_000_123_456)
+            .unwrap()
+            .naive_utc();
+        assert_eq!(
+            decode_pair(Some(&encode_pair(at, 9))).unwrap(),
+            Some((at, 9))
+        );
+        assert!(decode_pair(Some(&encode(9))).is_err());
+        assert!(decode_pair(Some("garbage")).is_err());
     }
 
     #[test]

@@ -245,6 +245,11 @@ impl RateHeaders {
 }
 
 impl ApiError {
+    /// A JSON value that did not parse (a line of an NDJSON batch).
+    pub fn from_line_json(e: &serde_json::Error) -> Self {
+        from_serde_json(e)
+    }
+
     pub fn validation_one(field: impl Into<String>, message: impl ToString) -> Self {
         ApiError::Validation(vec![FieldError::new(field, message)])
     }

@@ -176,7 +176,11 @@ mod tests {
             (None, Private, false),
         ];
         for (scope, sector, want) in table {
-            assert_eq!(profile_visible(viewer(sector), subject(scope)), want, "{scope:?} {sector:?}");
+            assert_eq!(
+                profile_visible(viewer(sector), subject(scope)),
+                want,
+                "{scope:?} {sector:?}"
+            );
         }
     }
 
@@ -185,14 +189,48 @@ mod tests {
         let v = viewer(Sector::Public);
         let s = subject(ConsentScope::Both);
         assert!(profile_visible(v, s));
-        assert!(!profile_visible(Viewer { status: OrganisationStatus::Suspended, ..v }, s));
-        assert!(!profile_visible(Viewer { status: OrganisationStatus::Pending, ..v }, s));
-        assert!(!profile_visible(Viewer { has_service: false, ..v }, s));
-        assert!(!profile_visible(Viewer { sector: Option::None, ..v }, s));
-        for status in [RegistrationStatus::Placed, RegistrationStatus::Expired, RegistrationStatus::Withdrawn] {
+        assert!(!profile_visible(
+            Viewer {
+                status: OrganisationStatus::Suspended,
+                ..v
+            },
+            s
+        ));
+        assert!(!profile_visible(
+            Viewer {
+                status: OrganisationStatus::Pending,
+                ..v
+            },
+            s
+        ));
+        assert!(!profile_visible(
+            Viewer {
+                has_service: false,
+                ..v
+            },
+            s
+        ));
+        assert!(!profile_visible(
+            Viewer {
+                sector: Option::None,
+                ..v
+            },
+            s
+        ));
+        for status in [
+            RegistrationStatus::Placed,
+            RegistrationStatus::Expired,
+            RegistrationStatus::Withdrawn,
+        ] {
             assert!(!profile_visible(v, Subject { status, ..s }));
         }
-        assert!(!profile_visible(v, Subject { within_validity: false, ..s }));
+        assert!(!profile_visible(
+            v,
+            Subject {
+                within_validity: false,
+                ..s
+            }
+        ));
         assert!(!profile_visible(v, Subject { blocked: true, ..s }));
     }
 
@@ -203,6 +241,9 @@ mod tests {
         assert!(None.excludes_more_than(PrivateOnly));
         assert!(!Both.excludes_more_than(PublicOnly));
         assert!(!PublicOnly.excludes_more_than(PublicOnly));
-        assert_eq!(ConsentScope::covering(Sector::Public), vec![Both, PublicOnly]);
+        assert_eq!(
+            ConsentScope::covering(Sector::Public),
+            vec![Both, PublicOnly]
+        );
     }
 }

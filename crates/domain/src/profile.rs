@@ -238,7 +238,10 @@ impl Profile {
         let mut out = Vec::new();
         let n = self.desired_occupations.len();
         if n == 0 || n > MAX_DESIRED_OCCUPATIONS {
-            out.push(Invalid::new(f("desired_occupations"), "one to three occupation codes"));
+            out.push(Invalid::new(
+                f("desired_occupations"),
+                "one to three occupation codes",
+            ));
         }
         for (i, code) in self.desired_occupations.iter().enumerate() {
             check_occupation(&mut out, f(&format!("desired_occupations[{i}]")), code);
@@ -246,7 +249,10 @@ impl Profile {
         let mut seen = Vec::new();
         for (i, e) in self.employment_types.iter().enumerate() {
             if seen.contains(e) {
-                out.push(Invalid::new(f(&format!("employment_types[{i}]")), "listed twice"));
+                out.push(Invalid::new(
+                    f(&format!("employment_types[{i}]")),
+                    "listed twice",
+                ));
             }
             seen.push(*e);
         }
@@ -261,8 +267,13 @@ impl Profile {
                     if let Some(m) = &loc.municipality {
                         match MunicipalityCode::parse(m) {
                             Err(e) => out.push(Invalid::new(format!("{path}.municipality"), e)),
-                            Ok(code) if code.prefecture() != pref || code.is_prefecture_itself() => {
-                                out.push(Invalid::new(format!("{path}.municipality"), "not a municipality of that prefecture"))
+                            Ok(code)
+                                if code.prefecture() != pref || code.is_prefecture_itself() =>
+                            {
+                                out.push(Invalid::new(
+                                    format!("{path}.municipality"),
+                                    "not a municipality of that prefecture",
+                                ))
                             }
                             Ok(_) => {}
                         }
@@ -291,7 +302,10 @@ impl Profile {
             let lo = today - chrono::Duration::days(366);
             let hi = today + chrono::Duration::days(2 * 366);
             if d < lo || d > hi {
-                out.push(Invalid::new(f("earliest_start"), "within a year before and two years after today"));
+                out.push(Invalid::new(
+                    f("earliest_start"),
+                    "within a year before and two years after today",
+                ));
             }
         }
         if self.qualifications.len() > 30 {
@@ -330,10 +344,19 @@ impl Profile {
                 out.push(Invalid::new(format!("{path}.years"), "0 to 60"));
             }
             if let Some(d) = &w.duties {
-                check_text(&mut out, format!("{path}.duties"), d, MAX_DUTIES_CHARS, true);
+                check_text(
+                    &mut out,
+                    format!("{path}.duties"),
+                    d,
+                    MAX_DUTIES_CHARS,
+                    true,
+                );
             }
         }
-        for (name, list, max) in [("pc_skills", &self.pc_skills, 20), ("language_skills", &self.language_skills, 10)] {
+        for (name, list, max) in [
+            ("pc_skills", &self.pc_skills, 20),
+            ("language_skills", &self.language_skills, 10),
+        ] {
             if list.len() > max {
                 out.push(Invalid::new(f(name), format!("at most {max}")));
             }
@@ -449,7 +472,15 @@ mod tests {
 
     #[test]
     fn personal_fields_cannot_be_sent() {
-        for field in ["name", "address", "birth_date", "sex", "phone", "hello_work_number", "age"] {
+        for field in [
+            "name",
+            "address",
+            "birth_date",
+            "sex",
+            "phone",
+            "hello_work_number",
+            "age",
+        ] {
             let v = serde_json::json!({"desired_occupations": ["08"], field: "x"});
             assert!(serde_json::from_value::<Profile>(v).is_err(), "{field}");
         }
@@ -466,7 +497,11 @@ mod tests {
             "self_pr": "x".repeat(2001)
         });
         let p: Profile = serde_json::from_value(v).unwrap();
-        let fields: Vec<String> = p.check("profile", today()).into_iter().map(|i| i.field).collect();
+        let fields: Vec<String> = p
+            .check("profile", today())
+            .into_iter()
+            .map(|i| i.field)
+            .collect();
         for want in [
             "profile.desired_occupations",
             "profile.desired_occupations[1]",
@@ -503,7 +538,10 @@ mod tests {
     fn occupation_index_expands_ancestors() {
         let mut p = minimal();
         p.desired_occupations = vec!["081-02".into(), "08".into(), "120".into()];
-        assert_eq!(p.occupation_index(), vec!["08", "081", "081-02", "12", "120"]);
+        assert_eq!(
+            p.occupation_index(),
+            vec!["08", "081", "081-02", "12", "120"]
+        );
     }
 
     #[test]

@@ -32,7 +32,8 @@ impl PseudonymSecret {
 
     /// The cipher of one organisation, named by its public id.
     pub fn for_organisation(&self, organisation: &str) -> Pseudonyms {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
         mac.update(b"kyushoku/profile_id/v1/");
         mac.update(organisation.as_bytes());
         let derived = mac.finalize().into_bytes();
@@ -116,7 +117,13 @@ mod tests {
         let p = secret(1).for_organisation("org-a").encode(7);
         assert_eq!(secret(2).for_organisation("org-a").decode(&p), None);
         let a = secret(1).for_organisation("org-a");
-        for junk in ["", "x", "AAAAAAAAAAAAAAAAAAAAAA", "!!!!!!!!!!!!!!!!!!!!!!", &"A".repeat(23)] {
+        for junk in [
+            "",
+            "x",
+            "AAAAAAAAAAAAAAAAAAAAAA",
+            "!!!!!!!!!!!!!!!!!!!!!!",
+            &"A".repeat(23),
+        ] {
             assert_eq!(a.decode(junk), None, "{junk}");
         }
     }

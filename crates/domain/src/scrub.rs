@@ -81,12 +81,21 @@ fn patterns() -> &'static Patterns {
         let r = |s: &str| Regex::new(s).expect("scrubber pattern");
         Patterns {
             list: vec![
-                (Kind::Email, r(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")),
-                (Kind::Url, r(r"(?i)(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")),
+                (
+                    Kind::Email,
+                    r(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"),
+                ),
+                (
+                    Kind::Url,
+                    r(r"(?i)(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+"),
+                ),
                 // Twelve digits, plain or in fours.
                 (Kind::IndividualNumber, r(r"\d{4}[ \-]?\d{4}[ \-]?\d{4}")),
                 // +81 or a leading 0, then 9–10 more digits in up to three groups.
-                (Kind::Phone, r(r"(?:\+81[ \-]?\(?0?\)?|\(?0)\d{1,4}\)?[ \-]?\d{1,4}[ \-)]?\d{3,4}")),
+                (
+                    Kind::Phone,
+                    r(r"(?:\+81[ \-]?\(?0?\)?|\(?0)\d{1,4}\)?[ \-]?\d{1,4}[ \-)]?\d{3,4}"),
+                ),
                 (Kind::Postal, r(r"〒 ?\d{3}-?\d{4}|\d{3}-\d{4}")),
             ],
         }
@@ -100,7 +109,8 @@ fn digit_count(s: &str) -> usize {
 /// Whether a candidate match is really of its kind, looking at its digits and
 /// the characters beside it (a match inside a longer number is not one).
 fn accept(kind: Kind, matched: &str, before: Option<char>, after: Option<char>) -> bool {
-    let touches_digit = before.is_some_and(|c| c.is_ascii_digit()) || after.is_some_and(|c| c.is_ascii_digit());
+    let touches_digit =
+        before.is_some_and(|c| c.is_ascii_digit()) || after.is_some_and(|c| c.is_ascii_digit());
     match kind {
         Kind::Email | Kind::Url => true,
         Kind::IndividualNumber => !touches_digit && digit_count(matched) == 12,
@@ -207,7 +217,8 @@ mod tests {
 
     #[test]
     fn email_urls_postal_codes_and_individual_numbers() {
-        let (out, c) = masked("メールは taro.yamada+job@example.co.jp、HPは https://example.jp/me です");
+        let (out, c) =
+            masked("メールは taro.yamada+job@example.co.jp、HPは https://example.jp/me です");
         assert_eq!(out, "メールは [メール]、HPは [URL] です");
         assert_eq!((c.email, c.url), (1, 1));
         let (out, c) = masked("ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ");

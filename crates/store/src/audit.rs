@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::schema::audit_events;
-use crate::{DbConn, StoreError};
+use crate::{per_backend, Connection, DbConn, StoreError};
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_events)]
@@ -49,11 +49,38 @@ pub fn record(conn: &mut DbConn, event: &NewAuditEvent) -> Result<(), StoreError
     Ok(())
 }
 
+/// Records an event and the seekers it showed (a search's results, a read).
+pub fn record_with_seekers(
+    conn: &mut DbConn,
+    event: &NewAuditEvent,
+    seeker_ids: &[i64],
+) -> Result<(), StoreError> {
+    conn.transaction(|c| {
+        let id = per_backend!(c, c => diesel::insert_into(audit_events::table)
+            .values(event)
+            .returning(audit_events::id)
+            .get_result::<i64>(c))?;
+        crate::seekers::record_seen(c, id, seeker_ids)
+    })
+}
+
+/// The seeker refs each event showed, for a page of events.
+pub fn seekers_of(conn: &mut DbConn, event_ids: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
+    use crate::schema::{audit_seekers, seekers};
+    Ok(audit_seekers::table
+        .inner_join(seekers::table.on(seekers::id.eq(audit_seekers::seeker_id)))
+        .filter(audit_seekers::event_id.eq_any(event_ids))
+        .select((audit_seekers::event_id, seekers::seeker_ref))
+        .load(conn)?)
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     /// Required: a bureau sees only its prefecture.
     pub prefecture: String,
     pub organisation_id: Option<i64>,
+    /// Only events that showed this seeker ("who saw seeker S").
+    pub seeker_id: Option<i64>,
     pub action: Option<String>,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
@@ -74,6 +101,14 @@ pub fn query(
         .into_boxed();
     if let Some(o) = f.organisation_id {
         q = q.filter(audit_events::organisation_id.eq(o));
+    }
+    if let Some(s) = f.seeker_id {
+        use crate::schema::audit_seekers;
+        q = q.filter(diesel::dsl::exists(
+            audit_seekers::table
+                .filter(audit_seekers::seeker_id.eq(s))
+                .filter(audit_seekers::event_id.eq(audit_events::id)),
+        ));
     }
     if let Some(a) = &f.action {
         q = q.filter(audit_events::action.eq(a.clone()));

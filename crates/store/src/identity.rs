@@ -338,3 +338,16 @@ pub fn deployment_id(conn: &mut DbConn) -> Result<String, StoreError> {
     use crate::schema::deployment;
     Ok(deployment::table.select(deployment::id).first(conn)?)
 }
+
+/// The stored pseudonym secret (hex), made from `fresh` on first use. Two
+/// instances starting together agree: only the first write lands.
+pub fn deployment_secret(conn: &mut DbConn, fresh: &str) -> Result<String, StoreError> {
+    use crate::schema::deployment;
+    diesel::update(deployment::table.filter(deployment::secret.is_null()))
+        .set(deployment::secret.eq(fresh))
+        .execute(conn)?;
+    Ok(deployment::table
+        .select(deployment::secret)
+        .first::<Option<String>>(conn)?
+        .unwrap_or_default())
+}

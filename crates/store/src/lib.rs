@@ -8,11 +8,13 @@
 pub mod audit;
 mod connection;
 mod error;
+pub mod idempotency;
 pub mod identity;
 mod migrate;
 pub mod organisations;
 pub mod reference;
 pub mod schema;
+pub mod seekers;
 
 pub use connection::{redact, Backend, DatabaseUrl, Db, DbConn, PoolOptions};
 /// For `conn.transaction(…)` on a [`DbConn`] without naming diesel.

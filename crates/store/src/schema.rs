@@ -29,7 +29,6 @@ diesel::table! {
 }
 
 diesel::joinable!(municipalities -> prefectures (prefecture_code));
-diesel::allow_tables_to_appear_in_same_query!(prefectures, municipalities, occupation_groups);
 
 diesel::table! {
     organisations (id) {
@@ -122,17 +121,117 @@ diesel::table! {
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(api_clients -> organisations (organisation_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+
+diesel::table! {
+    deployment (id) {
+        id -> Text,
+        secret -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    seekers (id) {
+        id -> BigInt,
+        seeker_ref -> Text,
+        consent_scope -> Text,
+        status -> Text,
+        valid_until -> Date,
+        receive_guidance -> Bool,
+        profile -> Nullable<Text>,
+        search_text -> Text,
+        wage_kind -> Nullable<Text>,
+        wage_min -> Nullable<BigInt>,
+        employment_types -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        purged_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    seeker_occupations (seeker_id, code) {
+        seeker_id -> BigInt,
+        code -> Text,
+    }
+}
+
+diesel::table! {
+    seeker_locations (seeker_id, prefecture) {
+        seeker_id -> BigInt,
+        prefecture -> Text,
+        municipality -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    seeker_qualifications (seeker_id, value) {
+        seeker_id -> BigInt,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    consent_ledger (id) {
+        id -> BigInt,
+        seeker_id -> BigInt,
+        at -> Timestamp,
+        channel -> Text,
+        old_scope -> Nullable<Text>,
+        new_scope -> Text,
+    }
+}
+
+diesel::table! {
+    blocks (seeker_id, organisation_id) {
+        seeker_id -> BigInt,
+        organisation_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_seekers (seeker_id, event_id) {
+        seeker_id -> BigInt,
+        event_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (principal, key) {
+        principal -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        response -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(seeker_occupations -> seekers (seeker_id));
+diesel::joinable!(seeker_locations -> seekers (seeker_id));
+diesel::joinable!(seeker_qualifications -> seekers (seeker_id));
+diesel::joinable!(consent_ledger -> seekers (seeker_id));
+diesel::joinable!(blocks -> seekers (seeker_id));
+diesel::joinable!(blocks -> organisations (organisation_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    prefectures,
+    municipalities,
+    occupation_groups,
     organisations,
     users,
     api_clients,
     refresh_tokens,
     signing_keys,
-    audit_events
+    audit_events,
+    deployment,
+    seekers,
+    seeker_occupations,
+    seeker_locations,
+    seeker_qualifications,
+    consent_ledger,
+    blocks,
+    audit_seekers,
+    idempotency_keys,
 );
-
-diesel::table! {
-    deployment (id) {
-        id -> Text,
-    }
-}

@@ -98,6 +98,9 @@ CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
 -- deployment keeps in Redis, so deployments (and test databases) sharing a
 -- Redis never read each other's state.
 CREATE TABLE deployment (
+    -- The secret pseudonyms derive from, when KYUSHOKU_SECRET is not set:
+    -- made by the first start, hex.
+    secret TEXT,
     id TEXT PRIMARY KEY
 );
 INSERT INTO deployment (id) VALUES (replace(gen_random_uuid()::text, '-', ''));

@@ -95,6 +95,9 @@ END;
 -- deployment keeps in Redis, so deployments (and test databases) sharing a
 -- Redis never read each other's state.
 CREATE TABLE deployment (
+    -- The secret pseudonyms derive from, when KYUSHOKU_SECRET is not set:
+    -- made by the first start, hex.
+    secret TEXT,
     id TEXT PRIMARY KEY NOT NULL
 );
 INSERT INTO deployment (id) VALUES (lower(hex(randomblob(16))));

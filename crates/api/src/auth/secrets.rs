@@ -33,6 +33,14 @@ pub fn digest(secret: &str) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The SHA-256 of bytes, hex: request bodies for idempotency.
+pub fn digest_bytes(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Compares two digests in time independent of where they differ.
 pub fn digests_equal(a: &str, b: &str) -> bool {
     a.len() == b.len()

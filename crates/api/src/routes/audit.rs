@@ -16,8 +16,10 @@ use crate::AppState;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// Only events about this organisation.
+    /// Only events about this organisation ("what did organisation O see").
     pub organisation_id: Option<String>,
+    /// Only events that showed this seeker ("who saw seeker S").
+    pub seeker_ref: Option<String>,
     /// Only this action (`organisation_decision`, `login_failed`, …).
     pub action: Option<String>,
     /// From this time (RFC 3339), inclusive.
@@ -41,6 +43,9 @@ pub struct AuditEvent {
     pub target: Option<String>,
     /// Details as JSON (a decision's reason, …).
     pub detail: Option<serde_json::Value>,
+    /// For searches and reads: the seekers shown.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub seeker_refs: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -78,19 +83,28 @@ pub async fn query(
     let limit = pagination::limit(q.limit)?;
     let before = pagination::decode(q.cursor.as_deref())?;
     let org_public = q.organisation_id.clone();
-    let (rows, orgs) = state
+    let seeker_ref = q.seeker_ref.clone();
+    let (rows, orgs, seen) = state
         .db_run(move |c| {
             let organisation_id = match &org_public {
                 Some(public) => match kyushoku_store::organisations::find(c, public)? {
                     Some(o) => Some(o.id),
                     // Unknown organisation: an empty answer, like one with no events.
-                    None => return Ok((Vec::new(), Vec::new())),
+                    None => return Ok((Vec::new(), Vec::new(), Vec::new())),
+                },
+                None => None,
+            };
+            let seeker_id = match &seeker_ref {
+                Some(r) => match kyushoku_store::seekers::find_by_ref(c, r)? {
+                    Some(s) => Some(s.id),
+                    None => return Ok((Vec::new(), Vec::new(), Vec::new())),
                 },
                 None => None,
             };
             let filter = AuditFilter {
                 prefecture,
                 organisation_id,
+                seeker_id,
                 action: q.action,
                 from: q.from.map(|t| t.naive_utc()),
                 to: q.to.map(|t| t.naive_utc()),
@@ -104,7 +118,9 @@ pub async fn query(
                     }
                 }
             }
-            Ok((rows, orgs))
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let seen = audit::seekers_of(c, &ids)?;
+            Ok((rows, orgs, seen))
         })
         .await?;
     let mut rows = rows;
@@ -123,6 +139,11 @@ pub async fn query(
             action: r.action,
             target: r.target,
             detail: r.detail.and_then(|d| serde_json::from_str(&d).ok()),
+            seeker_refs: seen
+                .iter()
+                .filter(|(e, _)| *e == r.id)
+                .map(|(_, s)| s.clone())
+                .collect(),
         })
         .collect();
     Ok(HttpResponse::Ok()

@@ -6,6 +6,8 @@
 //! | `/v1/codes/…` | [`codes`] |
 //! | `/v1/auth/…`, `/.well-known/jwks.json` | [`auth`] |
 //! | `/v1/organisations…` | [`organisations`] (one file per action) |
+//! | `/v1/seekers…` | [`seekers`] (one file per action) |
+//! | `/v1/profiles…` | [`profiles`] (one file per action) |
 //! | `/v1/audit` | [`audit`] |
 //!
 //! `/openapi.json` and `/docs` are served by the Swagger UI service wired in
@@ -17,8 +19,13 @@ pub mod codes;
 pub mod fallback;
 pub mod ops;
 pub mod organisations;
+pub mod profiles;
+pub mod seekers;
 
 use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Largest NDJSON batch body, bytes (the line count is limited separately).
+pub const BATCH_BODY_LIMIT: usize = 32 * 1024 * 1024;
 
 /// Registers every documented route. The OpenAPI document is collected from
 /// exactly these registrations, so a route cannot exist undocumented.
@@ -49,6 +56,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(organisations::clients::list)
                 .service(organisations::clients::delete)
                 .service(organisations::users::create),
+        )
+        .service(
+            utoipa_actix_web::scope("/v1/seekers")
+                .app_data(actix_web::web::PayloadConfig::new(BATCH_BODY_LIMIT))
+                .service(seekers::batch::batch)
+                .service(seekers::upsert::upsert)
+                .service(seekers::end::end),
+        )
+        .service(
+            utoipa_actix_web::scope("/v1/profiles")
+                .service(profiles::search::search)
+                .service(profiles::read::read),
         )
         .service(audit::query);
 }

@@ -1,0 +1,89 @@
+//! R12: `Idempotency-Key` on creating POSTs. The same key with the same body
+//! gets the first answer again (nothing is done twice); the same key with
+//! another body is 422. Keys are per principal, kept in the database.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use kyushoku_store::idempotency::{self, Remembered};
+
+use crate::auth::secrets::digest_bytes;
+use crate::problem::ApiError;
+use crate::AppState;
+
+pub const HEADER: &str = "idempotency-key";
+
+/// The key a request carries, checked: 1–255 visible ASCII characters.
+pub fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(v) = req.headers().get(HEADER) else {
+        return Ok(None);
+    };
+    let s = v
+        .to_str()
+        .ok()
+        .filter(|s| (1..=255).contains(&s.len()) && s.bytes().all(|b| (0x21..=0x7e).contains(&b)))
+        .ok_or_else(|| {
+            ApiError::validation_one("Idempotency-Key", "1 to 255 visible ASCII characters")
+        })?;
+    Ok(Some(s.to_owned()))
+}
+
+fn replay(r: &Remembered) -> HttpResponse {
+    HttpResponse::build(StatusCode::from_u16(r.status as u16).unwrap_or(StatusCode::OK))
+        .content_type("application/json")
+        .insert_header(("Idempotent-Replayed", "true"))
+        .body(r.response.clone())
+}
+
+/// Runs `work` once per (principal, key): a retry with the same body gets
+/// the stored answer, one with another body 422. Without a key, just runs.
+pub async fn once<F, Fut>(
+    state: &AppState,
+    principal: &str,
+    key: Option<String>,
+    body: &[u8],
+    work: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<(StatusCode, serde_json::Value), ApiError>>,
+{
+    let Some(key) = key else {
+        let (status, value) = work().await?;
+        return Ok(HttpResponse::build(status).json(value));
+    };
+    let hash = digest_bytes(body);
+    let principal = principal.to_owned();
+    let (p, k) = (principal.clone(), key.clone());
+    if let Some(r) = state
+        .db_run(move |c| idempotency::lookup(c, &p, &k))
+        .await?
+    {
+        return if r.request_hash == hash {
+            Ok(replay(&r))
+        } else {
+            Err(ApiError::validation_one(
+                "Idempotency-Key",
+                "this key was used with another request body",
+            ))
+        };
+    }
+    let (status, value) = work().await?;
+    let answer = Remembered {
+        request_hash: hash.clone(),
+        status: i32::from(status.as_u16()),
+        response: value.to_string(),
+    };
+    let stored = answer.clone();
+    let earlier = state
+        .db_run(move |c| idempotency::remember(c, &principal, &key, &stored))
+        .await?;
+    match earlier {
+        // A concurrent request with the same key finished first.
+        Some(r) if r.request_hash == hash => Ok(replay(&r)),
+        Some(_) => Err(ApiError::validation_one(
+            "Idempotency-Key",
+            "this key was used with another request body",
+        )),
+        None => Ok(HttpResponse::build(status).json(value)),
+    }
+}

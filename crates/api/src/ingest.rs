@@ -1,0 +1,166 @@
+//! Turning what Hello Work sends about a seeker into what the store keeps:
+//! validation with field paths, R11 scrubbing, and the derived search
+//! columns. Used by `PUT /v1/seekers/{seeker_ref}`, the NDJSON batch, and
+//! the demo generator, so all three store exactly the same thing.
+
+use chrono::NaiveDate;
+use kyushoku_domain::profile::{Invalid, Profile};
+use kyushoku_domain::scrub::MaskCounts;
+use kyushoku_domain::ConsentScope;
+use kyushoku_store::seekers::SeekerUpsert;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::problem::FieldError;
+
+/// `PUT /v1/seekers/{seeker_ref}` (DESIGN.md §4 "seeker upsert").
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeekerUpsertRequest {
+    /// `both`, `public_only`, `private_only` or `none`.
+    #[schema(example = "both")]
+    pub consent_scope: String,
+    /// The last day of the registration (翌々月末).
+    pub valid_until: NaiveDate,
+    pub profile: Profile,
+}
+
+/// One line of `POST /v1/seekers/batch`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeekerBatchLine {
+    pub seeker_ref: String,
+    pub consent_scope: String,
+    pub valid_until: NaiveDate,
+    pub profile: Profile,
+}
+
+impl From<SeekerBatchLine> for (String, SeekerUpsertRequest) {
+    fn from(l: SeekerBatchLine) -> Self {
+        (
+            l.seeker_ref,
+            SeekerUpsertRequest {
+                consent_scope: l.consent_scope,
+                valid_until: l.valid_until,
+                profile: l.profile,
+            },
+        )
+    }
+}
+
+/// What was masked in the free text, by kind (R11).
+#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
+pub struct Masked {
+    pub phone: u32,
+    pub email: u32,
+    pub url: u32,
+    pub postal_code: u32,
+    pub individual_number: u32,
+}
+
+impl From<MaskCounts> for Masked {
+    fn from(c: MaskCounts) -> Self {
+        Masked {
+            phone: c.phone,
+            email: c.email,
+            url: c.url,
+            postal_code: c.postal_code,
+            individual_number: c.individual_number,
+        }
+    }
+}
+
+/// A `seeker_ref` is Hello Work's opaque reference: 1–64 of `A-Z a-z 0-9 - _`.
+pub fn check_seeker_ref(seeker_ref: &str) -> Result<(), FieldError> {
+    let ok = (1..=64).contains(&seeker_ref.len())
+        && seeker_ref
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            "seeker_ref",
+            "1 to 64 letters, digits, '-' or '_'",
+        ))
+    }
+}
+
+fn to_field_errors(list: Vec<Invalid>) -> Vec<FieldError> {
+    list.into_iter()
+        .map(|i| FieldError::new(i.field, i.message))
+        .collect()
+}
+
+/// Validates and scrubs; returns the row to store and what was masked.
+pub fn prepare(
+    seeker_ref: &str,
+    request: SeekerUpsertRequest,
+    today: NaiveDate,
+) -> Result<(SeekerUpsert, MaskCounts), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if let Err(e) = check_seeker_ref(seeker_ref) {
+        errors.push(e);
+    }
+    if ConsentScope::parse(&request.consent_scope).is_none() {
+        errors.push(FieldError::new(
+            "consent_scope",
+            "both, public_only, private_only or none",
+        ));
+    }
+    let lo = today - chrono::Duration::days(366);
+    let hi = today + chrono::Duration::days(366);
+    if request.valid_until < lo || request.valid_until > hi {
+        errors.push(FieldError::new("valid_until", "within a year of today"));
+    }
+    errors.extend(to_field_errors(request.profile.check("profile", today)));
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut profile = request.profile;
+    let masked = profile.scrub();
+    let employment_types = if profile.employment_types.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<&str> = profile
+            .employment_types
+            .iter()
+            .map(|e| e.as_str())
+            .collect();
+        format!(",{},", names.join(","))
+    };
+    let mut qualifications: Vec<String> = Vec::new();
+    for q in &profile.qualifications {
+        for v in [Some(&q.name), q.code.as_ref()].into_iter().flatten() {
+            if !qualifications.contains(v) {
+                qualifications.push(v.clone());
+            }
+        }
+    }
+    let row = SeekerUpsert {
+        seeker_ref: seeker_ref.to_owned(),
+        consent_scope: request.consent_scope,
+        valid_until: request.valid_until,
+        search_text: profile.search_text(),
+        wage_kind: profile
+            .desired_wage
+            .as_ref()
+            .map(|w| w.kind.as_str().to_owned()),
+        wage_min: profile.desired_wage.as_ref().map(|w| w.min),
+        employment_types,
+        occupations: profile.occupation_index(),
+        locations: profile
+            .work_locations
+            .iter()
+            .map(|l| (l.prefecture.clone(), l.municipality.clone()))
+            .collect(),
+        qualifications,
+        profile_json: serde_json::to_string(&profile).expect("a profile serialises"),
+    };
+    Ok((row, masked))
+}
+
+/// Today in Japan, where registrations end at the end of a day.
+pub fn today_in_japan() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
+}

@@ -1,0 +1,51 @@
+//! `/v1/profiles…`: organisations with `seeker_info` search and read the
+//! anonymised profiles they may see (R1), under their own pseudonyms (R10).
+//! What they may not see answers exactly as what does not exist (R2).
+
+pub mod read;
+pub mod search;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kyushoku_domain::profile::Profile;
+use kyushoku_domain::pseudonym::Pseudonyms;
+use kyushoku_store::seekers::SeekerRow;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::{Member, Principal};
+use crate::problem::ApiError;
+
+/// A profile as an organisation sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProfileView {
+    /// This organisation's pseudonym for the seeker: stable, and different
+    /// for every organisation.
+    pub profile_id: String,
+    pub updated_at: DateTime<Utc>,
+    pub valid_until: NaiveDate,
+    pub profile: Profile,
+}
+
+impl ProfileView {
+    pub fn from_row(row: SeekerRow, pseudonyms: &Pseudonyms) -> Result<Self, ApiError> {
+        let profile: Profile = serde_json::from_str(row.profile.as_deref().unwrap_or("null"))
+            .map_err(|e| ApiError::Internal(format!("stored profile {}: {e}", row.id)))?;
+        Ok(ProfileView {
+            profile_id: pseudonyms.encode(row.id),
+            updated_at: row.updated_at.and_utc(),
+            valid_until: row.valid_until,
+            profile,
+        })
+    }
+}
+
+/// An approved member of an organisation granted `seeker_info`, or 403.
+pub fn seeker_info_member(principal: &Principal) -> Result<&Member, ApiError> {
+    let m = principal.require_approved_member()?;
+    if !m.seeker_info {
+        return Err(ApiError::Forbidden(
+            "the organisation is not granted seeker_info",
+        ));
+    }
+    Ok(m)
+}

@@ -1,0 +1,59 @@
+//! `GET /v1/profiles/{profile_id}`: one profile, if this organisation may see it.
+
+use actix_web::{get, web, HttpResponse};
+use kyushoku_store::audit;
+use kyushoku_store::seekers::{self, Viewer};
+
+use super::{seeker_info_member, ProfileView};
+use crate::auth::Principal;
+use crate::ingest::today_in_japan;
+use crate::problem::{ApiError, Problem};
+use crate::{audit_log, AppState};
+
+/// Read an anonymised profile by this organisation's `profile_id`. A
+/// pseudonym of another organisation, garbage, or a seeker this organisation
+/// may not see (R1) all answer 404, like an id that never existed (R2).
+#[utoipa::path(
+    tag = "profiles",
+    params(("profile_id" = String, Path, description = "This organisation's pseudonym for the seeker")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ProfileView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{profile_id}")]
+pub async fn read(
+    principal: Principal,
+    profile_id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let member = seeker_info_member(&principal)?.clone();
+    let pseudonyms = state
+        .pseudonyms
+        .for_organisation(&member.organisation_public_id);
+    let seeker_id = pseudonyms.decode(&profile_id).ok_or(ApiError::NotFound)?;
+    let viewer = Viewer {
+        organisation_id: member.organisation_id,
+        today: today_in_japan(),
+    };
+    let mut event = audit_log::by(&principal, "profile_read");
+    let org_id = member.organisation_id;
+    let row = state
+        .db_run(move |c| {
+            let row = seekers::read_visible(c, viewer, seeker_id)?;
+            if row.is_some() {
+                event.prefecture =
+                    kyushoku_store::organisations::find_by_id(c, org_id)?.map(|o| o.prefecture);
+                audit::record_with_seekers(c, &event, &[seeker_id])?;
+            }
+            Ok(row)
+        })
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(ProfileView::from_row(row, &pseudonyms)?))
+}

@@ -1,0 +1,23 @@
+//! `/v1/seekers…`: Hello Work's side. The `hw_system` creates, replaces and
+//! ends registrations, one at a time or in NDJSON batches.
+
+pub mod batch;
+pub mod end;
+pub mod upsert;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::ingest::Masked;
+
+/// The answer to an upsert.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeekerStored {
+    pub seeker_ref: String,
+    /// `created` or `updated`.
+    pub status: &'static str,
+    /// `active`, or `expired` when `valid_until` is already past.
+    pub registration: &'static str,
+    /// What the scrubber masked in the free text (R11).
+    pub masked: Masked,
+}

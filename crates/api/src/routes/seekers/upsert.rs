@@ -1,0 +1,55 @@
+//! `PUT /v1/seekers/{seeker_ref}`: create or replace one seeker.
+
+use actix_web::{put, web, HttpResponse};
+use kyushoku_store::seekers::{self, Upserted};
+
+use super::SeekerStored;
+use crate::auth::Principal;
+use crate::ingest::{prepare, today_in_japan, SeekerUpsertRequest};
+use crate::problem::{ApiError, Problem};
+use crate::AppState;
+
+/// Create or replace a seeker's consent scope, validity and profile
+/// (Hello Work only). Free text is scrubbed; the answer says what was masked.
+#[utoipa::path(
+    tag = "seekers",
+    params(("seeker_ref" = String, Path, description = "Hello Work's opaque reference")),
+    request_body = SeekerUpsertRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = SeekerStored, description = "replaced"),
+        (status = 201, body = SeekerStored, description = "created"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/{seeker_ref}")]
+pub async fn upsert(
+    principal: Principal,
+    seeker_ref: web::Path<String>,
+    body: web::Json<SeekerUpsertRequest>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_hw_system()?;
+    let today = today_in_japan();
+    let (row, masked) =
+        prepare(&seeker_ref, body.into_inner(), today).map_err(ApiError::Validation)?;
+    let active = row.valid_until >= today;
+    let result = state
+        .db_run(move |c| seekers::upsert(c, &row, "hello_work", today))
+        .await?;
+    let answer = SeekerStored {
+        seeker_ref: seeker_ref.into_inner(),
+        status: match result {
+            Upserted::Created(_) => "created",
+            Upserted::Updated(_) => "updated",
+        },
+        registration: if active { "active" } else { "expired" },
+        masked: masked.into(),
+    };
+    Ok(match result {
+        Upserted::Created(_) => HttpResponse::Created().json(answer),
+        Upserted::Updated(_) => HttpResponse::Ok().json(answer),
+    })
+}

@@ -1,0 +1,64 @@
+//! R12: the first answer to each (principal, `Idempotency-Key`), kept so that
+//! a retried request gets the same answer and changes nothing.
+
+use diesel::prelude::*;
+
+use crate::schema::idempotency_keys;
+use crate::{now, DbConn, StoreError};
+
+/// A stored first answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remembered {
+    pub request_hash: String,
+    pub status: i32,
+    pub response: String,
+}
+
+pub fn lookup(
+    conn: &mut DbConn,
+    principal: &str,
+    key: &str,
+) -> Result<Option<Remembered>, StoreError> {
+    Ok(idempotency_keys::table
+        .find((principal, key))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::status,
+            idempotency_keys::response,
+        ))
+        .first::<(String, i32, String)>(conn)
+        .optional()?
+        .map(|(request_hash, status, response)| Remembered {
+            request_hash,
+            status,
+            response,
+        }))
+}
+
+/// Stores the first answer. When another request with the same key got
+/// there first, returns what it stored instead.
+pub fn remember(
+    conn: &mut DbConn,
+    principal: &str,
+    key: &str,
+    answer: &Remembered,
+) -> Result<Option<Remembered>, StoreError> {
+    let inserted = diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::principal.eq(principal),
+            idempotency_keys::key.eq(key),
+            idempotency_keys::request_hash.eq(&answer.request_hash),
+            idempotency_keys::status.eq(answer.status),
+            idempotency_keys::response.eq(&answer.response),
+            idempotency_keys::created_at.eq(now()),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => Ok(None),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => lookup(conn, principal, key),
+        Err(e) => Err(e.into()),
+    }
+}

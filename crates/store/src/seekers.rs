@@ -1,0 +1,548 @@
+//! Job seekers: ingest, end of registration, consent ledger, blocks, and the
+//! search and read that enforce R1 inside the query.
+//!
+//! [`visible_to`] is the whole visibility rule in SQL: the organisation is
+//! approved with `seeker_info`, the seeker is active and within
+//! `valid_until`, the seeker's scope covers the organisation's sector, and
+//! the seeker has not blocked it. Every search and read goes through it, so
+//! pages stay full and counts never leak.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::{exists, not};
+use diesel::prelude::*;
+
+use crate::schema::{
+    audit_seekers, blocks, consent_ledger, organisations, seeker_locations, seeker_occupations,
+    seeker_qualifications, seekers,
+};
+use crate::{now, per_backend, DbConn, StoreError};
+
+/// What an upsert writes: the profile already validated, scrubbed and
+/// serialised by the caller, and the columns derived from it.
+#[derive(Debug, Clone)]
+pub struct SeekerUpsert {
+    pub seeker_ref: String,
+    pub consent_scope: String,
+    pub valid_until: NaiveDate,
+    pub profile_json: String,
+    pub search_text: String,
+    pub wage_kind: Option<String>,
+    pub wage_min: Option<i64>,
+    /// `,full_time,part_time,`
+    pub employment_types: String,
+    pub occupations: Vec<String>,
+    /// (prefecture, municipality)
+    pub locations: Vec<(String, Option<String>)>,
+    pub qualifications: Vec<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = seekers)]
+pub struct SeekerRow {
+    pub id: i64,
+    pub seeker_ref: String,
+    pub consent_scope: String,
+    pub status: String,
+    pub valid_until: NaiveDate,
+    pub receive_guidance: bool,
+    pub profile: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// `created` or `updated`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    Created(i64),
+    Updated(i64),
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = seekers)]
+struct NewSeeker<'a> {
+    seeker_ref: &'a str,
+    consent_scope: &'a str,
+    status: &'a str,
+    valid_until: NaiveDate,
+    profile: Option<&'a str>,
+    search_text: &'a str,
+    wage_kind: Option<&'a str>,
+    wage_min: Option<i64>,
+    employment_types: &'a str,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+fn record_consent(
+    conn: &mut DbConn,
+    seeker_id: i64,
+    channel: &str,
+    old_scope: Option<&str>,
+    new_scope: &str,
+) -> Result<(), StoreError> {
+    diesel::insert_into(consent_ledger::table)
+        .values((
+            consent_ledger::seeker_id.eq(seeker_id),
+            consent_ledger::at.eq(now()),
+            consent_ledger::channel.eq(channel),
+            consent_ledger::old_scope.eq(old_scope),
+            consent_ledger::new_scope.eq(new_scope),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn write_children(conn: &mut DbConn, id: i64, s: &SeekerUpsert) -> Result<(), StoreError> {
+    diesel::delete(seeker_occupations::table.filter(seeker_occupations::seeker_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(seeker_locations::table.filter(seeker_locations::seeker_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(seeker_qualifications::table.filter(seeker_qualifications::seeker_id.eq(id)))
+        .execute(conn)?;
+    for code in &s.occupations {
+        diesel::insert_into(seeker_occupations::table)
+            .values((
+                seeker_occupations::seeker_id.eq(id),
+                seeker_occupations::code.eq(code),
+            ))
+            .execute(conn)?;
+    }
+    for (pref, muni) in &s.locations {
+        diesel::insert_into(seeker_locations::table)
+            .values((
+                seeker_locations::seeker_id.eq(id),
+                seeker_locations::prefecture.eq(pref),
+                seeker_locations::municipality.eq(muni),
+            ))
+            .execute(conn)?;
+    }
+    for q in &s.qualifications {
+        diesel::insert_into(seeker_qualifications::table)
+            .values((
+                seeker_qualifications::seeker_id.eq(id),
+                seeker_qualifications::value.eq(q),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Creates or replaces a seeker, in one transaction with its ledger entry.
+/// A registration that had ended starts again. `today` decides whether a
+/// past `valid_until` makes it expired at once.
+pub fn upsert(
+    conn: &mut DbConn,
+    s: &SeekerUpsert,
+    channel: &str,
+    today: NaiveDate,
+) -> Result<Upserted, StoreError> {
+    let status = if s.valid_until >= today {
+        "active"
+    } else {
+        "expired"
+    };
+    conn.transaction(|c| {
+        let existing = seekers::table
+            .filter(seekers::seeker_ref.eq(&s.seeker_ref))
+            .select((seekers::id, seekers::consent_scope))
+            .first::<(i64, String)>(c)
+            .optional()?;
+        let at = now();
+        let result = match existing {
+            Some((id, old_scope)) => {
+                diesel::update(seekers::table.find(id))
+                    .set((
+                        seekers::consent_scope.eq(&s.consent_scope),
+                        seekers::status.eq(status),
+                        seekers::valid_until.eq(s.valid_until),
+                        seekers::profile.eq(Some(&s.profile_json)),
+                        seekers::search_text.eq(&s.search_text),
+                        seekers::wage_kind.eq(&s.wage_kind),
+                        seekers::wage_min.eq(s.wage_min),
+                        seekers::employment_types.eq(&s.employment_types),
+                        seekers::updated_at.eq(at),
+                        seekers::ended_at.eq(None::<NaiveDateTime>),
+                        seekers::purged_at.eq(None::<NaiveDateTime>),
+                    ))
+                    .execute(c)?;
+                if old_scope != s.consent_scope {
+                    record_consent(c, id, channel, Some(&old_scope), &s.consent_scope)?;
+                }
+                Upserted::Updated(id)
+            }
+            None => {
+                let row = NewSeeker {
+                    seeker_ref: &s.seeker_ref,
+                    consent_scope: &s.consent_scope,
+                    status,
+                    valid_until: s.valid_until,
+                    profile: Some(&s.profile_json),
+                    search_text: &s.search_text,
+                    wage_kind: s.wage_kind.as_deref(),
+                    wage_min: s.wage_min,
+                    employment_types: &s.employment_types,
+                    created_at: at,
+                    updated_at: at,
+                };
+                let id = per_backend!(c, c => diesel::insert_into(seekers::table)
+                    .values(&row)
+                    .returning(seekers::id)
+                    .get_result::<i64>(c))
+                .map_err(|e| StoreError::conflict_on_unique(e, "seeker_ref"))?;
+                record_consent(c, id, channel, None, &s.consent_scope)?;
+                Upserted::Created(id)
+            }
+        };
+        let id = match result {
+            Upserted::Created(id) | Upserted::Updated(id) => id,
+        };
+        write_children(c, id, s)?;
+        Ok(result)
+    })
+}
+
+/// Ends a registration (`placed`, `expired`, `withdrawn`): it disappears
+/// from every search and read at once. False when there is no such seeker.
+pub fn end_registration(
+    conn: &mut DbConn,
+    seeker_ref: &str,
+    reason: &str,
+) -> Result<bool, StoreError> {
+    let at = now();
+    let n = diesel::update(seekers::table.filter(seekers::seeker_ref.eq(seeker_ref)))
+        .set((
+            seekers::status.eq(reason),
+            seekers::ended_at.eq(Some(at)),
+            seekers::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn find_by_ref(conn: &mut DbConn, seeker_ref: &str) -> Result<Option<SeekerRow>, StoreError> {
+    Ok(seekers::table
+        .filter(seekers::seeker_ref.eq(seeker_ref))
+        .select(SeekerRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Changes the scope from My Page or Hello Work, with its ledger entry.
+/// Returns the old scope, or `None` when there is no such seeker.
+pub fn change_scope(
+    conn: &mut DbConn,
+    seeker_id: i64,
+    scope: &str,
+    channel: &str,
+) -> Result<Option<String>, StoreError> {
+    conn.transaction(|c| {
+        let Some(old) = seekers::table
+            .find(seeker_id)
+            .select(seekers::consent_scope)
+            .first::<String>(c)
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        if old != scope {
+            diesel::update(seekers::table.find(seeker_id))
+                .set(seekers::consent_scope.eq(scope))
+                .execute(c)?;
+            record_consent(c, seeker_id, channel, Some(&old), scope)?;
+        }
+        Ok(Some(old))
+    })
+}
+
+/// One consent change.
+#[derive(Debug, Clone, Queryable)]
+pub struct ConsentChange {
+    pub at: NaiveDateTime,
+    pub channel: String,
+    pub old_scope: Option<String>,
+    pub new_scope: String,
+}
+
+pub fn consent_history(
+    conn: &mut DbConn,
+    seeker_id: i64,
+) -> Result<Vec<ConsentChange>, StoreError> {
+    Ok(consent_ledger::table
+        .filter(consent_ledger::seeker_id.eq(seeker_id))
+        .order(consent_ledger::id)
+        .select((
+            consent_ledger::at,
+            consent_ledger::channel,
+            consent_ledger::old_scope,
+            consent_ledger::new_scope,
+        ))
+        .load(conn)?)
+}
+
+/// 受信拒否: the seeker refuses one organisation. Idempotent.
+pub fn block(conn: &mut DbConn, seeker_id: i64, organisation_id: i64) -> Result<(), StoreError> {
+    let exists_already = blocks::table
+        .find((seeker_id, organisation_id))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if !exists_already {
+        diesel::insert_into(blocks::table)
+            .values((
+                blocks::seeker_id.eq(seeker_id),
+                blocks::organisation_id.eq(organisation_id),
+                blocks::created_at.eq(now()),
+            ))
+            .execute(conn)
+            .map_err(|e| StoreError::conflict_on_unique(e, "block"))
+            .or_else(|e| match e {
+                StoreError::Conflict(_) => Ok(0),
+                other => Err(other),
+            })?;
+    }
+    Ok(())
+}
+
+pub fn unblock(
+    conn: &mut DbConn,
+    seeker_id: i64,
+    organisation_id: i64,
+) -> Result<bool, StoreError> {
+    Ok(diesel::delete(blocks::table.find((seeker_id, organisation_id))).execute(conn)? == 1)
+}
+
+/// Whom a search or read is for: the organisation's internal id.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer {
+    pub organisation_id: i64,
+    pub today: NaiveDate,
+}
+
+/// R1 as a boxed filter over `seekers`: usable in any query on that table.
+macro_rules! visible_to {
+    ($viewer:expr) => {{
+        let v: Viewer = $viewer;
+        let scope_covers_sector = organisations::sector
+            .eq("public")
+            .and(seekers::consent_scope.eq_any(["both", "public_only"]))
+            .or(organisations::sector
+                .eq("private")
+                .and(seekers::consent_scope.eq_any(["both", "private_only"])));
+        seekers::status
+            .eq("active")
+            .and(seekers::valid_until.ge(v.today))
+            .and(exists(
+                organisations::table
+                    .filter(organisations::id.eq(v.organisation_id))
+                    .filter(organisations::status.eq("approved"))
+                    .filter(organisations::seeker_info.eq(true))
+                    .filter(scope_covers_sector),
+            ))
+            .and(not(exists(
+                blocks::table
+                    .filter(blocks::seeker_id.eq(seekers::id))
+                    .filter(blocks::organisation_id.eq(v.organisation_id)),
+            )))
+    }};
+}
+
+/// Search filters; all optional, all combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct SearchFilter {
+    /// Folded keyword, matched as a substring of the folded free text.
+    pub keyword: Option<String>,
+    /// An occupation code at any level.
+    pub occupation: Option<String>,
+    pub prefecture: Option<String>,
+    pub municipality: Option<String>,
+    pub employment_type: Option<String>,
+    /// Seekers who would accept this wage of `wage_kind`: those whose
+    /// desired minimum of that kind is at most it, or who named none.
+    pub wage: Option<(String, i64)>,
+    pub qualification: Option<String>,
+    pub updated_since: Option<NaiveDateTime>,
+}
+
+fn like_pattern(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('%');
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// One page of the profiles `viewer` may see, newest first, after
+/// `after` = (updated_at, id) of the last row of the previous page.
+pub fn search(
+    conn: &mut DbConn,
+    viewer: Viewer,
+    f: &SearchFilter,
+    after: Option<(NaiveDateTime, i64)>,
+    limit: i64,
+) -> Result<Vec<SeekerRow>, StoreError> {
+    let mut q = seekers::table
+        .filter(visible_to!(viewer))
+        .select(SeekerRow::as_select())
+        .order((seekers::updated_at.desc(), seekers::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(k) = &f.keyword {
+        q = q.filter(seekers::search_text.like(like_pattern(k)).escape('\\'));
+    }
+    if let Some(code) = &f.occupation {
+        q = q.filter(exists(
+            seeker_occupations::table
+                .filter(seeker_occupations::seeker_id.eq(seekers::id))
+                .filter(seeker_occupations::code.eq(code.clone())),
+        ));
+    }
+    if let Some(p) = &f.prefecture {
+        q = q.filter(exists(
+            seeker_locations::table
+                .filter(seeker_locations::seeker_id.eq(seekers::id))
+                .filter(seeker_locations::prefecture.eq(p.clone())),
+        ));
+    }
+    if let Some(m) = &f.municipality {
+        q = q.filter(exists(
+            seeker_locations::table
+                .filter(seeker_locations::seeker_id.eq(seekers::id))
+                .filter(seeker_locations::municipality.eq(m.clone())),
+        ));
+    }
+    if let Some(e) = &f.employment_type {
+        q = q.filter(seekers::employment_types.like(format!("%,{e},%")));
+    }
+    if let Some((kind, wage)) = &f.wage {
+        q = q.filter(
+            seekers::wage_kind.is_null().or(seekers::wage_kind
+                .eq(kind.clone())
+                .and(seekers::wage_min.le(*wage))),
+        );
+    }
+    if let Some(v) = &f.qualification {
+        q = q.filter(exists(
+            seeker_qualifications::table
+                .filter(seeker_qualifications::seeker_id.eq(seekers::id))
+                .filter(seeker_qualifications::value.eq(v.clone())),
+        ));
+    }
+    if let Some(t) = f.updated_since {
+        q = q.filter(seekers::updated_at.ge(t));
+    }
+    if let Some((t, id)) = after {
+        q = q.filter(
+            seekers::updated_at
+                .lt(t)
+                .or(seekers::updated_at.eq(t).and(seekers::id.lt(id))),
+        );
+    }
+    Ok(q.load(conn)?)
+}
+
+/// The seeker, if `viewer` may see them (R1); else nothing, exactly as for
+/// an id that does not exist (R2).
+pub fn read_visible(
+    conn: &mut DbConn,
+    viewer: Viewer,
+    seeker_id: i64,
+) -> Result<Option<SeekerRow>, StoreError> {
+    Ok(seekers::table
+        .filter(seekers::id.eq(seeker_id))
+        .filter(visible_to!(viewer))
+        .select(SeekerRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Links an audit event to the seekers it showed.
+pub fn record_seen(conn: &mut DbConn, event_id: i64, seeker_ids: &[i64]) -> Result<(), StoreError> {
+    for chunk in seeker_ids.chunks(500) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|s| {
+                (
+                    audit_seekers::seeker_id.eq(*s),
+                    audit_seekers::event_id.eq(event_id),
+                )
+            })
+            .collect();
+        per_backend!(conn, c => diesel::insert_into(audit_seekers::table).values(&rows).execute(c))?;
+    }
+    Ok(())
+}
+
+/// What the sweeper did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sweep {
+    pub expired: usize,
+    pub purged: usize,
+}
+
+/// R7: marks registrations past `valid_until` as expired, and purges the
+/// profiles (and derived rows) of registrations that ended before
+/// `purge_before`. Messages are purged with them once messaging exists.
+pub fn sweep(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    purge_before: NaiveDateTime,
+) -> Result<Sweep, StoreError> {
+    conn.transaction(|c| {
+        let at = now();
+        let expired = diesel::update(
+            seekers::table
+                .filter(seekers::status.eq("active"))
+                .filter(seekers::valid_until.lt(today)),
+        )
+        .set((
+            seekers::status.eq("expired"),
+            seekers::ended_at.eq(Some(at)),
+        ))
+        .execute(c)?;
+        let doomed: Vec<i64> = seekers::table
+            .filter(seekers::ended_at.lt(purge_before))
+            .filter(seekers::purged_at.is_null())
+            .select(seekers::id)
+            .load(c)?;
+        for chunk in doomed.chunks(500) {
+            diesel::delete(
+                seeker_occupations::table.filter(seeker_occupations::seeker_id.eq_any(chunk)),
+            )
+            .execute(c)?;
+            diesel::delete(
+                seeker_locations::table.filter(seeker_locations::seeker_id.eq_any(chunk)),
+            )
+            .execute(c)?;
+            diesel::delete(
+                seeker_qualifications::table.filter(seeker_qualifications::seeker_id.eq_any(chunk)),
+            )
+            .execute(c)?;
+            diesel::update(seekers::table.filter(seekers::id.eq_any(chunk)))
+                .set((
+                    seekers::profile.eq(None::<String>),
+                    seekers::search_text.eq(""),
+                    seekers::purged_at.eq(Some(at)),
+                ))
+                .execute(c)?;
+        }
+        Ok(Sweep {
+            expired,
+            purged: doomed.len(),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(like_pattern("介護"), "%介護%");
+        assert_eq!(like_pattern("100%_\\"), "%100\\%\\_\\\\%");
+    }
+}
