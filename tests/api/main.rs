@@ -8,4 +8,5 @@ mod codes;
 mod errors;
 mod identity;
 mod ops;
+mod profiles;
 mod spec;
