@@ -118,6 +118,41 @@ fn rows() -> Vec<Row> {
             None,
             [401, 403, 200, 200, 403, 403, 403, 403],
         ),
+        row(
+            "PUT",
+            "/v1/seekers/{seeker_ref}",
+            Some(
+                json!({"consent_scope": "both", "valid_until": chrono::Utc::now().date_naive().to_string(),
+                        "profile": {"desired_occupations": ["08"]}}),
+            ),
+            [401, 201, 403, 403, 403, 403, 403, 403],
+        ),
+        // Run after the PUT above: Hello Work ends the registration it made.
+        row(
+            "DELETE",
+            "/v1/seekers/{seeker_ref}?reason=placed",
+            None,
+            [401, 204, 403, 403, 403, 403, 403, 403],
+        ),
+        // A JSON body: Hello Work gets as far as the media-type check.
+        row(
+            "POST",
+            "/v1/seekers/batch",
+            Some(json!({})),
+            [401, 415, 403, 403, 403, 403, 403, 403],
+        ),
+        row(
+            "GET",
+            "/v1/profiles",
+            None,
+            [401, 403, 403, 403, 200, 200, 200, 403],
+        ),
+        row(
+            "GET",
+            "/v1/profiles/{profile_id}",
+            None,
+            [401, 403, 403, 403, 404, 404, 404, 403],
+        ),
     ]
 }
 
@@ -157,7 +192,9 @@ async fn every_operation_against_every_principal(app: TestApp) {
         for method in item.as_object().unwrap().keys() {
             let m = method.to_uppercase();
             assert!(
-                table.iter().any(|r| r.method == m && r.template == path),
+                table
+                    .iter()
+                    .any(|r| r.method == m && r.template.split('?').next() == Some(path.as_str())),
                 "{m} {path} has no row in the authorisation matrix"
             );
         }
@@ -168,7 +205,9 @@ async fn every_operation_against_every_principal(app: TestApp) {
         let path = row
             .template
             .replace("{id}", &public)
-            .replace("{client_id}", "kc_00000000000000000000000000000000");
+            .replace("{client_id}", "kc_00000000000000000000000000000000")
+            .replace("{seeker_ref}", "matrix-seeker")
+            .replace("{profile_id}", "AAAAAAAAAAAAAAAAAAAAAA");
         for (i, token) in tokens.iter().enumerate() {
             let a = app
                 .call(row.method, &path, token.as_deref(), row.body.clone())

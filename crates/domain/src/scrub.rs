@@ -124,7 +124,7 @@ fn accept(kind: Kind, matched: &str, before: Option<char>, after: Option<char>) 
             };
             ok && !touches_digit && !before.is_some_and(|c| c == '-' || c == ',' || c == '.')
         }
-        Kind::Postal => !touches_digit && !after.is_some_and(|c| c == '-'),
+        Kind::Postal => !touches_digit && after.is_none_or(|c| c != '-'),
     }
 }
 
@@ -142,9 +142,7 @@ pub fn scrub(text: &str) -> (String, MaskCounts) {
             let mut v = vec![0; haystack.len() + 1];
             let mut ci = 0;
             for (bi, ch) in haystack.char_indices() {
-                for b in bi..bi + ch.len_utf8() {
-                    v[b] = ci;
-                }
+                v[bi..bi + ch.len_utf8()].fill(ci);
                 ci += 1;
             }
             v[haystack.len()] = ci;

@@ -546,3 +546,46 @@ mod tests {
         assert_eq!(like_pattern("100%_\\"), "%100\\%\\_\\\\%");
     }
 }
+
+/// R11: no table about seekers has a column for personal data.
+#[cfg(test)]
+mod no_personal_columns {
+    #[test]
+    fn seeker_tables_have_no_personal_columns() {
+        let forbidden = [
+            "name",
+            "email",
+            "mail",
+            "phone",
+            "tel",
+            "address",
+            "birth",
+            "sex",
+            "gender",
+            "age",
+            "hw_number",
+            "seeker_number",
+        ];
+        for sql in [
+            include_str!("../../../migrations/postgres/2026-11-26-000003_seekers/up.sql"),
+            include_str!("../../../migrations/sqlite/2026-11-26-000003_seekers/up.sql"),
+        ] {
+            for line in sql.lines().map(str::trim) {
+                if line.starts_with("--")
+                    || line.starts_with("CREATE")
+                    || line.starts_with(')')
+                    || line.is_empty()
+                {
+                    continue;
+                }
+                let column = line.split_whitespace().next().unwrap_or("").to_lowercase();
+                for f in forbidden {
+                    assert!(
+                        !column.split('_').any(|part| part == f) && !column.contains("birth"),
+                        "column {column:?} looks personal"
+                    );
+                }
+            }
+        }
+    }
+}
