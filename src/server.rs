@@ -174,5 +174,8 @@ pub fn sweep_once(
 ) -> Result<kyushoku_store::seekers::Sweep, kyushoku_store::StoreError> {
     let today = kyushoku_api::ingest::today_in_japan();
     let purge_before = kyushoku_store::now() - chrono::Duration::days(retention_days);
-    db.run(|c| kyushoku_store::seekers::sweep(c, today, purge_before))
+    db.run(|c| {
+        kyushoku_store::audit::ensure_partitions(c, today, 2)?;
+        kyushoku_store::seekers::sweep(c, today, purge_before)
+    })
 }

@@ -60,7 +60,7 @@ pub fn record_with_seekers(
             .values(event)
             .returning(audit_events::id)
             .get_result::<i64>(c))?;
-        crate::seekers::record_seen(c, id, seeker_ids)
+        crate::seekers::record_seen(c, id, event.at, seeker_ids)
     })
 }
 
@@ -123,4 +123,43 @@ pub fn query(
         q = q.filter(audit_events::id.lt(b));
     }
     Ok(q.load(conn)?)
+}
+
+/// On PostgreSQL, makes sure the monthly partitions of the audit tables exist
+/// for this month and the next `months_ahead`, so that rows never pile up in
+/// the default partition. Detaching or dropping a past month is then one
+/// statement (`ALTER TABLE audit_events DETACH PARTITION audit_events_y2026m01`).
+/// SQLite has no partitions: nothing to do.
+pub fn ensure_partitions(
+    conn: &mut DbConn,
+    today: chrono::NaiveDate,
+    months_ahead: u32,
+) -> Result<usize, StoreError> {
+    use chrono::Datelike;
+    use diesel::connection::SimpleConnection;
+    let DbConn::Postgresql(pg) = conn else {
+        return Ok(0);
+    };
+    let mut created = 0;
+    let (mut y, mut m) = (today.year(), today.month());
+    for _ in 0..=months_ahead {
+        let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        for table in ["audit_events", "audit_seekers"] {
+            let name = format!("{table}_y{y:04}m{m:02}");
+            let sql = format!(
+                "CREATE TABLE IF NOT EXISTS {name} PARTITION OF {table} \
+                 FOR VALUES FROM ('{y:04}-{m:02}-01') TO ('{ny:04}-{nm:02}-01')"
+            );
+            match pg.batch_execute(&sql) {
+                Ok(()) => created += 1,
+                // Rows of that month are already in the default partition
+                // (the service ran without partitions for a while): leave it.
+                Err(e) => {
+                    tracing::warn!(partition = %name, error = %e, "audit partition not created")
+                }
+            }
+        }
+        (y, m) = (ny, nm);
+    }
+    Ok(created)
 }

@@ -17,6 +17,8 @@ impl Db {
         self.run(|conn| {
             let applied = run_pending(conn)?;
             crate::reference::seed_if_empty(conn)?;
+            let today = chrono::Utc::now().date_naive();
+            crate::audit::ensure_partitions(conn, today, 2)?;
             Ok(applied)
         })
     }

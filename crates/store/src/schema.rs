@@ -191,9 +191,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    audit_seekers (seeker_id, event_id) {
+    audit_seekers (seeker_id, event_id, at) {
         seeker_id -> BigInt,
         event_id -> BigInt,
+        at -> Timestamp,
     }
 }
 

@@ -460,7 +460,12 @@ pub fn read_visible(
 }
 
 /// Links an audit event to the seekers it showed.
-pub fn record_seen(conn: &mut DbConn, event_id: i64, seeker_ids: &[i64]) -> Result<(), StoreError> {
+pub fn record_seen(
+    conn: &mut DbConn,
+    event_id: i64,
+    at: NaiveDateTime,
+    seeker_ids: &[i64],
+) -> Result<(), StoreError> {
     for chunk in seeker_ids.chunks(500) {
         let rows: Vec<_> = chunk
             .iter()
@@ -468,6 +473,7 @@ pub fn record_seen(conn: &mut DbConn, event_id: i64, seeker_ids: &[i64]) -> Resu
                 (
                     audit_seekers::seeker_id.eq(*s),
                     audit_seekers::event_id.eq(event_id),
+                    audit_seekers::at.eq(at),
                 )
             })
             .collect();

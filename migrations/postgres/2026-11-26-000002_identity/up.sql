@@ -69,10 +69,12 @@ CREATE TABLE signing_keys (
     retired_at  TIMESTAMP
 );
 
--- Append-only: rows are written, never changed (retention drops whole
--- time ranges; see docs/architecture.md).
+-- Append-only: rows are written, never changed. Partitioned by month on
+-- `at` (see crates/store/src/audit.rs, ensure_partitions) so that a month
+-- can be detached and archived or dropped as a whole; rows for a month
+-- without its partition land in the default one.
 CREATE TABLE audit_events (
-    id              BIGSERIAL PRIMARY KEY,
+    id              BIGSERIAL,
     at              TIMESTAMP NOT NULL,
     request_id      TEXT,
     actor_kind      TEXT NOT NULL,
@@ -81,8 +83,10 @@ CREATE TABLE audit_events (
     prefecture      TEXT,
     action          TEXT NOT NULL,
     target          TEXT,
-    detail          TEXT
-);
+    detail          TEXT,
+    PRIMARY KEY (id, at)
+) PARTITION BY RANGE (at);
+CREATE TABLE audit_events_default PARTITION OF audit_events DEFAULT;
 CREATE INDEX audit_events_by_organisation ON audit_events (organisation_id, id);
 CREATE INDEX audit_events_by_prefecture ON audit_events (prefecture, id);
 

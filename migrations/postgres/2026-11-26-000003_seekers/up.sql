@@ -69,13 +69,15 @@ CREATE TABLE blocks (
     PRIMARY KEY (seeker_id, organisation_id)
 );
 
--- Which seekers an audited search or read showed (R9): two integers a row,
--- keyed for "who saw seeker S".
+-- Which seekers an audited search or read showed (R9): three numbers a
+-- row, keyed for "who saw seeker S", partitioned by month like the events.
 CREATE TABLE audit_seekers (
     seeker_id BIGINT NOT NULL,
     event_id  BIGINT NOT NULL,
-    PRIMARY KEY (seeker_id, event_id)
-);
+    at        TIMESTAMP NOT NULL,
+    PRIMARY KEY (seeker_id, event_id, at)
+) PARTITION BY RANGE (at);
+CREATE TABLE audit_seekers_default PARTITION OF audit_seekers DEFAULT;
 CREATE INDEX audit_seekers_by_event ON audit_seekers (event_id);
 
 -- R12: the first answer to each (principal, Idempotency-Key).
