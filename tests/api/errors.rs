@@ -34,3 +34,93 @@ backend_tests!(
     wrong_methods_are_405_with_allow,
     problems_are_never_cached,
 );
+
+/// The JSON error cases on a real endpoint (`POST /v1/organisations`).
+async fn bad_bodies_get_clear_problems_and_change_nothing(app: TestApp) {
+    let path = "/v1/organisations";
+    app.post_raw(path, "text/plain", "{}")
+        .await
+        .assert_problem(415, "unsupported-media-type");
+    app.post_raw(path, "application/json", "{\"name\": ")
+        .await
+        .assert_problem(400, "malformed-request");
+    app.post_raw(path, "application/json", "[1, 2]")
+        .await
+        .assert_problem(422, "validation");
+    let big = format!("{{\"name\": \"{}\"}}", "x".repeat(2 * 1024 * 1024));
+    app.post_raw(path, "application/json", big)
+        .await
+        .assert_problem(413, "payload-too-large");
+    // A NUL byte is refused before it reaches the database (PostgreSQL would reject it).
+    let nul = serde_json::json!({
+        "name": "a\u{0}b", "kind": "school", "prefecture": "13", "services": ["job_offers"],
+        "admin": {"email": "nul@example.jp", "password": "a long enough passphrase"}
+    });
+    let a = app
+        .post_raw(path, "application/json", nul.to_string())
+        .await;
+    assert_eq!(a.status, 422, "{}", a.text());
+}
+
+backend_tests!(bad_bodies_get_clear_problems_and_change_nothing);
+
+/// NUL bytes and other control characters anywhere a client can put text
+/// get a 4xx on both backends, never a 500 from PostgreSQL.
+async fn control_characters_never_reach_the_database(app: TestApp) {
+    let cast = app.cast().await;
+    let bureau = app.client_token(cast.get("bureau_13")).await;
+    let login = app.login("a\u{0}b@example.jp", "whatever password").await;
+    assert_eq!(login.status, 401, "{}", login.text());
+    let a = app
+        .form(
+            "/v1/auth/token",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", "kc\u{0}x"),
+                ("client_secret", "s"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, 401, "{}", a.text());
+    for path in [
+        "/v1/organisations/%00",
+        "/v1/audit?action=%00",
+        "/v1/audit?seeker_ref=a%00b",
+        "/v1/audit?organisation_id=%00",
+        "/v1/codes/municipalities?prefecture=%00",
+    ] {
+        let a = app.call("GET", path, Some(&bureau), None).await;
+        assert!(
+            a.status.is_client_error(),
+            "{path}: {} {}",
+            a.status,
+            a.text()
+        );
+    }
+    let public = app.client_token(cast.get("org_public")).await;
+    for path in [
+        "/v1/profiles?q=%00",
+        "/v1/profiles?qualification=%00",
+        "/v1/profiles/%00",
+    ] {
+        let a = app.call("GET", path, Some(&public), None).await;
+        assert!(
+            a.status.is_client_error(),
+            "{path}: {} {}",
+            a.status,
+            a.text()
+        );
+    }
+    let org = cast.org_id("org_public");
+    let a = app
+        .call(
+            "DELETE",
+            &format!("/v1/organisations/{org}/clients/kc%00"),
+            Some(&public),
+            None,
+        )
+        .await;
+    assert!(a.status.is_client_error(), "{}", a.text());
+}
+
+backend_tests!(control_characters_never_reach_the_database);

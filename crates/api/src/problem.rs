@@ -620,6 +620,12 @@ mod extractor_tests {
     }
 }
 
+/// True when `s` has no control character. PostgreSQL refuses a NUL in
+/// text, SQLite would store it: check at the edge so both answer alike.
+pub fn is_plain(s: &str) -> bool {
+    !s.chars().any(char::is_control)
+}
+
 /// Turns `validator` errors into field errors, keeping the field path and
 /// the rule's message but never the rejected value (validator's `params`
 /// carry it: passwords included).

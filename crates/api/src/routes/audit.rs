@@ -74,11 +74,24 @@ pub async fn query(
 ) -> Result<HttpResponse, ApiError> {
     let prefecture = principal.require_bureau()?.to_string();
     let q = query.into_inner();
-    if q.action.as_deref().is_some_and(|a| a.len() > 64) {
-        return Err(ApiError::Validation(vec![FieldError::new(
-            "action",
-            "at most 64 characters",
-        )]));
+    let mut errors = Vec::new();
+    for (field, value, max) in [
+        ("action", &q.action, 64),
+        ("organisation_id", &q.organisation_id, 64),
+        ("seeker_ref", &q.seeker_ref, 64),
+    ] {
+        if value
+            .as_deref()
+            .is_some_and(|v| v.len() > max || !crate::problem::is_plain(v))
+        {
+            errors.push(FieldError::new(
+                field,
+                format!("at most {max} characters, no control characters"),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
     }
     let limit = pagination::limit(q.limit)?;
     let before = pagination::decode(q.cursor.as_deref())?;

@@ -211,7 +211,10 @@ async fn client_credentials_grant(
             "client authentication failed",
         ));
     };
-    if client_id.len() > 100 || secret.len() > 200 {
+    if client_id.len() > 100
+        || secret.len() > 200
+        || !client_id.bytes().all(|b| b.is_ascii_graphic())
+    {
         return Ok(oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -386,7 +389,10 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
     let email = email.trim().to_lowercase();
-    if email.len() > 254 || password.chars().count() > credentials::MAX_PASSWORD_CHARS {
+    if email.len() > 254
+        || password.chars().count() > credentials::MAX_PASSWORD_CHARS
+        || !crate::problem::is_plain(&email)
+    {
         return Err(ApiError::InvalidCredentials);
     }
     for (key, limit) in [

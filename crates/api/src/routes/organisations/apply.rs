@@ -70,6 +70,18 @@ fn check(a: &Application) -> Result<Checked, Vec<FieldError>> {
         Ok(()) => Vec::new(),
         Err(e) => from_validator(&e),
     };
+    if !crate::problem::is_plain(&a.name) {
+        errors.push(FieldError::new(
+            "name",
+            "control characters are not allowed",
+        ));
+    }
+    if !crate::problem::is_plain(&a.admin.email) {
+        errors.push(FieldError::new(
+            "admin.email",
+            "control characters are not allowed",
+        ));
+    }
     let kind = OrganisationKind::parse(&a.kind);
     if kind.is_none() {
         errors.push(FieldError::new(

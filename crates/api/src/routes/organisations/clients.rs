@@ -184,6 +184,9 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let (id, client_id) = path.into_inner();
     let org = administered(&state, &principal, &id).await?;
+    if client_id.len() > 100 || !client_id.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::NotFound);
+    }
     let mut event = audit_log::by(&principal, "client_deleted");
     event.organisation_id = Some(org.id);
     event.prefecture = Some(org.prefecture.clone());

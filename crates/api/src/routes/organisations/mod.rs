@@ -85,6 +85,9 @@ pub async fn visible(
             "the Hello Work system does not read organisations",
         ));
     }
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(ApiError::NotFound);
+    }
     let id = id.to_owned();
     let row = state
         .db_run(move |c| kyushoku_store::organisations::find(c, &id))

@@ -103,7 +103,7 @@ fn filter_from(q: SearchQuery) -> Result<(SearchFilter, Option<i64>, Option<Stri
     }
     if q.qualification
         .as_deref()
-        .is_some_and(|v| v.is_empty() || v.chars().count() > 100)
+        .is_some_and(|v| v.is_empty() || v.chars().count() > 100 || !crate::problem::is_plain(v))
     {
         bad("qualification", "1 to 100 characters");
     }
