@@ -67,6 +67,10 @@ pub struct ServeArgs {
     #[arg(long, env = "KYUSHOKU_BATCH_MAX_LINES", default_value_t = 10_000)]
     pub batch_max_lines: usize,
 
+    /// Guidance messages (first contacts) per organisation per day (R13).
+    #[arg(long, env = "KYUSHOKU_GUIDANCE_DAILY_CAP", default_value_t = 1000)]
+    pub guidance_daily_cap: i32,
+
     /// Seconds between runs of the sweeper that expires registrations and
     /// purges ended ones (0: never).
     #[arg(long, env = "KYUSHOKU_SWEEP_INTERVAL", default_value_t = 3600)]
@@ -95,6 +99,7 @@ impl ServeArgs {
             access_token_ttl: 900,
             secret: None,
             batch_max_lines: 10_000,
+            guidance_daily_cap: 1000,
             sweep_interval: 3600,
             retention_days: 180,
         }

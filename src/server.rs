@@ -72,6 +72,7 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
         anonymous_rate_limit_per_minute: args.anonymous_rate_limit,
         access_token_ttl_secs: args.access_token_ttl,
         batch_max_lines: args.batch_max_lines,
+        guidance_daily_cap: args.guidance_daily_cap,
         ..ApiConfig::default()
     };
     let secret = match &args.secret {

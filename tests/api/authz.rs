@@ -12,7 +12,7 @@ use crate::backend_tests;
 use crate::support::{DemoClient, TestApp};
 
 /// The principals, in the column order of [`rows`].
-const WHO: [&str; 8] = [
+const WHO: [&str; 9] = [
     "anonymous",
     "hw_system",
     "bureau_13",
@@ -21,6 +21,7 @@ const WHO: [&str; 8] = [
     "public_staff",
     "private_admin",
     "pending_org",
+    "seeker",
 ];
 
 struct Row {
@@ -28,7 +29,7 @@ struct Row {
     /// The path as documented, with `{…}` parameters.
     template: &'static str,
     body: Option<Value>,
-    expect: [u16; 8],
+    expect: [u16; 9],
 }
 
 fn rows() -> Vec<Row> {
@@ -39,70 +40,70 @@ fn rows() -> Vec<Row> {
         expect,
     };
     vec![
-        row("GET", "/healthz", None, [200; 8]),
-        row("GET", "/readyz", None, [200; 8]),
-        row("GET", "/metrics", None, [200; 8]),
-        row("GET", "/v1/codes/prefectures", None, [200; 8]),
-        row("GET", "/v1/codes/municipalities", None, [200; 8]),
-        row("GET", "/v1/codes/occupations", None, [200; 8]),
-        row("GET", "/.well-known/jwks.json", None, [200; 8]),
+        row("GET", "/healthz", None, [200; 9]),
+        row("GET", "/readyz", None, [200; 9]),
+        row("GET", "/metrics", None, [200; 9]),
+        row("GET", "/v1/codes/prefectures", None, [200; 9]),
+        row("GET", "/v1/codes/municipalities", None, [200; 9]),
+        row("GET", "/v1/codes/occupations", None, [200; 9]),
+        row("GET", "/.well-known/jwks.json", None, [200; 9]),
         // The token endpoints authenticate by what is in the body, not by
         // a bearer token: every caller gets the same answer.
         row(
             "POST",
             "/v1/auth/token",
             Some(json!({"grant_type": "none"})),
-            [400; 8],
+            [400; 9],
         ),
         row(
             "POST",
             "/v1/auth/login",
             Some(json!({"email": "nobody@example.jp", "password": "not the password"})),
-            [401; 8],
+            [401; 9],
         ),
         row(
             "POST",
             "/v1/auth/revoke",
             Some(json!({"token": "unknown"})),
-            [200; 8],
+            [200; 9],
         ),
         // Anyone may apply; this body is invalid, so nothing is created.
-        row("POST", "/v1/organisations", Some(json!({})), [422; 8]),
+        row("POST", "/v1/organisations", Some(json!({})), [422; 9]),
         row(
             "GET",
             "/v1/organisations",
             None,
-            [401, 403, 200, 200, 403, 403, 403, 403],
+            [401, 403, 200, 200, 403, 403, 403, 403, 403],
         ),
         row(
             "GET",
             "/v1/organisations/{id}",
             None,
-            [401, 403, 200, 200, 200, 200, 404, 404],
+            [401, 403, 200, 200, 200, 200, 404, 404, 404],
         ),
         row(
             "POST",
             "/v1/organisations/{id}/decisions",
             Some(json!({"decision": "reinstate", "reason": "matrix"})),
-            [401, 403, 409, 403, 403, 403, 403, 403],
+            [401, 403, 409, 403, 403, 403, 403, 403, 403],
         ),
         row(
             "POST",
             "/v1/organisations/{id}/clients",
             Some(json!({"name": "matrix"})),
-            [401, 403, 403, 403, 201, 403, 404, 404],
+            [401, 403, 403, 403, 201, 403, 404, 404, 404],
         ),
         row(
             "GET",
             "/v1/organisations/{id}/clients",
             None,
-            [401, 403, 403, 403, 200, 403, 404, 404],
+            [401, 403, 403, 403, 200, 403, 404, 404, 404],
         ),
         row(
             "DELETE",
             "/v1/organisations/{id}/clients/{client_id}",
             None,
-            [401, 403, 403, 403, 404, 403, 404, 404],
+            [401, 403, 403, 403, 404, 403, 404, 404, 404],
         ),
         row(
             "POST",
@@ -110,13 +111,13 @@ fn rows() -> Vec<Row> {
             Some(
                 json!({"email": "matrix@shinjuku.example.jp", "password": "matrix passphrase ok"}),
             ),
-            [401, 403, 403, 403, 201, 403, 404, 404],
+            [401, 403, 403, 403, 201, 403, 404, 404, 404],
         ),
         row(
             "GET",
             "/v1/audit",
             None,
-            [401, 403, 200, 200, 403, 403, 403, 403],
+            [401, 403, 200, 200, 403, 403, 403, 403, 403],
         ),
         row(
             "PUT",
@@ -125,33 +126,124 @@ fn rows() -> Vec<Row> {
                 json!({"consent_scope": "both", "valid_until": chrono::Utc::now().date_naive().to_string(),
                         "profile": {"desired_occupations": ["08"]}}),
             ),
-            [401, 201, 403, 403, 403, 403, 403, 403],
+            [401, 201, 403, 403, 403, 403, 403, 403, 403],
         ),
         // Run after the PUT above: Hello Work ends the registration it made.
         row(
             "DELETE",
             "/v1/seekers/{seeker_ref}?reason=placed",
             None,
-            [401, 204, 403, 403, 403, 403, 403, 403],
+            [401, 204, 403, 403, 403, 403, 403, 403, 403],
         ),
         // A JSON body: Hello Work gets as far as the media-type check.
         row(
             "POST",
             "/v1/seekers/batch",
             Some(json!({})),
-            [401, 415, 403, 403, 403, 403, 403, 403],
+            [401, 415, 403, 403, 403, 403, 403, 403, 403],
         ),
         row(
             "GET",
             "/v1/profiles",
             None,
-            [401, 403, 403, 403, 200, 200, 200, 403],
+            [401, 403, 403, 403, 200, 200, 200, 403, 403],
         ),
         row(
             "GET",
             "/v1/profiles/{profile_id}",
             None,
-            [401, 403, 403, 403, 404, 404, 404, 403],
+            [401, 403, 403, 403, 404, 404, 404, 403, 403],
+        ),
+        row(
+            "POST",
+            "/v1/seekers/{seeker_ref}/sessions",
+            None,
+            [401, 201, 403, 403, 403, 403, 403, 403, 403],
+        ),
+        row(
+            "POST",
+            "/v1/profiles/{profile_id}/messages",
+            Some(json!({"subject": "ご案内", "body": "matrix"})),
+            [401, 403, 403, 403, 404, 404, 404, 403, 403],
+        ),
+        row(
+            "GET",
+            "/v1/threads",
+            None,
+            [401, 403, 403, 403, 200, 200, 200, 403, 403],
+        ),
+        row(
+            "GET",
+            "/v1/threads/{thread_id}",
+            None,
+            [401, 403, 403, 403, 404, 404, 404, 403, 403],
+        ),
+        row(
+            "GET",
+            "/v1/me",
+            None,
+            [401, 403, 403, 403, 403, 403, 403, 403, 200],
+        ),
+        row(
+            "PUT",
+            "/v1/me/consent",
+            Some(json!({"consent_scope": "both"})),
+            [401, 403, 403, 403, 403, 403, 403, 403, 200],
+        ),
+        row(
+            "PUT",
+            "/v1/me/guidance",
+            Some(json!({"receive_guidance": true})),
+            [401, 403, 403, 403, 403, 403, 403, 403, 200],
+        ),
+        row(
+            "GET",
+            "/v1/me/blocks",
+            None,
+            [401, 403, 403, 403, 403, 403, 403, 403, 200],
+        ),
+        row(
+            "PUT",
+            "/v1/me/blocks/{organisation_id}",
+            None,
+            [401, 403, 403, 403, 403, 403, 403, 403, 204],
+        ),
+        // After the PUT above.
+        row(
+            "DELETE",
+            "/v1/me/blocks/{organisation_id}",
+            None,
+            [401, 403, 403, 403, 403, 403, 403, 403, 204],
+        ),
+        row(
+            "GET",
+            "/v1/me/threads",
+            None,
+            [401, 403, 403, 403, 403, 403, 403, 403, 200],
+        ),
+        row(
+            "GET",
+            "/v1/me/threads/{thread_id}",
+            None,
+            [401, 403, 403, 403, 403, 403, 403, 403, 404],
+        ),
+        row(
+            "POST",
+            "/v1/me/threads/{thread_id}/messages",
+            Some(json!({"body": "matrix"})),
+            [401, 403, 403, 403, 403, 403, 403, 403, 404],
+        ),
+        row(
+            "POST",
+            "/v1/me/threads/{thread_id}/reports",
+            Some(json!({"reason": "matrix"})),
+            [401, 403, 403, 403, 403, 403, 403, 403, 404],
+        ),
+        row(
+            "GET",
+            "/v1/reports",
+            None,
+            [401, 403, 200, 200, 403, 403, 403, 403, 403],
         ),
     ]
 }
@@ -184,6 +276,22 @@ async fn every_operation_against_every_principal(app: TestApp) {
     tokens.push(Some(app.client_token(&staff).await));
     tokens.push(Some(app.client_token(cast.get("org_private")).await));
     tokens.push(Some(app.client_token(cast.get("org_pending")).await));
+    let hw = tokens[1].clone().unwrap();
+    let put = app
+        .call(
+            "PUT",
+            "/v1/seekers/matrix-me",
+            Some(&hw),
+            Some(json!({"consent_scope": "both", "valid_until": chrono::Utc::now().date_naive().to_string(),
+                        "profile": {"desired_occupations": ["08"]}})),
+        )
+        .await;
+    assert_eq!(put.status, 201, "{}", put.text());
+    let session = app
+        .call("POST", "/v1/seekers/matrix-me/sessions", Some(&hw), None)
+        .await
+        .json();
+    tokens.push(Some(session["access_token"].as_str().unwrap().to_owned()));
 
     // Every documented operation has a row.
     let spec: Value = app.get("/openapi.json").await.json();
@@ -207,7 +315,9 @@ async fn every_operation_against_every_principal(app: TestApp) {
             .replace("{id}", &public)
             .replace("{client_id}", "kc_00000000000000000000000000000000")
             .replace("{seeker_ref}", "matrix-seeker")
-            .replace("{profile_id}", "AAAAAAAAAAAAAAAAAAAAAA");
+            .replace("{profile_id}", "AAAAAAAAAAAAAAAAAAAAAA")
+            .replace("{organisation_id}", &public)
+            .replace("{thread_id}", "00000000-0000-7000-8000-000000000000");
         for (i, token) in tokens.iter().enumerate() {
             let a = app
                 .call(row.method, &path, token.as_deref(), row.body.clone())

@@ -46,6 +46,8 @@ pub struct ApiConfig {
     pub refresh_token_ttl_secs: i64,
     /// Most lines in one NDJSON batch.
     pub batch_max_lines: usize,
+    /// Guidance messages per organisation per day (R13).
+    pub guidance_daily_cap: i32,
 }
 
 impl Default for ApiConfig {
@@ -57,6 +59,7 @@ impl Default for ApiConfig {
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_secs: 14 * 24 * 3600,
             batch_max_lines: 10_000,
+            guidance_daily_cap: 1000,
         }
     }
 }
@@ -148,6 +151,8 @@ pub fn parse_secret(hex: &str) -> Option<[u8; 32]> {
         (name = "organisations", description = "Applications, the bureau's decisions, API clients and staff users"),
         (name = "seekers", description = "Hello Work's ingest of job seekers"),
         (name = "profiles", description = "Anonymised profiles for approved organisations"),
+        (name = "messages", description = "Pseudonymous messaging, the organisation's side"),
+        (name = "my page", description = "The job seeker's My Page: status, consent, blocks, threads"),
         (name = "audit", description = "The audit trail, for labour bureaus"),
     ),
     modifiers(&BearerAuth),

@@ -50,10 +50,18 @@ pub enum ProblemType {
     IllegalTransition,
     Conflict,
     RateLimited,
+    AwaitsSeeker,
+    GuidanceRefused,
+    GuidanceCap,
+    ThreadClosed,
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 16] = [
+    pub const ALL: [ProblemType; 20] = [
+        ProblemType::AwaitsSeeker,
+        ProblemType::GuidanceRefused,
+        ProblemType::GuidanceCap,
+        ProblemType::ThreadClosed,
         ProblemType::NotFound,
         ProblemType::MethodNotAllowed,
         ProblemType::UnsupportedMediaType,
@@ -90,6 +98,10 @@ impl ProblemType {
             ProblemType::IllegalTransition => "illegal-transition",
             ProblemType::Conflict => "conflict",
             ProblemType::RateLimited => "rate-limited",
+            ProblemType::AwaitsSeeker => "thread-awaits-seeker",
+            ProblemType::GuidanceRefused => "guidance-refused",
+            ProblemType::GuidanceCap => "guidance-cap-reached",
+            ProblemType::ThreadClosed => "thread-closed",
         }
     }
 
@@ -113,7 +125,10 @@ impl ProblemType {
                 StatusCode::FORBIDDEN
             }
             ProblemType::IllegalTransition | ProblemType::Conflict => StatusCode::CONFLICT,
-            ProblemType::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ProblemType::RateLimited | ProblemType::GuidanceCap => StatusCode::TOO_MANY_REQUESTS,
+            ProblemType::AwaitsSeeker
+            | ProblemType::GuidanceRefused
+            | ProblemType::ThreadClosed => StatusCode::CONFLICT,
         }
     }
 
@@ -135,6 +150,10 @@ impl ProblemType {
             ProblemType::IllegalTransition => "Decision not allowed in this state",
             ProblemType::Conflict => "Conflict",
             ProblemType::RateLimited => "Too many requests",
+            ProblemType::AwaitsSeeker => "The thread waits for the seeker",
+            ProblemType::GuidanceRefused => "The seeker accepts no new guidance",
+            ProblemType::GuidanceCap => "Daily guidance limit reached",
+            ProblemType::ThreadClosed => "The thread is closed",
         }
     }
 }
@@ -219,6 +238,17 @@ pub enum ApiError {
     Conflict(String),
     #[error("rate limited")]
     RateLimited(RateHeaders),
+    /// R3: the organisation wrote last.
+    #[error("the thread waits for the seeker")]
+    AwaitsSeeker,
+    #[error("guidance refused")]
+    GuidanceRefused,
+    /// R13: the daily guidance cap; retry after this many seconds.
+    #[error("guidance cap reached")]
+    GuidanceCap { retry_after: u64 },
+    /// R4/R5: the thread is closed.
+    #[error("thread closed")]
+    ThreadClosed,
 }
 
 /// The `RateLimit-*` values of an answer (draft-ietf-httpapi-ratelimit-headers).
@@ -272,6 +302,10 @@ impl ApiError {
             ApiError::IllegalTransition(_) => ProblemType::IllegalTransition,
             ApiError::Conflict(_) => ProblemType::Conflict,
             ApiError::RateLimited(_) => ProblemType::RateLimited,
+            ApiError::AwaitsSeeker => ProblemType::AwaitsSeeker,
+            ApiError::GuidanceRefused => ProblemType::GuidanceRefused,
+            ApiError::GuidanceCap { .. } => ProblemType::GuidanceCap,
+            ApiError::ThreadClosed => ProblemType::ThreadClosed,
         }
     }
 
@@ -306,6 +340,14 @@ impl ApiError {
             }
             ApiError::IllegalTransition(why) | ApiError::Conflict(why) => Some(why.clone()),
             ApiError::RateLimited(h) => Some(format!("retry after {} seconds", h.reset_secs)),
+            ApiError::AwaitsSeeker => Some(
+                "the organisation wrote last: it may write again after the seeker answers".into(),
+            ),
+            ApiError::GuidanceRefused => Some("the seeker does not accept new guidance".into()),
+            ApiError::GuidanceCap { .. } => {
+                Some("the organisation's guidance messages for today are used up".into())
+            }
+            ApiError::ThreadClosed => Some("this thread accepts no new messages".into()),
         };
         Problem {
             type_uri: kind.uri(),
@@ -351,6 +393,11 @@ impl ResponseError for ApiError {
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer realm=\"kyushoku\""),
                 );
+            }
+            ApiError::GuidanceCap { retry_after } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
             }
             ApiError::RateLimited(h) => {
                 h.apply(response.headers_mut());

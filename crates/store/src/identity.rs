@@ -125,6 +125,8 @@ pub enum PrincipalRef {
     User(String),
     /// An API client's `client_id`.
     Client(String),
+    /// A job seeker's `seeker_ref` (My Page sessions).
+    Seeker(String),
 }
 
 /// What a token is checked against on every request: the principal's own
@@ -154,6 +156,15 @@ pub fn principal_epoch(
             .select((api_clients::epoch, api_clients::organisation_id))
             .first::<(i64, Option<i64>)>(conn)
             .optional()?,
+        PrincipalRef::Seeker(r) => {
+            use crate::schema::seekers;
+            seekers::table
+                .filter(seekers::seeker_ref.eq(r))
+                .select(seekers::epoch)
+                .first::<i64>(conn)
+                .optional()?
+                .map(|e| (e, None))
+        }
     })
 }
 
@@ -223,6 +234,12 @@ pub fn bump_epoch(conn: &mut DbConn, who: &PrincipalRef) -> Result<(), StoreErro
         PrincipalRef::Client(id) => {
             diesel::update(api_clients::table.filter(api_clients::client_id.eq(id)))
                 .set(api_clients::epoch.eq(api_clients::epoch + 1))
+                .execute(conn)?
+        }
+        PrincipalRef::Seeker(r) => {
+            use crate::schema::seekers;
+            diesel::update(seekers::table.filter(seekers::seeker_ref.eq(r)))
+                .set(seekers::epoch.eq(seekers::epoch + 1))
                 .execute(conn)?
         }
     };

@@ -10,6 +10,7 @@ mod connection;
 mod error;
 pub mod idempotency;
 pub mod identity;
+pub mod messaging;
 mod migrate;
 pub mod organisations;
 pub mod reference;

@@ -146,6 +146,7 @@ diesel::table! {
         updated_at -> Timestamp,
         ended_at -> Nullable<Timestamp>,
         purged_at -> Nullable<Timestamp>,
+        epoch -> BigInt,
     }
 }
 
@@ -216,7 +217,65 @@ diesel::joinable!(consent_ledger -> seekers (seeker_id));
 diesel::joinable!(blocks -> seekers (seeker_id));
 diesel::joinable!(blocks -> organisations (organisation_id));
 
+diesel::table! {
+    threads (id) {
+        id -> BigInt,
+        public_id -> Text,
+        organisation_id -> BigInt,
+        seeker_id -> BigInt,
+        last_author -> Text,
+        org_unread -> Integer,
+        seeker_unread -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> BigInt,
+        public_id -> Text,
+        thread_id -> BigInt,
+        author -> Text,
+        actor -> Nullable<Text>,
+        kind -> Text,
+        subject -> Nullable<Text>,
+        body -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    guidance_counters (organisation_id, day) {
+        organisation_id -> BigInt,
+        day -> Date,
+        sent -> Integer,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        public_id -> Text,
+        thread_id -> BigInt,
+        organisation_id -> BigInt,
+        prefecture -> Text,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(threads -> organisations (organisation_id));
+diesel::joinable!(threads -> seekers (seeker_id));
+diesel::joinable!(messages -> threads (thread_id));
+diesel::joinable!(reports -> threads (thread_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    threads,
+    messages,
+    guidance_counters,
+    reports,
     prefectures,
     municipalities,
     occupation_groups,

@@ -527,6 +527,12 @@ pub fn sweep(
                 seeker_qualifications::table.filter(seeker_qualifications::seeker_id.eq_any(chunk)),
             )
             .execute(c)?;
+            // Their threads go too, with messages and reports (cascade).
+            diesel::delete(
+                crate::schema::threads::table
+                    .filter(crate::schema::threads::seeker_id.eq_any(chunk)),
+            )
+            .execute(c)?;
             diesel::update(seekers::table.filter(seekers::id.eq_any(chunk)))
                 .set((
                     seekers::profile.eq(None::<String>),
@@ -594,4 +600,34 @@ mod no_personal_columns {
             }
         }
     }
+}
+
+/// `false` refuses all new guidance (受信拒否 of every organisation).
+pub fn set_receive_guidance(
+    conn: &mut DbConn,
+    seeker_id: i64,
+    receive: bool,
+) -> Result<(), StoreError> {
+    diesel::update(seekers::table.find(seeker_id))
+        .set(seekers::receive_guidance.eq(receive))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The organisations a seeker blocked: (public id, name, kind, since).
+pub fn list_blocks(
+    conn: &mut DbConn,
+    seeker_id: i64,
+) -> Result<Vec<(String, String, String, NaiveDateTime)>, StoreError> {
+    Ok(blocks::table
+        .inner_join(organisations::table)
+        .filter(blocks::seeker_id.eq(seeker_id))
+        .order(blocks::created_at.desc())
+        .select((
+            organisations::public_id,
+            organisations::name,
+            organisations::kind,
+            blocks::created_at,
+        ))
+        .load(conn)?)
 }

@@ -38,6 +38,8 @@ const RATE_WINDOW: Duration = Duration::from_secs(60);
 pub enum Actor {
     User(String),
     Client(String),
+    /// A job seeker on My Page, by `seeker_ref`.
+    Seeker(String),
 }
 
 impl Actor {
@@ -45,12 +47,13 @@ impl Actor {
         match self {
             Actor::User(_) => "user",
             Actor::Client(_) => "client",
+            Actor::Seeker(_) => "seeker",
         }
     }
 
     pub fn id(&self) -> &str {
         match self {
-            Actor::User(id) | Actor::Client(id) => id,
+            Actor::User(id) | Actor::Client(id) | Actor::Seeker(id) => id,
         }
     }
 
@@ -58,6 +61,7 @@ impl Actor {
         match self {
             Actor::User(id) => PrincipalRef::User(id.clone()),
             Actor::Client(id) => PrincipalRef::Client(id.clone()),
+            Actor::Seeker(id) => PrincipalRef::Seeker(id.clone()),
         }
     }
 }
@@ -87,6 +91,8 @@ pub enum Principal {
     },
     /// Staff or an API client of one organisation.
     Member { actor: Actor, member: Member },
+    /// A job seeker on My Page (a short-lived session minted by Hello Work).
+    Seeker { actor: Actor },
 }
 
 impl Principal {
@@ -94,7 +100,8 @@ impl Principal {
         match self {
             Principal::HwSystem { actor }
             | Principal::Bureau { actor, .. }
-            | Principal::Member { actor, .. } => actor,
+            | Principal::Member { actor, .. }
+            | Principal::Seeker { actor } => actor,
         }
     }
 
@@ -105,6 +112,7 @@ impl Principal {
             Principal::Bureau { .. } => "bureau",
             Principal::Member { member, .. } if member.admin => "org_admin",
             Principal::Member { .. } => "org_staff",
+            Principal::Seeker { .. } => "seeker",
         }
     }
 
@@ -117,6 +125,16 @@ impl Principal {
         match self {
             Principal::Bureau { prefecture, .. } => Ok(prefecture),
             _ => Err(ApiError::Forbidden("only a labour bureau may do this")),
+        }
+    }
+
+    /// The seeker's `seeker_ref`, or 403.
+    pub fn require_seeker(&self) -> Result<&str, ApiError> {
+        match self {
+            Principal::Seeker { actor } => Ok(actor.id()),
+            _ => Err(ApiError::Forbidden(
+                "only the job seeker may do this, from My Page",
+            )),
         }
     }
 
@@ -258,6 +276,7 @@ async fn resolve(state: &AppState, token: &str) -> Result<AuthOutcome, ApiError>
     let actor = match claims.act.as_str() {
         "user" => Actor::User(claims.sub.clone()),
         "client" => Actor::Client(claims.sub.clone()),
+        "seeker" => Actor::Seeker(claims.sub.clone()),
         _ => {
             return Ok(AuthOutcome::Invalid(
                 "the access token is invalid or expired",
@@ -272,6 +291,7 @@ async fn resolve(state: &AppState, token: &str) -> Result<AuthOutcome, ApiError>
     }
     let principal = match (claims.role.as_str(), org_id) {
         ("hw_system", None) => Principal::HwSystem { actor },
+        ("seeker", None) if matches!(actor, Actor::Seeker(_)) => Principal::Seeker { actor },
         ("bureau", None) => match claims.pref.as_deref().map(PrefectureCode::parse) {
             Some(Ok(prefecture)) => Principal::Bureau { actor, prefecture },
             _ => {
@@ -319,6 +339,7 @@ fn principal_key(actor: &Actor) -> String {
     match actor {
         Actor::User(id) => format!("ps:u:{id}"),
         Actor::Client(id) => format!("ps:c:{id}"),
+        Actor::Seeker(id) => format!("ps:s:{id}"),
     }
 }
 

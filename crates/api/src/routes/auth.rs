@@ -494,12 +494,14 @@ pub async fn revoke(
         let actor = match claims.act.as_str() {
             "user" => Some(Actor::User(claims.sub.clone())),
             "client" => Some(Actor::Client(claims.sub.clone())),
+            "seeker" => Some(Actor::Seeker(claims.sub.clone())),
             _ => None,
         };
         if let Some(actor) = actor {
             let who = match &actor {
                 Actor::User(id) => identity::PrincipalRef::User(id.clone()),
                 Actor::Client(id) => identity::PrincipalRef::Client(id.clone()),
+                Actor::Seeker(id) => identity::PrincipalRef::Seeker(id.clone()),
             };
             let audit_actor = actor.clone();
             let org_public = claims.org.clone();

@@ -8,6 +8,8 @@
 //! | `/v1/organisations…` | [`organisations`] (one file per action) |
 //! | `/v1/seekers…` | [`seekers`] (one file per action) |
 //! | `/v1/profiles…` | [`profiles`] (one file per action) |
+//! | `/v1/profiles/{id}/messages`, `/v1/threads…` | [`profiles::messages`], [`threads`] |
+//! | `/v1/me…` | [`me`] (the seeker's My Page) |
 //! | `/v1/audit` | [`audit`] |
 //!
 //! `/openapi.json` and `/docs` are served by the Swagger UI service wired in
@@ -17,10 +19,13 @@ pub mod audit;
 pub mod auth;
 pub mod codes;
 pub mod fallback;
+pub mod me;
 pub mod ops;
 pub mod organisations;
 pub mod profiles;
+pub mod reports;
 pub mod seekers;
+pub mod threads;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -62,12 +67,33 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .app_data(actix_web::web::PayloadConfig::new(BATCH_BODY_LIMIT))
                 .service(seekers::batch::batch)
                 .service(seekers::upsert::upsert)
-                .service(seekers::end::end),
+                .service(seekers::end::end)
+                .service(seekers::sessions::create),
         )
         .service(
             utoipa_actix_web::scope("/v1/profiles")
                 .service(profiles::search::search)
-                .service(profiles::read::read),
+                .service(profiles::read::read)
+                .service(profiles::messages::send),
         )
-        .service(audit::query);
+        .service(
+            utoipa_actix_web::scope("/v1/threads")
+                .service(threads::list::list)
+                .service(threads::read::read),
+        )
+        .service(
+            utoipa_actix_web::scope("/v1/me")
+                .service(me::status::status)
+                .service(me::consent::change)
+                .service(me::consent::guidance)
+                .service(me::blocks::list)
+                .service(me::blocks::block)
+                .service(me::blocks::unblock)
+                .service(me::threads::list)
+                .service(me::threads::read)
+                .service(me::threads::send)
+                .service(me::threads::report),
+        )
+        .service(audit::query)
+        .service(reports::list);
 }

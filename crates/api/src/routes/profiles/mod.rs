@@ -2,6 +2,7 @@
 //! anonymised profiles they may see (R1), under their own pseudonyms (R10).
 //! What they may not see answers exactly as what does not exist (R2).
 
+pub mod messages;
 pub mod read;
 pub mod search;
 

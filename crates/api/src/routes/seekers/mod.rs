@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod end;
+pub mod sessions;
 pub mod upsert;
 
 use serde::Serialize;

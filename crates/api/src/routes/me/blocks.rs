@@ -1,0 +1,131 @@
+//! `/v1/me/blocks…`: 受信拒否 of one organisation (R5). A block takes effect on
+//! the organisation's next request: it can no longer find the profile nor
+//! write, and sees its thread as closed with its history kept. Unblocking
+//! reopens the thread.
+
+use actix_web::{delete, get, put, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use kyushoku_store::{organisations, seekers};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::me;
+use crate::auth::Principal;
+use crate::problem::{ApiError, Problem};
+use crate::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Block {
+    pub organisation_id: String,
+    pub name: String,
+    pub kind: String,
+    pub blocked_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BlockList {
+    pub items: Vec<Block>,
+    pub next_cursor: Option<String>,
+}
+
+async fn organisation(state: &AppState, public_id: &str) -> Result<i64, ApiError> {
+    if uuid::Uuid::parse_str(public_id).is_err() {
+        return Err(ApiError::NotFound);
+    }
+    let p = public_id.to_owned();
+    Ok(state
+        .db_run(move |c| organisations::find(c, &p))
+        .await?
+        .ok_or(ApiError::NotFound)?
+        .id)
+}
+
+/// Block an organisation (idempotent).
+#[utoipa::path(
+    tag = "my page",
+    params(("organisation_id" = String, Path, description = "The organisation to refuse")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "blocked"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/blocks/{organisation_id}")]
+pub async fn block(
+    principal: Principal,
+    organisation_id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let seeker = me(&state, &principal).await?;
+    let org = organisation(&state, &organisation_id).await?;
+    state
+        .db_run(move |c| seekers::block(c, seeker.id, org))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Unblock an organisation: its thread reopens.
+#[utoipa::path(
+    tag = "my page",
+    params(("organisation_id" = String, Path, description = "The organisation to accept again")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "unblocked"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "no such block"),
+    )
+)]
+#[delete("/blocks/{organisation_id}")]
+pub async fn unblock(
+    principal: Principal,
+    organisation_id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let seeker = me(&state, &principal).await?;
+    let org = organisation(&state, &organisation_id).await?;
+    if !state
+        .db_run(move |c| seekers::unblock(c, seeker.id, org))
+        .await?
+    {
+        return Err(ApiError::NotFound);
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The organisations this seeker blocked.
+#[utoipa::path(
+    tag = "my page",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = BlockList),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/blocks")]
+pub async fn list(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let seeker = me(&state, &principal).await?;
+    let rows = state
+        .db_run(move |c| seekers::list_blocks(c, seeker.id))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(BlockList {
+            items: rows
+                .into_iter()
+                .map(|(organisation_id, name, kind, at)| Block {
+                    organisation_id,
+                    name,
+                    kind,
+                    blocked_at: at.and_utc(),
+                })
+                .collect(),
+            next_cursor: None,
+        }))
+}

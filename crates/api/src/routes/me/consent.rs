@@ -1,0 +1,87 @@
+//! `PUT /v1/me/consent` and `PUT /v1/me/guidance`: the seeker changes who may
+//! see the profile (R6, ledger channel `my_page`) or refuses all new
+//! guidance (受信拒否).
+
+use actix_web::{put, web, HttpResponse};
+use kyushoku_domain::ConsentScope;
+use kyushoku_store::seekers;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::me;
+use crate::auth::Principal;
+use crate::problem::{ApiError, Problem};
+use crate::AppState;
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentChange {
+    /// `both`, `public_only`, `private_only` or `none`.
+    pub consent_scope: String,
+}
+
+/// Change the consent scope. Narrowing it hides the profile from the
+/// organisations it excludes at once and closes their threads.
+#[utoipa::path(
+    tag = "my page",
+    request_body = ConsentChange,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ConsentChange),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/consent")]
+pub async fn change(
+    principal: Principal,
+    body: web::Json<ConsentChange>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let seeker = me(&state, &principal).await?;
+    let scope = ConsentScope::parse(&body.consent_scope).ok_or_else(|| {
+        ApiError::validation_one("consent_scope", "both, public_only, private_only or none")
+    })?;
+    state
+        .db_run(move |c| seekers::change_scope(c, seeker.id, scope.as_str(), "my_page"))
+        .await?;
+    Ok(HttpResponse::Ok().json(ConsentChange {
+        consent_scope: scope.as_str().to_owned(),
+    }))
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GuidanceSetting {
+    /// `false` refuses every new guidance (案内); `true` accepts it again.
+    pub receive_guidance: bool,
+}
+
+/// Refuse (or accept again) new guidance from every organisation.
+#[utoipa::path(
+    tag = "my page",
+    request_body = GuidanceSetting,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = GuidanceSetting),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/guidance")]
+pub async fn guidance(
+    principal: Principal,
+    body: web::Json<GuidanceSetting>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let seeker = me(&state, &principal).await?;
+    let receive = body.receive_guidance;
+    state
+        .db_run(move |c| seekers::set_receive_guidance(c, seeker.id, receive))
+        .await?;
+    Ok(HttpResponse::Ok().json(GuidanceSetting {
+        receive_guidance: receive,
+    }))
+}

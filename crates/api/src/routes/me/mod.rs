@@ -1,0 +1,24 @@
+//! `/v1/me…`: the seeker's My Page. Every handler starts from the seeker's
+//! own session; a seeker only ever reaches their own data.
+
+pub mod blocks;
+pub mod consent;
+pub mod status;
+pub mod threads;
+
+use kyushoku_store::seekers::{self, SeekerRow};
+
+use crate::auth::Principal;
+use crate::problem::ApiError;
+use crate::AppState;
+
+/// The calling seeker's row.
+pub async fn me(state: &AppState, principal: &Principal) -> Result<SeekerRow, ApiError> {
+    let seeker_ref = principal.require_seeker()?.to_owned();
+    state
+        .db_run(move |c| seekers::find_by_ref(c, &seeker_ref))
+        .await?
+        .ok_or(ApiError::Unauthorized(
+            "the session's seeker no longer exists",
+        ))
+}

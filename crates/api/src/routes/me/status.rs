@@ -1,0 +1,55 @@
+//! `GET /v1/me`: the seeker's status and profile as organisations see it.
+
+use actix_web::{get, web, HttpResponse};
+use chrono::NaiveDate;
+use kyushoku_domain::profile::Profile;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::me;
+use crate::auth::Principal;
+use crate::problem::{ApiError, Problem};
+use crate::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyStatus {
+    /// `active`, `placed`, `expired` or `withdrawn`.
+    pub status: String,
+    pub consent_scope: String,
+    pub valid_until: NaiveDate,
+    /// False after refusing all new guidance.
+    pub receive_guidance: bool,
+    /// Exactly what organisations in scope see (scrubbed).
+    pub profile: Option<Profile>,
+}
+
+/// The seeker's own status, consent scope, validity and profile.
+#[utoipa::path(
+    tag = "my page",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MyStatus),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("")]
+pub async fn status(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let row = me(&state, &principal).await?;
+    let profile = match row.profile.as_deref() {
+        Some(p) => Some(serde_json::from_str(p).map_err(|e| ApiError::Internal(e.to_string()))?),
+        None => None,
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(MyStatus {
+            status: row.status,
+            consent_scope: row.consent_scope,
+            valid_until: row.valid_until,
+            receive_guidance: row.receive_guidance,
+            profile,
+        }))
+}

@@ -1,0 +1,313 @@
+//! `/v1/me/threads…`: the seeker reads the threads organisations opened,
+//! asks and answers (R4: only in an existing, open thread), marks messages
+//! read by reading, and reports abuse to the labour bureau.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use kyushoku_store::messaging::{self, Party, Sent};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::me;
+use crate::auth::Principal;
+use crate::ingest::today_in_japan;
+use crate::problem::{ApiError, Problem};
+use crate::routes::threads::{check_message, Message, MessageSend, MessageSent};
+use crate::{idempotency, pagination, AppState};
+
+/// An organisation as the seeker sees it: by its real name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganisationCard {
+    pub organisation_id: String,
+    pub name: String,
+    pub kind: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyThread {
+    pub thread_id: String,
+    /// `open` or `closed`.
+    pub state: &'static str,
+    pub organisation: OrganisationCard,
+    /// Messages from the organisation not yet read.
+    pub unread: i32,
+    pub updated_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<Message>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyThreadList {
+    pub items: Vec<MyThread>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MyThreadQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// The seeker's threads, most recent first.
+#[utoipa::path(
+    tag = "my page",
+    params(MyThreadQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MyThreadList),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/threads")]
+pub async fn list(
+    principal: Principal,
+    query: web::Query<MyThreadQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let seeker = me(&state, &principal).await?;
+    let q = query.into_inner();
+    let limit = pagination::limit(q.limit)?;
+    let after = pagination::decode_pair(q.cursor.as_deref())?;
+    let today = today_in_japan();
+    let mut items = state
+        .db_run(move |c| {
+            let rows = messaging::list_threads(c, Party::Seeker(seeker.id), after, limit + 1)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for t in rows {
+                let open = messaging::is_open(c, &t, today)?;
+                let (organisation_id, name, kind) =
+                    messaging::organisation_card(c, t.organisation_id)?;
+                out.push((
+                    t,
+                    open,
+                    OrganisationCard {
+                        organisation_id,
+                        name,
+                        kind,
+                    },
+                ));
+            }
+            Ok(out)
+        })
+        .await?;
+    let next_cursor = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items
+            .last()
+            .map(|(t, _, _)| pagination::encode_pair(t.updated_at, t.id))
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(MyThreadList {
+            items: items
+                .into_iter()
+                .map(|(t, open, organisation)| MyThread {
+                    thread_id: t.public_id,
+                    state: if open { "open" } else { "closed" },
+                    organisation,
+                    unread: t.seeker_unread,
+                    updated_at: t.updated_at.and_utc(),
+                    messages: None,
+                })
+                .collect(),
+            next_cursor,
+        }))
+}
+
+fn check_thread_id(id: &str) -> Result<(), ApiError> {
+    uuid::Uuid::parse_str(id)
+        .map(|_| ())
+        .map_err(|_| ApiError::NotFound)
+}
+
+/// One of the seeker's threads with its messages; the organisation's
+/// messages are marked read.
+#[utoipa::path(
+    tag = "my page",
+    params(("thread_id" = String, Path, description = "The thread's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MyThread),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/threads/{thread_id}")]
+pub async fn read(
+    principal: Principal,
+    thread_id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let seeker = me(&state, &principal).await?;
+    check_thread_id(&thread_id)?;
+    let today = today_in_japan();
+    let tid = thread_id.into_inner();
+    let (t, open, card, messages) = state
+        .db_run(move |c| {
+            let Some(t) = messaging::find_thread(c, Party::Seeker(seeker.id), &tid)? else {
+                return Ok(None);
+            };
+            messaging::mark_read(c, Party::Seeker(seeker.id), t.id)?;
+            let open = messaging::is_open(c, &t, today)?;
+            let (organisation_id, name, kind) = messaging::organisation_card(c, t.organisation_id)?;
+            let messages = messaging::thread_messages(c, t.id)?;
+            Ok(Some((
+                t,
+                open,
+                OrganisationCard {
+                    organisation_id,
+                    name,
+                    kind,
+                },
+                messages,
+            )))
+        })
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(MyThread {
+            thread_id: t.public_id,
+            state: if open { "open" } else { "closed" },
+            organisation: card,
+            unread: 0,
+            updated_at: t.updated_at.and_utc(),
+            messages: Some(messages.into_iter().map(Message::from).collect()),
+        }))
+}
+
+/// Ask or answer in a thread an organisation opened (R4). A closed thread
+/// (blocked, out of scope, organisation not approved) is 409.
+#[utoipa::path(
+    tag = "my page",
+    params(
+        ("thread_id" = String, Path, description = "The thread's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "retry safely"),
+    ),
+    request_body = MessageSend,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = MessageSent),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "thread-closed"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/threads/{thread_id}/messages")]
+pub async fn send(
+    req: HttpRequest,
+    principal: Principal,
+    thread_id: web::Path<String>,
+    body: web::Json<MessageSend>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let seeker = me(&state, &principal).await?;
+    check_thread_id(&thread_id)?;
+    let message = body.into_inner();
+    check_message(&message)?;
+    let key = idempotency::key_of(&req)?;
+    let raw = serde_json::to_vec(
+        &serde_json::json!({"thread_id": thread_id.as_str(), "body": message.body}),
+    )
+    .unwrap_or_default();
+    let who = format!("seeker:{}", seeker.seeker_ref);
+    let st = state.clone();
+    let tid = thread_id.into_inner();
+    idempotency::once(&state, &who, key, &raw, move || async move {
+        let message_id = uuid::Uuid::now_v7().to_string();
+        let today = today_in_japan();
+        let sent = st
+            .db_run(move |c| {
+                messaging::send_from_seeker(c, seeker.id, &tid, &message.body, &message_id, today)
+            })
+            .await?;
+        match sent {
+            Sent::Sent {
+                thread_public_id,
+                message_public_id,
+                kind,
+                created_at,
+            } => Ok((
+                StatusCode::CREATED,
+                serde_json::to_value(MessageSent {
+                    thread_id: thread_public_id,
+                    message_id: message_public_id,
+                    kind: kind.to_owned(),
+                    created_at: created_at.and_utc(),
+                })
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+            )),
+            Sent::NoThread => Err(ApiError::NotFound),
+            _ => Err(ApiError::ThreadClosed),
+        }
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    /// What happened (1–1,000 characters). Sent to the labour bureau.
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportFiled {
+    pub report_id: String,
+}
+
+/// Report abuse in a thread to the labour bureau of the organisation's
+/// prefecture.
+#[utoipa::path(
+    tag = "my page",
+    params(("thread_id" = String, Path, description = "The thread's id")),
+    request_body = ReportRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = ReportFiled),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/threads/{thread_id}/reports")]
+pub async fn report(
+    principal: Principal,
+    thread_id: web::Path<String>,
+    body: web::Json<ReportRequest>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let seeker = me(&state, &principal).await?;
+    check_thread_id(&thread_id)?;
+    let reason = body.into_inner().reason;
+    let n = reason.chars().count();
+    if reason.trim().is_empty() || n > 1000 || reason.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ApiError::validation_one("reason", "1 to 1,000 characters"));
+    }
+    let report_id = uuid::Uuid::now_v7().to_string();
+    let rid = report_id.clone();
+    let tid = thread_id.into_inner();
+    let found = state
+        .db_run(move |c| {
+            let Some(t) = messaging::find_thread(c, Party::Seeker(seeker.id), &tid)? else {
+                return Ok(false);
+            };
+            messaging::report(c, &t, &rid, &reason)?;
+            Ok(true)
+        })
+        .await?;
+    if !found {
+        return Err(ApiError::NotFound);
+    }
+    Ok(HttpResponse::build(StatusCode::CREATED).json(ReportFiled { report_id }))
+}

@@ -1,0 +1,144 @@
+//! `POST /v1/profiles/{profile_id}/messages`: the first guidance (案内) or an
+//! answer to the seeker, under the turn rule (R3) and the daily cap (R13).
+
+use actix_web::http::StatusCode;
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use chrono::Timelike;
+use kyushoku_store::audit;
+use kyushoku_store::messaging::{self, OrgMessage, Sent};
+use kyushoku_store::seekers::Viewer;
+
+use super::seeker_info_member;
+use crate::auth::Principal;
+use crate::ingest::today_in_japan;
+use crate::problem::{ApiError, Problem};
+use crate::routes::threads::{check_message, MessageSend, MessageSent};
+use crate::{audit_log, idempotency, AppState};
+
+/// Seconds until midnight in Japan, when the daily guidance cap resets.
+fn until_midnight_jst() -> u64 {
+    let now = chrono::Utc::now() + chrono::Duration::hours(9);
+    let secs = u64::from(now.num_seconds_from_midnight());
+    (86_400 - secs).max(1)
+}
+
+/// Send the first guidance (subject and body) or, after the seeker wrote, an
+/// answer (body). Out of turn is 409 `thread-awaits-seeker`; a seeker the
+/// organisation may not see is 404. Honours `Idempotency-Key`.
+#[utoipa::path(
+    tag = "messages",
+    params(
+        ("profile_id" = String, Path, description = "This organisation's pseudonym for the seeker"),
+        ("Idempotency-Key" = Option<String>, Header, description = "retry safely"),
+    ),
+    request_body = MessageSend,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = MessageSent),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "thread-awaits-seeker, guidance-refused"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "guidance-cap-reached"),
+    )
+)]
+#[post("/{profile_id}/messages")]
+pub async fn send(
+    req: HttpRequest,
+    principal: Principal,
+    profile_id: web::Path<String>,
+    body: web::Json<MessageSend>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let member = seeker_info_member(&principal)?.clone();
+    let seeker_id = state
+        .pseudonyms
+        .for_organisation(&member.organisation_public_id)
+        .decode(&profile_id)
+        .ok_or(ApiError::NotFound)?;
+    let message = body.into_inner();
+    check_message(&message)?;
+    let key = idempotency::key_of(&req)?;
+    let actor = format!("{}:{}", principal.actor().kind(), principal.actor().id());
+    let raw = serde_json::to_vec(&serde_json::json!({
+        "profile_id": profile_id.as_str(), "subject": message.subject, "body": message.body
+    }))
+    .unwrap_or_default();
+    let who = format!("org:{}", member.organisation_public_id);
+    let st = state.clone();
+    let event = {
+        let mut e = audit_log::by(&principal, "message_sent");
+        e.organisation_id = Some(member.organisation_id);
+        e
+    };
+    idempotency::once(&state, &who, key, &raw, move || async move {
+        let today = today_in_japan();
+        let m = OrgMessage {
+            viewer: Viewer {
+                organisation_id: member.organisation_id,
+                today,
+            },
+            seeker_id,
+            actor,
+            subject: message.subject.clone(),
+            body: message.body.clone(),
+            day: today,
+            daily_cap: st.config.guidance_daily_cap,
+        };
+        let message_id = uuid::Uuid::now_v7().to_string();
+        let thread_id = uuid::Uuid::now_v7().to_string();
+        let needs_subject = message.subject.is_none();
+        let sent = st
+            .db_run(move |c| {
+                // A first guidance needs a subject: check before sending.
+                if needs_subject
+                    && messaging::find_thread_between(c, m.viewer.organisation_id, m.seeker_id)?
+                        .is_none()
+                {
+                    return Ok(None);
+                }
+                let sent = messaging::send_from_organisation(c, &m, &message_id, &thread_id)?;
+                if let Sent::Sent { .. } = &sent {
+                    let mut e = event;
+                    e.prefecture =
+                        kyushoku_store::organisations::find_by_id(c, m.viewer.organisation_id)?
+                            .map(|o| o.prefecture);
+                    audit::record_with_seekers(c, &e, &[m.seeker_id])?;
+                }
+                Ok(Some(sent))
+            })
+            .await?;
+        match sent {
+            None => Err(ApiError::validation_one(
+                "subject",
+                "a first guidance needs a subject",
+            )),
+            Some(Sent::Sent {
+                thread_public_id,
+                message_public_id,
+                kind,
+                created_at,
+            }) => {
+                let answer = MessageSent {
+                    thread_id: thread_public_id,
+                    message_id: message_public_id,
+                    kind: kind.to_owned(),
+                    created_at: created_at.and_utc(),
+                };
+                Ok((
+                    StatusCode::CREATED,
+                    serde_json::to_value(answer).map_err(|e| ApiError::Internal(e.to_string()))?,
+                ))
+            }
+            Some(Sent::NotVisible) | Some(Sent::NoThread) => Err(ApiError::NotFound),
+            Some(Sent::OutOfTurn) => Err(ApiError::AwaitsSeeker),
+            Some(Sent::GuidanceRefused) => Err(ApiError::GuidanceRefused),
+            Some(Sent::CapReached) => Err(ApiError::GuidanceCap {
+                retry_after: until_midnight_jst(),
+            }),
+            Some(Sent::Closed) => Err(ApiError::ThreadClosed),
+        }
+    })
+    .await
+}

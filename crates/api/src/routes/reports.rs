@@ -1,0 +1,78 @@
+//! `GET /v1/reports`: abuse reports filed by seekers, for the labour bureau
+//! of the reported organisation's prefecture.
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use kyushoku_store::messaging;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Principal;
+use crate::problem::{ApiError, Problem};
+use crate::{pagination, AppState};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Report {
+    pub report_id: String,
+    pub thread_id: String,
+    pub organisation_id: String,
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportList {
+    pub items: Vec<Report>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Reports about the bureau's prefecture's organisations, newest first.
+#[utoipa::path(
+    tag = "audit",
+    params(ReportQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ReportList),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/reports")]
+pub async fn list(
+    principal: Principal,
+    query: web::Query<ReportQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let prefecture = principal.require_bureau()?.to_string();
+    let q = query.into_inner();
+    let limit = pagination::limit(q.limit)?;
+    let before = pagination::decode(q.cursor.as_deref())?;
+    let mut rows = state
+        .db_run(move |c| messaging::list_reports(c, &prefecture, before, limit + 1))
+        .await?;
+    let next_cursor = pagination::next(&mut rows, limit, |r| r.id);
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(ReportList {
+            items: rows
+                .into_iter()
+                .map(|r| Report {
+                    report_id: r.public_id,
+                    thread_id: r.thread_public_id,
+                    organisation_id: r.organisation_public_id,
+                    reason: r.reason,
+                    created_at: r.created_at.and_utc(),
+                })
+                .collect(),
+            next_cursor,
+        }))
+}

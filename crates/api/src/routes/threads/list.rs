@@ -1,0 +1,106 @@
+//! `GET /v1/threads`: the organisation's threads, most recent first.
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use kyushoku_store::messaging::{self, Party};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::Message;
+use crate::auth::Principal;
+use crate::ingest::today_in_japan;
+use crate::problem::{ApiError, Problem};
+use crate::{pagination, AppState};
+
+/// A thread as the organisation sees it: the seeker only by pseudonym.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgThread {
+    pub thread_id: String,
+    /// `open`, or `closed` when the seeker blocked the organisation,
+    /// narrowed the scope, or the registration ended (history stays readable).
+    pub state: &'static str,
+    pub profile_id: String,
+    /// Messages from the seeker not yet read by the organisation.
+    pub unread: i32,
+    /// Whose turn: `organisation` may write only when this is `seeker`.
+    pub last_author: String,
+    pub updated_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<Message>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgThreadList {
+    pub items: Vec<OrgThread>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ThreadQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// The organisation's threads (any member; the organisation must be approved).
+#[utoipa::path(
+    tag = "messages",
+    params(ThreadQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = OrgThreadList),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("")]
+pub async fn list(
+    principal: Principal,
+    query: web::Query<ThreadQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let member = principal.require_approved_member()?.clone();
+    let q = query.into_inner();
+    let limit = pagination::limit(q.limit)?;
+    let after = pagination::decode_pair(q.cursor.as_deref())?;
+    let today = today_in_japan();
+    let org = member.organisation_id;
+    let (mut rows, open) = state
+        .db_run(move |c| {
+            let rows = messaging::list_threads(c, Party::Organisation(org), after, limit + 1)?;
+            let mut open = Vec::with_capacity(rows.len());
+            for t in &rows {
+                open.push(messaging::is_open(c, t, today)?);
+            }
+            Ok((rows, open))
+        })
+        .await?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|r| pagination::encode_pair(r.updated_at, r.id))
+    } else {
+        None
+    };
+    let pseudonyms = state
+        .pseudonyms
+        .for_organisation(&member.organisation_public_id);
+    let items = rows
+        .into_iter()
+        .zip(open)
+        .map(|(t, open)| OrgThread {
+            thread_id: t.public_id,
+            state: if open { "open" } else { "closed" },
+            profile_id: pseudonyms.encode(t.seeker_id),
+            unread: t.org_unread,
+            last_author: t.last_author,
+            updated_at: t.updated_at.and_utc(),
+            messages: None,
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(OrgThreadList { items, next_cursor }))
+}

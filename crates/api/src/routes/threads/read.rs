@@ -1,0 +1,65 @@
+//! `GET /v1/threads/{thread_id}`: one of the organisation's threads with its
+//! messages; the seeker's messages are marked read.
+
+use actix_web::{get, web, HttpResponse};
+use kyushoku_store::messaging::{self, Party};
+
+use super::list::OrgThread;
+use super::Message;
+use crate::auth::Principal;
+use crate::ingest::today_in_japan;
+use crate::problem::{ApiError, Problem};
+use crate::AppState;
+
+/// Read a thread (the organisation's own; another's is 404).
+#[utoipa::path(
+    tag = "messages",
+    params(("thread_id" = String, Path, description = "The thread's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = OrgThread),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{thread_id}")]
+pub async fn read(
+    principal: Principal,
+    thread_id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let member = principal.require_approved_member()?.clone();
+    if uuid::Uuid::parse_str(&thread_id).is_err() {
+        return Err(ApiError::NotFound);
+    }
+    let org = member.organisation_id;
+    let today = today_in_japan();
+    let tid = thread_id.into_inner();
+    let (thread, open, messages) = state
+        .db_run(move |c| {
+            let Some(t) = messaging::find_thread(c, Party::Organisation(org), &tid)? else {
+                return Ok(None);
+            };
+            messaging::mark_read(c, Party::Organisation(org), t.id)?;
+            let open = messaging::is_open(c, &t, today)?;
+            let messages = messaging::thread_messages(c, t.id)?;
+            Ok(Some((t, open, messages)))
+        })
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let pseudonyms = state
+        .pseudonyms
+        .for_organisation(&member.organisation_public_id);
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(OrgThread {
+            thread_id: thread.public_id,
+            state: if open { "open" } else { "closed" },
+            profile_id: pseudonyms.encode(thread.seeker_id),
+            unread: 0,
+            last_author: thread.last_author,
+            updated_at: thread.updated_at.and_utc(),
+            messages: Some(messages.into_iter().map(Message::from).collect()),
+        }))
+}

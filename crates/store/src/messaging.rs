@@ -1,0 +1,514 @@
+//! Pseudonymous messaging: threads between one organisation and one seeker.
+//!
+//! The turn rule (R3) is enforced by the writes themselves, so that two
+//! concurrent sends cannot both pass on either backend: an answer is a
+//! conditional `UPDATE … WHERE last_author = 'seeker'`, a first guidance is
+//! an `INSERT` under `UNIQUE (organisation_id, seeker_id)`, and the daily
+//! guidance cap (R13) is a conditional increment of a counter row. Every
+//! transaction here starts with a write, so SQLite takes its write lock
+//! first and never has to upgrade a read lock (which could fail at once
+//! under concurrency instead of waiting).
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::schema::{guidance_counters, messages, organisations, reports, seekers, threads};
+use crate::seekers::{read_visible, Viewer};
+use crate::{now, per_backend, Connection, DbConn, StoreError};
+
+/// A message to send from an organisation.
+#[derive(Debug, Clone)]
+pub struct OrgMessage {
+    pub viewer: Viewer,
+    pub seeker_id: i64,
+    /// Who wrote it (`user:…`, `client:…`), for the organisation's records.
+    pub actor: String,
+    pub subject: Option<String>,
+    pub body: String,
+    /// The day (JST) the guidance counts against, and the cap.
+    pub day: NaiveDate,
+    pub daily_cap: i32,
+}
+
+/// What became of a send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    Sent {
+        thread_public_id: String,
+        message_public_id: String,
+        /// `guidance`, `answer` or `question`.
+        kind: &'static str,
+        created_at: NaiveDateTime,
+    },
+    /// R1 fails now (blocked, out of scope, ended, not approved): as absent.
+    NotVisible,
+    /// R3: the organisation wrote last; the thread waits for the seeker.
+    OutOfTurn,
+    /// The seeker refuses all new guidance.
+    GuidanceRefused,
+    /// R13: the organisation's guidance for today is used up.
+    CapReached,
+    /// R4: the thread is closed for the seeker (organisation not approved,
+    /// blocked, out of scope, registration ended).
+    Closed,
+    /// No such thread of this seeker.
+    NoThread,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = messages)]
+struct NewMessage<'a> {
+    public_id: &'a str,
+    thread_id: i64,
+    author: &'a str,
+    actor: Option<&'a str>,
+    kind: &'a str,
+    subject: Option<&'a str>,
+    body: &'a str,
+    created_at: NaiveDateTime,
+}
+
+fn insert_message(conn: &mut DbConn, m: &NewMessage) -> Result<(), StoreError> {
+    diesel::insert_into(messages::table)
+        .values(m)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Takes one unit of the organisation's daily guidance, or reports the cap.
+fn take_guidance(
+    conn: &mut DbConn,
+    organisation_id: i64,
+    day: NaiveDate,
+    cap: i32,
+) -> Result<bool, StoreError> {
+    per_backend!(conn, c => diesel::insert_into(guidance_counters::table)
+        .values((
+            guidance_counters::organisation_id.eq(organisation_id),
+            guidance_counters::day.eq(day),
+            guidance_counters::sent.eq(0),
+        ))
+        .on_conflict((guidance_counters::organisation_id, guidance_counters::day))
+        .do_nothing()
+        .execute(c))?;
+    let n = diesel::update(
+        guidance_counters::table
+            .filter(guidance_counters::organisation_id.eq(organisation_id))
+            .filter(guidance_counters::day.eq(day))
+            .filter(guidance_counters::sent.lt(cap)),
+    )
+    .set(guidance_counters::sent.eq(guidance_counters::sent + 1))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// A rollback that carries an answer out of the transaction.
+enum Abort {
+    Answer(Sent),
+    Store(StoreError),
+}
+
+impl From<diesel::result::Error> for Abort {
+    fn from(e: diesel::result::Error) -> Self {
+        Abort::Store(e.into())
+    }
+}
+
+impl From<StoreError> for Abort {
+    fn from(e: StoreError) -> Self {
+        Abort::Store(e)
+    }
+}
+
+fn finish(result: Result<Sent, Abort>) -> Result<Sent, StoreError> {
+    match result {
+        Ok(s) | Err(Abort::Answer(s)) => Ok(s),
+        Err(Abort::Store(e)) => Err(e),
+    }
+}
+
+/// R3: the first guidance or an answer from an organisation, atomically.
+pub fn send_from_organisation(
+    conn: &mut DbConn,
+    m: &OrgMessage,
+    message_public_id: &str,
+    thread_public_id: &str,
+) -> Result<Sent, StoreError> {
+    let org_id = m.viewer.organisation_id;
+    finish(conn.transaction::<Sent, Abort, _>(|c| {
+        let at = now();
+        // An answer: only when the seeker wrote last. This write comes first.
+        let answered = diesel::update(
+            threads::table
+                .filter(threads::organisation_id.eq(org_id))
+                .filter(threads::seeker_id.eq(m.seeker_id))
+                .filter(threads::last_author.eq("seeker")),
+        )
+        .set((
+            threads::last_author.eq("organisation"),
+            threads::seeker_unread.eq(threads::seeker_unread + 1),
+            threads::updated_at.eq(at),
+        ))
+        .execute(c)?;
+        if read_visible(c, m.viewer, m.seeker_id)?.is_none() {
+            return Err(Abort::Answer(Sent::NotVisible));
+        }
+        let existing = threads::table
+            .filter(threads::organisation_id.eq(org_id))
+            .filter(threads::seeker_id.eq(m.seeker_id))
+            .select((threads::id, threads::public_id))
+            .first::<(i64, String)>(c)
+            .optional()?;
+        let (thread_id, thread_public, kind) = match (answered, existing) {
+            (1, Some((id, public))) => (id, public, "answer"),
+            (_, Some(_)) => return Err(Abort::Answer(Sent::OutOfTurn)),
+            (_, None) => {
+                let accepts = seekers::table
+                    .find(m.seeker_id)
+                    .select(seekers::receive_guidance)
+                    .first::<bool>(c)?;
+                if !accepts {
+                    return Err(Abort::Answer(Sent::GuidanceRefused));
+                }
+                if !take_guidance(c, org_id, m.day, m.daily_cap)? {
+                    return Err(Abort::Answer(Sent::CapReached));
+                }
+                let inserted = per_backend!(c, c => diesel::insert_into(threads::table)
+                    .values((
+                        threads::public_id.eq(thread_public_id),
+                        threads::organisation_id.eq(org_id),
+                        threads::seeker_id.eq(m.seeker_id),
+                        threads::last_author.eq("organisation"),
+                        threads::seeker_unread.eq(1),
+                        threads::created_at.eq(at),
+                        threads::updated_at.eq(at),
+                    ))
+                    .returning(threads::id)
+                    .get_result::<i64>(c));
+                match inserted {
+                    Ok(id) => (id, thread_public_id.to_owned(), "guidance"),
+                    // Another send opened the thread first: this one is out of turn.
+                    Err(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    )) => return Err(Abort::Answer(Sent::OutOfTurn)),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        };
+        insert_message(
+            c,
+            &NewMessage {
+                public_id: message_public_id,
+                thread_id,
+                author: "organisation",
+                actor: Some(&m.actor),
+                kind,
+                subject: if kind == "guidance" {
+                    m.subject.as_deref()
+                } else {
+                    None
+                },
+                body: &m.body,
+                created_at: at,
+            },
+        )?;
+        Ok(Sent::Sent {
+            thread_public_id: thread_public,
+            message_public_id: message_public_id.to_owned(),
+            kind,
+            created_at: at,
+        })
+    }))
+}
+
+/// R4: a seeker writes only in a thread an organisation opened, and only
+/// while that thread is open (the organisation approved, R1 holding).
+pub fn send_from_seeker(
+    conn: &mut DbConn,
+    seeker_id: i64,
+    thread_public_id: &str,
+    body: &str,
+    message_public_id: &str,
+    today: NaiveDate,
+) -> Result<Sent, StoreError> {
+    finish(conn.transaction::<Sent, Abort, _>(|c| {
+        let at = now();
+        let n = diesel::update(
+            threads::table
+                .filter(threads::public_id.eq(thread_public_id))
+                .filter(threads::seeker_id.eq(seeker_id)),
+        )
+        .set((
+            threads::last_author.eq("seeker"),
+            threads::org_unread.eq(threads::org_unread + 1),
+            threads::updated_at.eq(at),
+        ))
+        .execute(c)?;
+        if n == 0 {
+            return Err(Abort::Answer(Sent::NoThread));
+        }
+        let (thread_id, org_id) = threads::table
+            .filter(threads::public_id.eq(thread_public_id))
+            .select((threads::id, threads::organisation_id))
+            .first::<(i64, i64)>(c)?;
+        let viewer = Viewer {
+            organisation_id: org_id,
+            today,
+        };
+        if read_visible(c, viewer, seeker_id)?.is_none() {
+            return Err(Abort::Answer(Sent::Closed));
+        }
+        insert_message(
+            c,
+            &NewMessage {
+                public_id: message_public_id,
+                thread_id,
+                author: "seeker",
+                actor: None,
+                kind: "question",
+                subject: None,
+                body,
+                created_at: at,
+            },
+        )?;
+        Ok(Sent::Sent {
+            thread_public_id: thread_public_id.to_owned(),
+            message_public_id: message_public_id.to_owned(),
+            kind: "question",
+            created_at: at,
+        })
+    }))
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = threads)]
+pub struct ThreadRow {
+    pub id: i64,
+    pub public_id: String,
+    pub organisation_id: i64,
+    pub seeker_id: i64,
+    pub last_author: String,
+    pub org_unread: i32,
+    pub seeker_unread: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = messages)]
+pub struct MessageRow {
+    pub id: i64,
+    pub public_id: String,
+    pub thread_id: i64,
+    pub author: String,
+    pub kind: String,
+    pub subject: Option<String>,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+    pub read_at: Option<NaiveDateTime>,
+}
+
+/// Whose threads: an organisation's or a seeker's.
+#[derive(Debug, Clone, Copy)]
+pub enum Party {
+    Organisation(i64),
+    Seeker(i64),
+}
+
+/// One page of a party's threads, most recently active first.
+pub fn list_threads(
+    conn: &mut DbConn,
+    party: Party,
+    after: Option<(NaiveDateTime, i64)>,
+    limit: i64,
+) -> Result<Vec<ThreadRow>, StoreError> {
+    let mut q = threads::table
+        .select(ThreadRow::as_select())
+        .order((threads::updated_at.desc(), threads::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    q = match party {
+        Party::Organisation(o) => q.filter(threads::organisation_id.eq(o)),
+        Party::Seeker(s) => q.filter(threads::seeker_id.eq(s)),
+    };
+    if let Some((t, id)) = after {
+        q = q.filter(
+            threads::updated_at
+                .lt(t)
+                .or(threads::updated_at.eq(t).and(threads::id.lt(id))),
+        );
+    }
+    Ok(q.load(conn)?)
+}
+
+/// A thread of this party, by its public id.
+pub fn find_thread(
+    conn: &mut DbConn,
+    party: Party,
+    public_id: &str,
+) -> Result<Option<ThreadRow>, StoreError> {
+    let q = threads::table
+        .filter(threads::public_id.eq(public_id))
+        .select(ThreadRow::as_select())
+        .into_boxed();
+    let q = match party {
+        Party::Organisation(o) => q.filter(threads::organisation_id.eq(o)),
+        Party::Seeker(s) => q.filter(threads::seeker_id.eq(s)),
+    };
+    Ok(q.first(conn).optional()?)
+}
+
+pub fn thread_messages(conn: &mut DbConn, thread_id: i64) -> Result<Vec<MessageRow>, StoreError> {
+    Ok(messages::table
+        .filter(messages::thread_id.eq(thread_id))
+        .order(messages::id)
+        .select(MessageRow::as_select())
+        .load(conn)?)
+}
+
+/// Marks what the other side wrote as read by `party`.
+pub fn mark_read(conn: &mut DbConn, party: Party, thread_id: i64) -> Result<(), StoreError> {
+    let other = match party {
+        Party::Organisation(_) => "seeker",
+        Party::Seeker(_) => "organisation",
+    };
+    conn.transaction(|c| {
+        match party {
+            Party::Organisation(_) => diesel::update(threads::table.find(thread_id))
+                .set(threads::org_unread.eq(0))
+                .execute(c)?,
+            Party::Seeker(_) => diesel::update(threads::table.find(thread_id))
+                .set(threads::seeker_unread.eq(0))
+                .execute(c)?,
+        };
+        diesel::update(
+            messages::table
+                .filter(messages::thread_id.eq(thread_id))
+                .filter(messages::author.eq(other))
+                .filter(messages::read_at.is_null()),
+        )
+        .set(messages::read_at.eq(Some(now())))
+        .execute(c)?;
+        Ok(())
+    })
+}
+
+/// Whether the thread is open now: R1 holds between its two parties.
+pub fn is_open(
+    conn: &mut DbConn,
+    thread: &ThreadRow,
+    today: NaiveDate,
+) -> Result<bool, StoreError> {
+    let viewer = Viewer {
+        organisation_id: thread.organisation_id,
+        today,
+    };
+    Ok(read_visible(conn, viewer, thread.seeker_id)?.is_some())
+}
+
+/// An organisation's name, kind and public id, for the seeker's view.
+pub fn organisation_card(
+    conn: &mut DbConn,
+    id: i64,
+) -> Result<(String, String, String), StoreError> {
+    Ok(organisations::table
+        .find(id)
+        .select((
+            organisations::public_id,
+            organisations::name,
+            organisations::kind,
+        ))
+        .first(conn)?)
+}
+
+/// Files an abuse report for the bureau of the organisation's prefecture.
+pub fn report(
+    conn: &mut DbConn,
+    thread: &ThreadRow,
+    public_id: &str,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let prefecture: String = organisations::table
+        .find(thread.organisation_id)
+        .select(organisations::prefecture)
+        .first(conn)?;
+    diesel::insert_into(reports::table)
+        .values((
+            reports::public_id.eq(public_id),
+            reports::thread_id.eq(thread.id),
+            reports::organisation_id.eq(thread.organisation_id),
+            reports::prefecture.eq(prefecture),
+            reports::reason.eq(reason),
+            reports::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Guidance sent today by an organisation (for tests and statistics).
+pub fn guidance_sent(
+    conn: &mut DbConn,
+    organisation_id: i64,
+    day: NaiveDate,
+) -> Result<i32, StoreError> {
+    Ok(guidance_counters::table
+        .find((organisation_id, day))
+        .select(guidance_counters::sent)
+        .first::<i32>(conn)
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// The thread between an organisation and a seeker, if one was opened.
+pub fn find_thread_between(
+    conn: &mut DbConn,
+    organisation_id: i64,
+    seeker_id: i64,
+) -> Result<Option<ThreadRow>, StoreError> {
+    Ok(threads::table
+        .filter(threads::organisation_id.eq(organisation_id))
+        .filter(threads::seeker_id.eq(seeker_id))
+        .select(ThreadRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// A report as its bureau sees it.
+#[derive(Debug, Clone, Queryable)]
+pub struct ReportRow {
+    pub id: i64,
+    pub public_id: String,
+    pub thread_public_id: String,
+    pub organisation_public_id: String,
+    pub reason: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Reports about organisations of `prefecture`, newest first.
+pub fn list_reports(
+    conn: &mut DbConn,
+    prefecture: &str,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<ReportRow>, StoreError> {
+    let mut q = reports::table
+        .inner_join(threads::table)
+        .inner_join(organisations::table.on(organisations::id.eq(reports::organisation_id)))
+        .filter(reports::prefecture.eq(prefecture.to_owned()))
+        .order(reports::id.desc())
+        .limit(limit)
+        .select((
+            reports::id,
+            reports::public_id,
+            threads::public_id,
+            organisations::public_id,
+            reports::reason,
+            reports::created_at,
+        ))
+        .into_boxed();
+    if let Some(b) = before {
+        q = q.filter(reports::id.lt(b));
+    }
+    Ok(q.load(conn)?)
+}
