@@ -7,6 +7,7 @@ mod cli;
 mod codes;
 mod errors;
 mod identity;
+mod messaging;
 mod ops;
 mod profiles;
 mod spec;

@@ -1,0 +1,773 @@
+//! Messaging and My Page (issue 5): sessions, R3/R4/R5/R6 through HTTP,
+//! concurrency, the daily cap, idempotency, limits, reports.
+
+use serde_json::{json, Value};
+
+use crate::backend_tests;
+use crate::support::{Answer, Cast, Store, TestApp};
+
+struct World {
+    cast: Cast,
+    hw: String,
+    public: String,
+    private: String,
+    bureau: String,
+}
+
+async fn world(app: &TestApp) -> World {
+    let cast = app.cast().await;
+    World {
+        hw: app.client_token(cast.get("hw_system")).await,
+        public: app.client_token(cast.get("org_public")).await,
+        private: app.client_token(cast.get("org_private")).await,
+        bureau: app.client_token(cast.get("bureau_13")).await,
+        cast,
+    }
+}
+
+fn seeker_body(scope: &str) -> Value {
+    json!({
+        "consent_scope": scope,
+        "valid_until": (kyushoku_api::ingest::today_in_japan() + chrono::Duration::days(60)).to_string(),
+        "profile": {"desired_occupations": ["08"], "self_pr": "介護の仕事を探しています"}
+    })
+}
+
+/// Registers a seeker and returns a My Page token for them.
+async fn seeker(app: &TestApp, w: &World, seeker_ref: &str, scope: &str) -> String {
+    let a = app
+        .call(
+            "PUT",
+            &format!("/v1/seekers/{seeker_ref}"),
+            Some(&w.hw),
+            Some(seeker_body(scope)),
+        )
+        .await;
+    assert!(a.status.is_success(), "{}", a.text());
+    let s = app
+        .call(
+            "POST",
+            &format!("/v1/seekers/{seeker_ref}/sessions"),
+            Some(&w.hw),
+            None,
+        )
+        .await;
+    assert_eq!(s.status, 201, "{}", s.text());
+    s.json()["access_token"].as_str().unwrap().to_owned()
+}
+
+/// The profile_id an organisation sees for the seeker whose self-PR is the
+/// only one (searches are per test database).
+async fn only_profile(app: &TestApp, org: &str) -> String {
+    let list = app
+        .call("GET", "/v1/profiles", Some(org), None)
+        .await
+        .json();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{list}");
+    items[0]["profile_id"].as_str().unwrap().to_owned()
+}
+
+async fn send(
+    app: &TestApp,
+    org: &str,
+    profile_id: &str,
+    subject: Option<&str>,
+    body: &str,
+) -> Answer {
+    let mut m = json!({"body": body});
+    if let Some(s) = subject {
+        m["subject"] = json!(s);
+    }
+    app.call(
+        "POST",
+        &format!("/v1/profiles/{profile_id}/messages"),
+        Some(org),
+        Some(m),
+    )
+    .await
+}
+
+async fn seeker_send(app: &TestApp, token: &str, thread: &str, body: &str) -> Answer {
+    app.call(
+        "POST",
+        &format!("/v1/me/threads/{thread}/messages"),
+        Some(token),
+        Some(json!({"body": body})),
+    )
+    .await
+}
+
+async fn sessions_show_the_seeker_their_own_page(app: TestApp) {
+    let w = world(&app).await;
+    let token = seeker(&app, &w, "me-1", "both").await;
+    let me = app.call("GET", "/v1/me", Some(&token), None).await;
+    assert_eq!(me.status, 200, "{}", me.text());
+    let me = me.json();
+    assert_eq!(me["status"], "active");
+    assert_eq!(me["consent_scope"], "both");
+    assert_eq!(me["receive_guidance"], true);
+    assert_eq!(me["profile"]["self_pr"], "介護の仕事を探しています");
+    // Only Hello Work mints sessions, only for known seekers.
+    app.call("POST", "/v1/seekers/me-1/sessions", Some(&w.public), None)
+        .await
+        .assert_problem(403, "forbidden");
+    app.call("POST", "/v1/seekers/nobody/sessions", Some(&w.hw), None)
+        .await
+        .assert_problem(404, "not-found");
+    // A seeker token opens no organisation door.
+    app.call("GET", "/v1/profiles", Some(&token), None)
+        .await
+        .assert_problem(403, "forbidden");
+    // Revoked, it stops working.
+    assert_eq!(
+        app.form("/v1/auth/revoke", &[("token", &token)])
+            .await
+            .status,
+        200
+    );
+    app.call("GET", "/v1/me", Some(&token), None)
+        .await
+        .assert_problem(401, "unauthorized");
+}
+
+async fn the_turn_rule_through_a_whole_conversation(app: TestApp) {
+    let w = world(&app).await;
+    let me = seeker(&app, &w, "turn-1", "both").await;
+    let pid = only_profile(&app, &w.public).await;
+    send(&app, &w.public, &pid, None, "こんにちは")
+        .await
+        .assert_problem(422, "validation");
+    let first = send(
+        &app,
+        &w.public,
+        &pid,
+        Some("介護職のご案内"),
+        "新宿区の求人をご案内します。",
+    )
+    .await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    let first = first.json();
+    assert_eq!(first["kind"], "guidance");
+    let thread = first["thread_id"].as_str().unwrap().to_owned();
+    // A second guidance before the seeker answers: 409.
+    send(&app, &w.public, &pid, Some("再送"), "もう一度")
+        .await
+        .assert_problem(409, "thread-awaits-seeker");
+    // The seeker sees the organisation by name, and the unread message.
+    let mine = app
+        .call("GET", "/v1/me/threads", Some(&me), None)
+        .await
+        .json();
+    assert_eq!(
+        mine["items"][0]["organisation"]["name"],
+        "新宿区 就労支援課"
+    );
+    assert_eq!(mine["items"][0]["organisation"]["kind"], "municipality");
+    assert_eq!(mine["items"][0]["unread"], 1);
+    let t = app
+        .call("GET", &format!("/v1/me/threads/{thread}"), Some(&me), None)
+        .await
+        .json();
+    assert_eq!(t["messages"][0]["subject"], "介護職のご案内");
+    assert_eq!(t["state"], "open");
+    let mine = app
+        .call("GET", "/v1/me/threads", Some(&me), None)
+        .await
+        .json();
+    assert_eq!(mine["items"][0]["unread"], 0, "reading marks read");
+    // The seeker asks; the organisation may answer once.
+    assert_eq!(
+        seeker_send(&app, &me, &thread, "夜勤はありますか？")
+            .await
+            .status,
+        201
+    );
+    let org_threads = app
+        .call("GET", "/v1/threads", Some(&w.public), None)
+        .await
+        .json();
+    assert_eq!(org_threads["items"][0]["unread"], 1);
+    assert_eq!(org_threads["items"][0]["profile_id"], pid.as_str());
+    let answer = send(&app, &w.public, &pid, None, "月4回程度です。").await;
+    assert_eq!(answer.status, 201, "{}", answer.text());
+    assert_eq!(answer.json()["kind"], "answer");
+    assert_eq!(answer.json()["thread_id"], thread.as_str());
+    send(&app, &w.public, &pid, None, "追伸")
+        .await
+        .assert_problem(409, "thread-awaits-seeker");
+    // The whole history, in order, for the organisation.
+    let t = app
+        .call(
+            "GET",
+            &format!("/v1/threads/{thread}"),
+            Some(&w.public),
+            None,
+        )
+        .await
+        .json();
+    let kinds: Vec<&str> = t["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["guidance", "question", "answer"]);
+    // R4: a seeker cannot start a thread, nor write in another's.
+    let other = seeker(&app, &w, "turn-2", "public_only").await;
+    seeker_send(&app, &other, &thread, "横から")
+        .await
+        .assert_problem(404, "not-found");
+    app.call(
+        "GET",
+        &format!("/v1/me/threads/{thread}"),
+        Some(&other),
+        None,
+    )
+    .await
+    .assert_problem(404, "not-found");
+    // Another organisation's view of this thread: nothing.
+    app.call(
+        "GET",
+        &format!("/v1/threads/{thread}"),
+        Some(&w.private),
+        None,
+    )
+    .await
+    .assert_problem(404, "not-found");
+}
+
+async fn two_concurrent_sends_cannot_both_pass(app: TestApp) {
+    let w = world(&app).await;
+    let me = seeker(&app, &w, "race-1", "both").await;
+    let pid = only_profile(&app, &w.public).await;
+    let (a, b) = futures_join(
+        send(&app, &w.public, &pid, Some("A"), "first"),
+        send(&app, &w.public, &pid, Some("B"), "second"),
+    )
+    .await;
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [201, 409], "{} / {}", a.text(), b.text());
+    let thread = if a.status == 201 { a.json() } else { b.json() }["thread_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    seeker_send(&app, &me, &thread, "質問です").await;
+    let (a, b) = futures_join(
+        send(&app, &w.public, &pid, None, "answer A"),
+        send(&app, &w.public, &pid, None, "answer B"),
+    )
+    .await;
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [201, 409], "{} / {}", a.text(), b.text());
+    let t = app
+        .call(
+            "GET",
+            &format!("/v1/threads/{thread}"),
+            Some(&w.public),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(t["messages"].as_array().unwrap().len(), 3);
+}
+
+/// Drives two requests at once on this (single-threaded) test runtime.
+async fn futures_join<A: std::future::Future, B: std::future::Future>(
+    a: A,
+    b: B,
+) -> (A::Output, B::Output) {
+    tokio::join!(a, b)
+}
+
+async fn a_block_closes_the_thread_and_unblocking_reopens_it(app: TestApp) {
+    let w = world(&app).await;
+    let me = seeker(&app, &w, "block-1", "both").await;
+    let pid = only_profile(&app, &w.public).await;
+    let thread = send(&app, &w.public, &pid, Some("ご案内"), "本文")
+        .await
+        .json()["thread_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let org = w.cast.org_id("org_public").to_owned();
+    assert_eq!(
+        app.call("PUT", &format!("/v1/me/blocks/{org}"), Some(&me), None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        app.call("PUT", &format!("/v1/me/blocks/{org}"), Some(&me), None)
+            .await
+            .status,
+        204,
+        "idempotent"
+    );
+    let blocks = app
+        .call("GET", "/v1/me/blocks", Some(&me), None)
+        .await
+        .json();
+    assert_eq!(blocks["items"][0]["organisation_id"], org.as_str());
+    // The organisation: no profile, no writing, the thread closed but readable.
+    assert_eq!(
+        app.call("GET", "/v1/profiles", Some(&w.public), None)
+            .await
+            .json()["items"],
+        json!([])
+    );
+    app.call("GET", &format!("/v1/profiles/{pid}"), Some(&w.public), None)
+        .await
+        .assert_problem(404, "not-found");
+    seeker_send(&app, &me, &thread, "まだ？")
+        .await
+        .assert_problem(409, "thread-closed");
+    send(&app, &w.public, &pid, None, "返信")
+        .await
+        .assert_problem(404, "not-found");
+    let t = app
+        .call(
+            "GET",
+            &format!("/v1/threads/{thread}"),
+            Some(&w.public),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(t["state"], "closed");
+    assert_eq!(t["messages"].as_array().unwrap().len(), 1, "history kept");
+    let mine = app
+        .call("GET", "/v1/me/threads", Some(&me), None)
+        .await
+        .json();
+    assert_eq!(mine["items"][0]["state"], "closed");
+    // Unblocking reopens it.
+    assert_eq!(
+        app.call("DELETE", &format!("/v1/me/blocks/{org}"), Some(&me), None)
+            .await
+            .status,
+        204
+    );
+    app.call("DELETE", &format!("/v1/me/blocks/{org}"), Some(&me), None)
+        .await
+        .assert_problem(404, "not-found");
+    let t = app
+        .call(
+            "GET",
+            &format!("/v1/threads/{thread}"),
+            Some(&w.public),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(t["state"], "open");
+    assert_eq!(
+        seeker_send(&app, &me, &thread, "再開します").await.status,
+        201
+    );
+    assert_eq!(
+        send(&app, &w.public, &pid, None, "ありがとうございます")
+            .await
+            .status,
+        201
+    );
+    // Blocking an unknown organisation: 404.
+    app.call(
+        "PUT",
+        "/v1/me/blocks/00000000-0000-7000-8000-000000000000",
+        Some(&me),
+        None,
+    )
+    .await
+    .assert_problem(404, "not-found");
+}
+
+async fn narrowing_consent_from_my_page_closes_threads(app: TestApp) {
+    let w = world(&app).await;
+    let me = seeker(&app, &w, "narrow-1", "both").await;
+    let pid = only_profile(&app, &w.private).await;
+    let thread = send(&app, &w.private, &pid, Some("民間からのご案内"), "本文")
+        .await
+        .json()["thread_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let a = app
+        .call(
+            "PUT",
+            "/v1/me/consent",
+            Some(&me),
+            Some(json!({"consent_scope": "public_only"})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    app.call(
+        "PUT",
+        "/v1/me/consent",
+        Some(&me),
+        Some(json!({"consent_scope": "all"})),
+    )
+    .await
+    .assert_problem(422, "validation");
+    assert_eq!(
+        app.call("GET", "/v1/profiles", Some(&w.private), None)
+            .await
+            .json()["items"],
+        json!([])
+    );
+    let t = app
+        .call(
+            "GET",
+            &format!("/v1/threads/{thread}"),
+            Some(&w.private),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(t["state"], "closed");
+    seeker_send(&app, &me, &thread, "質問")
+        .await
+        .assert_problem(409, "thread-closed");
+    // The public side still sees the seeker; the ledger says where the change came from.
+    assert_eq!(
+        app.call("GET", "/v1/profiles", Some(&w.public), None)
+            .await
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let sid = app
+        .state()
+        .db
+        .run(|c| kyushoku_store::seekers::find_by_ref(c, "narrow-1"))
+        .unwrap()
+        .unwrap()
+        .id;
+    let history = app
+        .state()
+        .db
+        .run(|c| kyushoku_store::seekers::consent_history(c, sid))
+        .unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(
+        (last.channel.as_str(), last.new_scope.as_str()),
+        ("my_page", "public_only")
+    );
+}
+
+async fn refusing_guidance_stops_new_first_contacts_only(app: TestApp) {
+    let w = world(&app).await;
+    let me = seeker(&app, &w, "refuse-1", "both").await;
+    let pid_public = only_profile(&app, &w.public).await;
+    let thread = send(&app, &w.public, &pid_public, Some("案内"), "本文")
+        .await
+        .json()["thread_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let a = app
+        .call(
+            "PUT",
+            "/v1/me/guidance",
+            Some(&me),
+            Some(json!({"receive_guidance": false})),
+        )
+        .await;
+    assert_eq!(a.status, 200);
+    let pid_private = only_profile(&app, &w.private).await;
+    send(&app, &w.private, &pid_private, Some("案内"), "本文")
+        .await
+        .assert_problem(409, "guidance-refused");
+    // The conversation already under way goes on.
+    assert_eq!(seeker_send(&app, &me, &thread, "質問").await.status, 201);
+    assert_eq!(
+        send(&app, &w.public, &pid_public, None, "回答")
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        app.call("GET", "/v1/me", Some(&me), None).await.json()["receive_guidance"],
+        false
+    );
+}
+
+async fn suspension_and_end_of_registration_close_threads(app: TestApp) {
+    let w = world(&app).await;
+    let me = seeker(&app, &w, "close-1", "both").await;
+    let pid = only_profile(&app, &w.private).await;
+    let thread = send(&app, &w.private, &pid, Some("案内"), "本文")
+        .await
+        .json()["thread_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let org = w.cast.org_id("org_private");
+    app.call(
+        "POST",
+        &format!("/v1/organisations/{org}/decisions"),
+        Some(&w.bureau),
+        Some(json!({"decision": "suspend", "reason": "調査"})),
+    )
+    .await;
+    seeker_send(&app, &me, &thread, "質問")
+        .await
+        .assert_problem(409, "thread-closed");
+    send(&app, &w.private, &pid, None, "回答")
+        .await
+        .assert_problem(403, "access-revoked");
+    // An ended registration closes the public side too.
+    let pid_public = only_profile(&app, &w.public).await;
+    let t2 = send(&app, &w.public, &pid_public, Some("案内"), "本文")
+        .await
+        .json()["thread_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.call(
+            "DELETE",
+            "/v1/seekers/close-1?reason=placed",
+            Some(&w.hw),
+            None
+        )
+        .await
+        .status,
+        204
+    );
+    let t = app
+        .call("GET", &format!("/v1/threads/{t2}"), Some(&w.public), None)
+        .await
+        .json();
+    assert_eq!(t["state"], "closed");
+    seeker_send(&app, &me, &t2, "就職しました")
+        .await
+        .assert_problem(409, "thread-closed");
+    // After the retention period the messages are purged with the rest.
+    kyushoku::server::sweep_once(&app.state().db, 0).unwrap();
+    app.call("GET", &format!("/v1/threads/{t2}"), Some(&w.public), None)
+        .await
+        .assert_problem(404, "not-found");
+}
+
+async fn idempotent_sends_and_exact_text(app: TestApp) {
+    let w = world(&app).await;
+    seeker(&app, &w, "idem-1", "both").await;
+    let pid = only_profile(&app, &w.public).await;
+    let body = json!({"subject": "<b>案内</b>", "body": "行1\n行2\t😀 & <script>x</script>"});
+    let post = |key: &'static str, body: Value| {
+        let req = app
+            .client
+            .post(app.url(&format!("/v1/profiles/{pid}/messages")))
+            .insert_header(("authorization", format!("Bearer {}", w.public)))
+            .insert_header(("content-type", "application/json"))
+            .insert_header(("idempotency-key", key));
+        app.send(req, Some(serde_json::to_vec(&body).unwrap()))
+    };
+    let first = post("k-1", body.clone()).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    let again = post("k-1", body.clone()).await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.json(), first.json(), "the first answer again");
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    post("k-1", json!({"body": "other"}))
+        .await
+        .assert_problem(422, "validation");
+    let thread = first.json()["thread_id"].as_str().unwrap().to_owned();
+    let t = app
+        .call(
+            "GET",
+            &format!("/v1/threads/{thread}"),
+            Some(&w.public),
+            None,
+        )
+        .await
+        .json();
+    let messages = t["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 1, "nothing sent twice");
+    assert_eq!(messages[0]["subject"], "<b>案内</b>");
+    assert_eq!(
+        messages[0]["body"], "行1\n行2\t😀 & <script>x</script>",
+        "returned exactly as stored"
+    );
+}
+
+async fn message_limits(app: TestApp) {
+    let w = world(&app).await;
+    seeker(&app, &w, "limit-1", "both").await;
+    let pid = only_profile(&app, &w.public).await;
+    send(&app, &w.public, &pid, Some("s"), &"あ".repeat(2001))
+        .await
+        .assert_problem(422, "validation");
+    send(&app, &w.public, &pid, Some("s"), "")
+        .await
+        .assert_problem(422, "validation");
+    send(&app, &w.public, &pid, Some("s"), "bell\u{7}")
+        .await
+        .assert_problem(422, "validation");
+    send(&app, &w.public, &pid, Some(&"件".repeat(101)), "b")
+        .await
+        .assert_problem(422, "validation");
+    send(&app, &w.public, &pid, Some("s"), &"あ".repeat(2000)).await;
+    assert_eq!(
+        app.call("GET", "/v1/threads", Some(&w.public), None)
+            .await
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+async fn reports_reach_the_bureau_of_the_prefecture(app: TestApp) {
+    let w = world(&app).await;
+    let me = seeker(&app, &w, "report-1", "both").await;
+    let pid = only_profile(&app, &w.private).await;
+    let thread = send(&app, &w.private, &pid, Some("案内"), "しつこい勧誘")
+        .await
+        .json()["thread_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .call(
+            "POST",
+            &format!("/v1/me/threads/{thread}/reports"),
+            Some(&me),
+            Some(json!({"reason": "何度も連絡が来る"})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let list = app
+        .call("GET", "/v1/reports", Some(&w.bureau), None)
+        .await
+        .json();
+    assert_eq!(list["items"][0]["thread_id"], thread.as_str());
+    assert_eq!(
+        list["items"][0]["organisation_id"],
+        w.cast.org_id("org_private")
+    );
+    let osaka = app.client_token(w.cast.get("bureau_27")).await;
+    assert_eq!(
+        app.call("GET", "/v1/reports", Some(&osaka), None)
+            .await
+            .json()["items"],
+        json!([])
+    );
+}
+
+backend_tests!(
+    sessions_show_the_seeker_their_own_page,
+    the_turn_rule_through_a_whole_conversation,
+    two_concurrent_sends_cannot_both_pass,
+    a_block_closes_the_thread_and_unblocking_reopens_it,
+    narrowing_consent_from_my_page_closes_threads,
+    refusing_guidance_stops_new_first_contacts_only,
+    suspension_and_end_of_registration_close_threads,
+    idempotent_sends_and_exact_text,
+    message_limits,
+    reports_reach_the_bureau_of_the_prefecture,
+);
+
+/// R13: the daily guidance cap at exactly N and N+1, and under concurrency.
+async fn the_daily_cap_is_exact(app: TestApp) {
+    let w = world(&app).await;
+    for i in 0..6 {
+        seeker(&app, &w, &format!("cap-{i}"), "both").await;
+    }
+    let list = app
+        .call("GET", "/v1/profiles", Some(&w.public), None)
+        .await
+        .json();
+    let pids: Vec<String> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["profile_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(pids.len(), 6);
+    // Two sequential sends reach the cap of 3 with the third…
+    assert_eq!(
+        send(&app, &w.public, &pids[0], Some("s"), "b").await.status,
+        201
+    );
+    assert_eq!(
+        send(&app, &w.public, &pids[1], Some("s"), "b").await.status,
+        201
+    );
+    // …and of four concurrent ones exactly one more passes.
+    let results = futures_join(
+        futures_join(
+            send(&app, &w.public, &pids[2], Some("s"), "b"),
+            send(&app, &w.public, &pids[3], Some("s"), "b"),
+        ),
+        futures_join(
+            send(&app, &w.public, &pids[4], Some("s"), "b"),
+            send(&app, &w.public, &pids[5], Some("s"), "b"),
+        ),
+    )
+    .await;
+    let ((a, b), (c, d)) = results;
+    let passed = [&a, &b, &c, &d].iter().filter(|r| r.status == 201).count();
+    assert_eq!(
+        passed,
+        1,
+        "{} {} {} {}",
+        a.text(),
+        b.text(),
+        c.text(),
+        d.text()
+    );
+    let refused = [&a, &b, &c, &d]
+        .into_iter()
+        .find(|r| r.status == 429)
+        .unwrap();
+    refused.assert_problem(429, "guidance-cap-reached");
+    assert!(
+        refused
+            .header("retry-after")
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    // Another organisation has its own cap.
+    let private_pid = app
+        .call("GET", "/v1/profiles", Some(&w.private), None)
+        .await
+        .json()["items"][0]["profile_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        send(&app, &w.private, &private_pid, Some("s"), "b")
+            .await
+            .status,
+        201
+    );
+}
+
+mod daily_cap {
+    use super::*;
+
+    #[actix_web::test]
+    async fn sqlite() {
+        let app = TestApp::spawn_with(Store::Sqlite, |a| a.guidance_daily_cap = 3)
+            .await
+            .unwrap();
+        the_daily_cap_is_exact(app).await;
+    }
+
+    #[actix_web::test]
+    async fn postgres() {
+        if let Some(app) = TestApp::spawn_with(Store::Postgres, |a| a.guidance_daily_cap = 3).await
+        {
+            the_daily_cap_is_exact(app).await;
+        }
+    }
+}
