@@ -84,6 +84,7 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
     let state = tokio::task::spawn_blocking(move || AppState::new(db, cluster, config, secret))
         .await?
         .context("loading signing keys and secrets")?;
+    state.cluster.start_listener();
     if args.sweep_interval > 0 {
         tokio::spawn(sweeper(
             state.db.clone(),

@@ -771,3 +771,98 @@ mod daily_cap {
         }
     }
 }
+
+async fn events_reach_both_sides_and_resume(app: TestApp) {
+    let w = world(&app).await;
+    let me = seeker(&app, &w, "sse-1", "both").await;
+    let pid = only_profile(&app, &w.public).await;
+    let wait = std::time::Duration::from_secs(10);
+    let mut mine = app.events("/v1/me/events", &me, None).await;
+    let mut theirs = app.events("/v1/threads/events", &w.public, None).await;
+    let sent = send(&app, &w.public, &pid, Some("案内"), "本文")
+        .await
+        .json();
+    let thread = sent["thread_id"].as_str().unwrap().to_owned();
+    let (first_id, kind, data) = mine.next_event(wait).await;
+    assert_eq!(kind, "message");
+    assert_eq!(data["thread_id"], thread.as_str());
+    assert_eq!(data["author"], "organisation");
+    assert!(data.get("body").is_none(), "events carry no text");
+    let (_, kind, _) = theirs.next_event(wait).await;
+    assert_eq!(kind, "message");
+    // The seeker answers; the organisation hears it.
+    seeker_send(&app, &me, &thread, "質問").await;
+    let (_, _, data) = theirs.next_event(wait).await;
+    assert_eq!(data["author"], "seeker");
+    // A block closes the thread: both sides hear it.
+    let org = w.cast.org_id("org_public");
+    app.call("PUT", &format!("/v1/me/blocks/{org}"), Some(&me), None)
+        .await;
+    let closed = loop {
+        let e = theirs.next_event(wait).await;
+        if e.1 != "message" {
+            break e;
+        }
+    };
+    assert_eq!(
+        (closed.1.as_str(), closed.2["thread_id"].as_str()),
+        ("thread_closed", Some(thread.as_str()))
+    );
+    // The seeker's stream drops; what it missed comes back on reconnect.
+    drop(mine);
+    app.call("DELETE", &format!("/v1/me/blocks/{org}"), Some(&me), None)
+        .await;
+    let mut again = app.events("/v1/me/events", &me, Some(&first_id)).await;
+    let mut kinds = Vec::new();
+    for _ in 0..3 {
+        kinds.push(again.next_event(wait).await.1);
+    }
+    // Missed since the first event: the seeker's own question, then the
+    // closure and the reopening.
+    assert_eq!(kinds[0], "message", "{kinds:?}");
+    assert!(
+        kinds.contains(&"thread_closed".to_owned())
+            && kinds.contains(&"thread_reopened".to_owned()),
+        "{kinds:?}"
+    );
+}
+
+backend_tests!(events_reach_both_sides_and_resume);
+
+/// Events cross instances: a message sent through one reaches a stream held
+/// on another (PostgreSQL + Redis), and resumption works there too.
+#[actix_web::test]
+async fn events_cross_instances_through_redis() {
+    let Some(redis) = crate::support::redis_url() else {
+        return;
+    };
+    let Some(a) = TestApp::spawn_with(Store::Postgres, |s| s.redis_url = Some(redis.clone())).await
+    else {
+        return;
+    };
+    let b = a.another_instance().await;
+    let w = world(&a).await;
+    let me = seeker(&a, &w, "sse-x", "both").await;
+    let pid = only_profile(&a, &w.public).await;
+    let wait = std::time::Duration::from_secs(10);
+    let mut on_b = b.events("/v1/me/events", &me, None).await;
+    // Let B's listener settle before A publishes.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let sent = send(&a, &w.public, &pid, Some("案内"), "本文").await.json();
+    let (id, kind, data) = on_b.next_event(wait).await;
+    assert_eq!(kind, "message");
+    assert_eq!(data["thread_id"], sent["thread_id"]);
+    drop(on_b);
+    let thread = sent["thread_id"].as_str().unwrap().to_owned();
+    seeker_send(&a, &me, &thread, "質問").await;
+    send(&a, &w.public, &pid, None, "回答").await;
+    let mut resumed = b.events("/v1/me/events", &me, Some(&id)).await;
+    let (_, _, d1) = resumed.next_event(wait).await;
+    let (_, _, d2) = resumed.next_event(wait).await;
+    assert_eq!(
+        (d1["author"].as_str(), d2["author"].as_str()),
+        (Some("seeker"), Some("organisation"))
+    );
+    b.stop().await;
+    a.stop().await;
+}

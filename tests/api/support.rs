@@ -213,12 +213,20 @@ impl TestApp {
             None => req.send().await,
         };
         let mut res = sent.expect("request sent");
-        let body = res
-            .body()
-            .limit(64 * 1024 * 1024)
-            .await
-            .expect("body read")
-            .to_vec();
+        // An event stream never ends: its status and headers are the answer.
+        let streaming = res
+            .headers()
+            .get("content-type")
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+        let body = if streaming {
+            Vec::new()
+        } else {
+            res.body()
+                .limit(64 * 1024 * 1024)
+                .await
+                .expect("body read")
+                .to_vec()
+        };
         Answer {
             status: res.status(),
             headers: res.headers().clone(),
@@ -344,6 +352,33 @@ impl TestApp {
         }
     }
 
+    /// Opens an SSE stream and returns it for [`EventStream::next_event`].
+    pub async fn events(
+        &self,
+        path: &str,
+        token: &str,
+        last_event_id: Option<&str>,
+    ) -> EventStream {
+        let mut req = self
+            .client
+            .get(self.url(path))
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .timeout(Duration::from_secs(3600));
+        if let Some(id) = last_event_id {
+            req = req.insert_header(("last-event-id", id));
+        }
+        let res = req.send().await.expect("stream opened");
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.headers().get("content-type").unwrap(),
+            "text/event-stream"
+        );
+        EventStream {
+            res,
+            buffer: String::new(),
+        }
+    }
+
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.stop().await;
@@ -399,4 +434,46 @@ fn database_name_is_replaced_in_urls() {
         with_database("postgres://h/db?sslmode=disable", "x"),
         "postgres://h/x?sslmode=disable"
     );
+}
+
+/// An open Server-Sent Events stream.
+pub struct EventStream {
+    res: awc::ClientResponse,
+    buffer: String,
+}
+
+/// One SSE event: (id, event name, data as JSON).
+pub type Sse = (String, String, Value);
+
+impl EventStream {
+    /// The next event (comments skipped); panics after `wait`.
+    pub async fn next_event(&mut self, wait: Duration) -> Sse {
+        use futures_util::StreamExt;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let (mut id, mut event, mut data) = (String::new(), String::new(), String::new());
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id: ") {
+                        id = v.to_owned();
+                    } else if let Some(v) = line.strip_prefix("event: ") {
+                        event = v.to_owned();
+                    } else if let Some(v) = line.strip_prefix("data: ") {
+                        data = v.to_owned();
+                    }
+                }
+                if !event.is_empty() {
+                    return (id, event, serde_json::from_str(&data).unwrap());
+                }
+                continue;
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.res.next())
+                .await
+                .expect("an event within the wait")
+                .expect("stream open")
+                .expect("chunk");
+            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    }
 }

@@ -9,6 +9,7 @@
 
 pub mod audit_log;
 pub mod auth;
+pub mod events;
 pub mod idempotency;
 pub mod ingest;
 pub mod metrics;

@@ -5,6 +5,8 @@
 //! the deployment. Nothing that must survive a crash lives only here: Redis
 //! carries counters, caches and fan-out, the database carries the truth.
 
+pub mod events;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,7 +14,7 @@ use std::time::{Duration, Instant};
 use redis::aio::ConnectionManager;
 
 /// How long a health check waits for Redis before calling it down.
-const PING_TIMEOUT: Duration = Duration::from_secs(1);
+pub(crate) const PING_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long start-up waits for the first Redis connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -116,8 +118,11 @@ pub struct Cluster {
     /// Prefix of every Redis key: `kyushoku:<deployment id>:`.
     prefix: Arc<str>,
     local: Arc<Local>,
+    events: Arc<events::LocalEvents>,
     /// Redis, through a connection manager that reconnects by itself.
     redis: Option<ConnectionManager>,
+    /// For the pub/sub listener, which needs a connection of its own.
+    client: Option<redis::Client>,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -132,7 +137,9 @@ impl Cluster {
         Self {
             prefix: PREFIX.into(),
             local: Arc::default(),
+            events: Arc::default(),
             redis: None,
+            client: None,
         }
     }
 
@@ -149,7 +156,7 @@ impl Cluster {
             .set_response_timeout(Some(PING_TIMEOUT));
         let manager = tokio::time::timeout(
             CONNECT_TIMEOUT,
-            ConnectionManager::new_with_config(client, config),
+            ConnectionManager::new_with_config(client.clone(), config),
         )
         .await
         .map_err(|_| ClusterError::Connect(format!("no answer within {CONNECT_TIMEOUT:?}")))?
@@ -157,7 +164,9 @@ impl Cluster {
         Ok(Self {
             prefix: PREFIX.into(),
             local: Arc::default(),
+            events: Arc::default(),
             redis: Some(manager),
+            client: Some(client),
         })
     }
 

@@ -512,3 +512,26 @@ pub fn list_reports(
     }
     Ok(q.load(conn)?)
 }
+
+/// Every thread of a seeker with whether it is open now and the
+/// organisation's public id: for telling who must hear of a change.
+pub fn thread_states(
+    conn: &mut DbConn,
+    seeker_id: i64,
+    today: NaiveDate,
+) -> Result<Vec<(String, String, bool)>, StoreError> {
+    let rows: Vec<ThreadRow> = threads::table
+        .filter(threads::seeker_id.eq(seeker_id))
+        .select(ThreadRow::as_select())
+        .load(conn)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for t in rows {
+        let open = is_open(conn, &t, today)?;
+        let org: String = organisations::table
+            .find(t.organisation_id)
+            .select(organisations::public_id)
+            .first(conn)?;
+        out.push((t.public_id, org, open));
+    }
+    Ok(out)
+}

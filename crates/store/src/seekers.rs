@@ -631,3 +631,12 @@ pub fn list_blocks(
         ))
         .load(conn)?)
 }
+
+/// A seeker's `seeker_ref` by internal id.
+pub fn ref_of(conn: &mut DbConn, seeker_id: i64) -> Result<Option<String>, StoreError> {
+    Ok(seekers::table
+        .find(seeker_id)
+        .select(seekers::seeker_ref)
+        .first(conn)
+        .optional()?)
+}

@@ -79,11 +79,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(
             utoipa_actix_web::scope("/v1/threads")
                 .service(threads::list::list)
+                .service(threads::events::events)
                 .service(threads::read::read),
         )
         .service(
             utoipa_actix_web::scope("/v1/me")
                 .service(me::status::status)
+                .service(me::events::events)
                 .service(me::consent::change)
                 .service(me::consent::guidance)
                 .service(me::blocks::list)

@@ -5,14 +5,15 @@
 
 use actix_web::{delete, get, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use kyushoku_store::{organisations, seekers};
+use kyushoku_store::{messaging, organisations, seekers};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::me;
 use crate::auth::Principal;
+use crate::ingest::today_in_japan;
 use crate::problem::{ApiError, Problem};
-use crate::AppState;
+use crate::{events, AppState};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Block {
@@ -60,9 +61,15 @@ pub async fn block(
 ) -> Result<HttpResponse, ApiError> {
     let seeker = me(&state, &principal).await?;
     let org = organisation(&state, &organisation_id).await?;
-    state
-        .db_run(move |c| seekers::block(c, seeker.id, org))
+    let today = today_in_japan();
+    let (before, after) = state
+        .db_run(move |c| {
+            let before = messaging::thread_states(c, seeker.id, today)?;
+            seekers::block(c, seeker.id, org)?;
+            Ok((before, messaging::thread_states(c, seeker.id, today)?))
+        })
         .await?;
+    events::thread_states_changed(&state, principal.require_seeker()?, &before, &after).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -86,12 +93,22 @@ pub async fn unblock(
 ) -> Result<HttpResponse, ApiError> {
     let seeker = me(&state, &principal).await?;
     let org = organisation(&state, &organisation_id).await?;
-    if !state
-        .db_run(move |c| seekers::unblock(c, seeker.id, org))
-        .await?
-    {
+    let today = today_in_japan();
+    let (found, before, after) = state
+        .db_run(move |c| {
+            let before = messaging::thread_states(c, seeker.id, today)?;
+            let found = seekers::unblock(c, seeker.id, org)?;
+            Ok((
+                found,
+                before,
+                messaging::thread_states(c, seeker.id, today)?,
+            ))
+        })
+        .await?;
+    if !found {
         return Err(ApiError::NotFound);
     }
+    events::thread_states_changed(&state, principal.require_seeker()?, &before, &after).await;
     Ok(HttpResponse::NoContent().finish())
 }
 

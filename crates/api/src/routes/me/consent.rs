@@ -43,9 +43,19 @@ pub async fn change(
     let scope = ConsentScope::parse(&body.consent_scope).ok_or_else(|| {
         ApiError::validation_one("consent_scope", "both, public_only, private_only or none")
     })?;
-    state
-        .db_run(move |c| seekers::change_scope(c, seeker.id, scope.as_str(), "my_page"))
+    let today = crate::ingest::today_in_japan();
+    let (before, after) = state
+        .db_run(move |c| {
+            let before = kyushoku_store::messaging::thread_states(c, seeker.id, today)?;
+            seekers::change_scope(c, seeker.id, scope.as_str(), "my_page")?;
+            Ok((
+                before,
+                kyushoku_store::messaging::thread_states(c, seeker.id, today)?,
+            ))
+        })
         .await?;
+    crate::events::thread_states_changed(&state, principal.require_seeker()?, &before, &after)
+        .await;
     Ok(HttpResponse::Ok().json(ConsentChange {
         consent_scope: scope.as_str().to_owned(),
     }))

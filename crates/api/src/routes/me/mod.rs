@@ -3,6 +3,7 @@
 
 pub mod blocks;
 pub mod consent;
+pub mod events;
 pub mod status;
 pub mod threads;
 

@@ -14,7 +14,7 @@ use crate::auth::Principal;
 use crate::ingest::today_in_japan;
 use crate::problem::{ApiError, Problem};
 use crate::routes::threads::{check_message, Message, MessageSend, MessageSent};
-use crate::{idempotency, pagination, AppState};
+use crate::{events, idempotency, pagination, AppState};
 
 /// An organisation as the seeker sees it: by its real name.
 #[derive(Debug, Serialize, ToSchema)]
@@ -225,9 +225,22 @@ pub async fn send(
     idempotency::once(&state, &who, key, &raw, move || async move {
         let message_id = uuid::Uuid::now_v7().to_string();
         let today = today_in_japan();
-        let sent = st
+        let seeker_ref = seeker.seeker_ref.clone();
+        let (sent, org_public) = st
             .db_run(move |c| {
-                messaging::send_from_seeker(c, seeker.id, &tid, &message.body, &message_id, today)
+                let sent = messaging::send_from_seeker(
+                    c,
+                    seeker.id,
+                    &tid,
+                    &message.body,
+                    &message_id,
+                    today,
+                )?;
+                let org = match messaging::find_thread(c, Party::Seeker(seeker.id), &tid)? {
+                    Some(t) => Some(messaging::organisation_card(c, t.organisation_id)?.0),
+                    None => None,
+                };
+                Ok((sent, org))
             })
             .await?;
         match sent {
@@ -236,16 +249,32 @@ pub async fn send(
                 message_public_id,
                 kind,
                 created_at,
-            } => Ok((
-                StatusCode::CREATED,
-                serde_json::to_value(MessageSent {
-                    thread_id: thread_public_id,
-                    message_id: message_public_id,
-                    kind: kind.to_owned(),
-                    created_at: created_at.and_utc(),
-                })
-                .map_err(|e| ApiError::Internal(e.to_string()))?,
-            )),
+            } => {
+                let data = serde_json::json!({
+                    "thread_id": thread_public_id, "message_id": message_public_id,
+                    "author": "seeker", "kind": kind,
+                });
+                if let Some(org) = &org_public {
+                    events::notify(
+                        &st,
+                        &events::organisation_topic(org),
+                        "message",
+                        data.clone(),
+                    )
+                    .await;
+                }
+                events::notify(&st, &events::seeker_topic(&seeker_ref), "message", data).await;
+                Ok((
+                    StatusCode::CREATED,
+                    serde_json::to_value(MessageSent {
+                        thread_id: thread_public_id,
+                        message_id: message_public_id,
+                        kind: kind.to_owned(),
+                        created_at: created_at.and_utc(),
+                    })
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                ))
+            }
             Sent::NoThread => Err(ApiError::NotFound),
             _ => Err(ApiError::ThreadClosed),
         }

@@ -13,7 +13,7 @@ use crate::auth::Principal;
 use crate::ingest::today_in_japan;
 use crate::problem::{ApiError, Problem};
 use crate::routes::threads::{check_message, MessageSend, MessageSent};
-use crate::{audit_log, idempotency, AppState};
+use crate::{audit_log, events, idempotency, AppState};
 
 /// Seconds until midnight in Japan, when the daily guidance cap resets.
 fn until_midnight_jst() -> u64 {
@@ -66,6 +66,7 @@ pub async fn send(
     }))
     .unwrap_or_default();
     let who = format!("org:{}", member.organisation_public_id);
+    let org_public = member.organisation_public_id.clone();
     let st = state.clone();
     let event = {
         let mut e = audit_log::by(&principal, "message_sent");
@@ -99,27 +100,48 @@ pub async fn send(
                     return Ok(None);
                 }
                 let sent = messaging::send_from_organisation(c, &m, &message_id, &thread_id)?;
+                let mut seeker_ref = None;
                 if let Sent::Sent { .. } = &sent {
                     let mut e = event;
                     e.prefecture =
                         kyushoku_store::organisations::find_by_id(c, m.viewer.organisation_id)?
                             .map(|o| o.prefecture);
                     audit::record_with_seekers(c, &e, &[m.seeker_id])?;
+                    seeker_ref = kyushoku_store::seekers::ref_of(c, m.seeker_id)?;
                 }
-                Ok(Some(sent))
+                Ok(Some((sent, seeker_ref)))
             })
             .await?;
+        let (sent, seeker_ref) = match sent {
+            None => {
+                return Err(ApiError::validation_one(
+                    "subject",
+                    "a first guidance needs a subject",
+                ))
+            }
+            Some(pair) => pair,
+        };
         match sent {
-            None => Err(ApiError::validation_one(
-                "subject",
-                "a first guidance needs a subject",
-            )),
-            Some(Sent::Sent {
+            Sent::Sent {
                 thread_public_id,
                 message_public_id,
                 kind,
                 created_at,
-            }) => {
+            } => {
+                let data = serde_json::json!({
+                    "thread_id": thread_public_id, "message_id": message_public_id,
+                    "author": "organisation", "kind": kind,
+                });
+                if let Some(r) = &seeker_ref {
+                    events::notify(&st, &events::seeker_topic(r), "message", data.clone()).await;
+                }
+                events::notify(
+                    &st,
+                    &events::organisation_topic(&org_public),
+                    "message",
+                    data,
+                )
+                .await;
                 let answer = MessageSent {
                     thread_id: thread_public_id,
                     message_id: message_public_id,
@@ -131,13 +153,13 @@ pub async fn send(
                     serde_json::to_value(answer).map_err(|e| ApiError::Internal(e.to_string()))?,
                 ))
             }
-            Some(Sent::NotVisible) | Some(Sent::NoThread) => Err(ApiError::NotFound),
-            Some(Sent::OutOfTurn) => Err(ApiError::AwaitsSeeker),
-            Some(Sent::GuidanceRefused) => Err(ApiError::GuidanceRefused),
-            Some(Sent::CapReached) => Err(ApiError::GuidanceCap {
+            Sent::NotVisible | Sent::NoThread => Err(ApiError::NotFound),
+            Sent::OutOfTurn => Err(ApiError::AwaitsSeeker),
+            Sent::GuidanceRefused => Err(ApiError::GuidanceRefused),
+            Sent::CapReached => Err(ApiError::GuidanceCap {
                 retry_after: until_midnight_jst(),
             }),
-            Some(Sent::Closed) => Err(ApiError::ThreadClosed),
+            Sent::Closed => Err(ApiError::ThreadClosed),
         }
     })
     .await

@@ -1,6 +1,7 @@
 //! Threads: an organisation's view (`/v1/threads…`, pseudonymous seekers)
 //! and the shared shapes; the seeker's view is in `me::threads`.
 
+pub mod events;
 pub mod list;
 pub mod read;
 

@@ -1,0 +1,31 @@
+//! `GET /v1/me/events`: the seeker's Server-Sent Events.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+
+use crate::auth::Principal;
+use crate::events::{seeker_topic, stream};
+use crate::problem::{ApiError, Problem};
+use crate::AppState;
+
+/// Server-Sent Events for the seeker: `message` (a new message in one of
+/// the seeker's threads), `thread_closed`, `thread_reopened`. Reconnect with
+/// `Last-Event-ID` to get what was missed (kept for a day, 500 per seeker).
+#[utoipa::path(
+    tag = "my page",
+    params(("Last-Event-ID" = Option<String>, Header, description = "resume after this event")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, content_type = "text/event-stream", body = String),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/events")]
+pub async fn events(
+    req: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let seeker_ref = principal.require_seeker()?.to_owned();
+    Ok(stream(&req, &state, seeker_topic(&seeker_ref)).await)
+}

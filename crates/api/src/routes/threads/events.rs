@@ -1,0 +1,36 @@
+//! `GET /v1/threads/events`: Server-Sent Events for an organisation's staff.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+
+use crate::auth::Principal;
+use crate::events::{organisation_topic, stream};
+use crate::problem::{ApiError, Problem};
+use crate::AppState;
+
+/// Server-Sent Events for the organisation: `message` (a seeker wrote, or a
+/// colleague sent), `thread_closed`, `thread_reopened`. Reconnect with
+/// `Last-Event-ID` to get what was missed.
+#[utoipa::path(
+    tag = "messages",
+    params(("Last-Event-ID" = Option<String>, Header, description = "resume after this event")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, content_type = "text/event-stream", body = String),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/events")]
+pub async fn events(
+    req: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let member = principal.require_approved_member()?;
+    Ok(stream(
+        &req,
+        &state,
+        organisation_topic(&member.organisation_public_id),
+    )
+    .await)
+}
