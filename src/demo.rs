@@ -211,3 +211,114 @@ pub fn load_seekers(db: &Db, count: u64, seed: u64) -> Result<Vec<String>, Store
         Ok(refs)
     })
 }
+
+/// Opens demo threads between the two approved organisations and the first
+/// seekers, in the states a user meets: a guidance awaiting the seeker, a
+/// question awaiting the organisation, an answered one, and one closed by a
+/// block. Returns the seeker_ref whose My Page shows them.
+pub fn load_threads(db: &Db, refs: &[String]) -> Result<Option<String>, StoreError> {
+    use kyushoku_store::messaging::{self, OrgMessage};
+    use kyushoku_store::seekers::{self, Viewer};
+    let today = kyushoku_api::ingest::today_in_japan();
+    db.run(|c| {
+        let orgs: Vec<i64> = ["municipality", "paid_agency"]
+            .iter()
+            .filter_map(|kind| {
+                kyushoku_store::organisations::list(c, &Default::default(), None, 100)
+                    .ok()?
+                    .into_iter()
+                    .find(|o| o.kind == *kind && o.status == "approved")
+                    .map(|o| o.id)
+            })
+            .collect();
+        let [public, private] = orgs[..] else {
+            return Ok(None);
+        };
+        // The first seeker both sectors may see gets all four kinds of thread.
+        let mut chosen = None;
+        for r in refs {
+            let row = seekers::find_by_ref(c, r)?.expect("loaded");
+            if row.consent_scope == "both" && row.status == "active" {
+                chosen = Some(row);
+                break;
+            }
+        }
+        let Some(seeker) = chosen else {
+            return Ok(None);
+        };
+        let send = |c: &mut DbConn, org: i64, subject: Option<&str>, body: &str| {
+            let m = OrgMessage {
+                viewer: Viewer {
+                    organisation_id: org,
+                    today,
+                },
+                seeker_id: seeker.id,
+                actor: "demo".into(),
+                subject: subject.map(str::to_owned),
+                body: body.to_owned(),
+                day: today,
+                daily_cap: 1000,
+            };
+            let id = uuid::Uuid::now_v7().to_string();
+            let thread = uuid::Uuid::now_v7().to_string();
+            messaging::send_from_organisation(c, &m, &id, &thread).map(|s| match s {
+                messaging::Sent::Sent {
+                    thread_public_id, ..
+                } => Some(thread_public_id),
+                _ => None,
+            })
+        };
+        let ask = |c: &mut DbConn, thread: &str, body: &str| {
+            let id = uuid::Uuid::now_v7().to_string();
+            messaging::send_from_seeker(c, seeker.id, thread, body, &id, today).map(|_| ())
+        };
+        // Shinjuku: guidance, a question, an answer (the seeker may ask again).
+        if let Some(t) = send(
+            c,
+            public,
+            Some("新宿区 就労支援のご案内"),
+            "介護職の合同面接会を12月に開催します。ご興味があればお知らせください。",
+        )? {
+            ask(c, &t, "日程と持ち物を教えてください。")?;
+            send(
+                c,
+                public,
+                None,
+                "12月10日 13時から、区役所第一分庁舎です。履歴書は不要です。",
+            )?;
+        }
+        // The agency: guidance awaiting the seeker.
+        send(
+            c,
+            private,
+            Some("特別養護老人ホームの求人のご紹介"),
+            "夜勤手当の厚い求人がございます。ご関心があればご返信ください。",
+        )?;
+        // A second seeker: a question awaiting the agency, then a block.
+        if let Some(other) = refs
+            .iter()
+            .filter_map(|r| seekers::find_by_ref(c, r).ok().flatten())
+            .find(|s| s.id != seeker.id && s.consent_scope == "both" && s.status == "active")
+        {
+            let m = OrgMessage {
+                viewer: Viewer {
+                    organisation_id: private,
+                    today,
+                },
+                seeker_id: other.id,
+                actor: "demo".into(),
+                subject: Some("派遣のお仕事のご案内".into()),
+                body: "短期の派遣のお仕事があります。".into(),
+                day: today,
+                daily_cap: 1000,
+            };
+            let (id, thread) = (
+                uuid::Uuid::now_v7().to_string(),
+                uuid::Uuid::now_v7().to_string(),
+            );
+            messaging::send_from_organisation(c, &m, &id, &thread)?;
+            seekers::block(c, other.id, private)?;
+        }
+        Ok(Some(seeker.seeker_ref))
+    })
+}

@@ -302,10 +302,11 @@ async fn demo(args: DemoServeArgs, credentials_out: Option<PathBuf>) -> anyhow::
     serve.redis_url = args.redis_url;
     let db = server::open_store(&serve.store).await?;
     let loader = db.clone();
-    let clients = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+    let (clients, demo_seeker) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let clients = kyushoku::demo::load(&loader)?;
-        kyushoku::demo::load_seekers(&loader, 3000, 1)?;
-        Ok(clients)
+        let refs = kyushoku::demo::load_seekers(&loader, 3000, 1)?;
+        let demo_seeker = kyushoku::demo::load_threads(&loader, &refs)?;
+        Ok((clients, demo_seeker))
     })
     .await??;
     let cluster = kyushoku_cluster::Cluster::connect(serve.redis_url.as_deref()).await?;
@@ -313,6 +314,8 @@ async fn demo(args: DemoServeArgs, credentials_out: Option<PathBuf>) -> anyhow::
     let credentials = serde_json::json!({
         "base_url": running.base_url(),
         "clients": clients,
+        // A seeker with threads in several states, for trying My Page.
+        "demo_seeker_ref": demo_seeker,
     });
     if let Some(path) = &credentials_out {
         std::fs::write(path, serde_json::to_vec_pretty(&credentials)?)
@@ -323,6 +326,11 @@ async fn demo(args: DemoServeArgs, credentials_out: Option<PathBuf>) -> anyhow::
         running.base_url(),
         running.base_url()
     );
+    if let Some(r) = &demo_seeker {
+        eprintln!(
+            "demo seeker {r}: a My Page token is `POST /v1/seekers/{r}/sessions` with the hw_system token"
+        );
+    }
     eprintln!("demo clients (client_credentials at POST /v1/auth/token):");
     for (name, c) in &clients {
         eprintln!(

@@ -222,6 +222,7 @@ pub async fn send(
     let who = format!("seeker:{}", seeker.seeker_ref);
     let st = state.clone();
     let tid = thread_id.into_inner();
+    let event = crate::audit_log::by(&principal, "message_sent");
     idempotency::once(&state, &who, key, &raw, move || async move {
         let message_id = uuid::Uuid::now_v7().to_string();
         let today = today_in_japan();
@@ -236,10 +237,19 @@ pub async fn send(
                     &message_id,
                     today,
                 )?;
-                let org = match messaging::find_thread(c, Party::Seeker(seeker.id), &tid)? {
+                let thread = messaging::find_thread(c, Party::Seeker(seeker.id), &tid)?;
+                let org = match &thread {
                     Some(t) => Some(messaging::organisation_card(c, t.organisation_id)?.0),
                     None => None,
                 };
+                if let (Sent::Sent { .. }, Some(t)) = (&sent, &thread) {
+                    // R9: who wrote to whom, never what.
+                    let mut e = event;
+                    e.organisation_id = Some(t.organisation_id);
+                    e.prefecture = kyushoku_store::organisations::find_by_id(c, t.organisation_id)?
+                        .map(|o| o.prefecture);
+                    kyushoku_store::audit::record_with_seekers(c, &e, &[seeker.id])?;
+                }
                 Ok((sent, org))
             })
             .await?;
