@@ -71,6 +71,24 @@ pub fn decode_pair(cursor: Option<&str>) -> Result<Option<(chrono::NaiveDateTime
     Ok(Some((at, id)))
 }
 
+/// `next_cursor` for a page fetched with `limit + 1` rows sorted by
+/// (time, id) descending; trims the extra row.
+pub fn next_by_recency<T>(
+    rows: &mut Vec<T>,
+    limit: i64,
+    key: impl Fn(&T) -> (chrono::NaiveDateTime, i64),
+) -> Option<String> {
+    if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| {
+            let (at, id) = key(r);
+            encode_pair(at, id)
+        })
+    } else {
+        None
+    }
+}
+
 /// `next_cursor` for a page fetched with `limit + 1` rows: the last key
 /// shown when there is more, else none. Trims the extra row.
 pub fn next<T>(rows: &mut Vec<T>, limit: i64, key: impl Fn(&T) -> i64) -> Option<String> {

@@ -94,14 +94,8 @@ pub async fn list(
             Ok(out)
         })
         .await?;
-    let next_cursor = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items
-            .last()
-            .map(|(t, _, _)| pagination::encode_pair(t.updated_at, t.id))
-    } else {
-        None
-    };
+    let next_cursor =
+        pagination::next_by_recency(&mut items, limit, |(t, _, _)| (t.updated_at, t.id));
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(MyThreadList {

@@ -77,13 +77,7 @@ pub async fn list(
             Ok((rows, open))
         })
         .await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|r| pagination::encode_pair(r.updated_at, r.id))
-    } else {
-        None
-    };
+    let next_cursor = pagination::next_by_recency(&mut rows, limit, |r| (r.updated_at, r.id));
     let pseudonyms = state
         .pseudonyms
         .for_organisation(&member.organisation_public_id);
