@@ -13,6 +13,7 @@ pub mod events;
 pub mod idempotency;
 pub mod ingest;
 pub mod metrics;
+pub mod ndjson;
 pub mod observe;
 pub mod pagination;
 pub mod problem;

@@ -8,6 +8,7 @@
 pub mod codes;
 pub mod consent;
 pub mod credentials;
+pub mod offer;
 pub mod organisation;
 pub mod profile;
 pub mod pseudonym;

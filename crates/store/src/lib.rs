@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod messaging;
 mod migrate;
+pub mod offers;
 pub mod organisations;
 pub mod reference;
 pub mod schema;

@@ -271,7 +271,29 @@ diesel::joinable!(threads -> seekers (seeker_id));
 diesel::joinable!(messages -> threads (thread_id));
 diesel::joinable!(reports -> threads (thread_id));
 
+diesel::table! {
+    job_offers (id) {
+        id -> BigInt,
+        job_number -> Text,
+        scope -> Text,
+        status -> Text,
+        valid_through -> Date,
+        occupation -> Text,
+        occupation_major -> Text,
+        employment_type -> Text,
+        prefecture -> Text,
+        municipality -> Nullable<Text>,
+        wage_kind -> Text,
+        wage_min -> BigInt,
+        wage_max -> Nullable<BigInt>,
+        content -> Text,
+        search_text -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    job_offers,
     threads,
     messages,
     guidance_counters,

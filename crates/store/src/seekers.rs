@@ -362,7 +362,7 @@ pub struct SearchFilter {
     pub updated_since: Option<NaiveDateTime>,
 }
 
-fn like_pattern(s: &str) -> String {
+pub(crate) fn like_pattern(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('%');
     for c in s.chars() {
