@@ -252,6 +252,37 @@ fn rows() -> Vec<Row> {
             [401, 403, 403, 403, 403, 403, 403, 403, 200],
         ),
         row(
+            "PUT",
+            "/v1/job-offers/{job_number}",
+            Some(crate::offers::offer_json("both")),
+            [401, 201, 403, 403, 403, 403, 403, 403, 403],
+        ),
+        row(
+            "GET",
+            "/v1/job-offers",
+            None,
+            [401, 403, 403, 403, 200, 200, 200, 403, 403],
+        ),
+        row(
+            "GET",
+            "/v1/job-offers/{job_number}",
+            None,
+            [401, 403, 403, 403, 200, 200, 200, 403, 403],
+        ),
+        // After the reads above.
+        row(
+            "DELETE",
+            "/v1/job-offers/{job_number}",
+            None,
+            [401, 204, 403, 403, 403, 403, 403, 403, 403],
+        ),
+        row(
+            "POST",
+            "/v1/job-offers/batch",
+            Some(json!({})),
+            [401, 415, 403, 403, 403, 403, 403, 403, 403],
+        ),
+        row(
             "GET",
             "/v1/threads/events",
             None,
@@ -329,7 +360,8 @@ async fn every_operation_against_every_principal(app: TestApp) {
             .replace("{seeker_ref}", "matrix-seeker")
             .replace("{profile_id}", "AAAAAAAAAAAAAAAAAAAAAA")
             .replace("{organisation_id}", &public)
-            .replace("{thread_id}", "00000000-0000-7000-8000-000000000000");
+            .replace("{thread_id}", "00000000-0000-7000-8000-000000000000")
+            .replace("{job_number}", "13010-00000001");
         for (i, token) in tokens.iter().enumerate() {
             let a = app
                 .call(row.method, &path, token.as_deref(), row.body.clone())

@@ -8,6 +8,7 @@ mod codes;
 mod errors;
 mod identity;
 mod messaging;
+pub mod offers;
 mod ops;
 mod profiles;
 mod spec;

@@ -164,3 +164,44 @@ pub fn prepare(
 pub fn today_in_japan() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
 }
+
+/// `PUT /v1/job-offers/{job_number}` and one line of the offers batch.
+pub fn prepare_offer(
+    job_number: &str,
+    offer: kyushoku_domain::offer::JobOffer,
+    today: NaiveDate,
+) -> Result<kyushoku_store::offers::OfferUpsert, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if kyushoku_domain::JobNumber::parse(job_number).is_err() {
+        errors.push(FieldError::new(
+            "job_number",
+            "five digits, a hyphen and eight digits (NNNNN-NNNNNNNN)",
+        ));
+    }
+    errors.extend(to_field_errors(offer.check(today)));
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(kyushoku_store::offers::OfferUpsert {
+        job_number: job_number.to_owned(),
+        scope: offer.scope.clone(),
+        valid_through: offer.valid_through,
+        occupation: offer.occupation.clone(),
+        employment_type: offer.employment_type.as_str().to_owned(),
+        prefecture: offer.prefecture.clone(),
+        municipality: offer.municipality.clone(),
+        wage_kind: offer.wage.kind.as_str().to_owned(),
+        wage_min: offer.wage.min,
+        wage_max: offer.wage.max,
+        search_text: offer.search_text(),
+        content: serde_json::to_string(&offer).expect("an offer serialises"),
+    })
+}
+
+/// One line of `POST /v1/job-offers/batch`: `{"job_number", …offer}`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct OfferBatchLine {
+    pub job_number: String,
+    #[serde(flatten)]
+    pub offer: serde_json::Map<String, serde_json::Value>,
+}

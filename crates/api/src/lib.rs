@@ -155,6 +155,7 @@ pub fn parse_secret(hex: &str) -> Option<[u8; 32]> {
         (name = "profiles", description = "Anonymised profiles for approved organisations"),
         (name = "messages", description = "Pseudonymous messaging, the organisation's side"),
         (name = "my page", description = "The job seeker's My Page: status, consent, blocks, threads"),
+        (name = "job offers", description = "Hello Work's job offers for approved organisations"),
         (name = "audit", description = "The audit trail, for labour bureaus"),
     ),
     modifiers(&BearerAuth),

@@ -10,6 +10,7 @@
 //! | `/v1/profiles…` | [`profiles`] (one file per action) |
 //! | `/v1/profiles/{id}/messages`, `/v1/threads…` | [`profiles::messages`], [`threads`] |
 //! | `/v1/me…` | [`me`] (the seeker's My Page) |
+//! | `/v1/job-offers…` | [`offers`] |
 //! | `/v1/audit` | [`audit`] |
 //!
 //! `/openapi.json` and `/docs` are served by the Swagger UI service wired in
@@ -20,6 +21,7 @@ pub mod auth;
 pub mod codes;
 pub mod fallback;
 pub mod me;
+pub mod offers;
 pub mod ops;
 pub mod organisations;
 pub mod profiles;
@@ -95,6 +97,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(me::threads::read)
                 .service(me::threads::send)
                 .service(me::threads::report),
+        )
+        .service(
+            utoipa_actix_web::scope("/v1/job-offers")
+                .app_data(actix_web::web::PayloadConfig::new(BATCH_BODY_LIMIT))
+                .service(offers::ingest::batch)
+                .service(offers::browse::browse)
+                .service(offers::ingest::upsert)
+                .service(offers::ingest::withdraw)
+                .service(offers::read::read),
         )
         .service(audit::query)
         .service(reports::list);

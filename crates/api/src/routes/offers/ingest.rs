@@ -1,0 +1,160 @@
+//! `PUT`/`DELETE /v1/job-offers/{job_number}` and `POST /v1/job-offers/batch`:
+//! Hello Work's side.
+
+use actix_web::{delete, post, put, web, HttpRequest, HttpResponse};
+use kyushoku_domain::offer::JobOffer;
+use kyushoku_store::offers;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::Principal;
+use crate::ingest::{prepare_offer, today_in_japan, OfferBatchLine};
+use crate::ndjson::{self, BatchAnswer, LineId, LineOutcome};
+use crate::problem::{ApiError, Problem};
+use crate::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferStored {
+    pub job_number: String,
+    /// `created` or `updated`.
+    pub status: &'static str,
+}
+
+/// Create or replace a job offer (Hello Work only).
+#[utoipa::path(
+    tag = "job offers",
+    params(("job_number" = String, Path, description = "NNNNN-NNNNNNNN")),
+    request_body = JobOffer,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = OfferStored, description = "replaced"),
+        (status = 201, body = OfferStored, description = "created"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/{job_number}")]
+pub async fn upsert(
+    principal: Principal,
+    job_number: web::Path<String>,
+    body: web::Json<JobOffer>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_hw_system()?;
+    let row = prepare_offer(&job_number, body.into_inner(), today_in_japan())
+        .map_err(ApiError::Validation)?;
+    let created = state.db_run(move |c| offers::upsert(c, &row)).await?;
+    let answer = OfferStored {
+        job_number: job_number.into_inner(),
+        status: if created { "created" } else { "updated" },
+    };
+    Ok(if created {
+        HttpResponse::Created().json(answer)
+    } else {
+        HttpResponse::Ok().json(answer)
+    })
+}
+
+/// Withdraw a job offer (Hello Work only).
+#[utoipa::path(
+    tag = "job offers",
+    params(("job_number" = String, Path, description = "NNNNN-NNNNNNNN")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "withdrawn"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/{job_number}")]
+pub async fn withdraw(
+    principal: Principal,
+    job_number: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_hw_system()?;
+    if kyushoku_domain::JobNumber::parse(&job_number).is_err() {
+        return Err(ApiError::NotFound);
+    }
+    let n = job_number.into_inner();
+    if !state.db_run(move |c| offers::delete(c, &n)).await? {
+        return Err(ApiError::NotFound);
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Upsert many offers: one JSON object per line (`{"job_number", …offer}`),
+/// each applied on its own; idempotent with `Idempotency-Key`.
+#[utoipa::path(
+    tag = "job offers",
+    request_body(content = OfferBatchLine, content_type = "application/x-ndjson", description = "one offer per line"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "retry safely")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = BatchAnswer),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/batch")]
+pub async fn batch(
+    req: HttpRequest,
+    principal: Principal,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_hw_system()?;
+    let today = today_in_japan();
+    let st = state.clone();
+    ndjson::process(&state, &req, &principal, &body, |text| {
+        let st = st.clone();
+        async move {
+            let line: OfferBatchLine = match serde_json::from_str(&text) {
+                Ok(l) => l,
+                Err(e) => {
+                    return LineOutcome::Refused {
+                        id: None,
+                        error: ApiError::from_line_json(&e),
+                    }
+                }
+            };
+            let id = LineId::JobNumber(line.job_number.clone());
+            let offer: JobOffer =
+                match serde_json::from_value(serde_json::Value::Object(line.offer)) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        return LineOutcome::Refused {
+                            id: Some(id),
+                            error: ApiError::from_line_json(&e),
+                        }
+                    }
+                };
+            let row = match prepare_offer(&line.job_number, offer, today) {
+                Ok(r) => r,
+                Err(errors) => {
+                    return LineOutcome::Refused {
+                        id: Some(id),
+                        error: ApiError::Validation(errors),
+                    }
+                }
+            };
+            match st.db_run(move |c| offers::upsert(c, &row)).await {
+                Ok(created) => LineOutcome::Applied {
+                    id,
+                    created,
+                    masked: None,
+                },
+                Err(error) => LineOutcome::Refused {
+                    id: Some(id),
+                    error,
+                },
+            }
+        }
+    })
+    .await
+}

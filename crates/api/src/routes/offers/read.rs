@@ -1,0 +1,46 @@
+//! `GET /v1/job-offers/{job_number}`: one offer, if this organisation may see it.
+
+use actix_web::{get, web, HttpResponse};
+use kyushoku_store::offers;
+use kyushoku_store::seekers::Viewer;
+
+use super::{job_offers_member, OfferView};
+use crate::auth::Principal;
+use crate::ingest::today_in_japan;
+use crate::problem::{ApiError, Problem};
+use crate::AppState;
+
+/// Read an offer. One outside the employer's scope, expired, withdrawn or
+/// unknown answers the same 404.
+#[utoipa::path(
+    tag = "job offers",
+    params(("job_number" = String, Path, description = "NNNNN-NNNNNNNN")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = OfferView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{job_number}")]
+pub async fn read(
+    principal: Principal,
+    job_number: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let member = job_offers_member(&principal)?.clone();
+    if kyushoku_domain::JobNumber::parse(&job_number).is_err() {
+        return Err(ApiError::NotFound);
+    }
+    let viewer = Viewer {
+        organisation_id: member.organisation_id,
+        today: today_in_japan(),
+    };
+    let n = job_number.into_inner();
+    let row = state
+        .db_run(move |c| offers::read_visible(c, viewer, &n))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().json(OfferView::try_from(row)?))
+}
