@@ -178,6 +178,7 @@ pub fn sweep_once(
     let purge_before = kyushoku_store::now() - chrono::Duration::days(retention_days);
     db.run(|c| {
         kyushoku_store::audit::ensure_partitions(c, today, 2)?;
+        kyushoku_store::offers::expire(c, today)?;
         kyushoku_store::seekers::sweep(c, today, purge_before)
     })
 }

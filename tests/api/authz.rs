@@ -265,6 +265,18 @@ fn rows() -> Vec<Row> {
         ),
         row(
             "GET",
+            "/v1/job-offers/export",
+            None,
+            [401, 403, 403, 403, 200, 200, 200, 403, 403],
+        ),
+        row(
+            "GET",
+            "/v1/job-offers/changes",
+            None,
+            [401, 403, 403, 403, 200, 200, 200, 403, 403],
+        ),
+        row(
+            "GET",
             "/v1/job-offers/{job_number}",
             None,
             [401, 403, 403, 403, 200, 200, 200, 403, 403],

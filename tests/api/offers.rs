@@ -270,3 +270,310 @@ backend_tests!(
     expired_offers_drop_out_by_themselves,
     browse_filters,
 );
+
+async fn put_offer(
+    app: &TestApp,
+    hw: &str,
+    number: &str,
+    title: &str,
+    scope: &str,
+    prefecture: &str,
+) {
+    let mut o = offer_json(scope);
+    o["title"] = json!(title);
+    o["prefecture"] = json!(prefecture);
+    if prefecture != "13" {
+        o["municipality"] = json!(null);
+    }
+    let a = app
+        .call(
+            "PUT",
+            &format!("/v1/job-offers/{number}"),
+            Some(hw),
+            Some(o),
+        )
+        .await;
+    assert!(a.status.is_success(), "{}", a.text());
+}
+
+async fn export(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    etag: Option<&str>,
+) -> crate::support::Answer {
+    let mut req = app
+        .client
+        .get(app.url(&format!("/v1/job-offers/export?{query}")))
+        .insert_header(("authorization", format!("Bearer {token}")));
+    if let Some(t) = etag {
+        req = req.insert_header(("if-none-match", t));
+    }
+    app.send(req, None).await
+}
+
+async fn export_is_the_visible_set_in_every_format(app: TestApp) {
+    let cast = app.cast().await;
+    let hw = app.client_token(cast.get("hw_system")).await;
+    let public = app.client_token(cast.get("org_public")).await;
+    // More than one page of the reader, across scopes and prefectures.
+    for i in 0..1100 {
+        let scope = ["both", "public_only", "private_only", "none"][i % 4];
+        let pref = if i % 3 == 0 { "27" } else { "13" };
+        put_offer_quiet(&app, &hw, i, scope, pref).await;
+    }
+    let browse_all = {
+        let mut all = BTreeSet::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/v1/job-offers?limit=100&cursor={c}"),
+                None => "/v1/job-offers?limit=100".to_owned(),
+            };
+            let page = app.call("GET", &path, Some(&public), None).await.json();
+            for o in page["items"].as_array().unwrap() {
+                all.insert(o["job_number"].as_str().unwrap().to_owned());
+            }
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break all,
+            }
+        }
+    };
+    assert_eq!(browse_all.len(), 550);
+    let a = export(&app, &public, "", None).await;
+    assert_eq!(a.status, 200);
+    assert!(a
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/x-ndjson"));
+    assert!(a
+        .header("content-disposition")
+        .unwrap()
+        .contains("job-offers-"));
+    let exported: BTreeSet<String> = a
+        .text()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["job_number"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(exported, browse_all, "export equals paginated browse");
+    // ETag: unchanged snapshot → 304; a change → a new one.
+    let tag = a.header("etag").unwrap().to_owned();
+    assert_eq!(export(&app, &public, "", Some(&tag)).await.status, 304);
+    put_offer_quiet(&app, &hw, 5000, "both", "13").await;
+    assert_eq!(export(&app, &public, "", Some(&tag)).await.status, 200);
+    // One prefecture.
+    let osaka = export(&app, &public, "prefecture=27", None).await.text();
+    assert!(osaka.lines().all(|l| l.contains("\"prefecture\":\"27\"")));
+    let expected_osaka = (0..1100).filter(|i| i % 4 < 2 && i % 3 == 0).count();
+    assert_eq!(osaka.lines().count(), expected_osaka);
+    // CSV with a header and RFC 4180 quoting.
+    let csv = export(&app, &public, "format=csv", None).await;
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    let text = csv.text();
+    let mut lines = text.split("\r\n");
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("job_number,updated_at,valid_through"));
+    assert_eq!(
+        text.split("\r\n").filter(|l| !l.is_empty()).count(),
+        552,
+        "header + 551 offers"
+    );
+    for bad in [
+        "format=xml",
+        "encoding=latin1",
+        "format=ndjson&encoding=shift_jis",
+        "prefecture=99",
+    ] {
+        export(&app, &public, bad, None)
+            .await
+            .assert_problem(422, "validation");
+    }
+}
+
+async fn exported_numbers(app: &TestApp, token: &str) -> BTreeSet<String> {
+    export(app, token, "", None)
+        .await
+        .text()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["job_number"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+async fn put_offer_quiet(app: &TestApp, hw: &str, i: usize, scope: &str, prefecture: &str) {
+    put_offer(
+        app,
+        hw,
+        &format!("13010-{i:08}"),
+        &format!("求人{i}"),
+        scope,
+        prefecture,
+    )
+    .await;
+}
+
+async fn shift_jis_keeps_what_it_cannot_encode_visible(app: TestApp) {
+    let cast = app.cast().await;
+    let hw = app.client_token(cast.get("hw_system")).await;
+    let public = app.client_token(cast.get("org_public")).await;
+    let mut o = offer_json("both");
+    o["title"] = json!("𠮷野家 調理スタッフ, \"急募\"");
+    o["description"] = json!("髙橋店長のもとで\n仕込みと接客");
+    assert_eq!(
+        app.call("PUT", "/v1/job-offers/13010-00000777", Some(&hw), Some(o))
+            .await
+            .status,
+        201
+    );
+    let a = export(&app, &public, "format=csv&encoding=shift_jis", None).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(
+        a.header("content-type"),
+        Some("text/csv; charset=Shift_JIS")
+    );
+    let (decoded, _, had_errors) = encoding_rs::SHIFT_JIS.decode(&a.body);
+    assert!(!had_errors);
+    // 𠮷 is outside CP932: it becomes a numeric reference, never vanishes.
+    assert!(decoded.contains("&#134071;野家 調理スタッフ"), "{decoded}");
+    // 髙 is in CP932 (an IBM extension): it survives as itself.
+    assert!(decoded.contains("髙橋店長"), "{decoded}");
+    // RFC 4180: the comma, the quotes and the line break are quoted.
+    assert!(
+        decoded.contains("\"&#134071;野家 調理スタッフ, \"\"急募\"\"\""),
+        "{decoded}"
+    );
+    assert!(
+        decoded.contains("\"髙橋店長のもとで\n仕込みと接客\""),
+        "{decoded}"
+    );
+}
+
+/// A client that applies the change feed in order mirrors exactly what the
+/// export shows, through inserts, updates, withdrawals, scope changes and
+/// expiry.
+async fn the_change_feed_mirrors_the_visible_set(app: TestApp) {
+    let cast = app.cast().await;
+    let hw = app.client_token(cast.get("hw_system")).await;
+    let private = app.client_token(cast.get("org_private")).await;
+    let mut mirror = std::collections::BTreeMap::<String, Value>::new();
+    let mut since = 0i64;
+    let sync = |since: i64| {
+        let app = &app;
+        let token = private.clone();
+        async move {
+            let mut changes = Vec::new();
+            let mut s = since;
+            loop {
+                let page = app
+                    .call(
+                        "GET",
+                        &format!("/v1/job-offers/changes?since={s}&limit=3"),
+                        Some(&token),
+                        None,
+                    )
+                    .await
+                    .json();
+                let batch = page["changes"].as_array().unwrap().clone();
+                s = page["next_since"].as_i64().unwrap();
+                if batch.is_empty() {
+                    return (changes, s);
+                }
+                changes.extend(batch);
+            }
+        }
+    };
+    let apply = |mirror: &mut std::collections::BTreeMap<String, Value>, changes: Vec<Value>| {
+        let mut last = 0;
+        for c in changes {
+            let seq = c["seq"].as_i64().unwrap();
+            assert!(seq > last, "increasing");
+            last = seq;
+            let n = c["job_number"].as_str().unwrap().to_owned();
+            match c["op"].as_str().unwrap() {
+                "upsert" => {
+                    mirror.insert(n, c["offer"].clone());
+                }
+                "delete" => {
+                    mirror.remove(&n);
+                }
+                op => panic!("{op}"),
+            }
+        }
+    };
+    // Inserts.
+    for (i, scope) in ["both", "private_only", "public_only", "both"]
+        .iter()
+        .enumerate()
+    {
+        put_offer(
+            &app,
+            &hw,
+            &format!("13010-1000000{i}"),
+            &format!("t{i}"),
+            scope,
+            "13",
+        )
+        .await;
+    }
+    let (changes, s) = sync(since).await;
+    since = s;
+    apply(&mut mirror, changes);
+    assert_eq!(
+        mirror.keys().cloned().collect::<BTreeSet<_>>(),
+        exported_numbers(&app, &private).await
+    );
+    assert_eq!(mirror.len(), 3);
+    // An update, a withdrawal, a scope narrowed away, one widened in.
+    put_offer(&app, &hw, "13010-10000000", "t0 改", "both", "13").await;
+    app.call("DELETE", "/v1/job-offers/13010-10000001", Some(&hw), None)
+        .await;
+    put_offer(&app, &hw, "13010-10000003", "t3", "public_only", "13").await;
+    put_offer(&app, &hw, "13010-10000002", "t2", "both", "13").await;
+    // And an expiry, noticed by the sweeper.
+    let mut o = offer_json("both");
+    o["received_on"] = json!((today() - chrono::Duration::days(10)).to_string());
+    o["valid_through"] = json!((today() - chrono::Duration::days(1)).to_string());
+    app.call("PUT", "/v1/job-offers/13010-10000009", Some(&hw), Some(o))
+        .await;
+    kyushoku::server::sweep_once(&app.state().db, 180).unwrap();
+    let (changes, s) = sync(since).await;
+    assert!(s > since);
+    apply(&mut mirror, changes);
+    let expected = exported_numbers(&app, &private).await;
+    assert_eq!(mirror.keys().cloned().collect::<BTreeSet<_>>(), expected);
+    assert_eq!(
+        expected,
+        BTreeSet::from(["13010-10000000".to_owned(), "13010-10000002".to_owned()])
+    );
+    assert_eq!(mirror["13010-10000000"]["title"], "t0 改");
+    // Nothing new: the same next_since.
+    let (changes, s2) = sync(s).await;
+    assert!(changes.is_empty());
+    assert_eq!(s2, s);
+    app.call(
+        "GET",
+        "/v1/job-offers/changes?since=-1",
+        Some(&private),
+        None,
+    )
+    .await
+    .assert_problem(422, "validation");
+}
+
+backend_tests!(
+    export_is_the_visible_set_in_every_format,
+    shift_jis_keeps_what_it_cannot_encode_visible,
+    the_change_feed_mirrors_the_visible_set,
+);

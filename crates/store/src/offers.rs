@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::exists;
 use diesel::prelude::*;
 
-use crate::schema::{job_offers, organisations};
+use crate::schema::{job_offers, offer_changes, organisations};
 use crate::seekers::Viewer;
 use crate::{now, per_backend, Connection, DbConn, StoreError};
 
@@ -37,10 +37,35 @@ pub struct OfferRow {
     pub updated_at: NaiveDateTime,
 }
 
+/// Numbers a change. On PostgreSQL every offer write first takes one
+/// transaction-scoped lock, so numbers are handed out in commit order and a
+/// reader of the feed never sees number N+1 before N has committed.
+fn serialise_writers(conn: &mut DbConn) -> Result<(), StoreError> {
+    if let DbConn::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7361726176)").execute(pg)?;
+    }
+    Ok(())
+}
+
+fn record_change(conn: &mut DbConn, job_number: &str) -> Result<(), StoreError> {
+    let id: i64 = job_offers::table
+        .filter(job_offers::job_number.eq(job_number))
+        .select(job_offers::id)
+        .first(conn)?;
+    diesel::insert_into(offer_changes::table)
+        .values((
+            offer_changes::job_offer_id.eq(id),
+            offer_changes::at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Creates or replaces an offer; a deleted one comes back.
 pub fn upsert(conn: &mut DbConn, o: &OfferUpsert) -> Result<bool, StoreError> {
     let major = o.occupation[..2].to_owned();
     conn.transaction(|c| {
+        serialise_writers(c)?;
         let at = now();
         let n = diesel::update(job_offers::table.filter(job_offers::job_number.eq(&o.job_number)))
             .set((
@@ -61,6 +86,7 @@ pub fn upsert(conn: &mut DbConn, o: &OfferUpsert) -> Result<bool, StoreError> {
             ))
             .execute(c)?;
         if n == 1 {
+            record_change(c, &o.job_number)?;
             return Ok(false);
         }
         per_backend!(c, c => diesel::insert_into(job_offers::table)
@@ -83,23 +109,53 @@ pub fn upsert(conn: &mut DbConn, o: &OfferUpsert) -> Result<bool, StoreError> {
             ))
             .execute(c))
         .map_err(|e| StoreError::conflict_on_unique(e, "job_number"))?;
+        record_change(c, &o.job_number)?;
         Ok(true)
     })
 }
 
 /// Withdraws an offer. False when there is no such (live) offer.
 pub fn delete(conn: &mut DbConn, job_number: &str) -> Result<bool, StoreError> {
-    let n = diesel::update(
-        job_offers::table
-            .filter(job_offers::job_number.eq(job_number))
-            .filter(job_offers::status.eq("active")),
-    )
-    .set((
-        job_offers::status.eq("deleted"),
-        job_offers::updated_at.eq(now()),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
+    conn.transaction(|c| {
+        serialise_writers(c)?;
+        let n = diesel::update(
+            job_offers::table
+                .filter(job_offers::job_number.eq(job_number))
+                .filter(job_offers::status.eq("active")),
+        )
+        .set((
+            job_offers::status.eq("deleted"),
+            job_offers::updated_at.eq(now()),
+        ))
+        .execute(c)?;
+        if n == 1 {
+            record_change(c, job_number)?;
+        }
+        Ok(n == 1)
+    })
+}
+
+/// Marks offers past `valid_through` as expired and records the change, so
+/// the feed tells mirrors to drop them. Returns how many expired.
+pub fn expire(conn: &mut DbConn, today: NaiveDate) -> Result<usize, StoreError> {
+    conn.transaction(|c| {
+        serialise_writers(c)?;
+        let ids: Vec<(i64, String)> = job_offers::table
+            .filter(job_offers::status.eq("active"))
+            .filter(job_offers::valid_through.lt(today))
+            .select((job_offers::id, job_offers::job_number))
+            .load(c)?;
+        for (id, number) in &ids {
+            diesel::update(job_offers::table.find(id))
+                .set((
+                    job_offers::status.eq("expired"),
+                    job_offers::updated_at.eq(now()),
+                ))
+                .execute(c)?;
+            record_change(c, number)?;
+        }
+        Ok(ids.len())
+    })
 }
 
 /// R1 for offers: active, within `valid_through`, the organisation approved
@@ -209,4 +265,88 @@ pub fn read_visible(
         .select(OfferRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// One change as an organisation sees it: the offer now, and whether it
+/// may see it now (else the change is a deletion for it).
+#[derive(Debug, Clone, Queryable)]
+pub struct ChangeRow {
+    pub seq: i64,
+    pub job_number: String,
+    pub valid_through: NaiveDate,
+    pub content: String,
+    pub updated_at: NaiveDateTime,
+    pub visible: bool,
+}
+
+/// Changes after `since`, in order, with R1 for `viewer` evaluated in the
+/// query on each offer's current state.
+pub fn changes(
+    conn: &mut DbConn,
+    viewer: Viewer,
+    since: i64,
+    limit: i64,
+) -> Result<Vec<ChangeRow>, StoreError> {
+    Ok(offer_changes::table
+        .inner_join(job_offers::table)
+        .filter(offer_changes::seq.gt(since))
+        .order(offer_changes::seq.asc())
+        .limit(limit)
+        .select((
+            offer_changes::seq,
+            job_offers::job_number,
+            job_offers::valid_through,
+            job_offers::content,
+            job_offers::updated_at,
+            offer_visible_to!(viewer),
+        ))
+        .load(conn)?)
+}
+
+/// The newest change number (0 when there is none): names a snapshot.
+pub fn last_change(conn: &mut DbConn) -> Result<i64, StoreError> {
+    Ok(offer_changes::table
+        .select(diesel::dsl::max(offer_changes::seq))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0))
+}
+
+/// Every offer `viewer` may see (optionally of one prefecture), in pages of
+/// `page` rows by id, from one consistent snapshot: a single read
+/// transaction, repeatable-read on PostgreSQL (SQLite's WAL gives a read
+/// transaction its snapshot). `each` gets every page; returning false stops.
+pub fn export_pages(
+    conn: &mut DbConn,
+    viewer: Viewer,
+    prefecture: Option<String>,
+    page: i64,
+    mut each: impl FnMut(Vec<OfferRow>) -> bool,
+) -> Result<(), StoreError> {
+    conn.transaction(|c| {
+        if let DbConn::Postgresql(pg) = c {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(pg)?;
+        }
+        let mut after = 0i64;
+        loop {
+            let mut q = job_offers::table
+                .filter(offer_visible_to!(viewer))
+                .filter(job_offers::id.gt(after))
+                .order(job_offers::id.asc())
+                .limit(page)
+                .select(OfferRow::as_select())
+                .into_boxed();
+            if let Some(p) = &prefecture {
+                q = q.filter(job_offers::prefecture.eq(p.clone()));
+            }
+            let rows: Vec<OfferRow> = q.load(c)?;
+            let done = (rows.len() as i64) < page;
+            if let Some(last) = rows.last() {
+                after = last.id;
+            }
+            if (!rows.is_empty() && !each(rows)) || done {
+                return Ok(());
+            }
+        }
+    })
 }

@@ -292,7 +292,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    offer_changes (seq) {
+        seq -> BigInt,
+        job_offer_id -> BigInt,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(offer_changes -> job_offers (job_offer_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    offer_changes,
     job_offers,
     threads,
     messages,

@@ -103,6 +103,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .app_data(actix_web::web::PayloadConfig::new(BATCH_BODY_LIMIT))
                 .service(offers::ingest::batch)
                 .service(offers::browse::browse)
+                .service(offers::export::export)
+                .service(offers::changes::changes)
                 .service(offers::ingest::upsert)
                 .service(offers::ingest::withdraw)
                 .service(offers::read::read),

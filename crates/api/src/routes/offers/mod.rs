@@ -3,6 +3,8 @@
 //! applied inside the query (R1) and everything else answered as absent (R2).
 
 pub mod browse;
+pub mod changes;
+pub mod export;
 pub mod ingest;
 pub mod read;
 

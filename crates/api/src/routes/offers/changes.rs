@@ -1,0 +1,114 @@
+//! `GET /v1/job-offers/changes?since=N`: the change feed. A client keeps the
+//! last `next_since` and asks again; applying the changes in order mirrors
+//! exactly the offers it may see. An offer that becomes invisible to the
+//! organisation (withdrawn, expired, scope narrowed) comes as a deletion.
+
+use actix_web::{get, web, HttpResponse};
+use kyushoku_domain::offer::JobOffer;
+use kyushoku_store::offers;
+use kyushoku_store::seekers::Viewer;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{job_offers_member, OfferView};
+use crate::auth::Principal;
+use crate::ingest::today_in_japan;
+use crate::problem::{ApiError, Problem};
+use crate::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesQuery {
+    /// The `next_since` of the previous answer; 0 (default) from the start.
+    pub since: Option<i64>,
+    /// 1–1,000, default 500.
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Change {
+    pub seq: i64,
+    /// `upsert` or `delete`.
+    pub op: &'static str,
+    pub job_number: String,
+    /// The offer as it is now, for upserts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offer: Option<OfferView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeFeed {
+    pub changes: Vec<Change>,
+    /// Ask again with `since` = this.
+    pub next_since: i64,
+}
+
+/// The change feed of the offers this organisation may see.
+#[utoipa::path(
+    tag = "job offers",
+    params(ChangesQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ChangeFeed),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/changes")]
+pub async fn changes(
+    principal: Principal,
+    query: web::Query<ChangesQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let member = job_offers_member(&principal)?.clone();
+    let since = query.since.unwrap_or(0);
+    if since < 0 {
+        return Err(ApiError::validation_one(
+            "since",
+            "0 or a next_since this service gave",
+        ));
+    }
+    let limit = query.limit.unwrap_or(500);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::validation_one("limit", "1 to 1,000"));
+    }
+    let viewer = Viewer {
+        organisation_id: member.organisation_id,
+        today: today_in_japan(),
+    };
+    let rows = state
+        .db_run(move |c| offers::changes(c, viewer, since, limit))
+        .await?;
+    let next_since = rows.last().map(|r| r.seq).unwrap_or(since);
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(if r.visible {
+            let offer: JobOffer =
+                serde_json::from_str(&r.content).map_err(|e| ApiError::Internal(e.to_string()))?;
+            Change {
+                seq: r.seq,
+                op: "upsert",
+                job_number: r.job_number.clone(),
+                offer: Some(OfferView {
+                    job_number: r.job_number,
+                    updated_at: r.updated_at.and_utc(),
+                    valid_through: r.valid_through,
+                    offer,
+                }),
+            }
+        } else {
+            Change {
+                seq: r.seq,
+                op: "delete",
+                job_number: r.job_number,
+                offer: None,
+            }
+        });
+    }
+    Ok(HttpResponse::Ok().json(ChangeFeed {
+        changes: out,
+        next_since,
+    }))
+}
