@@ -275,6 +275,22 @@ fn rows() -> Vec<Row> {
             None,
             [401, 403, 403, 403, 200, 200, 200, 403, 403],
         ),
+        row("GET", "/v1/stats", None, [200; 9]),
+        row(
+            "POST",
+            "/v1/hires",
+            Some(
+                json!({"job_number": "13010-99999999", "hired_on": chrono::Utc::now().date_naive().to_string(),
+                        "employment_type": "full_time"}),
+            ),
+            [401, 403, 403, 403, 422, 422, 422, 403, 403],
+        ),
+        row(
+            "GET",
+            "/v1/organisations/{id}/hires",
+            None,
+            [401, 403, 200, 403, 200, 200, 404, 404, 404],
+        ),
         row(
             "GET",
             "/v1/job-offers/{job_number}",

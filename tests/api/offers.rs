@@ -577,3 +577,198 @@ backend_tests!(
     shift_jis_keeps_what_it_cannot_encode_visible,
     the_change_feed_mirrors_the_visible_set,
 );
+
+async fn hires_are_reported_once_and_counted_by_quarter(app: TestApp) {
+    let cast = app.cast().await;
+    let hw = app.client_token(cast.get("hw_system")).await;
+    let public = app.client_token(cast.get("org_public")).await;
+    let private = app.client_token(cast.get("org_private")).await;
+    let bureau = app.client_token(cast.get("bureau_13")).await;
+    app.call(
+        "PUT",
+        "/v1/job-offers/13010-00000555",
+        Some(&hw),
+        Some(offer_json("both")),
+    )
+    .await;
+    app.call(
+        "PUT",
+        "/v1/seekers/hire-1",
+        Some(&hw),
+        Some(json!({"consent_scope": "both", "valid_until": (today() + chrono::Duration::days(30)).to_string(),
+                    "profile": {"desired_occupations": ["08"]}})),
+    )
+    .await;
+    let pid = app
+        .call("GET", "/v1/profiles", Some(&public), None)
+        .await
+        .json()["items"][0]["profile_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let by_offer = json!({"job_number": "13010-00000555", "hired_on": today().to_string(), "employment_type": "full_time"});
+    let post = |body: Value, key: &'static str| {
+        let req = app
+            .client
+            .post(app.url("/v1/hires"))
+            .insert_header(("authorization", format!("Bearer {public}")))
+            .insert_header(("content-type", "application/json"))
+            .insert_header(("idempotency-key", key));
+        app.send(req, Some(serde_json::to_vec(&body).unwrap()))
+    };
+    let first = post(by_offer.clone(), "h-1").await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    let again = post(by_offer.clone(), "h-1").await;
+    assert_eq!(
+        again.json(),
+        first.json(),
+        "the same hire, not a second one"
+    );
+    let by_profile =
+        json!({"profile_id": pid, "hired_on": today().to_string(), "employment_type": "part_time"});
+    assert_eq!(post(by_profile, "h-2").await.status, 201);
+    // Bad reports change nothing.
+    for (bad, key) in [
+        (
+            json!({"hired_on": today().to_string(), "employment_type": "full_time"}),
+            "b-1",
+        ),
+        (
+            json!({"job_number": "13010-00000555", "profile_id": pid, "hired_on": today().to_string(), "employment_type": "full_time"}),
+            "b-2",
+        ),
+        (
+            json!({"job_number": "13010-00000556", "hired_on": today().to_string(), "employment_type": "full_time"}),
+            "b-3",
+        ),
+        (
+            json!({"job_number": "13010-00000555", "hired_on": (today() + chrono::Duration::days(3)).to_string(), "employment_type": "full_time"}),
+            "b-4",
+        ),
+        (
+            json!({"profile_id": "AAAAAAAAAAAAAAAAAAAAAA", "hired_on": today().to_string(), "employment_type": "full_time"}),
+            "b-5",
+        ),
+    ] {
+        post(bad, key).await.assert_problem(422, "validation");
+    }
+    let org = cast.org_id("org_public");
+    let list = app
+        .call(
+            "GET",
+            &format!("/v1/organisations/{org}/hires"),
+            Some(&public),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    let (fy, q) = kyushoku_domain::calendar::fiscal_quarter(today());
+    assert_eq!(
+        list["quarters"],
+        json!([{"fiscal_year": fy, "quarter": q, "hires": 2}])
+    );
+    assert_eq!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["job_number"] == "13010-00000555")
+            .count(),
+        1
+    );
+    // Its bureau sees them; another organisation does not.
+    assert_eq!(
+        app.call(
+            "GET",
+            &format!("/v1/organisations/{org}/hires"),
+            Some(&bureau),
+            None
+        )
+        .await
+        .status,
+        200
+    );
+    app.call(
+        "GET",
+        &format!("/v1/organisations/{org}/hires"),
+        Some(&private),
+        None,
+    )
+    .await
+    .assert_problem(404, "not-found");
+}
+
+async fn statistics_on_a_known_dataset(app: TestApp) {
+    let cast = app.cast().await;
+    let hw = app.client_token(cast.get("hw_system")).await;
+    for (scope, n) in [("both", 12), ("public_only", 10), ("private_only", 3)] {
+        for i in 0..n {
+            let a = app
+                .call(
+                    "PUT",
+                    &format!("/v1/seekers/st-{scope}-{i}"),
+                    Some(&hw),
+                    Some(json!({"consent_scope": scope, "valid_until": (today() + chrono::Duration::days(30)).to_string(),
+                                "profile": {"desired_occupations": ["08"]}})),
+                )
+                .await;
+            assert_eq!(a.status, 201);
+        }
+    }
+    // An ended registration does not count.
+    app.call(
+        "DELETE",
+        "/v1/seekers/st-both-0?reason=placed",
+        Some(&hw),
+        None,
+    )
+    .await;
+    for i in 0..10 {
+        app.call(
+            "PUT",
+            &format!("/v1/job-offers/13010-{:08}", 900 + i),
+            Some(&hw),
+            Some(offer_json("both")),
+        )
+        .await;
+    }
+    let s = app.get("/v1/stats").await;
+    assert_eq!(s.status, 200, "{}", s.text());
+    let s = s.json();
+    assert_eq!(s["suppression_threshold"], 10);
+    assert_eq!(
+        s["seekers"],
+        json!({"total": 24, "by_scope": [
+            {"scope": "both", "count": 11, "share": 0.458},
+            {"scope": "public_only", "count": 10, "share": 0.417},
+            {"scope": "private_only", "count": null, "share": null},
+            {"scope": "none", "count": 0, "share": 0.0}
+        ]})
+    );
+    assert_eq!(s["job_offers"]["total"], 10);
+    assert_eq!(
+        s["job_offers"]["by_scope"][0],
+        json!({"scope": "both", "count": 10, "share": 1.0})
+    );
+    // One approved municipality: too few to publish.
+    let municipality = s["organisations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "municipality" && o["status"] == "approved")
+        .unwrap();
+    assert_eq!(municipality["count"], Value::Null);
+    assert_eq!(
+        s["messages"],
+        json!({"from_organisations": 0, "from_seekers": 0, "blocks": 0})
+    );
+    assert_eq!(s["hires"], json!([]));
+    let text = serde_json::to_string(&s).unwrap();
+    assert!(!text.contains("st-both"), "no seeker reference");
+}
+
+backend_tests!(
+    hires_are_reported_once_and_counted_by_quarter,
+    statistics_on_a_known_dataset,
+);

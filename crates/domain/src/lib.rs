@@ -5,6 +5,7 @@
 //! Handlers parse requests into these types; the store and the API never
 //! re-check what a type here already guarantees.
 
+pub mod calendar;
 pub mod codes;
 pub mod consent;
 pub mod credentials;

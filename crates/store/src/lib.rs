@@ -8,6 +8,7 @@
 pub mod audit;
 mod connection;
 mod error;
+pub mod hires;
 pub mod idempotency;
 pub mod identity;
 pub mod messaging;

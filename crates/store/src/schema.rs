@@ -302,7 +302,23 @@ diesel::table! {
 
 diesel::joinable!(offer_changes -> job_offers (job_offer_id));
 
+diesel::table! {
+    hires (id) {
+        id -> BigInt,
+        public_id -> Text,
+        organisation_id -> BigInt,
+        job_offer_id -> Nullable<BigInt>,
+        seeker_id -> Nullable<BigInt>,
+        hired_on -> Date,
+        employment_type -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(hires -> organisations (organisation_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    hires,
     offer_changes,
     job_offers,
     threads,

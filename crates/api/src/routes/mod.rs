@@ -11,6 +11,8 @@
 //! | `/v1/profiles/{id}/messages`, `/v1/threads…` | [`profiles::messages`], [`threads`] |
 //! | `/v1/me…` | [`me`] (the seeker's My Page) |
 //! | `/v1/job-offers…` | [`offers`] |
+//! | `/v1/hires`, `/v1/organisations/{id}/hires` | [`hires`] |
+//! | `/v1/stats` | [`stats`] |
 //! | `/v1/audit` | [`audit`] |
 //!
 //! `/openapi.json` and `/docs` are served by the Swagger UI service wired in
@@ -20,6 +22,7 @@ pub mod audit;
 pub mod auth;
 pub mod codes;
 pub mod fallback;
+pub mod hires;
 pub mod me;
 pub mod offers;
 pub mod ops;
@@ -27,6 +30,7 @@ pub mod organisations;
 pub mod profiles;
 pub mod reports;
 pub mod seekers;
+pub mod stats;
 pub mod threads;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -62,7 +66,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(organisations::clients::create)
                 .service(organisations::clients::list)
                 .service(organisations::clients::delete)
-                .service(organisations::users::create),
+                .service(organisations::users::create)
+                .service(hires::list),
         )
         .service(
             utoipa_actix_web::scope("/v1/seekers")
@@ -109,6 +114,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(offers::ingest::withdraw)
                 .service(offers::read::read),
         )
+        .service(hires::report)
+        .service(stats::stats)
         .service(audit::query)
         .service(reports::list);
 }

@@ -1,0 +1,223 @@
+//! `POST /v1/hires` and `GET /v1/organisations/{id}/hires`: hires made
+//! through the service, reported by organisations, with the per-quarter
+//! counts the quarterly report needs.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use kyushoku_domain::calendar::fiscal_quarter;
+use kyushoku_domain::profile::EmploymentType;
+use kyushoku_store::hires::{self, NewHire};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::Principal;
+use crate::ingest::today_in_japan;
+use crate::problem::{ApiError, FieldError, Problem};
+use crate::routes::organisations::visible;
+use crate::{idempotency, AppState};
+
+/// A hire report (DESIGN.md §4): by job number or by `profile_id`.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HireReport {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_id: Option<String>,
+    pub hired_on: NaiveDate,
+    pub employment_type: EmploymentType,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HireRecorded {
+    pub hire_id: String,
+}
+
+/// Report a hire (approved organisations). Honours `Idempotency-Key`.
+#[utoipa::path(
+    tag = "job offers",
+    request_body = HireReport,
+    params(("Idempotency-Key" = Option<String>, Header, description = "retry safely")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = HireRecorded),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/hires")]
+pub async fn report(
+    req: HttpRequest,
+    principal: Principal,
+    body: web::Json<HireReport>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let member = principal.require_approved_member()?.clone();
+    let r = body.into_inner();
+    let today = today_in_japan();
+    let mut errors = Vec::new();
+    match (&r.job_number, &r.profile_id) {
+        (Some(_), Some(_)) | (None, None) => errors.push(FieldError::new(
+            "job_number",
+            "give a job_number or a profile_id, not both",
+        )),
+        (Some(n), None) if kyushoku_domain::JobNumber::parse(n).is_err() => {
+            errors.push(FieldError::new("job_number", "NNNNN-NNNNNNNN"))
+        }
+        _ => {}
+    }
+    if r.hired_on > today || r.hired_on < today - chrono::Duration::days(366) {
+        errors.push(FieldError::new(
+            "hired_on",
+            "within the last year, not in the future",
+        ));
+    }
+    let seeker_id = match &r.profile_id {
+        Some(p) => {
+            let id = state
+                .pseudonyms
+                .for_organisation(&member.organisation_public_id)
+                .decode(p);
+            if id.is_none() {
+                errors.push(FieldError::new(
+                    "profile_id",
+                    "not a profile_id this organisation was given",
+                ));
+            }
+            id
+        }
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let key = idempotency::key_of(&req)?;
+    let raw = serde_json::to_vec(&r).unwrap_or_default();
+    let who = format!("org:{}", member.organisation_public_id);
+    let st = state.clone();
+    idempotency::once(&state, &who, key, &raw, move || async move {
+        let hire_id = uuid::Uuid::now_v7().to_string();
+        let h_id = hire_id.clone();
+        let job_number = r.job_number.clone();
+        let stored = st
+            .db_run(move |c| {
+                let job_offer_id = match &job_number {
+                    Some(n) => match hires::offer_id(c, n)? {
+                        Some(id) => Some(id),
+                        None => return Ok(false),
+                    },
+                    None => None,
+                };
+                hires::insert(
+                    c,
+                    &NewHire {
+                        public_id: h_id,
+                        organisation_id: member.organisation_id,
+                        job_offer_id,
+                        seeker_id,
+                        hired_on: r.hired_on,
+                        employment_type: r.employment_type.as_str().to_owned(),
+                    },
+                )?;
+                Ok(true)
+            })
+            .await?;
+        if !stored {
+            return Err(ApiError::validation_one("job_number", "no such job offer"));
+        }
+        Ok((
+            StatusCode::CREATED,
+            serde_json::json!({ "hire_id": hire_id }),
+        ))
+    })
+    .await
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Hire {
+    pub hire_id: String,
+    pub job_number: Option<String>,
+    pub hired_on: NaiveDate,
+    pub employment_type: String,
+    pub reported_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuarterCount {
+    /// Fiscal year (April–March), e.g. 2026 for FY2026.
+    pub fiscal_year: i32,
+    /// 1 = April–June … 4 = January–March.
+    pub quarter: u32,
+    pub hires: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HireList {
+    pub items: Vec<Hire>,
+    /// Hires per fiscal quarter, for the quarterly report.
+    pub quarters: Vec<QuarterCount>,
+    pub next_cursor: Option<String>,
+}
+
+/// An organisation's reported hires (its members, or a bureau).
+#[utoipa::path(
+    tag = "organisations",
+    params(("id" = String, Path, description = "The organisation's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = HireList),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{id}/hires")]
+pub async fn list(
+    principal: Principal,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let org = visible(&state, &principal, &id).await?;
+    if let Principal::Bureau { prefecture, .. } = &principal {
+        if prefecture.as_str() != org.prefecture {
+            return Err(ApiError::Forbidden(
+                "only the labour bureau of the organisation's prefecture",
+            ));
+        }
+    }
+    let rows = state.db_run(move |c| hires::list(c, org.id)).await?;
+    let mut quarters: BTreeMap<(i32, u32), usize> = BTreeMap::new();
+    for (_, _, hired_on, _, _) in &rows {
+        *quarters.entry(fiscal_quarter(*hired_on)).or_default() += 1;
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(HireList {
+            items: rows
+                .into_iter()
+                .map(
+                    |(hire_id, job_number, hired_on, employment_type, at)| Hire {
+                        hire_id,
+                        job_number,
+                        hired_on,
+                        employment_type,
+                        reported_at: at.and_utc(),
+                    },
+                )
+                .collect(),
+            quarters: quarters
+                .into_iter()
+                .rev()
+                .map(|((fiscal_year, quarter), hires)| QuarterCount {
+                    fiscal_year,
+                    quarter,
+                    hires,
+                })
+                .collect(),
+            next_cursor: None,
+        }))
+}

@@ -1,0 +1,235 @@
+//! `GET /v1/stats`: aggregate figures, public, in the shape of the source
+//! document's tables: organisations by kind, seekers by consent scope with
+//! shares (両方 80.0 %, 自治体のみ 18.8 %, 民間のみ 1.2 % in 2020), offers by
+//! scope, messages, blocks, hires by organisation kind per fiscal year.
+//! Counts from 1 to 9 are suppressed (`null`): they could single someone
+//! out. Computed at most once a minute per instance.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use kyushoku_domain::calendar::{fiscal_year, publishable};
+use kyushoku_store::hires;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::ingest::today_in_japan;
+use crate::problem::{ApiError, Problem};
+use crate::AppState;
+
+/// Counts below this are published as `null`.
+pub const SUPPRESS_BELOW: i64 = 10;
+const FRESH_FOR: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KindStatusCount {
+    pub kind: String,
+    pub status: String,
+    pub count: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ScopeShare {
+    pub scope: String,
+    pub count: Option<i64>,
+    /// Share of the total, 0–1, three decimals; `null` when suppressed.
+    pub share: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ScopeTable {
+    pub total: Option<i64>,
+    pub by_scope: Vec<ScopeShare>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KindCount {
+    pub kind: String,
+    pub count: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FiscalYearHires {
+    pub fiscal_year: i32,
+    pub total: Option<i64>,
+    pub by_kind: Vec<KindCount>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MessageCounts {
+    /// Guidance and answers sent by organisations.
+    pub from_organisations: Option<i64>,
+    /// Questions and replies sent by seekers.
+    pub from_seekers: Option<i64>,
+    /// Organisations refused by seekers (受信拒否).
+    pub blocks: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Stats {
+    pub as_of: DateTime<Utc>,
+    /// Counts from 1 to this minus one are `null`.
+    pub suppression_threshold: i64,
+    pub organisations: Vec<KindStatusCount>,
+    /// Active job seekers who opted in, by consent scope.
+    pub seekers: ScopeTable,
+    /// Active job offers, by the employer's disclosure scope.
+    pub job_offers: ScopeTable,
+    pub messages: MessageCounts,
+    pub hires: Vec<FiscalYearHires>,
+}
+
+fn p(count: i64) -> Option<i64> {
+    publishable(count, SUPPRESS_BELOW)
+}
+
+fn scope_table(rows: &[(String, i64)]) -> ScopeTable {
+    let total: i64 = rows.iter().map(|(_, n)| n).sum();
+    let by_scope = ["both", "public_only", "private_only", "none"]
+        .into_iter()
+        .map(|scope| {
+            let n = rows
+                .iter()
+                .find(|(s, _)| s == scope)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            let count = p(n);
+            ScopeShare {
+                scope: scope.to_owned(),
+                count,
+                share: count
+                    .filter(|_| total > 0)
+                    .map(|c| (c as f64 / total as f64 * 1000.0).round() / 1000.0),
+            }
+        })
+        .collect();
+    ScopeTable {
+        total: p(total),
+        by_scope,
+    }
+}
+
+/// Builds the published figures from raw counts (pure, for tests).
+pub fn build(counts: &hires::Counts) -> Stats {
+    let mut years: BTreeMap<i32, BTreeMap<String, i64>> = BTreeMap::new();
+    for (kind, day) in &counts.hires {
+        *years
+            .entry(fiscal_year(*day))
+            .or_default()
+            .entry(kind.clone())
+            .or_default() += 1;
+    }
+    let author = |a: &str| {
+        counts
+            .messages_by_author
+            .iter()
+            .find(|(x, _)| x == a)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    };
+    Stats {
+        as_of: Utc::now(),
+        suppression_threshold: SUPPRESS_BELOW,
+        organisations: counts
+            .organisations
+            .iter()
+            .map(|(kind, status, n)| KindStatusCount {
+                kind: kind.clone(),
+                status: status.clone(),
+                count: p(*n),
+            })
+            .collect(),
+        seekers: scope_table(&counts.seekers_by_scope),
+        job_offers: scope_table(&counts.offers_by_scope),
+        messages: MessageCounts {
+            from_organisations: p(author("organisation")),
+            from_seekers: p(author("seeker")),
+            blocks: p(counts.blocks),
+        },
+        hires: years
+            .into_iter()
+            .rev()
+            .map(|(fiscal_year, kinds)| FiscalYearHires {
+                fiscal_year,
+                total: p(kinds.values().sum()),
+                by_kind: kinds
+                    .into_iter()
+                    .map(|(kind, n)| KindCount { kind, count: p(n) })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+static CACHE: Mutex<Option<(Instant, usize, Stats)>> = Mutex::new(None);
+
+/// Aggregate statistics (public, no personal data, small counts suppressed).
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, body = Stats),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/stats")]
+pub async fn stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    // The cache is per database handle: tests run many databases in one process.
+    let key = std::sync::Arc::as_ptr(&state.metrics) as usize;
+    let cached = CACHE
+        .lock()
+        .expect("stats cache")
+        .as_ref()
+        .filter(|(at, k, _)| *k == key && at.elapsed() < FRESH_FOR)
+        .map(|(_, _, s)| s.clone());
+    let stats = match cached {
+        Some(s) => s,
+        None => {
+            let today = today_in_japan();
+            let counts = state.db_run(move |c| hires::counts(c, today)).await?;
+            let s = build(&counts);
+            *CACHE.lock().expect("stats cache") = Some((Instant::now(), key, s.clone()));
+            s
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=60"))
+        .json(stats))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_source_documents_split_comes_out_as_shares() {
+        let counts = hires::Counts {
+            seekers_by_scope: vec![
+                ("both".into(), 800),
+                ("public_only".into(), 188),
+                ("private_only".into(), 12),
+            ],
+            ..Default::default()
+        };
+        let s = build(&counts);
+        assert_eq!(s.seekers.total, Some(1000));
+        let shares: Vec<Option<f64>> = s.seekers.by_scope.iter().map(|x| x.share).collect();
+        assert_eq!(shares, vec![Some(0.8), Some(0.188), Some(0.012), Some(0.0)]);
+    }
+
+    #[test]
+    fn small_counts_are_null() {
+        let counts = hires::Counts {
+            seekers_by_scope: vec![("both".into(), 30), ("private_only".into(), 3)],
+            blocks: 4,
+            ..Default::default()
+        };
+        let s = build(&counts);
+        assert_eq!(s.seekers.by_scope[2].count, None);
+        assert_eq!(s.seekers.by_scope[2].share, None);
+        assert_eq!(s.messages.blocks, None);
+        assert_eq!(s.seekers.by_scope[1].count, Some(0));
+    }
+}

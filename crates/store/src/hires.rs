@@ -1,0 +1,109 @@
+//! Hire reports, and the aggregate statistics of `GET /v1/stats`.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::schema::{blocks, hires, job_offers, messages, organisations, seekers};
+use crate::{now, DbConn, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct NewHire {
+    pub public_id: String,
+    pub organisation_id: i64,
+    pub job_offer_id: Option<i64>,
+    pub seeker_id: Option<i64>,
+    pub hired_on: NaiveDate,
+    pub employment_type: String,
+}
+
+pub fn insert(conn: &mut DbConn, h: &NewHire) -> Result<(), StoreError> {
+    diesel::insert_into(hires::table)
+        .values((
+            hires::public_id.eq(&h.public_id),
+            hires::organisation_id.eq(h.organisation_id),
+            hires::job_offer_id.eq(h.job_offer_id),
+            hires::seeker_id.eq(h.seeker_id),
+            hires::hired_on.eq(h.hired_on),
+            hires::employment_type.eq(&h.employment_type),
+            hires::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// An offer's internal id by job number (any status: a hire may follow the
+/// offer's withdrawal).
+pub fn offer_id(conn: &mut DbConn, job_number: &str) -> Result<Option<i64>, StoreError> {
+    Ok(job_offers::table
+        .filter(job_offers::job_number.eq(job_number))
+        .select(job_offers::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// One reported hire: (public id, job number?, hired on, employment type, reported at).
+pub type HireRow = (String, Option<String>, NaiveDate, String, NaiveDateTime);
+
+pub fn list(conn: &mut DbConn, organisation_id: i64) -> Result<Vec<HireRow>, StoreError> {
+    Ok(hires::table
+        .left_join(job_offers::table.on(job_offers::id.nullable().eq(hires::job_offer_id)))
+        .filter(hires::organisation_id.eq(organisation_id))
+        .order((hires::hired_on.desc(), hires::id.desc()))
+        .select((
+            hires::public_id,
+            job_offers::job_number.nullable(),
+            hires::hired_on,
+            hires::employment_type,
+            hires::created_at,
+        ))
+        .load(conn)?)
+}
+
+/// Raw counts for the statistics; the API suppresses small ones.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    /// (kind, status, count)
+    pub organisations: Vec<(String, String, i64)>,
+    /// Active seekers by consent scope.
+    pub seekers_by_scope: Vec<(String, i64)>,
+    /// Active offers by scope.
+    pub offers_by_scope: Vec<(String, i64)>,
+    /// Messages by author (`organisation`, `seeker`).
+    pub messages_by_author: Vec<(String, i64)>,
+    pub blocks: i64,
+    /// (organisation kind, hired_on) for every hire: grouped by fiscal year
+    /// in the API, where the calendar rule lives.
+    pub hires: Vec<(String, NaiveDate)>,
+}
+
+pub fn counts(conn: &mut DbConn, today: NaiveDate) -> Result<Counts, StoreError> {
+    use diesel::dsl::count_star;
+    Ok(Counts {
+        organisations: organisations::table
+            .group_by((organisations::kind, organisations::status))
+            .select((organisations::kind, organisations::status, count_star()))
+            .order((organisations::kind, organisations::status))
+            .load(conn)?,
+        seekers_by_scope: seekers::table
+            .filter(seekers::status.eq("active"))
+            .filter(seekers::valid_until.ge(today))
+            .group_by(seekers::consent_scope)
+            .select((seekers::consent_scope, count_star()))
+            .load(conn)?,
+        offers_by_scope: job_offers::table
+            .filter(job_offers::status.eq("active"))
+            .filter(job_offers::valid_through.ge(today))
+            .group_by(job_offers::scope)
+            .select((job_offers::scope, count_star()))
+            .load(conn)?,
+        messages_by_author: messages::table
+            .group_by(messages::author)
+            .select((messages::author, count_star()))
+            .load(conn)?,
+        blocks: blocks::table.count().get_result(conn)?,
+        hires: hires::table
+            .inner_join(organisations::table)
+            .select((organisations::kind, hires::hired_on))
+            .load(conn)?,
+    })
+}
