@@ -322,3 +322,25 @@ pub fn load_threads(db: &Db, refs: &[String]) -> Result<Option<String>, StoreErr
         Ok(Some(seeker.seeker_ref))
     })
 }
+
+/// Loads `count` synthetic job offers through the same validation and
+/// storage as `PUT /v1/job-offers/{job_number}`.
+pub fn load_offers(db: &Db, count: u64, seed: u64) -> Result<(), StoreError> {
+    let today = kyushoku_api::ingest::today_in_japan();
+    let mut generator = crate::generate::OfferGenerator::new(seed, today);
+    db.run(|c| {
+        for n in 0..count {
+            let mut line = generator.offer(n);
+            let number = line["job_number"].as_str().unwrap_or_default().to_owned();
+            if let Some(o) = line.as_object_mut() {
+                o.remove("job_number");
+            }
+            let offer: kyushoku_domain::offer::JobOffer = serde_json::from_value(line)
+                .map_err(|e| StoreError::ReferenceData(format!("generated offer {n}: {e}")))?;
+            let row = kyushoku_api::ingest::prepare_offer(&number, offer, today)
+                .map_err(|e| StoreError::ReferenceData(format!("generated offer {n}: {e:?}")))?;
+            kyushoku_store::offers::upsert(c, &row)?;
+        }
+        Ok(())
+    })
+}

@@ -286,10 +286,111 @@ mod tests {
     }
 
     #[test]
+    fn generated_offers_pass_validation() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let mut g = OfferGenerator::new(3, today);
+        for n in 0..2000 {
+            let line = g.offer(n);
+            let number = line["job_number"].as_str().unwrap().to_owned();
+            let mut body = line.as_object().unwrap().clone();
+            body.remove("job_number");
+            let offer: kyushoku_domain::offer::JobOffer =
+                serde_json::from_value(Value::Object(body)).unwrap();
+            kyushoku_api::ingest::prepare_offer(&number, offer, today)
+                .unwrap_or_else(|e| panic!("{n}: {e:?}"));
+        }
+    }
+
+    #[test]
     fn the_same_seed_gives_the_same_data() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
         let a = SeekerGenerator::new(1, today).seeker(0);
         let b = SeekerGenerator::new(1, today).seeker(0);
         assert_eq!(a, b);
+    }
+}
+
+const EMPLOYERS: [&str; 10] = [
+    "社会福祉法人さくら会",
+    "株式会社みどり物流",
+    "医療法人あおば会",
+    "株式会社ひかり食品",
+    "有限会社やまと建設",
+    "株式会社つばさ商事",
+    "学校法人はるか学園",
+    "株式会社こだま製作所",
+    "株式会社なごみホテル",
+    "合同会社いろは保育",
+];
+
+const OFFER_TITLES: [(&str, &str); 8] = [
+    ("081", "介護職員（正社員）"),
+    ("061", "一般事務（パート）"),
+    ("131", "配送ドライバー"),
+    ("121", "製造オペレーター"),
+    ("071", "販売スタッフ"),
+    ("091", "調理補助"),
+    ("051", "保育士"),
+    ("141", "施工管理"),
+];
+
+/// Generates job offers for the offers batch endpoint.
+pub struct OfferGenerator {
+    rng: Rng,
+    municipalities: Vec<Vec<String>>,
+    today: NaiveDate,
+}
+
+impl OfferGenerator {
+    pub fn new(seed: u64, today: NaiveDate) -> Self {
+        let seekers = SeekerGenerator::new(seed, today);
+        Self {
+            rng: Rng::new(seed.wrapping_mul(31).wrapping_add(7)),
+            municipalities: seekers.municipalities,
+            today,
+        }
+    }
+
+    /// The `n`th offer (a batch line).
+    pub fn offer(&mut self, n: u64) -> Value {
+        let pref = self.rng.weighted(&PREFECTURE_WEIGHTS);
+        let (occupation, title) = *self.rng.pick(&OFFER_TITLES);
+        let part_time = title.contains("パート") || self.rng.chance(0.2);
+        let wage = if part_time {
+            let min = 1000 + 50 * self.rng.below(10) as i64;
+            json!({"kind": "hourly", "min": min, "max": min + 200})
+        } else {
+            let min = 180_000 + 10_000 * self.rng.below(15) as i64;
+            json!({"kind": "monthly", "min": min, "max": min + 60_000})
+        };
+        let scope = match self.rng.weighted(&[70, 15, 10, 5]) {
+            0 => "both",
+            1 => "public_only",
+            2 => "private_only",
+            _ => "none",
+        };
+        let received = self.today - chrono::Duration::days(self.rng.below(60) as i64);
+        let mut offer = json!({
+            "job_number": format!("{:02}{:03}-{:08}", pref + 1, self.rng.below(100), n),
+            "scope": scope,
+            "received_on": received,
+            "valid_through": end_of_month_after_next(received).max(self.today),
+            "employer_name": *self.rng.pick(&EMPLOYERS),
+            "employer_address": format!("{}（番地略）", self.rng.pick(&["駅前通り1-2-3", "本町4-5-6", "中央7-8-9"])),
+            "industry": *self.rng.pick(&INDUSTRIES),
+            "occupation": occupation,
+            "title": title,
+            "description": format!("{}未経験者歓迎。研修あり。", self.rng.pick(&DUTIES)),
+            "employment_type": if part_time { "part_time" } else { "full_time" },
+            "prefecture": format!("{:02}", pref + 1),
+            "wage": wage,
+            "working_hours": "9:00〜18:00（休憩60分）",
+            "holidays_per_year": 100 + self.rng.below(30),
+            "openings": 1 + self.rng.below(5),
+        });
+        if self.rng.chance(0.7) && !self.municipalities[pref].is_empty() {
+            offer["municipality"] = json!(self.rng.pick(&self.municipalities[pref]).clone());
+        }
+        offer
     }
 }

@@ -87,6 +87,13 @@ enum GenerateWhat {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Job offers, as lines for `POST /v1/job-offers/batch`.
+    Offers {
+        #[arg(long, default_value_t = 1000)]
+        count: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -245,6 +252,21 @@ async fn main() -> anyhow::Result<()> {
             out.flush()?;
             Ok(())
         }
+        Command::Generate {
+            what: GenerateWhat::Offers { count, seed },
+        } => {
+            use std::io::Write;
+            let mut g = kyushoku::generate::OfferGenerator::new(
+                seed,
+                kyushoku_api::ingest::today_in_japan(),
+            );
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for n in 0..count {
+                writeln!(out, "{}", g.offer(n))?;
+            }
+            out.flush()?;
+            Ok(())
+        }
         Command::Admin {
             task:
                 AdminTask::Sweep {
@@ -306,6 +328,7 @@ async fn demo(args: DemoServeArgs, credentials_out: Option<PathBuf>) -> anyhow::
         let clients = kyushoku::demo::load(&loader)?;
         let refs = kyushoku::demo::load_seekers(&loader, 3000, 1)?;
         let demo_seeker = kyushoku::demo::load_threads(&loader, &refs)?;
+        kyushoku::demo::load_offers(&loader, 3000, 1)?;
         Ok((clients, demo_seeker))
     })
     .await??;
