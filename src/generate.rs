@@ -250,66 +250,6 @@ impl SeekerGenerator {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn registrations_run_to_the_end_of_the_month_after_next() {
-        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
-        assert_eq!(end_of_month_after_next(d(2026, 11, 26)), d(2027, 1, 31));
-        assert_eq!(end_of_month_after_next(d(2026, 12, 1)), d(2027, 2, 28));
-        assert_eq!(end_of_month_after_next(d(2026, 1, 31)), d(2026, 3, 31));
-    }
-
-    #[test]
-    fn generated_seekers_pass_validation_and_follow_the_scope_split() {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
-        let mut g = SeekerGenerator::new(7, today);
-        let mut scopes = [0usize; 3];
-        for n in 0..5000 {
-            let line: kyushoku_api::ingest::SeekerBatchLine =
-                serde_json::from_value(g.seeker(n)).unwrap();
-            let (seeker_ref, req) = line.into();
-            match req.consent_scope.as_str() {
-                "both" => scopes[0] += 1,
-                "public_only" => scopes[1] += 1,
-                _ => scopes[2] += 1,
-            }
-            kyushoku_api::ingest::prepare(&seeker_ref, req, today)
-                .unwrap_or_else(|e| panic!("{n}: {e:?}"));
-        }
-        let share = |i: usize| scopes[i] as f64 / 5000.0;
-        assert!((share(0) - 0.80).abs() < 0.02, "{scopes:?}");
-        assert!((share(1) - 0.188).abs() < 0.02, "{scopes:?}");
-        assert!((share(2) - 0.012).abs() < 0.006, "{scopes:?}");
-    }
-
-    #[test]
-    fn generated_offers_pass_validation() {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
-        let mut g = OfferGenerator::new(3, today);
-        for n in 0..2000 {
-            let line = g.offer(n);
-            let number = line["job_number"].as_str().unwrap().to_owned();
-            let mut body = line.as_object().unwrap().clone();
-            body.remove("job_number");
-            let offer: kyushoku_domain::offer::JobOffer =
-                serde_json::from_value(Value::Object(body)).unwrap();
-            kyushoku_api::ingest::prepare_offer(&number, offer, today)
-                .unwrap_or_else(|e| panic!("{n}: {e:?}"));
-        }
-    }
-
-    #[test]
-    fn the_same_seed_gives_the_same_data() {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
-        let a = SeekerGenerator::new(1, today).seeker(0);
-        let b = SeekerGenerator::new(1, today).seeker(0);
-        assert_eq!(a, b);
-    }
-}
-
 const EMPLOYERS: [&str; 10] = [
     "社会福祉法人さくら会",
     "株式会社みどり物流",
@@ -392,5 +332,65 @@ impl OfferGenerator {
             offer["municipality"] = json!(self.rng.pick(&self.municipalities[pref]).clone());
         }
         offer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registrations_run_to_the_end_of_the_month_after_next() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(end_of_month_after_next(d(2026, 11, 26)), d(2027, 1, 31));
+        assert_eq!(end_of_month_after_next(d(2026, 12, 1)), d(2027, 2, 28));
+        assert_eq!(end_of_month_after_next(d(2026, 1, 31)), d(2026, 3, 31));
+    }
+
+    #[test]
+    fn generated_seekers_pass_validation_and_follow_the_scope_split() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let mut g = SeekerGenerator::new(7, today);
+        let mut scopes = [0usize; 3];
+        for n in 0..5000 {
+            let line: kyushoku_api::ingest::SeekerBatchLine =
+                serde_json::from_value(g.seeker(n)).unwrap();
+            let (seeker_ref, req) = line.into();
+            match req.consent_scope.as_str() {
+                "both" => scopes[0] += 1,
+                "public_only" => scopes[1] += 1,
+                _ => scopes[2] += 1,
+            }
+            kyushoku_api::ingest::prepare(&seeker_ref, req, today)
+                .unwrap_or_else(|e| panic!("{n}: {e:?}"));
+        }
+        let share = |i: usize| scopes[i] as f64 / 5000.0;
+        assert!((share(0) - 0.80).abs() < 0.02, "{scopes:?}");
+        assert!((share(1) - 0.188).abs() < 0.02, "{scopes:?}");
+        assert!((share(2) - 0.012).abs() < 0.006, "{scopes:?}");
+    }
+
+    #[test]
+    fn generated_offers_pass_validation() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let mut g = OfferGenerator::new(3, today);
+        for n in 0..2000 {
+            let line = g.offer(n);
+            let number = line["job_number"].as_str().unwrap().to_owned();
+            let mut body = line.as_object().unwrap().clone();
+            body.remove("job_number");
+            let offer: kyushoku_domain::offer::JobOffer =
+                serde_json::from_value(Value::Object(body)).unwrap();
+            kyushoku_api::ingest::prepare_offer(&number, offer, today)
+                .unwrap_or_else(|e| panic!("{n}: {e:?}"));
+        }
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_data() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let a = SeekerGenerator::new(1, today).seeker(0);
+        let b = SeekerGenerator::new(1, today).seeker(0);
+        assert_eq!(a, b);
     }
 }
