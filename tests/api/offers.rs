@@ -125,6 +125,19 @@ async fn offers_follow_the_employers_scope(app: TestApp) {
         .assert_problem(404, "not-found");
     // Organisations without the service, and others, may not browse.
     let bureau = app.client_token(cast.get("bureau_13")).await;
+    // Searches and reads are in the audit trail (R9).
+    for action in ["offer_search", "offer_read"] {
+        let trail = app
+            .call(
+                "GET",
+                &format!("/v1/audit?action={action}"),
+                Some(&bureau),
+                None,
+            )
+            .await
+            .json();
+        assert!(!trail["items"].as_array().unwrap().is_empty(), "{action}");
+    }
     app.call("GET", "/v1/job-offers", Some(&bureau), None)
         .await
         .assert_problem(403, "forbidden");

@@ -42,5 +42,13 @@ pub async fn read(
         .db_run(move |c| offers::read_visible(c, viewer, &n))
         .await?
         .ok_or(ApiError::NotFound)?;
+    super::audit(
+        &state,
+        &principal,
+        &member,
+        "offer_read",
+        Some(row.job_number.clone()),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(OfferView::try_from(row)?))
 }
