@@ -67,6 +67,11 @@ pub struct ServeArgs {
     #[arg(long, env = "KYUSHOKU_BATCH_MAX_LINES", default_value_t = 10_000)]
     pub batch_max_lines: usize,
 
+    /// Browser origins allowed to call the API cross-origin, comma-separated
+    /// (`https://mypage.example.jp`). Unset: no cross-origin access.
+    #[arg(long, env = "KYUSHOKU_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
     /// Guidance messages (first contacts) per organisation per day (R13).
     #[arg(long, env = "KYUSHOKU_GUIDANCE_DAILY_CAP", default_value_t = 1000)]
     pub guidance_daily_cap: i32,
@@ -100,6 +105,7 @@ impl ServeArgs {
             secret: None,
             batch_max_lines: 10_000,
             guidance_daily_cap: 1000,
+            cors_origins: Vec::new(),
             sweep_interval: 3600,
             retention_days: 180,
         }

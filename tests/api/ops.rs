@@ -144,3 +144,61 @@ async fn readyz_is_503_when_the_database_is_gone() {
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
     app.stop().await;
 }
+
+async fn answers_carry_protective_headers(app: TestApp) {
+    for a in [
+        app.get("/healthz").await,
+        app.get("/nope").await,
+        app.get("/v1/codes/prefectures").await,
+    ] {
+        assert_eq!(a.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(a.header("x-frame-options"), Some("DENY"));
+        assert_eq!(a.header("referrer-policy"), Some("no-referrer"));
+    }
+    // Without an allow-list there is no cross-origin access.
+    let req = app
+        .client
+        .get(app.url("/v1/codes/prefectures"))
+        .insert_header(("origin", "https://evil.example"));
+    let a = app.send(req, None).await;
+    assert!(a.header("access-control-allow-origin").is_none());
+}
+
+backend_tests!(answers_carry_protective_headers);
+
+/// The My Page origin may call the API from a browser; others may not.
+#[actix_web::test]
+async fn cors_allows_only_the_listed_origins() {
+    let app = TestApp::spawn_with(Store::Sqlite, |a| {
+        a.cors_origins = vec!["https://mypage.hellowork.example".into()]
+    })
+    .await
+    .unwrap();
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(awc::http::Method::OPTIONS, app.url("/v1/me/threads"))
+            .insert_header(("origin", origin))
+            .insert_header(("access-control-request-method", "GET"))
+            .insert_header(("access-control-request-headers", "authorization"))
+    };
+    let ok = app
+        .send(preflight("https://mypage.hellowork.example"), None)
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    assert_eq!(
+        ok.header("access-control-allow-origin"),
+        Some("https://mypage.hellowork.example")
+    );
+    let refused = app.send(preflight("https://evil.example"), None).await;
+    assert!(refused.header("access-control-allow-origin").is_none());
+    let get = app
+        .client
+        .get(app.url("/healthz"))
+        .insert_header(("origin", "https://mypage.hellowork.example"));
+    let a = app.send(get, None).await;
+    assert_eq!(
+        a.header("access-control-allow-origin"),
+        Some("https://mypage.hellowork.example")
+    );
+    app.stop().await;
+}

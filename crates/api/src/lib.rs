@@ -50,6 +50,9 @@ pub struct ApiConfig {
     pub batch_max_lines: usize,
     /// Guidance messages per organisation per day (R13).
     pub guidance_daily_cap: i32,
+    /// Browser origins allowed to call the API cross-origin (the My Page
+    /// front end). Empty: no cross-origin access at all.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ApiConfig {
@@ -62,6 +65,7 @@ impl Default for ApiConfig {
             refresh_token_ttl_secs: 14 * 24 * 3600,
             batch_max_lines: 10_000,
             guidance_daily_cap: 1000,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -192,6 +196,34 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     spec
 }
 
+/// CORS for the listed origins only (the My Page front end), with the
+/// headers this API reads and exposes.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    use actix_web::http::header;
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("last-event-id"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            "x-request-id",
+            "ratelimit-limit",
+            "ratelimit-remaining",
+            "ratelimit-reset",
+            "retry-after",
+            "etag",
+        ])
+        .max_age(600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
 /// The application for one worker: documented routes, the API reference,
 /// extractor error handlers and the fallback, inside the observe middleware.
 pub fn build_app(
@@ -207,6 +239,8 @@ pub fn build_app(
     >,
 > {
     let (json, query, path) = problem::extractor_configs(state.config.json_limit);
+    let cors = cors(&state.config.cors_origins);
+    let cors_enabled = !state.config.cors_origins.is_empty();
     let table = web::Data::new(routes::fallback::RouteTable::from_spec(&spec));
     let (app, _) = App::new()
         .into_utoipa_app()
@@ -226,5 +260,13 @@ pub fn build_app(
         .default_service(web::to(routes::fallback::not_routed))
         .wrap(middleware::from_fn(auth::authenticate))
         .wrap(middleware::Compress::default())
+        .wrap(middleware::Condition::new(cors_enabled, cors))
+        .wrap(
+            // Answers are data, never pages to frame or sniff.
+            middleware::DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("X-Frame-Options", "DENY"))
+                .add(("Referrer-Policy", "no-referrer")),
+        )
         .wrap(middleware::from_fn(observe::observe))
 }
