@@ -5,6 +5,21 @@
 //! store. Everything here is synchronous: the API calls it through
 //! `web::block`, one closure per unit of work.
 
+/// SQL for "the consent (or disclosure) scope in `$scope` covers the sector
+/// of the `organisations` row in the query" — the scope × sector part of R1,
+/// shared by profiles and job offers. Must stay in step with
+/// `kyushoku_domain::ConsentScope::covers`.
+macro_rules! scope_covers_sector {
+    ($scope:expr) => {
+        crate::schema::organisations::sector
+            .eq("public")
+            .and($scope.eq_any(["both", "public_only"]))
+            .or(crate::schema::organisations::sector
+                .eq("private")
+                .and($scope.eq_any(["both", "private_only"])))
+    };
+}
+
 pub mod audit;
 mod connection;
 mod error;

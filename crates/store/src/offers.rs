@@ -163,12 +163,7 @@ pub fn expire(conn: &mut DbConn, today: NaiveDate) -> Result<usize, StoreError> 
 macro_rules! offer_visible_to {
     ($viewer:expr) => {{
         let v: Viewer = $viewer;
-        let scope_covers_sector = organisations::sector
-            .eq("public")
-            .and(job_offers::scope.eq_any(["both", "public_only"]))
-            .or(organisations::sector
-                .eq("private")
-                .and(job_offers::scope.eq_any(["both", "private_only"])));
+        let scope_covers_sector = scope_covers_sector!(job_offers::scope);
         job_offers::status
             .eq("active")
             .and(job_offers::valid_through.ge(v.today))

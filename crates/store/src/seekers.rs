@@ -321,12 +321,7 @@ pub struct Viewer {
 macro_rules! visible_to {
     ($viewer:expr) => {{
         let v: Viewer = $viewer;
-        let scope_covers_sector = organisations::sector
-            .eq("public")
-            .and(seekers::consent_scope.eq_any(["both", "public_only"]))
-            .or(organisations::sector
-                .eq("private")
-                .and(seekers::consent_scope.eq_any(["both", "private_only"])));
+        let scope_covers_sector = scope_covers_sector!(seekers::consent_scope);
         seekers::status
             .eq("active")
             .and(seekers::valid_until.ge(v.today))
