@@ -88,6 +88,19 @@ async fn send(
     .await
 }
 
+/// Sends a message and returns its thread id.
+async fn open_thread(
+    app: &TestApp,
+    org: &str,
+    profile_id: &str,
+    subject: Option<&str>,
+    body: &str,
+) -> String {
+    let a = send(app, org, profile_id, subject, body).await;
+    assert_eq!(a.status, 201, "{}", a.text());
+    a.json()["thread_id"].as_str().unwrap().to_owned()
+}
+
 async fn seeker_send(app: &TestApp, token: &str, thread: &str, body: &str) -> Answer {
     app.call(
         "POST",
@@ -286,12 +299,7 @@ async fn a_block_closes_the_thread_and_unblocking_reopens_it(app: TestApp) {
     let w = world(&app).await;
     let me = seeker(&app, &w, "block-1", "both").await;
     let pid = only_profile(&app, &w.public).await;
-    let thread = send(&app, &w.public, &pid, Some("ご案内"), "本文")
-        .await
-        .json()["thread_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let thread = open_thread(&app, &w.public, &pid, Some("ご案内"), "本文").await;
     let org = w.cast.org_id("org_public").to_owned();
     assert_eq!(
         app.call("PUT", &format!("/v1/me/blocks/{org}"), Some(&me), None)
@@ -388,12 +396,7 @@ async fn narrowing_consent_from_my_page_closes_threads(app: TestApp) {
     let w = world(&app).await;
     let me = seeker(&app, &w, "narrow-1", "both").await;
     let pid = only_profile(&app, &w.private).await;
-    let thread = send(&app, &w.private, &pid, Some("民間からのご案内"), "本文")
-        .await
-        .json()["thread_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let thread = open_thread(&app, &w.private, &pid, Some("民間からのご案内"), "本文").await;
     let a = app
         .call(
             "PUT",
@@ -463,12 +466,7 @@ async fn refusing_guidance_stops_new_first_contacts_only(app: TestApp) {
     let w = world(&app).await;
     let me = seeker(&app, &w, "refuse-1", "both").await;
     let pid_public = only_profile(&app, &w.public).await;
-    let thread = send(&app, &w.public, &pid_public, Some("案内"), "本文")
-        .await
-        .json()["thread_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let thread = open_thread(&app, &w.public, &pid_public, Some("案内"), "本文").await;
     let a = app
         .call(
             "PUT",
@@ -500,12 +498,7 @@ async fn suspension_and_end_of_registration_close_threads(app: TestApp) {
     let w = world(&app).await;
     let me = seeker(&app, &w, "close-1", "both").await;
     let pid = only_profile(&app, &w.private).await;
-    let thread = send(&app, &w.private, &pid, Some("案内"), "本文")
-        .await
-        .json()["thread_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let thread = open_thread(&app, &w.private, &pid, Some("案内"), "本文").await;
     let org = w.cast.org_id("org_private");
     app.call(
         "POST",
@@ -522,12 +515,7 @@ async fn suspension_and_end_of_registration_close_threads(app: TestApp) {
         .assert_problem(403, "access-revoked");
     // An ended registration closes the public side too.
     let pid_public = only_profile(&app, &w.public).await;
-    let t2 = send(&app, &w.public, &pid_public, Some("案内"), "本文")
-        .await
-        .json()["thread_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let t2 = open_thread(&app, &w.public, &pid_public, Some("案内"), "本文").await;
     assert_eq!(
         app.call(
             "DELETE",
@@ -628,12 +616,7 @@ async fn reports_reach_the_bureau_of_the_prefecture(app: TestApp) {
     let w = world(&app).await;
     let me = seeker(&app, &w, "report-1", "both").await;
     let pid = only_profile(&app, &w.private).await;
-    let thread = send(&app, &w.private, &pid, Some("案内"), "しつこい勧誘")
-        .await
-        .json()["thread_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let thread = open_thread(&app, &w.private, &pid, Some("案内"), "しつこい勧誘").await;
     let r = app
         .call(
             "POST",

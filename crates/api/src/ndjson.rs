@@ -146,3 +146,29 @@ where
     })
     .await
 }
+
+/// Parses one line, or the refusal to report for it.
+pub fn parse_line<T: serde::de::DeserializeOwned>(
+    text: &str,
+    id: Option<LineId>,
+) -> Result<T, LineOutcome> {
+    serde_json::from_str(text).map_err(|e| LineOutcome::Refused {
+        id,
+        error: ApiError::from_line_json(&e),
+    })
+}
+
+/// The outcome of storing a line: created or updated, or the error.
+pub fn stored(id: LineId, result: Result<bool, ApiError>, masked: Option<Masked>) -> LineOutcome {
+    match result {
+        Ok(created) => LineOutcome::Applied {
+            id,
+            created,
+            masked,
+        },
+        Err(error) => LineOutcome::Refused {
+            id: Some(id),
+            error,
+        },
+    }
+}

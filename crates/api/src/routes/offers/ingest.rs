@@ -114,14 +114,9 @@ pub async fn batch(
     ndjson::process(&state, &req, &principal, &body, |text| {
         let st = st.clone();
         async move {
-            let line: OfferBatchLine = match serde_json::from_str(&text) {
+            let line: OfferBatchLine = match ndjson::parse_line(&text, None) {
                 Ok(l) => l,
-                Err(e) => {
-                    return LineOutcome::Refused {
-                        id: None,
-                        error: ApiError::from_line_json(&e),
-                    }
-                }
+                Err(refused) => return refused,
             };
             let id = LineId::JobNumber(line.job_number.clone());
             let offer: JobOffer =
@@ -143,17 +138,7 @@ pub async fn batch(
                     }
                 }
             };
-            match st.db_run(move |c| offers::upsert(c, &row)).await {
-                Ok(created) => LineOutcome::Applied {
-                    id,
-                    created,
-                    masked: None,
-                },
-                Err(error) => LineOutcome::Refused {
-                    id: Some(id),
-                    error,
-                },
-            }
+            ndjson::stored(id, st.db_run(move |c| offers::upsert(c, &row)).await, None)
         }
     })
     .await

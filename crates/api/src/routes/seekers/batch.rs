@@ -40,14 +40,9 @@ pub async fn batch(
     ndjson::process(&state, &req, &principal, &body, |text| {
         let st = st.clone();
         async move {
-            let line: SeekerBatchLine = match serde_json::from_str(&text) {
+            let line: SeekerBatchLine = match ndjson::parse_line(&text, None) {
                 Ok(l) => l,
-                Err(e) => {
-                    return LineOutcome::Refused {
-                        id: None,
-                        error: ApiError::from_line_json(&e),
-                    }
-                }
+                Err(refused) => return refused,
             };
             let (seeker_ref, request) = line.into();
             let id = LineId::SeekerRef(seeker_ref.clone());
@@ -60,20 +55,11 @@ pub async fn batch(
                     }
                 }
             };
-            match st
+            let result = st
                 .db_run(move |c| seekers::upsert(c, &row, "hello_work", today))
                 .await
-            {
-                Ok(u) => LineOutcome::Applied {
-                    id,
-                    created: matches!(u, Upserted::Created(_)),
-                    masked: Some(masked.into()),
-                },
-                Err(error) => LineOutcome::Refused {
-                    id: Some(id),
-                    error,
-                },
-            }
+                .map(|u| matches!(u, Upserted::Created(_)));
+            ndjson::stored(id, result, Some(masked.into()))
         }
     })
     .await
