@@ -84,6 +84,15 @@ pub struct ServeArgs {
     /// Days an ended registration's data is kept before it is purged (R7).
     #[arg(long, env = "KYUSHOKU_RETENTION_DAYS", default_value_t = 180)]
     pub retention_days: i64,
+
+    /// PEM certificate chain: serve HTTPS (with HSTS) instead of plain HTTP.
+    /// Needs `--tls-key`. Without both, put a TLS-terminating proxy in front.
+    #[arg(long, env = "KYUSHOKU_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) for `--tls-cert`.
+    #[arg(long, env = "KYUSHOKU_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -108,6 +117,8 @@ impl ServeArgs {
             cors_origins: Vec::new(),
             sweep_interval: 3600,
             retention_days: 180,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }

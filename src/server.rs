@@ -3,6 +3,7 @@
 //! the real server on port 0.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
@@ -41,11 +42,14 @@ pub struct Running {
     pub handle: ServerHandle,
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
     pub state: AppState,
+    /// Serving HTTPS.
+    pub tls: bool,
 }
 
 impl Running {
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops accepting, drains in-flight requests and waits.
@@ -74,6 +78,7 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
         batch_max_lines: args.batch_max_lines,
         guidance_daily_cap: args.guidance_daily_cap,
         cors_origins: args.cors_origins.clone(),
+        hsts: args.tls_cert.is_some(),
         ..ApiConfig::default()
     };
     let secret = match &args.secret {
@@ -102,9 +107,11 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
     if let Some(n) = args.workers {
         server = server.workers(n);
     }
-    let server = server
-        .bind(args.bind)
-        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    let server = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => server.bind_rustls_0_23(args.bind, tls_config(cert, key)?),
+        _ => server.bind(args.bind),
+    }
+    .with_context(|| format!("cannot listen on {}", args.bind))?;
     let addr = *server.addrs().first().context("no address bound")?;
     let server = server.run();
     let handle = server.handle();
@@ -115,7 +122,29 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
         handle,
         task,
         state,
+        tls: args.tls_cert.is_some(),
     })
+}
+
+/// The TLS settings from PEM files: TLS 1.2 and 1.3 with rustls' safe
+/// defaults, HTTP/1.1 and HTTP/2 offered by ALPN (actix adds them).
+fn tls_config(cert: &Path, key: &Path) -> anyhow::Result<rustls::ServerConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain = CertificateDer::pem_file_iter(cert)
+        .with_context(|| format!("reading certificate {}", cert.display()))?
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("parsing certificate {}", cert.display()))?;
+    anyhow::ensure!(!chain.is_empty(), "no certificate in {}", cert.display());
+    let key = PrivateKeyDer::from_pem_file(key)
+        .with_context(|| format!("reading private key {}", key.display()))?;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("TLS protocol versions")?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .context("certificate and key do not match")
 }
 
 /// Waits for SIGINT or SIGTERM, then shuts down gracefully.

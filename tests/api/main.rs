@@ -12,3 +12,4 @@ pub mod offers;
 mod ops;
 mod profiles;
 mod spec;
+mod tls;

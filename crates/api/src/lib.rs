@@ -53,6 +53,8 @@ pub struct ApiConfig {
     /// Browser origins allowed to call the API cross-origin (the My Page
     /// front end). Empty: no cross-origin access at all.
     pub cors_origins: Vec<String>,
+    /// Served over TLS: answers carry `Strict-Transport-Security`.
+    pub hsts: bool,
 }
 
 impl Default for ApiConfig {
@@ -66,6 +68,7 @@ impl Default for ApiConfig {
             batch_max_lines: 10_000,
             guidance_daily_cap: 1000,
             cors_origins: Vec::new(),
+            hsts: false,
         }
     }
 }
@@ -241,6 +244,7 @@ pub fn build_app(
     let (json, query, path) = problem::extractor_configs(state.config.json_limit);
     let cors = cors(&state.config.cors_origins);
     let cors_enabled = !state.config.cors_origins.is_empty();
+    let hsts = state.config.hsts;
     let table = web::Data::new(routes::fallback::RouteTable::from_spec(&spec));
     let (app, _) = App::new()
         .into_utoipa_app()
@@ -261,12 +265,26 @@ pub fn build_app(
         .wrap(middleware::from_fn(auth::authenticate))
         .wrap(middleware::Compress::default())
         .wrap(middleware::Condition::new(cors_enabled, cors))
-        .wrap(
-            // Answers are data, never pages to frame or sniff.
-            middleware::DefaultHeaders::new()
-                .add(("X-Content-Type-Options", "nosniff"))
-                .add(("X-Frame-Options", "DENY"))
-                .add(("Referrer-Policy", "no-referrer")),
-        )
+        .wrap(protective_headers(hsts))
         .wrap(middleware::from_fn(observe::observe))
+}
+
+/// Headers every answer carries unless its handler set them: answers are
+/// data, never pages to frame or sniff, and nothing is cached unless a handler
+/// says so (personal answers must never sit in a shared cache). Over TLS,
+/// browsers are told to keep to HTTPS.
+fn protective_headers(hsts: bool) -> middleware::DefaultHeaders {
+    let headers = middleware::DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Cache-Control", "no-store"));
+    if hsts {
+        headers.add((
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        headers
+    }
 }

@@ -12,14 +12,28 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{web, Error, HttpMessage};
+use actix_web::{web, Error, HttpMessage, ResponseError};
 use tracing::Instrument;
 
 use crate::metrics::RequestLabels;
-use crate::problem::REQUEST_ID;
+use crate::problem::{ApiError, REQUEST_ID};
 use crate::AppState;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Most bytes of request headers (names and values together) a request may
+/// carry. A bearer token is under 1 KiB; nothing legitimate comes close.
+pub const HEADER_BYTES_LIMIT: usize = 16 * 1024;
+
+/// Whether the request's headers together stay within [`HEADER_BYTES_LIMIT`].
+fn headers_within_limit(req: &ServiceRequest) -> bool {
+    let total: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    total <= HEADER_BYTES_LIMIT
+}
 
 /// The request id, available to handlers through `req.extensions()`.
 #[derive(Debug, Clone)]
@@ -50,10 +64,23 @@ pub async fn observe(
     let method = req.method().to_string();
     let span = tracing::info_span!("request", request_id = %request_id);
 
-    let result = REQUEST_ID
-        .scope(request_id.clone(), next.call(req))
-        .instrument(span.clone())
-        .await;
+    let result = if headers_within_limit(&req) {
+        REQUEST_ID
+            .scope(request_id.clone(), next.call(req))
+            .instrument(span.clone())
+            .await
+            .map(ServiceResponse::map_into_left_body)
+    } else {
+        let refusal = REQUEST_ID
+            .scope(request_id.clone(), async {
+                ApiError::HeadersTooLarge {
+                    limit: HEADER_BYTES_LIMIT,
+                }
+                .error_response()
+            })
+            .await;
+        Ok(req.into_response(refusal).map_into_right_body())
+    };
 
     // Inner middleware answers refusals as responses, not errors, so every
     // answer passes here to be logged and counted.

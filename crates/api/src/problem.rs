@@ -39,6 +39,7 @@ pub enum ProblemType {
     UnsupportedMediaType,
     MalformedRequest,
     PayloadTooLarge,
+    HeadersTooLarge,
     Validation,
     ServiceUnavailable,
     Internal,
@@ -57,7 +58,7 @@ pub enum ProblemType {
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 20] = [
+    pub const ALL: [ProblemType; 21] = [
         ProblemType::AwaitsSeeker,
         ProblemType::GuidanceRefused,
         ProblemType::GuidanceCap,
@@ -67,6 +68,7 @@ impl ProblemType {
         ProblemType::UnsupportedMediaType,
         ProblemType::MalformedRequest,
         ProblemType::PayloadTooLarge,
+        ProblemType::HeadersTooLarge,
         ProblemType::Validation,
         ProblemType::ServiceUnavailable,
         ProblemType::Internal,
@@ -87,6 +89,7 @@ impl ProblemType {
             ProblemType::UnsupportedMediaType => "unsupported-media-type",
             ProblemType::MalformedRequest => "malformed-request",
             ProblemType::PayloadTooLarge => "payload-too-large",
+            ProblemType::HeadersTooLarge => "headers-too-large",
             ProblemType::Validation => "validation",
             ProblemType::ServiceUnavailable => "service-unavailable",
             ProblemType::Internal => "internal",
@@ -117,6 +120,7 @@ impl ProblemType {
             ProblemType::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ProblemType::MalformedRequest => StatusCode::BAD_REQUEST,
             ProblemType::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ProblemType::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ProblemType::Validation => StatusCode::UNPROCESSABLE_ENTITY,
             ProblemType::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ProblemType::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -139,6 +143,7 @@ impl ProblemType {
             ProblemType::UnsupportedMediaType => "Unsupported media type",
             ProblemType::MalformedRequest => "Malformed request",
             ProblemType::PayloadTooLarge => "Payload too large",
+            ProblemType::HeadersTooLarge => "Request headers too large",
             ProblemType::Validation => "Validation failed",
             ProblemType::ServiceUnavailable => "Service unavailable",
             ProblemType::Internal => "Internal error",
@@ -209,6 +214,8 @@ pub enum ApiError {
     Malformed(String),
     #[error("payload too large")]
     PayloadTooLarge { limit: Option<usize> },
+    #[error("request headers too large")]
+    HeadersTooLarge { limit: usize },
     #[error("validation failed")]
     Validation(Vec<FieldError>),
     /// A dependency (the database) cannot be reached: the client may retry.
@@ -291,6 +298,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType { .. } => ProblemType::UnsupportedMediaType,
             ApiError::Malformed(_) => ProblemType::MalformedRequest,
             ApiError::PayloadTooLarge { .. } => ProblemType::PayloadTooLarge,
+            ApiError::HeadersTooLarge { .. } => ProblemType::HeadersTooLarge,
             ApiError::Validation(_) => ProblemType::Validation,
             ApiError::Unavailable(_) => ProblemType::ServiceUnavailable,
             ApiError::Internal(_) => ProblemType::Internal,
@@ -325,6 +333,9 @@ impl ApiError {
                 "the body is larger than the limit of {limit} bytes"
             )),
             ApiError::PayloadTooLarge { limit: None } => Some("the body is too large".into()),
+            ApiError::HeadersTooLarge { limit } => Some(format!(
+                "the request headers together are larger than the limit of {limit} bytes"
+            )),
             ApiError::Validation(_) => Some("one or more fields are invalid".into()),
             ApiError::Unavailable(_) => Some("a dependency is unavailable; retry later".into()),
             ApiError::Internal(_) => None,
