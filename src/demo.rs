@@ -261,7 +261,7 @@ pub fn load_threads(db: &Db, refs: &[String]) -> Result<Option<String>, StoreErr
             };
             let id = uuid::Uuid::now_v7().to_string();
             let thread = uuid::Uuid::now_v7().to_string();
-            messaging::send_from_organisation(c, &m, &id, &thread).map(|s| match s {
+            messaging::send_from_organisation(c, &m, &id, &thread, |_, _| Ok(())).map(|s| match s {
                 messaging::Sent::Sent {
                     thread_public_id, ..
                 } => Some(thread_public_id),
@@ -270,7 +270,8 @@ pub fn load_threads(db: &Db, refs: &[String]) -> Result<Option<String>, StoreErr
         };
         let ask = |c: &mut DbConn, thread: &str, body: &str| {
             let id = uuid::Uuid::now_v7().to_string();
-            messaging::send_from_seeker(c, seeker.id, thread, body, &id, today).map(|_| ())
+            messaging::send_from_seeker(c, seeker.id, thread, body, &id, today, |_, _| Ok(()))
+                .map(|_| ())
         };
         // Shinjuku: guidance, a question, an answer (the seeker may ask again).
         if let Some(t) = send(
@@ -316,7 +317,7 @@ pub fn load_threads(db: &Db, refs: &[String]) -> Result<Option<String>, StoreErr
                 uuid::Uuid::now_v7().to_string(),
                 uuid::Uuid::now_v7().to_string(),
             );
-            messaging::send_from_organisation(c, &m, &id, &thread)?;
+            messaging::send_from_organisation(c, &m, &id, &thread, |_, _| Ok(()))?;
             seekers::block(c, other.id, private)?;
         }
         Ok(Some(seeker.seeker_ref))

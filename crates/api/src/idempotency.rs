@@ -5,6 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use kyushoku_store::idempotency::{self, Remembered};
+use kyushoku_store::{DbConn, StoreError};
 
 use crate::auth::secrets::digest_bytes;
 use crate::problem::ApiError;
@@ -85,5 +86,85 @@ where
             "this key was used with another request body",
         )),
         None => Ok(HttpResponse::build(status).json(value)),
+    }
+}
+
+/// The promise to store a request's answer under its `Idempotency-Key`,
+/// kept inside the transaction that does the work.
+#[derive(Debug, Clone)]
+pub struct Pledge {
+    principal: String,
+    key: String,
+    hash: String,
+}
+
+impl Pledge {
+    /// Stores `value` as the answer, in the caller's transaction.
+    pub fn keep(
+        &self,
+        c: &mut DbConn,
+        status: StatusCode,
+        value: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let answer = Remembered {
+            request_hash: self.hash.clone(),
+            status: i32::from(status.as_u16()),
+            response: value.to_string(),
+        };
+        idempotency::keep(c, &self.principal, &self.key, &answer)
+    }
+}
+
+/// Like [`once`], for work that creates something (a message, a hire
+/// report): the answer is stored in the same transaction as the work, by
+/// [`Pledge::keep`], so a crash between the two cannot leave work done with
+/// no answer kept, and two concurrent requests with one key cannot both do
+/// it. When the work fails and a request with the same key has meanwhile
+/// succeeded, its answer is replayed.
+pub async fn once_atomic<F, Fut>(
+    state: &AppState,
+    principal: &str,
+    key: Option<String>,
+    body: &[u8],
+    work: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(Option<Pledge>) -> Fut,
+    Fut: std::future::Future<Output = Result<(StatusCode, serde_json::Value), ApiError>>,
+{
+    let Some(key) = key else {
+        let (status, value) = work(None).await?;
+        return Ok(HttpResponse::build(status).json(value));
+    };
+    let hash = digest_bytes(body);
+    let earlier = |state: &AppState| {
+        let (p, k) = (principal.to_owned(), key.clone());
+        let db = state.clone();
+        async move { db.db_run(move |c| idempotency::lookup(c, &p, &k)).await }
+    };
+    let replay_or_refuse = |r: Remembered| {
+        if r.request_hash == hash {
+            Ok(replay(&r))
+        } else {
+            Err(ApiError::validation_one(
+                "Idempotency-Key",
+                "this key was used with another request body",
+            ))
+        }
+    };
+    if let Some(r) = earlier(state).await? {
+        return replay_or_refuse(r);
+    }
+    let pledge = Pledge {
+        principal: principal.to_owned(),
+        key: key.clone(),
+        hash: hash.clone(),
+    };
+    match work(Some(pledge)).await {
+        Ok((status, value)) => Ok(HttpResponse::build(status).json(value)),
+        Err(e) => match earlier(state).await? {
+            Some(r) => replay_or_refuse(r),
+            None => Err(e),
+        },
     }
 }

@@ -150,6 +150,27 @@ impl Cluster {
             let _ = self.events.feed.send(event.clone());
             return Ok(event);
         };
+        let result = self.publish_shared(manager, topic, kind, data).await;
+        self.note(&result);
+        match result {
+            Ok(event) => Ok(event),
+            Err(e) => {
+                // Degraded: streams held on this instance still hear it.
+                tracing::warn!(error = %e, kind, "event published on this instance only");
+                let event = self.events.append(topic, kind, data);
+                let _ = self.events.feed.send(event.clone());
+                Ok(event)
+            }
+        }
+    }
+
+    async fn publish_shared(
+        &self,
+        manager: &redis::aio::ConnectionManager,
+        topic: &str,
+        kind: &str,
+        data: &str,
+    ) -> Result<Event, ClusterError> {
         let mut conn = manager.clone();
         let key = self.stream_key(topic);
         let id: String = tokio::time::timeout(
@@ -240,6 +261,7 @@ impl Cluster {
         let Some(client) = self.client.clone() else {
             return;
         };
+        tokio::spawn(self.clone().settle_owed_writes());
         let channel = self.channel();
         let feed = self.events.feed.clone();
         tokio::spawn(async move {

@@ -8,6 +8,7 @@
 pub mod events;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -28,6 +29,8 @@ pub enum ClusterError {
     Timeout(Duration),
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
+    #[error("redis holds an older value than this instance wrote during an outage")]
+    Owed,
 }
 
 /// A rate-limit decision for one request.
@@ -112,12 +115,33 @@ impl Local {
     }
 }
 
+/// What this instance last saw of Redis, and the cache writes it owes it.
+#[derive(Debug)]
+struct Health {
+    up: AtomicBool,
+    /// Write-throughs (key, value, ttl) that failed while Redis was away.
+    /// They are replayed before anything else once it answers again, so a
+    /// decision taken during the outage (a suspension) overwrites whatever
+    /// older state Redis still holds.
+    owed: Mutex<Vec<(String, String, Duration)>>,
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        Self {
+            up: AtomicBool::new(true),
+            owed: Mutex::default(),
+        }
+    }
+}
+
 /// The shared-state handle. Cheap to clone.
 #[derive(Clone)]
 pub struct Cluster {
     /// Prefix of every Redis key: `kyushoku:<deployment id>:`.
     prefix: Arc<str>,
     local: Arc<Local>,
+    health: Arc<Health>,
     events: Arc<events::LocalEvents>,
     /// Redis, through a connection manager that reconnects by itself.
     redis: Option<ConnectionManager>,
@@ -137,6 +161,7 @@ impl Cluster {
         Self {
             prefix: PREFIX.into(),
             local: Arc::default(),
+            health: Arc::default(),
             events: Arc::default(),
             redis: None,
             client: None,
@@ -164,6 +189,7 @@ impl Cluster {
         Ok(Self {
             prefix: PREFIX.into(),
             local: Arc::default(),
+            health: Arc::default(),
             events: Arc::default(),
             redis: Some(manager),
             client: Some(client),
@@ -185,17 +211,52 @@ impl Cluster {
         }
     }
 
+    /// Whether the last exchange with Redis worked (always true in-process).
+    /// `/metrics` reports it; while false, the service runs degraded.
+    pub fn is_up(&self) -> bool {
+        self.health.up.load(Ordering::Relaxed)
+    }
+
+    /// Records how an exchange with Redis went, logging changes once.
+    pub(crate) fn note<T>(&self, result: &Result<T, ClusterError>) {
+        let up = result.is_ok();
+        if self.health.up.swap(up, Ordering::Relaxed) != up {
+            if up {
+                tracing::info!("redis answers again: shared state restored");
+            } else {
+                tracing::warn!("redis does not answer: rate limits per instance, events on this instance only, caches bypassed");
+            }
+        }
+    }
+
     /// Whether the shared state answers. In-process always does.
     pub async fn ping(&self) -> Result<(), ClusterError> {
         let Some(manager) = &self.redis else {
             return Ok(());
         };
         let mut conn = manager.clone();
-        let _pong: String =
+        let result: Result<String, ClusterError> =
             tokio::time::timeout(PING_TIMEOUT, redis::cmd("PING").query_async(&mut conn))
                 .await
-                .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))??;
-        Ok(())
+                .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))
+                .and_then(|r| r.map_err(ClusterError::from));
+        self.note(&result);
+        if result.is_ok() {
+            self.pay_owed().await;
+        }
+        result.map(drop)
+    }
+
+    /// Replays the write-throughs that failed while Redis was away.
+    async fn pay_owed(&self) {
+        let owed = std::mem::take(&mut *self.health.owed.lock().expect("owed writes"));
+        for (i, (key, value, ttl)) in owed.iter().enumerate() {
+            if self.cache_set(key, value, *ttl, false).await.is_err() {
+                let mut still = self.health.owed.lock().expect("owed writes");
+                still.extend(owed[i..].iter().cloned());
+                return;
+            }
+        }
     }
 
     /// Counts one request against `key` in a fixed window shared by every
@@ -211,19 +272,27 @@ impl Cluster {
         let mut invocation = script.key(format!("{}rl:{key}", self.prefix));
         invocation.arg(window.as_millis() as u64);
         let call = invocation.invoke_async::<(u64, i64)>(&mut conn);
-        match tokio::time::timeout(PING_TIMEOUT, call).await {
-            Ok(Ok((count, ttl_ms))) => (
-                RateDecision::from_count(count, limit, Duration::from_millis(ttl_ms.max(0) as u64)),
-                false,
-            ),
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "rate limit: redis failed, counting in-process");
-                (self.local.hit(key, limit, window), true)
+        let result = tokio::time::timeout(PING_TIMEOUT, call)
+            .await
+            .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))
+            .and_then(|r| r.map_err(ClusterError::from));
+        self.note(&result);
+        match result {
+            Ok((count, ttl_ms)) => {
+                if !self.health.owed.lock().expect("owed writes").is_empty() {
+                    self.pay_owed().await;
+                }
+                (
+                    RateDecision::from_count(
+                        count,
+                        limit,
+                        Duration::from_millis(ttl_ms.max(0) as u64),
+                    ),
+                    false,
+                )
             }
-            Err(_) => {
-                tracing::warn!("rate limit: redis timed out, counting in-process");
-                (self.local.hit(key, limit, window), true)
-            }
+            // Counted in this process while Redis is away (see `note`).
+            Err(_) => (self.local.hit(key, limit, window), true),
         }
     }
 
@@ -233,16 +302,44 @@ impl Cluster {
         let Some(manager) = &self.redis else {
             return Ok(self.local.get(key));
         };
+        if self.owes(key) {
+            self.pay_owed().await;
+            if self.owes(key) {
+                // Redis may hold an older value than the one we owe it.
+                return Err(ClusterError::Owed);
+            }
+        }
         let mut conn = manager.clone();
-        let v = tokio::time::timeout(
+        let result = tokio::time::timeout(
             PING_TIMEOUT,
             redis::cmd("GET")
                 .arg(format!("{}{key}", self.prefix))
                 .query_async::<Option<String>>(&mut conn),
         )
         .await
-        .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))??;
-        Ok(v)
+        .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))
+        .and_then(|r| r.map_err(ClusterError::from));
+        self.note(&result);
+        result
+    }
+
+    fn owes(&self, key: &str) -> bool {
+        let owed = self.health.owed.lock().expect("owed writes");
+        owed.iter().any(|(k, _, _)| k == key)
+    }
+
+    /// While write-throughs are owed, retries them every half second, so
+    /// that other instances stop reading what Redis held before the outage
+    /// as soon as it answers again. Spawned by `start_listener`.
+    async fn settle_owed_writes(self) {
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        loop {
+            tick.tick().await;
+            let owing = !self.health.owed.lock().expect("owed writes").is_empty();
+            if owing || !self.is_up() {
+                let _ = self.ping().await;
+            }
+        }
     }
 
     /// Fills the cache after a database read, unless a newer value was put
@@ -263,7 +360,13 @@ impl Cluster {
         value: &str,
         ttl: Duration,
     ) -> Result<(), ClusterError> {
-        self.cache_set(key, value, ttl, false).await
+        let result = self.cache_set(key, value, ttl, false).await;
+        if result.is_err() {
+            let mut owed = self.health.owed.lock().expect("owed writes");
+            owed.retain(|(k, _, _)| k != key);
+            owed.push((key.to_owned(), value.to_owned(), ttl));
+        }
+        result
     }
 
     async fn cache_set(
@@ -286,10 +389,13 @@ impl Cluster {
         if only_if_absent {
             cmd.arg("NX");
         }
-        tokio::time::timeout(PING_TIMEOUT, cmd.query_async::<Option<String>>(&mut conn))
-            .await
-            .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))??;
-        Ok(())
+        let result =
+            tokio::time::timeout(PING_TIMEOUT, cmd.query_async::<Option<String>>(&mut conn))
+                .await
+                .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))
+                .and_then(|r| r.map_err(ClusterError::from));
+        self.note(&result);
+        result.map(drop)
     }
 }
 

@@ -5,7 +5,9 @@
 //! run each unit of work in one [`Db::run`] call (inside `web::block` in the
 //! API), never holding a connection across an `.await`.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -54,10 +56,35 @@ impl Backend {
     }
 }
 
+/// libpq parameters that bound how long a dead network can hold a thread:
+/// connecting (seconds), and keepalive probes on idle and busy sockets.
+const PG_NETWORK_BOUNDS: [(&str, &str); 4] = [
+    ("connect_timeout", "5"),
+    ("keepalives_idle", "30"),
+    ("keepalives_interval", "10"),
+    ("keepalives_count", "3"),
+];
+
+fn with_network_bounds(url: &str) -> String {
+    let mut out = url.to_owned();
+    for (name, value) in PG_NETWORK_BOUNDS {
+        let present = url
+            .split_once('?')
+            .is_some_and(|(_, q)| q.split('&').any(|kv| kv.split('=').next() == Some(name)));
+        if !present {
+            out.push(if out.contains('?') { '&' } else { '?' });
+            out.push_str(&format!("{name}={value}"));
+        }
+    }
+    out
+}
+
 /// A parsed `DATABASE_URL`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
-    /// `postgres://…` or `postgresql://…`, passed to libpq as it is.
+    /// `postgres://…` or `postgresql://…`, passed to libpq with bounded
+    /// connect time and TCP keepalives added unless the URL sets them, so a
+    /// vanished server is noticed instead of hanging a thread.
     Postgres(String),
     /// `sqlite://PATH` or `sqlite:PATH`; the file is created when missing.
     Sqlite(String),
@@ -66,7 +93,7 @@ pub enum DatabaseUrl {
 impl DatabaseUrl {
     pub fn parse(url: &str) -> Result<Self, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(Self::Postgres(url.to_owned()));
+            return Ok(Self::Postgres(with_network_bounds(url)));
         }
         let path = url
             .strip_prefix("sqlite://")
@@ -178,6 +205,46 @@ impl Default for PoolOptions {
 pub struct Db {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
+    breaker: Arc<Breaker>,
+}
+
+/// Fail-fast while the database is down: after a failure to reach it, for
+/// [`Breaker::HOLD`] requests take an idle healthy connection or are refused
+/// at once (503), instead of each waiting out the pool's timeout and piling
+/// up threads. After the hold, one request at a time probes with a short
+/// timeout; the first success closes the breaker.
+#[derive(Debug, Default)]
+struct Breaker {
+    /// Milliseconds since `epoch` of the last failure; 0 when closed.
+    failed_at: AtomicU64,
+    probing: AtomicBool,
+    epoch: OnceLock<Instant>,
+}
+
+impl Breaker {
+    const HOLD: Duration = Duration::from_secs(1);
+    const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+    fn now_ms(&self) -> u64 {
+        // Never 0, which means "closed".
+        self.epoch.get_or_init(Instant::now).elapsed().as_millis() as u64 + 1
+    }
+
+    fn trip(&self) {
+        self.failed_at.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    fn close(&self) {
+        self.failed_at.store(0, Ordering::Relaxed);
+    }
+
+    /// Milliseconds since the last failure, when the breaker is open.
+    fn open_for(&self) -> Option<u64> {
+        match self.failed_at.load(Ordering::Relaxed) {
+            0 => None,
+            at => Some(self.now_ms().saturating_sub(at)),
+        }
+    }
 }
 
 impl std::fmt::Debug for Db {
@@ -203,7 +270,11 @@ impl Db {
             .connection_timeout(options.acquire_timeout)
             .error_handler(Box::new(LogErrors))
             .build_unchecked(Manager { url });
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            breaker: Arc::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -216,8 +287,44 @@ impl Db {
         &self,
         work: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.pool.get()?;
-        work(&mut conn)
+        let mut conn = self.checkout()?;
+        let result = work(&mut conn);
+        match &result {
+            Err(e) if e.is_unavailable() => self.breaker.trip(),
+            Ok(_) if self.breaker.open_for().is_some() => self.breaker.close(),
+            _ => {}
+        }
+        result
+    }
+
+    /// A pooled connection, through the breaker.
+    fn checkout(&self) -> Result<r2d2::PooledConnection<Manager>, StoreError> {
+        let Some(since) = self.breaker.open_for() else {
+            return self
+                .pool
+                .get()
+                .inspect_err(|_| self.breaker.trip())
+                .map_err(Into::into);
+        };
+        if let Some(conn) = self.pool.try_get() {
+            return Ok(conn);
+        }
+        let hold = Breaker::HOLD.as_millis() as u64;
+        if since < hold || self.breaker.probing.swap(true, Ordering::AcqRel) {
+            return Err(StoreError::RecentlyDown(since));
+        }
+        let probe = self.pool.get_timeout(Breaker::PROBE_TIMEOUT);
+        self.breaker.probing.store(false, Ordering::Release);
+        match probe {
+            Ok(conn) => {
+                self.breaker.close();
+                Ok(conn)
+            }
+            Err(e) => {
+                self.breaker.trip();
+                Err(e.into())
+            }
+        }
     }
 
     /// True when a connection can be had within `timeout` and answers.
@@ -265,6 +372,26 @@ mod tests {
             DatabaseUrl::parse("sqlite:///var/lib/k.db").unwrap(),
             DatabaseUrl::Sqlite("/var/lib/k.db".into())
         );
+    }
+
+    #[test]
+    fn postgres_urls_get_network_bounds_unless_set() {
+        let DatabaseUrl::Postgres(u) = DatabaseUrl::parse("postgres://u@h/db").unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            u,
+            "postgres://u@h/db?connect_timeout=5&keepalives_idle=30&keepalives_interval=10&keepalives_count=3"
+        );
+        let DatabaseUrl::Postgres(u) =
+            DatabaseUrl::parse("postgres://u@h/db?sslmode=require&connect_timeout=2").unwrap()
+        else {
+            panic!()
+        };
+        assert!(
+            u.starts_with("postgres://u@h/db?sslmode=require&connect_timeout=2&keepalives_idle=30")
+        );
+        assert_eq!(u.matches("connect_timeout").count(), 1);
     }
 
     #[test]

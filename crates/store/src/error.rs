@@ -18,6 +18,10 @@ pub enum StoreError {
     /// No pooled connection within the pool's timeout (database down or saturated).
     #[error("database unavailable: {0}")]
     Unavailable(#[from] r2d2::Error),
+    /// The database failed moments ago and no healthy connection is idle:
+    /// refused at once rather than queued behind the pool's timeout.
+    #[error("database unavailable: it failed {0} ms ago; retrying shortly")]
+    RecentlyDown(u64),
     #[error("database query failed: {0}")]
     Query(#[from] diesel::result::Error),
     #[error("migration failed: {0}")]
@@ -47,6 +51,7 @@ impl StoreError {
         matches!(
             self,
             StoreError::Unavailable(_)
+                | StoreError::RecentlyDown(_)
                 | StoreError::Connect { .. }
                 | StoreError::Query(diesel::result::Error::DatabaseError(
                     diesel::result::DatabaseErrorKind::ClosedConnection,

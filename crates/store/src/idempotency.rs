@@ -62,3 +62,27 @@ pub fn remember(
         Err(e) => Err(e.into()),
     }
 }
+
+/// Stores the first answer inside the caller's transaction, beside the work
+/// it answers: both commit or neither does. A concurrent request with the
+/// same key that committed first makes this a `Conflict`, rolling the
+/// caller's work back; it then replays the winner's answer.
+pub fn keep(
+    conn: &mut DbConn,
+    principal: &str,
+    key: &str,
+    answer: &Remembered,
+) -> Result<(), StoreError> {
+    diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::principal.eq(principal),
+            idempotency_keys::key.eq(key),
+            idempotency_keys::request_hash.eq(&answer.request_hash),
+            idempotency_keys::status.eq(answer.status),
+            idempotency_keys::response.eq(&answer.response),
+            idempotency_keys::created_at.eq(now()),
+        ))
+        .execute(conn)
+        .map_err(|e| StoreError::conflict_on_unique(e, "Idempotency-Key"))?;
+    Ok(())
+}

@@ -127,12 +127,20 @@ fn finish(result: Result<Sent, Abort>) -> Result<Sent, StoreError> {
     }
 }
 
+/// What a caller writes in a send's own transaction once the message is in
+/// (its audit row, its idempotency record), so that all of it commits or
+/// none of it does.
+pub trait WithinSend: FnOnce(&mut DbConn, &Sent) -> Result<(), StoreError> {}
+impl<F: FnOnce(&mut DbConn, &Sent) -> Result<(), StoreError>> WithinSend for F {}
+
 /// R3: the first guidance or an answer from an organisation, atomically.
+/// `within` runs in the same transaction after the message is stored.
 pub fn send_from_organisation(
     conn: &mut DbConn,
     m: &OrgMessage,
     message_public_id: &str,
     thread_public_id: &str,
+    within: impl WithinSend,
 ) -> Result<Sent, StoreError> {
     let org_id = m.viewer.organisation_id;
     finish(conn.transaction::<Sent, Abort, _>(|c| {
@@ -213,12 +221,14 @@ pub fn send_from_organisation(
                 created_at: at,
             },
         )?;
-        Ok(Sent::Sent {
+        let sent = Sent::Sent {
             thread_public_id: thread_public,
             message_public_id: message_public_id.to_owned(),
             kind,
             created_at: at,
-        })
+        };
+        within(c, &sent)?;
+        Ok(sent)
     }))
 }
 
@@ -231,6 +241,7 @@ pub fn send_from_seeker(
     body: &str,
     message_public_id: &str,
     today: NaiveDate,
+    within: impl WithinSend,
 ) -> Result<Sent, StoreError> {
     finish(conn.transaction::<Sent, Abort, _>(|c| {
         let at = now();
@@ -272,12 +283,14 @@ pub fn send_from_seeker(
                 created_at: at,
             },
         )?;
-        Ok(Sent::Sent {
+        let sent = Sent::Sent {
             thread_public_id: thread_public_id.to_owned(),
             message_public_id: message_public_id.to_owned(),
             kind: "question",
             created_at: at,
-        })
+        };
+        within(c, &sent)?;
+        Ok(sent)
     }))
 }
 

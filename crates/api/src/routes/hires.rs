@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use kyushoku_domain::calendar::fiscal_quarter;
 use kyushoku_domain::profile::EmploymentType;
 use kyushoku_store::hires::{self, NewHire};
+use kyushoku_store::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -99,10 +100,11 @@ pub async fn report(
     let raw = serde_json::to_vec(&r).unwrap_or_default();
     let who = format!("org:{}", member.organisation_public_id);
     let st = state.clone();
-    idempotency::once(&state, &who, key, &raw, move || async move {
+    idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
         let hire_id = uuid::Uuid::now_v7().to_string();
-        let h_id = hire_id.clone();
+        let answer = serde_json::json!({ "hire_id": hire_id });
         let job_number = r.job_number.clone();
+        let kept = answer.clone();
         let stored = st
             .db_run(move |c| {
                 let job_offer_id = match &job_number {
@@ -112,27 +114,30 @@ pub async fn report(
                     },
                     None => None,
                 };
-                hires::insert(
-                    c,
-                    &NewHire {
-                        public_id: h_id,
-                        organisation_id: member.organisation_id,
-                        job_offer_id,
-                        seeker_id,
-                        hired_on: r.hired_on,
-                        employment_type: r.employment_type.as_str().to_owned(),
-                    },
-                )?;
-                Ok(true)
+                // The report and its idempotency record commit together.
+                c.transaction(|c| {
+                    hires::insert(
+                        c,
+                        &NewHire {
+                            public_id: hire_id,
+                            organisation_id: member.organisation_id,
+                            job_offer_id,
+                            seeker_id,
+                            hired_on: r.hired_on,
+                            employment_type: r.employment_type.as_str().to_owned(),
+                        },
+                    )?;
+                    if let Some(p) = &pledge {
+                        p.keep(c, StatusCode::CREATED, &kept)?;
+                    }
+                    Ok::<_, kyushoku_store::StoreError>(true)
+                })
             })
             .await?;
         if !stored {
             return Err(ApiError::validation_one("job_number", "no such job offer"));
         }
-        Ok((
-            StatusCode::CREATED,
-            serde_json::json!({ "hire_id": hire_id }),
-        ))
+        Ok((StatusCode::CREATED, answer))
     })
     .await
 }

@@ -49,6 +49,10 @@ pub struct Checks {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Readiness {
+    /// `ready`, or `degraded` while Redis does not answer: the instance still
+    /// serves (rate limits counted per instance, events reach only streams
+    /// held on this instance, caches bypassed for the database) and should
+    /// keep receiving traffic.
     #[schema(example = "ready")]
     pub status: &'static str,
     pub checks: Checks,
@@ -77,8 +81,10 @@ fn check(kind: &'static str, result: Result<(), String>) -> Check {
     }
 }
 
-/// Readiness: the database answers, and Redis when it is configured. A load
-/// balancer should stop sending traffic on 503.
+/// Readiness: the database answers (else 503: a load balancer should stop
+/// sending traffic). Redis, when configured, is reported too; without it the
+/// instance is `degraded` but still ready, since every instance would lose
+/// it at once and the database holds the truth.
 #[utoipa::path(
     tag = "operations",
     responses(
@@ -98,16 +104,18 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     state
         .metrics
         .set_dependency("shared_state", cluster_result.is_ok());
-    let ready = db_result.is_ok() && cluster_result.is_ok();
+    let ready = db_result.is_ok();
+    let status = if cluster_result.is_ok() {
+        "ready"
+    } else {
+        "degraded"
+    };
     let checks = Checks {
         database: check(state.db.backend().name(), db_result),
         shared_state: check(state.cluster.mode(), cluster_result),
     };
     if ready {
-        HttpResponse::Ok().json(Readiness {
-            status: "ready",
-            checks,
-        })
+        HttpResponse::Ok().json(Readiness { status, checks })
     } else {
         let mut problem = ApiError::Unavailable(String::new()).to_problem();
         problem.detail = Some("a dependency of this instance does not answer".into());
@@ -130,6 +138,9 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let (connections, idle) = state.db.pool_state();
     state.metrics.pool_connections.set(i64::from(connections));
     state.metrics.pool_idle.set(i64::from(idle));
+    state
+        .metrics
+        .set_dependency("shared_state", state.cluster.is_up());
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .body(state.metrics.encode())

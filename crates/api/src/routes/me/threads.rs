@@ -217,12 +217,32 @@ pub async fn send(
     let st = state.clone();
     let tid = thread_id.into_inner();
     let event = crate::audit_log::by(&principal, "message_sent");
-    idempotency::once(&state, &who, key, &raw, move || async move {
+    idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
         let message_id = uuid::Uuid::now_v7().to_string();
         let today = today_in_japan();
         let seeker_ref = seeker.seeker_ref.clone();
         let (sent, org_public) = st
             .db_run(move |c| {
+                // The audit row and the idempotency record commit with the message.
+                let within = |c: &mut kyushoku_store::DbConn, sent: &Sent| {
+                    let Some(answer) = MessageSent::of(sent) else {
+                        return Ok(());
+                    };
+                    let thread = messaging::find_thread(c, Party::Seeker(seeker.id), &tid)?;
+                    if let Some(t) = &thread {
+                        // R9: who wrote to whom, never what.
+                        let mut e = event;
+                        e.organisation_id = Some(t.organisation_id);
+                        e.prefecture =
+                            kyushoku_store::organisations::find_by_id(c, t.organisation_id)?
+                                .map(|o| o.prefecture);
+                        kyushoku_store::audit::record_with_seekers(c, &e, &[seeker.id])?;
+                    }
+                    match &pledge {
+                        Some(p) => p.keep(c, StatusCode::CREATED, &answer),
+                        None => Ok(()),
+                    }
+                };
                 let sent = messaging::send_from_seeker(
                     c,
                     seeker.id,
@@ -230,58 +250,37 @@ pub async fn send(
                     &message.body,
                     &message_id,
                     today,
+                    within,
                 )?;
                 let thread = messaging::find_thread(c, Party::Seeker(seeker.id), &tid)?;
                 let org = match &thread {
                     Some(t) => Some(messaging::organisation_card(c, t.organisation_id)?.0),
                     None => None,
                 };
-                if let (Sent::Sent { .. }, Some(t)) = (&sent, &thread) {
-                    // R9: who wrote to whom, never what.
-                    let mut e = event;
-                    e.organisation_id = Some(t.organisation_id);
-                    e.prefecture = kyushoku_store::organisations::find_by_id(c, t.organisation_id)?
-                        .map(|o| o.prefecture);
-                    kyushoku_store::audit::record_with_seekers(c, &e, &[seeker.id])?;
-                }
                 Ok((sent, org))
             })
             .await?;
-        match sent {
-            Sent::Sent {
-                thread_public_id,
-                message_public_id,
-                kind,
-                created_at,
-            } => {
-                let data = serde_json::json!({
-                    "thread_id": thread_public_id, "message_id": message_public_id,
-                    "author": "seeker", "kind": kind,
-                });
-                if let Some(org) = &org_public {
-                    events::notify(
-                        &st,
-                        &events::organisation_topic(org),
-                        "message",
-                        data.clone(),
-                    )
-                    .await;
-                }
-                events::notify(&st, &events::seeker_topic(&seeker_ref), "message", data).await;
-                Ok((
-                    StatusCode::CREATED,
-                    serde_json::to_value(MessageSent {
-                        thread_id: thread_public_id,
-                        message_id: message_public_id,
-                        kind: kind.to_owned(),
-                        created_at: created_at.and_utc(),
-                    })
-                    .map_err(|e| ApiError::Internal(e.to_string()))?,
-                ))
-            }
-            Sent::NoThread => Err(ApiError::NotFound),
-            _ => Err(ApiError::ThreadClosed),
+        let Some(answer) = MessageSent::of(&sent) else {
+            return match sent {
+                Sent::NoThread => Err(ApiError::NotFound),
+                _ => Err(ApiError::ThreadClosed),
+            };
+        };
+        let data = serde_json::json!({
+            "thread_id": answer["thread_id"], "message_id": answer["message_id"],
+            "author": "seeker", "kind": answer["kind"],
+        });
+        if let Some(org) = &org_public {
+            events::notify(
+                &st,
+                &events::organisation_topic(org),
+                "message",
+                data.clone(),
+            )
+            .await;
         }
+        events::notify(&st, &events::seeker_topic(&seeker_ref), "message", data).await;
+        Ok((StatusCode::CREATED, answer))
     })
     .await
 }

@@ -73,7 +73,7 @@ pub async fn send(
         e.organisation_id = Some(member.organisation_id);
         e
     };
-    idempotency::once(&state, &who, key, &raw, move || async move {
+    idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
         let today = today_in_japan();
         let m = OrgMessage {
             viewer: Viewer {
@@ -99,16 +99,25 @@ pub async fn send(
                 {
                     return Ok(None);
                 }
-                let sent = messaging::send_from_organisation(c, &m, &message_id, &thread_id)?;
                 let mut seeker_ref = None;
-                if let Sent::Sent { .. } = &sent {
+                // The audit row and the idempotency record commit with the message.
+                let within = |c: &mut kyushoku_store::DbConn, sent: &Sent| {
+                    let Some(answer) = MessageSent::of(sent) else {
+                        return Ok(());
+                    };
                     let mut e = event;
                     e.prefecture =
                         kyushoku_store::organisations::find_by_id(c, m.viewer.organisation_id)?
                             .map(|o| o.prefecture);
                     audit::record_with_seekers(c, &e, &[m.seeker_id])?;
                     seeker_ref = kyushoku_store::seekers::ref_of(c, m.seeker_id)?;
-                }
+                    match &pledge {
+                        Some(p) => p.keep(c, StatusCode::CREATED, &answer),
+                        None => Ok(()),
+                    }
+                };
+                let sent =
+                    messaging::send_from_organisation(c, &m, &message_id, &thread_id, within)?;
                 Ok(Some((sent, seeker_ref)))
             })
             .await?;
@@ -121,46 +130,38 @@ pub async fn send(
             }
             Some(pair) => pair,
         };
-        match sent {
-            Sent::Sent {
-                thread_public_id,
-                message_public_id,
-                kind,
-                created_at,
-            } => {
-                let data = serde_json::json!({
-                    "thread_id": thread_public_id, "message_id": message_public_id,
-                    "author": "organisation", "kind": kind,
-                });
-                if let Some(r) = &seeker_ref {
-                    events::notify(&st, &events::seeker_topic(r), "message", data.clone()).await;
-                }
-                events::notify(
-                    &st,
-                    &events::organisation_topic(&org_public),
-                    "message",
-                    data,
-                )
-                .await;
-                let answer = MessageSent {
-                    thread_id: thread_public_id,
-                    message_id: message_public_id,
-                    kind: kind.to_owned(),
-                    created_at: created_at.and_utc(),
-                };
-                Ok((
-                    StatusCode::CREATED,
-                    serde_json::to_value(answer).map_err(|e| ApiError::Internal(e.to_string()))?,
-                ))
-            }
-            Sent::NotVisible | Sent::NoThread => Err(ApiError::NotFound),
-            Sent::OutOfTurn => Err(ApiError::AwaitsSeeker),
-            Sent::GuidanceRefused => Err(ApiError::GuidanceRefused),
-            Sent::CapReached => Err(ApiError::GuidanceCap {
-                retry_after: until_midnight_jst(),
-            }),
-            Sent::Closed => Err(ApiError::ThreadClosed),
+        let Some(answer) = MessageSent::of(&sent) else {
+            return Err(refusal(sent));
+        };
+        let data = serde_json::json!({
+            "thread_id": answer["thread_id"], "message_id": answer["message_id"],
+            "author": "organisation", "kind": answer["kind"],
+        });
+        if let Some(r) = &seeker_ref {
+            events::notify(&st, &events::seeker_topic(r), "message", data.clone()).await;
         }
+        events::notify(
+            &st,
+            &events::organisation_topic(&org_public),
+            "message",
+            data,
+        )
+        .await;
+        Ok((StatusCode::CREATED, answer))
     })
     .await
+}
+
+/// The problem for a send the rules refused.
+fn refusal(sent: Sent) -> ApiError {
+    match sent {
+        Sent::NotVisible | Sent::NoThread => ApiError::NotFound,
+        Sent::OutOfTurn => ApiError::AwaitsSeeker,
+        Sent::GuidanceRefused => ApiError::GuidanceRefused,
+        Sent::CapReached => ApiError::GuidanceCap {
+            retry_after: until_midnight_jst(),
+        },
+        Sent::Closed => ApiError::ThreadClosed,
+        Sent::Sent { .. } => ApiError::Internal("a stored send has no answer".into()),
+    }
 }

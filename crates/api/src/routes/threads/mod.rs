@@ -63,6 +63,27 @@ pub struct MessageSent {
     pub created_at: DateTime<Utc>,
 }
 
+impl MessageSent {
+    /// The answer to a stored send (`None` for a refused one).
+    pub fn of(sent: &kyushoku_store::messaging::Sent) -> Option<serde_json::Value> {
+        match sent {
+            kyushoku_store::messaging::Sent::Sent {
+                thread_public_id,
+                message_public_id,
+                kind,
+                created_at,
+            } => serde_json::to_value(MessageSent {
+                thread_id: thread_public_id.clone(),
+                message_id: message_public_id.clone(),
+                kind: (*kind).to_owned(),
+                created_at: created_at.and_utc(),
+            })
+            .ok(),
+            _ => None,
+        }
+    }
+}
+
 pub const MAX_BODY_CHARS: usize = 2000;
 pub const MAX_SUBJECT_CHARS: usize = 100;
 
