@@ -4,10 +4,12 @@ mod support;
 
 mod authz;
 mod cli;
+pub mod cluster;
 mod codes;
 mod errors;
+mod faults;
 mod identity;
-mod messaging;
+pub mod messaging;
 pub mod offers;
 mod ops;
 mod profiles;

@@ -6,15 +6,15 @@ use serde_json::{json, Value};
 use crate::backend_tests;
 use crate::support::{Answer, Cast, Store, TestApp};
 
-struct World {
-    cast: Cast,
-    hw: String,
-    public: String,
-    private: String,
-    bureau: String,
+pub struct World {
+    pub cast: Cast,
+    pub hw: String,
+    pub public: String,
+    pub private: String,
+    pub bureau: String,
 }
 
-async fn world(app: &TestApp) -> World {
+pub async fn world(app: &TestApp) -> World {
     let cast = app.cast().await;
     World {
         hw: app.client_token(cast.get("hw_system")).await,
@@ -34,7 +34,7 @@ fn seeker_body(scope: &str) -> Value {
 }
 
 /// Registers a seeker and returns a My Page token for them.
-async fn seeker(app: &TestApp, w: &World, seeker_ref: &str, scope: &str) -> String {
+pub async fn seeker(app: &TestApp, w: &World, seeker_ref: &str, scope: &str) -> String {
     let a = app
         .call(
             "PUT",
@@ -58,7 +58,7 @@ async fn seeker(app: &TestApp, w: &World, seeker_ref: &str, scope: &str) -> Stri
 
 /// The profile_id an organisation sees for the seeker whose self-PR is the
 /// only one (searches are per test database).
-async fn only_profile(app: &TestApp, org: &str) -> String {
+pub async fn only_profile(app: &TestApp, org: &str) -> String {
     let list = app
         .call("GET", "/v1/profiles", Some(org), None)
         .await
@@ -68,7 +68,7 @@ async fn only_profile(app: &TestApp, org: &str) -> String {
     items[0]["profile_id"].as_str().unwrap().to_owned()
 }
 
-async fn send(
+pub async fn send(
     app: &TestApp,
     org: &str,
     profile_id: &str,
@@ -101,7 +101,7 @@ async fn open_thread(
     a.json()["thread_id"].as_str().unwrap().to_owned()
 }
 
-async fn seeker_send(app: &TestApp, token: &str, thread: &str, body: &str) -> Answer {
+pub async fn seeker_send(app: &TestApp, token: &str, thread: &str, body: &str) -> Answer {
     app.call(
         "POST",
         &format!("/v1/me/threads/{thread}/messages"),

@@ -411,7 +411,7 @@ async fn export_is_the_visible_set_in_every_format(app: TestApp) {
     }
 }
 
-async fn exported_numbers(app: &TestApp, token: &str) -> BTreeSet<String> {
+pub async fn exported_numbers(app: &TestApp, token: &str) -> BTreeSet<String> {
     export(app, token, "", None)
         .await
         .text()

@@ -477,3 +477,215 @@ impl EventStream {
         }
     }
 }
+
+/// A TCP forwarder in front of a dependency (PostgreSQL, Redis) that a test
+/// can cut and restore, as an operator stopping and starting the service
+/// would: cutting closes every open connection and refuses new ones;
+/// restoring listens on the same port again.
+pub struct FaultProxy {
+    pub addr: std::net::SocketAddr,
+    target: std::net::SocketAddr,
+    acceptor: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl FaultProxy {
+    pub async fn start(target: std::net::SocketAddr) -> FaultProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy = FaultProxy {
+            addr: listener.local_addr().unwrap(),
+            target,
+            acceptor: std::sync::Mutex::new(None),
+        };
+        proxy.serve(listener);
+        proxy
+    }
+
+    /// The `host:port` of a URL like `redis://127.0.0.1:6379` or
+    /// `postgres://u@127.0.0.1:5432/db`.
+    pub fn target_of(url: &str) -> std::net::SocketAddr {
+        let (_, authority, _) = split_url(url);
+        authority
+            .replace("localhost", "127.0.0.1")
+            .parse()
+            .expect("host:port with a numeric address")
+    }
+
+    /// `url` pointed at the proxy instead of the service.
+    pub fn route(&self, url: &str) -> String {
+        let (head, _, tail) = split_url(url);
+        format!("{head}{}{tail}", self.addr)
+    }
+
+    fn serve(&self, listener: tokio::net::TcpListener) {
+        let target = self.target;
+        let task = tokio::spawn(async move {
+            // Dropped with the task: aborting it cuts every connection.
+            let mut connections = tokio::task::JoinSet::new();
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    continue;
+                };
+                connections.spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                while connections.try_join_next().is_some() {}
+            }
+        });
+        *self.acceptor.lock().unwrap() = Some(task);
+    }
+
+    /// The service stops: open connections close, new ones are refused.
+    pub async fn cut(&self) {
+        let task = self.acceptor.lock().unwrap().take();
+        if let Some(task) = task {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    /// The service is back on the same address.
+    pub async fn restore(&self) {
+        let listener = tokio::net::TcpListener::bind(self.addr).await.unwrap();
+        self.serve(listener);
+    }
+}
+
+/// `scheme://user@` , `host:port`, `/rest?query` of a URL.
+fn split_url(url: &str) -> (&str, &str, &str) {
+    let start = url.find("://").unwrap() + 3;
+    let start = start + url[start..].find('@').map(|i| i + 1).unwrap_or(0);
+    let end = start + url[start..].find(['/', '?']).unwrap_or(url.len() - start);
+    (&url[..start], &url[start..end], &url[end..])
+}
+
+#[test]
+fn urls_are_split_around_the_authority() {
+    assert_eq!(
+        split_url("postgres://u@127.0.0.1:5432/db?x=1"),
+        ("postgres://u@", "127.0.0.1:5432", "/db?x=1")
+    );
+    assert_eq!(
+        split_url("redis://127.0.0.1:6379"),
+        ("redis://", "127.0.0.1:6379", "")
+    );
+}
+
+/// The real `kyushoku serve` binary on a test's database: for what only a
+/// process can show (SIGKILL, SIGTERM).
+pub struct Process {
+    /// A client of the process (no in-process server behind it).
+    pub app: TestApp,
+    child: Option<std::process::Child>,
+    db: Option<TestDb>,
+}
+
+impl TestApp {
+    /// Stops this in-process server and serves its database from the real
+    /// binary instead (same settings, same keys and secret, kept in the data).
+    pub async fn into_process(mut self) -> Process {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+        let db = std::mem::replace(&mut self._db, TestDb::Borrowed);
+        Process::start(&self.args, self.store, db)
+    }
+}
+
+impl Process {
+    fn start(args: &ServeArgs, store: Store, db: TestDb) -> Process {
+        use std::io::BufRead;
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kyushoku"));
+        cmd.args(["serve", "--bind", "127.0.0.1:0", "--workers", "2"])
+            .arg("--database-url")
+            .arg(&args.store.database_url)
+            .arg("--guidance-daily-cap")
+            .arg(args.guidance_daily_cap.to_string())
+            .env("KYUSHOKU_LOG_FORMAT", "json")
+            .env("KYUSHOKU_SHUTDOWN_TIMEOUT", "30")
+            .env_remove("REDIS_URL")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        if let Some(r) = &args.redis_url {
+            cmd.arg("--redis-url").arg(r);
+        }
+        let mut child = cmd.spawn().expect("kyushoku starts");
+        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .expect("the server logs before exiting")
+                .unwrap();
+            let v: Value = serde_json::from_str(&line).unwrap_or_default();
+            if v["message"] == "serving" {
+                break v["addr"].as_str().unwrap().to_owned();
+            }
+        };
+        // Keep reading, so that the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let app = TestApp {
+            base_url: format!("http://{addr}"),
+            store,
+            database_url: args.store.database_url.clone(),
+            args: args.clone(),
+            running: None,
+            client: awc::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .disable_redirects()
+                .finish(),
+            _db: TestDb::Borrowed,
+        };
+        Process {
+            app,
+            child: Some(child),
+            db: Some(db),
+        }
+    }
+
+    /// The process id, to signal it while requests are in flight.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
+    fn signal(&self, name: &str) {
+        signal(self.pid(), name);
+    }
+
+    /// SIGKILL (unless already sent through [`signal`]) and reaps it.
+    pub fn kill(&mut self) {
+        self.signal("-KILL");
+        self.child.as_mut().unwrap().wait().unwrap();
+    }
+
+    /// SIGTERM, then waits for the exit (in-flight requests drain first).
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        self.signal("-TERM");
+        let mut child = self.child.take().unwrap();
+        tokio::task::spawn_blocking(move || child.wait().unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// A new process on the same database, after `kill`.
+    pub fn restart(mut self) -> Process {
+        let db = self.db.take().unwrap();
+        Process::start(&self.app.args, self.app.store, db)
+    }
+}
+
+/// Sends a signal (`-KILL`, `-TERM`) to a process; a gone process is fine.
+pub fn signal(pid: u32, name: &str) {
+    let _ = std::process::Command::new("kill")
+        .args([name, &pid.to_string()])
+        .status();
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

@@ -150,8 +150,13 @@ impl Cluster {
             let _ = self.events.feed.send(event.clone());
             return Ok(event);
         };
-        let result = self.publish_shared(manager, topic, kind, data).await;
-        self.note(&result);
+        let result = if self.is_up() {
+            let result = self.publish_shared(manager, topic, kind, data).await;
+            self.note(&result);
+            result
+        } else {
+            Err(ClusterError::Down)
+        };
         match result {
             Ok(event) => Ok(event),
             Err(e) => {
@@ -215,6 +220,10 @@ impl Cluster {
         let Some(manager) = &self.redis else {
             return Ok(self.events.replay(topic, after));
         };
+        if !self.is_up() {
+            // What this instance published locally during the outage.
+            return Ok(self.events.replay(topic, after));
+        }
         if parse_id(after).is_none() {
             return Ok(Vec::new());
         }

@@ -31,6 +31,9 @@ pub enum ClusterError {
     Redis(#[from] redis::RedisError),
     #[error("redis holds an older value than this instance wrote during an outage")]
     Owed,
+    /// Redis failed moments ago: not asked again until a probe finds it.
+    #[error("redis is down; probing in the background")]
+    Down,
 }
 
 /// A rate-limit decision for one request.
@@ -212,7 +215,10 @@ impl Cluster {
     }
 
     /// Whether the last exchange with Redis worked (always true in-process).
-    /// `/metrics` reports it; while false, the service runs degraded.
+    /// `/metrics` reports it. While false the service runs degraded and does
+    /// not ask Redis at all (each request would otherwise wait out a
+    /// timeout): only `ping`, run every half second by the background task
+    /// of `start_listener` and by `/readyz`, probes it.
     pub fn is_up(&self) -> bool {
         self.health.up.load(Ordering::Relaxed)
     }
@@ -267,6 +273,9 @@ impl Cluster {
         let Some(manager) = &self.redis else {
             return (self.local.hit(key, limit, window), false);
         };
+        if !self.is_up() {
+            return (self.local.hit(key, limit, window), true);
+        }
         let mut conn = manager.clone();
         let script = redis::Script::new(RATE_SCRIPT);
         let mut invocation = script.key(format!("{}rl:{key}", self.prefix));
@@ -302,6 +311,9 @@ impl Cluster {
         let Some(manager) = &self.redis else {
             return Ok(self.local.get(key));
         };
+        if !self.is_up() {
+            return Err(ClusterError::Down);
+        }
         if self.owes(key) {
             self.pay_owed().await;
             if self.owes(key) {
@@ -328,7 +340,8 @@ impl Cluster {
         owed.iter().any(|(k, _, _)| k == key)
     }
 
-    /// While write-throughs are owed, retries them every half second, so
+    /// While Redis is down or write-throughs are owed, probes it every half
+    /// second and replays them once it answers, so
     /// that other instances stop reading what Redis held before the outage
     /// as soon as it answers again. Spawned by `start_listener`.
     async fn settle_owed_writes(self) {
@@ -380,6 +393,9 @@ impl Cluster {
             self.local.put(key, value, ttl, only_if_absent);
             return Ok(());
         };
+        if !self.is_up() {
+            return Err(ClusterError::Down);
+        }
         let mut conn = manager.clone();
         let mut cmd = redis::cmd("SET");
         cmd.arg(format!("{}{key}", self.prefix))
