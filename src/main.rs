@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use kyushoku::config::{CodeFiles, LogArgs, LogFormat, ServeArgs, StoreArgs};
 use kyushoku::server;
 use kyushoku_store::reference::{self, ReferenceData};
@@ -64,18 +64,12 @@ enum Command {
     },
 }
 
-/// `demo` takes the serve options, with the database optional.
+/// `demo` takes every serve option; without `--database-url` (or
+/// `DATABASE_URL`) the demo lives in a new temporary SQLite file.
 #[derive(Debug, clap::Args)]
 struct DemoServeArgs {
-    /// Database for the demo (default: a new temporary SQLite file).
-    #[arg(long, env = "DATABASE_URL")]
-    database_url: Option<String>,
-    /// Address and port to listen on.
-    #[arg(long, env = "KYUSHOKU_BIND", default_value = "127.0.0.1:8080")]
-    bind: std::net::SocketAddr,
-    /// Redis for shared state (optional).
-    #[arg(long, env = "REDIS_URL")]
-    redis_url: Option<String>,
+    #[command(flatten)]
+    serve: ServeArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -162,7 +156,13 @@ fn init_logging(args: &LogArgs) {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches)?;
+    // Whether `demo` was given a database, rather than the serve default.
+    let demo_database_given = matches
+        .subcommand_matches("demo")
+        .and_then(|m| m.value_source("database_url"))
+        .is_some_and(|s| s != clap::parser::ValueSource::DefaultValue);
     if !matches!(
         cli.command,
         Command::Openapi | Command::Probe { .. } | Command::Generate { .. }
@@ -177,7 +177,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Demo {
             serve,
             credentials_out,
-        } => demo(serve, credentials_out).await,
+        } => demo(serve.serve, demo_database_given, credentials_out).await,
         Command::Migrate(store) => {
             server::open_store(&store).await?;
             eprintln!("database is up to date");
@@ -313,15 +313,16 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn demo(args: DemoServeArgs, credentials_out: Option<PathBuf>) -> anyhow::Result<()> {
+async fn demo(
+    mut serve: ServeArgs,
+    database_given: bool,
+    credentials_out: Option<PathBuf>,
+) -> anyhow::Result<()> {
     // Kept alive until the server stops, then removed.
     let temp = tempfile::tempdir()?;
-    let database_url = args
-        .database_url
-        .unwrap_or_else(|| format!("sqlite://{}", temp.path().join("demo.db").display()));
-    let mut serve = ServeArgs::with_database(database_url);
-    serve.bind = args.bind;
-    serve.redis_url = args.redis_url;
+    if !database_given {
+        serve.store.database_url = format!("sqlite://{}", temp.path().join("demo.db").display());
+    }
     let db = server::open_store(&serve.store).await?;
     let loader = db.clone();
     let (clients, demo_seeker) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {

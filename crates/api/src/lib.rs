@@ -196,7 +196,136 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(routes::configure)
         .split_for_parts();
+    let mut spec = spec;
+    document_common_problems(&mut spec);
+    merge_flattened_objects(spec)
+}
+
+/// `#[serde(flatten)]` comes out as `allOf` of the outer and inner objects;
+/// when the inner one refuses unknown fields (`additionalProperties: false`
+/// from `deny_unknown_fields`), no answer could match both. Such schemas
+/// become one object with the properties and requirements of all parts.
+fn merge_flattened_objects(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::schema::{AdditionalProperties, Object, ObjectBuilder, Schema};
+    use utoipa::openapi::RefOr;
+    let Some(components) = spec.components.as_mut() else {
+        return spec;
+    };
+    let snapshot = components.schemas.clone();
+    let resolve = |part: &RefOr<Schema>| -> Option<Object> {
+        let part = match part {
+            RefOr::Ref(r) => snapshot.get(r.ref_location.strip_prefix("#/components/schemas/")?)?,
+            inline => inline,
+        };
+        match part {
+            RefOr::T(Schema::Object(o)) if !o.properties.is_empty() => Some(o.clone()),
+            _ => None,
+        }
+    };
+    for schema in components.schemas.values_mut() {
+        let RefOr::T(Schema::AllOf(all)) = schema else {
+            continue;
+        };
+        let Some(parts) = all.items.iter().map(resolve).collect::<Option<Vec<_>>>() else {
+            continue;
+        };
+        let mut merged = ObjectBuilder::new().description(all.description.clone());
+        let mut required: Vec<String> = Vec::new();
+        for part in parts {
+            for (name, property) in part.properties {
+                merged = merged.property(name, property);
+            }
+            required.extend(part.required);
+        }
+        required.sort();
+        required.dedup();
+        for name in required {
+            merged = merged.required(name);
+        }
+        let merged = merged
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+            .build();
+        *schema = RefOr::T(Schema::Object(merged));
+    }
     spec
+}
+
+/// Adds the problems any operation of a kind can answer, so the document
+/// lists every status a client can meet: a body that does not parse (400),
+/// is too large (413) or of another type (415); a missing or bad token
+/// (401); the rate limit (429); a failure (500) or the database out of
+/// reach (503). Operational endpoints are neither authenticated nor limited.
+fn document_common_problems(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                problem::PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    for (path, item) in spec.paths.paths.iter_mut() {
+        let limited = path.starts_with("/v1/");
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let mut add: Vec<(&str, &str)> = Vec::new();
+            if op.request_body.is_some() {
+                add.extend([
+                    ("400", "malformed-request: the body does not parse"),
+                    ("413", "payload-too-large"),
+                    ("415", "unsupported-media-type"),
+                ]);
+            }
+            if op.security.is_some() {
+                add.extend([
+                    ("401", "unauthorized: no valid access token"),
+                    ("403", "forbidden: this kind of caller may not do this"),
+                ]);
+            }
+            let has_query = op
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query));
+            if has_query || op.request_body.is_some() {
+                add.push(("422", "validation: a field or query parameter is invalid"));
+            }
+            if limited {
+                add.extend([
+                    (
+                        "429",
+                        "rate-limited (or guidance-cap-reached where documented)",
+                    ),
+                    (
+                        "500",
+                        "internal: an unexpected failure (the request id is logged)",
+                    ),
+                    (
+                        "503",
+                        "service-unavailable: the database is out of reach; retry",
+                    ),
+                ]);
+            }
+            for (status, description) in add {
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description).into());
+            }
+        }
+    }
 }
 
 /// CORS for the listed origins only (the My Page front end), with the

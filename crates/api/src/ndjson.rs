@@ -29,9 +29,12 @@ pub enum LineId {
 pub struct LineResult {
     /// 1-based line number in the request body.
     pub line: usize,
-    /// `seeker_ref` or `job_number`, when the line got that far.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub id: Option<LineId>,
+    /// The seeker the line named, when it got that far (seekers batch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seeker_ref: Option<String>,
+    /// The offer the line named, when it got that far (offers batch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_number: Option<String>,
     /// `created`, `updated` or `error`.
     pub status: &'static str,
     /// For seekers: what the scrubber masked.
@@ -40,6 +43,30 @@ pub struct LineResult {
     /// For `error`: what was wrong, as a problem with `errors`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<Problem>,
+}
+
+impl LineResult {
+    fn new(
+        line: usize,
+        id: Option<LineId>,
+        status: &'static str,
+        masked: Option<Masked>,
+        problem: Option<Problem>,
+    ) -> Self {
+        let (seeker_ref, job_number) = match id {
+            Some(LineId::SeekerRef(r)) => (Some(r), None),
+            Some(LineId::JobNumber(n)) => (None, Some(n)),
+            None => (None, None),
+        };
+        LineResult {
+            line,
+            seeker_ref,
+            job_number,
+            status,
+            masked,
+            problem,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -115,13 +142,13 @@ where
                     id,
                     created,
                     masked,
-                } => LineResult {
+                } => LineResult::new(
                     line,
-                    id: Some(id),
-                    status: if created { "created" } else { "updated" },
+                    Some(id),
+                    if created { "created" } else { "updated" },
                     masked,
-                    problem: None,
-                },
+                    None,
+                ),
                 LineOutcome::Refused {
                     error: ApiError::Unavailable(why),
                     ..
@@ -130,13 +157,7 @@ where
                     if let ApiError::Internal(cause) = &error {
                         tracing::error!(cause = %cause, line, "batch line failed");
                     }
-                    LineResult {
-                        line,
-                        id,
-                        status: "error",
-                        masked: None,
-                        problem: Some(error.to_problem()),
-                    }
+                    LineResult::new(line, id, "error", None, Some(error.to_problem()))
                 }
             });
         }

@@ -34,6 +34,15 @@ fn all_ascii_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// `N…N-N…N` with the hyphen at byte `at`, judged on bytes so that input
+/// with multi-byte characters is refused rather than sliced mid-character.
+fn digits_dash_digits(b: &[u8], at: usize) -> bool {
+    b.len() > at + 1
+        && b[..at].iter().all(u8::is_ascii_digit)
+        && b[at] == b'-'
+        && b[at + 1..].iter().all(u8::is_ascii_digit)
+}
+
 macro_rules! code_newtype {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -166,9 +175,8 @@ impl OccupationCode {
                 _ => None,
             },
             3 if all_ascii_digits(s) => Some(OccupationLevel::Middle),
-            6 if all_ascii_digits(&s[..3]) && &s[3..4] == "-" && all_ascii_digits(&s[4..]) => {
-                Some(OccupationLevel::Minor)
-            }
+            // Bytes, not `&s[..3]`: a multi-byte character must not panic.
+            6 if digits_dash_digits(s.as_bytes(), 3) => Some(OccupationLevel::Minor),
             _ => None,
         }
     }
@@ -195,10 +203,7 @@ code_newtype!(
 
 impl JobNumber {
     pub fn parse(s: &str) -> Result<Self, CodeError> {
-        let ok = s.len() == 14
-            && all_ascii_digits(&s[..5])
-            && &s[5..6] == "-"
-            && all_ascii_digits(&s[6..]);
+        let ok = s.len() == 14 && digits_dash_digits(s.as_bytes(), 5);
         if ok {
             Ok(Self(s.to_owned()))
         } else {
@@ -210,6 +215,31 @@ impl JobNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by schemathesis: a C1 control character (two bytes in UTF-8)
+    /// straddling the byte where the hyphen belongs made the parsers slice
+    /// inside a character and panic.
+    #[test]
+    fn multibyte_characters_are_refused_not_sliced() {
+        for s in [
+            "00\u{80}\u{80}",
+            "08\u{80}-01",
+            "ab\u{3042}xx",
+            "\u{3042}\u{3042}",
+        ] {
+            assert!(OccupationCode::parse(s).is_err(), "{s:?}");
+        }
+        for s in [
+            "1301\u{80}-0000000",
+            "13010\u{80}000000",
+            "13010-000000\u{80}",
+            "\u{3042}\u{3042}\u{3042}\u{3042}-12",
+        ] {
+            assert!(JobNumber::parse(s).is_err(), "{s:?}");
+        }
+        assert!(JobNumber::parse("13010-12345678").is_ok());
+        assert!(OccupationCode::parse("081-02").is_ok());
+    }
 
     #[test]
     fn prefecture_codes_are_01_to_47() {

@@ -404,11 +404,10 @@ impl Profile {
                     out.push(c.to_owned());
                 }
             };
-            if code.len() >= 2 {
-                push(&code[..2]);
-            }
-            if code.len() >= 3 {
-                push(&code[..3]);
+            for prefix in [code.get(..2), code.get(..3)].into_iter().flatten() {
+                if prefix.len() < code.len() {
+                    push(prefix);
+                }
             }
             push(code);
         }
