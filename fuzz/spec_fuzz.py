@@ -11,14 +11,15 @@ Needs `schemathesis` (PyPI); `fuzz/run-schemathesis` installs it in a venv.
 """
 
 import argparse
-import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
+from harness import start_demo, tokens  # noqa: E402
 
 # Checks left out, with the reason:
 # - positive_data_acceptance: the spec cannot express every domain rule
@@ -37,85 +38,6 @@ EXCLUDED_CHECKS = [
     "use_after_free",
     "ensure_resource_availability",
 ]
-
-
-def post(base, path, data, token=None, form=False):
-    body = (
-        urllib.parse.urlencode(data).encode() if form else json.dumps(data).encode()
-    )
-    req = urllib.request.Request(base + path, data=body, method="POST")
-    req.add_header(
-        "content-type",
-        "application/x-www-form-urlencoded" if form else "application/json",
-    )
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.load(r)
-
-
-def tokens(base, creds):
-    """An access token per principal kind (None: anonymous)."""
-    out = {"anonymous": None}
-    clients = creds["clients"]
-    for name in ["hw_system", "bureau_13", "org_public", "org_private"]:
-        c = clients[name]
-        out[name + "_client"] = post(
-            base,
-            "/v1/auth/token",
-            {
-                "grant_type": "client_credentials",
-                "client_id": c["client_id"],
-                "client_secret": c["client_secret"],
-            },
-            form=True,
-        )["access_token"]
-    for name in ["org_public", "org_private", "org_pending"]:
-        c = clients[name]
-        out[name + "_admin"] = post(
-            base,
-            "/v1/auth/login",
-            {"email": c["admin_email"], "password": c["admin_password"]},
-        )["access_token"]
-    session = post(
-        base,
-        "/v1/seekers/%s/sessions" % creds["demo_seeker_ref"],
-        {},
-        token=out["hw_system_client"],
-    )
-    out["seeker"] = session["access_token"]
-    return out
-
-
-def start_demo(binary, workdir, database_url):
-    creds_path = os.path.join(workdir, "credentials.json")
-    env = dict(os.environ)
-    env.update(
-        {
-            "DATABASE_URL": database_url or "sqlite://" + os.path.join(workdir, "k.db"),
-            "KYUSHOKU_RATE_LIMIT": "100000000",
-            "KYUSHOKU_ANONYMOUS_RATE_LIMIT": "100000000",
-            "KYUSHOKU_ACCESS_TOKEN_TTL": "7200",
-            "KYUSHOKU_LOG": "error",
-        }
-    )
-    env.pop("REDIS_URL", None)
-    log = open(os.path.join(workdir, "server.log"), "w")
-    proc = subprocess.Popen(
-        [binary, "demo", "--bind", "127.0.0.1:0", "--credentials-out", creds_path],
-        env=env,
-        stdout=log,
-        stderr=log,
-        cwd=workdir,
-    )
-    deadline = time.time() + 120
-    while not os.path.exists(creds_path):
-        if proc.poll() is not None or time.time() > deadline:
-            sys.exit("demo did not start; see " + log.name)
-        time.sleep(0.2)
-    time.sleep(0.3)
-    with open(creds_path) as f:
-        return proc, json.load(f)
 
 
 def main():
@@ -193,6 +115,4 @@ def main():
 
 
 if __name__ == "__main__":
-    import urllib.parse  # noqa: F401  (used by post)
-
     main()
