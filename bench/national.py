@@ -1,0 +1,398 @@
+#!/usr/bin/env python3
+"""National-scale benchmark: load generated seekers and offers through the
+service's own batch endpoints, then measure each scenario with wrk against a
+release build, and compare with what the database does alone (pgbench on the
+same SQL, COPY for the export). `bench/run` is the entry point; see
+docs/benchmarks.md.
+
+    bench/run                                    # PostgreSQL + Redis, full national scale
+    bench/run --seekers 200000 --offers 200000   # a smaller dataset
+    bench/run --sqlite --seekers 100000 --offers 100000   # the embedded default
+    bench/run --smoke                            # tiny, for CI: checks the script works
+
+Prints one Markdown table per run and writes JSON to bench/out/.
+"""
+
+import argparse
+import datetime
+import glob
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import get, post, rss_mb, start_demo, tokens, wrk  # noqa: E402
+
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+PG_LOG = (glob.glob("/var/log/postgresql/postgresql-*-main.log") or [""])[0]
+
+
+def psql(url, sql):
+    return subprocess.run(
+        ["psql", url, "-Atqc", sql], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def fresh_postgres(name):
+    psql(PG_ADMIN, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+    psql(PG_ADMIN, "CREATE DATABASE %s" % name)
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+def upload(base, token, path, lines, key):
+    req = urllib.request.Request(base + path, data="".join(lines).encode(), method="POST")
+    req.add_header("authorization", "Bearer " + token)
+    req.add_header("content-type", "application/x-ndjson")
+    req.add_header("idempotency-key", key)
+    with urllib.request.urlopen(req, timeout=600) as r:
+        results = json.load(r)["results"]
+    bad = [r for r in results if r["status"] == "error"]
+    if bad:
+        sys.exit("batch line refused: %s" % json.dumps(bad[0], ensure_ascii=False))
+    return len(results)
+
+
+def load(binary, base, token, what, count, seed, batch, uploaders):
+    """Streams `kyushoku generate WHAT` into the batch endpoint with
+    `uploaders` concurrent requests; returns (count, seconds)."""
+    gen = subprocess.Popen(
+        [binary, "generate", what, "--count", str(count), "--seed", str(seed)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    path = "/v1/seekers/batch" if what == "seekers" else "/v1/job-offers/batch"
+    lock = threading.Lock()
+    done = [0]
+    errors = []
+
+    def worker(n):
+        i = 0
+        while True:
+            with lock:
+                lines = [l for _, l in zip(range(batch), gen.stdout)]
+            if not lines:
+                return
+            try:
+                k = upload(base, token, path, lines, "%s-%d-%d-%d" % (what, seed, n, i))
+            except SystemExit as e:
+                errors.append(str(e))
+                return
+            i += 1
+            with lock:
+                done[0] += k
+
+    started = time.time()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(uploaders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    gen.wait()
+    if errors:
+        sys.exit(errors[0])
+    return done[0], time.time() - started
+
+
+def statements_of(url, base, path, token):
+    """The SQL statements (with their parameters inlined) that PostgreSQL
+    executes for one request, read from its log."""
+    db = url.rsplit("/", 1)[1]
+    start = os.path.getsize(PG_LOG)
+    # Reloadable: the pool's open sessions log from their next statement on.
+    psql(PG_ADMIN, "ALTER SYSTEM SET log_min_duration_statement = 0")
+    psql(PG_ADMIN, "SELECT pg_reload_conf()")
+    time.sleep(0.5)
+    get(base, path, token)
+    time.sleep(0.5)
+    psql(PG_ADMIN, "ALTER SYSTEM RESET log_min_duration_statement")
+    psql(PG_ADMIN, "SELECT pg_reload_conf()")
+    with open(PG_LOG, errors="replace") as f:
+        f.seek(start)
+        text = f.read()
+    out = []
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = re.search(r"@%s LOG:  duration: [\d.]+ ms  (?:execute [^:]*|statement): (.*)$" % db, line)
+        if not m:
+            continue
+        sql = m.group(1)
+        params = {}
+        if i + 1 < len(lines) and "DETAIL:  parameters:" in lines[i + 1]:
+            detail = lines[i + 1].split("DETAIL:  parameters: ", 1)[1]
+            for name, value in re.findall(r"(\$\d+) = ('(?:[^']|'')*'|NULL)", detail):
+                params[name] = value
+        for name in sorted(params, key=lambda n: -int(n[1:])):
+            sql = sql.replace(name, params[name])
+        if sql.strip().upper() in ("SELECT 1",):
+            continue
+        out.append(sql)
+    return out
+
+
+def pgbench(url, statements, connections, seconds, workdir):
+    script = os.path.join(workdir, "pgbench-%d.sql" % abs(hash(tuple(statements))))
+    with open(script, "w") as f:
+        for s in statements:
+            if s.startswith('INSERT INTO "audit_seekers"'):
+                # The service links the rows to the event it just inserted
+                # (RETURNING id); so does the script, or every repeat would
+                # reuse the first event's id.
+                s = re.sub(r"\('(\d+)', '(\d+)', ",
+                           r"('\1', currval(pg_get_serial_sequence('audit_events', 'id')), ", s)
+            f.write(s.rstrip(";") + ";\n")
+    out = subprocess.run(
+        [
+            "pgbench", "-n", "-f", script, "-c", str(connections), "-j", "2",
+            "-T", str(seconds), url,
+        ],
+        capture_output=True, text=True,
+    )
+    if out.returncode != 0:
+        return {"error": out.stderr.strip()[-300:]}
+    tps = float(re.search(r"tps = ([\d.]+)", out.stdout).group(1))
+    lat = float(re.search(r"latency average = ([\d.]+) ms", out.stdout).group(1))
+    return {"tps": tps, "latency_avg_ms": lat}
+
+
+def peak_rss_during(pid, fn):
+    peak = [rss_mb(pid)]
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            peak[0] = max(peak[0], rss_mb(pid))
+            time.sleep(0.01)
+
+    before = rss_mb(pid)
+    t = threading.Thread(target=watch)
+    t.start()
+    try:
+        result = fn()
+    finally:
+        stop.set()
+        t.join()
+    return result, before, peak[0]
+
+
+def export(base, token):
+    req = urllib.request.Request(base + "/v1/job-offers/export?format=ndjson")
+    req.add_header("authorization", "Bearer " + token)
+    started = time.time()
+    n = 0
+    with urllib.request.urlopen(req, timeout=3600) as r:
+        while True:
+            chunk = r.read(1 << 20)
+            if not chunk:
+                break
+            n += len(chunk)
+    return n, time.time() - started
+
+
+def main():
+    ap = argparse.ArgumentParser(description="kyushoku national benchmark")
+    ap.add_argument("--binary", default="target/release/kyushoku")
+    ap.add_argument("--seekers", type=int, default=2_000_000)
+    ap.add_argument("--offers", type=int, default=2_500_000)
+    ap.add_argument("--sqlite", action="store_true", help="the embedded default instead of PostgreSQL + Redis")
+    ap.add_argument("--redis-url", default="redis://127.0.0.1:6379")
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--seconds", type=int, default=20)
+    ap.add_argument("--batch", type=int, default=5000)
+    ap.add_argument("--uploaders", type=int, default=2)
+    ap.add_argument("--smoke", action="store_true", help="tiny run for CI")
+    args = ap.parse_args()
+    if args.smoke:
+        args.seekers, args.offers, args.seconds, args.batch = 2000, 2000, 2, 500
+
+    binary = os.path.abspath(args.binary)
+    workdir = tempfile.mkdtemp(prefix="kyushoku-bench-")
+    if args.sqlite:
+        url, redis = "sqlite://" + os.path.join(workdir, "bench.db"), None
+    else:
+        url, redis = fresh_postgres("kyushoku_bench"), args.redis_url
+    proc, creds = start_demo(
+        binary, workdir, url, redis,
+        {"KYUSHOKU_GUIDANCE_DAILY_CAP": "100000000", "KYUSHOKU_DB_POOL_SIZE": "16",
+         "KYUSHOKU_SWEEP_INTERVAL": "0"},
+    )
+    report = {
+        "date": datetime.date.today().isoformat(),
+        "backend": "sqlite" if args.sqlite else "postgresql+redis",
+        "seekers": args.seekers, "offers": args.offers,
+        "connections": args.connections, "seconds": args.seconds,
+        "nproc": os.cpu_count(),
+    }
+    rows = []
+    try:
+        base = creds["base_url"]
+        t = tokens(base, creds)
+        hw, org, seeker = t["hw_system_client"], t["org_public_client"], t["seeker"]
+        report["idle_rss_mb"] = round(rss_mb(proc.pid), 1)
+
+        n, secs = load(binary, base, hw, "seekers", args.seekers, 7, args.batch, args.uploaders)
+        report["load_seekers"] = {"count": n, "seconds": round(secs, 1), "per_s": round(n / secs)}
+        n, secs = load(binary, base, hw, "offers", args.offers, 7, args.batch, args.uploaders)
+        report["load_offers"] = {"count": n, "seconds": round(secs, 1), "per_s": round(n / secs)}
+        print("loaded:", report["load_seekers"], report["load_offers"], flush=True)
+        if not args.sqlite:
+            psql(url, "VACUUM ANALYZE")
+
+        # Profile ids this organisation may see, for reads and sends.
+        ids, cursor = [], None
+        while len(ids) < 20000:
+            page = get(base, "/v1/profiles?limit=100" + ("&cursor=" + cursor if cursor else ""), org)
+            ids += [i["profile_id"] for i in page["items"]]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                break
+
+        def run(name, paths, token, note=""):
+            r = wrk(base, paths, token, args.seconds, args.connections, 2, workdir=workdir)
+            r["scenario"] = name
+            r["note"] = note
+            rows.append(r)
+            print("%-28s %8.0f req/s  p50 %6.2f ms  p99 %7.2f ms  errors %d" % (
+                name, r["rps"], r["p50_ms"], r["p99_ms"], r["non_2xx"] + r["socket_errors"]), flush=True)
+            return r
+
+        health = run("GET /healthz (HTTP ceiling)", ["/healthz"], None)
+        search_paths = [
+            "/v1/profiles?limit=20",
+            "/v1/profiles?occupation=05&limit=20",
+            "/v1/profiles?prefecture=13&limit=50",
+            "/v1/profiles?prefecture=27&occupation=08&limit=20",
+            "/v1/profiles?wage_min=250000&wage_kind=monthly&limit=20",
+            "/v1/profiles?q=%E4%BB%8B%E8%AD%B7&limit=20",
+            "/v1/profiles?q=%E7%B5%8C%E7%90%86&prefecture=13&limit=20",
+            "/v1/profiles?employment_type=part_time&prefecture=14&limit=100",
+        ]
+        search = run("profile search (mix)", search_paths, org)
+        read = run("profile read", ["/v1/profiles/" + i for i in ids[:2000]], org)
+        run("offer browse", ["/v1/job-offers?limit=20", "/v1/job-offers?prefecture=13&occupation=05&limit=20",
+                             "/v1/job-offers?wage_min=200000&wage_kind=monthly&limit=50"], org)
+        run("offer change feed", ["/v1/job-offers/changes?limit=100"], org)
+        run("seeker thread list", ["/v1/me/threads?limit=20"], seeker)
+
+        # Export: the whole visible set, MB/s and the server's peak RSS.
+        (nbytes, secs), before, peak = peak_rss_during(proc.pid, lambda: export(base, org))
+        report["export"] = {"bytes": nbytes, "seconds": round(secs, 2), "mb_per_s": round(nbytes / secs / 1e6, 1),
+                            "rss_before_mb": round(before, 1), "rss_peak_mb": round(peak, 1),
+                            "growth_mb": round(peak - before, 1)}
+        print("export:", report["export"], flush=True)
+
+        # Message sends: first guidances to distinct profiles.
+        sends = send_guidance(base, org, ids[2000:], args, workdir)
+        if sends:
+            rows.append(sends)
+
+        if not args.sqlite:
+            limits = {}
+            for name, path in [
+                ("profile search", search_paths[1]),
+                ("profile read", "/v1/profiles/" + ids[0]),
+            ]:
+                stmts = statements_of(url, base, path, org)
+                same = run(name + " (one query)", [path], org)
+                pg = pgbench(url, stmts, args.connections, args.seconds, workdir)
+                limits[name] = {"statements": stmts, "service_rps": same["rps"], "pgbench": pg,
+                                "ratio": round(same["rps"] / pg["tps"], 2) if "tps" in pg else None}
+                print(name, "service %.0f/s vs pgbench %s -> %s" % (same["rps"], pg, limits[name]["ratio"]), flush=True)
+            copy = copy_export(url, workdir)
+            report["copy"] = copy
+            report["export"]["ratio_to_copy"] = round(report["export"]["mb_per_s"] / copy["mb_per_s"], 2)
+            report["limits"] = limits
+        report["healthz_rps"] = round(health["rps"])
+        report["search_p99_ms"] = search["p99_ms"]
+        report["read_rps"] = round(read["rps"])
+        report["scenarios"] = rows
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
+    os.makedirs("bench/out", exist_ok=True)
+    out = "bench/out/national-%s-%s.json" % (report["backend"], time.strftime("%Y%m%dT%H%M%S"))
+    with open(out, "w") as f:
+        json.dump(report, f, indent=2, ensure_ascii=False)
+    print("\n| scenario | req/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|")
+    for r in rows:
+        print("| %s | %.0f | %.2f | %.2f | %d |" % (r["scenario"], r["rps"], r["p50_ms"], r["p99_ms"],
+                                                r["non_2xx"] + r["socket_errors"]))
+    print("\nwritten:", out)
+    errors = sum(r["non_2xx"] + r["socket_errors"] for r in rows if not r["scenario"].startswith("message"))
+    if errors:
+        sys.exit("%d failed requests" % errors)
+
+
+SEND_SCRIPT = r"""
+local ids = {}
+for p in string.gmatch(os.getenv("KYUSHOKU_IDS"), "[^\n]+") do table.insert(ids, p) end
+local token = os.getenv("KYUSHOKU_TOKEN")
+local counter = 0
+local thread_no = 0
+setup = function(thread) thread_no = thread_no + 1; thread:set("offset", thread_no) end
+request = function()
+  counter = counter + 1
+  local i = ((counter * 2 + offset) % #ids) + 1
+  local body = '{"subject":"介護職のご案内","body":"合同面接会のお知らせです。ご興味があればご返信ください。"}'
+  return wrk.format("POST", "/v1/profiles/" .. ids[i] .. "/messages",
+    {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}, body)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %d %d %.3f %.3f %.3f\n",
+    summary.requests, summary.errors.status, summary.errors.connect
+      + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.duration, summary.bytes,
+    latency:percentile(50) / 1000.0, latency:percentile(99) / 1000.0,
+    latency.max / 1000.0))
+end
+"""
+
+
+def send_guidance(base, token, ids, args, workdir):
+    """First guidances to distinct profiles for args.seconds (409s after the
+    ids run out are reported, not hidden)."""
+    if not ids:
+        return None
+    script = os.path.join(workdir, "send.lua")
+    with open(script, "w") as f:
+        f.write(SEND_SCRIPT)
+    env = dict(os.environ, KYUSHOKU_IDS="\n".join(ids), KYUSHOKU_TOKEN=token)
+    seconds = max(1, min(args.seconds, 10))
+    out = subprocess.run(
+        ["wrk", "-t2", "-c%d" % args.connections, "-d%ds" % seconds, "--timeout", "10s", "-s", script, base],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout
+    n, status_errors, socket_errors, duration_us, nbytes, p50, p99, pmax = re.search(
+        r"^RESULT (.*)$", out, re.M).group(1).split()
+    r = {"scenario": "message send (first guidance)", "requests": int(n),
+         "rps": int(n) / (int(duration_us) / 1e6), "p50_ms": float(p50), "p99_ms": float(p99),
+         "max_ms": float(pmax), "non_2xx": int(status_errors), "socket_errors": int(socket_errors),
+         "note": "%d distinct profiles" % len(ids)}
+    print("%-28s %8.0f req/s  p50 %6.2f ms  p99 %7.2f ms  non-201 %d" % (
+        r["scenario"], r["rps"], r["p50_ms"], r["p99_ms"], r["non_2xx"]), flush=True)
+    return r
+
+
+def copy_export(url, workdir):
+    """COPY of the rows the export reads for a public organisation (live,
+    unexpired, in its scope), to a pipe: the database's own ceiling for the
+    same bulk read."""
+    started = time.time()
+    out = subprocess.run(
+        ["psql", url, "-Atqc",
+         "COPY (SELECT content FROM job_offers WHERE status = 'active' AND valid_through >= CURRENT_DATE "
+         "AND scope IN ('both', 'public_only') ORDER BY id) TO STDOUT"],
+        stdout=subprocess.PIPE, check=True,
+    ).stdout
+    secs = time.time() - started
+    return {"bytes": len(out), "seconds": round(secs, 2), "mb_per_s": round(len(out) / secs / 1e6, 1)}
+
+
+if __name__ == "__main__":
+    main()
