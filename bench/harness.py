@@ -112,10 +112,10 @@ def open_fds(pid):
 
 
 WRK_SCRIPT = r"""
--- Rotates through the paths in KYUSHOKU_PATHS (one per line), each with the
+-- Rotates through the paths in KYUSHOKU_PATHS_FILE (one per line), each with the
 -- bearer token in KYUSHOKU_TOKEN; KYUSHOKU_DELAY_MS paces each connection.
 local paths = {}
-for p in string.gmatch(os.getenv("KYUSHOKU_PATHS"), "[^\n]+") do
+for p in io.lines(os.getenv("KYUSHOKU_PATHS_FILE")) do
   table.insert(paths, p)
 end
 local token = os.getenv("KYUSHOKU_TOKEN")
@@ -147,10 +147,13 @@ def wrk(base, paths, token, seconds, connections, threads=1, delay_ms=0, workdir
     script = os.path.join(workdir, "rotate.lua")
     with open(script, "w") as f:
         f.write(WRK_SCRIPT)
+    paths_file = os.path.join(workdir, "paths.txt")
+    with open(paths_file, "w") as f:
+        f.write("\n".join(paths) + "\n")
     env = dict(os.environ)
     env.update(
         {
-            "KYUSHOKU_PATHS": "\n".join(paths),
+            "KYUSHOKU_PATHS_FILE": paths_file,
             "KYUSHOKU_TOKEN": token or "",
             "KYUSHOKU_DELAY_MS": str(delay_ms),
         }

@@ -108,11 +108,13 @@ def statements_of(url, base, path, token):
     # Reloadable: the pool's open sessions log from their next statement on.
     psql(PG_ADMIN, "ALTER SYSTEM SET log_min_duration_statement = 0")
     psql(PG_ADMIN, "SELECT pg_reload_conf()")
-    time.sleep(0.5)
-    get(base, path, token)
-    time.sleep(0.5)
-    psql(PG_ADMIN, "ALTER SYSTEM RESET log_min_duration_statement")
-    psql(PG_ADMIN, "SELECT pg_reload_conf()")
+    try:
+        time.sleep(0.5)
+        get(base, path, token)
+        time.sleep(0.5)
+    finally:
+        psql(PG_ADMIN, "ALTER SYSTEM RESET log_min_duration_statement")
+        psql(PG_ADMIN, "SELECT pg_reload_conf()")
     with open(PG_LOG, errors="replace") as f:
         f.seek(start)
         text = f.read()
@@ -331,7 +333,7 @@ def main():
 
 SEND_SCRIPT = r"""
 local ids = {}
-for p in string.gmatch(os.getenv("KYUSHOKU_IDS"), "[^\n]+") do table.insert(ids, p) end
+for p in io.lines(os.getenv("KYUSHOKU_IDS_FILE")) do table.insert(ids, p) end
 local token = os.getenv("KYUSHOKU_TOKEN")
 local counter = 0
 local thread_no = 0
@@ -362,7 +364,10 @@ def send_guidance(base, token, ids, args, workdir):
     script = os.path.join(workdir, "send.lua")
     with open(script, "w") as f:
         f.write(SEND_SCRIPT)
-    env = dict(os.environ, KYUSHOKU_IDS="\n".join(ids), KYUSHOKU_TOKEN=token)
+    ids_file = os.path.join(workdir, "ids.txt")
+    with open(ids_file, "w") as f:
+        f.write("\n".join(ids) + "\n")
+    env = dict(os.environ, KYUSHOKU_IDS_FILE=ids_file, KYUSHOKU_TOKEN=token)
     seconds = max(1, min(args.seconds, 10))
     out = subprocess.run(
         ["wrk", "-t2", "-c%d" % args.connections, "-d%ds" % seconds, "--timeout", "10s", "-s", script, base],
