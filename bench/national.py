@@ -317,6 +317,8 @@ def main():
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=120)
+    report["serve_idle_rss_mb"] = serve_idle_rss(binary, url, redis, workdir)
+    print("idle RSS of `kyushoku serve` on this data: %.1f MB" % report["serve_idle_rss_mb"])
     os.makedirs("bench/out", exist_ok=True)
     out = "bench/out/national-%s-%s.json" % (report["backend"], time.strftime("%Y%m%dT%H%M%S"))
     with open(out, "w") as f:
@@ -382,6 +384,40 @@ def send_guidance(base, token, ids, args, workdir):
     print("%-28s %8.0f req/s  p50 %6.2f ms  p99 %7.2f ms  non-201 %d" % (
         r["scenario"], r["rps"], r["p50_ms"], r["p99_ms"], r["non_2xx"]), flush=True)
     return r
+
+
+def serve_idle_rss(binary, url, redis, workdir):
+    """RSS of a plain `kyushoku serve` on the benchmark's database, after
+    500 light requests: what an idle instance costs (the demo process above
+    also generated data in-process before serving)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, DATABASE_URL=url, KYUSHOKU_LOG="error",
+               KYUSHOKU_ANONYMOUS_RATE_LIMIT="100000000")
+    env.pop("REDIS_URL", None)
+    if redis:
+        env["REDIS_URL"] = redis
+    proc = subprocess.Popen([binary, "serve", "--bind", "127.0.0.1:%d" % port], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir)
+    base = "http://127.0.0.1:%d" % port
+    try:
+        for _ in range(100):
+            try:
+                get(base, "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        for _ in range(250):
+            get(base, "/v1/codes/prefectures")
+            get(base, "/readyz")
+        time.sleep(1)
+        return round(rss_mb(proc.pid), 1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
 
 
 def copy_export(url, workdir):
