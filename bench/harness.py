@@ -111,6 +111,18 @@ def open_fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
 
+# Prints one machine-readable line at the end of a wrk run.
+WRK_DONE = r"""
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %d %d %.3f %.3f %.3f\n",
+    summary.requests, summary.errors.status, summary.errors.connect
+      + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.duration, summary.bytes,
+    latency:percentile(50) / 1000.0, latency:percentile(99) / 1000.0,
+    latency.max / 1000.0))
+end
+"""
+
 WRK_SCRIPT = r"""
 -- Rotates through the paths in KYUSHOKU_PATHS_FILE (one per line), each with the
 -- bearer token in KYUSHOKU_TOKEN; KYUSHOKU_DELAY_MS paces each connection.
@@ -130,15 +142,7 @@ end
 if pause > 0 then
   delay = function() return pause end
 end
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %d %d %d %d %d %.3f %.3f %.3f\n",
-    summary.requests, summary.errors.status, summary.errors.connect
-      + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.duration, summary.bytes,
-    latency:percentile(50) / 1000.0, latency:percentile(99) / 1000.0,
-    latency.max / 1000.0))
-end
-"""
+""" + WRK_DONE
 
 
 def wrk(base, paths, token, seconds, connections, threads=1, delay_ms=0, workdir="/tmp"):
@@ -175,6 +179,11 @@ def wrk(base, paths, token, seconds, connections, threads=1, delay_ms=0, workdir
         text=True,
         check=True,
     ).stdout
+    return parse_result(out)
+
+
+def parse_result(out):
+    """The figures of a wrk run whose script ends with WRK_DONE."""
     m = re.search(r"^RESULT (.*)$", out, re.M)
     n, status_errors, socket_errors, duration_us, nbytes, p50, p99, pmax = m.group(1).split()
     seconds_run = int(duration_us) / 1e6

@@ -28,7 +28,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import get, post, rss_mb, start_demo, tokens, wrk  # noqa: E402
+from harness import WRK_DONE, get, parse_result, rss_mb, start_demo, tokens, wrk  # noqa: E402
 
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_LOG = (glob.glob("/var/log/postgresql/postgresql-*-main.log") or [""])[0]
@@ -347,15 +347,7 @@ request = function()
   return wrk.format("POST", "/v1/profiles/" .. ids[i] .. "/messages",
     {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}, body)
 end
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %d %d %d %d %d %.3f %.3f %.3f\n",
-    summary.requests, summary.errors.status, summary.errors.connect
-      + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.duration, summary.bytes,
-    latency:percentile(50) / 1000.0, latency:percentile(99) / 1000.0,
-    latency.max / 1000.0))
-end
-"""
+""" + WRK_DONE
 
 
 def send_guidance(base, token, ids, args, workdir):
@@ -375,12 +367,8 @@ def send_guidance(base, token, ids, args, workdir):
         ["wrk", "-t2", "-c%d" % args.connections, "-d%ds" % seconds, "--timeout", "10s", "-s", script, base],
         env=env, capture_output=True, text=True, check=True,
     ).stdout
-    n, status_errors, socket_errors, duration_us, nbytes, p50, p99, pmax = re.search(
-        r"^RESULT (.*)$", out, re.M).group(1).split()
-    r = {"scenario": "message send (first guidance)", "requests": int(n),
-         "rps": int(n) / (int(duration_us) / 1e6), "p50_ms": float(p50), "p99_ms": float(p99),
-         "max_ms": float(pmax), "non_2xx": int(status_errors), "socket_errors": int(socket_errors),
-         "note": "%d distinct profiles" % len(ids)}
+    r = parse_result(out)
+    r.update(scenario="message send (first guidance)", note="%d distinct profiles" % len(ids))
     print("%-28s %8.0f req/s  p50 %6.2f ms  p99 %7.2f ms  non-201 %d" % (
         r["scenario"], r["rps"], r["p50_ms"], r["p99_ms"], r["non_2xx"]), flush=True)
     return r

@@ -35,6 +35,19 @@ fn replay(r: &Remembered) -> HttpResponse {
         .body(r.response.clone())
 }
 
+/// An earlier answer under the key: replayed for the same body, 422 for
+/// another.
+fn replay_or_refuse(r: &Remembered, hash: &str) -> Result<HttpResponse, ApiError> {
+    if r.request_hash == hash {
+        Ok(replay(r))
+    } else {
+        Err(ApiError::validation_one(
+            "Idempotency-Key",
+            "this key was used with another request body",
+        ))
+    }
+}
+
 /// Runs `work` once per (principal, key): a retry with the same body gets
 /// the stored answer, one with another body 422. Without a key, just runs.
 pub async fn once<F, Fut>(
@@ -59,14 +72,7 @@ where
         .db_run(move |c| idempotency::lookup(c, &p, &k))
         .await?
     {
-        return if r.request_hash == hash {
-            Ok(replay(&r))
-        } else {
-            Err(ApiError::validation_one(
-                "Idempotency-Key",
-                "this key was used with another request body",
-            ))
-        };
+        return replay_or_refuse(&r, &hash);
     }
     let (status, value) = work().await?;
     let answer = Remembered {
@@ -80,11 +86,7 @@ where
         .await?;
     match earlier {
         // A concurrent request with the same key finished first.
-        Some(r) if r.request_hash == hash => Ok(replay(&r)),
-        Some(_) => Err(ApiError::validation_one(
-            "Idempotency-Key",
-            "this key was used with another request body",
-        )),
+        Some(r) => replay_or_refuse(&r, &hash),
         None => Ok(HttpResponse::build(status).json(value)),
     }
 }
@@ -142,18 +144,8 @@ where
         let db = state.clone();
         async move { db.db_run(move |c| idempotency::lookup(c, &p, &k)).await }
     };
-    let replay_or_refuse = |r: Remembered| {
-        if r.request_hash == hash {
-            Ok(replay(&r))
-        } else {
-            Err(ApiError::validation_one(
-                "Idempotency-Key",
-                "this key was used with another request body",
-            ))
-        }
-    };
     if let Some(r) = earlier(state).await? {
-        return replay_or_refuse(r);
+        return replay_or_refuse(&r, &hash);
     }
     let pledge = Pledge {
         principal: principal.to_owned(),
@@ -163,7 +155,7 @@ where
     match work(Some(pledge)).await {
         Ok((status, value)) => Ok(HttpResponse::build(status).json(value)),
         Err(e) => match earlier(state).await? {
-            Some(r) => replay_or_refuse(r),
+            Some(r) => replay_or_refuse(&r, &hash),
             None => Err(e),
         },
     }

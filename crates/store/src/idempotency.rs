@@ -35,15 +35,13 @@ pub fn lookup(
         }))
 }
 
-/// Stores the first answer. When another request with the same key got
-/// there first, returns what it stored instead.
-pub fn remember(
+fn insert(
     conn: &mut DbConn,
     principal: &str,
     key: &str,
     answer: &Remembered,
-) -> Result<Option<Remembered>, StoreError> {
-    let inserted = diesel::insert_into(idempotency_keys::table)
+) -> diesel::QueryResult<usize> {
+    diesel::insert_into(idempotency_keys::table)
         .values((
             idempotency_keys::principal.eq(principal),
             idempotency_keys::key.eq(key),
@@ -52,8 +50,18 @@ pub fn remember(
             idempotency_keys::response.eq(&answer.response),
             idempotency_keys::created_at.eq(now()),
         ))
-        .execute(conn);
-    match inserted {
+        .execute(conn)
+}
+
+/// Stores the first answer. When another request with the same key got
+/// there first, returns what it stored instead.
+pub fn remember(
+    conn: &mut DbConn,
+    principal: &str,
+    key: &str,
+    answer: &Remembered,
+) -> Result<Option<Remembered>, StoreError> {
+    match insert(conn, principal, key, answer) {
         Ok(_) => Ok(None),
         Err(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
@@ -73,16 +81,7 @@ pub fn keep(
     key: &str,
     answer: &Remembered,
 ) -> Result<(), StoreError> {
-    diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::principal.eq(principal),
-            idempotency_keys::key.eq(key),
-            idempotency_keys::request_hash.eq(&answer.request_hash),
-            idempotency_keys::status.eq(answer.status),
-            idempotency_keys::response.eq(&answer.response),
-            idempotency_keys::created_at.eq(now()),
-        ))
-        .execute(conn)
+    insert(conn, principal, key, answer)
         .map_err(|e| StoreError::conflict_on_unique(e, "Idempotency-Key"))?;
     Ok(())
 }
