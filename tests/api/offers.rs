@@ -336,7 +336,7 @@ async fn export_is_the_visible_set_in_every_format(app: TestApp) {
         put_offer_quiet(&app, &hw, i, scope, pref).await;
     }
     let browse_all = {
-        let mut all = BTreeSet::new();
+        let mut all = std::collections::BTreeMap::new();
         let mut cursor: Option<String> = None;
         loop {
             let path = match &cursor {
@@ -345,7 +345,7 @@ async fn export_is_the_visible_set_in_every_format(app: TestApp) {
             };
             let page = app.call("GET", &path, Some(&public), None).await.json();
             for o in page["items"].as_array().unwrap() {
-                all.insert(o["job_number"].as_str().unwrap().to_owned());
+                all.insert(o["job_number"].as_str().unwrap().to_owned(), o.clone());
             }
             match page["next_cursor"].as_str() {
                 Some(c) => cursor = Some(c.to_owned()),
@@ -354,6 +354,17 @@ async fn export_is_the_visible_set_in_every_format(app: TestApp) {
         }
     };
     assert_eq!(browse_all.len(), 550);
+    let number = browse_all.keys().next().unwrap();
+    let one = app
+        .call(
+            "GET",
+            &format!("/v1/job-offers/{number}"),
+            Some(&public),
+            None,
+        )
+        .await;
+    assert_eq!(one.status, 200);
+    assert_eq!(one.text().matches("\"valid_through\":").count(), 1);
     let a = export(&app, &public, "", None).await;
     assert_eq!(a.status, 200);
     assert!(a
@@ -364,17 +375,22 @@ async fn export_is_the_visible_set_in_every_format(app: TestApp) {
         .header("content-disposition")
         .unwrap()
         .contains("job-offers-"));
-    let exported: BTreeSet<String> = a
-        .text()
+    let text = a.text();
+    let exported: std::collections::BTreeMap<String, Value> = text
         .lines()
         .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["job_number"]
-                .as_str()
-                .unwrap()
-                .to_owned()
+            // Each member once (a parser would hide a repeated one).
+            for member in ["\"job_number\":", "\"updated_at\":", "\"valid_through\":"] {
+                assert_eq!(l.matches(member).count(), 1, "{member} in {l}");
+            }
+            let v = serde_json::from_str::<Value>(l).unwrap();
+            (v["job_number"].as_str().unwrap().to_owned(), v)
         })
         .collect();
-    assert_eq!(exported, browse_all, "export equals paginated browse");
+    assert_eq!(
+        exported, browse_all,
+        "export equals paginated browse, offer by offer"
+    );
     // ETag: unchanged snapshot → 304; a change → a new one.
     let tag = a.header("etag").unwrap().to_owned();
     assert_eq!(export(&app, &public, "", Some(&tag)).await.status, 304);

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::schema::audit_events;
-use crate::{per_backend, Connection, DbConn, StoreError};
+use crate::{per_backend, DbConn, StoreError};
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_events)]
@@ -55,7 +55,7 @@ pub fn record_with_seekers(
     event: &NewAuditEvent,
     seeker_ids: &[i64],
 ) -> Result<(), StoreError> {
-    conn.transaction(|c| {
+    conn.write_transaction(|c| {
         let id = per_backend!(c, c => diesel::insert_into(audit_events::table)
             .values(event)
             .returning(audit_events::id)

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
 use diesel::{PgConnection, SqliteConnection};
@@ -38,6 +38,44 @@ macro_rules! per_backend {
             $crate::DbConn::Sqlite($c) => $body,
         }
     };
+}
+
+impl DbConn {
+    /// Runs `f` in a transaction that writes. On SQLite it begins with
+    /// `BEGIN IMMEDIATE`, so the write lock is taken (waiting out
+    /// `busy_timeout`) before the first read: a deferred transaction that
+    /// reads and then writes cannot upgrade its lock while another writer
+    /// holds it, and SQLite then fails it at once with "database is
+    /// locked" instead of waiting. PostgreSQL needs no such care. Inside
+    /// another transaction it is a savepoint, as `transaction` is.
+    pub fn write_transaction<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        type Manager = <DbConn as Connection>::TransactionManager;
+        let DbConn::Sqlite(sqlite) = self else {
+            return self.transaction(f);
+        };
+        match AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE") {
+            Ok(()) => {}
+            Err(diesel::result::Error::AlreadyInTransaction) => return self.transaction(f),
+            Err(e) => return Err(e.into()),
+        }
+        // From here on as diesel's own `transaction`, whose begin we replaced.
+        match f(self) {
+            Ok(value) => {
+                Manager::commit_transaction(self)?;
+                Ok(value)
+            }
+            Err(error) => match Manager::rollback_transaction(self) {
+                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+                Err(rollback) => Err(rollback.into()),
+            },
+        }
+    }
 }
 
 /// Which database engine a URL names.
@@ -171,7 +209,11 @@ impl r2d2::ManageConnection for Manager {
     type Error = StoreError;
 
     fn connect(&self) -> Result<DbConn, StoreError> {
-        self.url.connect()
+        #[allow(unused_mut)]
+        let mut conn = self.url.connect()?;
+        #[cfg(feature = "capture-sql")]
+        capture::install(&mut conn);
+        Ok(conn)
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), StoreError> {
@@ -180,6 +222,47 @@ impl r2d2::ManageConnection for Manager {
 
     fn has_broken(&self, conn: &mut DbConn) -> bool {
         std::thread::panicking() || conn.is_broken()
+    }
+}
+
+/// For benchmarks only, never in a default build: with the `capture-sql`
+/// feature and `KYUSHOKU_CAPTURE_SQL=FILE`, every statement with its bind
+/// values is appended to FILE, so `bench/` can replay the exact SQL through
+/// `sqlite3` (PostgreSQL has its own statement log for that). The values
+/// are data, which is why no build that serves people has this.
+#[cfg(feature = "capture-sql")]
+mod capture {
+    use std::io::Write;
+    use std::sync::Mutex;
+
+    use diesel::connection::{Instrumentation, InstrumentationEvent};
+
+    struct ToFile(&'static Mutex<std::fs::File>);
+
+    impl Instrumentation for ToFile {
+        fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+            if let InstrumentationEvent::StartQuery { query, .. } = event {
+                let mut f = self.0.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = writeln!(f, "{}", query.to_string().replace('\n', " "));
+            }
+        }
+    }
+
+    pub(super) fn install(conn: &mut super::DbConn) {
+        use diesel::Connection;
+        static FILE: std::sync::OnceLock<Option<Mutex<std::fs::File>>> = std::sync::OnceLock::new();
+        let file = FILE.get_or_init(|| {
+            let path = std::env::var_os("KYUSHOKU_CAPTURE_SQL")?;
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .ok()?;
+            Some(Mutex::new(f))
+        });
+        if let Some(f) = file {
+            conn.set_instrumentation(ToFile(f));
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 //! conditional `UPDATE … WHERE last_author = 'seeker'`, a first guidance is
 //! an `INSERT` under `UNIQUE (organisation_id, seeker_id)`, and the daily
 //! guidance cap (R13) is a conditional increment of a counter row. Every
-//! transaction here starts with a write, so SQLite takes its write lock
+//! transaction here is a `write_transaction`, so SQLite takes its write lock
 //! first and never has to upgrade a read lock (which could fail at once
 //! under concurrency instead of waiting).
 
@@ -386,7 +386,7 @@ pub fn mark_read(conn: &mut DbConn, party: Party, thread_id: i64) -> Result<(), 
         Party::Organisation(_) => "seeker",
         Party::Seeker(_) => "organisation",
     };
-    conn.transaction(|c| {
+    conn.write_transaction(|c| {
         match party {
             Party::Organisation(_) => diesel::update(threads::table.find(thread_id))
                 .set(threads::org_unread.eq(0))

@@ -64,7 +64,7 @@ fn record_change(conn: &mut DbConn, job_number: &str) -> Result<(), StoreError> 
 /// Creates or replaces an offer; a deleted one comes back.
 pub fn upsert(conn: &mut DbConn, o: &OfferUpsert) -> Result<bool, StoreError> {
     let major = o.occupation[..2].to_owned();
-    conn.transaction(|c| {
+    conn.write_transaction(|c| {
         serialise_writers(c)?;
         let at = now();
         let n = diesel::update(job_offers::table.filter(job_offers::job_number.eq(&o.job_number)))
@@ -116,7 +116,7 @@ pub fn upsert(conn: &mut DbConn, o: &OfferUpsert) -> Result<bool, StoreError> {
 
 /// Withdraws an offer. False when there is no such (live) offer.
 pub fn delete(conn: &mut DbConn, job_number: &str) -> Result<bool, StoreError> {
-    conn.transaction(|c| {
+    conn.write_transaction(|c| {
         serialise_writers(c)?;
         let n = diesel::update(
             job_offers::table
@@ -138,7 +138,7 @@ pub fn delete(conn: &mut DbConn, job_number: &str) -> Result<bool, StoreError> {
 /// Marks offers past `valid_through` as expired and records the change, so
 /// the feed tells mirrors to drop them. Returns how many expired.
 pub fn expire(conn: &mut DbConn, today: NaiveDate) -> Result<usize, StoreError> {
-    conn.transaction(|c| {
+    conn.write_transaction(|c| {
         serialise_writers(c)?;
         let ids: Vec<(i64, String)> = job_offers::table
             .filter(job_offers::status.eq("active"))
@@ -205,6 +205,9 @@ pub fn browse(
         .limit(limit)
         .into_boxed();
     if let Some(k) = &f.keyword {
+        if crate::seekers::uses_bigram_index(conn, k) {
+            q = q.filter(crate::seekers::holds_bigrams_of!("job_offers", k.clone()));
+        }
         q = q.filter(
             job_offers::search_text
                 .like(crate::seekers::like_pattern(k))
@@ -317,6 +320,8 @@ pub fn export_pages(
     page: i64,
     mut each: impl FnMut(Vec<OfferRow>) -> bool,
 ) -> Result<(), StoreError> {
+    // Only reads: a deferred transaction, so on SQLite writers go on (WAL)
+    // while the snapshot is walked.
     conn.transaction(|c| {
         if let DbConn::Postgresql(pg) = c {
             diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

@@ -91,7 +91,7 @@ pub fn create_application(
     org: &NewOrganisation,
     admin: &NewUser,
 ) -> Result<OrganisationRow, StoreError> {
-    conn.transaction(|c| {
+    conn.write_transaction(|c| {
         let id = per_backend!(c, c => diesel::insert_into(organisations::table)
             .values(org)
             .returning(organisations::id)
@@ -173,7 +173,7 @@ pub fn change_status(
     id: i64,
     change: &StatusChange,
 ) -> Result<Option<OrganisationRow>, StoreError> {
-    conn.transaction(|c| {
+    conn.write_transaction(|c| {
         let target = organisations::table
             .filter(organisations::id.eq(id))
             .filter(organisations::status.eq(&change.from_status));

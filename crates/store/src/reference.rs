@@ -151,7 +151,7 @@ impl ReferenceData {
 
 /// Replaces all reference lists with `data` in one transaction.
 pub fn replace(conn: &mut DbConn, data: &ReferenceData) -> Result<(), StoreError> {
-    conn.transaction(|c| {
+    conn.write_transaction(|c| {
         diesel::delete(municipalities::table).execute(c)?;
         diesel::delete(prefectures::table).execute(c)?;
         diesel::delete(occupation_groups::table).execute(c)?;

@@ -140,7 +140,22 @@ pub fn upsert(
     } else {
         "expired"
     };
-    conn.transaction(|c| {
+    match upsert_once(conn, s, channel, status) {
+        // Another writer created the same seeker between this one's look
+        // and its insert (PostgreSQL; SQLite's write lock rules it out):
+        // now it exists, and this write is an update of it.
+        Err(StoreError::Conflict("seeker_ref")) => upsert_once(conn, s, channel, status),
+        other => other,
+    }
+}
+
+fn upsert_once(
+    conn: &mut DbConn,
+    s: &SeekerUpsert,
+    channel: &str,
+    status: &str,
+) -> Result<Upserted, StoreError> {
+    conn.write_transaction(|c| {
         let existing = seekers::table
             .filter(seekers::seeker_ref.eq(&s.seeker_ref))
             .select((seekers::id, seekers::consent_scope))
@@ -234,7 +249,7 @@ pub fn change_scope(
     scope: &str,
     channel: &str,
 ) -> Result<Option<String>, StoreError> {
-    conn.transaction(|c| {
+    conn.write_transaction(|c| {
         let Some(old) = seekers::table
             .find(seeker_id)
             .select(seekers::consent_scope)
@@ -357,6 +372,28 @@ pub struct SearchFilter {
     pub updated_since: Option<NaiveDateTime>,
 }
 
+/// Whether a keyword search can be narrowed by the bigram GIN index
+/// (`<table>_by_bigram`, PostgreSQL migration 000008): only there, and only
+/// for a keyword of two characters or more, which holds at least one bigram.
+pub(crate) fn uses_bigram_index(conn: &DbConn, keyword: &str) -> bool {
+    matches!(conn, DbConn::Postgresql(_)) && keyword.chars().nth(1).is_some()
+}
+
+/// "The text holds every bigram of the keyword": what the GIN index
+/// answers. It only narrows; the LIKE beside it decides.
+macro_rules! holds_bigrams_of {
+    ($table:literal, $keyword:expr) => {
+        diesel::dsl::sql::<diesel::sql_types::Bool>(concat!(
+            "kyushoku_bigrams(\"",
+            $table,
+            "\".\"search_text\") @> kyushoku_bigrams("
+        ))
+        .bind::<diesel::sql_types::Text, _>($keyword)
+        .sql(")")
+    };
+}
+pub(crate) use holds_bigrams_of;
+
 pub(crate) fn like_pattern(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('%');
@@ -386,6 +423,9 @@ pub fn search(
         .limit(limit)
         .into_boxed();
     if let Some(k) = &f.keyword {
+        if uses_bigram_index(conn, k) {
+            q = q.filter(holds_bigrams_of!("seekers", k.clone()));
+        }
         q = q.filter(seekers::search_text.like(like_pattern(k)).escape('\\'));
     }
     if let Some(code) = &f.occupation {
@@ -492,7 +532,7 @@ pub fn sweep(
     today: NaiveDate,
     purge_before: NaiveDateTime,
 ) -> Result<Sweep, StoreError> {
-    conn.transaction(|c| {
+    conn.write_transaction(|c| {
         let at = now();
         let expired = diesel::update(
             seekers::table

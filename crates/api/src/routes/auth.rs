@@ -14,7 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use kyushoku_domain::credentials;
 use kyushoku_store::identity::{self, ClientRow};
-use kyushoku_store::{audit, now, Connection, DbConn, StoreError};
+use kyushoku_store::{audit, now, DbConn, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -283,7 +283,7 @@ async fn refresh_grant(request: &TokenRequest, state: &AppState) -> Result<HttpR
     let ttl = state.config.refresh_token_ttl_secs;
     let outcome = state
         .db_run(move |c| {
-            c.transaction(|c| {
+            c.write_transaction(|c| {
                 let Some(row) = identity::find_refresh(c, &hash)? else {
                     return Ok(RefreshOutcome::Invalid);
                 };
@@ -508,7 +508,7 @@ pub async fn revoke(
             let pref = claims.pref.clone();
             state
                 .db_run(move |c| {
-                    c.transaction(|c| {
+                    c.write_transaction(|c| {
                         identity::bump_epoch(c, &who)?;
                         let mut e = audit_log::event(Some(&audit_actor), "access_token_revoked");
                         if let Some(public) = org_public {
@@ -529,7 +529,7 @@ pub async fn revoke(
         let hash = digest(&presented);
         state
             .db_run(move |c| {
-                c.transaction(|c| {
+                c.write_transaction(|c| {
                     if let Some(row) = identity::find_refresh(c, &hash)? {
                         identity::revoke_family(c, &row.family)?;
                         let mut e = audit_log::event(None, "refresh_token_revoked");

@@ -10,7 +10,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use kyushoku_domain::calendar::fiscal_quarter;
 use kyushoku_domain::profile::EmploymentType;
 use kyushoku_store::hires::{self, NewHire};
-use kyushoku_store::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -115,7 +114,7 @@ pub async fn report(
                     None => None,
                 };
                 // The report and its idempotency record commit together.
-                c.transaction(|c| {
+                c.write_transaction(|c| {
                     hires::insert(
                         c,
                         &NewHire {

@@ -94,7 +94,6 @@ pub async fn changes(
                 offer: Some(OfferView {
                     job_number: r.job_number,
                     updated_at: r.updated_at.and_utc(),
-                    valid_through: r.valid_through,
                     offer,
                 }),
             }

@@ -68,7 +68,7 @@ const CSV_HEADER: [&str; 21] = [
 fn csv_record(r: &OfferRow, o: &JobOffer) -> [String; 21] {
     [
         r.job_number.clone(),
-        r.updated_at.and_utc().to_rfc3339(),
+        timestamp(r),
         r.valid_through.to_string(),
         o.received_on.to_string(),
         o.scope.clone(),
@@ -93,6 +93,13 @@ fn csv_record(r: &OfferRow, o: &JobOffer) -> [String; 21] {
     ]
 }
 
+/// `updated_at` exactly as browse writes it (chrono's serde form: `…Z`).
+fn timestamp(r: &OfferRow) -> String {
+    r.updated_at
+        .and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
     Ndjson,
@@ -105,17 +112,21 @@ fn render(format: Format, rows: &[OfferRow], first: bool) -> Result<Bytes, Strin
     match format {
         Format::Ndjson => {
             for r in rows {
-                let offer: serde_json::Value =
-                    serde_json::from_str(&r.content).map_err(|e| e.to_string())?;
-                let mut line = serde_json::json!({
-                    "job_number": r.job_number,
-                    "updated_at": r.updated_at.and_utc().to_rfc3339(),
-                    "valid_through": r.valid_through,
-                });
-                if let (Some(obj), serde_json::Value::Object(o)) = (line.as_object_mut(), offer) {
-                    obj.extend(o);
-                }
-                serde_json::to_writer(&mut out, &line).map_err(|e| e.to_string())?;
+                // The line is the offer as browse shows it: the number and
+                // the time of the change, then the stored content (JSON this
+                // service wrote from a `JobOffer`), spliced in as it is
+                // rather than parsed and written again.
+                let fields = r
+                    .content
+                    .strip_prefix('{')
+                    .filter(|rest| rest.trim_start() != "}")
+                    .ok_or_else(|| format!("stored offer {} is not a JSON object", r.id))?;
+                out.extend_from_slice(b"{\"job_number\":");
+                serde_json::to_writer(&mut out, &r.job_number).map_err(|e| e.to_string())?;
+                out.extend_from_slice(b",\"updated_at\":\"");
+                out.extend_from_slice(timestamp(r).as_bytes());
+                out.extend_from_slice(b"\",");
+                out.extend_from_slice(fields.as_bytes());
                 out.push(b'\n');
             }
         }

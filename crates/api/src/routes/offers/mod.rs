@@ -8,7 +8,7 @@ pub mod export;
 pub mod ingest;
 pub mod read;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use kyushoku_domain::offer::JobOffer;
 use kyushoku_store::offers::OfferRow;
 use serde::Serialize;
@@ -23,7 +23,7 @@ pub struct OfferView {
     #[schema(example = "13010-12345678")]
     pub job_number: String,
     pub updated_at: DateTime<Utc>,
-    pub valid_through: NaiveDate,
+    /// Holds `valid_through` too (the stored column is a copy of it).
     #[serde(flatten)]
     pub offer: JobOffer,
 }
@@ -36,7 +36,6 @@ impl TryFrom<OfferRow> for OfferView {
                 .map_err(|e| ApiError::Internal(format!("stored offer {}: {e}", r.id)))?,
             job_number: r.job_number,
             updated_at: r.updated_at.and_utc(),
-            valid_through: r.valid_through,
         })
     }
 }

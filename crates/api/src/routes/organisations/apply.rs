@@ -7,7 +7,7 @@ use kyushoku_domain::credentials::{check_password_policy, hash_password};
 use kyushoku_domain::organisation::valid_licence_number;
 use kyushoku_domain::{MunicipalityCode, OrganisationKind, PrefectureCode};
 use kyushoku_store::organisations::{self, NewOrganisation, NewUser};
-use kyushoku_store::{audit, now, reference, Connection};
+use kyushoku_store::{audit, now, reference};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
@@ -248,7 +248,7 @@ pub async fn apply(
     };
     let row = state
         .db_run(move |c| {
-            c.transaction(|c| {
+            c.write_transaction(|c| {
                 let row = organisations::create_application(c, &org, &admin)?;
                 let mut e = audit_log::event(None, "organisation_applied");
                 e.organisation_id = Some(row.id);

@@ -4,7 +4,7 @@
 use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kyushoku_store::identity::{self, NewClient};
-use kyushoku_store::{audit, now, Connection};
+use kyushoku_store::{audit, now};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -107,7 +107,7 @@ pub async fn create(
     event.target = Some(creds.client_id.clone());
     let row = state
         .db_run(move |c| {
-            c.transaction(|c| {
+            c.write_transaction(|c| {
                 let row = identity::insert_client(c, &new)?;
                 audit::record(c, &event)?;
                 Ok(row)
@@ -194,7 +194,7 @@ pub async fn delete(
     let target = client_id.clone();
     let deleted = state
         .db_run(move |c| {
-            c.transaction(|c| {
+            c.write_transaction(|c| {
                 let deleted = identity::delete_client(c, org.id, &target)?;
                 if deleted {
                     audit::record(c, &event)?;

@@ -5,8 +5,8 @@
 
 use actix_web::{post, web, HttpResponse};
 use kyushoku_domain::{Decision, OrganisationKind, OrganisationStatus, Sector};
+use kyushoku_store::audit;
 use kyushoku_store::organisations::{self, StatusChange};
-use kyushoku_store::{audit, Connection};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -153,7 +153,7 @@ pub async fn decide(
     let org_id = row.id;
     let updated = state
         .db_run(move |c| {
-            c.transaction(|c| {
+            c.write_transaction(|c| {
                 let updated = organisations::change_status(c, org_id, &change)?;
                 if updated.is_some() {
                     audit::record(c, &event)?;

@@ -3,8 +3,8 @@
 use actix_web::{post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kyushoku_domain::credentials::{check_password_policy, hash_password};
+use kyushoku_store::audit;
 use kyushoku_store::organisations::{self, NewUser};
-use kyushoku_store::{audit, Connection};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -95,7 +95,7 @@ pub async fn create(
     };
     state
         .db_run(move |c| {
-            c.transaction(|c| {
+            c.write_transaction(|c| {
                 organisations::insert_user(c, org.id, &user)?;
                 audit::record(c, &event)
             })
