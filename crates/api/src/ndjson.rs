@@ -1,10 +1,8 @@
 //! NDJSON batches (`POST /v1/seekers/batch`, `POST /v1/job-offers/batch`):
 //! the checks, the line loop, the per-line results and idempotency, shared.
-//! Each line is applied on its own; a bad line never stops or rolls back the
-//! others; only a lost database fails the whole batch (retry it with the
-//! same `Idempotency-Key`).
-
-use std::future::Future;
+//! Each line is applied on its own (a savepoint in a transaction of up to
+//! 200 lines); a bad line never stops or rolls back the others; only a lost
+//! database fails the whole batch (retry it with the same `Idempotency-Key`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
@@ -14,6 +12,8 @@ use utoipa::ToSchema;
 use crate::auth::Principal;
 use crate::ingest::Masked;
 use crate::problem::{ApiError, Problem};
+use kyushoku_store::{DbConn, StoreError};
+
 use crate::{idempotency, AppState};
 
 /// What a line names.
@@ -74,19 +74,6 @@ pub struct BatchAnswer {
     pub results: Vec<LineResult>,
 }
 
-/// What applying one line gave.
-pub enum LineOutcome {
-    Applied {
-        id: LineId,
-        created: bool,
-        masked: Option<Masked>,
-    },
-    Refused {
-        id: Option<LineId>,
-        error: ApiError,
-    },
-}
-
 /// Check that the body is NDJSON before reading a line of it.
 pub fn require_ndjson(req: &HttpRequest) -> Result<(), ApiError> {
     let ct = req
@@ -107,18 +94,36 @@ pub fn require_ndjson(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
-/// Runs `apply` on every non-empty line, in order, and answers with one
-/// result per line.
-pub async fn process<F, Fut>(
+/// A line checked and ready to store.
+pub struct Prepared<T> {
+    pub id: LineId,
+    pub row: T,
+    pub masked: Option<Masked>,
+}
+
+/// Lines stored per transaction. One commit (one disk flush) for many
+/// lines is what makes a national sync fit its window; each line is still
+/// its own savepoint, so a refused line takes no other with it.
+const LINES_PER_TRANSACTION: usize = 200;
+
+/// Checks every non-empty line with `prepare` and stores the good ones with
+/// `write` (true: created), in order, and answers with one result per line.
+/// Lines are stored in groups of [`LINES_PER_TRANSACTION`], each group in one
+/// transaction; when a line fails for a reason of the database's own (a
+/// deadlock with a concurrent batch, say) the group is rolled back and
+/// stored again one line per transaction, as if it had never been grouped.
+pub async fn process<T, P, W>(
     state: &AppState,
     req: &HttpRequest,
     principal: &Principal,
     body: &[u8],
-    apply: F,
+    prepare: P,
+    write: W,
 ) -> Result<HttpResponse, ApiError>
 where
-    F: Fn(String) -> Fut,
-    Fut: Future<Output = LineOutcome>,
+    T: Send + 'static,
+    P: Fn(&str) -> Result<Prepared<T>, (Option<LineId>, ApiError)> + Send + Sync + 'static,
+    W: Fn(&mut DbConn, &T) -> Result<bool, StoreError> + Send + Sync + 'static,
 {
     require_ndjson(req)?;
     let key = idempotency::key_of(req)?;
@@ -134,32 +139,23 @@ where
         return Err(ApiError::PayloadTooLarge { limit: None });
     }
     let who = format!("{}:{}", principal.actor().kind(), principal.actor().id());
+    let db = state.db.clone();
+    let steps = std::sync::Arc::new((prepare, write));
     idempotency::once(state, &who, key, body, move || async move {
         let mut results = Vec::with_capacity(lines.len());
-        for (line, text) in lines {
-            results.push(match apply(text).await {
-                LineOutcome::Applied {
-                    id,
-                    created,
-                    masked,
-                } => LineResult::new(
-                    line,
-                    Some(id),
-                    if created { "created" } else { "updated" },
-                    masked,
-                    None,
-                ),
-                LineOutcome::Refused {
-                    error: ApiError::Unavailable(why),
-                    ..
-                } => return Err(ApiError::Unavailable(why)),
-                LineOutcome::Refused { id, error } => {
-                    if let ApiError::Internal(cause) = &error {
-                        tracing::error!(cause = %cause, line, "batch line failed");
-                    }
-                    LineResult::new(line, id, "error", None, Some(error.to_problem()))
-                }
-            });
+        let mut lines = lines.into_iter();
+        loop {
+            let group: Vec<(usize, String)> = lines.by_ref().take(LINES_PER_TRANSACTION).collect();
+            if group.is_empty() {
+                break;
+            }
+            let (db, steps) = (db.clone(), steps.clone());
+            let stored = actix_web::web::block(move || {
+                let (prepare, write) = &*steps;
+                store_group(&db, group, prepare, write)
+            })
+            .await??;
+            results.extend(stored);
         }
         let value = serde_json::to_value(BatchAnswer { results })
             .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -168,28 +164,95 @@ where
     .await
 }
 
+/// What a prepared line's write gave, inside a group's transaction.
+enum Written {
+    Stored(bool),
+    /// Refused for the line's own sake (a value already taken): reported.
+    Refused(ApiError),
+}
+
+/// One group: checked, then stored in one transaction, or line by line when
+/// the database itself failed a line. Only a lost database fails the batch.
+fn store_group<T, P, W>(
+    db: &kyushoku_store::Db,
+    group: Vec<(usize, String)>,
+    prepare: &P,
+    write: &W,
+) -> Result<Vec<LineResult>, ApiError>
+where
+    P: Fn(&str) -> Result<Prepared<T>, (Option<LineId>, ApiError)>,
+    W: Fn(&mut DbConn, &T) -> Result<bool, StoreError>,
+{
+    let checked: Vec<(usize, Result<Prepared<T>, (Option<LineId>, ApiError)>)> = group
+        .into_iter()
+        .map(|(line, text)| (line, prepare(&text)))
+        .collect();
+    let rows: Vec<&T> = checked
+        .iter()
+        .filter_map(|(_, c)| c.as_ref().ok().map(|p| &p.row))
+        .collect();
+    // One transaction; each line in a savepoint. A line refused for its own
+    // sake is rolled back alone; any other failure abandons the group.
+    let grouped = db.run(|c| {
+        c.write_transaction(|c| {
+            rows.iter()
+                .map(|row| match c.write_transaction(|c| write(c, row)) {
+                    Ok(created) => Ok(Written::Stored(created)),
+                    Err(e @ StoreError::Conflict(_)) => Ok(Written::Refused(e.into())),
+                    Err(e) => Err(e),
+                })
+                .collect::<Result<Vec<Written>, StoreError>>()
+        })
+    });
+    let written: Vec<Written> = match grouped {
+        Ok(w) => w,
+        Err(e) if e.is_unavailable() => return Err(e.into()),
+        Err(_) => {
+            // As before grouping: each line its own transaction.
+            let mut one_by_one = Vec::with_capacity(rows.len());
+            for row in &rows {
+                one_by_one.push(match db.run(|c| c.write_transaction(|c| write(c, row))) {
+                    Ok(created) => Written::Stored(created),
+                    Err(e) if e.is_unavailable() => return Err(e.into()),
+                    Err(e) => Written::Refused(e.into()),
+                });
+            }
+            one_by_one
+        }
+    };
+    let mut written = written.into_iter();
+    Ok(checked
+        .into_iter()
+        .map(|(line, c)| match c {
+            Err((id, error)) => LineResult::new(line, id, "error", None, Some(error.to_problem())),
+            Ok(p) => match written.next() {
+                Some(Written::Stored(created)) => LineResult::new(
+                    line,
+                    Some(p.id),
+                    if created { "created" } else { "updated" },
+                    p.masked,
+                    None,
+                ),
+                Some(Written::Refused(error)) => {
+                    if let ApiError::Internal(cause) = &error {
+                        tracing::error!(cause = %cause, line, "batch line failed");
+                    }
+                    LineResult::new(line, Some(p.id), "error", None, Some(error.to_problem()))
+                }
+                None => {
+                    tracing::error!(line, "batch line was prepared but not written");
+                    let error = ApiError::Internal("not written".into());
+                    LineResult::new(line, Some(p.id), "error", None, Some(error.to_problem()))
+                }
+            },
+        })
+        .collect())
+}
+
 /// Parses one line, or the refusal to report for it.
 pub fn parse_line<T: serde::de::DeserializeOwned>(
     text: &str,
     id: Option<LineId>,
-) -> Result<T, LineOutcome> {
-    serde_json::from_str(text).map_err(|e| LineOutcome::Refused {
-        id,
-        error: ApiError::from_line_json(&e),
-    })
-}
-
-/// The outcome of storing a line: created or updated, or the error.
-pub fn stored(id: LineId, result: Result<bool, ApiError>, masked: Option<Masked>) -> LineOutcome {
-    match result {
-        Ok(created) => LineOutcome::Applied {
-            id,
-            created,
-            masked,
-        },
-        Err(error) => LineOutcome::Refused {
-            id: Some(id),
-            error,
-        },
-    }
+) -> Result<T, (Option<LineId>, ApiError)> {
+    serde_json::from_str(text).map_err(|e| (id, ApiError::from_line_json(&e)))
 }

@@ -35,7 +35,8 @@ pub mod schema;
 pub mod seekers;
 
 pub use connection::{redact, Backend, DatabaseUrl, Db, DbConn, PoolOptions};
-/// For `conn.write_transaction(…)` on a [`DbConn`] without naming diesel.
+/// For `conn.transaction(…)` (read-only snapshots; writes use
+/// [`DbConn::write_transaction`]) on a [`DbConn`] without naming diesel.
 pub use diesel::Connection;
 pub use error::StoreError;
 

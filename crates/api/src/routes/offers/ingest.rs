@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Principal;
 use crate::ingest::{prepare_offer, today_in_japan, OfferBatchLine};
-use crate::ndjson::{self, BatchAnswer, LineId, LineOutcome};
+use crate::ndjson::{self, BatchAnswer, LineId, Prepared};
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
 
@@ -110,36 +110,26 @@ pub async fn batch(
 ) -> Result<HttpResponse, ApiError> {
     principal.require_hw_system()?;
     let today = today_in_japan();
-    let st = state.clone();
-    ndjson::process(&state, &req, &principal, &body, |text| {
-        let st = st.clone();
-        async move {
-            let line: OfferBatchLine = match ndjson::parse_line(&text, None) {
-                Ok(l) => l,
-                Err(refused) => return refused,
-            };
+    ndjson::process(
+        &state,
+        &req,
+        &principal,
+        &body,
+        move |text| {
+            let line: OfferBatchLine = ndjson::parse_line(text, None)?;
             let id = LineId::JobNumber(line.job_number.clone());
-            let offer: JobOffer =
-                match serde_json::from_value(serde_json::Value::Object(line.offer)) {
-                    Ok(o) => o,
-                    Err(e) => {
-                        return LineOutcome::Refused {
-                            id: Some(id),
-                            error: ApiError::from_line_json(&e),
-                        }
-                    }
-                };
-            let row = match prepare_offer(&line.job_number, offer, today) {
-                Ok(r) => r,
-                Err(errors) => {
-                    return LineOutcome::Refused {
-                        id: Some(id),
-                        error: ApiError::Validation(errors),
-                    }
-                }
-            };
-            ndjson::stored(id, st.db_run(move |c| offers::upsert(c, &row)).await, None)
-        }
-    })
+            let offer: JobOffer = serde_json::from_value(serde_json::Value::Object(line.offer))
+                .map_err(|e| (Some(id.clone()), ApiError::from_line_json(&e)))?;
+            match prepare_offer(&line.job_number, offer, today) {
+                Ok(row) => Ok(Prepared {
+                    id,
+                    row,
+                    masked: None,
+                }),
+                Err(errors) => Err((Some(id), ApiError::Validation(errors))),
+            }
+        },
+        |c, row| offers::upsert(c, row),
+    )
     .await
 }

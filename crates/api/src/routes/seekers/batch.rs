@@ -5,7 +5,7 @@ use kyushoku_store::seekers::{self, Upserted};
 
 use crate::auth::Principal;
 use crate::ingest::{prepare, today_in_japan, SeekerBatchLine};
-use crate::ndjson::{self, BatchAnswer, LineId, LineOutcome};
+use crate::ndjson::{self, BatchAnswer, LineId, Prepared};
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
 
@@ -36,31 +36,27 @@ pub async fn batch(
 ) -> Result<HttpResponse, ApiError> {
     principal.require_hw_system()?;
     let today = today_in_japan();
-    let st = state.clone();
-    ndjson::process(&state, &req, &principal, &body, |text| {
-        let st = st.clone();
-        async move {
-            let line: SeekerBatchLine = match ndjson::parse_line(&text, None) {
-                Ok(l) => l,
-                Err(refused) => return refused,
-            };
+    ndjson::process(
+        &state,
+        &req,
+        &principal,
+        &body,
+        move |text| {
+            let line: SeekerBatchLine = ndjson::parse_line(text, None)?;
             let (seeker_ref, request) = line.into();
             let id = LineId::SeekerRef(seeker_ref.clone());
-            let (row, masked) = match prepare(&seeker_ref, request, today) {
-                Ok(p) => p,
-                Err(errors) => {
-                    return LineOutcome::Refused {
-                        id: Some(id),
-                        error: ApiError::Validation(errors),
-                    }
-                }
-            };
-            let result = st
-                .db_run(move |c| seekers::upsert(c, &row, "hello_work", today))
-                .await
-                .map(|u| matches!(u, Upserted::Created(_)));
-            ndjson::stored(id, result, Some(masked.into()))
-        }
-    })
+            match prepare(&seeker_ref, request, today) {
+                Ok((row, masked)) => Ok(Prepared {
+                    id,
+                    row,
+                    masked: Some(masked.into()),
+                }),
+                Err(errors) => Err((Some(id), ApiError::Validation(errors))),
+            }
+        },
+        move |c, row| {
+            seekers::upsert(c, row, "hello_work", today).map(|u| matches!(u, Upserted::Created(_)))
+        },
+    )
     .await
 }
