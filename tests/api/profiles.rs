@@ -656,6 +656,118 @@ async fn search_filters_and_pagination(app: TestApp) {
     }
 }
 
+/// The self-PR markers of every profile a search shows, page by page, in
+/// the order shown.
+async fn ordered_markers(app: &TestApp, token: &str, query: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/v1/profiles?{query}&limit=5&cursor={c}"),
+            None => format!("/v1/profiles?{query}&limit=5"),
+        };
+        let page = app.call("GET", &path, Some(token), None).await.json();
+        for item in page["items"].as_array().unwrap() {
+            out.push(item["profile"]["self_pr"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return out,
+        }
+    }
+}
+
+/// A search by occupation or prefecture walks that filter's own order rows
+/// (migration 000009); it must show exactly the matching part of the whole,
+/// in the same newest-first order, across pages, after updates, an ended
+/// registration and its return.
+async fn filtered_searches_keep_the_order_of_the_whole(app: TestApp) {
+    let w = world(&app).await;
+    let occupations = ["08", "06", "130"];
+    let prefectures = ["13", "27", "14"];
+    let profile = |i: usize| {
+        json!({"consent_scope": "both", "valid_until": (today() + chrono::Duration::days(30)).to_string(),
+            "profile": {"desired_occupations": [occupations[i % 3]],
+                "work_locations": [{"prefecture": prefectures[(i / 3) % 3], "municipality": null},
+                                   {"prefecture": prefectures[(i / 3) % 3]}],
+                "employment_types": [if i % 2 == 0 { "full_time" } else { "part_time" }],
+                "self_pr": format!("order-{i}")}})
+    };
+    for i in 0..24 {
+        assert_eq!(
+            put(&app, &w.hw, &format!("o-{i}"), profile(i)).await.status,
+            201
+        );
+    }
+    // Older ones written again move to the top.
+    for i in [0, 5, 10] {
+        assert_eq!(
+            put(&app, &w.hw, &format!("o-{i}"), profile(i)).await.status,
+            200
+        );
+    }
+    // An ended registration: its order rows follow its seekers row.
+    app.call(
+        "DELETE",
+        "/v1/seekers/o-7?reason=withdrawn",
+        Some(&w.hw),
+        None,
+    )
+    .await;
+    let id = seeker_id(&app, "o-7");
+    let (seeker_at, order_at) = app
+        .state()
+        .db
+        .run(move |c| {
+            use diesel::prelude::*;
+            use kyushoku_store::schema::{seeker_occupations, seeker_prefectures, seekers};
+            let s: chrono::NaiveDateTime = seekers::table
+                .find(id)
+                .select(seekers::updated_at)
+                .first(c)?;
+            let mut o: Vec<chrono::NaiveDateTime> = seeker_occupations::table
+                .filter(seeker_occupations::seeker_id.eq(id))
+                .select(seeker_occupations::updated_at)
+                .load(c)?;
+            o.extend(
+                seeker_prefectures::table
+                    .filter(seeker_prefectures::seeker_id.eq(id))
+                    .select(seeker_prefectures::updated_at)
+                    .load::<chrono::NaiveDateTime>(c)?,
+            );
+            Ok::<_, kyushoku_store::StoreError>((s, o))
+        })
+        .unwrap();
+    assert_eq!(order_at.len(), 2);
+    assert!(order_at.iter().all(|t| *t == seeker_at));
+    assert_eq!(put(&app, &w.hw, "o-7", profile(7)).await.status, 200);
+
+    let whole = ordered_markers(&app, &w.public, "").await;
+    assert_eq!(whole.len(), 24);
+    assert_eq!(&whole[..2], ["order-7", "order-10"]);
+    let of = |m: &str| m.trim_start_matches("order-").parse::<usize>().unwrap();
+    let cases: [(&str, &dyn Fn(usize) -> bool); 5] = [
+        ("occupation=08", &|i| i % 3 == 0),
+        ("prefecture=27", &|i| (i / 3) % 3 == 1),
+        ("occupation=06&prefecture=14", &|i| {
+            i % 3 == 1 && (i / 3) % 3 == 2
+        }),
+        ("prefecture=13&employment_type=part_time", &|i| {
+            (i / 3) % 3 == 0 && i % 2 == 1
+        }),
+        ("occupation=130&q=order", &|i| i % 3 == 2),
+    ];
+    for (query, matches) in cases {
+        let expected: Vec<String> = whole.iter().filter(|m| matches(of(m))).cloned().collect();
+        assert!(!expected.is_empty(), "{query}");
+        assert_eq!(
+            ordered_markers(&app, &w.public, query).await,
+            expected,
+            "{query}"
+        );
+    }
+}
+
 async fn narrowing_consent_hides_at_once_and_is_ledgered(app: TestApp) {
     let w = world(&app).await;
     put(&app, &w.hw, "c-1", seeker("both", "consent")).await;
@@ -855,6 +967,7 @@ backend_tests!(
     visibility_matrix,
     pseudonyms_are_stable_per_organisation_and_unlinkable,
     search_filters_and_pagination,
+    filtered_searches_keep_the_order_of_the_whole,
     narrowing_consent_hides_at_once_and_is_ledgered,
     ending_a_registration_hides_it_everywhere,
     the_audit_trail_answers_who_saw_whom,

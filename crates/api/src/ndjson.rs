@@ -112,6 +112,11 @@ const LINES_PER_TRANSACTION: usize = 200;
 /// transaction; when a line fails for a reason of the database's own (a
 /// deadlock with a concurrent batch, say) the group is rolled back and
 /// stored again one line per transaction, as if it had never been grouped.
+///
+/// `write` must do all its work in one `DbConn::write_transaction`: inside
+/// a group that is the line's savepoint, which is what rolls a refused line
+/// back alone (a second savepoint around it would cost two more round trips
+/// a line).
 pub async fn process<T, P, W>(
     state: &AppState,
     req: &HttpRequest,
@@ -191,12 +196,13 @@ where
         .iter()
         .filter_map(|(_, c)| c.as_ref().ok().map(|p| &p.row))
         .collect();
-    // One transaction; each line in a savepoint. A line refused for its own
-    // sake is rolled back alone; any other failure abandons the group.
+    // One transaction; each line in a savepoint (its `write_transaction`). A
+    // line refused for its own sake is rolled back alone; any other failure
+    // abandons the group.
     let grouped = db.run(|c| {
         c.write_transaction(|c| {
             rows.iter()
-                .map(|row| match c.write_transaction(|c| write(c, row)) {
+                .map(|row| match write(c, row) {
                     Ok(created) => Ok(Written::Stored(created)),
                     Err(e @ StoreError::Conflict(_)) => Ok(Written::Refused(e.into())),
                     Err(e) => Err(e),
@@ -211,7 +217,7 @@ where
             // As before grouping: each line its own transaction.
             let mut one_by_one = Vec::with_capacity(rows.len());
             for row in &rows {
-                one_by_one.push(match db.run(|c| c.write_transaction(|c| write(c, row))) {
+                one_by_one.push(match db.run(|c| write(c, row)) {
                     Ok(created) => Written::Stored(created),
                     Err(e) if e.is_unavailable() => return Err(e.into()),
                     Err(e) => Written::Refused(e.into()),

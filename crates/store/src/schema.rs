@@ -154,6 +154,15 @@ diesel::table! {
     seeker_occupations (seeker_id, code) {
         seeker_id -> BigInt,
         code -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    seeker_prefectures (seeker_id, prefecture) {
+        seeker_id -> BigInt,
+        prefecture -> Text,
+        updated_at -> Timestamp,
     }
 }
 
@@ -212,6 +221,7 @@ diesel::table! {
 
 diesel::joinable!(seeker_occupations -> seekers (seeker_id));
 diesel::joinable!(seeker_locations -> seekers (seeker_id));
+diesel::joinable!(seeker_prefectures -> seekers (seeker_id));
 diesel::joinable!(seeker_qualifications -> seekers (seeker_id));
 diesel::joinable!(consent_ledger -> seekers (seeker_id));
 diesel::joinable!(blocks -> seekers (seeker_id));
@@ -338,6 +348,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     seekers,
     seeker_occupations,
     seeker_locations,
+    seeker_prefectures,
     seeker_qualifications,
     consent_ledger,
     blocks,

@@ -7,13 +7,15 @@
 //! the seeker has not blocked it. Every search and read goes through it, so
 //! pages stay full and counts never leak.
 
+use std::collections::BTreeSet;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 
 use crate::schema::{
     audit_seekers, blocks, consent_ledger, organisations, seeker_locations, seeker_occupations,
-    seeker_qualifications, seekers,
+    seeker_prefectures, seeker_qualifications, seekers,
 };
 use crate::{now, per_backend, DbConn, StoreError};
 
@@ -91,37 +93,82 @@ fn record_consent(
     Ok(())
 }
 
-fn write_children(conn: &mut DbConn, id: i64, s: &SeekerUpsert) -> Result<(), StoreError> {
+/// The rows search filters on, written again whole; `at` is the seeker's
+/// `updated_at`, which the order rows carry (migration 000009). One
+/// statement per table: a national sync writes millions of these.
+fn write_children(
+    conn: &mut DbConn,
+    id: i64,
+    s: &SeekerUpsert,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
     diesel::delete(seeker_occupations::table.filter(seeker_occupations::seeker_id.eq(id)))
         .execute(conn)?;
     diesel::delete(seeker_locations::table.filter(seeker_locations::seeker_id.eq(id)))
         .execute(conn)?;
+    diesel::delete(seeker_prefectures::table.filter(seeker_prefectures::seeker_id.eq(id)))
+        .execute(conn)?;
     diesel::delete(seeker_qualifications::table.filter(seeker_qualifications::seeker_id.eq(id)))
         .execute(conn)?;
-    for code in &s.occupations {
-        diesel::insert_into(seeker_occupations::table)
-            .values((
+    let occupations: Vec<_> = s
+        .occupations
+        .iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(|code| {
+            (
                 seeker_occupations::seeker_id.eq(id),
                 seeker_occupations::code.eq(code),
-            ))
-            .execute(conn)?;
-    }
-    for (pref, muni) in &s.locations {
-        diesel::insert_into(seeker_locations::table)
-            .values((
+                seeker_occupations::updated_at.eq(at),
+            )
+        })
+        .collect();
+    let locations: Vec<_> = s
+        .locations
+        .iter()
+        .map(|(pref, muni)| {
+            (
                 seeker_locations::seeker_id.eq(id),
                 seeker_locations::prefecture.eq(pref),
-                seeker_locations::municipality.eq(muni),
-            ))
-            .execute(conn)?;
-    }
-    for q in &s.qualifications {
-        diesel::insert_into(seeker_qualifications::table)
-            .values((
+                seeker_locations::municipality.eq(muni.as_ref()),
+            )
+        })
+        .collect();
+    let prefectures: Vec<_> = s
+        .locations
+        .iter()
+        .map(|(pref, _)| pref)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(|pref| {
+            (
+                seeker_prefectures::seeker_id.eq(id),
+                seeker_prefectures::prefecture.eq(pref),
+                seeker_prefectures::updated_at.eq(at),
+            )
+        })
+        .collect();
+    let qualifications: Vec<_> = s
+        .qualifications
+        .iter()
+        .map(|q| {
+            (
                 seeker_qualifications::seeker_id.eq(id),
                 seeker_qualifications::value.eq(q),
-            ))
-            .execute(conn)?;
+            )
+        })
+        .collect();
+    if !occupations.is_empty() {
+        per_backend!(conn, c => diesel::insert_into(seeker_occupations::table).values(&occupations).execute(c))?;
+    }
+    if !locations.is_empty() {
+        per_backend!(conn, c => diesel::insert_into(seeker_locations::table).values(&locations).execute(c))?;
+    }
+    if !prefectures.is_empty() {
+        per_backend!(conn, c => diesel::insert_into(seeker_prefectures::table).values(&prefectures).execute(c))?;
+    }
+    if !qualifications.is_empty() {
+        per_backend!(conn, c => diesel::insert_into(seeker_qualifications::table).values(&qualifications).execute(c))?;
     }
     Ok(())
 }
@@ -210,7 +257,7 @@ fn upsert_once(
         let id = match result {
             Upserted::Created(id) | Upserted::Updated(id) => id,
         };
-        write_children(c, id, s)?;
+        write_children(c, id, s, at)?;
         Ok(result)
     })
 }
@@ -407,8 +454,66 @@ pub(crate) fn like_pattern(s: &str) -> String {
     out
 }
 
+/// The filters of a search other than occupation and prefecture (which
+/// [`search`] turns into the walk itself), applied to a boxed query over
+/// `seekers`, joined or not.
+macro_rules! narrow {
+    ($q:ident, $conn:expr, $f:expr) => {{
+        let f: &SearchFilter = $f;
+        if let Some(k) = &f.keyword {
+            if uses_bigram_index($conn, k) {
+                $q = $q.filter(holds_bigrams_of!("seekers", k.clone()));
+            }
+            $q = $q.filter(seekers::search_text.like(like_pattern(k)).escape('\\'));
+        }
+        if let Some(m) = &f.municipality {
+            $q = $q.filter(exists(
+                seeker_locations::table
+                    .filter(seeker_locations::seeker_id.eq(seekers::id))
+                    .filter(seeker_locations::municipality.eq(m.clone())),
+            ));
+        }
+        if let Some(e) = &f.employment_type {
+            $q = $q.filter(seekers::employment_types.like(format!("%,{e},%")));
+        }
+        if let Some((kind, wage)) = &f.wage {
+            $q = $q.filter(
+                seekers::wage_kind.is_null().or(seekers::wage_kind
+                    .eq(kind.clone())
+                    .and(seekers::wage_min.le(*wage))),
+            );
+        }
+        if let Some(v) = &f.qualification {
+            $q = $q.filter(exists(
+                seeker_qualifications::table
+                    .filter(seeker_qualifications::seeker_id.eq(seekers::id))
+                    .filter(seeker_qualifications::value.eq(v.clone())),
+            ));
+        }
+        if let Some(t) = f.updated_since {
+            $q = $q.filter(seekers::updated_at.ge(t));
+        }
+    }};
+}
+
+/// Newest first, after `after` = (updated_at, id) of the previous page's
+/// last row, in the columns of the table that drives the walk.
+macro_rules! newest_after {
+    ($q:ident, $after:expr, $updated_at:expr, $id:expr) => {{
+        $q = $q.order(($updated_at.desc(), $id.desc()));
+        if let Some((t, id)) = $after {
+            $q = $q.filter($updated_at.lt(t).or($updated_at.eq(t).and($id.lt(id))));
+        }
+    }};
+}
+
 /// One page of the profiles `viewer` may see, newest first, after
 /// `after` = (updated_at, id) of the last row of the previous page.
+///
+/// The walk is driven by the occupation's order rows when an occupation is
+/// asked for, else by the prefecture's, else by the recency index over all
+/// seekers: each visits only seekers that can match, newest first, and
+/// stops after one page, however rare the filter (migration 000009).
 pub fn search(
     conn: &mut DbConn,
     viewer: Viewer,
@@ -416,66 +521,54 @@ pub fn search(
     after: Option<(NaiveDateTime, i64)>,
     limit: i64,
 ) -> Result<Vec<SeekerRow>, StoreError> {
+    if let Some(code) = &f.occupation {
+        let mut q = seeker_occupations::table
+            .inner_join(seekers::table)
+            .filter(seeker_occupations::code.eq(code.clone()))
+            .filter(visible_to!(viewer))
+            .select(SeekerRow::as_select())
+            .limit(limit)
+            .into_boxed();
+        narrow!(q, conn, f);
+        if let Some(p) = &f.prefecture {
+            q = q.filter(exists(
+                seeker_prefectures::table
+                    .filter(seeker_prefectures::seeker_id.eq(seekers::id))
+                    .filter(seeker_prefectures::prefecture.eq(p.clone())),
+            ));
+        }
+        newest_after!(
+            q,
+            after,
+            seeker_occupations::updated_at,
+            seeker_occupations::seeker_id
+        );
+        return Ok(q.load(conn)?);
+    }
+    if let Some(p) = &f.prefecture {
+        let mut q = seeker_prefectures::table
+            .inner_join(seekers::table)
+            .filter(seeker_prefectures::prefecture.eq(p.clone()))
+            .filter(visible_to!(viewer))
+            .select(SeekerRow::as_select())
+            .limit(limit)
+            .into_boxed();
+        narrow!(q, conn, f);
+        newest_after!(
+            q,
+            after,
+            seeker_prefectures::updated_at,
+            seeker_prefectures::seeker_id
+        );
+        return Ok(q.load(conn)?);
+    }
     let mut q = seekers::table
         .filter(visible_to!(viewer))
         .select(SeekerRow::as_select())
-        .order((seekers::updated_at.desc(), seekers::id.desc()))
         .limit(limit)
         .into_boxed();
-    if let Some(k) = &f.keyword {
-        if uses_bigram_index(conn, k) {
-            q = q.filter(holds_bigrams_of!("seekers", k.clone()));
-        }
-        q = q.filter(seekers::search_text.like(like_pattern(k)).escape('\\'));
-    }
-    if let Some(code) = &f.occupation {
-        q = q.filter(exists(
-            seeker_occupations::table
-                .filter(seeker_occupations::seeker_id.eq(seekers::id))
-                .filter(seeker_occupations::code.eq(code.clone())),
-        ));
-    }
-    if let Some(p) = &f.prefecture {
-        q = q.filter(exists(
-            seeker_locations::table
-                .filter(seeker_locations::seeker_id.eq(seekers::id))
-                .filter(seeker_locations::prefecture.eq(p.clone())),
-        ));
-    }
-    if let Some(m) = &f.municipality {
-        q = q.filter(exists(
-            seeker_locations::table
-                .filter(seeker_locations::seeker_id.eq(seekers::id))
-                .filter(seeker_locations::municipality.eq(m.clone())),
-        ));
-    }
-    if let Some(e) = &f.employment_type {
-        q = q.filter(seekers::employment_types.like(format!("%,{e},%")));
-    }
-    if let Some((kind, wage)) = &f.wage {
-        q = q.filter(
-            seekers::wage_kind.is_null().or(seekers::wage_kind
-                .eq(kind.clone())
-                .and(seekers::wage_min.le(*wage))),
-        );
-    }
-    if let Some(v) = &f.qualification {
-        q = q.filter(exists(
-            seeker_qualifications::table
-                .filter(seeker_qualifications::seeker_id.eq(seekers::id))
-                .filter(seeker_qualifications::value.eq(v.clone())),
-        ));
-    }
-    if let Some(t) = f.updated_since {
-        q = q.filter(seekers::updated_at.ge(t));
-    }
-    if let Some((t, id)) = after {
-        q = q.filter(
-            seekers::updated_at
-                .lt(t)
-                .or(seekers::updated_at.eq(t).and(seekers::id.lt(id))),
-        );
-    }
+    narrow!(q, conn, f);
+    newest_after!(q, after, seekers::updated_at, seekers::id);
     Ok(q.load(conn)?)
 }
 
@@ -556,6 +649,10 @@ pub fn sweep(
             .execute(c)?;
             diesel::delete(
                 seeker_locations::table.filter(seeker_locations::seeker_id.eq_any(chunk)),
+            )
+            .execute(c)?;
+            diesel::delete(
+                seeker_prefectures::table.filter(seeker_prefectures::seeker_id.eq_any(chunk)),
             )
             .execute(c)?;
             diesel::delete(

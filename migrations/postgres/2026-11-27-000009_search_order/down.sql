@@ -1,0 +1,5 @@
+DROP TRIGGER seekers_search_order_follows ON seekers;
+DROP FUNCTION kyushoku_search_order_follows();
+DROP TABLE seeker_prefectures;
+DROP INDEX seeker_occupations_by_recency;
+ALTER TABLE seeker_occupations DROP COLUMN updated_at;
