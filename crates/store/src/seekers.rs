@@ -510,10 +510,11 @@ macro_rules! newest_after {
 /// One page of the profiles `viewer` may see, newest first, after
 /// `after` = (updated_at, id) of the last row of the previous page.
 ///
-/// The walk is driven by the occupation's order rows when an occupation is
-/// asked for, else by the prefecture's, else by the recency index over all
-/// seekers: each visits only seekers that can match, newest first, and
-/// stops after one page, however rare the filter (migration 000009).
+/// The walk is driven by the order rows of the occupation or the prefecture
+/// asked for (the narrower of the two when both are), else by the recency
+/// index over all seekers: each visits only seekers that can match, newest
+/// first, and stops after one page, however rare the filter (migration
+/// 000009).
 pub fn search(
     conn: &mut DbConn,
     viewer: Viewer,
@@ -521,7 +522,14 @@ pub fn search(
     after: Option<(NaiveDateTime, i64)>,
     limit: i64,
 ) -> Result<Vec<SeekerRow>, StoreError> {
-    if let Some(code) = &f.occupation {
+    // Which walk: a major occupation group (two digits) is broader than most
+    // prefectures, a finer code narrower than any.
+    let by_occupation = match (&f.occupation, &f.prefecture) {
+        (Some(code), Some(_)) => code.len() > 2,
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    if let Some(code) = f.occupation.as_ref().filter(|_| by_occupation) {
         let mut q = seeker_occupations::table
             .inner_join(seekers::table)
             .filter(seeker_occupations::code.eq(code.clone()))
@@ -554,6 +562,13 @@ pub fn search(
             .limit(limit)
             .into_boxed();
         narrow!(q, conn, f);
+        if let Some(code) = &f.occupation {
+            q = q.filter(exists(
+                seeker_occupations::table
+                    .filter(seeker_occupations::seeker_id.eq(seekers::id))
+                    .filter(seeker_occupations::code.eq(code.clone())),
+            ));
+        }
         newest_after!(
             q,
             after,
