@@ -42,12 +42,14 @@ macro_rules! per_backend {
 
 impl DbConn {
     /// Runs `f` in a transaction that writes. On SQLite it begins with
-    /// `BEGIN IMMEDIATE`, so the write lock is taken (waiting out
-    /// `busy_timeout`) before the first read: a deferred transaction that
-    /// reads and then writes cannot upgrade its lock while another writer
-    /// holds it, and SQLite then fails it at once with "database is
-    /// locked" instead of waiting. PostgreSQL needs no such care. Inside
-    /// another transaction it is a savepoint, as `transaction` is.
+    /// `BEGIN IMMEDIATE`, so the write lock is taken before the first read:
+    /// a deferred transaction that reads and then writes cannot upgrade its
+    /// lock while another writer holds it, and SQLite then fails it at once
+    /// with "database is locked" instead of waiting. Writers of this process
+    /// also queue on [`SQLITE_WRITER`] first, so they take turns at once
+    /// instead of polling in SQLite's busy handler (which sleeps up to
+    /// 100 ms between tries). PostgreSQL needs no such care. Inside another
+    /// write transaction it is a savepoint, as `transaction` is.
     pub fn write_transaction<T, E>(
         &mut self,
         f: impl FnOnce(&mut DbConn) -> Result<T, E>,
@@ -56,8 +58,14 @@ impl DbConn {
         E: From<diesel::result::Error>,
     {
         type Manager = <DbConn as Connection>::TransactionManager;
-        let DbConn::Sqlite(sqlite) = self else {
+        if !matches!(self, DbConn::Sqlite(_)) || WRITING.get() {
             return self.transaction(f);
+        }
+        let _turn = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
+        WRITING.set(true);
+        let _done = Writing;
+        let DbConn::Sqlite(sqlite) = self else {
+            unreachable!("matched above")
         };
         match AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE") {
             Ok(()) => {}
@@ -75,6 +83,26 @@ impl DbConn {
                 Err(rollback) => Err(rollback.into()),
             },
         }
+    }
+}
+
+/// The turn of this process's SQLite writers (see
+/// [`DbConn::write_transaction`]). One per process: a deployment has one
+/// SQLite database (tests with several only take turns more often).
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+thread_local! {
+    /// This thread holds [`SQLITE_WRITER`]: a nested write transaction is a
+    /// savepoint and must not queue again.
+    static WRITING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Clears [`WRITING`] however the transaction ends.
+struct Writing;
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        WRITING.set(false);
     }
 }
 

@@ -14,7 +14,7 @@ use diesel::prelude::*;
 
 use crate::schema::{guidance_counters, messages, organisations, reports, seekers, threads};
 use crate::seekers::{read_visible, Viewer};
-use crate::{now, per_backend, Connection, DbConn, StoreError};
+use crate::{now, per_backend, DbConn, StoreError};
 
 /// A message to send from an organisation.
 #[derive(Debug, Clone)]
@@ -143,7 +143,7 @@ pub fn send_from_organisation(
     within: impl WithinSend,
 ) -> Result<Sent, StoreError> {
     let org_id = m.viewer.organisation_id;
-    finish(conn.transaction::<Sent, Abort, _>(|c| {
+    finish(conn.write_transaction::<Sent, Abort>(|c| {
         let at = now();
         // An answer: only when the seeker wrote last. This write comes first.
         let answered = diesel::update(
@@ -243,7 +243,7 @@ pub fn send_from_seeker(
     today: NaiveDate,
     within: impl WithinSend,
 ) -> Result<Sent, StoreError> {
-    finish(conn.transaction::<Sent, Abort, _>(|c| {
+    finish(conn.write_transaction::<Sent, Abort>(|c| {
         let at = now();
         let n = diesel::update(
             threads::table
