@@ -28,7 +28,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import WRK_DONE, get, parse_result, rss_mb, start_demo, tokens, wrk  # noqa: E402
+from harness import WRK_DONE, get, parse_result, post, rss_mb, start_demo, tokens, wrk  # noqa: E402
 
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_LOG = (glob.glob("/var/log/postgresql/postgresql-*-main.log") or [""])[0]
@@ -74,15 +74,18 @@ def load(binary, base, token, what, count, seed, batch, uploaders):
 
     def worker(n):
         i = 0
-        while True:
+        while not errors:
             with lock:
                 lines = [l for _, l in zip(range(batch), gen.stdout)]
             if not lines:
                 return
             try:
                 k = upload(base, token, path, lines, "%s-%d-%d-%d" % (what, seed, n, i))
-            except SystemExit as e:
+            except (SystemExit, OSError) as e:
+                # Stop the others and the generator (which would otherwise
+                # block for ever on a full pipe nobody reads).
                 errors.append(str(e))
+                gen.kill()
                 return
             i += 1
             with lock:
@@ -100,9 +103,10 @@ def load(binary, base, token, what, count, seed, batch, uploaders):
     return done[0], time.time() - started
 
 
-def statements_of(url, base, path, token):
+def statements_of(url, base, path, token, send=None):
     """The SQL statements (with their parameters inlined) that PostgreSQL
-    executes for one request, read from its log."""
+    executes for one request (a GET of `path`, or a POST of `send`), read
+    from its log."""
     db = url.rsplit("/", 1)[1]
     start = os.path.getsize(PG_LOG)
     # Reloadable: the pool's open sessions log from their next statement on.
@@ -110,7 +114,10 @@ def statements_of(url, base, path, token):
     psql(PG_ADMIN, "SELECT pg_reload_conf()")
     try:
         time.sleep(0.5)
-        get(base, path, token)
+        if send is None:
+            get(base, path, token)
+        else:
+            post(base, path, send, token)
         time.sleep(0.5)
     finally:
         psql(PG_ADMIN, "ALTER SYSTEM RESET log_min_duration_statement")
@@ -138,6 +145,38 @@ def statements_of(url, base, path, token):
     return out
 
 
+SEND_BODY = {"subject": "介護職のご案内", "body": "合同面接会のお知らせです。ご興味があればご返信ください。"}
+
+
+def send_statements(url, base, token, profile_id):
+    """The SQL of one first guidance, made repeatable for pgbench: each run
+    takes the next seeker from `bench_targets` (visible, not yet written
+    to), new public ids, and the thread it has just opened."""
+    stmts = statements_of(url, base, "/v1/profiles/%s/messages" % profile_id, token, send=SEND_BODY)
+    joined = "\n".join(stmts)
+    seeker = re.search(r'"threads"\."seeker_id" = \'(\d+)\'', joined)
+    org = re.search(r'"threads"\."organisation_id" = \'(\d+)\'', joined)
+    if not seeker or not org:
+        return None
+    seeker, org = seeker.group(1), org.group(1)
+    thread = psql(url, "SELECT id FROM threads WHERE seeker_id = %s AND organisation_id = %s" % (seeker, org)).strip()
+    psql(url, "DROP TABLE IF EXISTS bench_targets; DROP SEQUENCE IF EXISTS bench_target_seq; "
+              "CREATE TABLE bench_targets AS SELECT row_number() OVER (ORDER BY s.id) AS n, s.id FROM seekers s "
+              "WHERE s.status = 'active' AND s.valid_until >= CURRENT_DATE AND s.receive_guidance "
+              "AND s.consent_scope IN ('both', 'public_only') AND NOT EXISTS (SELECT 1 FROM threads t "
+              "WHERE t.seeker_id = s.id AND t.organisation_id = %s) AND NOT EXISTS (SELECT 1 FROM blocks b "
+              "WHERE b.seeker_id = s.id AND b.organisation_id = %s); "
+              "CREATE UNIQUE INDEX ON bench_targets (n); CREATE SEQUENCE bench_target_seq" % (org, org))
+    uuid = r"'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'"
+    out = ["SELECT id AS sid FROM bench_targets WHERE n = (SELECT nextval('bench_target_seq')) \\gset"]
+    for sql in stmts:
+        sql = sql.replace("'%s'" % seeker, ":sid")
+        if thread:
+            sql = sql.replace("'%s'" % thread, "currval(pg_get_serial_sequence('threads', 'id'))")
+        out.append(re.sub(uuid, "md5(random()::text)", sql))
+    return out
+
+
 def pgbench(url, statements, connections, seconds, workdir):
     script = os.path.join(workdir, "pgbench-%d.sql" % abs(hash(tuple(statements))))
     with open(script, "w") as f:
@@ -148,7 +187,8 @@ def pgbench(url, statements, connections, seconds, workdir):
                 # reuse the first event's id.
                 s = re.sub(r"\('(\d+)', '(\d+)', ",
                            r"('\1', currval(pg_get_serial_sequence('audit_events', 'id')), ", s)
-            f.write(s.rstrip(";") + ";\n")
+            f.write(s if s.endswith("\\gset") else s.rstrip(";") + ";")
+            f.write("\n")
     out = subprocess.run(
         [
             "pgbench", "-n", "-f", script, "-c", str(connections), "-j", "2",
@@ -276,6 +316,13 @@ def main():
             "/v1/profiles?employment_type=part_time&prefecture=14&limit=100",
         ]
         search = run("profile search (mix)", search_paths, org)
+        # At 16 connections on two cores a request mostly waits for a core;
+        # at 4 the latency is closer to the work of one search.
+        r = wrk(base, search_paths, org, args.seconds, 4, 2, workdir=workdir)
+        r.update(scenario="profile search (mix, 4 connections)", note="")
+        rows.append(r)
+        print("%-28s %8.0f req/s  p50 %6.2f ms  p99 %7.2f ms" % (r["scenario"], r["rps"], r["p50_ms"], r["p99_ms"]),
+              flush=True)
         read = run("profile read", ["/v1/profiles/" + i for i in ids[:2000]], org)
         run("offer browse", ["/v1/job-offers?limit=20", "/v1/job-offers?prefecture=13&occupation=05&limit=20",
                              "/v1/job-offers?wage_min=200000&wage_kind=monthly&limit=50"], org)
@@ -293,6 +340,12 @@ def main():
         sends = send_guidance(base, org, ids[2000:], args, workdir)
         if sends:
             rows.append(sends)
+        # Answers: threads where the seeker wrote last, each answered once.
+        answer_seconds = max(1, min(args.seconds, 3))
+        waiting = seekers_who_wrote(base, t, 50 if args.smoke else 4000, workdir)
+        answers = send_guidance(base, org, waiting, args, workdir, "message send (answer)", answer_seconds)
+        if answers:
+            rows.append(answers)
 
         if not args.sqlite:
             limits = {}
@@ -306,9 +359,27 @@ def main():
                 limits[name] = {"statements": stmts, "service_rps": same["rps"], "pgbench": pg,
                                 "ratio": round(same["rps"] / pg["tps"], 2) if "tps" in pg else None}
                 print(name, "service %.0f/s vs pgbench %s -> %s" % (same["rps"], pg, limits[name]["ratio"]), flush=True)
+            if sends and len(ids) > 1000:
+                stmts = send_statements(url, base, org, ids[1000])
+                if stmts:
+                    pg = pgbench(url, stmts, args.connections, max(1, min(args.seconds, 10)), workdir)
+                    limits["message send (first guidance)"] = {
+                        "statements": stmts, "service_rps": sends["rps"], "pgbench": pg,
+                        "ratio": round(sends["rps"] / pg["tps"], 2) if "tps" in pg else None}
+                    print("message send service %.0f/s vs pgbench %s -> %s" % (
+                        sends["rps"], pg, limits["message send (first guidance)"]["ratio"]), flush=True)
             copy = copy_export(url, workdir)
             report["copy"] = copy
             report["export"]["ratio_to_copy"] = round(report["export"]["mb_per_s"] / copy["mb_per_s"], 2)
+            report["limits"] = limits
+        else:
+            limits = {}
+            for name, path in [
+                ("profile search", search_paths[1]),
+                ("profile read", "/v1/profiles/" + ids[0]),
+            ]:
+                same = run(name + " (one query)", [path], org)
+                limits[name] = {"service_rps": same["rps"], "path": path}
             report["limits"] = limits
         report["healthz_rps"] = round(health["rps"])
         report["search_p99_ms"] = search["p99_ms"]
@@ -317,6 +388,21 @@ def main():
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=120)
+    if args.sqlite and "limits" in report:
+        # The same SQL through sqlite3 on the same file, captured from a
+        # `serve` of this build (the capture-sql feature) on it, after the
+        # service is stopped: the database's own limit.
+        db = url[len("sqlite://"):]
+        for name, limit in report["limits"].items():
+            stmts = sqlite_statements(binary, url, limit["path"], t["org_public_client"], workdir)
+            lite = sqlite3_bench(db, stmts, args.connections, args.seconds, workdir)
+            limit.update(statements=stmts, sqlite3=lite,
+                         ratio=round(limit["service_rps"] / lite["tps"], 2) if "tps" in lite else None)
+            print(name, "service %.0f/s vs sqlite3 %s -> %s" % (limit["service_rps"], lite, limit["ratio"]),
+                  flush=True)
+        export_rows = sqlite3_export(db, workdir)
+        report["sqlite3_export"] = export_rows
+        report["export"]["ratio_to_sqlite3"] = round(report["export"]["mb_per_s"] / export_rows["mb_per_s"], 2)
     report["serve_idle_rss_mb"] = serve_idle_rss(binary, url, redis, workdir)
     print("idle RSS of `kyushoku serve` on this data: %.1f MB" % report["serve_idle_rss_mb"])
     os.makedirs("bench/out", exist_ok=True)
@@ -350,9 +436,9 @@ end
 """ + WRK_DONE
 
 
-def send_guidance(base, token, ids, args, workdir):
-    """First guidances to distinct profiles for args.seconds (409s after the
-    ids run out are reported, not hidden)."""
+def send_guidance(base, token, ids, args, workdir, name="message send (first guidance)", seconds=None):
+    """First guidances (or answers) to distinct profiles for args.seconds,
+    at most 10 (409s after the ids run out are reported, not hidden)."""
     if not ids:
         return None
     script = os.path.join(workdir, "send.lua")
@@ -362,42 +448,60 @@ def send_guidance(base, token, ids, args, workdir):
     with open(ids_file, "w") as f:
         f.write("\n".join(ids) + "\n")
     env = dict(os.environ, KYUSHOKU_IDS_FILE=ids_file, KYUSHOKU_TOKEN=token)
-    seconds = max(1, min(args.seconds, 10))
+    seconds = seconds or max(1, min(args.seconds, 10))
     out = subprocess.run(
         ["wrk", "-t2", "-c%d" % args.connections, "-d%ds" % seconds, "--timeout", "10s", "-s", script, base],
         env=env, capture_output=True, text=True, check=True,
     ).stdout
     r = parse_result(out)
-    r.update(scenario="message send (first guidance)", note="%d distinct profiles" % len(ids))
+    r.update(scenario=name, note="%d distinct profiles" % len(ids))
     print("%-28s %8.0f req/s  p50 %6.2f ms  p99 %7.2f ms  non-201 %d" % (
         r["scenario"], r["rps"], r["p50_ms"], r["p99_ms"], r["non_2xx"]), flush=True)
     return r
+
+
+def seekers_who_wrote(base, t, count, workdir):
+    """`count` threads where the seeker wrote last, for the answers
+    scenario: seekers with a known reference and a unique qualification
+    code are ingested, found by that code (the organisation never learns a
+    reference), sent a first guidance, and answer it from My Page.
+    Returns the profile ids (as the public organisation sees them)."""
+    hw, org = t["hw_system_client"], t["org_public_client"]
+    today = datetime.date.today()
+    refs = ["bench-answer-%05d" % i for i in range(count)]
+    lines = [json.dumps({
+        "seeker_ref": r, "consent_scope": "both",
+        "valid_until": (today + datetime.timedelta(days=60)).isoformat(),
+        "profile": {"desired_occupations": ["08"], "work_locations": [{"prefecture": "13"}],
+                    "qualifications": [{"name": "ベンチ資格", "code": "BENCH%05d" % i}],
+                    "self_pr": "介護の仕事を希望します。"},
+    }, ensure_ascii=False) + "\n" for i, r in enumerate(refs)]
+    for at in range(0, len(lines), 1000):
+        upload(base, hw, "/v1/seekers/batch", lines[at:at + 1000], "answers-%d-%d" % (count, at))
+
+    def one(i):
+        found = get(base, "/v1/profiles?qualification=BENCH%05d&limit=1" % i, org)["items"]
+        if not found:
+            return None
+        pid = found[0]["profile_id"]
+        post(base, "/v1/profiles/%s/messages" % pid, SEND_BODY, org)
+        session = post(base, "/v1/seekers/%s/sessions" % refs[i], {}, hw)["access_token"]
+        thread = get(base, "/v1/me/threads?limit=1", session)["items"][0]
+        post(base, "/v1/me/threads/%s/messages" % thread["thread_id"],
+             {"body": "ありがとうございます。詳しく教えてください。"}, session)
+        return pid
+
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(4) as pool:
+        return [p for p in pool.map(one, range(count)) if p]
 
 
 def serve_idle_rss(binary, url, redis, workdir):
     """RSS of a plain `kyushoku serve` on the benchmark's database, after
     500 light requests: what an idle instance costs (the demo process above
     also generated data in-process before serving)."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = dict(os.environ, DATABASE_URL=url, KYUSHOKU_LOG="error",
-               KYUSHOKU_ANONYMOUS_RATE_LIMIT="100000000")
-    env.pop("REDIS_URL", None)
-    if redis:
-        env["REDIS_URL"] = redis
-    proc = subprocess.Popen([binary, "serve", "--bind", "127.0.0.1:%d" % port], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir)
-    base = "http://127.0.0.1:%d" % port
+    proc, base = start_serve(binary, url, redis, workdir)
     try:
-        for _ in range(100):
-            try:
-                get(base, "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
         for _ in range(250):
             get(base, "/v1/codes/prefectures")
             get(base, "/readyz")
@@ -408,19 +512,171 @@ def serve_idle_rss(binary, url, redis, workdir):
         proc.wait(timeout=60)
 
 
+def start_serve(binary, url, redis, workdir, extra_env=None):
+    """A plain `kyushoku serve` on the benchmark's database; (process, base)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, DATABASE_URL=url, KYUSHOKU_LOG="error",
+               KYUSHOKU_ANONYMOUS_RATE_LIMIT="100000000", KYUSHOKU_RATE_LIMIT="100000000",
+               KYUSHOKU_SWEEP_INTERVAL="0")
+    env.pop("REDIS_URL", None)
+    if redis:
+        env["REDIS_URL"] = redis
+    env.update(extra_env or {})
+    proc = subprocess.Popen([binary, "serve", "--bind", "127.0.0.1:%d" % port], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir)
+    base = "http://127.0.0.1:%d" % port
+    for _ in range(100):
+        try:
+            get(base, "/healthz")
+            return proc, base
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    sys.exit("kyushoku serve did not start")
+
+
+def sqlite_statements(binary, url, path, token, workdir):
+    """The statements, values inlined, that one request runs on SQLite."""
+    capture = os.path.join(workdir, "capture.sql")
+    proc, base = start_serve(binary, url, None, workdir, {"KYUSHOKU_CAPTURE_SQL": capture})
+    try:
+        get(base, path, token)  # warm: connections opened, keys loaded
+        if os.path.exists(capture):
+            os.truncate(capture, 0)
+        get(base, path, token)
+        time.sleep(0.3)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    if not os.path.exists(capture):
+        sys.exit("%s was built without the capture-sql feature (bench/run builds it)" % binary)
+    out = []
+    with open(capture) as f:
+        for line in f:
+            sql = inline_binds(line.rstrip("\n"))
+            if sql.upper().startswith(("PRAGMA", "SELECT 1")):
+                continue
+            if sql.startswith('INSERT INTO `audit_seekers`') or sql.startswith('INSERT INTO "audit_seekers"'):
+                # Linked to the event just inserted, as the service does
+                # (else every repeat would collide with the first).
+                sql = re.sub(r"\((\d+), (\d+), ", r"(\1, (SELECT max(id) FROM audit_events), ", sql)
+            out.append(sql)
+    return out
+
+
+def inline_binds(line):
+    """`SQL -- binds: [v, …]` as diesel's debug output shows it, with each
+    `?` replaced by the value as an SQLite literal (dates and times as the
+    text diesel stores, booleans as 0/1)."""
+    sql, sep, binds = line.partition(" -- binds: ")
+    if not sep:
+        return sql
+    values, i, b = [], 1, binds.strip()
+    while i < len(b) - 1:
+        if b[i] in ", ":
+            i += 1
+            continue
+        if b[i] == '"':
+            j, buf = i + 1, []
+            while b[j] != '"':
+                if b[j] == "\\":
+                    j += 1
+                    buf.append({"n": "\n", "t": "\t", "r": "\r"}.get(b[j], b[j]))
+                else:
+                    buf.append(b[j])
+                j += 1
+            values.append("'" + "".join(buf).replace("'", "''") + "'")
+            i = j + 1
+            continue
+        j = i
+        depth = 0
+        while j < len(b) - 1 and not (b[j] == "," and depth == 0):
+            depth += {"(": 1, ")": -1}.get(b[j], 0)
+            j += 1
+        token = b[i:j].strip()
+        i = j
+        m = re.fullmatch(r"Some\((.*)\)", token)
+        if m:
+            token = m.group(1)
+            if token.startswith('"'):
+                values.append("'" + token[1:-1].replace("'", "''") + "'")
+                continue
+        if token == "None":
+            values.append("NULL")
+        elif token in ("true", "false"):
+            values.append("1" if token == "true" else "0")
+        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}(T[\d:.]+)?", token):
+            values.append("'" + token.replace("T", " ") + "'")
+        else:
+            values.append(token)
+    parts = sql.split("?")
+    if len(parts) - 1 != len(values):
+        sys.exit("cannot inline %d values into: %s" % (len(values), line[:300]))
+    return "".join(p + v for p, v in zip(parts, values + [""]))
+
+
+def sqlite3_bench(db, statements, connections, seconds, workdir):
+    """`connections` sqlite3 processes, each running the statements over and
+    over on its own connection (busy timeout and synchronous as the service
+    sets them); transactions per second over all."""
+    body = "".join(s.rstrip(";") + ";\n" for s in statements)
+    header = ".timeout 5000\nPRAGMA synchronous = NORMAL;\n"
+
+    def once(repeats, n):
+        scripts = []
+        for c in range(n):
+            path = os.path.join(workdir, "sqlite3-%d.sql" % c)
+            with open(path, "w") as f:
+                f.write(header + body * repeats)
+            scripts.append(path)
+        started = time.time()
+        procs = [subprocess.Popen(["sqlite3", db], stdin=open(p), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True) for p in scripts]
+        errors = [p.communicate()[1] for p in procs]
+        elapsed = time.time() - started
+        bad = [e for e in errors if e.strip()]
+        return elapsed, bad
+
+    # Size the run so each process works for about `seconds`.
+    elapsed, bad = once(20, 1)
+    if bad:
+        return {"error": bad[0].strip()[-300:]}
+    repeats = max(20, int(20 * seconds / max(elapsed, 1e-3) / max(1, connections / (os.cpu_count() or 1))))
+    elapsed, bad = once(repeats, connections)
+    if bad:
+        return {"error": bad[0].strip()[-300:]}
+    tps = repeats * connections / elapsed
+    return {"tps": round(tps, 1), "latency_avg_ms": round(connections / tps * 1000, 2),
+            "repeats": repeats, "seconds": round(elapsed, 1)}
+
+
+EXPORTED_ROWS = ("SELECT content FROM job_offers WHERE status = 'active' AND valid_through >= %s "
+                 "AND scope IN ('both', 'public_only') ORDER BY id")
+
+
+def timed_read(command):
+    """MB/s of what `command` writes to a pipe."""
+    started = time.time()
+    out = subprocess.run(command, stdout=subprocess.PIPE, check=True).stdout
+    secs = time.time() - started
+    return {"bytes": len(out), "seconds": round(secs, 2), "mb_per_s": round(len(out) / secs / 1e6, 1)}
+
+
+def sqlite3_export(db, workdir):
+    """The rows the export reads for a public organisation, through sqlite3
+    to a pipe: the embedded database's own ceiling for the bulk read."""
+    return timed_read(["sqlite3", db, EXPORTED_ROWS % "date('now')"])
+
+
 def copy_export(url, workdir):
     """COPY of the rows the export reads for a public organisation (live,
     unexpired, in its scope), to a pipe: the database's own ceiling for the
     same bulk read."""
-    started = time.time()
-    out = subprocess.run(
-        ["psql", url, "-Atqc",
-         "COPY (SELECT content FROM job_offers WHERE status = 'active' AND valid_through >= CURRENT_DATE "
-         "AND scope IN ('both', 'public_only') ORDER BY id) TO STDOUT"],
-        stdout=subprocess.PIPE, check=True,
-    ).stdout
-    secs = time.time() - started
-    return {"bytes": len(out), "seconds": round(secs, 2), "mb_per_s": round(len(out) / secs / 1e6, 1)}
+    return timed_read(["psql", url, "-Atqc", "COPY (%s) TO STDOUT" % (EXPORTED_ROWS % "CURRENT_DATE")])
 
 
 if __name__ == "__main__":

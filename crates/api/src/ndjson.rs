@@ -101,6 +101,9 @@ pub struct Prepared<T> {
     pub masked: Option<Masked>,
 }
 
+/// A line checked: ready to store, or refused with what it named.
+pub type Checked<T> = Result<Prepared<T>, (Option<LineId>, ApiError)>;
+
 /// Lines stored per transaction. One commit (one disk flush) for many
 /// lines is what makes a national sync fit its window; each line is still
 /// its own savepoint, so a refused line takes no other with it.
@@ -127,7 +130,7 @@ pub async fn process<T, P, W>(
 ) -> Result<HttpResponse, ApiError>
 where
     T: Send + 'static,
-    P: Fn(&str) -> Result<Prepared<T>, (Option<LineId>, ApiError)> + Send + Sync + 'static,
+    P: Fn(&str) -> Checked<T> + Send + Sync + 'static,
     W: Fn(&mut DbConn, &T) -> Result<bool, StoreError> + Send + Sync + 'static,
 {
     require_ndjson(req)?;
@@ -185,10 +188,10 @@ fn store_group<T, P, W>(
     write: &W,
 ) -> Result<Vec<LineResult>, ApiError>
 where
-    P: Fn(&str) -> Result<Prepared<T>, (Option<LineId>, ApiError)>,
+    P: Fn(&str) -> Checked<T>,
     W: Fn(&mut DbConn, &T) -> Result<bool, StoreError>,
 {
-    let checked: Vec<(usize, Result<Prepared<T>, (Option<LineId>, ApiError)>)> = group
+    let checked: Vec<(usize, Checked<T>)> = group
         .into_iter()
         .map(|(line, text)| (line, prepare(&text)))
         .collect();

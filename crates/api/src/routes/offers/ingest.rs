@@ -129,7 +129,7 @@ pub async fn batch(
                 Err(errors) => Err((Some(id), ApiError::Validation(errors))),
             }
         },
-        |c, row| offers::upsert(c, row),
+        offers::upsert,
     )
     .await
 }
