@@ -424,11 +424,26 @@ async fn visibility_matrix(app: TestApp) {
         }
     }
     assert_eq!(all.len(), 48);
-    assert_eq!(visible_markers(&app, &w.public, "").await, expected_public);
-    assert_eq!(
-        visible_markers(&app, &w.private, "").await,
-        expected_private
-    );
+    // R1 holds on every walk a search can take (migration 000009): the
+    // recency index, the occupation's order rows, the prefecture's (also
+    // for a major group in a prefecture). Every seeker here wants 08 in 13.
+    for query in [
+        "",
+        "occupation=08",
+        "prefecture=13",
+        "occupation=08&prefecture=13",
+    ] {
+        assert_eq!(
+            visible_markers(&app, &w.public, query).await,
+            expected_public,
+            "{query}"
+        );
+        assert_eq!(
+            visible_markers(&app, &w.private, query).await,
+            expected_private,
+            "{query}"
+        );
+    }
     // 4 visible each way: both/public_only (or private_only) × active × not blocked by them.
     assert_eq!(expected_public.len(), 4);
     assert_eq!(expected_private.len(), 4);

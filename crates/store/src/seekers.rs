@@ -507,6 +507,33 @@ macro_rules! newest_after {
     }};
 }
 
+/// A search that walks one filter's order rows (`$walk`, where `$key` is
+/// the value asked for): the seekers that have it, newest first, R1 and the
+/// other filters applied to each, the other order table (`$other`) as a
+/// plain condition when asked for too.
+macro_rules! walk_order_rows {
+    ($conn:expr, $viewer:expr, $f:expr, $after:expr, $limit:expr,
+     $walk:ident . $key:ident = $value:expr, also $other:ident . $other_key:ident in $also:expr) => {{
+        let mut q = $walk::table
+            .inner_join(seekers::table)
+            .filter($walk::$key.eq($value.clone()))
+            .filter(visible_to!($viewer))
+            .select(SeekerRow::as_select())
+            .limit($limit)
+            .into_boxed();
+        narrow!(q, $conn, $f);
+        if let Some(v) = $also {
+            q = q.filter(exists(
+                $other::table
+                    .filter($other::seeker_id.eq(seekers::id))
+                    .filter($other::$other_key.eq(v.clone())),
+            ));
+        }
+        newest_after!(q, $after, $walk::updated_at, $walk::seeker_id);
+        Ok(q.load($conn)?)
+    }};
+}
+
 /// One page of the profiles `viewer` may see, newest first, after
 /// `after` = (updated_at, id) of the last row of the previous page.
 ///
@@ -530,52 +557,12 @@ pub fn search(
         (None, _) => false,
     };
     if let Some(code) = f.occupation.as_ref().filter(|_| by_occupation) {
-        let mut q = seeker_occupations::table
-            .inner_join(seekers::table)
-            .filter(seeker_occupations::code.eq(code.clone()))
-            .filter(visible_to!(viewer))
-            .select(SeekerRow::as_select())
-            .limit(limit)
-            .into_boxed();
-        narrow!(q, conn, f);
-        if let Some(p) = &f.prefecture {
-            q = q.filter(exists(
-                seeker_prefectures::table
-                    .filter(seeker_prefectures::seeker_id.eq(seekers::id))
-                    .filter(seeker_prefectures::prefecture.eq(p.clone())),
-            ));
-        }
-        newest_after!(
-            q,
-            after,
-            seeker_occupations::updated_at,
-            seeker_occupations::seeker_id
-        );
-        return Ok(q.load(conn)?);
+        return walk_order_rows!(conn, viewer, f, after, limit,
+            seeker_occupations.code = code, also seeker_prefectures.prefecture in &f.prefecture);
     }
     if let Some(p) = &f.prefecture {
-        let mut q = seeker_prefectures::table
-            .inner_join(seekers::table)
-            .filter(seeker_prefectures::prefecture.eq(p.clone()))
-            .filter(visible_to!(viewer))
-            .select(SeekerRow::as_select())
-            .limit(limit)
-            .into_boxed();
-        narrow!(q, conn, f);
-        if let Some(code) = &f.occupation {
-            q = q.filter(exists(
-                seeker_occupations::table
-                    .filter(seeker_occupations::seeker_id.eq(seekers::id))
-                    .filter(seeker_occupations::code.eq(code.clone())),
-            ));
-        }
-        newest_after!(
-            q,
-            after,
-            seeker_prefectures::updated_at,
-            seeker_prefectures::seeker_id
-        );
-        return Ok(q.load(conn)?);
+        return walk_order_rows!(conn, viewer, f, after, limit,
+            seeker_prefectures.prefecture = p, also seeker_occupations.code in &f.occupation);
     }
     let mut q = seekers::table
         .filter(visible_to!(viewer))
