@@ -63,6 +63,7 @@ impl TestDb {
             Store::Postgres => {
                 let admin_url = required_env("KYUSHOKU_TEST_POSTGRES_URL")?;
                 let name = format!("kyushoku_t_{}", uuid::Uuid::now_v7().simple());
+                kyushoku_store::keep_openssl_until_exit();
                 let mut admin =
                     PgConnection::establish(&admin_url).expect("test PostgreSQL answers");
                 diesel::sql_query(format!("CREATE DATABASE {name}"))

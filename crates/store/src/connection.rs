@@ -181,12 +181,15 @@ impl DatabaseUrl {
 
     fn connect(&self) -> Result<DbConn, StoreError> {
         match self {
-            Self::Postgres(url) => PgConnection::establish(url)
-                .map(DbConn::Postgresql)
-                .map_err(|e| StoreError::Connect {
-                    backend: "postgresql",
-                    cause: e.to_string(),
-                }),
+            Self::Postgres(url) => {
+                keep_openssl_until_exit();
+                PgConnection::establish(url)
+                    .map(DbConn::Postgresql)
+                    .map_err(|e| StoreError::Connect {
+                        backend: "postgresql",
+                        cause: e.to_string(),
+                    })
+            }
             Self::Sqlite(path) => {
                 let mut conn =
                     SqliteConnection::establish(path).map_err(|e| StoreError::Connect {
@@ -292,6 +295,35 @@ mod capture {
             conn.set_instrumentation(ToFile(f));
         }
     }
+}
+
+/// libpq speaks TLS through OpenSSL, which by default frees its global state
+/// in an `atexit` handler. A pool may still be opening a connection in one of
+/// its threads when the process exits (r2d2 keeps an idle connection ready,
+/// and retries failed ones), and that thread then takes a freed lock: a
+/// segfault or "double free" at exit, about one `kyushoku admin` run in 40
+/// (core dump: `OPENSSL_cleanup` in the main thread, `PQconnectPoll` in a
+/// pool thread). Initialising OpenSSL first with `OPENSSL_INIT_NO_ATEXIT`
+/// leaves that state for the operating system to reclaim. Called before
+/// every PostgreSQL connection.
+pub fn keep_openssl_until_exit() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // libpq-dev depends on libssl-dev: libcrypto is there wherever libpq is.
+        #[link(name = "crypto")]
+        extern "C" {
+            fn OPENSSL_init_crypto(opts: u64, settings: *const std::ffi::c_void)
+                -> std::ffi::c_int;
+        }
+        const OPENSSL_INIT_NO_ATEXIT: u64 = 0x0008_0000;
+        // SAFETY: OPENSSL_init_crypto is thread-safe, takes a flag word and
+        // an optional settings pointer (null: defaults), and keeps nothing
+        // of ours.
+        let ok = unsafe { OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, std::ptr::null()) };
+        if ok != 1 {
+            tracing::warn!("OpenSSL initialisation failed; libpq will try again itself");
+        }
+    });
 }
 
 /// Pool settings; the defaults suit one small instance.

@@ -34,7 +34,9 @@ pub mod reference;
 pub mod schema;
 pub mod seekers;
 
-pub use connection::{redact, Backend, DatabaseUrl, Db, DbConn, PoolOptions};
+pub use connection::{
+    keep_openssl_until_exit, redact, Backend, DatabaseUrl, Db, DbConn, PoolOptions,
+};
 /// For `conn.transaction(…)` (read-only snapshots; writes use
 /// [`DbConn::write_transaction`]) on a [`DbConn`] without naming diesel.
 pub use diesel::Connection;
