@@ -32,6 +32,18 @@ pub fn offer_json(scope: &str) -> Value {
     })
 }
 
+/// POSTs NDJSON lines to the offer batch endpoint; the per-line results.
+async fn offer_batch(app: &TestApp, hw: &str, lines: &[String]) -> Vec<Value> {
+    let req = app
+        .client
+        .post(app.url("/v1/job-offers/batch"))
+        .insert_header(("authorization", format!("Bearer {hw}")))
+        .insert_header(("content-type", "application/x-ndjson"));
+    let a = app.send(req, Some(lines.join("\n").into_bytes())).await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    a.json()["results"].as_array().unwrap().clone()
+}
+
 async fn titles(app: &TestApp, token: &str, query: &str) -> BTreeSet<String> {
     let a = app
         .call(
@@ -204,14 +216,7 @@ async fn browse_filters(app: TestApp) {
         .map(|l| Value::Object(l.clone()).to_string())
         .chain(["{\"job_number\": \"bad\"}".to_owned()])
         .collect();
-    let req = app
-        .client
-        .post(app.url("/v1/job-offers/batch"))
-        .insert_header(("authorization", format!("Bearer {hw}")))
-        .insert_header(("content-type", "application/x-ndjson"));
-    let a = app.send(req, Some(body.join("\n").into_bytes())).await;
-    assert_eq!(a.status, 200, "{}", a.text());
-    let results = a.json()["results"].as_array().unwrap().clone();
+    let results = offer_batch(&app, &hw, &body).await;
     let statuses: Vec<&str> = results
         .iter()
         .map(|r| r["status"].as_str().unwrap())
@@ -601,10 +606,87 @@ async fn the_change_feed_mirrors_the_visible_set(app: TestApp) {
     .assert_problem(422, "validation");
 }
 
+/// The feed under concurrent writers: four batches, each longer than one
+/// commit group, while a reader polls all along. Every number comes once and
+/// in order, and the reader's mirror ends equal to the visible set: a number
+/// handed out before an earlier one's commit would let the reader step past
+/// it for ever.
+async fn the_change_feed_misses_nothing_under_concurrent_writers(app: TestApp) {
+    let cast = app.cast().await;
+    let hw = app.client_token(cast.get("hw_system")).await;
+    let private = app.client_token(cast.get("org_private")).await;
+    let writing = std::cell::Cell::new(4);
+    let writers = (0..4).map(|w| {
+        let (app, hw, writing) = (&app, hw.clone(), &writing);
+        async move {
+            let body: Vec<String> = (0..260)
+                .map(|i| {
+                    let mut o = offer_json(if i % 5 == 0 { "public_only" } else { "both" });
+                    o["job_number"] = json!(format!("13010-{w}{i:07}"));
+                    o.to_string()
+                })
+                .collect();
+            let results = offer_batch(app, &hw, &body).await;
+            assert!(results.iter().all(|r| r["status"] == "created"));
+            writing.set(writing.get() - 1);
+        }
+    });
+    let reader = async {
+        let (mut since, mut seen, mut mirror) = (0i64, BTreeSet::new(), BTreeSet::new());
+        loop {
+            let done = writing.get() == 0;
+            let page = app
+                .call(
+                    "GET",
+                    &format!("/v1/job-offers/changes?since={since}&limit=50"),
+                    Some(&private),
+                    None,
+                )
+                .await
+                .json();
+            let changes = page["changes"].as_array().unwrap().clone();
+            for c in &changes {
+                let seq = c["seq"].as_i64().unwrap();
+                assert!(
+                    seq > since && seen.insert(seq),
+                    "each number once, in order"
+                );
+                since = seq;
+                let n = c["job_number"].as_str().unwrap().to_owned();
+                match c["op"].as_str().unwrap() {
+                    "upsert" => mirror.insert(n),
+                    _ => mirror.remove(&n),
+                };
+            }
+            since = since.max(page["next_since"].as_i64().unwrap());
+            if changes.is_empty() {
+                if done {
+                    return mirror;
+                }
+                actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
+    };
+    let ((), mirror) = tokio::join!(
+        async {
+            futures_util::future::join_all(writers).await;
+        },
+        reader
+    );
+    let visible = exported_numbers(&app, &private).await;
+    assert_eq!(
+        visible.len(),
+        4 * 208,
+        "the private agency sees `both` only"
+    );
+    assert_eq!(mirror, visible);
+}
+
 backend_tests!(
     export_is_the_visible_set_in_every_format,
     shift_jis_keeps_what_it_cannot_encode_visible,
     the_change_feed_mirrors_the_visible_set,
+    the_change_feed_misses_nothing_under_concurrent_writers,
 );
 
 async fn hires_are_reported_once_and_counted_by_quarter(app: TestApp) {

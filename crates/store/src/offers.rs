@@ -37,35 +37,14 @@ pub struct OfferRow {
     pub updated_at: NaiveDateTime,
 }
 
-/// Numbers a change. On PostgreSQL every offer write first takes one
-/// transaction-scoped lock, so numbers are handed out in commit order and a
-/// reader of the feed never sees number N+1 before N has committed.
-fn serialise_writers(conn: &mut DbConn) -> Result<(), StoreError> {
-    if let DbConn::Postgresql(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(7361726176)").execute(pg)?;
-    }
-    Ok(())
-}
-
-fn record_change(conn: &mut DbConn, job_number: &str) -> Result<(), StoreError> {
-    let id: i64 = job_offers::table
-        .filter(job_offers::job_number.eq(job_number))
-        .select(job_offers::id)
-        .first(conn)?;
-    diesel::insert_into(offer_changes::table)
-        .values((
-            offer_changes::job_offer_id.eq(id),
-            offer_changes::at.eq(now()),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
+// The change feed (`offer_changes`) is written by the database: a trigger
+// on `job_offers` records every insert and update, numbered in commit order
+// (migration 000010). Nothing here writes to it.
 
 /// Creates or replaces an offer; a deleted one comes back.
 pub fn upsert(conn: &mut DbConn, o: &OfferUpsert) -> Result<bool, StoreError> {
     let major = o.occupation[..2].to_owned();
     conn.write_transaction(|c| {
-        serialise_writers(c)?;
         let at = now();
         let n = diesel::update(job_offers::table.filter(job_offers::job_number.eq(&o.job_number)))
             .set((
@@ -86,7 +65,6 @@ pub fn upsert(conn: &mut DbConn, o: &OfferUpsert) -> Result<bool, StoreError> {
             ))
             .execute(c)?;
         if n == 1 {
-            record_change(c, &o.job_number)?;
             return Ok(false);
         }
         per_backend!(c, c => diesel::insert_into(job_offers::table)
@@ -109,16 +87,14 @@ pub fn upsert(conn: &mut DbConn, o: &OfferUpsert) -> Result<bool, StoreError> {
             ))
             .execute(c))
         .map_err(|e| StoreError::conflict_on_unique(e, "job_number"))?;
-        record_change(c, &o.job_number)?;
         Ok(true)
     })
 }
 
 /// Withdraws an offer. False when there is no such (live) offer.
 pub fn delete(conn: &mut DbConn, job_number: &str) -> Result<bool, StoreError> {
-    conn.write_transaction(|c| {
-        serialise_writers(c)?;
-        let n = diesel::update(
+    let n = conn.write_transaction(|c| {
+        diesel::update(
             job_offers::table
                 .filter(job_offers::job_number.eq(job_number))
                 .filter(job_offers::status.eq("active")),
@@ -127,34 +103,27 @@ pub fn delete(conn: &mut DbConn, job_number: &str) -> Result<bool, StoreError> {
             job_offers::status.eq("deleted"),
             job_offers::updated_at.eq(now()),
         ))
-        .execute(c)?;
-        if n == 1 {
-            record_change(c, job_number)?;
-        }
-        Ok(n == 1)
-    })
+        .execute(c)
+        .map_err(StoreError::from)
+    })?;
+    Ok(n == 1)
 }
 
-/// Marks offers past `valid_through` as expired and records the change, so
-/// the feed tells mirrors to drop them. Returns how many expired.
+/// Marks offers past `valid_through` as expired (the feed records each, so
+/// mirrors drop them). Returns how many expired.
 pub fn expire(conn: &mut DbConn, today: NaiveDate) -> Result<usize, StoreError> {
     conn.write_transaction(|c| {
-        serialise_writers(c)?;
-        let ids: Vec<(i64, String)> = job_offers::table
-            .filter(job_offers::status.eq("active"))
-            .filter(job_offers::valid_through.lt(today))
-            .select((job_offers::id, job_offers::job_number))
-            .load(c)?;
-        for (id, number) in &ids {
-            diesel::update(job_offers::table.find(id))
-                .set((
-                    job_offers::status.eq("expired"),
-                    job_offers::updated_at.eq(now()),
-                ))
-                .execute(c)?;
-            record_change(c, number)?;
-        }
-        Ok(ids.len())
+        diesel::update(
+            job_offers::table
+                .filter(job_offers::status.eq("active"))
+                .filter(job_offers::valid_through.lt(today)),
+        )
+        .set((
+            job_offers::status.eq("expired"),
+            job_offers::updated_at.eq(now()),
+        ))
+        .execute(c)
+        .map_err(StoreError::from)
     })
 }
 
