@@ -103,6 +103,87 @@ def load(binary, base, token, what, count, seed, batch, uploaders):
     return done[0], time.time() - started
 
 
+def organisations(binary, url, base, count, seed, workers=4):
+    """`count` organisations through the service's own path: generated
+    applications (`kyushoku generate organisations`) POSTed to
+    /v1/organisations, approved by the labour bureau of each one's
+    prefecture (47 bureau clients made with `kyushoku admin create-client`),
+    then each admin logs in, makes an API client and takes a token.
+    Returns ([(kind, services, token, prefecture)], seconds)."""
+    env = dict(os.environ, DATABASE_URL=url, KYUSHOKU_LOG="error")
+    started = time.time()
+    bureaus = {}
+    for p in range(1, 48):
+        made = json.loads(subprocess.run(
+            [binary, "admin", "create-client", "--role", "bureau", "--prefecture", "%02d" % p,
+             "--name", "労働局 (bench)"], env=env, check=True, capture_output=True, text=True).stdout)
+        bureaus["%02d" % p] = post(base, "/v1/auth/token", {
+            "grant_type": "client_credentials", "client_id": made["client_id"],
+            "client_secret": made["client_secret"]}, form=True)["access_token"]
+    applications = subprocess.run(
+        [binary, "generate", "organisations", "--count", str(count), "--seed", str(seed)],
+        check=True, capture_output=True, text=True).stdout.splitlines()
+
+    def one(line):
+        a = json.loads(line)
+        org = post(base, "/v1/organisations", a)["organisation_id"]
+        post(base, "/v1/organisations/%s/decisions" % org,
+             {"decision": "approve", "reason": "ベンチマーク用の承認"}, bureaus[a["prefecture"]])
+        admin = post(base, "/v1/auth/login", a["admin"])["access_token"]
+        client = post(base, "/v1/organisations/%s/clients" % org, {"name": "bench"}, admin)
+        token = post(base, "/v1/auth/token", {
+            "grant_type": "client_credentials", "client_id": client["client_id"],
+            "client_secret": client["client_secret"]}, form=True)["access_token"]
+        return a["kind"], a["services"], token, a["prefecture"]
+
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(workers) as pool:
+        made = list(pool.map(one, applications))
+    return made, time.time() - started
+
+
+GUIDANCES = [
+    ("介護職のご案内", "特別養護老人ホームの介護職員の求人がございます。ご興味があればご返信ください。"),
+    ("事務職の求人について", "駅近くの事務所で経理補助を募集しています。未経験の方も歓迎です。"),
+    ("合同面接会のお知らせ", "来月、市役所で合同面接会を開催します。参加をご希望の場合はご返信ください。"),
+    ("製造スタッフ募集", "自動車部品工場での組立スタッフを募集しています。寮完備、日勤のみです。"),
+]
+
+
+def message_history(base, orgs, count, workers=8):
+    """A day's messages: the organisations with `seeker_info` each search
+    (their own prefecture and one occupation group, newest first; everyone
+    when that finds nobody) and send a first guidance to their share of the
+    `count` profiles found. Returns (messages sent, seconds)."""
+    senders = [(token, pref) for _, services, token, pref in orgs if "seeker_info" in services]
+    share = -(-count // max(1, len(senders)))
+
+    def one(i):
+        (token, pref), sent, cursor = senders[i], 0, None
+        query = "prefecture=%s&occupation=%02d&" % (pref, 1 + i % 15)
+        while sent < share:
+            page = get(base, "/v1/profiles?%slimit=%d%s" % (
+                query, min(100, share - sent), "&cursor=" + cursor if cursor else ""), token)
+            if not page["items"] and query and not cursor:
+                query = ""
+                continue
+            for item in page["items"]:
+                subject, body = GUIDANCES[(i + sent) % len(GUIDANCES)]
+                post(base, "/v1/profiles/%s/messages" % item["profile_id"],
+                     {"subject": subject, "body": body}, token)
+                sent += 1
+            cursor = page.get("next_cursor")
+            if not cursor:
+                break
+        return sent
+
+    started = time.time()
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(workers) as pool:
+        sent = sum(pool.map(one, range(len(senders))))
+    return sent, time.time() - started
+
+
 def statements_of(url, base, path, token, send=None):
     """The SQL statements (with their parameters inlined) that PostgreSQL
     executes for one request (a GET of `path`, or a POST of `send`), read
@@ -248,10 +329,13 @@ def main():
     ap.add_argument("--seconds", type=int, default=20)
     ap.add_argument("--batch", type=int, default=5000)
     ap.add_argument("--uploaders", type=int, default=2)
+    ap.add_argument("--organisations", type=int, default=2000)
+    ap.add_argument("--messages", type=int, default=100_000, help="the day's message history")
     ap.add_argument("--smoke", action="store_true", help="tiny run for CI")
     args = ap.parse_args()
     if args.smoke:
         args.seekers, args.offers, args.seconds, args.batch = 2000, 2000, 2, 500
+        args.organisations, args.messages = 20, 100
 
     binary = os.path.abspath(args.binary)
     workdir = tempfile.mkdtemp(prefix="kyushoku-bench-")
@@ -262,7 +346,7 @@ def main():
     proc, creds = start_demo(
         binary, workdir, url, redis,
         {"KYUSHOKU_GUIDANCE_DAILY_CAP": "100000000", "KYUSHOKU_DB_POOL_SIZE": "16",
-         "KYUSHOKU_SWEEP_INTERVAL": "0"},
+         "KYUSHOKU_SWEEP_INTERVAL": "0", "KYUSHOKU_APPLICATIONS_PER_HOUR": "100000000"},
     )
     report = {
         "date": datetime.date.today().isoformat(),
@@ -283,6 +367,13 @@ def main():
         n, secs = load(binary, base, hw, "offers", args.offers, 7, args.batch, args.uploaders)
         report["load_offers"] = {"count": n, "seconds": round(secs, 1), "per_s": round(n / secs)}
         print("loaded:", report["load_seekers"], report["load_offers"], flush=True)
+        orgs, secs = organisations(binary, url, base, args.organisations, 7)
+        report["load_organisations"] = {"count": len(orgs), "seconds": round(secs, 1),
+                                        "per_s": round(len(orgs) / secs, 1),
+                                        "private": sum(1 for k, _, _, _ in orgs if k.endswith("agency"))}
+        n, secs = message_history(base, orgs, args.messages)
+        report["load_messages"] = {"count": n, "seconds": round(secs, 1), "per_s": round(n / secs)}
+        print("loaded:", report["load_organisations"], report["load_messages"], flush=True)
         if not args.sqlite:
             psql(url, "VACUUM ANALYZE")
 
@@ -385,6 +476,12 @@ def main():
         report["search_p99_ms"] = search["p99_ms"]
         report["read_rps"] = round(read["rps"])
         report["scenarios"] = rows
+    except BaseException:
+        # What was measured before the failure (the load alone takes hours
+        # at national scale) is kept.
+        report["scenarios"] = rows
+        write_report(report, "-partial")
+        raise
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=120)
@@ -405,10 +502,7 @@ def main():
         report["export"]["ratio_to_sqlite3"] = round(report["export"]["mb_per_s"] / export_rows["mb_per_s"], 2)
     report["serve_idle_rss_mb"] = serve_idle_rss(binary, url, redis, workdir)
     print("idle RSS of `kyushoku serve` on this data: %.1f MB" % report["serve_idle_rss_mb"])
-    os.makedirs("bench/out", exist_ok=True)
-    out = "bench/out/national-%s-%s.json" % (report["backend"], time.strftime("%Y%m%dT%H%M%S"))
-    with open(out, "w") as f:
-        json.dump(report, f, indent=2, ensure_ascii=False)
+    out = write_report(report)
     print("\n| scenario | req/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|")
     for r in rows:
         print("| %s | %.0f | %.2f | %.2f | %d |" % (r["scenario"], r["rps"], r["p50_ms"], r["p99_ms"],
@@ -417,6 +511,14 @@ def main():
     errors = sum(r["non_2xx"] + r["socket_errors"] for r in rows if not r["scenario"].startswith("message"))
     if errors:
         sys.exit("%d failed requests" % errors)
+
+
+def write_report(report, suffix=""):
+    os.makedirs("bench/out", exist_ok=True)
+    out = "bench/out/national-%s-%s%s.json" % (report["backend"], time.strftime("%Y%m%dT%H%M%S"), suffix)
+    with open(out, "w") as f:
+        json.dump(report, f, indent=2, ensure_ascii=False)
+    return out
 
 
 SEND_SCRIPT = r"""

@@ -54,6 +54,11 @@ pub struct ServeArgs {
     #[arg(long, env = "KYUSHOKU_ANONYMOUS_RATE_LIMIT", default_value_t = 120)]
     pub anonymous_rate_limit: u64,
 
+    /// Organisation applications per address per hour, on top of the
+    /// anonymous limit (raise it for an onboarding wave behind one address).
+    #[arg(long, env = "KYUSHOKU_APPLICATIONS_PER_HOUR", default_value_t = 10)]
+    pub applications_per_hour: u64,
+
     /// Lifetime of access tokens, in seconds.
     #[arg(long, env = "KYUSHOKU_ACCESS_TOKEN_TTL", default_value_t = 900)]
     pub access_token_ttl: i64,
@@ -110,6 +115,7 @@ impl ServeArgs {
             shutdown_timeout: 30,
             rate_limit: 1200,
             anonymous_rate_limit: 120,
+            applications_per_hour: 10,
             access_token_ttl: 900,
             secret: None,
             batch_max_lines: 10_000,

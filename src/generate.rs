@@ -335,6 +335,109 @@ impl OfferGenerator {
     }
 }
 
+const AGENCY_WORDS: [&str; 10] = [
+    "キャリア",
+    "ワークス",
+    "人材センター",
+    "スタッフ",
+    "パートナーズ",
+    "ジョブ",
+    "エージェント",
+    "ヒューマン",
+    "リンク",
+    "サポート",
+];
+
+const PLACES: [&str; 8] = [
+    "さくら",
+    "みどり",
+    "あおば",
+    "ひかり",
+    "みなと",
+    "やまと",
+    "にじ",
+    "つばさ",
+];
+
+/// Generates organisations' applications (`POST /v1/organisations`): 80 %
+/// private (paid and free placement agencies), 20 % public (municipalities
+/// and prefectures), placed by working population. The admin's password is
+/// [`OrganisationGenerator::PASSWORD`] followed by the organisation's number.
+pub struct OrganisationGenerator {
+    rng: Rng,
+    municipalities: Vec<Vec<String>>,
+    prefix: String,
+}
+
+impl OrganisationGenerator {
+    pub const PASSWORD: &'static str = "generated passphrase ";
+
+    pub fn new(seed: u64) -> Self {
+        let seekers = SeekerGenerator::new(seed, NaiveDate::MIN);
+        Self {
+            rng: Rng::new(seed.wrapping_mul(17).wrapping_add(3)),
+            municipalities: seekers.municipalities,
+            prefix: format!("o{seed:x}"),
+        }
+    }
+
+    /// The `n`th application.
+    pub fn application(&mut self, n: u64) -> Value {
+        let pref = self.rng.weighted(&PREFECTURE_WEIGHTS);
+        let code = format!("{:02}", pref + 1);
+        let place = *self.rng.pick(&PLACES);
+        let word = *self.rng.pick(&AGENCY_WORDS);
+        let (kind, name, municipality, licence) = match self.rng.weighted(&[72, 8, 17, 3]) {
+            0 => (
+                "paid_agency",
+                format!("株式会社{place}{word}"),
+                None,
+                Some(format!("{code}-ユ-{:06}", 300_000 + n)),
+            ),
+            1 => (
+                "free_agency",
+                format!("一般社団法人{place}{word}"),
+                None,
+                Some(format!("{code}-ム-{:06}", 300_000 + n)),
+            ),
+            2 if !self.municipalities[pref].is_empty() => (
+                "municipality",
+                format!("{place}市 無料職業紹介所"),
+                Some(self.rng.pick(&self.municipalities[pref]).clone()),
+                None,
+            ),
+            _ => (
+                "prefecture",
+                format!("{code}県 就業支援センター"),
+                None,
+                None,
+            ),
+        };
+        let services = match self.rng.below(10) {
+            0 => json!(["seeker_info"]),
+            1 => json!(["job_offers"]),
+            _ => json!(["seeker_info", "job_offers"]),
+        };
+        let mut a = json!({
+            "name": format!("{name} {n}"),
+            "kind": kind,
+            "prefecture": code,
+            "services": services,
+            "admin": {
+                "email": format!("admin{n}@{}.example.jp", self.prefix),
+                "password": format!("{}{n}", Self::PASSWORD),
+            },
+        });
+        if let Some(m) = municipality {
+            a["municipality"] = json!(m);
+        }
+        if let Some(l) = licence {
+            a["licence_number"] = json!(l);
+        }
+        a
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,6 +487,33 @@ mod tests {
             kyushoku_api::ingest::prepare_offer(&number, offer, today)
                 .unwrap_or_else(|e| panic!("{n}: {e:?}"));
         }
+    }
+
+    #[test]
+    fn generated_applications_are_valid_and_80_percent_private() {
+        use kyushoku_domain::organisation::{valid_licence_number, OrganisationKind, Sector};
+        let reference = ReferenceData::shipped().unwrap();
+        let mut g = OrganisationGenerator::new(5);
+        let (mut private, mut emails) = (0, std::collections::HashSet::new());
+        for n in 0..2000 {
+            let a: kyushoku_api::routes::organisations::apply::Application =
+                serde_json::from_value(g.application(n)).unwrap();
+            let kind = OrganisationKind::parse(&a.kind).unwrap();
+            if kind.default_sector() == Sector::Private {
+                private += 1;
+                assert!(valid_licence_number(
+                    kind,
+                    a.licence_number.as_deref().unwrap()
+                ));
+            }
+            if let Some(m) = &a.municipality {
+                let known = reference.municipalities.iter().find(|r| &r.code == m);
+                assert_eq!(known.unwrap().prefecture_code, a.prefecture);
+            }
+            assert!(a.admin.password.len() >= 12);
+            assert!(emails.insert(a.admin.email), "e-mails are unique");
+        }
+        assert!((private as f64 / 2000.0 - 0.80).abs() < 0.03, "{private}");
     }
 
     #[test]

@@ -88,6 +88,13 @@ enum GenerateWhat {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Organisations' applications, one `POST /v1/organisations` body a line.
+    Organisations {
+        #[arg(long, default_value_t = 100)]
+        count: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -237,32 +244,27 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Generate {
-            what: GenerateWhat::Seekers { count, seed },
-        } => {
+        Command::Generate { what } => {
+            use kyushoku::generate::{OfferGenerator, OrganisationGenerator, SeekerGenerator};
             use std::io::Write;
-            let mut g = kyushoku::generate::SeekerGenerator::new(
-                seed,
-                kyushoku_api::ingest::today_in_japan(),
-            );
+            let today = kyushoku_api::ingest::today_in_japan();
+            let (count, mut line): (u64, Box<dyn FnMut(u64) -> serde_json::Value>) = match what {
+                GenerateWhat::Seekers { count, seed } => {
+                    let mut g = SeekerGenerator::new(seed, today);
+                    (count, Box::new(move |n| g.seeker(n)))
+                }
+                GenerateWhat::Offers { count, seed } => {
+                    let mut g = OfferGenerator::new(seed, today);
+                    (count, Box::new(move |n| g.offer(n)))
+                }
+                GenerateWhat::Organisations { count, seed } => {
+                    let mut g = OrganisationGenerator::new(seed);
+                    (count, Box::new(move |n| g.application(n)))
+                }
+            };
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             for n in 0..count {
-                writeln!(out, "{}", g.seeker(n))?;
-            }
-            out.flush()?;
-            Ok(())
-        }
-        Command::Generate {
-            what: GenerateWhat::Offers { count, seed },
-        } => {
-            use std::io::Write;
-            let mut g = kyushoku::generate::OfferGenerator::new(
-                seed,
-                kyushoku_api::ingest::today_in_japan(),
-            );
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            for n in 0..count {
-                writeln!(out, "{}", g.offer(n))?;
+                writeln!(out, "{}", line(n))?;
             }
             out.flush()?;
             Ok(())

@@ -74,6 +74,7 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
         json_limit: args.body_limit,
         rate_limit_per_minute: args.rate_limit,
         anonymous_rate_limit_per_minute: args.anonymous_rate_limit,
+        applications_per_hour: args.applications_per_hour,
         access_token_ttl_secs: args.access_token_ttl,
         batch_max_lines: args.batch_max_lines,
         guidance_daily_cap: args.guidance_daily_cap,

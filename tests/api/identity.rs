@@ -839,6 +839,37 @@ async fn rate_limits_answer_429_with_headers(app: TestApp) {
     assert_eq!(app.get("/healthz").await.status, 200);
 }
 
+/// Applications have their own hourly limit per address
+/// (`KYUSHOKU_APPLICATIONS_PER_HOUR`, 2 here); a refused one creates nothing.
+async fn applications_are_limited_per_address(app: TestApp) {
+    for n in 0..2 {
+        let email = format!("limit{n}@agency.example.jp");
+        let a = app
+            .call("POST", "/v1/organisations", None, Some(application(&email)))
+            .await;
+        assert_eq!(a.status, 201, "{}", a.text());
+    }
+    let refused = app
+        .call(
+            "POST",
+            "/v1/organisations",
+            None,
+            Some(application("limit2@agency.example.jp")),
+        )
+        .await;
+    refused.assert_problem(429, "rate-limited");
+    assert!(refused.header("retry-after").is_some());
+    let a = app
+        .call(
+            "POST",
+            "/v1/auth/login",
+            None,
+            Some(json!({"email": "limit2@agency.example.jp", "password": "a long enough passphrase"})),
+        )
+        .await;
+    assert_eq!(a.status, 401, "no account was made for the refused one");
+}
+
 backend_tests!(
     client_credentials_give_a_token_that_works,
     token_endpoint_errors_follow_rfc_6749,
@@ -861,18 +892,26 @@ backend_tests!(
 mod rate_limits {
     use super::*;
 
+    fn limits(a: &mut kyushoku::config::ServeArgs) {
+        a.rate_limit = 5;
+        a.applications_per_hour = 2;
+    }
+
     #[actix_web::test]
     async fn sqlite() {
-        let app = TestApp::spawn_with(Store::Sqlite, |a| a.rate_limit = 5)
-            .await
-            .unwrap();
+        let app = TestApp::spawn_with(Store::Sqlite, limits).await.unwrap();
         rate_limits_answer_429_with_headers(app).await;
+        let app = TestApp::spawn_with(Store::Sqlite, limits).await.unwrap();
+        applications_are_limited_per_address(app).await;
     }
 
     #[actix_web::test]
     async fn postgres() {
-        if let Some(app) = TestApp::spawn_with(Store::Postgres, |a| a.rate_limit = 5).await {
+        if let Some(app) = TestApp::spawn_with(Store::Postgres, limits).await {
             rate_limits_answer_429_with_headers(app).await;
+        }
+        if let Some(app) = TestApp::spawn_with(Store::Postgres, limits).await {
+            applications_are_limited_per_address(app).await;
         }
     }
 }

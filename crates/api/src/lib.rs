@@ -42,6 +42,8 @@ pub struct ApiConfig {
     pub rate_limit_per_minute: u64,
     /// Requests per minute per address without a token.
     pub anonymous_rate_limit_per_minute: u64,
+    /// Organisation applications per address per hour.
+    pub applications_per_hour: u64,
     /// Lifetime of access tokens, seconds.
     pub access_token_ttl_secs: i64,
     /// Lifetime of a staff refresh token, seconds.
@@ -63,6 +65,7 @@ impl Default for ApiConfig {
             json_limit: 1024 * 1024,
             rate_limit_per_minute: 1200,
             anonymous_rate_limit_per_minute: 120,
+            applications_per_hour: 10,
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_secs: 14 * 24 * 3600,
             batch_max_lines: 10_000,

@@ -54,9 +54,6 @@ pub struct Application {
     pub admin: AdminAccount,
 }
 
-/// Applications allowed per address per hour, on top of the general limit.
-const APPLICATIONS_PER_HOUR: u64 = 10;
-
 struct Checked {
     kind: OrganisationKind,
     prefecture: PrefectureCode,
@@ -195,7 +192,7 @@ pub async fn apply(
         .cluster
         .hit(
             &format!("apply:{}", client_address(&req)),
-            APPLICATIONS_PER_HOUR,
+            state.config.applications_per_hour,
             Duration::from_secs(3600),
         )
         .await;
