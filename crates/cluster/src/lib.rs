@@ -58,7 +58,11 @@ impl RateDecision {
 }
 
 /// Fixed-window counter: INCR, and set the window's expiry on the first hit,
-/// atomically in one script so concurrent instances share one count.
+/// atomically in one script so concurrent instances share one count. The
+/// further keys are read in the same call and returned after the count and
+/// the window's remaining time (`false`, a nil reply, for a missing key):
+/// an authenticated request needs its limit and its cached state, and gets
+/// both in one round trip.
 const RATE_SCRIPT: &str = r#"
 local c = redis.call('INCR', KEYS[1])
 if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
@@ -67,8 +71,15 @@ if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
 end
-return {c, ttl}
+local cached = {}
+for i = 2, #KEYS do cached[i - 1] = redis.call('GET', KEYS[i]) end
+return {c, ttl, cached}
 "#;
+
+/// The script, hashed once (EVALSHA, loaded again by itself after a Redis
+/// restart).
+static RATE: std::sync::LazyLock<redis::Script> =
+    std::sync::LazyLock::new(|| redis::Script::new(RATE_SCRIPT));
 
 const PREFIX: &str = "kyushoku:";
 
@@ -270,38 +281,58 @@ impl Cluster {
     /// (degraded: the limit then applies per instance), and says so in the
     /// second value.
     pub async fn hit(&self, key: &str, limit: u64, window: Duration) -> (RateDecision, bool) {
+        let (decision, degraded, _) = self.hit_and_get(key, limit, window, &[]).await;
+        (decision, degraded)
+    }
+
+    /// [`Cluster::hit`], and the cached values of `cached` read in the same
+    /// round trip to Redis. A value that could not be asked for (Redis down),
+    /// or whose write-through this instance still owes Redis, comes back as
+    /// `None`: a miss, so the caller reads the database.
+    pub async fn hit_and_get(
+        &self,
+        key: &str,
+        limit: u64,
+        window: Duration,
+        cached: &[String],
+    ) -> (RateDecision, bool, Vec<Option<String>>) {
         let Some(manager) = &self.redis else {
-            return (self.local.hit(key, limit, window), false);
+            let values = cached.iter().map(|k| self.local.get(k)).collect();
+            return (self.local.hit(key, limit, window), false, values);
         };
+        let misses = || vec![None; cached.len()];
+        if !self.health.owed.lock().expect("owed writes").is_empty() && self.is_up() {
+            self.pay_owed().await;
+        }
         if !self.is_up() {
-            return (self.local.hit(key, limit, window), true);
+            return (self.local.hit(key, limit, window), true, misses());
         }
         let mut conn = manager.clone();
-        let script = redis::Script::new(RATE_SCRIPT);
-        let mut invocation = script.key(format!("{}rl:{key}", self.prefix));
+        let mut invocation = RATE.key(format!("{}rl:{key}", self.prefix));
+        for k in cached {
+            invocation.key(format!("{}{k}", self.prefix));
+        }
         invocation.arg(window.as_millis() as u64);
-        let call = invocation.invoke_async::<(u64, i64)>(&mut conn);
+        let call = invocation.invoke_async::<(u64, i64, Vec<Option<String>>)>(&mut conn);
         let result = tokio::time::timeout(PING_TIMEOUT, call)
             .await
             .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))
             .and_then(|r| r.map_err(ClusterError::from));
         self.note(&result);
         match result {
-            Ok((count, ttl_ms)) => {
-                if !self.health.owed.lock().expect("owed writes").is_empty() {
-                    self.pay_owed().await;
+            Ok((count, ttl_ms, mut values)) => {
+                values.resize(cached.len(), None);
+                for (value, k) in values.iter_mut().zip(cached) {
+                    if self.owes(k) {
+                        // Redis may hold an older value than the one we owe it.
+                        *value = None;
+                    }
                 }
-                (
-                    RateDecision::from_count(
-                        count,
-                        limit,
-                        Duration::from_millis(ttl_ms.max(0) as u64),
-                    ),
-                    false,
-                )
+                let ttl = Duration::from_millis(ttl_ms.max(0) as u64);
+                (RateDecision::from_count(count, limit, ttl), false, values)
             }
             // Counted in this process while Redis is away (see `note`).
-            Err(_) => (self.local.hit(key, limit, window), true),
+            Err(_) => (self.local.hit(key, limit, window), true, misses()),
         }
     }
 
@@ -454,6 +485,19 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn in_process_hit_and_get_counts_and_reads() {
+        let c = Cluster::in_process();
+        c.cache_put("a", "1", Duration::from_secs(60))
+            .await
+            .unwrap();
+        let keys = ["a".to_owned(), "missing".to_owned()];
+        let (d, degraded, values) = c.hit_and_get("k", 2, Duration::from_secs(60), &keys).await;
+        assert!(d.allowed && !degraded && d.remaining == 1);
+        assert_eq!(values, [Some("1".to_owned()), None]);
+        assert_eq!(c.hit("k", 2, Duration::from_secs(60)).await.0.remaining, 0);
+    }
+
+    #[tokio::test]
     async fn a_malformed_url_is_an_error_not_a_fallback() {
         let err = Cluster::connect(Some("http://localhost"))
             .await
@@ -494,6 +538,17 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(c.cache_get(&ck).await.unwrap().as_deref(), Some("v1"));
+        // One round trip counts the request and reads the cache, in the
+        // order asked, a missing key as None; the count is the shared one.
+        let keys = [format!("absent-{}", std::process::id()), ck.clone()];
+        let key2 = format!("test2-{}", std::process::id());
+        other.hit(&key2, 5, Duration::from_secs(30)).await;
+        let (d, degraded, values) = c
+            .hit_and_get(&key2, 5, Duration::from_secs(30), &keys)
+            .await;
+        assert!(d.allowed && !degraded);
+        assert_eq!(d.remaining, 3);
+        assert_eq!(values, [None, Some("v1".to_owned())]);
     }
 
     fn redis_url_for_tests() -> Option<String> {

@@ -116,10 +116,6 @@ impl Principal {
         }
     }
 
-    fn rate_key(&self) -> String {
-        format!("p:{}:{}", self.actor().kind(), self.actor().id())
-    }
-
     /// The bureau's prefecture, or 403.
     pub fn require_bureau(&self) -> Result<&PrefectureCode, ApiError> {
         match self {
@@ -220,21 +216,49 @@ pub async fn authenticate(
     let Some(state) = state.filter(|_| !is_operational(req.path())) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    let outcome = match bearer(&req) {
-        Some(token) => match resolve(&state, &token).await {
-            Ok(o) => Some(o),
+    let signed = match bearer(&req) {
+        Some(token) => match verify(&state, &token).await {
+            Ok(v) => Some(v),
             Err(e) => return Ok(req.into_response(e.error_response()).map_into_right_body()),
         },
         None => None,
     };
-    let (key, limit) = match &outcome {
-        Some(AuthOutcome::Authenticated(p)) => (p.rate_key(), state.config.rate_limit_per_minute),
-        _ => (
-            format!("a:{}", client_address(req.request())),
-            state.config.anonymous_rate_limit_per_minute,
-        ),
+    // A validly signed token counts against its principal's limit, and its
+    // principal's and organisation's cached state come back in the same
+    // round trip; anything else counts against the address.
+    let mut counted = None;
+    let outcome = match signed {
+        Some(Ok(token)) => {
+            let cached = token.cache_keys();
+            let (decision, degraded, values) = state
+                .cluster
+                .hit_and_get(
+                    &rate_key(&token.actor),
+                    state.config.rate_limit_per_minute,
+                    RATE_WINDOW,
+                    &cached,
+                )
+                .await;
+            let outcome = match resolve(&state, token, values).await {
+                Ok(o) => o,
+                Err(e) => return Ok(req.into_response(e.error_response()).map_into_right_body()),
+            };
+            if let AuthOutcome::Authenticated(_) = outcome {
+                counted = Some((decision, degraded));
+            }
+            Some(outcome)
+        }
+        Some(Err(why)) => Some(AuthOutcome::Invalid(why)),
+        None => None,
     };
-    let (decision, degraded) = state.cluster.hit(&key, limit, RATE_WINDOW).await;
+    let (decision, degraded) = match counted {
+        Some(c) => c,
+        None => {
+            let key = format!("a:{}", client_address(req.request()));
+            let limit = state.config.anonymous_rate_limit_per_minute;
+            state.cluster.hit(&key, limit, RATE_WINDOW).await
+        }
+    };
     state.metrics.set_dependency(
         "shared_state",
         !degraded || state.cluster.mode() == "in_process",
@@ -256,53 +280,79 @@ pub async fn authenticate(
     Ok(res.map_into_left_body())
 }
 
-/// Verifies a token and checks it against current state. Only a failure to
-/// reach the database is an error; a bad token is an outcome.
-async fn resolve(state: &AppState, token: &str) -> Result<AuthOutcome, ApiError> {
+/// A token whose signature, lifetime and actor check out; whether it still
+/// stands (R8) is for [`resolve`].
+struct SignedToken {
+    actor: Actor,
+    claims: Claims,
+}
+
+impl SignedToken {
+    /// The cache entries `resolve` reads: the principal's state and, for an
+    /// organisation's member, the organisation's.
+    fn cache_keys(&self) -> Vec<String> {
+        let mut keys = vec![principal_key(&self.actor)];
+        keys.extend(self.claims.org.as_deref().map(organisation_key));
+        keys
+    }
+}
+
+/// Checks a token's signature. Only a failure to reach the database (to
+/// load a newly published key) is an error; a bad token is `Err(why)`.
+async fn verify(
+    state: &AppState,
+    token: &str,
+) -> Result<Result<SignedToken, &'static str>, ApiError> {
+    const INVALID: &str = "the access token is invalid or expired";
     if let Some(kid) = keys::KeyRing::kid_of(token) {
         if state.keys.needs_reload(&kid) {
             let keys = state.keys.clone();
             state.db_run(move |c| keys.reload(c)).await?;
         }
     }
-    let claims = match state.keys.verify(token) {
-        Ok(c) => c,
-        Err(_) => {
-            return Ok(AuthOutcome::Invalid(
-                "the access token is invalid or expired",
-            ))
-        }
+    let Ok(claims) = state.keys.verify(token) else {
+        return Ok(Err(INVALID));
     };
     let actor = match claims.act.as_str() {
         "user" => Actor::User(claims.sub.clone()),
         "client" => Actor::Client(claims.sub.clone()),
         "seeker" => Actor::Seeker(claims.sub.clone()),
-        _ => {
-            return Ok(AuthOutcome::Invalid(
-                "the access token is invalid or expired",
-            ))
-        }
+        _ => return Ok(Err(INVALID)),
     };
-    let Some((epoch, org_id)) = principal_epoch(state, &actor).await? else {
-        return Ok(AuthOutcome::Invalid("the access token was revoked"));
+    Ok(Ok(SignedToken { actor, claims }))
+}
+
+/// Checks a signed token against current state (R8): the principal's
+/// epoch and, for a member, the organisation's status and epoch. `cached`
+/// holds what the cache had for [`SignedToken::cache_keys`]; a miss reads
+/// the database. Only a failure to reach the database is an error.
+async fn resolve(
+    state: &AppState,
+    token: SignedToken,
+    cached: Vec<Option<String>>,
+) -> Result<AuthOutcome, ApiError> {
+    const INVALID: AuthOutcome = AuthOutcome::Invalid("the access token is invalid or expired");
+    const REVOKED_TOKEN: AuthOutcome = AuthOutcome::Invalid("the access token was revoked");
+    let SignedToken { actor, claims } = token;
+    let mut cached = cached.into_iter();
+    let Some((epoch, org_id)) = principal_epoch(state, &actor, cached.next().flatten()).await?
+    else {
+        return Ok(REVOKED_TOKEN);
     };
     if epoch != claims.ep {
-        return Ok(AuthOutcome::Invalid("the access token was revoked"));
+        return Ok(REVOKED_TOKEN);
     }
     let principal = match (claims.role.as_str(), org_id) {
         ("hw_system", None) => Principal::HwSystem { actor },
         ("seeker", None) if matches!(actor, Actor::Seeker(_)) => Principal::Seeker { actor },
         ("bureau", None) => match claims.pref.as_deref().map(PrefectureCode::parse) {
             Some(Ok(prefecture)) => Principal::Bureau { actor, prefecture },
-            _ => {
-                return Ok(AuthOutcome::Invalid(
-                    "the access token is invalid or expired",
-                ))
-            }
+            _ => return Ok(INVALID),
         },
         (role @ ("org_admin" | "org_staff"), Some(org_id)) => {
-            let Some(org) = organisation_state(state, org_id).await? else {
-                return Ok(AuthOutcome::Invalid("the access token was revoked"));
+            let Some(org) = organisation_state(state, org_id, cached.next().flatten()).await?
+            else {
+                return Ok(REVOKED_TOKEN);
             };
             if Some(org.epoch) != claims.oep
                 || claims.org.as_deref() != Some(org.public_id.as_str())
@@ -314,11 +364,7 @@ async fn resolve(state: &AppState, token: &str) -> Result<AuthOutcome, ApiError>
                 member: member_of(&org, role == "org_admin"),
             }
         }
-        _ => {
-            return Ok(AuthOutcome::Invalid(
-                "the access token is invalid or expired",
-            ))
-        }
+        _ => return Ok(INVALID),
     };
     Ok(AuthOutcome::Authenticated(principal))
 }
@@ -333,6 +379,11 @@ fn member_of(org: &OrganisationState, admin: bool) -> Member {
         job_offers: org.job_offers,
         sector: org.sector.as_deref().and_then(Sector::parse),
     }
+}
+
+/// The rate-limit bucket of an authenticated principal (R13).
+fn rate_key(actor: &Actor) -> String {
+    format!("p:{}:{}", actor.kind(), actor.id())
 }
 
 fn principal_key(actor: &Actor) -> String {
@@ -363,15 +414,15 @@ fn decode_principal(v: &str) -> Option<Option<(i64, Option<i64>)>> {
     Some(Some((e.parse().ok()?, org)))
 }
 
+/// The principal's epoch and organisation: `cached` when it decodes, else
+/// from the database (and then cached).
 async fn principal_epoch(
     state: &AppState,
     actor: &Actor,
+    cached: Option<String>,
 ) -> Result<Option<(i64, Option<i64>)>, ApiError> {
-    let key = principal_key(actor);
-    if let Ok(Some(v)) = state.cluster.cache_get(&key).await {
-        if let Some(found) = decode_principal(&v) {
-            return Ok(found);
-        }
+    if let Some(found) = cached.as_deref().and_then(decode_principal) {
+        return Ok(found);
     }
     let who = actor.to_ref();
     let found = state
@@ -379,14 +430,21 @@ async fn principal_epoch(
         .await?;
     let _ = state
         .cluster
-        .cache_fill(&key, &encode_principal(found), STATE_TTL)
+        .cache_fill(&principal_key(actor), &encode_principal(found), STATE_TTL)
         .await;
     Ok(found)
 }
 
+/// Organisation state is cached by public id, which the member's token
+/// names, so that it can be read in the same round trip as the principal's.
+fn organisation_key(public_id: &str) -> String {
+    format!("os:{public_id}")
+}
+
 fn encode_org(o: &OrganisationState) -> String {
     format!(
-        "{}|{}|{}|{}|{}|{}",
+        "{}|{}|{}|{}|{}|{}|{}",
+        o.id,
         o.public_id,
         o.status,
         o.epoch,
@@ -396,13 +454,13 @@ fn encode_org(o: &OrganisationState) -> String {
     )
 }
 
-fn decode_org(id: i64, v: &str) -> Option<OrganisationState> {
+fn decode_org(v: &str) -> Option<OrganisationState> {
     let p: Vec<&str> = v.split('|').collect();
-    let [public_id, status, epoch, si, jo, sector] = p.as_slice() else {
+    let [id, public_id, status, epoch, si, jo, sector] = p.as_slice() else {
         return None;
     };
     Some(OrganisationState {
-        id,
+        id: id.parse().ok()?,
         public_id: (*public_id).to_owned(),
         status: (*status).to_owned(),
         epoch: epoch.parse().ok()?,
@@ -412,15 +470,19 @@ fn decode_org(id: i64, v: &str) -> Option<OrganisationState> {
     })
 }
 
+/// Organisation `id`'s state: `cached` when it decodes to that
+/// organisation, else from the database (and then cached).
 async fn organisation_state(
     state: &AppState,
     id: i64,
+    cached: Option<String>,
 ) -> Result<Option<OrganisationState>, ApiError> {
-    let key = format!("os:{id}");
-    if let Ok(Some(v)) = state.cluster.cache_get(&key).await {
-        if let Some(o) = decode_org(id, &v) {
-            return Ok(Some(o));
-        }
+    if let Some(o) = cached
+        .as_deref()
+        .and_then(decode_org)
+        .filter(|o| o.id == id)
+    {
+        return Ok(Some(o));
     }
     let found = state
         .db_run(move |c| identity::organisation_state(c, id))
@@ -428,7 +490,7 @@ async fn organisation_state(
     if let Some(o) = &found {
         let _ = state
             .cluster
-            .cache_fill(&key, &encode_org(o), STATE_TTL)
+            .cache_fill(&organisation_key(&o.public_id), &encode_org(o), STATE_TTL)
             .await;
     }
     Ok(found)
@@ -443,7 +505,7 @@ pub async fn organisation_changed(state: &AppState, id: i64) -> Result<(), ApiEr
     if let Some(o) = found {
         if let Err(e) = state
             .cluster
-            .cache_put(&format!("os:{id}"), &encode_org(&o), STATE_TTL)
+            .cache_put(&organisation_key(&o.public_id), &encode_org(&o), STATE_TTL)
             .await
         {
             tracing::warn!(error = %e, "could not write organisation state through to the cache");
@@ -522,8 +584,10 @@ mod tests {
             job_offers: false,
             sector: Some("public".into()),
         };
-        assert_eq!(decode_org(7, &encode_org(&o)), Some(o));
-        assert_eq!(decode_org(7, "garbage"), None);
+        assert_eq!(decode_org(&encode_org(&o)), Some(o));
+        assert_eq!(decode_org("garbage"), None);
+        // The form of the cache before the id was in it does not decode.
+        assert_eq!(decode_org("0193-abc|approved|2|1|0|public"), None);
     }
 
     #[test]
