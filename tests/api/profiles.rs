@@ -692,8 +692,9 @@ async fn ordered_markers(app: &TestApp, token: &str, query: &str) -> Vec<String>
     }
 }
 
-/// A search by occupation or prefecture walks that filter's own order rows
-/// (migration 000009); it must show exactly the matching part of the whole,
+/// A search by occupation, prefecture or qualification walks that filter's
+/// own order rows (migrations 000009, 000011); it must show exactly the
+/// matching part of the whole, each seeker once,
 /// in the same newest-first order, across pages, after updates, an ended
 /// registration and its return.
 async fn filtered_searches_keep_the_order_of_the_whole(app: TestApp) {
@@ -706,6 +707,9 @@ async fn filtered_searches_keep_the_order_of_the_whole(app: TestApp) {
                 "work_locations": [{"prefecture": prefectures[(i / 3) % 3], "municipality": null},
                                    {"prefecture": prefectures[(i / 3) % 3]}],
                 "employment_types": [if i % 2 == 0 { "full_time" } else { "part_time" }],
+                // The code twice (a name and a code): the seeker is shown once.
+                "qualifications": [{"name": format!("Q{}", i % 4), "code": format!("Q{}", i % 4)},
+                                   {"name": "licence", "code": format!("Q{}", i % 4)}],
                 "self_pr": format!("order-{i}")}})
     };
     for i in 0..24 {
@@ -735,7 +739,9 @@ async fn filtered_searches_keep_the_order_of_the_whole(app: TestApp) {
         .db
         .run(move |c| {
             use diesel::prelude::*;
-            use kyushoku_store::schema::{seeker_occupations, seeker_prefectures, seekers};
+            use kyushoku_store::schema::{
+                seeker_occupations, seeker_prefectures, seeker_qualifications, seekers,
+            };
             let s: chrono::NaiveDateTime = seekers::table
                 .find(id)
                 .select(seekers::updated_at)
@@ -750,10 +756,20 @@ async fn filtered_searches_keep_the_order_of_the_whole(app: TestApp) {
                     .select(seeker_prefectures::updated_at)
                     .load::<chrono::NaiveDateTime>(c)?,
             );
+            o.extend(
+                seeker_qualifications::table
+                    .filter(seeker_qualifications::seeker_id.eq(id))
+                    .select(seeker_qualifications::updated_at)
+                    .load::<chrono::NaiveDateTime>(c)?,
+            );
             Ok::<_, kyushoku_store::StoreError>((s, o))
         })
         .unwrap();
-    assert_eq!(order_at.len(), 2);
+    assert_eq!(
+        order_at.len(),
+        4,
+        "an occupation, a prefecture, Qn and licence"
+    );
     assert!(order_at.iter().all(|t| *t == seeker_at));
     assert_eq!(put(&app, &w.hw, "o-7", profile(7)).await.status, 200);
 
@@ -761,7 +777,7 @@ async fn filtered_searches_keep_the_order_of_the_whole(app: TestApp) {
     assert_eq!(whole.len(), 24);
     assert_eq!(&whole[..2], ["order-7", "order-10"]);
     let of = |m: &str| m.trim_start_matches("order-").parse::<usize>().unwrap();
-    let cases: [(&str, &dyn Fn(usize) -> bool); 5] = [
+    let cases: [(&str, &dyn Fn(usize) -> bool); 8] = [
         ("occupation=08", &|i| i % 3 == 0),
         ("prefecture=27", &|i| (i / 3) % 3 == 1),
         ("occupation=06&prefecture=14", &|i| {
@@ -771,6 +787,13 @@ async fn filtered_searches_keep_the_order_of_the_whole(app: TestApp) {
             (i / 3) % 3 == 0 && i % 2 == 1
         }),
         ("occupation=130&q=order", &|i| i % 3 == 2),
+        ("qualification=Q1", &|i| i % 4 == 1),
+        ("qualification=Q2&employment_type=full_time", &|i| {
+            i % 4 == 2
+        }),
+        ("qualification=Q3&occupation=06", &|i| {
+            i % 4 == 3 && i % 3 == 1
+        }),
     ];
     for (query, matches) in cases {
         let expected: Vec<String> = whole.iter().filter(|m| matches(of(m))).cloned().collect();

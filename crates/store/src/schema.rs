@@ -178,6 +178,7 @@ diesel::table! {
     seeker_qualifications (seeker_id, value) {
         seeker_id -> BigInt,
         value -> Text,
+        updated_at -> Timestamp,
     }
 }
 

@@ -151,10 +151,13 @@ fn write_children(
     let qualifications: Vec<_> = s
         .qualifications
         .iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
         .map(|q| {
             (
                 seeker_qualifications::seeker_id.eq(id),
                 seeker_qualifications::value.eq(q),
+                seeker_qualifications::updated_at.eq(at),
             )
         })
         .collect();
@@ -456,9 +459,22 @@ pub(crate) fn like_pattern(s: &str) -> String {
 
 /// The filters of a search other than occupation and prefecture (which
 /// [`search`] turns into the walk itself), applied to a boxed query over
-/// `seekers`, joined or not.
+/// `seekers`, joined or not. `walked_qualification`: the query walks the
+/// qualification's own rows, which already filter by it (and a second
+/// `seeker_qualifications` in the query would be ambiguous).
 macro_rules! narrow {
     ($q:ident, $conn:expr, $f:expr) => {{
+        narrow!($q, $conn, $f, walked_qualification);
+        let f: &SearchFilter = $f;
+        if let Some(v) = &f.qualification {
+            $q = $q.filter(exists(
+                seeker_qualifications::table
+                    .filter(seeker_qualifications::seeker_id.eq(seekers::id))
+                    .filter(seeker_qualifications::value.eq(v.clone())),
+            ));
+        }
+    }};
+    ($q:ident, $conn:expr, $f:expr, walked_qualification) => {{
         let f: &SearchFilter = $f;
         if let Some(k) = &f.keyword {
             if uses_bigram_index($conn, k) {
@@ -483,13 +499,6 @@ macro_rules! narrow {
                     .and(seekers::wage_min.le(*wage))),
             );
         }
-        if let Some(v) = &f.qualification {
-            $q = $q.filter(exists(
-                seeker_qualifications::table
-                    .filter(seeker_qualifications::seeker_id.eq(seekers::id))
-                    .filter(seeker_qualifications::value.eq(v.clone())),
-            ));
-        }
         if let Some(t) = f.updated_since {
             $q = $q.filter(seekers::updated_at.ge(t));
         }
@@ -513,7 +522,8 @@ macro_rules! newest_after {
 /// plain condition when asked for too.
 macro_rules! walk_order_rows {
     ($conn:expr, $viewer:expr, $f:expr, $after:expr, $limit:expr,
-     $walk:ident . $key:ident = $value:expr, also $other:ident . $other_key:ident in $also:expr) => {{
+     $walk:ident . $key:ident = $value:expr, also $other:ident . $other_key:ident in $also:expr
+     $(, $walked:ident)?) => {{
         let mut q = $walk::table
             .inner_join(seekers::table)
             .filter($walk::$key.eq($value.clone()))
@@ -521,7 +531,7 @@ macro_rules! walk_order_rows {
             .select(SeekerRow::as_select())
             .limit($limit)
             .into_boxed();
-        narrow!(q, $conn, $f);
+        narrow!(q, $conn, $f $(, $walked)?);
         if let Some(v) = $also {
             q = q.filter(exists(
                 $other::table
@@ -538,10 +548,10 @@ macro_rules! walk_order_rows {
 /// `after` = (updated_at, id) of the last row of the previous page.
 ///
 /// The walk is driven by the order rows of the occupation or the prefecture
-/// asked for (the narrower of the two when both are), else by the recency
-/// index over all seekers: each visits only seekers that can match, newest
-/// first, and stops after one page, however rare the filter (migration
-/// 000009).
+/// asked for (the narrower of the two when both are), else of the
+/// qualification, else by the recency index over all seekers: each visits
+/// only seekers that can match, newest first, and stops after one page,
+/// however rare the filter (migrations 000009 and 000011).
 pub fn search(
     conn: &mut DbConn,
     viewer: Viewer,
@@ -563,6 +573,13 @@ pub fn search(
     if let Some(p) = &f.prefecture {
         return walk_order_rows!(conn, viewer, f, after, limit,
             seeker_prefectures.prefecture = p, also seeker_occupations.code in &f.occupation);
+    }
+    if let Some(v) = &f.qualification {
+        // Neither occupation nor prefecture (the branches above): the
+        // qualification's own rows, however rare it is.
+        return walk_order_rows!(conn, viewer, f, after, limit,
+            seeker_qualifications.value = v, also seeker_occupations.code in &f.occupation,
+            walked_qualification);
     }
     let mut q = seekers::table
         .filter(visible_to!(viewer))
