@@ -10,13 +10,16 @@
 /// shared by profiles and job offers. Must stay in step with
 /// `kyushoku_domain::ConsentScope::covers`.
 macro_rules! scope_covers_sector {
+    // Equalities rather than `eq_any`: on SQLite diesel does not keep a
+    // prepared statement that holds an `IN (…)` list, and every search,
+    // read and export would be parsed and planned again.
     ($scope:expr) => {
         crate::schema::organisations::sector
             .eq("public")
-            .and($scope.eq_any(["both", "public_only"]))
+            .and($scope.eq("both").or($scope.eq("public_only")))
             .or(crate::schema::organisations::sector
                 .eq("private")
-                .and($scope.eq_any(["both", "private_only"])))
+                .and($scope.eq("both").or($scope.eq("private_only"))))
     };
 }
 
