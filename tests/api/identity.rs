@@ -835,6 +835,33 @@ async fn rate_limits_answer_429_with_headers(app: TestApp) {
     assert!(a.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
     assert_eq!(a.header("ratelimit-limit"), Some("5"));
     assert_eq!(a.header("ratelimit-remaining"), Some("0"));
+    // A validly signed token that no longer stands (revoked) is counted
+    // against the address, like no token, not against its principal.
+    let c = cast.get("org_public");
+    let login = app
+        .login(
+            c.admin_email.as_deref().unwrap(),
+            c.admin_password.as_deref().unwrap(),
+        )
+        .await;
+    let access = login.json()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.form("/v1/auth/revoke", &[("token", &access)])
+            .await
+            .status,
+        200
+    );
+    let anonymous = app.get("/v1/codes/prefectures").await;
+    let address_limit = anonymous.header("ratelimit-limit").unwrap().to_owned();
+    assert_ne!(address_limit, "5");
+    let revoked = app
+        .call("GET", "/v1/organisations", Some(&access), None)
+        .await;
+    revoked.assert_problem(401, "unauthorized");
+    assert_eq!(
+        revoked.header("ratelimit-limit"),
+        Some(address_limit.as_str())
+    );
     // Operations endpoints are never limited.
     assert_eq!(app.get("/healthz").await.status, 200);
 }
