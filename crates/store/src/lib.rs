@@ -33,6 +33,7 @@ pub mod messaging;
 mod migrate;
 pub mod offers;
 pub mod organisations;
+mod plan;
 pub mod reference;
 pub mod schema;
 pub mod seekers;

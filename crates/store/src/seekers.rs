@@ -13,6 +13,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 
+use crate::plan::PlannedPerCall;
 use crate::schema::{
     audit_seekers, blocks, consent_ledger, organisations, seeker_locations, seeker_occupations,
     seeker_prefectures, seeker_qualifications, seekers,
@@ -540,7 +541,7 @@ macro_rules! walk_order_rows {
             ));
         }
         newest_after!(q, $after, $walk::updated_at, $walk::seeker_id);
-        Ok(q.load($conn)?)
+        Ok(PlannedPerCall(q).load($conn)?)
     }};
 }
 
@@ -588,7 +589,7 @@ pub fn search(
         .into_boxed();
     narrow!(q, conn, f);
     newest_after!(q, after, seekers::updated_at, seekers::id);
-    Ok(q.load(conn)?)
+    Ok(PlannedPerCall(q).load(conn)?)
 }
 
 /// The seeker, if `viewer` may see them (R1); else nothing, exactly as for
