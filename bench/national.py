@@ -489,7 +489,8 @@ def main():
               flush=True)
         # The same, on a plain `kyushoku serve` started now on the same
         # database: the process above made the demo data and took the whole
-        # load, and has measured up to twice as slow (docs/benchmarks.md).
+        # load, and this shows whether that makes it slower (it has not;
+        # docs/benchmarks.md).
         fresh, fresh_base = start_serve(binary, url, redis, workdir, serve_env)
         try:
             r = wrk(fresh_base, search_paths, org, args.seconds, 4, 2, workdir=workdir)
@@ -529,6 +530,10 @@ def main():
         if answers:
             rows.append(answers)
 
+        # From here on the answers' 4,000 seekers are the newest and head
+        # every newest-first walk (all occupation 08, Tokyo, 介護): the
+        # search compared below asks for occupation 05, which they do not
+        # have, so it walks the loaded data like the mix above.
         if not args.sqlite:
             limits = {}
             for name, path in [
