@@ -191,6 +191,7 @@ impl DatabaseUrl {
                     })
             }
             Self::Sqlite(path) => {
+                configure_sqlite_once();
                 let mut conn =
                     SqliteConnection::establish(path).map_err(|e| StoreError::Connect {
                         backend: "sqlite",
@@ -323,6 +324,40 @@ pub fn keep_openssl_until_exit() {
         if ok != 1 {
             tracing::warn!("OpenSSL initialisation failed; libpq will try again itself");
         }
+    });
+}
+
+/// What `sqlite3_config` answered for the threading mode and the memory
+/// statistics (`SQLITE_OK` is 0), for the test below.
+static SQLITE_CONFIGURED: std::sync::OnceLock<(i32, i32)> = std::sync::OnceLock::new();
+
+/// The bundled SQLite is built serialized: every call on a connection takes
+/// that connection's mutex, and every allocation a process-wide one for its
+/// memory statistics. Neither is needed here: a pooled connection is used by
+/// one thread at a time (diesel's connection is not `Sync`), and nothing
+/// reads the statistics. Multi-thread mode without them served reads about
+/// a quarter faster under 16 concurrent requests (docs/benchmarks.md,
+/// session 6). `sqlite3_config` only works before SQLite initialises, so
+/// this runs before the process's first connection; later calls do nothing.
+fn configure_sqlite_once() {
+    SQLITE_CONFIGURED.get_or_init(|| {
+        use libsqlite3_sys::{sqlite3_config, SQLITE_CONFIG_MEMSTATUS, SQLITE_CONFIG_MULTITHREAD};
+        // SAFETY: called once, before any other SQLite call of this process
+        // (every connection is opened after it, through this function);
+        // MULTITHREAD takes no argument and MEMSTATUS one int.
+        let modes = unsafe {
+            (
+                sqlite3_config(SQLITE_CONFIG_MULTITHREAD),
+                sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int),
+            )
+        };
+        if modes != (0, 0) {
+            tracing::warn!(
+                ?modes,
+                "SQLite kept its serialized mode (already initialised)"
+            );
+        }
+        modes
     });
 }
 
@@ -574,6 +609,19 @@ mod tests {
         .to_string();
         assert!(err.starts_with("cannot connect to postgresql:"), "{err}");
         assert!(err.to_lowercase().contains("refused"), "{err}");
+    }
+
+    #[test]
+    fn sqlite_runs_multi_threaded_without_memory_statistics() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = Db::connect(&url, &PoolOptions::default()).unwrap();
+        db.run(|c| Ok(c.batch_execute("CREATE TABLE t (x TEXT)")?))
+            .unwrap();
+        assert_eq!(SQLITE_CONFIGURED.get(), Some(&(0, 0)));
+        // With the statistics off SQLite counts nothing. SAFETY: a plain
+        // read of a counter, allowed in any mode.
+        assert_eq!(unsafe { libsqlite3_sys::sqlite3_memory_used() }, 0);
     }
 
     #[test]
