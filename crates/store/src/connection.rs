@@ -131,9 +131,19 @@ const PG_NETWORK_BOUNDS: [(&str, &str); 4] = [
     ("keepalives_count", "3"),
 ];
 
-fn with_network_bounds(url: &str) -> String {
+/// A session default for every connection: no parallel workers. The service's
+/// queries are short, and many run at once; a worker pool started for one
+/// (PostgreSQL's guess for a rare keyword is 0.5 % of all seekers) costs more
+/// than the query: a keyword-and-prefecture search at national scale took
+/// 35 ms with two workers and 7 ms without (docs/benchmarks.md). A URL that
+/// sets `options` keeps its own.
+const PG_SESSION_DEFAULTS: [(&str, &str); 1] =
+    [("options", "-c%20max_parallel_workers_per_gather%3D0")];
+
+/// The URL with the libpq parameters above added, except those it sets.
+fn with_libpq_defaults(url: &str) -> String {
     let mut out = url.to_owned();
-    for (name, value) in PG_NETWORK_BOUNDS {
+    for (name, value) in PG_NETWORK_BOUNDS.iter().chain(&PG_SESSION_DEFAULTS) {
         let present = url
             .split_once('?')
             .is_some_and(|(_, q)| q.split('&').any(|kv| kv.split('=').next() == Some(name)));
@@ -150,7 +160,8 @@ fn with_network_bounds(url: &str) -> String {
 pub enum DatabaseUrl {
     /// `postgres://…` or `postgresql://…`, passed to libpq with bounded
     /// connect time and TCP keepalives added unless the URL sets them, so a
-    /// vanished server is noticed instead of hanging a thread.
+    /// vanished server is noticed instead of hanging a thread, and no
+    /// parallel workers unless it sets `options`.
     Postgres(String),
     /// `sqlite://PATH` or `sqlite:PATH`; the file is created when missing.
     Sqlite(String),
@@ -159,7 +170,7 @@ pub enum DatabaseUrl {
 impl DatabaseUrl {
     pub fn parse(url: &str) -> Result<Self, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(Self::Postgres(with_network_bounds(url)));
+            return Ok(Self::Postgres(with_libpq_defaults(url)));
         }
         let path = url
             .strip_prefix("sqlite://")
@@ -559,7 +570,7 @@ mod tests {
         };
         assert_eq!(
             u,
-            "postgres://u@h/db?connect_timeout=5&keepalives_idle=30&keepalives_interval=10&keepalives_count=3"
+            "postgres://u@h/db?connect_timeout=5&keepalives_idle=30&keepalives_interval=10&keepalives_count=3&options=-c%20max_parallel_workers_per_gather%3D0"
         );
         let DatabaseUrl::Postgres(u) =
             DatabaseUrl::parse("postgres://u@h/db?sslmode=require&connect_timeout=2").unwrap()
@@ -570,6 +581,37 @@ mod tests {
             u.starts_with("postgres://u@h/db?sslmode=require&connect_timeout=2&keepalives_idle=30")
         );
         assert_eq!(u.matches("connect_timeout").count(), 1);
+        let DatabaseUrl::Postgres(u) =
+            DatabaseUrl::parse("postgres://u@h/db?options=-c%20work_mem%3D64MB").unwrap()
+        else {
+            panic!()
+        };
+        assert!(!u.contains("max_parallel_workers_per_gather"), "{u}");
+    }
+
+    #[test]
+    fn postgresql_sessions_start_without_parallel_workers() {
+        let url = match std::env::var("KYUSHOKU_TEST_POSTGRES_URL") {
+            Ok(u) if !u.is_empty() => u,
+            _ if std::env::var_os("CI").is_some() => {
+                panic!("KYUSHOKU_TEST_POSTGRES_URL must be set under CI")
+            }
+            _ => return eprintln!("skipped: KYUSHOKU_TEST_POSTGRES_URL is not set"),
+        };
+        let db = Db::connect(&url, &PoolOptions::default()).unwrap();
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            max_parallel_workers_per_gather: String,
+        }
+        let v = db
+            .run(|c| {
+                Ok(diesel::sql_query("SHOW max_parallel_workers_per_gather")
+                    .get_result::<Row>(c)?
+                    .max_parallel_workers_per_gather)
+            })
+            .unwrap();
+        assert_eq!(v, "0");
     }
 
     #[test]
