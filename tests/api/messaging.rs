@@ -719,6 +719,28 @@ async fn the_daily_cap_is_exact(app: TestApp) {
             .unwrap()
             >= 1
     );
+    // The cap is taken last in the send's transaction: a refused send
+    // leaves no thread, message or pledge behind.
+    let threads = app
+        .call("GET", "/v1/threads?limit=100", Some(&w.public), None)
+        .await
+        .json();
+    let mut opened: Vec<&str> = threads["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["profile_id"].as_str().unwrap())
+        .collect();
+    opened.sort_unstable();
+    let mut sent: Vec<&str> = [&a, &b, &c, &d]
+        .iter()
+        .zip(&pids[2..])
+        .filter(|(r, _)| r.status == 201)
+        .map(|(_, p)| p.as_str())
+        .chain([pids[0].as_str(), pids[1].as_str()])
+        .collect();
+    sent.sort_unstable();
+    assert_eq!(opened, sent);
     // Another organisation has its own cap.
     let private_pid = app
         .call("GET", "/v1/profiles", Some(&w.private), None)

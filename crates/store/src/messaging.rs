@@ -76,6 +76,10 @@ fn insert_message(conn: &mut DbConn, m: &NewMessage) -> Result<(), StoreError> {
 }
 
 /// Takes one unit of the organisation's daily guidance, or reports the cap.
+///
+/// The counter is one row per organisation and day, so every first guidance
+/// the organisation sends waits for the row lock this takes until the
+/// sending transaction commits: call it as the transaction's last statement.
 fn take_guidance(
     conn: &mut DbConn,
     organisation_id: i64,
@@ -178,9 +182,6 @@ pub fn send_from_organisation(
                 if !accepts {
                     return Err(Abort::Answer(Sent::GuidanceRefused));
                 }
-                if !take_guidance(c, org_id, m.day, m.daily_cap)? {
-                    return Err(Abort::Answer(Sent::CapReached));
-                }
                 let inserted = per_backend!(c, c => diesel::insert_into(threads::table)
                     .values((
                         threads::public_id.eq(thread_public_id),
@@ -228,6 +229,13 @@ pub fn send_from_organisation(
             created_at: at,
         };
         within(c, &sent)?;
+        // R13 last: the cap's row lock is then held only until the commit
+        // that follows (taken first, it queued the organisation's other
+        // sends behind all of this transaction's statements). Over the cap,
+        // everything above rolls back.
+        if kind == "guidance" && !take_guidance(c, org_id, m.day, m.daily_cap)? {
+            return Err(Abort::Answer(Sent::CapReached));
+        }
         Ok(sent)
     }))
 }
