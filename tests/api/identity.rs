@@ -228,12 +228,7 @@ async fn signing_keys_survive_a_restart(app: TestApp) {
 async fn login_refresh_rotation_and_reuse_detection(app: TestApp) {
     let cast = app.cast().await;
     let c = cast.get("org_private");
-    let a = app
-        .login(
-            c.admin_email.as_deref().unwrap(),
-            c.admin_password.as_deref().unwrap(),
-        )
-        .await;
+    let a = app.login_admin(c).await;
     assert_eq!(a.status, 200, "{}", a.text());
     let first = a.json()["refresh_token"].as_str().unwrap().to_owned();
     let access = a.json()["access_token"].as_str().unwrap().to_owned();
@@ -299,12 +294,7 @@ async fn login_failures_look_the_same_and_are_limited(app: TestApp) {
 async fn revocation_of_refresh_and_access_tokens(app: TestApp) {
     let cast = app.cast().await;
     let c = cast.get("org_public");
-    let a = app
-        .login(
-            c.admin_email.as_deref().unwrap(),
-            c.admin_password.as_deref().unwrap(),
-        )
-        .await;
+    let a = app.login_admin(c).await;
     let refresh = a.json()["refresh_token"].as_str().unwrap().to_owned();
     let access = a.json()["access_token"].as_str().unwrap().to_owned();
     assert_eq!(
@@ -568,12 +558,7 @@ async fn suspension_ends_every_token_at_once(app: TestApp) {
     let c = cast.get("org_private");
     let org = cast.org_id("org_private");
     let client_token = app.client_token(c).await;
-    let login = app
-        .login(
-            c.admin_email.as_deref().unwrap(),
-            c.admin_password.as_deref().unwrap(),
-        )
-        .await;
+    let login = app.login_admin(c).await;
     let user_token = login.json()["access_token"].as_str().unwrap().to_owned();
     let own = format!("/v1/organisations/{org}");
     assert_eq!(
@@ -838,12 +823,7 @@ async fn rate_limits_answer_429_with_headers(app: TestApp) {
     // A validly signed token that no longer stands (revoked) is counted
     // against the address, like no token, not against its principal.
     let c = cast.get("org_public");
-    let login = app
-        .login(
-            c.admin_email.as_deref().unwrap(),
-            c.admin_password.as_deref().unwrap(),
-        )
-        .await;
+    let login = app.login_admin(c).await;
     let access = login.json()["access_token"].as_str().unwrap().to_owned();
     assert_eq!(
         app.form("/v1/auth/revoke", &[("token", &access)])

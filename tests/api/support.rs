@@ -306,6 +306,16 @@ impl TestApp {
         .await
     }
 
+    /// The demo organisation's administrator logs in with the password the
+    /// demo printed.
+    pub async fn login_admin(&self, client: &DemoClient) -> Answer {
+        self.login(
+            client.admin_email.as_deref().unwrap(),
+            client.admin_password.as_deref().unwrap(),
+        )
+        .await
+    }
+
     pub async fn form(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
         let body = serde_urlencoded::to_string(fields).unwrap();
         self.post_raw(path, "application/x-www-form-urlencoded", body)
