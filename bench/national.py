@@ -32,6 +32,11 @@ from harness import WRK_DONE, get, parse_result, post, rss_mb, start_demo, token
 
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_LOG = (glob.glob("/var/log/postgresql/postgresql-*-main.log") or [""])[0]
+# The session settings the service gives its own PostgreSQL connections
+# (PG_SESSION_DEFAULTS in crates/store/src/connection.rs): pgbench runs the
+# service's SQL under them too, or a plan the service never runs (parallel
+# workers) sets the limit.
+PG_SESSION_OPTIONS = "-c max_parallel_workers_per_gather=0"
 
 
 def psql(url, sql):
@@ -297,7 +302,7 @@ def pgbench(url, statements, connections, seconds, workdir):
             "pgbench", "-n", "-f", script, "-c", str(connections), "-j", "2",
             "-T", str(seconds), url,
         ],
-        capture_output=True, text=True,
+        capture_output=True, text=True, env=dict(os.environ, PGOPTIONS=PG_SESSION_OPTIONS),
     )
     if out.returncode != 0:
         return {"error": out.stderr.strip()[-300:]}
