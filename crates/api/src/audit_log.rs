@@ -24,6 +24,7 @@ pub fn event(actor: Option<&Actor>, action: &str) -> NewAuditEvent {
         action: action.to_owned(),
         target: None,
         detail: None,
+        seeker_ids: None,
     }
 }
 

@@ -1,12 +1,17 @@
 //! The audit trail (R9): append-only rows of who did what, for which
-//! organisation, when, under which request id. Bureaus read it through
-//! `GET /v1/audit`, limited to their prefecture.
+//! organisation, when, under which request id, and which seekers it showed.
+//! Bureaus read it through `GET /v1/audit`, limited to their prefecture.
+//!
+//! An event lists the seekers it showed itself (`seeker_ids`). "Who saw
+//! seeker S" is answered by a GIN index over that list on PostgreSQL, and by
+//! one `audit_seekers` row per seeker shown on SQLite, which has no such
+//! index (migration 000012).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::schema::audit_events;
-use crate::{per_backend, DbConn, StoreError};
+use crate::{DbConn, StoreError};
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_events)]
@@ -25,6 +30,8 @@ pub struct NewAuditEvent {
     pub target: Option<String>,
     /// Small JSON with the decision's reason, etc. Never personal data.
     pub detail: Option<String>,
+    /// The seekers the event showed (`record_with_seekers` writes it).
+    pub seeker_ids: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -40,6 +47,7 @@ pub struct AuditEventRow {
     pub action: String,
     pub target: Option<String>,
     pub detail: Option<String>,
+    pub seeker_ids: Option<String>,
 }
 
 pub fn record(conn: &mut DbConn, event: &NewAuditEvent) -> Result<(), StoreError> {
@@ -49,29 +57,107 @@ pub fn record(conn: &mut DbConn, event: &NewAuditEvent) -> Result<(), StoreError
     Ok(())
 }
 
-/// Records an event and the seekers it showed (a search's results, a read).
+/// Records an event and the seekers it showed (a search's results, a read),
+/// in one transaction.
 pub fn record_with_seekers(
     conn: &mut DbConn,
     event: &NewAuditEvent,
     seeker_ids: &[i64],
 ) -> Result<(), StoreError> {
-    conn.write_transaction(|c| {
-        let id = per_backend!(c, c => diesel::insert_into(audit_events::table)
-            .values(event)
-            .returning(audit_events::id)
-            .get_result::<i64>(c))?;
-        crate::seekers::record_seen(c, id, event.at, seeker_ids)
-    })
+    let event = NewAuditEvent {
+        seeker_ids: seeker_list(seeker_ids),
+        ..event.clone()
+    };
+    match conn {
+        // The GIN index over the list answers "who saw S": one row.
+        DbConn::Postgresql(c) => {
+            diesel::insert_into(audit_events::table)
+                .values(&event)
+                .execute(c)?;
+            Ok(())
+        }
+        DbConn::Sqlite(_) => conn.write_transaction(|c| {
+            let DbConn::Sqlite(c) = c else {
+                unreachable!("a SQLite connection stays one")
+            };
+            let id = diesel::insert_into(audit_events::table)
+                .values(&event)
+                .returning(audit_events::id)
+                .get_result::<i64>(c)?;
+            index_by_seeker(c, id, event.at, seeker_ids)
+        }),
+    }
 }
 
-/// The seeker refs each event showed, for a page of events.
-pub fn seekers_of(conn: &mut DbConn, event_ids: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
-    use crate::schema::{audit_seekers, seekers};
-    Ok(audit_seekers::table
-        .inner_join(seekers::table.on(seekers::id.eq(audit_seekers::seeker_id)))
-        .filter(audit_seekers::event_id.eq_any(event_ids))
-        .select((audit_seekers::event_id, seekers::seeker_ref))
-        .load(conn)?)
+/// SQLite's index of who saw whom: a row per seeker shown.
+fn index_by_seeker(
+    conn: &mut diesel::SqliteConnection,
+    event_id: i64,
+    at: NaiveDateTime,
+    seeker_ids: &[i64],
+) -> Result<(), StoreError> {
+    use crate::schema::audit_seekers;
+    for chunk in seeker_ids.chunks(500) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|s| {
+                (
+                    audit_seekers::seeker_id.eq(*s),
+                    audit_seekers::event_id.eq(event_id),
+                    audit_seekers::at.eq(at),
+                )
+            })
+            .collect();
+        diesel::insert_into(audit_seekers::table)
+            .values(&rows)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// How an event lists the seekers it showed: their internal ids, in the
+/// order shown, comma-separated (None when it showed none). PostgreSQL's
+/// index reads it as `string_to_array(seeker_ids, ',')::bigint[]`.
+fn seeker_list(ids: &[i64]) -> Option<String> {
+    (!ids.is_empty()).then(|| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+}
+
+/// The ids in a list `seeker_list` made.
+fn seekers_listed(list: Option<&str>) -> impl Iterator<Item = i64> + '_ {
+    list.into_iter()
+        .flat_map(|l| l.split(','))
+        .filter_map(|id| id.parse().ok())
+}
+
+/// The seeker refs each event showed, for a page of events, in the order
+/// shown; seekers purged since are left out.
+pub fn seekers_of(
+    conn: &mut DbConn,
+    events: &[AuditEventRow],
+) -> Result<Vec<(i64, String)>, StoreError> {
+    use crate::schema::seekers;
+    let mut ids: Vec<i64> = events
+        .iter()
+        .flat_map(|e| seekers_listed(e.seeker_ids.as_deref()))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut refs = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let found: Vec<(i64, String)> = seekers::table
+            .filter(seekers::id.eq_any(chunk))
+            .select((seekers::id, seekers::seeker_ref))
+            .load(conn)?;
+        refs.extend(found);
+    }
+    Ok(events
+        .iter()
+        .flat_map(|e| {
+            let refs = &refs;
+            seekers_listed(e.seeker_ids.as_deref())
+                .filter_map(move |s| refs.get(&s).map(|r| (e.id, r.clone())))
+        })
+        .collect())
 }
 
 #[derive(Debug, Clone, Default)]
@@ -104,11 +190,22 @@ pub fn query(
     }
     if let Some(s) = f.seeker_id {
         use crate::schema::audit_seekers;
-        q = q.filter(diesel::dsl::exists(
-            audit_seekers::table
-                .filter(audit_seekers::seeker_id.eq(s))
-                .filter(audit_seekers::event_id.eq(audit_events::id)),
-        ));
+        use diesel::sql_types::{BigInt, Bool};
+        q = match conn {
+            // The expression of the GIN index `audit_events_by_seeker`.
+            DbConn::Postgresql(_) => q.filter(
+                diesel::dsl::sql::<Bool>(
+                    "string_to_array(audit_events.seeker_ids, ',')::bigint[] @> ARRAY[",
+                )
+                .bind::<BigInt, _>(s)
+                .sql("]::bigint[]"),
+            ),
+            DbConn::Sqlite(_) => q.filter(diesel::dsl::exists(
+                audit_seekers::table
+                    .filter(audit_seekers::seeker_id.eq(s))
+                    .filter(audit_seekers::event_id.eq(audit_events::id)),
+            )),
+        };
     }
     if let Some(a) = &f.action {
         q = q.filter(audit_events::action.eq(a.clone()));
@@ -125,7 +222,7 @@ pub fn query(
     Ok(q.load(conn)?)
 }
 
-/// On PostgreSQL, makes sure the monthly partitions of the audit tables exist
+/// On PostgreSQL, makes sure the monthly partitions of the audit trail exist
 /// for this month and the next `months_ahead`, so that rows never pile up in
 /// the default partition. Detaching or dropping a past month is then one
 /// statement (`ALTER TABLE audit_events DETACH PARTITION audit_events_y2026m01`).
@@ -144,22 +241,37 @@ pub fn ensure_partitions(
     let (mut y, mut m) = (today.year(), today.month());
     for _ in 0..=months_ahead {
         let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-        for table in ["audit_events", "audit_seekers"] {
-            let name = format!("{table}_y{y:04}m{m:02}");
-            let sql = format!(
-                "CREATE TABLE IF NOT EXISTS {name} PARTITION OF {table} \
-                 FOR VALUES FROM ('{y:04}-{m:02}-01') TO ('{ny:04}-{nm:02}-01')"
-            );
-            match pg.batch_execute(&sql) {
-                Ok(()) => created += 1,
-                // Rows of that month are already in the default partition
-                // (the service ran without partitions for a while): leave it.
-                Err(e) => {
-                    tracing::warn!(partition = %name, error = %e, "audit partition not created")
-                }
+        let name = format!("audit_events_y{y:04}m{m:02}");
+        let sql = format!(
+            "CREATE TABLE IF NOT EXISTS {name} PARTITION OF audit_events \
+             FOR VALUES FROM ('{y:04}-{m:02}-01') TO ('{ny:04}-{nm:02}-01')"
+        );
+        match pg.batch_execute(&sql) {
+            Ok(()) => created += 1,
+            // Rows of that month are already in the default partition
+            // (the service ran without partitions for a while): leave it.
+            Err(e) => {
+                tracing::warn!(partition = %name, error = %e, "audit partition not created")
             }
         }
         (y, m) = (ny, nm);
     }
     Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_lists_the_seekers_it_showed_in_order() {
+        assert_eq!(seeker_list(&[]), None);
+        let list = seeker_list(&[42, 7, 1_000_000_000_001]).unwrap();
+        assert_eq!(list, "42,7,1000000000001");
+        assert_eq!(
+            seekers_listed(Some(&list)).collect::<Vec<_>>(),
+            [42, 7, 1_000_000_000_001]
+        );
+        assert_eq!(seekers_listed(None).count(), 0);
+    }
 }

@@ -115,6 +115,7 @@ diesel::table! {
         action -> Text,
         target -> Nullable<Text>,
         detail -> Nullable<Text>,
+        seeker_ids -> Nullable<Text>,
     }
 }
 
@@ -202,6 +203,8 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// SQLite only since migration 000012 (PostgreSQL indexes the events'
+    /// `seeker_ids` instead).
     audit_seekers (seeker_id, event_id, at) {
         seeker_id -> BigInt,
         event_id -> BigInt,

@@ -15,7 +15,7 @@ use diesel::prelude::*;
 
 use crate::plan::PlannedPerCall;
 use crate::schema::{
-    audit_seekers, blocks, consent_ledger, organisations, seeker_locations, seeker_occupations,
+    blocks, consent_ledger, organisations, seeker_locations, seeker_occupations,
     seeker_prefectures, seeker_qualifications, seekers,
 };
 use crate::{now, per_backend, DbConn, StoreError};
@@ -605,29 +605,6 @@ pub fn read_visible(
         .select(SeekerRow::as_select())
         .first(conn)
         .optional()?)
-}
-
-/// Links an audit event to the seekers it showed.
-pub fn record_seen(
-    conn: &mut DbConn,
-    event_id: i64,
-    at: NaiveDateTime,
-    seeker_ids: &[i64],
-) -> Result<(), StoreError> {
-    for chunk in seeker_ids.chunks(500) {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|s| {
-                (
-                    audit_seekers::seeker_id.eq(*s),
-                    audit_seekers::event_id.eq(event_id),
-                    audit_seekers::at.eq(at),
-                )
-            })
-            .collect();
-        per_backend!(conn, c => diesel::insert_into(audit_seekers::table).values(&rows).execute(c))?;
-    }
-    Ok(())
 }
 
 /// What the sweeper did.

@@ -131,8 +131,7 @@ pub async fn query(
                     }
                 }
             }
-            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-            let seen = audit::seekers_of(c, &ids)?;
+            let seen = audit::seekers_of(c, &rows)?;
             Ok((rows, orgs, seen))
         })
         .await?;
