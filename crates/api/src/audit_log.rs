@@ -28,7 +28,8 @@ pub fn event(actor: Option<&Actor>, action: &str) -> NewAuditEvent {
     }
 }
 
-/// An event by an authenticated principal, naming its role.
+/// An event by an authenticated principal, naming its role; a member's
+/// event carries its organisation and that organisation's prefecture.
 pub fn by(principal: &Principal, action: &str) -> NewAuditEvent {
     let actor = principal.actor();
     let mut e = event(Some(actor), action);
@@ -36,6 +37,7 @@ pub fn by(principal: &Principal, action: &str) -> NewAuditEvent {
     e.actor_id = format!("{}:{}", actor.kind(), actor.id());
     if let Principal::Member { member, .. } = principal {
         e.organisation_id = Some(member.organisation_id);
+        e.prefecture = Some(member.prefecture.clone());
     }
     e
 }

@@ -248,23 +248,58 @@ pub struct Manager {
 }
 
 impl r2d2::ManageConnection for Manager {
-    type Connection = DbConn;
+    type Connection = Pooled;
     type Error = StoreError;
 
-    fn connect(&self) -> Result<DbConn, StoreError> {
+    fn connect(&self) -> Result<Pooled, StoreError> {
         #[allow(unused_mut)]
         let mut conn = self.url.connect()?;
         #[cfg(feature = "capture-sql")]
         capture::install(&mut conn);
-        Ok(conn)
+        Ok(Pooled {
+            conn,
+            worked_at: Some(Instant::now()),
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), StoreError> {
-        conn.batch_execute("SELECT 1").map_err(StoreError::Query)
+    /// The pool asks this at every checkout. A connection whose last unit
+    /// of work succeeded moments ago is taken as it is; any other is asked
+    /// `SELECT 1` first (a round trip, a quarter of a search's statements).
+    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), StoreError> {
+        if pooled.worked_recently() {
+            return Ok(());
+        }
+        pooled
+            .conn
+            .batch_execute("SELECT 1")
+            .map_err(StoreError::Query)?;
+        pooled.worked_at = Some(Instant::now());
+        Ok(())
     }
 
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        std::thread::panicking() || conn.is_broken()
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
+        std::thread::panicking() || pooled.conn.is_broken()
+    }
+}
+
+/// A pooled connection and when its last unit of work succeeded (`None`
+/// after a failure, so the next checkout tests it).
+pub struct Pooled {
+    conn: DbConn,
+    worked_at: Option<Instant>,
+}
+
+impl Pooled {
+    /// How long a connection that just worked is trusted without a test.
+    /// Under load connections come back within milliseconds and skip the
+    /// test; an idle service still tests each one before use. A database
+    /// that dies inside this window fails the request that finds out, as
+    /// one dying during the request would.
+    const TRUSTED_FOR: Duration = Duration::from_secs(1);
+
+    fn worked_recently(&self) -> bool {
+        self.worked_at
+            .is_some_and(|at| at.elapsed() < Self::TRUSTED_FOR)
     }
 }
 
@@ -476,8 +511,9 @@ impl Db {
         &self,
         work: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.checkout()?;
-        let result = work(&mut conn);
+        let mut pooled = self.checkout()?;
+        let result = work(&mut pooled.conn);
+        pooled.worked_at = result.is_ok().then(Instant::now);
         match &result {
             Err(e) if e.is_unavailable() => self.breaker.trip(),
             Ok(_) if self.breaker.open_for().is_some() => self.breaker.close(),
@@ -518,8 +554,8 @@ impl Db {
 
     /// True when a connection can be had within `timeout` and answers.
     pub fn ping(&self, timeout: Duration) -> Result<(), StoreError> {
-        let mut conn = self.pool.get_timeout(timeout)?;
-        conn.batch_execute("SELECT 1")?;
+        let mut pooled = self.pool.get_timeout(timeout)?;
+        pooled.conn.batch_execute("SELECT 1")?;
         Ok(())
     }
 
@@ -589,14 +625,21 @@ mod tests {
         assert!(!u.contains("max_parallel_workers_per_gather"), "{u}");
     }
 
-    #[test]
-    fn postgresql_sessions_start_without_parallel_workers() {
-        let url = match std::env::var("KYUSHOKU_TEST_POSTGRES_URL") {
-            Ok(u) if !u.is_empty() => u,
+    /// The PostgreSQL server the tests may use; under CI it must be set.
+    fn test_postgres_url() -> Option<String> {
+        match std::env::var("KYUSHOKU_TEST_POSTGRES_URL") {
+            Ok(u) if !u.is_empty() => Some(u),
             _ if std::env::var_os("CI").is_some() => {
                 panic!("KYUSHOKU_TEST_POSTGRES_URL must be set under CI")
             }
-            _ => return eprintln!("skipped: KYUSHOKU_TEST_POSTGRES_URL is not set"),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn postgresql_sessions_start_without_parallel_workers() {
+        let Some(url) = test_postgres_url() else {
+            return eprintln!("skipped: KYUSHOKU_TEST_POSTGRES_URL is not set");
         };
         let db = Db::connect(&url, &PoolOptions::default()).unwrap();
         #[derive(QueryableByName)]
@@ -612,6 +655,63 @@ mod tests {
             })
             .unwrap();
         assert_eq!(v, "0");
+    }
+
+    /// A connection whose last unit of work succeeded moments ago leaves the
+    /// pool without a `SELECT 1`; one idle for longer, or whose last unit of
+    /// work failed, is tested first and, its session gone, replaced before
+    /// anyone uses it.
+    #[test]
+    fn only_idle_or_failed_connections_are_tested_at_checkout() {
+        let Some(url) = test_postgres_url() else {
+            return eprintln!("skipped: KYUSHOKU_TEST_POSTGRES_URL is not set");
+        };
+        #[derive(QueryableByName)]
+        struct Pid {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            pid: i32,
+        }
+        fn backend_pid(db: &Db) -> Result<i32, StoreError> {
+            db.run(|c| {
+                Ok(diesel::sql_query("SELECT pg_backend_pid() AS pid")
+                    .get_result::<Pid>(c)?
+                    .pid)
+            })
+        }
+        let one = PoolOptions {
+            max_size: 1,
+            ..PoolOptions::default()
+        };
+        let pool = || Db::connect(&url, &one).unwrap();
+        let killer = pool();
+        // Ends the session and waits until it has ended.
+        let terminate = |pid: i32| {
+            let sql = format!("SELECT pg_terminate_backend({pid}, 5000)");
+            killer.run(|c| Ok(c.batch_execute(&sql)?)).unwrap()
+        };
+
+        // Worked just now: taken as it is, so its next user finds the
+        // session gone (an unavailable database: 503, and the breaker).
+        let db = pool();
+        terminate(backend_pid(&db).unwrap());
+        let lost = backend_pid(&db).unwrap_err();
+        assert!(lost.is_unavailable(), "{lost}");
+
+        // Its last unit of work failed (without touching the database):
+        // tested, and the dead session replaced.
+        let db = pool();
+        let before = backend_pid(&db).unwrap();
+        terminate(before);
+        let refused = db.run(|_| Err::<(), _>(StoreError::Migration("refused".into())));
+        assert!(refused.is_err());
+        assert_ne!(backend_pid(&db).unwrap(), before);
+
+        // Idle past the trust window: tested, and replaced.
+        let db = pool();
+        let before = backend_pid(&db).unwrap();
+        terminate(before);
+        std::thread::sleep(Pooled::TRUSTED_FOR + Duration::from_millis(200));
+        assert_ne!(backend_pid(&db).unwrap(), before);
     }
 
     #[test]

@@ -177,6 +177,8 @@ pub struct OrganisationState {
     pub seeker_info: bool,
     pub job_offers: bool,
     pub sector: Option<String>,
+    /// Where the organisation is: the prefecture its audit events belong to.
+    pub prefecture: String,
 }
 
 pub fn organisation_state(
@@ -193,18 +195,22 @@ pub fn organisation_state(
             organisations::seeker_info,
             organisations::job_offers,
             organisations::sector,
+            organisations::prefecture,
         ))
-        .first::<(i64, String, String, i64, bool, bool, Option<String>)>(conn)
+        .first::<(i64, String, String, i64, bool, bool, Option<String>, String)>(conn)
         .optional()?
         .map(
-            |(id, public_id, status, epoch, seeker_info, job_offers, sector)| OrganisationState {
-                id,
-                public_id,
-                status,
-                epoch,
-                seeker_info,
-                job_offers,
-                sector,
+            |(id, public_id, status, epoch, seeker_info, job_offers, sector, prefecture)| {
+                OrganisationState {
+                    id,
+                    public_id,
+                    status,
+                    epoch,
+                    seeker_info,
+                    job_offers,
+                    sector,
+                    prefecture,
+                }
             },
         ))
 }

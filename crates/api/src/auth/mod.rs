@@ -77,6 +77,8 @@ pub struct Member {
     pub seeker_info: bool,
     pub job_offers: bool,
     pub sector: Option<Sector>,
+    /// The organisation's prefecture (its audit events are its bureau's).
+    pub prefecture: String,
 }
 
 /// An authenticated caller.
@@ -378,6 +380,7 @@ fn member_of(org: &OrganisationState, admin: bool) -> Member {
         seeker_info: org.seeker_info,
         job_offers: org.job_offers,
         sector: org.sector.as_deref().and_then(Sector::parse),
+        prefecture: org.prefecture.clone(),
     }
 }
 
@@ -443,20 +446,21 @@ fn organisation_key(public_id: &str) -> String {
 
 fn encode_org(o: &OrganisationState) -> String {
     format!(
-        "{}|{}|{}|{}|{}|{}|{}",
+        "{}|{}|{}|{}|{}|{}|{}|{}",
         o.id,
         o.public_id,
         o.status,
         o.epoch,
         u8::from(o.seeker_info),
         u8::from(o.job_offers),
-        o.sector.as_deref().unwrap_or("")
+        o.sector.as_deref().unwrap_or(""),
+        o.prefecture
     )
 }
 
 fn decode_org(v: &str) -> Option<OrganisationState> {
     let p: Vec<&str> = v.split('|').collect();
-    let [id, public_id, status, epoch, si, jo, sector] = p.as_slice() else {
+    let [id, public_id, status, epoch, si, jo, sector, prefecture] = p.as_slice() else {
         return None;
     };
     Some(OrganisationState {
@@ -467,6 +471,7 @@ fn decode_org(v: &str) -> Option<OrganisationState> {
         seeker_info: *si == "1",
         job_offers: *jo == "1",
         sector: (!sector.is_empty()).then(|| (*sector).to_owned()),
+        prefecture: (*prefecture).to_owned(),
     })
 }
 
@@ -583,11 +588,14 @@ mod tests {
             seeker_info: true,
             job_offers: false,
             sector: Some("public".into()),
+            prefecture: "13".into(),
         };
         assert_eq!(decode_org(&encode_org(&o)), Some(o));
         assert_eq!(decode_org("garbage"), None);
-        // The form of the cache before the id was in it does not decode.
+        // Earlier forms of the cache (before the id, before the
+        // prefecture) do not decode: they are read again from the database.
         assert_eq!(decode_org("0193-abc|approved|2|1|0|public"), None);
+        assert_eq!(decode_org("7|0193-abc|approved|2|1|0|public"), None);
     }
 
     #[test]

@@ -44,18 +44,13 @@ impl TryFrom<OfferRow> for OfferView {
 pub async fn audit(
     state: &crate::AppState,
     principal: &Principal,
-    member: &Member,
     action: &str,
     target: Option<String>,
 ) -> Result<(), ApiError> {
     let mut e = crate::audit_log::by(principal, action);
     e.target = target;
-    let org = member.organisation_id;
     state
-        .db_run(move |c| {
-            e.prefecture = kyushoku_store::organisations::find_by_id(c, org)?.map(|o| o.prefecture);
-            kyushoku_store::audit::record(c, &e)
-        })
+        .db_run(move |c| kyushoku_store::audit::record(c, &e))
         .await
 }
 

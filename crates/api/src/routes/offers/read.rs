@@ -45,7 +45,6 @@ pub async fn read(
     super::audit(
         &state,
         &principal,
-        &member,
         "offer_read",
         Some(row.job_number.clone()),
     )

@@ -105,11 +105,7 @@ pub async fn send(
                     let Some(answer) = MessageSent::of(sent) else {
                         return Ok(());
                     };
-                    let mut e = event;
-                    e.prefecture =
-                        kyushoku_store::organisations::find_by_id(c, m.viewer.organisation_id)?
-                            .map(|o| o.prefecture);
-                    audit::record_with_seekers(c, &e, &[m.seeker_id])?;
+                    audit::record_with_seekers(c, &event, &[m.seeker_id])?;
                     seeker_ref = kyushoku_store::seekers::ref_of(c, m.seeker_id)?;
                     match &pledge {
                         Some(p) => p.keep(c, StatusCode::CREATED, &answer),

@@ -39,14 +39,11 @@ pub async fn read(
         organisation_id: member.organisation_id,
         today: today_in_japan(),
     };
-    let mut event = audit_log::by(&principal, "profile_read");
-    let org_id = member.organisation_id;
+    let event = audit_log::by(&principal, "profile_read");
     let row = state
         .db_run(move |c| {
             let row = seekers::read_visible(c, viewer, seeker_id)?;
             if row.is_some() {
-                event.prefecture =
-                    kyushoku_store::organisations::find_by_id(c, org_id)?.map(|o| o.prefecture);
                 audit::record_with_seekers(c, &event, &[seeker_id])?;
             }
             Ok(row)

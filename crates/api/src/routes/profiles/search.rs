@@ -156,13 +156,10 @@ pub async fn search(
         today: today_in_japan(),
     };
     let mut event = audit_log::by(&principal, "profile_search");
-    let org_id = member.organisation_id;
     let mut rows = state
         .db_run(move |c| {
             let mut rows = seekers::search(c, viewer, &filter, after, limit + 1)?;
             let shown: Vec<i64> = rows.iter().take(limit as usize).map(|r| r.id).collect();
-            event.prefecture =
-                kyushoku_store::organisations::find_by_id(c, org_id)?.map(|o| o.prefecture);
             event.detail = Some(serde_json::json!({"results": shown.len()}).to_string());
             audit::record_with_seekers(c, &event, &shown)?;
             rows.truncate(limit as usize + 1);
