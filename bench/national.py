@@ -154,9 +154,10 @@ def organisations(binary, url, base, count, seed, workers=4):
         post(base, "/v1/organisations/%s/decisions" % org,
              {"decision": "approve", "reason": "ベンチマーク用の承認"}, bureaus[a["prefecture"]])
         # Logins are limited to 50 per address per 15 minutes: 2,000
-        # administrators log in from 50 loopback addresses, 40 each.
-        admin = post_from("127.0.0.%d" % (2 + n // 40 % 250), base, "/v1/auth/login",
-                          a["admin"])["access_token"]
+        # administrators log in from 50 loopback addresses, 40 each, in a
+        # /24 of the seed's, so a resumed run soon after is not refused.
+        address = "127.%d.0.%d" % (1 + seed % 250, 2 + n // 40 % 250)
+        admin = post_from(address, base, "/v1/auth/login", a["admin"])["access_token"]
         client = post(base, "/v1/organisations/%s/clients" % org, {"name": "bench"}, admin)
         token = post(base, "/v1/auth/token", {
             "grant_type": "client_credentials", "client_id": client["client_id"],
@@ -289,12 +290,6 @@ def pgbench(url, statements, connections, seconds, workdir):
     script = os.path.join(workdir, "pgbench-%d.sql" % abs(hash(tuple(statements))))
     with open(script, "w") as f:
         for s in statements:
-            if s.startswith('INSERT INTO "audit_seekers"'):
-                # The service links the rows to the event it just inserted
-                # (RETURNING id); so does the script, or every repeat would
-                # reuse the first event's id.
-                s = re.sub(r"\('(\d+)', '(\d+)', ",
-                           r"('\1', currval(pg_get_serial_sequence('audit_events', 'id')), ", s)
             f.write(s if s.endswith("\\gset") else s.rstrip(";") + ";")
             f.write("\n")
     out = subprocess.run(
@@ -455,11 +450,20 @@ def main():
         os.sync()
         report["settle_seconds"] = round(time.time() - started, 1)
 
-        # Profile ids this organisation may see, for reads and sends.
+        # Profile ids this organisation may see and has not written to (a
+        # resumed run's organisation has: its first guidances would be 409s),
+        # for reads and sends.
+        written, cursor = set(), None
+        while True:
+            page = get(base, "/v1/threads?limit=100" + ("&cursor=" + cursor if cursor else ""), org)
+            written.update(i["profile_id"] for i in page["items"])
+            cursor = page.get("next_cursor")
+            if not cursor:
+                break
         ids, cursor = [], None
         while len(ids) < 20000:
             page = get(base, "/v1/profiles?limit=100" + ("&cursor=" + cursor if cursor else ""), org)
-            ids += [i["profile_id"] for i in page["items"]]
+            ids += [i["profile_id"] for i in page["items"] if i["profile_id"] not in written]
             cursor = page.get("next_cursor")
             if not cursor:
                 break
@@ -671,19 +675,21 @@ def seekers_who_wrote(base, t, count, workdir):
     Returns the profile ids (as the public organisation sees them)."""
     hw, org = t["hw_system_client"], t["org_public_client"]
     today = datetime.date.today()
-    refs = ["bench-answer-%05d" % i for i in range(count)]
+    # New seekers each run (a resumed run's are already written to).
+    tag = "%08x" % (int(time.time()) & 0xFFFFFFFF)
+    refs = ["bench-answer-%s-%05d" % (tag, i) for i in range(count)]
     lines = [json.dumps({
         "seeker_ref": r, "consent_scope": "both",
         "valid_until": (today + datetime.timedelta(days=60)).isoformat(),
         "profile": {"desired_occupations": ["08"], "work_locations": [{"prefecture": "13"}],
-                    "qualifications": [{"name": "ベンチ資格", "code": "BENCH%05d" % i}],
+                    "qualifications": [{"name": "ベンチ資格", "code": "BENCH%s%05d" % (tag, i)}],
                     "self_pr": "介護の仕事を希望します。"},
     }, ensure_ascii=False) + "\n" for i, r in enumerate(refs)]
     for at in range(0, len(lines), 1000):
-        upload(base, hw, "/v1/seekers/batch", lines[at:at + 1000], "answers-%d-%d" % (count, at))
+        upload(base, hw, "/v1/seekers/batch", lines[at:at + 1000], "answers-%s-%d-%d" % (tag, count, at))
 
     def one(i):
-        found = get(base, "/v1/profiles?qualification=BENCH%05d&limit=1" % i, org)["items"]
+        found = get(base, "/v1/profiles?qualification=BENCH%s%05d&limit=1" % (tag, i), org)["items"]
         if not found:
             return None
         pid = found[0]["profile_id"]
