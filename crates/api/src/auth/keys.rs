@@ -6,9 +6,15 @@
 //! at `/.well-known/jwks.json`. `kyushoku admin rotate-keys` adds a new key:
 //! instances sign with the newest and reload the ring when they meet a key
 //! id they do not know, so tokens keep working across a rotation.
+//!
+//! Checking an Ed25519 signature is a tenth of the CPU a profile search
+//! costs the service, and a client sends the same token with every request
+//! for its lifetime, so the ring remembers the tokens it has verified (see
+//! [`Verified`]): a token that is byte for byte one already verified only
+//! has its expiry checked again.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -29,6 +35,9 @@ pub const AUDIENCE: &str = "kyushoku-api";
 const LEEWAY_SECS: u64 = 30;
 /// At most one reload of the ring for unknown key ids per this interval.
 const RELOAD_INTERVAL: Duration = Duration::from_secs(10);
+/// How many verified tokens an instance remembers: one per client or user
+/// active within a token's lifetime, at a few hundred bytes each.
+const VERIFIED_CAPACITY: usize = 4096;
 
 /// The claims of every access token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,10 +75,48 @@ struct Ring {
     loaded_at: Instant,
 }
 
+/// Tokens whose signature and claims this instance has checked, keyed by
+/// the whole token, so a hit is the very bytes that were verified. Bounded:
+/// when full, expired tokens go, and if that frees nothing, all of them
+/// (each is then verified once more). Emptied whenever the ring is
+/// reloaded, so a token never outlives the key that verified it here.
+#[derive(Default)]
+struct Verified(HashMap<Box<str>, Claims>);
+
+impl Verified {
+    /// The claims of `token` if it was verified and has not expired by `now`.
+    fn get(&mut self, token: &str, now: i64) -> Option<Claims> {
+        let claims = self.0.get(token)?;
+        if unexpired(claims, now) {
+            return Some(claims.clone());
+        }
+        self.0.remove(token);
+        None
+    }
+
+    fn insert(&mut self, token: &str, claims: &Claims, now: i64) {
+        if self.0.len() >= VERIFIED_CAPACITY {
+            self.0.retain(|_, c| unexpired(c, now));
+            if self.0.len() >= VERIFIED_CAPACITY {
+                self.0.clear();
+            }
+        }
+        self.0.insert(token.into(), claims.clone());
+    }
+}
+
+/// `exp` as jsonwebtoken checks it (with the leeway). `nbf` and `iat` need
+/// no second look: they were in the past, give or take the leeway, when
+/// the token was verified.
+fn unexpired(claims: &Claims, now: i64) -> bool {
+    claims.exp >= now - LEEWAY_SECS as i64
+}
+
 /// The keys of this deployment.
 pub struct KeyRing {
     ring: RwLock<Ring>,
     validation: Validation,
+    verified: Mutex<Verified>,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -140,16 +187,21 @@ fn load(conn: &mut DbConn) -> Result<Ring, StoreError> {
 impl KeyRing {
     /// Loads the live keys, creating the first one if there is none.
     pub fn load(conn: &mut DbConn) -> Result<Self, StoreError> {
+        Ok(Self::new(load(conn)?))
+    }
+
+    fn new(ring: Ring) -> Self {
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub", "jti"]);
         validation.validate_nbf = true;
         validation.leeway = LEEWAY_SECS;
-        Ok(Self {
-            ring: RwLock::new(load(conn)?),
+        Self {
+            ring: RwLock::new(ring),
             validation,
-        })
+            verified: Mutex::default(),
+        }
     }
 
     /// Signs `claims` with the newest key.
@@ -169,9 +221,15 @@ impl KeyRing {
 
     /// Reloads the keys from the database (after a rotation elsewhere).
     pub fn reload(&self, conn: &mut DbConn) -> Result<(), StoreError> {
-        let fresh = load(conn)?;
-        *self.ring.write().expect("key ring") = fresh;
+        self.replace(load(conn)?);
         Ok(())
+    }
+
+    /// Swaps in `fresh` keys and forgets every token verified with the old.
+    fn replace(&self, fresh: Ring) {
+        let mut ring = self.ring.write().expect("key ring");
+        *ring = fresh;
+        self.verified.lock().expect("verified tokens").0.clear();
     }
 
     /// The key id a token names, without verifying anything.
@@ -180,18 +238,34 @@ impl KeyRing {
     }
 
     /// Verifies signature, algorithm, issuer, audience, expiry, not-before
-    /// and issued-at. Every failure is the same 401 to the client.
+    /// and issued-at, or finds the token among those already verified and
+    /// checks its expiry. Every failure is the same 401 to the client.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        self.verify_at(token, chrono::Utc::now().timestamp())
+    }
+
+    fn verify_at(&self, token: &str, now: i64) -> Result<Claims, ApiError> {
         const INVALID: ApiError = ApiError::Unauthorized("the access token is invalid or expired");
-        let kid = Self::kid_of(token).ok_or(INVALID)?;
+        // The ring's read lock is held throughout, so a reload cannot empty
+        // the verified tokens between this check and the insert below.
         let ring = self.ring.read().expect("key ring");
+        if let Some(claims) = self
+            .verified
+            .lock()
+            .expect("verified tokens")
+            .get(token, now)
+        {
+            return Ok(claims);
+        }
+        let kid = Self::kid_of(token).ok_or(INVALID)?;
         let key = ring.verifying.get(&kid).ok_or(INVALID)?;
         let data =
             jsonwebtoken::decode::<Claims>(token, key, &self.validation).map_err(|_| INVALID)?;
-        let now = chrono::Utc::now().timestamp();
-        if data.claims.iat > now + LEEWAY_SECS as i64 {
+        if data.claims.iat > now + LEEWAY_SECS as i64 || !unexpired(&data.claims, now) {
             return Err(INVALID);
         }
+        let mut verified = self.verified.lock().expect("verified tokens");
+        verified.insert(token, &data.claims, now);
         Ok(data.claims)
     }
 
@@ -214,16 +288,7 @@ mod tests {
     use super::*;
 
     fn ring() -> KeyRing {
-        let rows = vec![new_key_row()];
-        let mut validation = Validation::new(Algorithm::EdDSA);
-        validation.set_issuer(&[ISSUER]);
-        validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub", "jti"]);
-        validation.leeway = LEEWAY_SECS;
-        KeyRing {
-            ring: RwLock::new(build(&rows).unwrap()),
-            validation,
-        }
+        KeyRing::new(build(&[new_key_row()]).unwrap())
     }
 
     fn claims(offset: i64) -> Claims {
@@ -269,6 +334,7 @@ mod tests {
             "not yet valid"
         );
         let t = r.sign(&claims(0)).unwrap();
+        assert!(r.verify(&t).is_ok(), "verified, so remembered");
         let mut parts: Vec<String> = t.split('.').map(str::to_owned).collect();
         let mut payload = URL_SAFE_NO_PAD.decode(&parts[1]).unwrap();
         let s = String::from_utf8(payload.clone())
@@ -277,6 +343,46 @@ mod tests {
         payload = s.into_bytes();
         parts[1] = URL_SAFE_NO_PAD.encode(payload);
         assert!(r.verify(&parts.join(".")).is_err(), "tampered");
+    }
+
+    #[test]
+    fn a_verified_token_is_remembered_until_it_expires() {
+        let r = ring();
+        let c = claims(0);
+        let t = r.sign(&c).unwrap();
+        assert_eq!(r.verify_at(&t, c.iat).unwrap(), c);
+        assert!(r.verified.lock().unwrap().0.contains_key(t.as_str()));
+        assert_eq!(r.verify_at(&t, c.exp).unwrap(), c, "within its lifetime");
+        let past = c.exp + LEEWAY_SECS as i64 + 1;
+        assert!(r.verify_at(&t, past).is_err(), "expired, though remembered");
+        assert!(r.verified.lock().unwrap().0.is_empty(), "and forgotten");
+    }
+
+    #[test]
+    fn reloading_the_ring_forgets_verified_tokens() {
+        let r = ring();
+        let t = r.sign(&claims(0)).unwrap();
+        assert!(r.verify(&t).is_ok());
+        r.replace(build(&[new_key_row()]).unwrap());
+        assert!(r.verify(&t).is_err(), "its key is no longer live");
+    }
+
+    #[test]
+    fn verified_tokens_are_bounded_and_expired_ones_go_first() {
+        let now = chrono::Utc::now().timestamp();
+        let mut v = Verified::default();
+        let expired = claims(-2000);
+        for i in 0..VERIFIED_CAPACITY {
+            v.insert(&format!("old{i}"), &expired, now);
+        }
+        v.insert("new", &claims(0), now);
+        assert_eq!(v.0.len(), 1, "the expired ones made room");
+        for i in 0..VERIFIED_CAPACITY + 10 {
+            v.insert(&format!("live{i}"), &claims(0), now);
+            assert!(v.0.len() <= VERIFIED_CAPACITY);
+        }
+        let newest = format!("live{}", VERIFIED_CAPACITY + 9);
+        assert!(v.get(&newest, now).is_some(), "the newest is kept");
     }
 
     #[test]

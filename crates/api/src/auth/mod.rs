@@ -306,13 +306,18 @@ async fn verify(
     token: &str,
 ) -> Result<Result<SignedToken, &'static str>, ApiError> {
     const INVALID: &str = "the access token is invalid or expired";
-    if let Some(kid) = keys::KeyRing::kid_of(token) {
-        if state.keys.needs_reload(&kid) {
-            let keys = state.keys.clone();
-            state.db_run(move |c| keys.reload(c)).await?;
+    let mut verified = state.keys.verify(token);
+    if verified.is_err() {
+        // Perhaps signed with a key published since the ring was loaded.
+        if let Some(kid) = keys::KeyRing::kid_of(token) {
+            if state.keys.needs_reload(&kid) {
+                let keys = state.keys.clone();
+                state.db_run(move |c| keys.reload(c)).await?;
+                verified = state.keys.verify(token);
+            }
         }
     }
-    let Ok(claims) = state.keys.verify(token) else {
+    let Ok(claims) = verified else {
         return Ok(Err(INVALID));
     };
     let actor = match claims.act.as_str() {
