@@ -7,8 +7,9 @@
 
 pub mod events;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -159,8 +160,25 @@ pub struct Cluster {
     events: Arc<events::LocalEvents>,
     /// Redis, through a connection manager that reconnects by itself.
     redis: Option<ConnectionManager>,
-    /// For the pub/sub listener, which needs a connection of its own.
+    /// For the pub/sub listener, which needs a connection of its own, and
+    /// for each thread's own connection (see [`Cluster::near`]).
     client: Option<redis::Client>,
+    /// Tells this handle's connections apart from another's on a thread.
+    id: usize,
+}
+
+/// Gives each connected [`Cluster`] its own [`Cluster::id`].
+static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// Each thread's own Redis connections, by [`Cluster::id`].
+    static NEAR: RefCell<Vec<(usize, ConnectionManager)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn manager_config() -> redis::aio::ConnectionManagerConfig {
+    redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(CONNECT_TIMEOUT))
+        .set_response_timeout(Some(PING_TIMEOUT))
 }
 
 impl std::fmt::Debug for Cluster {
@@ -179,6 +197,7 @@ impl Cluster {
             events: Arc::default(),
             redis: None,
             client: None,
+            id: 0,
         }
     }
 
@@ -190,12 +209,9 @@ impl Cluster {
             return Ok(Self::in_process());
         };
         let client = redis::Client::open(url).map_err(|e| ClusterError::Url(e.to_string()))?;
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(CONNECT_TIMEOUT))
-            .set_response_timeout(Some(PING_TIMEOUT));
         let manager = tokio::time::timeout(
             CONNECT_TIMEOUT,
-            ConnectionManager::new_with_config(client.clone(), config),
+            ConnectionManager::new_with_config(client.clone(), manager_config()),
         )
         .await
         .map_err(|_| ClusterError::Connect(format!("no answer within {CONNECT_TIMEOUT:?}")))?
@@ -207,6 +223,7 @@ impl Cluster {
             events: Arc::default(),
             redis: Some(manager),
             client: Some(client),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         })
     }
 
@@ -243,6 +260,41 @@ impl Cluster {
             } else {
                 tracing::warn!("redis does not answer: rate limits per instance, events on this instance only, caches bypassed");
             }
+        }
+    }
+
+    /// A connection to Redis whose I/O runs on the calling thread. The
+    /// shared `manager` is driven by a task on whichever thread the server
+    /// started on, so each request's round trip through it wakes that
+    /// thread and then this one again; each HTTP worker (a thread with its
+    /// own runtime) opens its own on first use instead, and keeps it.
+    /// Falls back to `manager` when it cannot connect.
+    async fn near(&self, manager: &ConnectionManager) -> ConnectionManager {
+        let known = NEAR.with_borrow(|near| {
+            near.iter()
+                .find(|(id, _)| *id == self.id)
+                .map(|(_, conn)| conn.clone())
+        });
+        if let Some(conn) = known {
+            return conn;
+        }
+        let Some(client) = &self.client else {
+            return manager.clone();
+        };
+        let connect = ConnectionManager::new_with_config(client.clone(), manager_config());
+        match tokio::time::timeout(PING_TIMEOUT, connect).await {
+            // Requests that started together on this thread may each have
+            // connected: the first to finish is kept, the others dropped.
+            Ok(Ok(conn)) => {
+                NEAR.with_borrow_mut(|near| match near.iter().find(|(id, _)| *id == self.id) {
+                    Some((_, first)) => first.clone(),
+                    None => {
+                        near.push((self.id, conn.clone()));
+                        conn
+                    }
+                })
+            }
+            _ => manager.clone(),
         }
     }
 
@@ -307,7 +359,7 @@ impl Cluster {
         if !self.is_up() {
             return (self.local.hit(key, limit, window), true, misses());
         }
-        let mut conn = manager.clone();
+        let mut conn = self.near(manager).await;
         let mut invocation = RATE.key(format!("{}rl:{key}", self.prefix));
         for k in cached {
             invocation.key(format!("{}{k}", self.prefix));
@@ -549,6 +601,50 @@ mod tests {
         assert!(d.allowed && !degraded);
         assert_eq!(d.remaining, 3);
         assert_eq!(values, [None, Some("v1".to_owned())]);
+    }
+
+    /// The rate limit's round trip goes through a connection of the
+    /// calling thread's own: the same one on every call from a thread,
+    /// another on another thread, neither the shared one; counts are shared
+    /// all the same (Redis holds them).
+    #[tokio::test]
+    async fn each_thread_asks_redis_on_a_connection_of_its_own() {
+        let Some(url) = redis_url_for_tests() else {
+            return;
+        };
+        async fn client_id(mut conn: ConnectionManager) -> i64 {
+            redis::cmd("CLIENT")
+                .arg("ID")
+                .query_async(&mut conn)
+                .await
+                .unwrap()
+        }
+        let c = Cluster::connect(Some(&url)).await.unwrap();
+        let shared = c.redis.clone().unwrap();
+        let here = client_id(c.near(&shared).await).await;
+        assert_eq!(client_id(c.near(&shared).await).await, here);
+        assert_ne!(client_id(shared.clone()).await, here);
+        let key = format!("near-{}", std::process::id());
+        c.hit(&key, 2, Duration::from_secs(30)).await;
+        let elsewhere = {
+            let (c, shared, key) = (c.clone(), shared.clone(), key.clone());
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    let (second, _) = c.hit(&key, 2, Duration::from_secs(30)).await;
+                    (client_id(c.near(&shared).await).await, second.allowed)
+                })
+            })
+            .join()
+            .unwrap()
+        };
+        assert_ne!(elsewhere.0, here);
+        assert!(elsewhere.1, "the second of two allowed");
+        let (third, degraded) = c.hit(&key, 2, Duration::from_secs(30)).await;
+        assert!(!third.allowed && !degraded, "counted across both threads");
     }
 
     fn redis_url_for_tests() -> Option<String> {
