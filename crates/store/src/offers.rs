@@ -138,6 +138,7 @@ macro_rules! offer_visible_to {
             .and(job_offers::valid_through.ge(v.today))
             .and(exists(
                 organisations::table
+                    .select(organisations::id)
                     .filter(organisations::id.eq(v.organisation_id))
                     .filter(organisations::status.eq("approved"))
                     .filter(organisations::job_offers.eq(true))
