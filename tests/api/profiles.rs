@@ -745,7 +745,7 @@ async fn filtered_searches_keep_the_order_of_the_whole(app: TestApp) {
             let s: chrono::NaiveDateTime = seekers::table
                 .find(id)
                 .select(seekers::updated_at)
-                .first(c)?;
+                .get_result(c)?;
             let mut o: Vec<chrono::NaiveDateTime> = seeker_occupations::table
                 .filter(seeker_occupations::seeker_id.eq(id))
                 .select(seeker_occupations::updated_at)

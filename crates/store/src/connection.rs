@@ -385,7 +385,7 @@ static SQLITE_CONFIGURED: std::sync::OnceLock<(i32, i32)> = std::sync::OnceLock:
 /// a quarter faster under 16 concurrent requests (docs/benchmarks.md,
 /// session 6). `sqlite3_config` only works before SQLite initialises, so
 /// this runs before the process's first connection; later calls do nothing.
-fn configure_sqlite_once() {
+pub(crate) fn configure_sqlite_once() {
     SQLITE_CONFIGURED.get_or_init(|| {
         use libsqlite3_sys::{sqlite3_config, SQLITE_CONFIG_MEMSTATUS, SQLITE_CONFIG_MULTITHREAD};
         // SAFETY: called once, before any other SQLite call of this process
@@ -764,6 +764,64 @@ mod tests {
         // With the statistics off SQLite counts nothing. SAFETY: a plain
         // read of a counter, allowed in any mode.
         assert_eq!(unsafe { libsqlite3_sys::sqlite3_memory_used() }, 0);
+    }
+
+    /// Why a row is read with `get_result` rather than `first` (the crate's
+    /// documentation) and `status = 'active'` is written out (`literal`):
+    /// SQLite compiles a statement with a bound LIMIT, or a bound status
+    /// beside a partial index on it, again at every run; one without none.
+    #[test]
+    fn sqlite_compiles_some_bound_statements_again_on_every_run() {
+        use libsqlite3_sys as ffi;
+        use std::ffi::CString;
+        use std::ptr::null_mut;
+
+        // Before this process's first connection (see the test above).
+        configure_sqlite_once();
+        // SAFETY: one connection of this thread, statements finalized
+        // before it is closed; every pointer comes from SQLite itself.
+        unsafe {
+            let mut db = null_mut();
+            let name = CString::new(":memory:").unwrap();
+            assert_eq!(ffi::sqlite3_open(name.as_ptr(), &mut db), ffi::SQLITE_OK);
+            let schema = CString::new(
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, status TEXT, x TEXT);
+                 CREATE INDEX t_live ON t (x) WHERE status = 'active';
+                 CREATE TABLE o (id INTEGER PRIMARY KEY);
+                 INSERT INTO t VALUES (1, 'active', 'a'); INSERT INTO o VALUES (1);",
+            )
+            .unwrap();
+            let ok = ffi::sqlite3_exec(db, schema.as_ptr(), None, null_mut(), null_mut());
+            assert_eq!(ok, ffi::SQLITE_OK);
+            let recompiled = |sql: &str| {
+                let sql = CString::new(sql).unwrap();
+                let mut stmt = null_mut();
+                let flags = ffi::SQLITE_PREPARE_PERSISTENT;
+                let ok =
+                    ffi::sqlite3_prepare_v3(db, sql.as_ptr(), -1, flags, &mut stmt, null_mut());
+                assert_eq!(ok, ffi::SQLITE_OK);
+                let active = CString::new("active").unwrap();
+                for _ in 0..3 {
+                    ffi::sqlite3_bind_int64(stmt, 1, 1);
+                    ffi::sqlite3_bind_text(stmt, 2, active.as_ptr(), -1, None);
+                    assert_eq!(ffi::sqlite3_step(stmt), ffi::SQLITE_ROW);
+                    ffi::sqlite3_reset(stmt);
+                }
+                let n = ffi::sqlite3_stmt_status(stmt, ffi::SQLITE_STMTSTATUS_REPREPARE, 0);
+                ffi::sqlite3_finalize(stmt);
+                n
+            };
+            let exists = "EXISTS (SELECT o.id FROM o WHERE o.id = ?1)";
+            assert_eq!(recompiled("SELECT x FROM t WHERE id = ?1 LIMIT ?1"), 3);
+            assert_eq!(recompiled("SELECT x FROM t WHERE id = ?1"), 0);
+            let bound = format!("SELECT x FROM t WHERE id = ?1 AND status = ?2 AND {exists}");
+            assert_eq!(recompiled(&bound), 3);
+            let written = format!(
+                "SELECT x FROM t WHERE id = ?1 AND status = 'active' AND {exists} AND ?2 IS NOT NULL"
+            );
+            assert_eq!(recompiled(&written), 0);
+            ffi::sqlite3_close(db);
+        }
     }
 
     #[test]

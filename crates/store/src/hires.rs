@@ -3,6 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::literal::Active;
 use crate::schema::{blocks, hires, job_offers, messages, organisations, seekers};
 use crate::{now, DbConn, StoreError};
 
@@ -37,7 +38,7 @@ pub fn offer_id(conn: &mut DbConn, job_number: &str) -> Result<Option<i64>, Stor
     Ok(job_offers::table
         .filter(job_offers::job_number.eq(job_number))
         .select(job_offers::id)
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -85,13 +86,13 @@ pub fn counts(conn: &mut DbConn, today: NaiveDate) -> Result<Counts, StoreError>
             .order((organisations::kind, organisations::status))
             .load(conn)?,
         seekers_by_scope: seekers::table
-            .filter(seekers::status.eq("active"))
+            .filter(seekers::status.eq(Active))
             .filter(seekers::valid_until.ge(today))
             .group_by(seekers::consent_scope)
             .select((seekers::consent_scope, count_star()))
             .load(conn)?,
         offers_by_scope: job_offers::table
-            .filter(job_offers::status.eq("active"))
+            .filter(job_offers::status.eq(Active))
             .filter(job_offers::valid_through.ge(today))
             .group_by(job_offers::scope)
             .select((job_offers::scope, count_star()))

@@ -26,7 +26,7 @@ pub fn lookup(
             idempotency_keys::status,
             idempotency_keys::response,
         ))
-        .first::<(String, i32, String)>(conn)
+        .get_result::<(String, i32, String)>(conn)
         .optional()?
         .map(|(request_hash, status, response)| Remembered {
             request_hash,

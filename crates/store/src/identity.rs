@@ -25,7 +25,7 @@ pub fn find_user_by_email(conn: &mut DbConn, email: &str) -> Result<Option<UserR
     Ok(users::table
         .filter(users::email.eq(email))
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -33,7 +33,7 @@ pub fn find_user(conn: &mut DbConn, id: i64) -> Result<Option<UserRow>, StoreErr
     Ok(users::table
         .find(id)
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -74,7 +74,7 @@ pub fn insert_client(conn: &mut DbConn, client: &NewClient) -> Result<ClientRow,
     Ok(api_clients::table
         .find(id)
         .select(ClientRow::as_select())
-        .first(conn)?)
+        .get_result(conn)?)
 }
 
 /// A client that has not been deleted.
@@ -83,7 +83,7 @@ pub fn find_client(conn: &mut DbConn, client_id: &str) -> Result<Option<ClientRo
         .filter(api_clients::client_id.eq(client_id))
         .filter(api_clients::deleted_at.is_null())
         .select(ClientRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -148,20 +148,20 @@ pub fn principal_epoch(
         PrincipalRef::User(id) => users::table
             .filter(users::public_id.eq(id))
             .select((users::epoch, users::organisation_id.nullable()))
-            .first::<(i64, Option<i64>)>(conn)
+            .get_result::<(i64, Option<i64>)>(conn)
             .optional()?,
         PrincipalRef::Client(id) => api_clients::table
             .filter(api_clients::client_id.eq(id))
             .filter(api_clients::deleted_at.is_null())
             .select((api_clients::epoch, api_clients::organisation_id))
-            .first::<(i64, Option<i64>)>(conn)
+            .get_result::<(i64, Option<i64>)>(conn)
             .optional()?,
         PrincipalRef::Seeker(r) => {
             use crate::schema::seekers;
             seekers::table
                 .filter(seekers::seeker_ref.eq(r))
                 .select(seekers::epoch)
-                .first::<i64>(conn)
+                .get_result::<i64>(conn)
                 .optional()?
                 .map(|e| (e, None))
         }
@@ -197,7 +197,7 @@ pub fn organisation_state(
             organisations::sector,
             organisations::prefecture,
         ))
-        .first::<(i64, String, String, i64, bool, bool, Option<String>, String)>(conn)
+        .get_result::<(i64, String, String, i64, bool, bool, Option<String>, String)>(conn)
         .optional()?
         .map(
             |(id, public_id, status, epoch, seeker_info, job_offers, sector, prefecture)| {
@@ -298,7 +298,7 @@ pub fn find_refresh(conn: &mut DbConn, token_hash: &str) -> Result<Option<Refres
     Ok(refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(token_hash))
         .select(RefreshRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -359,7 +359,7 @@ pub fn insert_signing_key(conn: &mut DbConn, key: &SigningKeyRow) -> Result<(), 
 /// The random id of this deployment's data, made by the first migration.
 pub fn deployment_id(conn: &mut DbConn) -> Result<String, StoreError> {
     use crate::schema::deployment;
-    Ok(deployment::table.select(deployment::id).first(conn)?)
+    Ok(deployment::table.select(deployment::id).get_result(conn)?)
 }
 
 /// The stored pseudonym secret (hex), made from `fresh` on first use. Two
@@ -371,6 +371,6 @@ pub fn deployment_secret(conn: &mut DbConn, fresh: &str) -> Result<String, Store
         .execute(conn)?;
     Ok(deployment::table
         .select(deployment::secret)
-        .first::<Option<String>>(conn)?
+        .get_result::<Option<String>>(conn)?
         .unwrap_or_default())
 }

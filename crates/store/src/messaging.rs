@@ -169,7 +169,7 @@ pub fn send_from_organisation(
             .filter(threads::organisation_id.eq(org_id))
             .filter(threads::seeker_id.eq(m.seeker_id))
             .select((threads::id, threads::public_id))
-            .first::<(i64, String)>(c)
+            .get_result::<(i64, String)>(c)
             .optional()?;
         let (thread_id, thread_public, kind) = match (answered, existing) {
             (1, Some((id, public))) => (id, public, "answer"),
@@ -178,7 +178,7 @@ pub fn send_from_organisation(
                 let accepts = seekers::table
                     .find(m.seeker_id)
                     .select(seekers::receive_guidance)
-                    .first::<bool>(c)?;
+                    .get_result::<bool>(c)?;
                 if !accepts {
                     return Err(Abort::Answer(Sent::GuidanceRefused));
                 }
@@ -270,7 +270,7 @@ pub fn send_from_seeker(
         let (thread_id, org_id) = threads::table
             .filter(threads::public_id.eq(thread_public_id))
             .select((threads::id, threads::organisation_id))
-            .first::<(i64, i64)>(c)?;
+            .get_result::<(i64, i64)>(c)?;
         let viewer = Viewer {
             organisation_id: org_id,
             today,
@@ -377,7 +377,7 @@ pub fn find_thread(
         Party::Organisation(o) => q.filter(threads::organisation_id.eq(o)),
         Party::Seeker(s) => q.filter(threads::seeker_id.eq(s)),
     };
-    Ok(q.first(conn).optional()?)
+    Ok(q.get_result(conn).optional()?)
 }
 
 pub fn thread_messages(conn: &mut DbConn, thread_id: i64) -> Result<Vec<MessageRow>, StoreError> {
@@ -440,7 +440,7 @@ pub fn organisation_card(
             organisations::name,
             organisations::kind,
         ))
-        .first(conn)?)
+        .get_result(conn)?)
 }
 
 /// Files an abuse report for the bureau of the organisation's prefecture.
@@ -453,7 +453,7 @@ pub fn report(
     let prefecture: String = organisations::table
         .find(thread.organisation_id)
         .select(organisations::prefecture)
-        .first(conn)?;
+        .get_result(conn)?;
     diesel::insert_into(reports::table)
         .values((
             reports::public_id.eq(public_id),
@@ -476,7 +476,7 @@ pub fn guidance_sent(
     Ok(guidance_counters::table
         .find((organisation_id, day))
         .select(guidance_counters::sent)
-        .first::<i32>(conn)
+        .get_result::<i32>(conn)
         .optional()?
         .unwrap_or(0))
 }
@@ -491,7 +491,7 @@ pub fn find_thread_between(
         .filter(threads::organisation_id.eq(organisation_id))
         .filter(threads::seeker_id.eq(seeker_id))
         .select(ThreadRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -551,7 +551,7 @@ pub fn thread_states(
         let org: String = organisations::table
             .find(t.organisation_id)
             .select(organisations::public_id)
-            .first(conn)?;
+            .get_result(conn)?;
         out.push((t.public_id, org, open));
     }
     Ok(out)

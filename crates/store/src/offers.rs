@@ -6,8 +6,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::exists;
 use diesel::prelude::*;
 
+use crate::literal::Active;
 use crate::schema::{job_offers, offer_changes, organisations};
 use crate::seekers::Viewer;
+use crate::stored_time::{StoredDate, StoredTimestamp};
 use crate::{now, per_backend, Connection, DbConn, StoreError};
 
 /// An offer as stored: the columns the filters use, and the content.
@@ -32,8 +34,10 @@ pub struct OfferUpsert {
 pub struct OfferRow {
     pub id: i64,
     pub job_number: String,
+    #[diesel(deserialize_as = StoredDate)]
     pub valid_through: NaiveDate,
     pub content: String,
+    #[diesel(deserialize_as = StoredTimestamp)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -97,7 +101,7 @@ pub fn delete(conn: &mut DbConn, job_number: &str) -> Result<bool, StoreError> {
         diesel::update(
             job_offers::table
                 .filter(job_offers::job_number.eq(job_number))
-                .filter(job_offers::status.eq("active")),
+                .filter(job_offers::status.eq(Active)),
         )
         .set((
             job_offers::status.eq("deleted"),
@@ -115,7 +119,7 @@ pub fn expire(conn: &mut DbConn, today: NaiveDate) -> Result<usize, StoreError> 
     conn.write_transaction(|c| {
         diesel::update(
             job_offers::table
-                .filter(job_offers::status.eq("active"))
+                .filter(job_offers::status.eq(Active))
                 .filter(job_offers::valid_through.lt(today)),
         )
         .set((
@@ -134,7 +138,7 @@ macro_rules! offer_visible_to {
         let v: Viewer = $viewer;
         let scope_covers_sector = scope_covers_sector!(job_offers::scope);
         job_offers::status
-            .eq("active")
+            .eq(crate::literal::Active)
             .and(job_offers::valid_through.ge(v.today))
             .and(exists(
                 organisations::table
@@ -231,7 +235,7 @@ pub fn read_visible(
         .filter(job_offers::job_number.eq(job_number))
         .filter(offer_visible_to!(viewer))
         .select(OfferRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -241,8 +245,10 @@ pub fn read_visible(
 pub struct ChangeRow {
     pub seq: i64,
     pub job_number: String,
+    #[diesel(deserialize_as = StoredDate)]
     pub valid_through: NaiveDate,
     pub content: String,
+    #[diesel(deserialize_as = StoredTimestamp)]
     pub updated_at: NaiveDateTime,
     pub visible: bool,
 }
@@ -275,7 +281,7 @@ pub fn changes(
 pub fn last_change(conn: &mut DbConn) -> Result<i64, StoreError> {
     Ok(offer_changes::table
         .select(diesel::dsl::max(offer_changes::seq))
-        .first::<Option<i64>>(conn)?
+        .get_result::<Option<i64>>(conn)?
         .unwrap_or(0))
 }
 

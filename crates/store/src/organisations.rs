@@ -100,7 +100,7 @@ pub fn create_application(
         Ok(organisations::table
             .find(id)
             .select(OrganisationRow::as_select())
-            .first(c)?)
+            .get_result(c)?)
     })
 }
 
@@ -108,7 +108,7 @@ pub fn find(conn: &mut DbConn, public_id: &str) -> Result<Option<OrganisationRow
     Ok(organisations::table
         .filter(organisations::public_id.eq(public_id))
         .select(OrganisationRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -116,7 +116,7 @@ pub fn find_by_id(conn: &mut DbConn, id: i64) -> Result<Option<OrganisationRow>,
     Ok(organisations::table
         .find(id)
         .select(OrganisationRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

@@ -13,11 +13,13 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 
+use crate::literal::Active;
 use crate::plan::PlannedPerCall;
 use crate::schema::{
     blocks, consent_ledger, organisations, seeker_locations, seeker_occupations,
     seeker_prefectures, seeker_qualifications, seekers,
 };
+use crate::stored_time::{StoredDate, StoredTimestamp};
 use crate::{now, per_backend, DbConn, StoreError};
 
 /// What an upsert writes: the profile already validated, scrubbed and
@@ -46,9 +48,11 @@ pub struct SeekerRow {
     pub seeker_ref: String,
     pub consent_scope: String,
     pub status: String,
+    #[diesel(deserialize_as = StoredDate)]
     pub valid_until: NaiveDate,
     pub receive_guidance: bool,
     pub profile: Option<String>,
+    #[diesel(deserialize_as = StoredTimestamp)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -210,7 +214,7 @@ fn upsert_once(
         let existing = seekers::table
             .filter(seekers::seeker_ref.eq(&s.seeker_ref))
             .select((seekers::id, seekers::consent_scope))
-            .first::<(i64, String)>(c)
+            .get_result::<(i64, String)>(c)
             .optional()?;
         let at = now();
         let result = match existing {
@@ -288,7 +292,7 @@ pub fn find_by_ref(conn: &mut DbConn, seeker_ref: &str) -> Result<Option<SeekerR
     Ok(seekers::table
         .filter(seekers::seeker_ref.eq(seeker_ref))
         .select(SeekerRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -304,7 +308,7 @@ pub fn change_scope(
         let Some(old) = seekers::table
             .find(seeker_id)
             .select(seekers::consent_scope)
-            .first::<String>(c)
+            .get_result::<String>(c)
             .optional()?
         else {
             return Ok(None);
@@ -392,7 +396,7 @@ macro_rules! visible_to {
         let v: Viewer = $viewer;
         let scope_covers_sector = scope_covers_sector!(seekers::consent_scope);
         seekers::status
-            .eq("active")
+            .eq(crate::literal::Active)
             .and(seekers::valid_until.ge(v.today))
             .and(exists(
                 organisations::table
@@ -608,7 +612,7 @@ pub fn read_visible(
         .filter(seekers::id.eq(seeker_id))
         .filter(visible_to!(viewer))
         .select(SeekerRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -631,7 +635,7 @@ pub fn sweep(
         let at = now();
         let expired = diesel::update(
             seekers::table
-                .filter(seekers::status.eq("active"))
+                .filter(seekers::status.eq(Active))
                 .filter(seekers::valid_until.lt(today)),
         )
         .set((
@@ -771,6 +775,6 @@ pub fn ref_of(conn: &mut DbConn, seeker_id: i64) -> Result<Option<String>, Store
     Ok(seekers::table
         .find(seeker_id)
         .select(seekers::seeker_ref)
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
