@@ -88,21 +88,53 @@ const PREFIX: &str = "kyushoku:";
 /// rate limits while Redis does not answer.
 #[derive(Debug, Default)]
 struct Local {
-    counters: Mutex<HashMap<String, (u64, Instant)>>,
-    cache: Mutex<HashMap<String, (String, Instant)>>,
+    counters: Mutex<Expiring<u64>>,
+    cache: Mutex<Expiring<String>>,
 }
 
-/// Entries kept before expired ones are swept out.
+/// Entries kept before expired ones are first swept out.
 const LOCAL_SWEEP_AT: usize = 10_000;
+
+/// A map of entries that expire. Expired entries are swept out when the
+/// map has reached twice the size it had after the last sweep (at least
+/// [`LOCAL_SWEEP_AT`]): however many entries are live — a city's seekers
+/// each have a cached principal and a rate-limit window — a sweep costs
+/// each insert O(1) amortised, not a scan of the whole map.
+#[derive(Debug)]
+struct Expiring<V> {
+    map: HashMap<String, (V, Instant)>,
+    sweep_at: usize,
+}
+
+impl<V> Default for Expiring<V> {
+    fn default() -> Self {
+        Self {
+            map: HashMap::new(),
+            sweep_at: LOCAL_SWEEP_AT,
+        }
+    }
+}
+
+impl<V> Expiring<V> {
+    /// Sweeps out expired entries if the map has grown enough since the
+    /// last sweep.
+    fn sweep_if_due(&mut self, now: Instant) {
+        if self.map.len() >= self.sweep_at {
+            self.map.retain(|_, (_, end)| *end > now);
+            self.sweep_at = (self.map.len() * 2).max(LOCAL_SWEEP_AT);
+        }
+    }
+}
 
 impl Local {
     fn hit(&self, key: &str, limit: u64, window: Duration) -> RateDecision {
         let now = Instant::now();
-        let mut map = self.counters.lock().expect("rate counters");
-        if map.len() >= LOCAL_SWEEP_AT {
-            map.retain(|_, (_, end)| *end > now);
-        }
-        let entry = map.entry(key.to_owned()).or_insert((0, now + window));
+        let mut counters = self.counters.lock().expect("rate counters");
+        counters.sweep_if_due(now);
+        let entry = counters
+            .map
+            .entry(key.to_owned())
+            .or_insert((0, now + window));
         if entry.1 <= now {
             *entry = (0, now + window);
         }
@@ -111,22 +143,24 @@ impl Local {
     }
 
     fn get(&self, key: &str) -> Option<String> {
-        let map = self.cache.lock().expect("local cache");
-        map.get(key)
+        let cache = self.cache.lock().expect("local cache");
+        cache
+            .map
+            .get(key)
             .filter(|(_, exp)| *exp > Instant::now())
             .map(|(v, _)| v.clone())
     }
 
     fn put(&self, key: &str, value: &str, ttl: Duration, only_if_absent: bool) {
         let now = Instant::now();
-        let mut map = self.cache.lock().expect("local cache");
-        if map.len() >= LOCAL_SWEEP_AT {
-            map.retain(|_, (_, exp)| *exp > now);
-        }
-        if only_if_absent && map.get(key).is_some_and(|(_, exp)| *exp > now) {
+        let mut cache = self.cache.lock().expect("local cache");
+        cache.sweep_if_due(now);
+        if only_if_absent && cache.map.get(key).is_some_and(|(_, exp)| *exp > now) {
             return;
         }
-        map.insert(key.to_owned(), (value.to_owned(), now + ttl));
+        cache
+            .map
+            .insert(key.to_owned(), (value.to_owned(), now + ttl));
     }
 }
 
@@ -547,6 +581,30 @@ mod tests {
         assert!(d.allowed && !degraded && d.remaining == 1);
         assert_eq!(values, [Some("1".to_owned()), None]);
         assert_eq!(c.hit("k", 2, Duration::from_secs(60)).await.0.remaining, 0);
+    }
+
+    #[test]
+    fn live_entries_are_not_swept_at_every_insert_and_expired_ones_go() {
+        let mut m = Expiring::<u64>::default();
+        let now = Instant::now();
+        let live = now + Duration::from_secs(60);
+        for i in 0..25_000 {
+            m.sweep_if_due(now);
+            m.map.insert(format!("k{i}"), (0, live));
+        }
+        // One sweep at 10,000 (all live), the next not before 20,000 more.
+        assert_eq!(m.map.len(), 25_000);
+        assert_eq!(m.sweep_at, 40_000);
+        // Once they have expired, the next sweep takes them out and the
+        // threshold falls back.
+        let later = now + Duration::from_secs(61);
+        for i in 25_000..40_000 {
+            m.map
+                .insert(format!("k{i}"), (0, later + Duration::from_secs(60)));
+        }
+        m.sweep_if_due(later);
+        assert_eq!(m.map.len(), 15_000);
+        assert_eq!(m.sweep_at, 30_000);
     }
 
     #[tokio::test]
