@@ -501,9 +501,17 @@ def main():
         report["load_messages"] = {"count": n, "seconds": round(secs, 1), "per_s": round(n / secs)}
         print("loaded:", report["load_organisations"], report["load_messages"], flush=True)
         # The day's traffic comes hours after the night's load: what the load
-        # left dirty is written out before anything is measured.
+        # left dirty is written out before anything is measured, and the
+        # statistics are brought up to date, as autovacuum would have done
+        # during the message history (it is off here). Without that ANALYZE,
+        # `threads` keeps the statistics of the 3 rows it had at the first
+        # VACUUM ANALYZE, and the loading process's pooled connections keep
+        # the plans PostgreSQL cached for a one-page table: every first
+        # guidance then scanned all of `threads` (docs/benchmarks.md,
+        # session 13).
         started = time.time()
         if not args.sqlite:
+            psql(url, "ANALYZE")
             psql(url, "CHECKPOINT")
         os.sync()
         report["settle_seconds"] = round(time.time() - started, 1)
