@@ -18,10 +18,46 @@ async fn wrong_methods_are_405_with_allow(app: TestApp) {
         .post_raw("/v1/codes/prefectures", "application/json", "{}")
         .await;
     a.assert_problem(405, "method-not-allowed");
-    assert_eq!(a.header("allow"), Some("GET"));
+    assert_eq!(a.header("allow"), Some("GET, HEAD"));
     let req = app.client.delete(app.url("/healthz"));
     let a = app.send(req, None).await;
     a.assert_problem(405, "method-not-allowed");
+}
+
+/// HEAD is answered as the GET, without its content (RFC 9110 §9.3.2).
+async fn head_is_get_without_content(app: TestApp) {
+    let head = |path: &'static str, token: Option<String>| {
+        let app = &app;
+        async move {
+            let mut req = app.client.head(app.url(path));
+            if let Some(t) = token {
+                req = req.insert_header(("authorization", format!("Bearer {t}")));
+            }
+            app.send(req, None).await
+        }
+    };
+    for path in ["/healthz", "/v1/codes/prefectures"] {
+        let get = app.get(path).await;
+        let a = head(path, None).await;
+        assert_eq!(a.status, get.status, "{path}");
+        assert!(a.body.is_empty(), "{path}: {}", a.text());
+        assert_eq!(a.header("content-type"), get.header("content-type"));
+        assert_eq!(a.header("cache-control"), get.header("cache-control"));
+    }
+    // Authenticated like the GET: refused without a token, served with one.
+    let a = head("/v1/profiles", None).await;
+    assert_eq!(a.status.as_u16(), 401);
+    assert!(a.body.is_empty());
+    let cast = app.cast().await;
+    let token = app.client_token(cast.get("org_public")).await;
+    let a = head("/v1/profiles?limit=5", Some(token)).await;
+    assert_eq!(a.status.as_u16(), 200);
+    assert!(a.body.is_empty());
+    assert!(a.header("ratelimit-remaining").is_some());
+    // Where there is no GET, no HEAD either.
+    let a = head("/v1/auth/token", None).await;
+    assert_eq!(a.status.as_u16(), 405);
+    assert!(!a.header("allow").unwrap_or("").contains("HEAD"));
 }
 
 async fn problems_are_never_cached(app: TestApp) {
@@ -32,6 +68,7 @@ async fn problems_are_never_cached(app: TestApp) {
 backend_tests!(
     unknown_routes_are_404_problems,
     wrong_methods_are_405_with_allow,
+    head_is_get_without_content,
     problems_are_never_cached,
 );
 

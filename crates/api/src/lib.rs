@@ -21,7 +21,7 @@ pub mod routes;
 
 use std::sync::Arc;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{middleware, web, App};
 use kyushoku_cluster::Cluster;
@@ -398,7 +398,32 @@ pub fn build_app(
         .wrap(middleware::Compress::default())
         .wrap(middleware::Condition::new(cors_enabled, cors))
         .wrap(protective_headers(hsts))
+        .wrap(middleware::from_fn(head_as_get))
         .wrap(middleware::from_fn(observe::observe))
+}
+
+/// HEAD is GET without the content (RFC 9110 §9.3.2; every general-purpose
+/// server must serve it): routed, authenticated, rate-limited and answered
+/// as the GET, whose status and headers go out and whose body is dropped
+/// unread (an export or an event stream is not produced for nothing). No
+/// `Content-Length` is sent, since the length is not known without the body.
+/// A HEAD of a search or read is audited as its GET (R9): the trail may list
+/// more than was seen, never less.
+async fn head_as_get(
+    mut req: ServiceRequest,
+    next: middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody, actix_web::body::None>>, actix_web::Error>
+{
+    let head = req.method() == actix_web::http::Method::HEAD;
+    if head {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    let res = next.call(req).await?;
+    Ok(if head {
+        res.map_body(|_, _| EitherBody::right(actix_web::body::None::new()))
+    } else {
+        res.map_into_left_body()
+    })
 }
 
 /// Headers every answer carries unless its handler set them: answers are

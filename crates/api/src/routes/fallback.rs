@@ -28,7 +28,7 @@ impl RouteTable {
             .collect();
         // Served outside the documented API.
         for extra in ["/openapi.json", "/docs", "/docs/{tail}*"] {
-            routes.push((ResourceDef::new(extra), vec!["GET".into()]));
+            routes.push((ResourceDef::new(extra), vec!["GET".into(), "HEAD".into()]));
         }
         Self { routes }
     }
@@ -54,6 +54,10 @@ fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<String> {
     for (name, op) in pairs {
         if op.is_some() {
             m.push(name.to_owned());
+            if name == "GET" {
+                // Served as the GET (`head_as_get`).
+                m.push("HEAD".to_owned());
+            }
         }
     }
     m
