@@ -50,14 +50,32 @@ async fn head_is_get_without_content(app: TestApp) {
     assert!(a.body.is_empty());
     let cast = app.cast().await;
     let token = app.client_token(cast.get("org_public")).await;
-    let a = head("/v1/profiles?limit=5", Some(token)).await;
+    let bureau = app.client_token(cast.get("bureau_13")).await;
+    let org = cast.org_id("org_public").to_owned();
+    let before = searches(&app, &org, &bureau).await;
+    let a = head("/v1/profiles?limit=5", Some(token.clone())).await;
     assert_eq!(a.status.as_u16(), 200);
     assert!(a.body.is_empty());
     assert!(a.header("ratelimit-remaining").is_some());
+    // R9: audited as the GET would be.
+    assert_eq!(searches(&app, &org, &bureau).await, before + 1);
+    // Bad input is refused as for the GET, and nothing is recorded.
+    let a = head("/v1/profiles?limit=0", Some(token)).await;
+    assert_eq!(a.status.as_u16(), 422);
+    assert!(a.body.is_empty());
+    assert_eq!(searches(&app, &org, &bureau).await, before + 1);
     // Where there is no GET, no HEAD either.
     let a = head("/v1/auth/token", None).await;
     assert_eq!(a.status.as_u16(), 405);
     assert!(!a.header("allow").unwrap_or("").contains("HEAD"));
+}
+
+/// How many profile searches the trail holds for `org`, as its bureau sees.
+async fn searches(app: &TestApp, org: &str, bureau: &str) -> usize {
+    let path = format!("/v1/audit?organisation_id={org}&action=profile_search");
+    let a = app.call("GET", &path, Some(bureau), None).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text());
+    a.json()["items"].as_array().unwrap().len()
 }
 
 async fn problems_are_never_cached(app: TestApp) {
