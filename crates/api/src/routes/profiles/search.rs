@@ -1,5 +1,6 @@
 //! `GET /v1/profiles`: search the profiles this organisation may see.
 
+use actix_web::http::header::ContentType;
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use kyushoku_domain::profile::{fold_for_search, EmploymentType, WageKind};
@@ -174,7 +175,14 @@ pub async fn search(
         .into_iter()
         .map(|r| ProfileView::from_row(r, &pseudonyms))
         .collect::<Result<Vec<_>, _>>()?;
+    // Written into a buffer of about its final size: the profiles are most
+    // of it, and a growing buffer would copy them several times over.
+    let size: usize = items.iter().map(|i| i.profile.get().len() + 128).sum();
+    let mut body = Vec::with_capacity(size + 64);
+    serde_json::to_writer(&mut body, &ProfileList { items, next_cursor })
+        .map_err(|e| ApiError::Internal(format!("profile list: {e}")))?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(ProfileList { items, next_cursor }))
+        .insert_header(ContentType::json())
+        .body(body))
 }
