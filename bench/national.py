@@ -19,6 +19,7 @@ import glob
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -326,25 +327,74 @@ def pgbench(url, statements, connections, seconds, workdir):
 LIMIT_ROUNDS = 3
 
 
-def compare_rounds(service_round, limit_round, limit_name, args):
+def busy_seconds(pid=None):
+    """CPU seconds process `pid` has used (user + system), or with no pid
+    the seconds the machine's cores have been busy, so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    if pid is None:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return (v[0] + v[1] + v[2] + v[5] + v[6]) / tick  # user nice system irq softirq
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / tick
+
+
+def redis_pid():
+    out = subprocess.run(["pgrep", "-x", "redis-server"], capture_output=True, text=True).stdout.split()
+    return int(out[0]) if out else None
+
+
+def cpu_per_request(run, service_pid, requests_of):
+    """`run()` and the CPU each of its requests cost, in ms: the service
+    process, Redis, the load generator (wrk, pgbench or sqlite3: this
+    script's children) and the rest of the machine (the database's
+    backends). Where the two sides of a comparison spend differs here."""
+    watched = {k: p for k, p in [("service", service_pid), ("redis", redis_pid())] if p}
+    before = {k: busy_seconds(p) for k, p in watched.items()}
+    machine = busy_seconds()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = run()
+    split = {k: busy_seconds(p) - before[k] for k, p in watched.items()}
+    total = busy_seconds() - machine
+    grown = resource.getrusage(resource.RUSAGE_CHILDREN)
+    split["client"] = grown.ru_utime + grown.ru_stime - children.ru_utime - children.ru_stime
+    split["database_and_rest"] = total - sum(split.values())
+    split["total"] = total
+    n = max(1, requests_of(result))
+    result["cpu_ms_per_request"] = {k: round(1000 * v / n, 3) for k, v in split.items()}
+    return result
+
+
+def compare_rounds(service_round, limit_round, limit_name, args, service_pid=None, before_limit=None):
     """The service (`service_round(seconds)`, a wrk result) and the database
     alone on the same statements (`limit_round(seconds)`, with "tps"), at
     the same concurrency, alternated LIMIT_ROUNDS times (once in smoke
     mode), each side half the scenario time a round. Returns the median
     round's figures (the limit's under `limit_name`), every round's, and the
-    median round's wrk result as "service"."""
+    median round's wrk result as "service". Each side's CPU per request is
+    measured too (`cpu_per_request`; the service's process is `service_pid`);
+    `before_limit()` runs before each limit round, outside that measure."""
     seconds = max(1, args.seconds // 2)
     rounds = []
     for _ in range(1 if args.smoke else LIMIT_ROUNDS):
-        same = service_round(seconds)
-        limit = limit_round(seconds)
+        same = cpu_per_request(lambda: service_round(seconds), service_pid,
+                               lambda r: r["requests"])
+        if before_limit:
+            before_limit()
+        limit = cpu_per_request(lambda: limit_round(seconds), None,
+                                lambda r: round(r.get("tps", 0) * seconds))
+        print("  CPU ms per request: service side %s, %s %s" % (
+            same["cpu_ms_per_request"], limit_name, limit["cpu_ms_per_request"]), flush=True)
         rounds.append({"service": same, "limit": limit,
                        "ratio": round(same["rps"] / limit["tps"], 2) if "tps" in limit else None})
     median = sorted(rounds, key=lambda r: -1 if r["ratio"] is None else r["ratio"])[len(rounds) // 2]
     return {"service_rps": median["service"]["rps"], limit_name: median["limit"],
             "ratio": median["ratio"], "service": median["service"],
             "rounds": [{"service_rps": round(r["service"]["rps"]), limit_name: r["limit"],
-                        "ratio": r["ratio"]} for r in rounds]}
+                        "ratio": r["ratio"],
+                        "service_cpu_ms_per_request": r["service"]["cpu_ms_per_request"]}
+                       for r in rounds]}
 
 
 class FreshProfiles:
@@ -627,7 +677,7 @@ def main():
                     lambda secs: pgbench(url, stmts, args.connections, secs, workdir))
             limits[name] = dict(compare_rounds(
                 lambda secs: wrk(base, [path], org, secs, args.connections, 2, workdir=workdir),
-                limit_round, limit_name, args), statements=stmts)
+                limit_round, limit_name, args, proc.pid), statements=stmts)
             rows.append(dict(limits[name].pop("service"), scenario=name + " (one query)", note=""))
             print(name, "service/%s by round %s -> median %s" % (
                 limit_name, [r["ratio"] for r in limits[name]["rounds"]], limits[name]["ratio"]), flush=True)
@@ -636,9 +686,6 @@ def main():
             if captured:
                 stmts, org_id = captured
 
-                def pgbench_sends(secs):
-                    refill_targets(url, org_id)
-                    return pgbench(url, stmts, args.connections, secs, workdir)
 
                 # Alternated like the reads, each service round to profiles
                 # not yet written to: a single pair, minutes apart, had the
@@ -648,7 +695,8 @@ def main():
                 name = "message send (first guidance)"
                 limits[name] = dict(compare_rounds(
                     lambda secs: fresh.send_round(base, org, args, workdir, name + ", round", secs),
-                    pgbench_sends, "pgbench", args), statements=stmts)
+                    lambda secs: pgbench(url, stmts, args.connections, secs, workdir), "pgbench", args,
+                    proc.pid, lambda: refill_targets(url, org_id)), statements=stmts)
                 limits[name].pop("service")
                 print(name, "service/pgbench by round %s -> median %s" % (
                     [r["ratio"] for r in limits[name]["rounds"]], limits[name]["ratio"]), flush=True)
