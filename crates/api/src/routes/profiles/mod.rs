@@ -11,7 +11,6 @@ use kyushoku_domain::profile::Profile;
 use kyushoku_domain::pseudonym::Pseudonyms;
 use kyushoku_store::seekers::SeekerRow;
 use serde::Serialize;
-use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use crate::auth::{Member, Principal};
@@ -25,21 +24,12 @@ pub struct ProfileView {
     pub profile_id: String,
     pub updated_at: DateTime<Utc>,
     pub valid_until: NaiveDate,
-    /// The anonymised profile; contact data in its free text was masked
-    /// when Hello Work sent it (R11).
-    #[schema(value_type = Profile)]
-    pub profile: Box<RawValue>,
+    pub profile: Profile,
 }
 
 impl ProfileView {
     pub fn from_row(row: SeekerRow, pseudonyms: &Pseudonyms) -> Result<Self, ApiError> {
-        // What ingest stored is `Profile` serialised after the scrub (R11),
-        // the only writer of the column: it is passed on as it is, checked
-        // only to be JSON, not parsed into a `Profile` and written again.
-        let stored = row.profile.ok_or_else(|| {
-            ApiError::Internal(format!("seeker {} has no stored profile", row.id))
-        })?;
-        let profile = RawValue::from_string(stored)
+        let profile: Profile = serde_json::from_str(row.profile.as_deref().unwrap_or("null"))
             .map_err(|e| ApiError::Internal(format!("stored profile {}: {e}", row.id)))?;
         Ok(ProfileView {
             profile_id: pseudonyms.encode(row.id),

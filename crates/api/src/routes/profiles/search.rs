@@ -171,13 +171,17 @@ pub async fn search(
     let pseudonyms = state
         .pseudonyms
         .for_organisation(&member.organisation_public_id);
+    // The body is written into a buffer of about its final size (the
+    // stored profiles are most of it): a growing buffer would copy them
+    // several times over.
+    let size: usize = rows
+        .iter()
+        .map(|r| r.profile.as_ref().map_or(0, String::len) + 128)
+        .sum();
     let items = rows
         .into_iter()
         .map(|r| ProfileView::from_row(r, &pseudonyms))
         .collect::<Result<Vec<_>, _>>()?;
-    // Written into a buffer of about its final size: the profiles are most
-    // of it, and a growing buffer would copy them several times over.
-    let size: usize = items.iter().map(|i| i.profile.get().len() + 128).sum();
     let mut body = Vec::with_capacity(size + 64);
     serde_json::to_writer(&mut body, &ProfileList { items, next_cursor })
         .map_err(|e| ApiError::Internal(format!("profile list: {e}")))?;
