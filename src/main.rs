@@ -161,8 +161,32 @@ fn init_logging(args: &LogArgs) {
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// glibc keeps freed heap blocks for reuse, and once a large block has been
+/// freed it raises its threshold for giving blocks their own mapping (up to
+/// 32 MiB): every later Argon2 hash (19 MiB, one per staff login or
+/// registration) then comes from the heap of the thread that ran it and
+/// stays resident there. A fixed threshold keeps blocks of 1 MiB and more
+/// in their own mappings, given back to the system when freed: a demo that
+/// took ten logins held 252 MB resident, and with this 46 MB
+/// (docs/benchmarks.md, session 14).
+fn give_large_blocks_back() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets one of the allocator's parameters; it is
+    // called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    give_large_blocks_back();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches)?;
     // Whether `demo` was given a database, rather than the serve default.
