@@ -317,7 +317,8 @@ def pgbench(url, statements, connections, seconds, workdir):
         return {"error": out.stderr.strip()[-300:]}
     tps = float(re.search(r"tps = ([\d.]+)", out.stdout).group(1))
     lat = float(re.search(r"latency average = ([\d.]+) ms", out.stdout).group(1))
-    return {"tps": tps, "latency_avg_ms": lat}
+    done = int(re.search(r"number of transactions actually processed: (\d+)", out.stdout).group(1))
+    return {"tps": tps, "latency_avg_ms": lat, "transactions": done}
 
 
 # The service and the database alone take turns this many times on the
@@ -383,7 +384,7 @@ def compare_rounds(service_round, limit_round, limit_name, args, service_pid=Non
         if before_limit:
             before_limit()
         limit = cpu_per_request(lambda: limit_round(seconds), None,
-                                lambda r: round(r.get("tps", 0) * seconds))
+                                lambda r: r.get("transactions", 0))
         print("  CPU ms per request: service side %s, %s %s" % (
             same["cpu_ms_per_request"], limit_name, limit["cpu_ms_per_request"]), flush=True)
         rounds.append({"service": same, "limit": limit,
@@ -972,7 +973,8 @@ def sqlite3_bench(db, statements, connections, seconds, workdir):
         bad = [e for e in errors if e.strip()]
         return elapsed, bad
 
-    # Size the run so each process works for about `seconds`.
+    # Size the run so each process works for about `seconds` (this sizing
+    # run's 20 count among the transactions the CPU was spent on).
     elapsed, bad = once(20, 1)
     if bad:
         return {"error": bad[0].strip()[-300:]}
@@ -982,7 +984,7 @@ def sqlite3_bench(db, statements, connections, seconds, workdir):
         return {"error": bad[0].strip()[-300:]}
     tps = repeats * connections / elapsed
     return {"tps": round(tps, 1), "latency_avg_ms": round(connections / tps * 1000, 2),
-            "repeats": repeats, "seconds": round(elapsed, 1)}
+            "repeats": repeats, "seconds": round(elapsed, 1), "transactions": 20 + repeats * connections}
 
 
 EXPORTED_ROWS = ("SELECT content FROM job_offers WHERE status = 'active' AND valid_through >= %s "
