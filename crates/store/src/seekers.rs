@@ -56,6 +56,22 @@ pub struct SeekerRow {
     pub updated_at: NaiveDateTime,
 }
 
+/// What an organisation is shown of a seeker it may see (R1): the stored
+/// profile and its dates, under the internal id the API turns into the
+/// organisation's pseudonym (R10). Nothing else of the row is read: not
+/// Hello Work's reference for the seeker, nor the seeker's choices (scope,
+/// guidance), which no organisation is shown.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = seekers)]
+pub struct VisibleProfileRow {
+    pub id: i64,
+    #[diesel(deserialize_as = StoredDate)]
+    pub valid_until: NaiveDate,
+    pub profile: Option<String>,
+    #[diesel(deserialize_as = StoredTimestamp)]
+    pub updated_at: NaiveDateTime,
+}
+
 /// `created` or `updated`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Upserted {
@@ -538,7 +554,7 @@ macro_rules! walk_order_rows {
             .inner_join(seekers::table)
             .filter($walk::$key.eq($value.clone()))
             .filter(visible_to!($viewer))
-            .select(SeekerRow::as_select())
+            .select(VisibleProfileRow::as_select())
             .limit($limit)
             .into_boxed();
         narrow!(q, $conn, $f $(, $walked)?);
@@ -568,7 +584,7 @@ pub fn search(
     f: &SearchFilter,
     after: Option<(NaiveDateTime, i64)>,
     limit: i64,
-) -> Result<Vec<SeekerRow>, StoreError> {
+) -> Result<Vec<VisibleProfileRow>, StoreError> {
     // Which walk: a major occupation group (two digits) is broader than most
     // prefectures, a finer code narrower than any.
     let by_occupation = match (&f.occupation, &f.prefecture) {
@@ -593,7 +609,7 @@ pub fn search(
     }
     let mut q = seekers::table
         .filter(visible_to!(viewer))
-        .select(SeekerRow::as_select())
+        .select(VisibleProfileRow::as_select())
         .limit(limit)
         .into_boxed();
     narrow!(q, conn, f);
@@ -607,11 +623,11 @@ pub fn read_visible(
     conn: &mut DbConn,
     viewer: Viewer,
     seeker_id: i64,
-) -> Result<Option<SeekerRow>, StoreError> {
+) -> Result<Option<VisibleProfileRow>, StoreError> {
     Ok(seekers::table
         .filter(seekers::id.eq(seeker_id))
         .filter(visible_to!(viewer))
-        .select(SeekerRow::as_select())
+        .select(VisibleProfileRow::as_select())
         .get_result(conn)
         .optional()?)
 }

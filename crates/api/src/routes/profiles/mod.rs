@@ -9,7 +9,7 @@ pub mod search;
 use chrono::{DateTime, NaiveDate, Utc};
 use kyushoku_domain::profile::Profile;
 use kyushoku_domain::pseudonym::Pseudonyms;
-use kyushoku_store::seekers::SeekerRow;
+use kyushoku_store::seekers::VisibleProfileRow;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -28,7 +28,7 @@ pub struct ProfileView {
 }
 
 impl ProfileView {
-    pub fn from_row(row: SeekerRow, pseudonyms: &Pseudonyms) -> Result<Self, ApiError> {
+    pub fn from_row(row: VisibleProfileRow, pseudonyms: &Pseudonyms) -> Result<Self, ApiError> {
         let profile: Profile = serde_json::from_str(row.profile.as_deref().unwrap_or("null"))
             .map_err(|e| ApiError::Internal(format!("stored profile {}: {e}", row.id)))?;
         Ok(ProfileView {
