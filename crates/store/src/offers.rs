@@ -326,3 +326,126 @@ pub fn export_pages(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Days;
+    use diesel::prelude::*;
+
+    use super::{browse, read_visible, upsert, OfferFilter, OfferUpsert};
+    use crate::organisations::{self, NewOrganisation, NewUser, StatusChange};
+    use crate::seekers::Viewer;
+    use crate::{now, Db, PoolOptions};
+
+    /// An approved organisation with these grants (public sector).
+    fn approved(db: &Db, n: u32, seeker_info: bool, job_offers: bool) -> i64 {
+        let at = now();
+        let org = NewOrganisation {
+            public_id: format!("org-{n}"),
+            name: format!("窓口{n}"),
+            kind: "municipality".into(),
+            prefecture: "13".into(),
+            municipality: None,
+            licence_number: None,
+            requests_seeker_info: true,
+            requests_job_offers: true,
+            status: "pending".into(),
+            created_at: at,
+            updated_at: at,
+        };
+        let admin = NewUser {
+            public_id: format!("user-{n}"),
+            email: format!("admin{n}@example.jp"),
+            password_hash: "not a hash".into(),
+            role: "admin".into(),
+        };
+        let approve = StatusChange {
+            from_status: "pending".into(),
+            to_status: "approved".into(),
+            grant: Some((seeker_info, job_offers, "public".into())),
+            bump_epoch: false,
+        };
+        db.run(|c| {
+            let id = organisations::create_application(c, &org, &admin)?.id;
+            organisations::change_status(c, id, &approve)?;
+            Ok(id)
+        })
+        .unwrap()
+    }
+
+    /// R1 for offers inside the query: an approved organisation sees an
+    /// offer open to its sector only while it is granted `job_offers`,
+    /// whatever a caller upstream decided.
+    fn only_organisations_granted_job_offers_see_offers(db: &Db) {
+        db.migrate().unwrap();
+        let today = now().date();
+        let offer = OfferUpsert {
+            job_number: "13010-00000001".into(),
+            scope: "both".into(),
+            valid_through: today.checked_add_days(Days::new(30)).unwrap(),
+            occupation: "080-01".into(),
+            employment_type: "full_time".into(),
+            prefecture: "13".into(),
+            municipality: None,
+            wage_kind: "monthly".into(),
+            wage_min: 200_000,
+            wage_max: None,
+            content: "{}".into(),
+            search_text: "介護".into(),
+        };
+        db.run(|c| upsert(c, &offer)).unwrap();
+        let granted = approved(db, 1, false, true);
+        let profiles_only = approved(db, 2, true, false);
+        let seen = |organisation_id| {
+            let viewer = Viewer {
+                organisation_id,
+                today,
+            };
+            db.run(|c| {
+                let page = browse(c, viewer, &OfferFilter::default(), None, 10)?;
+                let one = read_visible(c, viewer, &offer.job_number)?;
+                Ok((page.len(), one.is_some()))
+            })
+            .unwrap()
+        };
+        assert_eq!(seen(granted), (1, true));
+        assert_eq!(seen(profiles_only), (0, false));
+    }
+
+    #[test]
+    fn offers_need_the_job_offers_grant_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        only_organisations_granted_job_offers_see_offers(
+            &Db::connect(&url, &PoolOptions::default()).unwrap(),
+        );
+    }
+
+    #[test]
+    fn offers_need_the_job_offers_grant_on_postgresql() {
+        let admin_url = match std::env::var("KYUSHOKU_TEST_POSTGRES_URL") {
+            Ok(u) if !u.is_empty() => u,
+            _ if std::env::var_os("CI").is_some() => {
+                panic!("KYUSHOKU_TEST_POSTGRES_URL must be set under CI")
+            }
+            _ => return eprintln!("skipped: KYUSHOKU_TEST_POSTGRES_URL is not set"),
+        };
+        crate::keep_openssl_until_exit();
+        let name = format!("kyushoku_store_offers_{}", std::process::id());
+        let mut admin = diesel::PgConnection::establish(&admin_url).unwrap();
+        let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        diesel::sql_query(&drop).execute(&mut admin).unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .unwrap();
+        let (base, query) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
+        let url = format!("{}/{name}?{query}", base.rsplit_once('/').unwrap().0);
+        let result = std::panic::catch_unwind(|| {
+            only_organisations_granted_job_offers_see_offers(
+                &Db::connect(url.trim_end_matches('?'), &PoolOptions::default()).unwrap(),
+            )
+        });
+        diesel::sql_query(&drop).execute(&mut admin).unwrap();
+        result.unwrap();
+    }
+}
