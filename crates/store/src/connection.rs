@@ -625,20 +625,9 @@ mod tests {
         assert!(!u.contains("max_parallel_workers_per_gather"), "{u}");
     }
 
-    /// The PostgreSQL server the tests may use; under CI it must be set.
-    fn test_postgres_url() -> Option<String> {
-        match std::env::var("KYUSHOKU_TEST_POSTGRES_URL") {
-            Ok(u) if !u.is_empty() => Some(u),
-            _ if std::env::var_os("CI").is_some() => {
-                panic!("KYUSHOKU_TEST_POSTGRES_URL must be set under CI")
-            }
-            _ => None,
-        }
-    }
-
     #[test]
     fn postgresql_sessions_start_without_parallel_workers() {
-        let Some(url) = test_postgres_url() else {
+        let Some(url) = crate::testing::postgres_url() else {
             return eprintln!("skipped: KYUSHOKU_TEST_POSTGRES_URL is not set");
         };
         let db = Db::connect(&url, &PoolOptions::default()).unwrap();
@@ -663,7 +652,7 @@ mod tests {
     /// anyone uses it.
     #[test]
     fn only_idle_or_failed_connections_are_tested_at_checkout() {
-        let Some(url) = test_postgres_url() else {
+        let Some(url) = crate::testing::postgres_url() else {
             return eprintln!("skipped: KYUSHOKU_TEST_POSTGRES_URL is not set");
         };
         #[derive(QueryableByName)]

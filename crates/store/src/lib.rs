@@ -48,6 +48,8 @@ pub mod reference;
 pub mod schema;
 pub mod seekers;
 mod stored_time;
+#[cfg(test)]
+mod testing;
 
 pub use connection::{
     keep_openssl_until_exit, redact, Backend, DatabaseUrl, Db, DbConn, PoolOptions,

@@ -330,7 +330,6 @@ pub fn export_pages(
 #[cfg(test)]
 mod tests {
     use chrono::Days;
-    use diesel::prelude::*;
 
     use super::{browse, read_visible, upsert, OfferFilter, OfferUpsert};
     use crate::organisations::{self, NewOrganisation, NewUser, StatusChange};
@@ -423,29 +422,9 @@ mod tests {
 
     #[test]
     fn offers_need_the_job_offers_grant_on_postgresql() {
-        let admin_url = match std::env::var("KYUSHOKU_TEST_POSTGRES_URL") {
-            Ok(u) if !u.is_empty() => u,
-            _ if std::env::var_os("CI").is_some() => {
-                panic!("KYUSHOKU_TEST_POSTGRES_URL must be set under CI")
-            }
-            _ => return eprintln!("skipped: KYUSHOKU_TEST_POSTGRES_URL is not set"),
-        };
-        crate::keep_openssl_until_exit();
-        let name = format!("kyushoku_store_offers_{}", std::process::id());
-        let mut admin = diesel::PgConnection::establish(&admin_url).unwrap();
-        let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-        diesel::sql_query(&drop).execute(&mut admin).unwrap();
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .unwrap();
-        let (base, query) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
-        let url = format!("{}/{name}?{query}", base.rsplit_once('/').unwrap().0);
-        let result = std::panic::catch_unwind(|| {
-            only_organisations_granted_job_offers_see_offers(
-                &Db::connect(url.trim_end_matches('?'), &PoolOptions::default()).unwrap(),
-            )
-        });
-        diesel::sql_query(&drop).execute(&mut admin).unwrap();
-        result.unwrap();
+        crate::testing::on_fresh_postgres(
+            "offers",
+            only_organisations_granted_job_offers_see_offers,
+        );
     }
 }
