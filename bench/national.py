@@ -341,26 +341,70 @@ def busy_seconds(pid=None):
     return (int(fields[11]) + int(fields[12])) / tick
 
 
+def database_seconds():
+    """CPU seconds PostgreSQL's processes have used so far, and how many are
+    running: the postmaster's live children (backends, walwriter,
+    checkpointer...) and, through its own count of the children it has
+    waited for, those that have exited (pgbench's backends end with
+    pgbench). None where it is not found."""
+    pidfiles = glob.glob("/var/run/postgresql/*.pid")
+    if not pidfiles:
+        return None
+    with open(pidfiles[0]) as f:
+        postmaster = int(f.readline())
+    tick = os.sysconf("SC_CLK_TCK")
+    with open("/proc/%d/stat" % postmaster) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # utime stime cutime cstime
+    total = sum(int(x) for x in fields[11:15]) / tick
+    children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True).stdout.split()
+    for pid in children:
+        try:
+            total += busy_seconds(int(pid))
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # ended just now: counted in the postmaster's cutime
+    return total, len(children)
+
+
+def database_seconds_after(before):
+    """`database_seconds()` since `before`, once the backends started since
+    then have ended and been waited for: a backend whose client has just
+    gone may still be exiting, or exited and not yet waited for, and its
+    time would be in neither count."""
+    for _ in range(30):
+        if database_seconds()[1] <= before[1]:
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)
+    return database_seconds()[0] - before[0]
+
+
 def redis_pid():
     out = subprocess.run(["pgrep", "-x", "redis-server"], capture_output=True, text=True).stdout.split()
     return int(out[0]) if out else None
 
 
-def cpu_per_request(run, service_pid, requests_of):
+def cpu_per_request(run, service_pid, requests_of, postgres=True):
     """`run()` and the CPU each of its requests cost, in ms: the service
     process, Redis, the load generator (wrk, pgbench or sqlite3: this
-    script's children) and the rest of the machine (the database's
-    backends). Where the two sides of a comparison spend differs here."""
+    script's children), PostgreSQL's processes (when `postgres`), and the
+    rest of the machine (the kernel's work outside any of those, such as loopback
+    traffic handled in interrupts). Where the two sides of a comparison
+    spend differs here."""
     watched = {k: p for k, p in [("service", service_pid), ("redis", redis_pid())] if p}
     before = {k: busy_seconds(p) for k, p in watched.items()}
+    database = database_seconds() if postgres else None
     machine = busy_seconds()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = run()
+    waited = database_seconds_after(database) if database is not None else None
     split = {k: busy_seconds(p) - before[k] for k, p in watched.items()}
     total = busy_seconds() - machine
     grown = resource.getrusage(resource.RUSAGE_CHILDREN)
     split["client"] = grown.ru_utime + grown.ru_stime - children.ru_utime - children.ru_stime
-    split["database_and_rest"] = total - sum(split.values())
+    if waited is not None:
+        split["database"] = waited
+    split["rest"] = total - sum(split.values())
     split["total"] = total
     n = max(1, requests_of(result))
     result["cpu_ms_per_request"] = {k: round(1000 * v / n, 3) for k, v in split.items()}
@@ -380,11 +424,11 @@ def compare_rounds(service_round, limit_round, limit_name, args, service_pid=Non
     rounds = []
     for _ in range(1 if args.smoke else LIMIT_ROUNDS):
         same = cpu_per_request(lambda: service_round(seconds), service_pid,
-                               lambda r: r["requests"])
+                               lambda r: r["requests"], not args.sqlite)
         if before_limit:
             before_limit()
         limit = cpu_per_request(lambda: limit_round(seconds), None,
-                                lambda r: r.get("transactions", 0))
+                                lambda r: r.get("transactions", 0), not args.sqlite)
         print("  CPU ms per request: service side %s, %s %s" % (
             same["cpu_ms_per_request"], limit_name, limit["cpu_ms_per_request"]), flush=True)
         rounds.append({"service": same, "limit": limit,
