@@ -217,6 +217,14 @@ def statements_of(url, base, path, token, send=None):
     """The SQL statements (with their parameters inlined) that PostgreSQL
     executes for one request (a GET of `path`, or a POST of `send`), read
     from its log."""
+    return inlined(captured_statements(url, base, path, token, send))
+
+
+def captured_statements(url, base, path, token, send=None):
+    """What PostgreSQL's log says it executed for one request: (statement
+    name, SQL with $n placeholders, {"$n": quoted value}) per statement; the
+    name is "<unnamed>" for a statement parsed and planned for this call,
+    diesel's for one it keeps prepared, None for a simple query."""
     db = url.rsplit("/", 1)[1]
     if send is None:
         # Once unlogged first, so that a cold cache's lookups (the caller's
@@ -243,21 +251,61 @@ def statements_of(url, base, path, token, send=None):
     out = []
     lines = text.splitlines()
     for i, line in enumerate(lines):
-        m = re.search(r"@%s LOG:  duration: [\d.]+ ms  (?:execute [^:]*|statement): (.*)$" % db, line)
+        m = re.search(r"@%s LOG:  duration: [\d.]+ ms  (?:execute ([^:]*)|statement): (.*)$" % db, line)
         if not m:
             continue
-        sql = m.group(1)
+        name, sql = m.group(1), m.group(2)
         params = {}
         if i + 1 < len(lines) and "DETAIL:  parameters:" in lines[i + 1]:
             detail = lines[i + 1].split("DETAIL:  parameters: ", 1)[1]
-            for name, value in re.findall(r"(\$\d+) = ('(?:[^']|'')*'|NULL)", detail):
-                params[name] = value
-        for name in sorted(params, key=lambda n: -int(n[1:])):
-            sql = sql.replace(name, params[name])
+            for n, value in re.findall(r"(\$\d+) = ('(?:[^']|'')*'|NULL)", detail):
+                params[n] = value
         if sql.strip().upper() in ("SELECT 1",):
             continue
-        out.append(sql)
+        out.append((name, sql, params))
     return out
+
+
+def inlined(statements, escape=lambda v: v):
+    """The statements with their parameters written in as literals."""
+    return [re.sub(r"\$(\d+)", lambda m: escape(params.get(m.group(0), m.group(0))), sql)
+            for _, sql, params in statements]
+
+
+def with_binds(statements):
+    """The statements for `pgbench -M extended`, and its variables: a
+    statement the service sends unnamed (parsed and planned for each call's
+    values) keeps its placeholders, as pgbench variables bound to the same
+    values, so that PostgreSQL does for it exactly what it does for the
+    service; the others get their values written in, as in simple mode
+    (where nothing is sent unnamed, the variables are None: simple mode). In
+    extended mode pgbench reads `:name` anywhere as a variable, so a
+    literal with a colon before a letter is written as a concatenation."""
+    variables, out = {}, []
+
+    def literal(v):
+        if v == "NULL" or not re.search(r":[A-Za-z_\u0080-\U0010ffff]", v):
+            return v
+        parts = re.split(r"(?<=:)(?=[A-Za-z_\u0080-\U0010ffff])", v[1:-1])
+        return "(" + " || ".join("'%s'" % p for p in parts) + ")"
+
+    for k, (name, sql, params) in enumerate(statements):
+        if name != "<unnamed>":
+            out.extend(inlined([(name, sql, params)], literal))
+            continue
+
+        def bind(m, k=k, params=params):
+            value = params.get(m.group(0), "NULL")
+            if value == "NULL":
+                return value
+            var = "s%dp%s" % (k, m.group(1))
+            variables[var] = value[1:-1].replace("''", "'")
+            return ":" + var
+        out.append(re.sub(r"\$(\d+)", bind, sql))
+    if not variables:
+        # Nothing is planned per call: simple mode, as `statements_of`.
+        return inlined(statements), None
+    return out, variables
 
 
 SEND_BODY = {"subject": "介護職のご案内", "body": "合同面接会のお知らせです。ご興味があればご返信ください。"}
@@ -300,7 +348,9 @@ def refill_targets(url, org):
               "CREATE UNIQUE INDEX ON bench_targets (n); CREATE SEQUENCE bench_target_seq" % (org, org))
 
 
-def pgbench(url, statements, connections, seconds, workdir):
+def pgbench(url, statements, connections, seconds, workdir, variables=None):
+    """pgbench running `statements` as one transaction; with `variables`
+    (see `with_binds`) in extended mode, binding them as parameters."""
     script = os.path.join(workdir, "pgbench-%d.sql" % abs(hash(tuple(statements))))
     with open(script, "w") as f:
         for s in statements:
@@ -309,8 +359,9 @@ def pgbench(url, statements, connections, seconds, workdir):
     out = subprocess.run(
         [
             "pgbench", "-n", "-f", script, "-c", str(connections), "-j", "2",
-            "-T", str(seconds), url,
-        ],
+            "-T", str(seconds),
+        ] + ([] if variables is None else ["-M", "extended"] + [
+            "-D%s=%s" % kv for kv in sorted(variables.items())]) + [url],
         capture_output=True, text=True, env=dict(os.environ, PGOPTIONS=PG_SESSION_OPTIONS),
     )
     if out.returncode != 0:
@@ -393,6 +444,11 @@ def cpu_per_request(run, service_pid, requests_of, postgres=True):
     spend differs here."""
     watched = {k: p for k, p in [("service", service_pid), ("redis", redis_pid())] if p}
     before = {k: busy_seconds(p) for k, p in watched.items()}
+    if postgres:
+        # A backend exiting now (the last request's, or psql's before a
+        # round) would be in neither count before and in the postmaster's
+        # after.
+        time.sleep(0.5)
     database = database_seconds() if postgres else None
     machine = busy_seconds()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -411,7 +467,8 @@ def cpu_per_request(run, service_pid, requests_of, postgres=True):
     return result
 
 
-def compare_rounds(service_round, limit_round, limit_name, args, service_pid=None, before_limit=None):
+def compare_rounds(service_round, limit_round, limit_name, args, service_pid=None, before_limit=None,
+                   also=None):
     """The service (`service_round(seconds)`, a wrk result) and the database
     alone on the same statements (`limit_round(seconds)`, with "tps"), at
     the same concurrency, alternated LIMIT_ROUNDS times (once in smoke
@@ -419,27 +476,43 @@ def compare_rounds(service_round, limit_round, limit_name, args, service_pid=Non
     round's figures (the limit's under `limit_name`), every round's, and the
     median round's wrk result as "service". Each side's CPU per request is
     measured too (`cpu_per_request`; the service's process is `service_pid`);
-    `before_limit()` runs before each limit round, outside that measure."""
+    `before_limit()` runs before each limit round, outside that measure.
+    `also` ({name: limit_round}): other ways of running the statements, each
+    run in every round after the limit, with its own ratio (the median over
+    the rounds under "also")."""
     seconds = max(1, args.seconds // 2)
     rounds = []
     for _ in range(1 if args.smoke else LIMIT_ROUNDS):
         same = cpu_per_request(lambda: service_round(seconds), service_pid,
                                lambda r: r["requests"], not args.sqlite)
-        if before_limit:
-            before_limit()
-        limit = cpu_per_request(lambda: limit_round(seconds), None,
-                                lambda r: r.get("transactions", 0), not args.sqlite)
-        print("  CPU ms per request: service side %s, %s %s" % (
-            same["cpu_ms_per_request"], limit_name, limit["cpu_ms_per_request"]), flush=True)
-        rounds.append({"service": same, "limit": limit,
-                       "ratio": round(same["rps"] / limit["tps"], 2) if "tps" in limit else None})
+        sides = {}
+        for name, run in [(limit_name, limit_round)] + sorted((also or {}).items()):
+            if before_limit:
+                before_limit()
+            sides[name] = cpu_per_request(lambda: run(seconds), None,
+                                          lambda r: r.get("transactions", 0), not args.sqlite)
+            print("  CPU ms per request: service side %s, %s %s" % (
+                same["cpu_ms_per_request"], name, sides[name]["cpu_ms_per_request"]), flush=True)
+        ratios = {name: round(same["rps"] / side["tps"], 2) if "tps" in side else None
+                  for name, side in sides.items()}
+        rounds.append({"service": same, "limit": sides[limit_name], "ratio": ratios[limit_name],
+                       "also": {name: dict(sides[name], ratio=ratios[name]) for name in also or {}}})
     median = sorted(rounds, key=lambda r: -1 if r["ratio"] is None else r["ratio"])[len(rounds) // 2]
-    return {"service_rps": median["service"]["rps"], limit_name: median["limit"],
-            "ratio": median["ratio"], "service": median["service"],
-            "rounds": [{"service_rps": round(r["service"]["rps"]), limit_name: r["limit"],
-                        "ratio": r["ratio"],
-                        "service_cpu_ms_per_request": r["service"]["cpu_ms_per_request"]}
-                       for r in rounds]}
+    result = {"service_rps": median["service"]["rps"], limit_name: median["limit"],
+              "ratio": median["ratio"], "service": median["service"],
+              "rounds": [dict({"service_rps": round(r["service"]["rps"]), limit_name: r["limit"],
+                               "ratio": r["ratio"],
+                               "service_cpu_ms_per_request": r["service"]["cpu_ms_per_request"]},
+                              **({"also": r["also"]} if also else {}))
+                         for r in rounds]}
+    if also:
+        result["also"] = {}
+        for name in also:
+            ratios = sorted(-1 if r["also"][name]["ratio"] is None else r["also"][name]["ratio"]
+                            for r in rounds)
+            result["also"][name] = {"ratio": ratios[len(ratios) // 2],
+                                    "rounds": [r["also"][name]["ratio"] for r in rounds]}
+    return result
 
 
 class FreshProfiles:
@@ -711,21 +784,33 @@ def main():
             ("profile search", search_paths[1]),
             ("profile read", "/v1/profiles/" + ids[0]),
         ]:
+            also, variables = None, None
             if args.sqlite:
                 db = url[len("sqlite://"):]
                 stmts = sqlite_statements(binary, url, path, org, workdir)
                 limit_name, limit_round = "sqlite3", (
                     lambda secs: sqlite3_bench(db, stmts, args.connections, secs, workdir))
             else:
-                stmts = statements_of(url, base, path, org)
+                captured = captured_statements(url, base, path, org)
+                stmts, variables = with_binds(captured)
+                simple = inlined(captured)
                 limit_name, limit_round = "pgbench", (
-                    lambda secs: pgbench(url, stmts, args.connections, secs, workdir))
+                    lambda secs: pgbench(url, stmts, args.connections, secs, workdir, variables))
+                if variables:
+                    # Before session 16 the only comparison: every value
+                    # written in, simple protocol (docs/benchmarks.md).
+                    also = {"pgbench, values inlined": (
+                        lambda secs: pgbench(url, simple, args.connections, secs, workdir))}
             limits[name] = dict(compare_rounds(
                 lambda secs: wrk(base, [path], org, secs, args.connections, 2, workdir=workdir),
-                limit_round, limit_name, args, proc.pid), statements=stmts)
+                limit_round, limit_name, args, proc.pid, also=also), statements=stmts)
+            if variables:
+                limits[name]["variables"] = variables
             rows.append(dict(limits[name].pop("service"), scenario=name + " (one query)", note=""))
             print(name, "service/%s by round %s -> median %s" % (
                 limit_name, [r["ratio"] for r in limits[name]["rounds"]], limits[name]["ratio"]), flush=True)
+            for other, r in limits[name].get("also", {}).items():
+                print(name, "service/%s by round %s -> median %s" % (other, r["rounds"], r["ratio"]), flush=True)
         if not args.sqlite and sends and len(ids) > 1000:
             captured = send_statements(url, base, org, ids[1000])
             if captured:
