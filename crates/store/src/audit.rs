@@ -304,6 +304,90 @@ mod tests {
 
     use super::*;
 
+    /// Each value lands in its own column, and an absent one is NULL, on
+    /// either backend (the row is written column by column, `row`).
+    fn every_value_lands_in_its_column(db: &crate::Db) {
+        db.migrate().unwrap();
+        let at = crate::now();
+        let full = NewAuditEvent {
+            at,
+            request_id: Some("req-1".into()),
+            actor_kind: "client".into(),
+            actor_id: "kc_1".into(),
+            organisation_id: Some(7),
+            prefecture: Some("13".into()),
+            action: "profile_search".into(),
+            target: Some("target-1".into()),
+            detail: Some(r#"{"results":2}"#.into()),
+            seeker_ids: None,
+        };
+        let bare = NewAuditEvent {
+            request_id: None,
+            organisation_id: None,
+            prefecture: None,
+            action: "login_failed".into(),
+            target: None,
+            detail: None,
+            ..full.clone()
+        };
+        let rows = db
+            .run(|c| {
+                record_with_seekers(c, &full, &[11, 12])?;
+                record(c, &bare)?;
+                Ok(audit_events::table
+                    .order(audit_events::id)
+                    .select(AuditEventRow::as_select())
+                    .load::<AuditEventRow>(c)?)
+            })
+            .unwrap();
+        let seen: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.request_id.as_deref(),
+                    (r.actor_kind.as_str(), r.actor_id.as_str()),
+                    (r.organisation_id, r.prefecture.as_deref()),
+                    (r.action.as_str(), r.target.as_deref(), r.detail.as_deref()),
+                    r.seeker_ids.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    Some("req-1"),
+                    ("client", "kc_1"),
+                    (Some(7), Some("13")),
+                    ("profile_search", Some("target-1"), Some(r#"{"results":2}"#)),
+                    Some("11,12"),
+                ),
+                (
+                    None,
+                    ("client", "kc_1"),
+                    (None, None),
+                    ("login_failed", None, None),
+                    None,
+                ),
+            ]
+        );
+        assert!(rows.iter().all(|r| r.at == at));
+    }
+
+    #[test]
+    fn audit_rows_keep_every_value_in_its_column_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        every_value_lands_in_its_column(
+            &crate::Db::connect(&url, &crate::PoolOptions::default()).unwrap(),
+        );
+    }
+
+    #[test]
+    fn audit_rows_keep_every_value_in_its_column_on_postgresql() {
+        crate::testing::on_fresh_postgres("audit", every_value_lands_in_its_column);
+    }
+
     #[test]
     fn an_audit_insert_is_kept_prepared_whatever_it_leaves_out() {
         type Backend = <DbConn as Connection>::Backend;
