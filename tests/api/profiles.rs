@@ -994,6 +994,52 @@ async fn the_audit_trail_answers_who_saw_whom(app: TestApp) {
     }
 }
 
+/// R9: a search records exactly the page it showed, in the order shown (not
+/// the row it reads to tell there is a next page), with the number shown;
+/// a search that showed nothing is recorded too, listing no one.
+async fn a_search_records_the_page_it_showed(app: TestApp) {
+    let w = world(&app).await;
+    for r in ["p-1", "p-2", "p-3"] {
+        put(&app, &w.hw, r, seeker("both", "paged")).await;
+    }
+    let private = w.cast.org_id("org_private");
+    let newest_search = || async {
+        let path = format!("/v1/audit?organisation_id={private}&action=profile_search&limit=1");
+        app.call("GET", &path, Some(&w.bureau), None).await.json()["items"][0].clone()
+    };
+    let first = app
+        .call("GET", "/v1/profiles?limit=2", Some(&w.private), None)
+        .await
+        .json();
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let event = newest_search().await;
+    assert_eq!(event["seeker_refs"], json!(["p-3", "p-2"]));
+    assert_eq!(event["detail"], json!({"results": 2}));
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let next = app
+        .call(
+            "GET",
+            &format!("/v1/profiles?limit=2&cursor={cursor}"),
+            Some(&w.private),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(next["items"].as_array().unwrap().len(), 1);
+    assert_eq!(next["next_cursor"], Value::Null);
+    let event = newest_search().await;
+    assert_eq!(event["seeker_refs"], json!(["p-1"]));
+    assert_eq!(event["detail"], json!({"results": 1}));
+    let none = app
+        .call("GET", "/v1/profiles?occupation=01", Some(&w.private), None)
+        .await
+        .json();
+    assert_eq!(none["items"], json!([]));
+    let event = newest_search().await;
+    assert_eq!(event["seeker_refs"], Value::Null);
+    assert_eq!(event["detail"], json!({"results": 0}));
+}
+
 backend_tests!(
     ingest_creates_replaces_and_reports_what_was_masked,
     ingest_refuses_bad_and_personal_fields,
@@ -1006,6 +1052,7 @@ backend_tests!(
     narrowing_consent_hides_at_once_and_is_ledgered,
     ending_a_registration_hides_it_everywhere,
     the_audit_trail_answers_who_saw_whom,
+    a_search_records_the_page_it_showed,
 );
 
 mod batch_limits {
