@@ -10,7 +10,6 @@
 use chrono::NaiveDateTime;
 use diesel::dsl;
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 
 use crate::schema::audit_events;
 use crate::{DbConn, StoreError};
@@ -89,77 +88,6 @@ pub struct AuditEventRow {
     pub detail: Option<String>,
     pub seeker_ids: Option<String>,
 }
-
-/// The `detail` of an event that showed a page of `n` results.
-pub fn page_detail(n: usize) -> String {
-    format!("{{\"results\":{n}}}")
-}
-
-/// A search (`query`, newest first, its rows' first columns `id` and
-/// `updated_at` named so) that records the first `shown` of its rows as
-/// `event` in the same statement, on PostgreSQL: one statement, one round
-/// trip and one commit for a search and its audit row (R9), where two
-/// would do the same work. The query is planned for each call's values
-/// (see [`crate::plan`]); the event's `detail` is [`page_detail`] and its
-/// `seeker_ids` the list [`record_with_seekers`] writes, both computed from
-/// the page by PostgreSQL.
-pub(crate) struct RecordedPage<'a, Q> {
-    pub query: Q,
-    pub event: &'a NewAuditEvent,
-    pub shown: i64,
-}
-
-impl<Q: Query> Query for RecordedPage<'_, Q> {
-    type SqlType = Q::SqlType;
-}
-
-impl<Q> QueryId for RecordedPage<'_, Q> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-type MultiBackend = <DbConn as Connection>::Backend;
-
-impl<Q: QueryFragment<MultiBackend>> QueryFragment<MultiBackend> for RecordedPage<'_, Q> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
-        use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
-        let e = self.event;
-        out.unsafe_to_cache_prepared();
-        out.push_sql("WITH shown AS (");
-        self.query.walk_ast(out.reborrow())?;
-        out.push_sql(
-            "), recorded AS (INSERT INTO audit_events (at, request_id, actor_kind, \
-             actor_id, organisation_id, prefecture, action, target, detail, seeker_ids) \
-             SELECT ",
-        );
-        out.push_bind_param::<Timestamp, _>(&e.at)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Text>, _>(&e.request_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&e.actor_kind)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&e.actor_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<BigInt>, _>(&e.organisation_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Text>, _>(&e.prefecture)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&e.action)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Text>, _>(&e.target)?;
-        // page_detail and seeker_list, in SQL.
-        out.push_sql(
-            ", '{\"results\":' || count(*) || '}', \
-             string_agg(id::text, ',' ORDER BY updated_at DESC, id DESC) \
-             FROM (SELECT id, updated_at FROM shown ORDER BY updated_at DESC, id DESC LIMIT ",
-        );
-        out.push_bind_param::<BigInt, _>(&self.shown)?;
-        out.push_sql(") AS page) SELECT * FROM shown ORDER BY updated_at DESC, id DESC");
-        Ok(())
-    }
-}
-
-impl<Q> RunQueryDsl<DbConn> for RecordedPage<'_, Q> {}
 
 pub fn record(conn: &mut DbConn, event: &NewAuditEvent) -> Result<(), StoreError> {
     diesel::insert_into(audit_events::table)

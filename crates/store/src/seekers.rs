@@ -13,7 +13,6 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 
-use crate::audit::{self, NewAuditEvent};
 use crate::literal::Active;
 use crate::plan::PlannedPerCall;
 use crate::schema::{
@@ -556,7 +555,7 @@ macro_rules! walk_order_rows {
             .filter($walk::$key.eq($value.clone()))
             .filter(visible_to!($viewer))
             .select(VisibleProfileRow::as_select())
-            .limit($limit.rows())
+            .limit($limit)
             .into_boxed();
         narrow!(q, $conn, $f $(, $walked)?);
         if let Some(v) = $also {
@@ -567,15 +566,12 @@ macro_rules! walk_order_rows {
             ));
         }
         newest_after!(q, $after, $walk::updated_at, $walk::seeker_id);
-        load_recorded($conn, q, $limit)
+        Ok(PlannedPerCall(q).load($conn)?)
     }};
 }
 
 /// One page of the profiles `viewer` may see, newest first, after
-/// `after` = (updated_at, id) of the last row of the previous page: up to
-/// `page.size` rows and one more when there is a next page. The rows of the
-/// page are recorded as shown by `page.event` (R9), on PostgreSQL by the
-/// search's own statement ([`audit::RecordedPage`]).
+/// `after` = (updated_at, id) of the last row of the previous page.
 ///
 /// The walk is driven by the order rows of the occupation or the prefecture
 /// asked for (the narrower of the two when both are), else of the
@@ -587,7 +583,7 @@ pub fn search(
     viewer: Viewer,
     f: &SearchFilter,
     after: Option<(NaiveDateTime, i64)>,
-    page: &Page,
+    limit: i64,
 ) -> Result<Vec<VisibleProfileRow>, StoreError> {
     // Which walk: a major occupation group (two digits) is broader than most
     // prefectures, a finer code narrower than any.
@@ -597,73 +593,28 @@ pub fn search(
         (None, _) => false,
     };
     if let Some(code) = f.occupation.as_ref().filter(|_| by_occupation) {
-        return walk_order_rows!(conn, viewer, f, after, page,
+        return walk_order_rows!(conn, viewer, f, after, limit,
             seeker_occupations.code = code, also seeker_prefectures.prefecture in &f.prefecture);
     }
     if let Some(p) = &f.prefecture {
-        return walk_order_rows!(conn, viewer, f, after, page,
+        return walk_order_rows!(conn, viewer, f, after, limit,
             seeker_prefectures.prefecture = p, also seeker_occupations.code in &f.occupation);
     }
     if let Some(v) = &f.qualification {
         // Neither occupation nor prefecture (the branches above): the
         // qualification's own rows, however rare it is.
-        return walk_order_rows!(conn, viewer, f, after, page,
+        return walk_order_rows!(conn, viewer, f, after, limit,
             seeker_qualifications.value = v, also seeker_occupations.code in &f.occupation,
             walked_qualification);
     }
     let mut q = seekers::table
         .filter(visible_to!(viewer))
         .select(VisibleProfileRow::as_select())
-        .limit(page.rows())
+        .limit(limit)
         .into_boxed();
     narrow!(q, conn, f);
     newest_after!(q, after, seekers::updated_at, seekers::id);
-    load_recorded(conn, q, page)
-}
-
-/// A page of a search and the event that records what it showed.
-pub struct Page<'a> {
-    /// Rows shown (the query asks for one more, to tell if there is a next
-    /// page).
-    pub size: i64,
-    /// Its `detail` and `seeker_ids` are filled in from the page.
-    pub event: &'a NewAuditEvent,
-}
-
-impl Page<'_> {
-    fn rows(&self) -> i64 {
-        self.size + 1
-    }
-}
-
-/// Runs a search's query, planned for its values (see [`PlannedPerCall`]),
-/// and records its page: on PostgreSQL in the same statement, on SQLite by
-/// an insert after it.
-fn load_recorded<'q, Q>(
-    conn: &mut DbConn,
-    query: Q,
-    page: &'q Page,
-) -> Result<Vec<VisibleProfileRow>, StoreError>
-where
-    PlannedPerCall<Q>: diesel::query_dsl::LoadQuery<'q, DbConn, VisibleProfileRow>,
-    audit::RecordedPage<'q, Q>: diesel::query_dsl::LoadQuery<'q, DbConn, VisibleProfileRow>,
-{
-    if let DbConn::Postgresql(_) = conn {
-        let recorded = audit::RecordedPage {
-            query,
-            event: page.event,
-            shown: page.size,
-        };
-        return Ok(recorded.load(conn)?);
-    }
-    let rows = PlannedPerCall(query).load(conn)?;
-    let shown: Vec<i64> = rows.iter().take(page.size as usize).map(|r| r.id).collect();
-    let event = NewAuditEvent {
-        detail: Some(audit::page_detail(shown.len())),
-        ..page.event.clone()
-    };
-    audit::record_with_seekers(conn, &event, &shown)?;
-    Ok(rows)
+    Ok(PlannedPerCall(q).load(conn)?)
 }
 
 /// The seeker, if `viewer` may see them (R1); else nothing, exactly as for

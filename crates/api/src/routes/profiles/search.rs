@@ -5,7 +5,8 @@ use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use kyushoku_domain::profile::{fold_for_search, EmploymentType, WageKind};
 use kyushoku_domain::{MunicipalityCode, OccupationCode, PrefectureCode};
-use kyushoku_store::seekers::{self, Page, SearchFilter, Viewer};
+use kyushoku_store::audit;
+use kyushoku_store::seekers::{self, SearchFilter, Viewer};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -155,14 +156,15 @@ pub async fn search(
         organisation_id: member.organisation_id,
         today: today_in_japan(),
     };
-    let event = audit_log::by(&principal, "profile_search");
+    let mut event = audit_log::by(&principal, "profile_search");
     let mut rows = state
         .db_run(move |c| {
-            let page = Page {
-                size: limit,
-                event: &event,
-            };
-            seekers::search(c, viewer, &filter, after, &page)
+            let mut rows = seekers::search(c, viewer, &filter, after, limit + 1)?;
+            let shown: Vec<i64> = rows.iter().take(limit as usize).map(|r| r.id).collect();
+            event.detail = Some(serde_json::json!({"results": shown.len()}).to_string());
+            audit::record_with_seekers(c, &event, &shown)?;
+            rows.truncate(limit as usize + 1);
+            Ok(rows)
         })
         .await?;
     let next_cursor = pagination::next_by_recency(&mut rows, limit, |r| (r.updated_at, r.id));
