@@ -1007,33 +1007,26 @@ async fn a_search_records_the_page_it_showed(app: TestApp) {
         let path = format!("/v1/audit?organisation_id={private}&action=profile_search&limit=1");
         app.call("GET", &path, Some(&w.bureau), None).await.json()["items"][0].clone()
     };
-    let first = app
-        .call("GET", "/v1/profiles?limit=2", Some(&w.private), None)
-        .await
-        .json();
+    let search = |query: String| {
+        let (app, token) = (&app, &w.private);
+        async move {
+            let path = format!("/v1/profiles?{query}");
+            app.call("GET", &path, Some(token), None).await.json()
+        }
+    };
+    let first = search("limit=2".into()).await;
     assert_eq!(first["items"].as_array().unwrap().len(), 2);
     let event = newest_search().await;
     assert_eq!(event["seeker_refs"], json!(["p-3", "p-2"]));
     assert_eq!(event["detail"], json!({"results": 2}));
     let cursor = first["next_cursor"].as_str().unwrap();
-    let next = app
-        .call(
-            "GET",
-            &format!("/v1/profiles?limit=2&cursor={cursor}"),
-            Some(&w.private),
-            None,
-        )
-        .await
-        .json();
+    let next = search(format!("limit=2&cursor={cursor}")).await;
     assert_eq!(next["items"].as_array().unwrap().len(), 1);
     assert_eq!(next["next_cursor"], Value::Null);
     let event = newest_search().await;
     assert_eq!(event["seeker_refs"], json!(["p-1"]));
     assert_eq!(event["detail"], json!({"results": 1}));
-    let none = app
-        .call("GET", "/v1/profiles?occupation=01", Some(&w.private), None)
-        .await
-        .json();
+    let none = search("occupation=01".into()).await;
     assert_eq!(none["items"], json!([]));
     let event = newest_search().await;
     assert_eq!(event["seeker_refs"], Value::Null);

@@ -615,4 +615,36 @@ mod tests {
             assert!(insert.is_safe_to_cache_prepared(&backend).unwrap());
         }
     }
+
+    /// `actor`, `subject` and `body` share one Rust type: each value must go
+    /// to its own column (the derived insert matched them by name).
+    #[test]
+    fn a_message_row_puts_each_value_in_its_own_column() {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 28)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        let guidance = NewMessage {
+            public_id: "m_1",
+            thread_id: 7,
+            author: "organisation",
+            actor: Some("client:kc_1"),
+            kind: "guidance",
+            subject: Some("件名"),
+            body: "本文",
+            created_at: at,
+        };
+        let insert = diesel::insert_into(messages::table).values(guidance.row());
+        let binds = r#"["m_1", 7, "organisation", Some("client:kc_1"), "guidance", Some("件名"), "本文", 2026-11-28T09:00:00]"#;
+        let pg = diesel::debug_query::<diesel::pg::Pg, _>(&insert).to_string();
+        assert!(pg.starts_with(
+            r#"INSERT INTO "messages" ("public_id", "thread_id", "author", "actor", "kind", "subject", "body", "created_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"#
+        ), "{pg}");
+        assert!(pg.ends_with(&format!("-- binds: {binds}")), "{pg}");
+        let sqlite = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&insert).to_string();
+        assert!(sqlite.starts_with(
+            "INSERT INTO `messages` (`public_id`, `thread_id`, `author`, `actor`, `kind`, `subject`, `body`, `created_at`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        ), "{sqlite}");
+        assert!(sqlite.ends_with(&format!("-- binds: {binds}")), "{sqlite}");
+    }
 }
