@@ -8,6 +8,7 @@ the day's spread between runs.
 
     python3 bench/ab.py --workdir /tmp/kyushoku-bench-… A_BINARY B_BINARY
     python3 bench/ab.py --workdir … --path '/v1/profiles/…' A B   # other paths
+    python3 bench/ab.py --workdir … --database-url sqlite:///tmp/kyushoku-bench-…/bench.db A B
 
 Binaries are run from the work directory: give absolute paths, or copies
 outside `target/` when a build is about to replace one of them.
@@ -35,7 +36,7 @@ def one_round(binary, url, redis, workdir, creds, paths, args):
         wrk(base, paths, token, 2, args.connections, 2, workdir=workdir)  # warm-up
         return cpu_per_request(
             lambda: wrk(base, paths, token, args.seconds, args.connections, 2, workdir=workdir),
-            proc.pid, lambda r: r["requests"])
+            proc.pid, lambda r: r["requests"], postgres=url.startswith("postgres"))
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
@@ -46,13 +47,16 @@ def main():
     ap.add_argument("a")
     ap.add_argument("b")
     ap.add_argument("--workdir", required=True, help="a national run's work directory (its credentials)")
+    ap.add_argument("--database-url", default=PG_ADMIN.rsplit("/", 1)[0] + "/kyushoku_bench",
+                    help="default: the national run's PostgreSQL database; a sqlite:// URL runs without Redis")
     ap.add_argument("--redis-url", default="redis://127.0.0.1:6379")
     ap.add_argument("--path", action="append", help="default: the suite's one-query search")
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--seconds", type=int, default=8)
     ap.add_argument("--connections", type=int, default=16)
     args = ap.parse_args()
-    url = PG_ADMIN.rsplit("/", 1)[0] + "/kyushoku_bench"
+    url = args.database_url
+    redis = None if url.startswith("sqlite:") else args.redis_url
     with open(os.path.join(args.workdir, "credentials.json")) as f:
         creds = json.load(f)
     paths = args.path or ["/v1/profiles?occupation=05&limit=20"]
@@ -61,7 +65,7 @@ def main():
     for i in range(args.rounds):
         # A then B, B then A: neither always runs second.
         for name in ("AB" if i % 2 == 0 else "BA"):
-            r = one_round(builds[name], url, args.redis_url, args.workdir, creds, paths, args)
+            r = one_round(builds[name], url, redis, args.workdir, creds, paths, args)
             results[name].append(r)
             cpu = r["cpu_ms_per_request"]
             print("round %d %s: %8.0f req/s  p99 %6.2f ms  CPU ms/request service %.3f database %.3f total %.3f"

@@ -1018,6 +1018,8 @@ def sqlite_statements(binary, url, path, token, workdir):
     out = []
     with open(capture) as f:
         for line in f:
+            if line.startswith("-- kept compiled: "):
+                continue  # diesel's note that it keeps the statement compiled
             sql = inline_binds(line.rstrip("\n"))
             if sql.upper().startswith(("PRAGMA", "SELECT 1")):
                 continue

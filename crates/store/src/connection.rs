@@ -319,9 +319,18 @@ mod capture {
 
     impl Instrumentation for ToFile {
         fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-            if let InstrumentationEvent::StartQuery { query, .. } = event {
-                let mut f = self.0.lock().unwrap_or_else(|e| e.into_inner());
-                let _ = writeln!(f, "{}", query.to_string().replace('\n', " "));
+            let mut f = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            match event {
+                InstrumentationEvent::StartQuery { query, .. } => {
+                    let _ = writeln!(f, "{}", query.to_string().replace('\n', " "));
+                }
+                // A statement diesel keeps compiled (prepared, on
+                // PostgreSQL) from now on: the ones never marked so are
+                // compiled again at every call.
+                InstrumentationEvent::CacheQuery { sql, .. } => {
+                    let _ = writeln!(f, "-- kept compiled: {}", sql.replace('\n', " "));
+                }
+                _ => {}
             }
         }
     }
