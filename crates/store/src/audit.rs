@@ -128,27 +128,36 @@ pub fn record_with_seekers(
     }
 }
 
-/// SQLite's index of who saw whom: a row per seeker shown.
+/// How SQLite's index of who saw whom gets a row: one seeker shown by one
+/// event.
+type SeekerRow = (
+    dsl::Eq<crate::schema::audit_seekers::seeker_id, i64>,
+    dsl::Eq<crate::schema::audit_seekers::event_id, i64>,
+    dsl::Eq<crate::schema::audit_seekers::at, NaiveDateTime>,
+);
+
+fn seeker_row(event_id: i64, at: NaiveDateTime, seeker_id: i64) -> SeekerRow {
+    use crate::schema::audit_seekers;
+    (
+        audit_seekers::seeker_id.eq(seeker_id),
+        audit_seekers::event_id.eq(event_id),
+        audit_seekers::at.eq(at),
+    )
+}
+
+/// SQLite's index of who saw whom: a row per seeker shown, each written by
+/// the same one-row insert. diesel keeps that statement compiled; a
+/// multi-row insert's text changes with its length, so diesel would have
+/// SQLite compile it again for every read and search (see the test below).
 fn index_by_seeker(
     conn: &mut diesel::SqliteConnection,
     event_id: i64,
     at: NaiveDateTime,
     seeker_ids: &[i64],
 ) -> Result<(), StoreError> {
-    use crate::schema::audit_seekers;
-    for chunk in seeker_ids.chunks(500) {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|s| {
-                (
-                    audit_seekers::seeker_id.eq(*s),
-                    audit_seekers::event_id.eq(event_id),
-                    audit_seekers::at.eq(at),
-                )
-            })
-            .collect();
-        diesel::insert_into(audit_seekers::table)
-            .values(&rows)
+    for &seeker in seeker_ids {
+        diesel::insert_into(crate::schema::audit_seekers::table)
+            .values(seeker_row(event_id, at, seeker))
             .execute(conn)?;
     }
     Ok(())
@@ -410,6 +419,34 @@ mod tests {
         ] {
             assert!(insert.is_safe_to_cache_prepared(&backend).unwrap());
         }
+    }
+
+    #[test]
+    fn the_seeker_index_compiles_its_insert_once_per_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = crate::Db::connect(&url, &crate::PoolOptions::default()).unwrap();
+        db.migrate().unwrap();
+        let (ran_and_kept, rows) = db
+            .run(|c| {
+                let seen = crate::testing::record_statements(c);
+                let DbConn::Sqlite(c) = c else {
+                    unreachable!("a SQLite URL")
+                };
+                let at = crate::now();
+                index_by_seeker(c, 1, at, &[11, 12, 13])?;
+                index_by_seeker(c, 2, at, &[14])?;
+                index_by_seeker(c, 3, at, &[15, 16])?;
+                let rows: i64 = crate::schema::audit_seekers::table.count().get_result(c)?;
+                let ran_and_kept = seen
+                    .lock()
+                    .unwrap()
+                    .ran_and_kept("INSERT INTO `audit_seekers`");
+                Ok((ran_and_kept, rows))
+            })
+            .unwrap();
+        assert_eq!(ran_and_kept, (6, 1));
+        assert_eq!(rows, 6);
     }
 
     #[test]

@@ -43,3 +43,45 @@ pub(crate) fn on_fresh_postgres(label: &str, test: impl FnOnce(&Db)) {
         std::panic::resume_unwind(panic);
     }
 }
+
+/// The statements a connection ran and those diesel kept compiled
+/// (prepared, on PostgreSQL), by text without values, as diesel's
+/// instrumentation reports them from [`record_statements`] on.
+#[derive(Debug, Default)]
+pub(crate) struct Statements {
+    pub ran: Vec<String>,
+    pub kept: Vec<String>,
+}
+
+impl Statements {
+    /// How many times statements starting with `prefix` ran, and how many
+    /// of those texts diesel kept compiled.
+    pub fn ran_and_kept(&self, prefix: &str) -> (usize, usize) {
+        let ran = self.ran.iter().filter(|s| s.starts_with(prefix)).count();
+        let kept = self.kept.iter().filter(|s| s.starts_with(prefix)).count();
+        (ran, kept)
+    }
+}
+
+/// Records what `conn` runs from now on (see [`Statements`]).
+pub(crate) fn record_statements(
+    conn: &mut crate::DbConn,
+) -> std::sync::Arc<std::sync::Mutex<Statements>> {
+    use diesel::connection::InstrumentationEvent;
+
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Statements::default()));
+    let log = seen.clone();
+    conn.set_instrumentation(move |e: InstrumentationEvent<'_>| {
+        let mut log = log.lock().unwrap();
+        match e {
+            InstrumentationEvent::StartQuery { query, .. } => {
+                let text = query.to_string();
+                let sql = text.split(" -- binds: ").next().unwrap_or_default();
+                log.ran.push(sql.to_owned());
+            }
+            InstrumentationEvent::CacheQuery { sql, .. } => log.kept.push(sql.to_owned()),
+            _ => {}
+        }
+    });
+    seen
+}
