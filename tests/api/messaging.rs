@@ -59,13 +59,23 @@ pub async fn seeker(app: &TestApp, w: &World, seeker_ref: &str, scope: &str) -> 
 /// The profile_id an organisation sees for the seeker whose self-PR is the
 /// only one (searches are per test database).
 pub async fn only_profile(app: &TestApp, org: &str) -> String {
+    let ids = profiles(app, org).await;
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    ids[0].clone()
+}
+
+/// The profile_ids of the organisation's first page of search results.
+async fn profiles(app: &TestApp, org: &str) -> Vec<String> {
     let list = app
         .call("GET", "/v1/profiles", Some(org), None)
         .await
         .json();
-    let items = list["items"].as_array().unwrap();
-    assert_eq!(items.len(), 1, "{list}");
-    items[0]["profile_id"].as_str().unwrap().to_owned()
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["profile_id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 pub async fn send(
@@ -644,8 +654,104 @@ async fn reports_reach_the_bureau_of_the_prefecture(app: TestApp) {
     );
 }
 
+/// Both thread lists give each thread of a page its own state and
+/// organisation: one seeker blocks one of two organisations, and only the
+/// threads between those two close.
+async fn thread_lists_show_each_thread_its_own_state(app: TestApp) {
+    let w = world(&app).await;
+    let a = seeker(&app, &w, "list-a", "both").await;
+    let a_public = only_profile(&app, &w.public).await;
+    let a_private = only_profile(&app, &w.private).await;
+    seeker(&app, &w, "list-b", "both").await;
+    let other = |org: &str, known: String| {
+        let app = &app;
+        let org = org.to_owned();
+        async move {
+            let ids: Vec<String> = profiles(app, &org)
+                .await
+                .into_iter()
+                .filter(|p| *p != known)
+                .collect();
+            assert_eq!(ids.len(), 1, "{ids:?}");
+            ids[0].clone()
+        }
+    };
+    let b_public = other(&w.public, a_public.clone()).await;
+    let b_private = other(&w.private, a_private.clone()).await;
+    let a_with_public = open_thread(&app, &w.public, &a_public, Some("件名"), "本文").await;
+    let b_with_public = open_thread(&app, &w.public, &b_public, Some("件名"), "本文").await;
+    let a_with_private = open_thread(&app, &w.private, &a_private, Some("件名"), "本文").await;
+    let b_with_private = open_thread(&app, &w.private, &b_private, Some("件名"), "本文").await;
+    let public_org = w.cast.org_id("org_public").to_owned();
+    let private_org = w.cast.org_id("org_private").to_owned();
+    let blocked = app
+        .call(
+            "PUT",
+            &format!("/v1/me/blocks/{public_org}"),
+            Some(&a),
+            None,
+        )
+        .await;
+    assert_eq!(blocked.status, 204);
+
+    let states = |list: Value, key: &str| -> Vec<(String, String, String)> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let who = if key == "organisation" {
+                    t["organisation"]["organisation_id"].as_str().unwrap()
+                } else {
+                    t[key].as_str().unwrap()
+                };
+                (
+                    t["thread_id"].as_str().unwrap().to_owned(),
+                    who.to_owned(),
+                    t["state"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let triple = |t: &str, who: &str, state: &str| (t.to_owned(), who.to_owned(), state.to_owned());
+    let expected = [
+        (
+            "/v1/me/threads",
+            &a,
+            "organisation",
+            [
+                triple(&a_with_private, &private_org, "open"),
+                triple(&a_with_public, &public_org, "closed"),
+            ],
+        ),
+        (
+            "/v1/threads",
+            &w.public,
+            "profile_id",
+            [
+                triple(&b_with_public, &b_public, "open"),
+                triple(&a_with_public, &a_public, "closed"),
+            ],
+        ),
+        (
+            "/v1/threads",
+            &w.private,
+            "profile_id",
+            [
+                triple(&b_with_private, &b_private, "open"),
+                triple(&a_with_private, &a_private, "open"),
+            ],
+        ),
+    ];
+    for (path, token, key, threads) in expected {
+        let list = app.call("GET", path, Some(token), None).await.json();
+        assert_eq!(states(list, key), threads, "{path}");
+    }
+}
+
 backend_tests!(
     sessions_show_the_seeker_their_own_page,
+    thread_lists_show_each_thread_its_own_state,
     the_turn_rule_through_a_whole_conversation,
     two_concurrent_sends_cannot_both_pass,
     a_block_closes_the_thread_and_unblocking_reopens_it,
@@ -663,16 +769,7 @@ async fn the_daily_cap_is_exact(app: TestApp) {
     for i in 0..6 {
         seeker(&app, &w, &format!("cap-{i}"), "both").await;
     }
-    let list = app
-        .call("GET", "/v1/profiles", Some(&w.public), None)
-        .await
-        .json();
-    let pids: Vec<String> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["profile_id"].as_str().unwrap().to_owned())
-        .collect();
+    let pids = profiles(&app, &w.public).await;
     assert_eq!(pids.len(), 6);
     // Two sequential sends reach the cap of 3 with the third…
     assert_eq!(

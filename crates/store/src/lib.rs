@@ -32,6 +32,44 @@ macro_rules! scope_covers_sector {
     };
 }
 
+/// R1 as a filter over `seekers`: the whole visibility rule in SQL. The
+/// organisation is approved with `seeker_info`, the seeker is active and
+/// within `valid_until`, the seeker's scope covers the organisation's sector,
+/// and the seeker has not blocked it. Every search and read goes through it
+/// (`visible_to!(viewer)`), so pages stay full and counts never leak; a list
+/// of threads joins the seeker through it with the organisation a column of
+/// the query (`visible_to!(organisation: threads::organisation_id, today: d)`).
+/// Each `EXISTS` selects one column (which ones does not matter to it): the
+/// statement is written, sent and parsed on every search and read, and the
+/// organisation's sixteen columns made it half again as long.
+macro_rules! visible_to {
+    ($viewer:expr) => {{
+        let v: crate::seekers::Viewer = $viewer;
+        visible_to!(organisation: v.organisation_id, today: v.today)
+    }};
+    (organisation: $organisation:expr, today: $today:expr) => {{
+        use crate::schema::{blocks, organisations, seekers};
+        let scope_covers_sector = scope_covers_sector!(seekers::consent_scope);
+        seekers::status
+            .eq(crate::literal::Active)
+            .and(seekers::valid_until.ge($today))
+            .and(diesel::dsl::exists(
+                organisations::table
+                    .select(organisations::id)
+                    .filter(organisations::id.eq($organisation))
+                    .filter(organisations::status.eq("approved"))
+                    .filter(organisations::seeker_info.eq(true))
+                    .filter(scope_covers_sector),
+            ))
+            .and(diesel::dsl::not(diesel::dsl::exists(
+                blocks::table
+                    .select(blocks::seeker_id)
+                    .filter(blocks::seeker_id.eq(seekers::id))
+                    .filter(blocks::organisation_id.eq($organisation)),
+            )))
+    }};
+}
+
 pub mod audit;
 mod connection;
 mod error;

@@ -1,16 +1,14 @@
 //! Job seekers: ingest, end of registration, consent ledger, blocks, and the
 //! search and read that enforce R1 inside the query.
 //!
-//! [`visible_to`] is the whole visibility rule in SQL: the organisation is
-//! approved with `seeker_info`, the seeker is active and within
-//! `valid_until`, the seeker's scope covers the organisation's sector, and
-//! the seeker has not blocked it. Every search and read goes through it, so
-//! pages stay full and counts never leak.
+//! `visible_to!` (in `lib.rs`, beside the scope × sector part it uses) is
+//! the whole visibility rule in SQL. Every search and read goes through it,
+//! so pages stay full and counts never leak.
 
 use std::collections::BTreeSet;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::{exists, not};
+use diesel::dsl::exists;
 use diesel::prelude::*;
 
 use crate::literal::Active;
@@ -401,34 +399,6 @@ pub fn unblock(
 pub struct Viewer {
     pub organisation_id: i64,
     pub today: NaiveDate,
-}
-
-/// R1 as a boxed filter over `seekers`: usable in any query on that table.
-/// Each `EXISTS` selects one column (which ones does not matter to it): the
-/// statement is written, sent and parsed on every search and read, and the
-/// organisation's sixteen columns made it half again as long.
-macro_rules! visible_to {
-    ($viewer:expr) => {{
-        let v: Viewer = $viewer;
-        let scope_covers_sector = scope_covers_sector!(seekers::consent_scope);
-        seekers::status
-            .eq(crate::literal::Active)
-            .and(seekers::valid_until.ge(v.today))
-            .and(exists(
-                organisations::table
-                    .select(organisations::id)
-                    .filter(organisations::id.eq(v.organisation_id))
-                    .filter(organisations::status.eq("approved"))
-                    .filter(organisations::seeker_info.eq(true))
-                    .filter(scope_covers_sector),
-            ))
-            .and(not(exists(
-                blocks::table
-                    .select(blocks::seeker_id)
-                    .filter(blocks::seeker_id.eq(seekers::id))
-                    .filter(blocks::organisation_id.eq(v.organisation_id)),
-            )))
-    }};
 }
 
 /// Search filters; all optional, all combined with AND.

@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use kyushoku_store::messaging::{self, Party, Sent};
+use kyushoku_store::messaging::{self, ListedThread, Party, Sent};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -75,40 +75,34 @@ pub async fn list(
     let today = today_in_japan();
     let mut items = state
         .db_run(move |c| {
-            let rows = messaging::list_threads(c, Party::Seeker(seeker.id), after, limit + 1)?;
-            let mut out = Vec::with_capacity(rows.len());
-            for t in rows {
-                let open = messaging::is_open(c, &t, today)?;
-                let (organisation_id, name, kind) =
-                    messaging::organisation_card(c, t.organisation_id)?;
-                out.push((
-                    t,
-                    open,
-                    OrganisationCard {
-                        organisation_id,
-                        name,
-                        kind,
-                    },
-                ));
-            }
-            Ok(out)
+            messaging::list_threads(c, Party::Seeker(seeker.id), today, after, limit + 1)
         })
         .await?;
     let next_cursor =
-        pagination::next_by_recency(&mut items, limit, |(t, _, _)| (t.updated_at, t.id));
+        pagination::next_by_recency(&mut items, limit, |r| (r.thread.updated_at, r.thread.id));
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(MyThreadList {
             items: items
                 .into_iter()
-                .map(|(t, open, organisation)| MyThread {
-                    thread_id: t.public_id,
-                    state: if open { "open" } else { "closed" },
-                    organisation,
-                    unread: t.seeker_unread,
-                    updated_at: t.updated_at.and_utc(),
-                    messages: None,
-                })
+                .map(
+                    |ListedThread {
+                         thread: t,
+                         open,
+                         organisation: (organisation_id, name, kind),
+                     }| MyThread {
+                        thread_id: t.public_id,
+                        state: if open { "open" } else { "closed" },
+                        organisation: OrganisationCard {
+                            organisation_id,
+                            name,
+                            kind,
+                        },
+                        unread: t.seeker_unread,
+                        updated_at: t.updated_at.and_utc(),
+                        messages: None,
+                    },
+                )
                 .collect(),
             next_cursor,
         }))

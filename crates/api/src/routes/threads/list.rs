@@ -2,7 +2,7 @@
 
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use kyushoku_store::messaging::{self, Party};
+use kyushoku_store::messaging::{self, ListedThread, Party};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -67,32 +67,31 @@ pub async fn list(
     let after = pagination::decode_pair(q.cursor.as_deref())?;
     let today = today_in_japan();
     let org = member.organisation_id;
-    let (mut rows, open) = state
+    let mut rows = state
         .db_run(move |c| {
-            let rows = messaging::list_threads(c, Party::Organisation(org), after, limit + 1)?;
-            let mut open = Vec::with_capacity(rows.len());
-            for t in &rows {
-                open.push(messaging::is_open(c, t, today)?);
-            }
-            Ok((rows, open))
+            messaging::list_threads(c, Party::Organisation(org), today, after, limit + 1)
         })
         .await?;
-    let next_cursor = pagination::next_by_recency(&mut rows, limit, |r| (r.updated_at, r.id));
+    let next_cursor =
+        pagination::next_by_recency(&mut rows, limit, |r| (r.thread.updated_at, r.thread.id));
     let pseudonyms = state
         .pseudonyms
         .for_organisation(&member.organisation_public_id);
     let items = rows
         .into_iter()
-        .zip(open)
-        .map(|(t, open)| OrgThread {
-            thread_id: t.public_id,
-            state: if open { "open" } else { "closed" },
-            profile_id: pseudonyms.encode(t.seeker_id),
-            unread: t.org_unread,
-            last_author: t.last_author,
-            updated_at: t.updated_at.and_utc(),
-            messages: None,
-        })
+        .map(
+            |ListedThread {
+                 thread: t, open, ..
+             }| OrgThread {
+                thread_id: t.public_id,
+                state: if open { "open" } else { "closed" },
+                profile_id: pseudonyms.encode(t.seeker_id),
+                unread: t.org_unread,
+                last_author: t.last_author,
+                updated_at: t.updated_at.and_utc(),
+                messages: None,
+            },
+        )
         .collect();
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
