@@ -1033,6 +1033,48 @@ async fn a_search_records_the_page_it_showed(app: TestApp) {
     assert_eq!(event["detail"], json!({"results": 0}));
 }
 
+/// R9 under concurrency: searches and reads answered at the same time,
+/// whose events the audit writer stores together, each leave their own
+/// event with the seekers it showed.
+async fn concurrent_searches_and_reads_each_leave_their_own_event(app: TestApp) {
+    let w = world(&app).await;
+    put(&app, &w.hw, "together-1", seeker("both", "同時に")).await;
+    put(&app, &w.hw, "together-2", seeker("both", "同時に")).await;
+    let list = app
+        .call("GET", "/v1/profiles?limit=1", Some(&w.public), None)
+        .await
+        .json();
+    let id = list["items"][0]["profile_id"].as_str().unwrap().to_owned();
+    let mut paths = vec!["/v1/profiles?limit=1".to_owned(); 12];
+    paths.extend(vec![format!("/v1/profiles/{id}"); 12]);
+    let answers = futures_util::future::join_all(
+        paths
+            .iter()
+            .map(|p| app.call("GET", p, Some(&w.public), None)),
+    )
+    .await;
+    for a in &answers {
+        assert_eq!(a.status, 200, "{}", a.text());
+    }
+    // The newest seeker (together-2) was on every page and every read.
+    let public = w.cast.org_id("org_public");
+    let trail = app
+        .call(
+            "GET",
+            &format!("/v1/audit?organisation_id={public}&limit=100"),
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    let events = trail["items"].as_array().unwrap();
+    let count = |action: &str| events.iter().filter(|e| e["action"] == action).count();
+    assert_eq!((count("profile_search"), count("profile_read")), (13, 12));
+    for e in events {
+        assert_eq!(e["seeker_refs"], json!(["together-2"]), "{e}");
+    }
+}
+
 backend_tests!(
     ingest_creates_replaces_and_reports_what_was_masked,
     ingest_refuses_bad_and_personal_fields,
@@ -1045,6 +1087,7 @@ backend_tests!(
     narrowing_consent_hides_at_once_and_is_ledgered,
     ending_a_registration_hides_it_everywhere,
     the_audit_trail_answers_who_saw_whom,
+    concurrent_searches_and_reads_each_leave_their_own_event,
     a_search_records_the_page_it_showed,
 );
 

@@ -86,6 +86,8 @@ pub struct AppState {
     pub pseudonyms: Arc<kyushoku_domain::pseudonym::PseudonymSecret>,
     pub metrics: Arc<Metrics>,
     pub config: Arc<ApiConfig>,
+    /// Writes the audit events of searches and reads (R9).
+    pub audit: audit_log::AuditWriter,
 }
 
 impl AppState {
@@ -113,7 +115,11 @@ impl AppState {
                 })?
             }
         };
+        // Only an operating system out of threads refuses one, at start-up.
+        let audit =
+            audit_log::AuditWriter::start(db.clone()).expect("a thread for the audit writer");
         Ok(Self {
+            audit,
             db,
             cluster: cluster.namespaced(&deployment),
             keys: Arc::new(keys),

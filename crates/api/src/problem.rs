@@ -202,7 +202,7 @@ pub struct Problem {
 }
 
 /// The error every handler returns.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     #[error("not found")]
     NotFound,
@@ -433,6 +433,12 @@ pub fn problem_response(problem: &Problem) -> HttpResponse {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        ApiError::from(&e)
+    }
+}
+
+impl From<&StoreError> for ApiError {
+    fn from(e: &StoreError) -> Self {
         if let StoreError::Conflict(what) = e {
             return ApiError::Conflict(format!("{what} is already taken"));
         }

@@ -103,27 +103,50 @@ pub fn record_with_seekers(
     event: &NewAuditEvent,
     seeker_ids: &[i64],
 ) -> Result<(), StoreError> {
-    let event = NewAuditEvent {
-        seeker_ids: seeker_list(seeker_ids),
-        ..event.clone()
-    };
+    record_all_with_seekers(conn, &[(event.clone(), seeker_ids.to_vec())])
+}
+
+/// Records events, each with the seekers it showed, with one commit for
+/// all of them: on PostgreSQL one insert (a single event's stays prepared;
+/// several rows are one statement, parsed each time), on SQLite one
+/// transaction. The API's audit writer hands it the events of the searches
+/// and reads that arrived while it wrote the last ones.
+pub fn record_all_with_seekers(
+    conn: &mut DbConn,
+    events: &[(NewAuditEvent, Vec<i64>)],
+) -> Result<(), StoreError> {
+    let listed: Vec<NewAuditEvent> = events
+        .iter()
+        .map(|(event, seekers)| NewAuditEvent {
+            seeker_ids: seeker_list(seekers),
+            ..event.clone()
+        })
+        .collect();
     match conn {
-        // The GIN index over the list answers "who saw S": one row.
+        // The GIN index over the list answers "who saw S": one row each.
         DbConn::Postgresql(c) => {
-            diesel::insert_into(audit_events::table)
-                .values(event.row())
-                .execute(c)?;
+            let insert = diesel::insert_into(audit_events::table);
+            match listed.as_slice() {
+                [] => 0,
+                [one] => insert.values(one.row()).execute(c)?,
+                many => insert
+                    .values(many.iter().map(NewAuditEvent::row).collect::<Vec<_>>())
+                    .execute(c)?,
+            };
             Ok(())
         }
         DbConn::Sqlite(_) => conn.write_transaction(|c| {
             let DbConn::Sqlite(c) = c else {
                 unreachable!("a SQLite connection stays one")
             };
-            let id = diesel::insert_into(audit_events::table)
-                .values(event.row())
-                .returning(audit_events::id)
-                .get_result::<i64>(c)?;
-            index_by_seeker(c, id, event.at, seeker_ids)
+            for (event, (_, seekers)) in listed.iter().zip(events) {
+                let id = diesel::insert_into(audit_events::table)
+                    .values(event.row())
+                    .returning(audit_events::id)
+                    .get_result::<i64>(c)?;
+                index_by_seeker(c, id, event.at, seekers)?;
+            }
+            Ok(())
         }),
     }
 }

@@ -1,7 +1,6 @@
 //! `GET /v1/profiles/{profile_id}`: one profile, if this organisation may see it.
 
 use actix_web::{get, web, HttpResponse};
-use kyushoku_store::audit;
 use kyushoku_store::seekers::{self, Viewer};
 
 use super::{seeker_info_member, ProfileView};
@@ -41,15 +40,13 @@ pub async fn read(
     };
     let event = audit_log::by(&principal, "profile_read");
     let row = state
-        .db_run(move |c| {
-            let row = seekers::read_visible(c, viewer, seeker_id)?;
-            if row.is_some() {
-                audit::record_with_seekers(c, &event, &[seeker_id])?;
-            }
-            Ok(row)
-        })
+        .db_run(move |c| seekers::read_visible(c, viewer, seeker_id))
         .await?
         .ok_or(ApiError::NotFound)?;
+    state
+        .audit
+        .record_with_seekers(event, vec![seeker_id])
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(ProfileView::from_row(row, &pseudonyms)?))

@@ -5,7 +5,6 @@ use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use kyushoku_domain::profile::{fold_for_search, EmploymentType, WageKind};
 use kyushoku_domain::{MunicipalityCode, OccupationCode, PrefectureCode};
-use kyushoku_store::audit;
 use kyushoku_store::seekers::{self, SearchFilter, Viewer};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -130,7 +129,7 @@ fn filter_from(q: SearchQuery) -> Result<(SearchFilter, Option<i64>, Option<Stri
 
 /// Search profiles, newest first. R1 is applied inside the query, so every
 /// page is full and nothing about invisible seekers leaks. Recorded in the
-/// audit trail with the seekers shown (R9).
+/// audit trail with the seekers shown (R9) before it is answered.
 #[utoipa::path(
     tag = "profiles",
     params(SearchQuery),
@@ -158,15 +157,12 @@ pub async fn search(
     };
     let mut event = audit_log::by(&principal, "profile_search");
     let mut rows = state
-        .db_run(move |c| {
-            let mut rows = seekers::search(c, viewer, &filter, after, limit + 1)?;
-            let shown: Vec<i64> = rows.iter().take(limit as usize).map(|r| r.id).collect();
-            event.detail = Some(serde_json::json!({"results": shown.len()}).to_string());
-            audit::record_with_seekers(c, &event, &shown)?;
-            rows.truncate(limit as usize + 1);
-            Ok(rows)
-        })
+        .db_run(move |c| seekers::search(c, viewer, &filter, after, limit + 1))
         .await?;
+    rows.truncate(limit as usize + 1);
+    let shown: Vec<i64> = rows.iter().take(limit as usize).map(|r| r.id).collect();
+    event.detail = Some(serde_json::json!({"results": shown.len()}).to_string());
+    state.audit.record_with_seekers(event, shown).await?;
     let next_cursor = pagination::next_by_recency(&mut rows, limit, |r| (r.updated_at, r.id));
     let pseudonyms = state
         .pseudonyms
