@@ -1075,6 +1075,52 @@ async fn concurrent_searches_and_reads_each_leave_their_own_event(app: TestApp) 
     }
 }
 
+/// R9: a search or read whose audit event cannot be committed shows
+/// nothing; the answer is an error and carries no profile.
+async fn nothing_is_shown_that_the_trail_does_not_hold(app: TestApp) {
+    let w = world(&app).await;
+    put(&app, &w.hw, "unrecorded", seeker("both", "記録されない")).await;
+    let list = app
+        .call("GET", "/v1/profiles", Some(&w.public), None)
+        .await
+        .json();
+    let id = list["items"][0]["profile_id"].as_str().unwrap().to_owned();
+    // From now on the database refuses every new audit event.
+    app.state()
+        .db
+        .run(|c| {
+            use diesel::RunQueryDsl;
+            match c {
+                kyushoku_store::DbConn::Postgresql(pg) => {
+                    diesel::sql_query(
+                        "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql \
+                         AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$",
+                    )
+                    .execute(pg)?;
+                    diesel::sql_query(
+                        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events \
+                         FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+                    )
+                    .execute(pg)?;
+                }
+                kyushoku_store::DbConn::Sqlite(lite) => {
+                    diesel::sql_query(
+                        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events \
+                         BEGIN SELECT RAISE(ABORT, 'audit refused'); END",
+                    )
+                    .execute(lite)?;
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    for path in ["/v1/profiles".to_owned(), format!("/v1/profiles/{id}")] {
+        let a = app.call("GET", &path, Some(&w.public), None).await;
+        a.assert_problem(500, "internal");
+        assert!(!a.text().contains("記録されない"), "{path}: {}", a.text());
+    }
+}
+
 backend_tests!(
     ingest_creates_replaces_and_reports_what_was_masked,
     ingest_refuses_bad_and_personal_fields,
@@ -1088,6 +1134,7 @@ backend_tests!(
     ending_a_registration_hides_it_everywhere,
     the_audit_trail_answers_who_saw_whom,
     concurrent_searches_and_reads_each_leave_their_own_event,
+    nothing_is_shown_that_the_trail_does_not_hold,
     a_search_records_the_page_it_showed,
 );
 
