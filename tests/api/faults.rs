@@ -140,11 +140,9 @@ mod redis_outage_degrades_and_recovers {
     }
 }
 
-/// PostgreSQL restarts under load: requests fail fast with 503 problems
-/// (no thread waits out the pool), `/readyz` is 503, and once it is back the
-/// service answers again without a restart.
-#[actix_web::test]
-async fn postgres_restart_fails_fast_and_recovers() {
+/// A PostgreSQL-backed app whose database connections pass through a
+/// [`FaultProxy`]; `None` when PostgreSQL is not configured (outside CI).
+async fn behind_a_proxy() -> Option<(FaultProxy, TestApp)> {
     let Some(pg) = std::env::var("KYUSHOKU_TEST_POSTGRES_URL")
         .ok()
         .filter(|u| !u.is_empty())
@@ -153,7 +151,7 @@ async fn postgres_restart_fails_fast_and_recovers() {
             std::env::var_os("CI").is_none(),
             "PostgreSQL must be set under CI"
         );
-        return;
+        return None;
     };
     let proxy = FaultProxy::start(FaultProxy::target_of(&pg)).await;
     let app = TestApp::spawn_with(Store::Postgres, |a| {
@@ -161,6 +159,17 @@ async fn postgres_restart_fails_fast_and_recovers() {
     })
     .await
     .unwrap();
+    Some((proxy, app))
+}
+
+/// PostgreSQL restarts under load: requests fail fast with 503 problems
+/// (no thread waits out the pool), `/readyz` is 503, and once it is back the
+/// service answers again without a restart.
+#[actix_web::test]
+async fn postgres_restart_fails_fast_and_recovers() {
+    let Some((proxy, app)) = behind_a_proxy().await else {
+        return;
+    };
     let w = world(&app).await;
     assert_eq!(
         app.call("GET", "/v1/profiles", Some(&w.public), None)
@@ -211,6 +220,91 @@ async fn postgres_restart_fails_fast_and_recovers() {
     for a in futures_util::future::join_all(calls).await {
         assert_eq!(a.status, 200, "{}", a.text());
     }
+    app.stop().await;
+}
+
+/// R9 when PostgreSQL goes away while searches wait for the audit writer
+/// to commit their events (an audit trigger holds the writer's insert for a
+/// second, and the connection is cut during it): every one of them answers
+/// 503 and none shows a profile; once the database is back, searches are
+/// shown again and recorded.
+#[actix_web::test]
+async fn searches_whose_audit_commit_is_lost_show_nothing() {
+    let Some((proxy, app)) = behind_a_proxy().await else {
+        return;
+    };
+    let w = world(&app).await;
+    seeker(&app, &w, "lost-commit", "both").await;
+    let shown = only_profile(&app, &w.public).await;
+    // The number of search events recorded under a request id.
+    // (Through the blocking pool: the proxy runs on this test's thread.)
+    let recorded = |request_id: String| {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        app.state().db_run(move |c| match c {
+            kyushoku_store::DbConn::Postgresql(pg) => Ok(diesel::sql_query(
+                "SELECT count(*) AS n FROM audit_events \
+                 WHERE action = 'profile_search' AND request_id = $1",
+            )
+            .bind::<diesel::sql_types::Text, _>(request_id)
+            .get_result::<N>(pg)?
+            .n),
+            _ => unreachable!(),
+        })
+    };
+    app.state()
+        .db_run(|c| {
+            use diesel::connection::SimpleConnection;
+            let kyushoku_store::DbConn::Postgresql(pg) = c else {
+                unreachable!()
+            };
+            pg.batch_execute(
+                "CREATE FUNCTION slow_audit() RETURNS trigger LANGUAGE plpgsql \
+                 AS $$ BEGIN PERFORM pg_sleep(1); RETURN NEW; END $$; \
+                 CREATE TRIGGER slow_audit BEFORE INSERT ON audit_events \
+                 FOR EACH ROW EXECUTE FUNCTION slow_audit();",
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+
+    let searches = (0..8).map(|_| app.call("GET", "/v1/profiles", Some(&w.public), None));
+    let cut = async {
+        // The searches' own queries take milliseconds; the writer's insert
+        // a second.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        proxy.cut().await;
+    };
+    let (answers, ()) = tokio::join!(futures_util::future::join_all(searches), cut);
+    for a in &answers {
+        a.assert_problem(503, "service-unavailable");
+        assert!(!a.text().contains(&shown), "{}", a.text());
+    }
+
+    proxy.restore().await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let back = loop {
+        let a = app.call("GET", "/v1/profiles", Some(&w.public), None).await;
+        if a.status == 200 {
+            break a;
+        }
+        a.assert_problem(503, "service-unavailable");
+        assert!(!a.text().contains(&shown), "{}", a.text());
+        assert!(Instant::now() < deadline, "no recovery: {}", a.text());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(back.text().contains(&shown), "{}", back.text());
+    let request_id = back.header("x-request-id").unwrap().to_owned();
+    assert_eq!(
+        recorded(request_id).await.unwrap(),
+        1,
+        "the search shown is recorded"
+    );
     app.stop().await;
 }
 
