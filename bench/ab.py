@@ -8,6 +8,7 @@ the day's spread between runs.
 
     python3 bench/ab.py --workdir /tmp/kyushoku-bench-… A_BINARY B_BINARY
     python3 bench/ab.py --workdir … --path '/v1/profiles/…' A B   # other paths
+    python3 bench/ab.py --workdir … --connections 1 A B             # one request at a time: latency
     python3 bench/ab.py --workdir … --database-url sqlite:///tmp/kyushoku-bench-…/bench.db A B
 
 Binaries are run from the work directory: give absolute paths, or copies
@@ -33,9 +34,10 @@ def one_round(binary, url, redis, workdir, creds, paths, args):
     proc, base = start_serve(binary, url, redis, workdir, SERVE_ENV)
     try:
         token = tokens(base, creds)["org_public_client"]
-        wrk(base, paths, token, 2, args.connections, 2, workdir=workdir)  # warm-up
+        threads = min(2, args.connections)  # wrk needs a connection per thread
+        wrk(base, paths, token, 2, args.connections, threads, workdir=workdir)  # warm-up
         return cpu_per_request(
-            lambda: wrk(base, paths, token, args.seconds, args.connections, 2, workdir=workdir),
+            lambda: wrk(base, paths, token, args.seconds, args.connections, threads, workdir=workdir),
             proc.pid, lambda r: r["requests"], postgres=url.startswith("postgres"))
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -68,8 +70,9 @@ def main():
             r = one_round(builds[name], url, redis, args.workdir, creds, paths, args)
             results[name].append(r)
             cpu = r["cpu_ms_per_request"]
-            print("round %d %s: %8.0f req/s  p99 %6.2f ms  CPU ms/request service %.3f database %.3f total %.3f"
-                  % (i + 1, name, r["rps"], r["p99_ms"], cpu["service"], cpu.get("database", 0), cpu["total"]),
+            print("round %d %s: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  CPU ms/request service %.3f database %.3f total %.3f"
+                  % (i + 1, name, r["rps"], r["p50_ms"], r["p99_ms"], cpu["service"], cpu.get("database", 0),
+                     cpu["total"]),
                   flush=True)
     for name in "AB":
         rps = [r["rps"] for r in results[name]]
