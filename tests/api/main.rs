@@ -13,5 +13,6 @@ pub mod messaging;
 pub mod offers;
 mod ops;
 mod profiles;
+mod security;
 mod spec;
 mod tls;

@@ -84,6 +84,8 @@ pub struct AppState {
     pub keys: Arc<auth::keys::KeyRing>,
     /// R10: the secret `profile_id`s are derived from.
     pub pseudonyms: Arc<kyushoku_domain::pseudonym::PseudonymSecret>,
+    /// R10: seals page cursors for the caller they are given to.
+    pub cursors: Arc<kyushoku_domain::cursor::CursorSealer>,
     pub metrics: Arc<Metrics>,
     pub config: Arc<ApiConfig>,
     /// Writes the audit events of searches and reads (R9).
@@ -124,6 +126,7 @@ impl AppState {
             cluster: cluster.namespaced(&deployment),
             keys: Arc::new(keys),
             pseudonyms: Arc::new(kyushoku_domain::pseudonym::PseudonymSecret::new(secret)),
+            cursors: Arc::new(kyushoku_domain::cursor::CursorSealer::new(&secret)),
             metrics: Arc::new(Metrics::default()),
             config: Arc::new(config),
         })

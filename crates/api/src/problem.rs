@@ -55,10 +55,12 @@ pub enum ProblemType {
     GuidanceRefused,
     GuidanceCap,
     ThreadClosed,
+    InvalidCursor,
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 21] = [
+    pub const ALL: [ProblemType; 22] = [
+        ProblemType::InvalidCursor,
         ProblemType::AwaitsSeeker,
         ProblemType::GuidanceRefused,
         ProblemType::GuidanceCap,
@@ -105,6 +107,7 @@ impl ProblemType {
             ProblemType::GuidanceRefused => "guidance-refused",
             ProblemType::GuidanceCap => "guidance-cap-reached",
             ProblemType::ThreadClosed => "thread-closed",
+            ProblemType::InvalidCursor => "invalid-cursor",
         }
     }
 
@@ -118,7 +121,7 @@ impl ProblemType {
             ProblemType::NotFound => StatusCode::NOT_FOUND,
             ProblemType::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ProblemType::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ProblemType::MalformedRequest => StatusCode::BAD_REQUEST,
+            ProblemType::MalformedRequest | ProblemType::InvalidCursor => StatusCode::BAD_REQUEST,
             ProblemType::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ProblemType::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ProblemType::Validation => StatusCode::UNPROCESSABLE_ENTITY,
@@ -159,6 +162,7 @@ impl ProblemType {
             ProblemType::GuidanceRefused => "The seeker accepts no new guidance",
             ProblemType::GuidanceCap => "Daily guidance limit reached",
             ProblemType::ThreadClosed => "The thread is closed",
+            ProblemType::InvalidCursor => "Invalid cursor",
         }
     }
 }
@@ -256,6 +260,9 @@ pub enum ApiError {
     /// R4/R5: the thread is closed.
     #[error("thread closed")]
     ThreadClosed,
+    /// A cursor this caller was not given for this list, or altered (R10).
+    #[error("invalid cursor")]
+    InvalidCursor,
 }
 
 /// The `RateLimit-*` values of an answer (draft-ietf-httpapi-ratelimit-headers).
@@ -314,6 +321,7 @@ impl ApiError {
             ApiError::GuidanceRefused => ProblemType::GuidanceRefused,
             ApiError::GuidanceCap { .. } => ProblemType::GuidanceCap,
             ApiError::ThreadClosed => ProblemType::ThreadClosed,
+            ApiError::InvalidCursor => ProblemType::InvalidCursor,
         }
     }
 
@@ -359,6 +367,11 @@ impl ApiError {
                 Some("the organisation's guidance messages for today are used up".into())
             }
             ApiError::ThreadClosed => Some("this thread accepts no new messages".into()),
+            ApiError::InvalidCursor => Some(
+                "the cursor is not one this service gave this caller for this list; \
+                 start again without a cursor"
+                    .into(),
+            ),
         };
         Problem {
             type_uri: kind.uri(),

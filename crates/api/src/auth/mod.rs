@@ -118,6 +118,18 @@ impl Principal {
         }
     }
 
+    /// What a page cursor is bound to (R10): the organisation for its
+    /// members (its staff and clients may pass cursors between them), the
+    /// principal itself for everyone else.
+    pub fn cursor_binding(&self) -> String {
+        match self {
+            Principal::Member { member, .. } => format!("org:{}", member.organisation_id),
+            Principal::HwSystem { actor } => format!("hw:{}:{}", actor.kind(), actor.id()),
+            Principal::Bureau { actor, .. } => format!("bureau:{}:{}", actor.kind(), actor.id()),
+            Principal::Seeker { actor } => format!("seeker:{}", actor.id()),
+        }
+    }
+
     /// The bureau's prefecture, or 403.
     pub fn require_bureau(&self) -> Result<&PrefectureCode, ApiError> {
         match self {

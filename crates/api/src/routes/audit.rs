@@ -94,7 +94,8 @@ pub async fn query(
         return Err(ApiError::Validation(errors));
     }
     let limit = pagination::limit(q.limit)?;
-    let before = pagination::decode(q.cursor.as_deref())?;
+    let pager = pagination::Pager::new(&state, &principal, "audit");
+    let before = pager.after_id(q.cursor.as_deref())?;
     let org_public = q.organisation_id.clone();
     let seeker_ref = q.seeker_ref.clone();
     let (rows, orgs, seen) = state
@@ -136,11 +137,11 @@ pub async fn query(
         })
         .await?;
     let mut rows = rows;
-    let next_cursor = pagination::next(&mut rows, limit, |r| r.id);
+    let next_cursor = pager.next_by_id(&mut rows, limit, |r| r.id);
     let items = rows
         .into_iter()
         .map(|r| AuditEvent {
-            event_id: pagination::encode(r.id),
+            event_id: event_id(r.id),
             at: r.at.and_utc(),
             request_id: r.request_id,
             actor_kind: r.actor_kind,
@@ -161,4 +162,11 @@ pub async fn query(
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(AuditList { items, next_cursor }))
+}
+
+/// An audit event's id as the bureau sees it: stable, so that it can be
+/// quoted, and not a page cursor (cursors are sealed: `pagination`).
+fn event_id(id: i64) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("v1:{id}"))
 }

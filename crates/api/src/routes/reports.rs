@@ -55,11 +55,12 @@ pub async fn list(
     let prefecture = principal.require_bureau()?.to_string();
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
-    let before = pagination::decode(q.cursor.as_deref())?;
+    let pager = pagination::Pager::new(&state, &principal, "reports");
+    let before = pager.after_id(q.cursor.as_deref())?;
     let mut rows = state
         .db_run(move |c| messaging::list_reports(c, &prefecture, before, limit + 1))
         .await?;
-    let next_cursor = pagination::next(&mut rows, limit, |r| r.id);
+    let next_cursor = pager.next_by_id(&mut rows, limit, |r| r.id);
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(ReportList {

@@ -71,7 +71,8 @@ pub async fn list(
     let seeker = me(&state, &principal).await?;
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
-    let after = pagination::decode_pair(q.cursor.as_deref())?;
+    let pager = pagination::Pager::new(&state, &principal, "seeker_threads");
+    let after = pager.after_recency(q.cursor.as_deref())?;
     let today = today_in_japan();
     let mut items = state
         .db_run(move |c| {
@@ -79,7 +80,7 @@ pub async fn list(
         })
         .await?;
     let next_cursor =
-        pagination::next_by_recency(&mut items, limit, |r| (r.thread.updated_at, r.thread.id));
+        pager.next_by_recency(&mut items, limit, |r| (r.thread.updated_at, r.thread.id));
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(MyThreadList {

@@ -135,7 +135,8 @@ pub async fn browse(
     let q = query.into_inner();
     let filter = filter_from(&q)?;
     let limit = pagination::limit(q.limit)?;
-    let after = pagination::decode_pair(q.cursor.as_deref())?;
+    let pager = pagination::Pager::new(&state, &principal, "job_offers");
+    let after = pager.after_recency(q.cursor.as_deref())?;
     let viewer = Viewer {
         organisation_id: member.organisation_id,
         today: today_in_japan(),
@@ -143,7 +144,7 @@ pub async fn browse(
     let mut rows = state
         .db_run(move |c| offers::browse(c, viewer, &filter, after, limit + 1))
         .await?;
-    let next_cursor = pagination::next_by_recency(&mut rows, limit, |r| (r.updated_at, r.id));
+    let next_cursor = pager.next_by_recency(&mut rows, limit, |r| (r.updated_at, r.id));
     super::audit(&state, &principal, "offer_search", None).await?;
     let items = rows
         .into_iter()

@@ -73,7 +73,8 @@ pub async fn list(
         return Err(ApiError::Validation(errors));
     }
     let limit = pagination::limit(q.limit)?;
-    let after = pagination::decode(q.cursor.as_deref())?;
+    let pager = pagination::Pager::new(&state, &principal, "organisations");
+    let after = pager.after_id(q.cursor.as_deref())?;
     let filter = OrganisationFilter {
         status: q.status,
         kind: q.kind,
@@ -82,7 +83,7 @@ pub async fn list(
     let mut rows = state
         .db_run(move |c| organisations::list(c, &filter, after, limit + 1))
         .await?;
-    let next_cursor = pagination::next(&mut rows, limit, |r| r.id);
+    let next_cursor = pager.next_by_id(&mut rows, limit, |r| r.id);
     Ok(HttpResponse::Ok().json(OrganisationList {
         items: rows.into_iter().map(Organisation::from).collect(),
         next_cursor,

@@ -22,6 +22,9 @@ pub struct ProfileView {
     /// This organisation's pseudonym for the seeker: stable, and different
     /// for every organisation.
     pub profile_id: String,
+    /// The day the profile last changed, at 00:00 UTC: never finer, since a
+    /// time to the microsecond would be the same in every organisation's
+    /// view and so link them (R10).
     pub updated_at: DateTime<Utc>,
     pub valid_until: NaiveDate,
     pub profile: Profile,
@@ -33,11 +36,17 @@ impl ProfileView {
             .map_err(|e| ApiError::Internal(format!("stored profile {}: {e}", row.id)))?;
         Ok(ProfileView {
             profile_id: pseudonyms.encode(row.id),
-            updated_at: row.updated_at.and_utc(),
+            updated_at: day_of(row.updated_at),
             valid_until: row.valid_until,
             profile,
         })
     }
+}
+
+/// 00:00 UTC of the day of `at`: the only resolution at which organisations
+/// see (and may filter on) when a profile changed (R10).
+pub fn day_of(at: chrono::NaiveDateTime) -> DateTime<Utc> {
+    at.date().and_time(chrono::NaiveTime::MIN).and_utc()
 }
 
 /// An approved member of an organisation granted `seeker_info`, or 403.

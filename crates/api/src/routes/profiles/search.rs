@@ -36,7 +36,8 @@ pub struct SearchQuery {
     pub wage_kind: Option<String>,
     /// A qualification name or code.
     pub qualification: Option<String>,
-    /// Only profiles updated at or after this time (RFC 3339).
+    /// Only profiles updated on or after the (UTC) day of this time (RFC
+    /// 3339): the time of day is not used, as profiles show only the day.
     pub updated_since: Option<DateTime<Utc>>,
     /// 1–100, default 20.
     pub limit: Option<i64>,
@@ -122,7 +123,7 @@ fn filter_from(q: SearchQuery) -> Result<(SearchFilter, Option<i64>, Option<Stri
         employment_type: q.employment_type,
         wage: q.wage_min.map(|w| (kind.to_owned(), w)),
         qualification: q.qualification,
-        updated_since: q.updated_since.map(|t| t.naive_utc()),
+        updated_since: q.updated_since.map(|t| super::day_of(t.naive_utc()).naive_utc()),
     };
     Ok((filter, limit.ok(), q.cursor))
 }
@@ -150,7 +151,8 @@ pub async fn search(
     let member = seeker_info_member(&principal)?.clone();
     let (filter, limit, cursor) = filter_from(query.into_inner())?;
     let limit = limit.unwrap_or(pagination::DEFAULT_LIMIT);
-    let after: Option<(NaiveDateTime, i64)> = pagination::decode_pair(cursor.as_deref())?;
+    let pager = pagination::Pager::new(&state, &principal, "profiles");
+    let after: Option<(NaiveDateTime, i64)> = pager.after_recency(cursor.as_deref())?;
     let viewer = Viewer {
         organisation_id: member.organisation_id,
         today: today_in_japan(),
@@ -163,7 +165,7 @@ pub async fn search(
     let shown: Vec<i64> = rows.iter().take(limit as usize).map(|r| r.id).collect();
     event.detail = Some(serde_json::json!({"results": shown.len()}).to_string());
     state.audit.record_with_seekers(event, shown).await?;
-    let next_cursor = pagination::next_by_recency(&mut rows, limit, |r| (r.updated_at, r.id));
+    let next_cursor = pager.next_by_recency(&mut rows, limit, |r| (r.updated_at, r.id));
     let pseudonyms = state
         .pseudonyms
         .for_organisation(&member.organisation_public_id);

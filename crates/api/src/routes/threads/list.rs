@@ -64,7 +64,8 @@ pub async fn list(
     let member = principal.require_approved_member()?.clone();
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
-    let after = pagination::decode_pair(q.cursor.as_deref())?;
+    let pager = pagination::Pager::new(&state, &principal, "threads");
+    let after = pager.after_recency(q.cursor.as_deref())?;
     let today = today_in_japan();
     let org = member.organisation_id;
     let mut rows = state
@@ -73,7 +74,7 @@ pub async fn list(
         })
         .await?;
     let next_cursor =
-        pagination::next_by_recency(&mut rows, limit, |r| (r.thread.updated_at, r.thread.id));
+        pager.next_by_recency(&mut rows, limit, |r| (r.thread.updated_at, r.thread.id));
     let pseudonyms = state
         .pseudonyms
         .for_organisation(&member.organisation_public_id);
