@@ -499,7 +499,7 @@ mod tests {
             let a: kyushoku_api::routes::organisations::apply::Application =
                 serde_json::from_value(g.application(n)).unwrap();
             let kind = OrganisationKind::parse(&a.kind).unwrap();
-            if kind.default_sector() == Sector::Private {
+            if kind.sector() == Sector::Private {
                 private += 1;
                 assert!(valid_licence_number(
                     kind,

@@ -12,6 +12,11 @@ fn today() -> chrono::NaiveDate {
     kyushoku_api::ingest::today_in_japan()
 }
 
+/// Today in Japan as `YYYY-MM-DD`.
+pub fn today_str() -> String {
+    today().to_string()
+}
+
 /// A valid offer with this scope.
 pub fn offer_json(scope: &str) -> Value {
     json!({

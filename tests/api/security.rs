@@ -111,3 +111,132 @@ async fn cursors_are_sealed_for_their_caller_and_times_are_days(app: TestApp) {
     assert_eq!(found.status, 200, "{}", found.text());
     assert_eq!(found.json()["items"].as_array().unwrap().len(), 3);
 }
+
+backend_tests!(the_sector_follows_the_kind);
+
+/// A bureau cannot approve a free agency into the public sector (it would
+/// read `public_only` seekers): 422, and nothing changes; approving with
+/// the kind's own sector, or none, puts it in the private sector.
+async fn the_sector_follows_the_kind(app: TestApp) {
+    let w = world(&app).await;
+    let org = w.cast.org_id("org_pending").to_owned();
+    let path = format!("/v1/organisations/{org}/decisions");
+    let wrong = json!({"decision": "approve", "reason": "要件を満たす", "sector": "public"});
+    let r = app.call("POST", &path, Some(&w.bureau), Some(wrong)).await;
+    let p = r.assert_problem(422, "validation");
+    assert_eq!(p["errors"][0]["field"], "sector");
+    let read = app
+        .call("GET", &format!("/v1/organisations/{org}"), Some(&w.bureau), None)
+        .await;
+    assert_eq!(read.json()["status"], "pending", "nothing changed");
+    let right = json!({"decision": "approve", "reason": "要件を満たす", "sector": "private"});
+    let r = app.call("POST", &path, Some(&w.bureau), Some(right)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["sector"], "private");
+}
+
+backend_tests!(offers_an_organisation_never_saw_are_not_in_its_feed_nor_its_hires);
+
+/// The change feed tells an organisation that an offer left its view only
+/// if it was in it; a hire reported against an offer it could never see
+/// answers exactly as one against no offer at all, and records nothing.
+async fn offers_an_organisation_never_saw_are_not_in_its_feed_nor_its_hires(app: TestApp) {
+    let w = world(&app).await;
+    let numbers = [
+        ("13010-30000001", "public_only"),
+        ("13010-30000002", "none"),
+        ("13010-30000003", "both"),
+    ];
+    for (n, scope) in numbers {
+        let r = app
+            .call(
+                "PUT",
+                &format!("/v1/job-offers/{n}"),
+                Some(&w.hw),
+                Some(crate::offers::offer_json(scope)),
+            )
+            .await;
+        assert!(r.status.is_success(), "{}", r.text());
+    }
+    for (n, _) in numbers {
+        let r = app
+            .call("DELETE", &format!("/v1/job-offers/{n}"), Some(&w.hw), None)
+            .await;
+        assert!(r.status.is_success(), "{}", r.text());
+    }
+    let feed = |token: String| {
+        let app = &app;
+        async move {
+            let r = app
+                .call("GET", "/v1/job-offers/changes?since=0", Some(&token), None)
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text());
+            r.json()
+        }
+    };
+    let seen = |f: &serde_json::Value| -> Vec<(String, String)> {
+        f["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["job_number"].as_str().unwrap().to_owned(),
+                    c["op"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let private = feed(w.private.clone()).await;
+    // The offer shown to both sectors was upserted and withdrawn: its
+    // withdrawal is in the feed (its insert, no longer in view, is not:
+    // entries show offers as they are now). The others never reached a
+    // private agency, so their withdrawal is none of its business.
+    assert_eq!(
+        seen(&private),
+        [("13010-30000003".to_owned(), "delete".to_owned())],
+        "{private}"
+    );
+    let public = feed(w.public.clone()).await;
+    assert!(seen(&public).iter().all(|(n, _)| n != "13010-30000002"));
+    assert!(seen(&public).iter().any(|(n, _)| n == "13010-30000001"));
+    // Resuming from where the feed said finds nothing more.
+    let next = private["next_since"].as_i64().unwrap();
+    let again = app
+        .call(
+            "GET",
+            &format!("/v1/job-offers/changes?since={next}"),
+            Some(&w.private),
+            None,
+        )
+        .await;
+    assert_eq!(again.json()["changes"].as_array().unwrap().len(), 0);
+    assert_eq!(again.json()["next_since"].as_i64().unwrap(), next);
+
+    let hire = |n: &str| json!({"job_number": n, "hired_on": crate::offers::today_str(), "employment_type": "full_time"});
+    let hidden = app
+        .call("POST", "/v1/hires", Some(&w.private), Some(hire("13010-30000001")))
+        .await;
+    let absent = app
+        .call("POST", "/v1/hires", Some(&w.private), Some(hire("13010-39999999")))
+        .await;
+    let (h, a) = (
+        hidden.assert_problem(422, "validation"),
+        absent.assert_problem(422, "validation"),
+    );
+    assert_eq!(h["errors"], a["errors"]);
+    let none = app
+        .call("POST", "/v1/hires", Some(&w.private), Some(hire("13010-30000002")))
+        .await;
+    assert_eq!(none.assert_problem(422, "validation")["errors"], a["errors"]);
+    let org = w.cast.org_id("org_private").to_owned();
+    let listed = app
+        .call("GET", &format!("/v1/organisations/{org}/hires"), Some(&w.private), None)
+        .await;
+    assert_eq!(listed.json()["items"].as_array().unwrap().len(), 0, "{}", listed.text());
+    // An offer it could see (since withdrawn) is reported.
+    let ok = app
+        .call("POST", "/v1/hires", Some(&w.private), Some(hire("13010-30000003")))
+        .await;
+    assert_eq!(ok.status, 201, "{}", ok.text());
+}

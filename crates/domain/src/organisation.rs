@@ -53,8 +53,10 @@ impl OrganisationKind {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// The sector a bureau approves this kind into unless it says otherwise.
-    pub fn default_sector(self) -> Sector {
+    /// The sector this kind belongs to: public bodies are public, agencies,
+    /// schools and special corporations private. Nobody chooses it (R1 turns
+    /// on it), and a decision that says otherwise is refused.
+    pub fn sector(self) -> Sector {
         match self {
             OrganisationKind::Prefecture
             | OrganisationKind::Municipality
@@ -248,20 +250,20 @@ mod tests {
     }
 
     #[test]
-    fn public_kinds_default_to_the_public_sector() {
+    fn the_sector_follows_the_kind() {
         assert_eq!(
-            OrganisationKind::Municipality.default_sector(),
+            OrganisationKind::Municipality.sector(),
             Sector::Public
         );
         assert_eq!(
-            OrganisationKind::NurseCenter.default_sector(),
+            OrganisationKind::NurseCenter.sector(),
             Sector::Public
         );
         assert_eq!(
-            OrganisationKind::PaidAgency.default_sector(),
+            OrganisationKind::PaidAgency.sector(),
             Sector::Private
         );
-        assert_eq!(OrganisationKind::School.default_sector(), Sector::Private);
+        assert_eq!(OrganisationKind::School.sector(), Sector::Private);
     }
 
     #[test]

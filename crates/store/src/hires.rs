@@ -32,11 +32,23 @@ pub fn insert(conn: &mut DbConn, h: &NewHire) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// An offer's internal id by job number (any status: a hire may follow the
-/// offer's withdrawal).
-pub fn offer_id(conn: &mut DbConn, job_number: &str) -> Result<Option<i64>, StoreError> {
+/// The internal id of an offer `organisation_id` could have been shown (its
+/// scope covers the organisation's sector), by job number; any status, as a
+/// hire may follow the offer's withdrawal. An offer it could never see is
+/// `None`, exactly as one that does not exist (R2).
+pub fn offer_id(
+    conn: &mut DbConn,
+    organisation_id: i64,
+    job_number: &str,
+) -> Result<Option<i64>, StoreError> {
     Ok(job_offers::table
         .filter(job_offers::job_number.eq(job_number))
+        .filter(diesel::dsl::exists(
+            organisations::table
+                .select(organisations::id)
+                .filter(organisations::id.eq(organisation_id))
+                .filter(scope_covers_sector!(job_offers::scope)),
+        ))
         .select(job_offers::id)
         .get_result(conn)
         .optional()?)

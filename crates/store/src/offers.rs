@@ -254,16 +254,32 @@ pub struct ChangeRow {
 }
 
 /// Changes after `since`, in order, with R1 for `viewer` evaluated in the
-/// query on each offer's current state.
+/// query on each offer's current state; only changes of offers that are in
+/// `viewer`'s view now or were just before the change (a `delete` never
+/// tells an organisation of an offer it could not see). Returns the page
+/// and the number to resume from: the last change on a full page, else the
+/// newest change there is (the changes skipped are of no concern to
+/// `viewer`).
 pub fn changes(
     conn: &mut DbConn,
     viewer: Viewer,
     since: i64,
     limit: i64,
-) -> Result<Vec<ChangeRow>, StoreError> {
-    Ok(offer_changes::table
+) -> Result<(Vec<ChangeRow>, i64), StoreError> {
+    // Numbers are handed out in commit order: every change up to `newest`
+    // has committed when it is read.
+    let newest = last_change(conn)?;
+    let was_visible = exists(
+        organisations::table
+            .select(organisations::id)
+            .filter(organisations::id.eq(viewer.organisation_id))
+            .filter(scope_covers_sector!(offer_changes::prior_scope)),
+    );
+    let rows: Vec<ChangeRow> = offer_changes::table
         .inner_join(job_offers::table)
         .filter(offer_changes::seq.gt(since))
+        .filter(offer_changes::seq.le(newest))
+        .filter(offer_visible_to!(viewer).or(was_visible))
         .order(offer_changes::seq.asc())
         .limit(limit)
         .select((
@@ -274,7 +290,12 @@ pub fn changes(
             job_offers::updated_at,
             offer_visible_to!(viewer),
         ))
-        .load(conn)?)
+        .load(conn)?;
+    let resume = match rows.last() {
+        Some(last) if rows.len() as i64 == limit => last.seq,
+        _ => newest.max(since),
+    };
+    Ok((rows, resume))
 }
 
 /// The newest change number (0 when there is none): names a snapshot.

@@ -311,6 +311,9 @@ diesel::table! {
         seq -> BigInt,
         job_offer_id -> BigInt,
         at -> Timestamp,
+        /// The offer's scope before this change while it was active, else
+        /// NULL: whom it was shown to (migration 000013).
+        prior_scope -> Nullable<Text>,
     }
 }
 

@@ -107,7 +107,7 @@ pub async fn report(
         let stored = st
             .db_run(move |c| {
                 let job_offer_id = match &job_number {
-                    Some(n) => match hires::offer_id(c, n)? {
+                    Some(n) => match hires::offer_id(c, member.organisation_id, n)? {
                         Some(id) => Some(id),
                         None => return Ok(false),
                     },

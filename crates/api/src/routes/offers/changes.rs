@@ -78,10 +78,9 @@ pub async fn changes(
         organisation_id: member.organisation_id,
         today: today_in_japan(),
     };
-    let rows = state
+    let (rows, next_since) = state
         .db_run(move |c| offers::changes(c, viewer, since, limit))
         .await?;
-    let next_since = rows.last().map(|r| r.seq).unwrap_or(since);
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(if r.visible {

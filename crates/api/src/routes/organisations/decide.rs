@@ -26,7 +26,9 @@ pub struct DecisionRequest {
     /// On approval: the services granted (default: those requested; only
     /// requested ones may be granted).
     pub services: Option<Vec<String>>,
-    /// On approval: `public` or `private` (default from the kind).
+    /// Optional, and only ever the sector the organisation's kind belongs to
+    /// (`public` for prefectures, municipalities, national agencies and
+    /// nurse centres; `private` for the rest): any other is 422.
     pub sector: Option<String>,
 }
 
@@ -92,15 +94,24 @@ pub async fn decide(
             "services and sector go with approve only",
         ));
     }
-    let sector = request.sector.as_deref().map(Sector::parse);
-    if let Some(None) = sector {
-        errors.push(FieldError::new("sector", "public or private"));
-    }
     let row = visible(&state, &principal, &id).await?;
     if row.prefecture != prefecture.as_str() {
         return Err(ApiError::Forbidden(
             "only the labour bureau of the organisation's prefecture may decide",
         ));
+    }
+    let kind = OrganisationKind::parse(&row.kind)
+        .ok_or_else(|| ApiError::Internal(format!("unknown kind {}", row.kind)))?;
+    match request.sector.as_deref().map(Sector::parse) {
+        None => {}
+        Some(Some(s)) if s == kind.sector() => {}
+        Some(_) => errors.push(FieldError::new(
+            "sector",
+            format!(
+                "the sector follows the organisation's kind: {}",
+                kind.sector().as_str()
+            ),
+        )),
     }
     let (mut seeker_info, mut job_offers) = (row.requests_seeker_info, row.requests_job_offers);
     if let Some(list) = &request.services {
@@ -132,13 +143,11 @@ pub async fn decide(
             from.as_str()
         ))
     })?;
-    let kind = OrganisationKind::parse(&row.kind).unwrap_or(OrganisationKind::SpecialCorporation);
     let change = StatusChange {
         from_status: from.as_str().to_owned(),
         to_status: to.as_str().to_owned(),
         grant: (decision == Decision::Approve).then(|| {
-            let sector = sector.flatten().unwrap_or_else(|| kind.default_sector());
-            (seeker_info, job_offers, sector.as_str().to_owned())
+            (seeker_info, job_offers, kind.sector().as_str().to_owned())
         }),
         bump_epoch: decision.ends_sessions(),
     };
