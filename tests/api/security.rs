@@ -6,7 +6,7 @@ use base64::Engine;
 use serde_json::json;
 
 use crate::backend_tests;
-use crate::messaging::{seeker, world};
+use crate::messaging::{only_profile, send, seeker, world};
 use crate::support::TestApp;
 
 backend_tests!(cursors_are_sealed_for_their_caller_and_times_are_days);
@@ -239,4 +239,103 @@ async fn offers_an_organisation_never_saw_are_not_in_its_feed_nor_its_hires(app:
         .call("POST", "/v1/hires", Some(&w.private), Some(hire("13010-30000003")))
         .await;
     assert_eq!(ok.status, 201, "{}", ok.text());
+}
+
+backend_tests!(a_blocked_organisation_learns_nothing_more);
+
+/// R5: after a block the organisation's view of the thread is frozen as it
+/// was: no read receipt appears when the seeker reads it afterwards, and no
+/// event tells the organisation it was refused.
+async fn a_blocked_organisation_learns_nothing_more(app: TestApp) {
+    let w = world(&app).await;
+    let me = seeker(&app, &w, "blk-1", "both").await;
+    let pid = only_profile(&app, &w.public).await;
+    let mut theirs = app.events("/v1/threads/events", &w.public, None).await;
+    let sent = send(&app, &w.public, &pid, Some("ご案内"), "本文").await.json();
+    let thread = sent["thread_id"].as_str().unwrap().to_owned();
+    let wait = std::time::Duration::from_secs(10);
+    assert_eq!(theirs.next_event(wait).await.1, "message");
+    let org = w.cast.org_id("org_public");
+    let b = app
+        .call("PUT", &format!("/v1/me/blocks/{org}"), Some(&me), None)
+        .await;
+    assert_eq!(b.status, 204, "{}", b.text());
+    // The seeker reads the thread after the block.
+    let mine = app
+        .call("GET", &format!("/v1/me/threads/{thread}"), Some(&me), None)
+        .await;
+    assert_eq!(mine.status, 200);
+    let theirs_now = app
+        .call("GET", &format!("/v1/threads/{thread}"), Some(&w.public), None)
+        .await;
+    assert_eq!(theirs_now.status, 200, "the history stays readable");
+    let messages = theirs_now.json()["messages"].clone();
+    assert_eq!(messages.as_array().unwrap().len(), 1);
+    assert!(messages[0]["read_at"].is_null(), "{messages}");
+    // The next event the organisation hears is its own next message, not
+    // a closure.
+    seeker(&app, &w, "blk-2", "both").await;
+    let other = app
+        .call("GET", "/v1/profiles", Some(&w.public), None)
+        .await
+        .json()["items"][0]["profile_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(other, pid, "the blocked seeker is out of the search");
+    let s = send(&app, &w.public, &other, Some("ご案内"), "本文").await;
+    assert_eq!(s.status, 201, "{}", s.text());
+    let (_, kind, data) = theirs.next_event(wait).await;
+    assert_eq!(kind, "message");
+    assert_eq!(data["thread_id"], s.json()["thread_id"]);
+}
+
+backend_tests!(a_hidden_profile_and_a_made_up_one_answer_alike_whatever_the_body);
+
+/// R2: the target is resolved before the body is judged, so a genuine
+/// pseudonym the organisation may no longer see and one that names nobody
+/// answer the same 404 for every body, valid or not.
+async fn a_hidden_profile_and_a_made_up_one_answer_alike_whatever_the_body(app: TestApp) {
+    let w = world(&app).await;
+    let me = seeker(&app, &w, "hid-1", "both").await;
+    let pid = only_profile(&app, &w.public).await;
+    let c = app
+        .call(
+            "PUT",
+            "/v1/me/consent",
+            Some(&me),
+            Some(json!({"consent_scope": "private_only"})),
+        )
+        .await;
+    assert!(c.status.is_success(), "{}", c.text());
+    let made_up = "AAAAAAAAAAAAAAAAAAAAAA";
+    for body in [
+        json!({"body": "件名なし"}),
+        json!({"subject": "", "body": "本文"}),
+        json!({"subject": "ご案内", "body": ""}),
+        json!({"subject": "ご案内", "body": "本文"}),
+    ] {
+        for target in [pid.as_str(), made_up] {
+            let r = app
+                .call(
+                    "POST",
+                    &format!("/v1/profiles/{target}/messages"),
+                    Some(&w.public),
+                    Some(body.clone()),
+                )
+                .await;
+            r.assert_problem(404, "not-found");
+        }
+    }
+    // A visible seeker still gets the validation error.
+    seeker(&app, &w, "hid-2", "both").await;
+    let visible = only_profile(&app, &w.public).await;
+    app.call(
+        "POST",
+        &format!("/v1/profiles/{visible}/messages"),
+        Some(&w.public),
+        Some(json!({"body": "件名なし"})),
+    )
+    .await
+    .assert_problem(422, "validation");
 }

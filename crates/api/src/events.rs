@@ -40,14 +40,18 @@ pub async fn notify(state: &AppState, topic: &str, kind: &str, data: serde_json:
 }
 
 /// After a change that may open or close a seeker's threads (a block, a
-/// consent change): tells both sides of every thread whose state moved.
+/// consent change): tells the seeker of every thread whose state moved. The
+/// organisation is not told (R5): it learns that a thread closed or
+/// reopened only by reading it, as it learns that a profile left its
+/// search, and a closure reads the same whatever its cause (a block, a
+/// consent that excludes it, the end of the registration).
 pub async fn thread_states_changed(
     state: &AppState,
     seeker_ref: &str,
     before: &[(String, String, bool)],
     after: &[(String, String, bool)],
 ) {
-    for (thread, org, open) in after {
+    for (thread, _, open) in after {
         let was = before
             .iter()
             .find(|(t, _, _)| t == thread)
@@ -61,8 +65,7 @@ pub async fn thread_states_changed(
             "thread_closed"
         };
         let data = serde_json::json!({ "thread_id": thread });
-        notify(state, &seeker_topic(seeker_ref), kind, data.clone()).await;
-        notify(state, &organisation_topic(org), kind, data).await;
+        notify(state, &seeker_topic(seeker_ref), kind, data).await;
     }
 }
 

@@ -476,8 +476,17 @@ pub fn thread_messages(conn: &mut DbConn, thread_id: i64) -> Result<Vec<MessageR
         .load(conn)?)
 }
 
-/// Marks what the other side wrote as read by `party`.
-pub fn mark_read(conn: &mut DbConn, party: Party, thread_id: i64) -> Result<(), StoreError> {
+/// Marks what the other side wrote as read by `party`. `receipts`: whether
+/// the other side may learn of it (`read_at`); a seeker reading a thread
+/// closed to the organisation (a block, a consent that excludes it, an ended
+/// registration) clears only their own unread count, so what the
+/// organisation sees stays as it was when the thread closed (R5).
+pub fn mark_read(
+    conn: &mut DbConn,
+    party: Party,
+    thread_id: i64,
+    receipts: bool,
+) -> Result<(), StoreError> {
     let other = match party {
         Party::Organisation(_) => "seeker",
         Party::Seeker(_) => "organisation",
@@ -491,6 +500,9 @@ pub fn mark_read(conn: &mut DbConn, party: Party, thread_id: i64) -> Result<(), 
                 .set(threads::seeker_unread.eq(0))
                 .execute(c)?,
         };
+        if !receipts {
+            return Ok(());
+        }
         diesel::update(
             messages::table
                 .filter(messages::thread_id.eq(thread_id))

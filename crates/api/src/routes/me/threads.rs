@@ -143,8 +143,8 @@ pub async fn read(
             let Some(t) = messaging::find_thread(c, Party::Seeker(seeker.id), &tid)? else {
                 return Ok(None);
             };
-            messaging::mark_read(c, Party::Seeker(seeker.id), t.id)?;
             let open = messaging::is_open(c, &t, today)?;
+            messaging::mark_read(c, Party::Seeker(seeker.id), t.id, open)?;
             let (organisation_id, name, kind) = messaging::organisation_card(c, t.organisation_id)?;
             let messages = messaging::thread_messages(c, t.id)?;
             Ok(Some((

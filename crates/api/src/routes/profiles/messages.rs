@@ -58,7 +58,10 @@ pub async fn send(
         .decode(&profile_id)
         .ok_or(ApiError::NotFound)?;
     let message = body.into_inner();
-    check_message(&message)?;
+    // Checked only once the seeker is known to be visible (below): a
+    // pseudonym the organisation may not see answers 404 whatever the body,
+    // exactly as one that names nobody (R2).
+    let invalid = check_message(&message).err();
     let key = idempotency::key_of(&req)?;
     let actor = format!("{}:{}", principal.actor().kind(), principal.actor().id());
     let raw = serde_json::to_vec(&serde_json::json!({
@@ -93,11 +96,33 @@ pub async fn send(
         let sent = st
             .db_run(move |c| {
                 // A first guidance needs a subject: check before sending.
-                if needs_subject
-                    && messaging::find_thread_between(c, m.viewer.organisation_id, m.seeker_id)?
-                        .is_none()
-                {
-                    return Ok(None);
+                let invalid = match invalid {
+                    Some(e) => Some(e),
+                    None if needs_subject
+                        && messaging::find_thread_between(
+                            c,
+                            m.viewer.organisation_id,
+                            m.seeker_id,
+                        )?
+                        .is_none() =>
+                    {
+                        Some(ApiError::validation_one(
+                            "subject",
+                            "a first guidance needs a subject",
+                        ))
+                    }
+                    None => None,
+                };
+                if let Some(e) = invalid {
+                    return Ok(Err(
+                        if kyushoku_store::seekers::read_visible(c, m.viewer, m.seeker_id)?
+                            .is_none()
+                        {
+                            ApiError::NotFound
+                        } else {
+                            e
+                        },
+                    ));
                 }
                 let mut seeker_ref = None;
                 // The audit row and the idempotency record commit with the message.
@@ -114,18 +139,10 @@ pub async fn send(
                 };
                 let sent =
                     messaging::send_from_organisation(c, &m, &message_id, &thread_id, within)?;
-                Ok(Some((sent, seeker_ref)))
+                Ok(Ok((sent, seeker_ref)))
             })
             .await?;
-        let (sent, seeker_ref) = match sent {
-            None => {
-                return Err(ApiError::validation_one(
-                    "subject",
-                    "a first guidance needs a subject",
-                ))
-            }
-            Some(pair) => pair,
-        };
+        let (sent, seeker_ref) = sent?;
         let Some(answer) = MessageSent::of(&sent) else {
             return Err(refusal(sent));
         };

@@ -41,7 +41,7 @@ pub async fn read(
             let Some(t) = messaging::find_thread(c, Party::Organisation(org), &tid)? else {
                 return Ok(None);
             };
-            messaging::mark_read(c, Party::Organisation(org), t.id)?;
+            messaging::mark_read(c, Party::Organisation(org), t.id, true)?;
             let open = messaging::is_open(c, &t, today)?;
             let messages = messaging::thread_messages(c, t.id)?;
             Ok(Some((t, open, messages)))
