@@ -485,3 +485,87 @@ async fn sigterm_drains_in_flight_requests(app: TestApp) {
 }
 
 backend_tests!(sigterm_drains_in_flight_requests);
+
+/// R8 across a Redis stall (SIGSTOP then SIGCONT): instance A (a process
+/// of its own) suspends an organisation while Redis hangs, so its
+/// write-through cannot reach Redis; B refuses the organisation's token
+/// meanwhile. When Redis goes on, neither B nor a new instance serves the
+/// organisation from what Redis held before, whether A is still there when
+/// Redis returns (`a_outlives_the_stall`) or was killed before.
+async fn a_suspension_during_a_redis_stall_never_comes_back(store: Store, a_outlives_the_stall: bool) {
+    let Some(redis) = redis_url() else { return };
+    let proxy = FaultProxy::start(FaultProxy::target_of(&redis)).await;
+    let routed = proxy.route(&redis);
+    let Some(first) = TestApp::spawn_with(store, |s| s.redis_url = Some(routed)).await else {
+        return;
+    };
+    let w = world(&first).await;
+    let b = first.another_instance().await;
+    let mut a = first.into_process().await;
+    let org = w.cast.org_id("org_private").to_owned();
+    let own = format!("/v1/organisations/{org}");
+    for app in [&a.app, &b] {
+        // Cached in Redis as approved, through both instances.
+        assert_eq!(app.call("GET", &own, Some(&w.private), None).await.status, 200);
+    }
+    proxy.stall();
+    let d = a
+        .app
+        .call(
+            "POST",
+            &format!("{own}/decisions"),
+            Some(&w.bureau),
+            Some(json!({"decision": "suspend", "reason": "調査中"})),
+        )
+        .await;
+    assert_eq!(d.json()["status"], "suspended", "{}", d.text());
+    b.call("GET", &own, Some(&w.private), None)
+        .await
+        .assert_problem(403, "access-revoked");
+    if !a_outlives_the_stall {
+        a.kill();
+    }
+    proxy.resume();
+    // Whatever B asks from now on, through Redis or around it.
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(3) {
+        let r = b.call("GET", &own, Some(&w.private), None).await;
+        assert_eq!(r.status, 403, "{} after {:?}", r.text(), started.elapsed());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let fresh = b.another_instance().await;
+    for _ in 0..5 {
+        fresh
+            .call("GET", &own, Some(&w.private), None)
+            .await
+            .assert_problem(403, "access-revoked");
+    }
+    fresh.stop().await;
+    b.stop().await;
+    if a_outlives_the_stall {
+        a.kill();
+    }
+}
+mod a_suspension_during_a_redis_stall_never_comes_back {
+    use crate::support::Store;
+
+    #[actix_web::test]
+    async fn sqlite_a_outlives_the_stall() {
+        super::a_suspension_during_a_redis_stall_never_comes_back(Store::Sqlite, true).await;
+    }
+
+    #[actix_web::test]
+    async fn sqlite_a_stops_first() {
+        super::a_suspension_during_a_redis_stall_never_comes_back(Store::Sqlite, false).await;
+    }
+
+    #[actix_web::test]
+    async fn postgres_a_outlives_the_stall() {
+        super::a_suspension_during_a_redis_stall_never_comes_back(Store::Postgres, true).await;
+    }
+
+    #[actix_web::test]
+    async fn postgres_a_stops_first() {
+        super::a_suspension_during_a_redis_stall_never_comes_back(Store::Postgres, false).await;
+    }
+}

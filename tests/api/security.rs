@@ -339,3 +339,45 @@ async fn a_hidden_profile_and_a_made_up_one_answer_alike_whatever_the_body(app: 
     .await
     .assert_problem(422, "validation");
 }
+
+backend_tests!(a_reused_refresh_token_ends_the_access_tokens_of_its_family);
+
+/// OAuth 2.0 Security BCP: when a rotated refresh token comes back, the
+/// access token minted from it (by whoever stole it) stops working too.
+async fn a_reused_refresh_token_ends_the_access_tokens_of_its_family(app: TestApp) {
+    let cast = app.cast().await;
+    let login = app.login_admin(cast.get("org_public")).await;
+    assert_eq!(login.status, 200, "{}", login.text());
+    let stolen = login.json()["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = |token: String| {
+        let app = &app;
+        async move {
+            app.form(
+                "/v1/auth/token",
+                &[("grant_type", "refresh_token"), ("refresh_token", &token)],
+            )
+            .await
+        }
+    };
+    // The thief rotates first and holds a fresh access token.
+    let thief = refresh(stolen.clone()).await;
+    assert_eq!(thief.status, 200, "{}", thief.text());
+    let thief_access = thief.json()["access_token"].as_str().unwrap().to_owned();
+    let org = cast.org_id("org_public").to_owned();
+    let own = format!("/v1/organisations/{org}");
+    assert_eq!(app.call("GET", &own, Some(&thief_access), None).await.status, 200);
+    // The owner's client uses the same (now rotated) refresh token.
+    let reuse = refresh(stolen).await;
+    assert_eq!(reuse.status, 400);
+    assert_eq!(reuse.json()["error"], "invalid_grant");
+    app.call("GET", &own, Some(&thief_access), None)
+        .await
+        .assert_problem(401, "unauthorized");
+    // And the thief's rotated refresh token is dead with its family.
+    let next = thief.json()["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(refresh(next).await.status, 400);
+    // The owner signs in again and works.
+    let again = app.login_admin(cast.get("org_public")).await;
+    let fresh = again.json()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.call("GET", &own, Some(&fresh), None).await.status, 200);
+}

@@ -492,20 +492,24 @@ impl EventStream {
 /// A TCP forwarder in front of a dependency (PostgreSQL, Redis) that a test
 /// can cut and restore, as an operator stopping and starting the service
 /// would: cutting closes every open connection and refuses new ones;
-/// restoring listens on the same port again.
+/// restoring listens on the same port again. It can also stall, as a
+/// process stopped with SIGSTOP does: connections stay open and what is
+/// sent waits, unanswered, until it resumes and delivers it all in order.
 pub struct FaultProxy {
     pub addr: std::net::SocketAddr,
     target: std::net::SocketAddr,
     acceptor: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    stalled: tokio::sync::watch::Sender<bool>,
 }
 
 impl FaultProxy {
     pub async fn start(target: std::net::SocketAddr) -> FaultProxy {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let proxy = FaultProxy {
             addr: listener.local_addr().unwrap(),
             target,
             acceptor: std::sync::Mutex::new(None),
+            stalled: tokio::sync::watch::channel(false).0,
         };
         proxy.serve(listener);
         proxy
@@ -527,24 +531,53 @@ impl FaultProxy {
         format!("{head}{}{tail}", self.addr)
     }
 
-    fn serve(&self, listener: tokio::net::TcpListener) {
+    /// The proxy runs on a runtime of its own, so that it forwards while a
+    /// test's thread blocks (on a process starting, say).
+    fn serve(&self, listener: std::net::TcpListener) {
+        static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+        let runtime = RUNTIME.get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap()
+        });
+        listener.set_nonblocking(true).unwrap();
         let target = self.target;
-        let task = tokio::spawn(async move {
+        let stalled = self.stalled.subscribe();
+        let task = runtime.spawn(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             // Dropped with the task: aborting it cuts every connection.
             let mut connections = tokio::task::JoinSet::new();
             loop {
-                let Ok((mut inbound, _)) = listener.accept().await else {
+                let Ok((inbound, _)) = listener.accept().await else {
                     continue;
                 };
+                let stalled = stalled.clone();
                 connections.spawn(async move {
-                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    if let Ok(outbound) = tokio::net::TcpStream::connect(target).await {
+                        let (ri, wi) = inbound.into_split();
+                        let (ro, wo) = outbound.into_split();
+                        tokio::join!(
+                            pump(ri, wo, stalled.clone()),
+                            pump(ro, wi, stalled)
+                        );
                     }
                 });
                 while connections.try_join_next().is_some() {}
             }
         });
         *self.acceptor.lock().unwrap() = Some(task);
+    }
+
+    /// The service stops answering, as under SIGSTOP (see the type).
+    pub fn stall(&self) {
+        self.stalled.send_replace(true);
+    }
+
+    /// A stalled service goes on (SIGCONT): what waited is delivered.
+    pub fn resume(&self) {
+        self.stalled.send_replace(false);
     }
 
     /// The service stops: open connections close, new ones are refused.
@@ -558,9 +591,33 @@ impl FaultProxy {
 
     /// The service is back on the same address.
     pub async fn restore(&self) {
-        let listener = tokio::net::TcpListener::bind(self.addr).await.unwrap();
+        let listener = std::net::TcpListener::bind(self.addr).unwrap();
         self.serve(listener);
     }
+}
+
+/// Copies one direction of a proxied connection, holding what it read while
+/// the proxy is stalled.
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mut stalled: tokio::sync::watch::Receiver<bool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if stalled.wait_for(|s| !*s).await.is_err() {
+            break;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
 }
 
 /// `scheme://user@` , `host:port`, `/rest?query` of a URL.

@@ -60,10 +60,12 @@ impl RateDecision {
 
 /// Fixed-window counter: INCR, and set the window's expiry on the first hit,
 /// atomically in one script so concurrent instances share one count. The
-/// further keys are read in the same call and returned after the count and
-/// the window's remaining time (`false`, a nil reply, for a missing key):
+/// keys after the generation (KEYS[2]) are cached values, read in the same
+/// call and returned after the count and the window's remaining time
+/// (`false`, a nil reply, for a missing key or one of an older generation):
 /// an authenticated request needs its limit and its cached state, and gets
-/// both in one round trip.
+/// both in one round trip. Cached values are `generation|version|payload`
+/// ([`CAS_SCRIPT`]); only the payload comes back.
 const RATE_SCRIPT: &str = r#"
 local c = redis.call('INCR', KEYS[1])
 if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
@@ -72,10 +74,48 @@ if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
 end
+local g = redis.call('GET', KEYS[2]) or '0'
 local cached = {}
-for i = 2, #KEYS do cached[i - 1] = redis.call('GET', KEYS[i]) end
+for i = 3, #KEYS do
+  local v = redis.call('GET', KEYS[i])
+  cached[i - 2] = false
+  if v then
+    local vg, payload = string.match(v, '^([^|]*)|[^|]*|(.*)$')
+    if vg == g then cached[i - 2] = payload end
+  end
+end
 return {c, ttl, cached}
 "#;
+
+/// Writes a cached value unless Redis holds a newer one: the value is kept
+/// as `generation|version|payload`, and a write whose version is not above
+/// the stored one's (of the current generation) changes nothing. So a
+/// state never goes backwards, whatever order writes from several instances
+/// (or a write delayed by a stalled Redis) arrive in. Returns 1 when written.
+const CAS_SCRIPT: &str = r#"
+local g = redis.call('GET', KEYS[2]) or '0'
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local cg, cv = string.match(cur, '^([^|]*)|([^|]*)|')
+  if cg == g and tonumber(cv) ~= nil and tonumber(cv) >= tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], g .. '|' .. ARGV[1] .. '|' .. ARGV[2], 'PX', ARGV[3])
+return 1
+"#;
+
+static CAS: std::sync::LazyLock<redis::Script> =
+    std::sync::LazyLock::new(|| redis::Script::new(CAS_SCRIPT));
+
+/// The version of a value that is gone for good (a deleted principal): above
+/// any other, and exact in Lua's numbers.
+pub const FINAL_VERSION: i64 = (1 << 53) - 1;
+
+/// The key whose value names the generation of every cached value. An
+/// instance that finds Redis again after losing it counts it up before it
+/// trusts the cache: whatever Redis held from before the outage (perhaps a
+/// state that changed meanwhile, whose write-through was lost) is then
+/// ignored by every instance, which reads the database instead.
+const GENERATION: &str = "cache-generation";
 
 /// The script, hashed once (EVALSHA, loaded again by itself after a Redis
 /// restart).
@@ -89,7 +129,7 @@ const PREFIX: &str = "kyushoku:";
 #[derive(Debug, Default)]
 struct Local {
     counters: Mutex<Expiring<u64>>,
-    cache: Mutex<Expiring<String>>,
+    cache: Mutex<Expiring<(i64, String)>>,
 }
 
 /// Entries kept before expired ones are first swept out.
@@ -148,19 +188,24 @@ impl Local {
             .map
             .get(key)
             .filter(|(_, exp)| *exp > Instant::now())
-            .map(|(v, _)| v.clone())
+            .map(|((_, v), _)| v.clone())
     }
 
-    fn put(&self, key: &str, value: &str, ttl: Duration, only_if_absent: bool) {
+    /// Keeps the newer of the stored value and this one (see [`CAS_SCRIPT`]).
+    fn put(&self, key: &str, version: i64, value: &str, ttl: Duration) {
         let now = Instant::now();
         let mut cache = self.cache.lock().expect("local cache");
         cache.sweep_if_due(now);
-        if only_if_absent && cache.map.get(key).is_some_and(|(_, exp)| *exp > now) {
+        if cache
+            .map
+            .get(key)
+            .is_some_and(|((v, _), exp)| *exp > now && *v >= version)
+        {
             return;
         }
         cache
             .map
-            .insert(key.to_owned(), (value.to_owned(), now + ttl));
+            .insert(key.to_owned(), ((version, value.to_owned()), now + ttl));
     }
 }
 
@@ -168,11 +213,11 @@ impl Local {
 #[derive(Debug)]
 struct Health {
     up: AtomicBool,
-    /// Write-throughs (key, value, ttl) that failed while Redis was away.
-    /// They are replayed before anything else once it answers again, so a
-    /// decision taken during the outage (a suspension) overwrites whatever
-    /// older state Redis still holds.
-    owed: Mutex<Vec<(String, String, Duration)>>,
+    /// Write-throughs that failed while Redis was away. They are replayed
+    /// once it answers again (after the generation moved on, see
+    /// [`GENERATION`]), so that other instances find the decision taken
+    /// during the outage (a suspension) in the cache.
+    owed: Mutex<Vec<Owed>>,
 }
 
 impl Default for Health {
@@ -182,6 +227,15 @@ impl Default for Health {
             owed: Mutex::default(),
         }
     }
+}
+
+/// A cache write that Redis has not taken yet.
+#[derive(Debug, Clone)]
+struct Owed {
+    key: String,
+    version: i64,
+    value: String,
+    ttl: Duration,
 }
 
 /// The shared-state handle. Cheap to clone.
@@ -285,9 +339,17 @@ impl Cluster {
         self.health.up.load(Ordering::Relaxed)
     }
 
-    /// Records how an exchange with Redis went, logging changes once.
+    /// Records how an exchange with Redis went, logging changes once. A
+    /// failure marks Redis down; only [`Cluster::ping`] marks it up again,
+    /// after [`Cluster::recover`], so that an answer arriving late from
+    /// before an outage never makes this instance trust the cache again.
     pub(crate) fn note<T>(&self, result: &Result<T, ClusterError>) {
-        let up = result.is_ok();
+        if result.is_err() {
+            self.set_up(false);
+        }
+    }
+
+    fn set_up(&self, up: bool) {
         if self.health.up.swap(up, Ordering::Relaxed) != up {
             if up {
                 tracing::info!("redis answers again: shared state restored");
@@ -338,28 +400,57 @@ impl Cluster {
             return Ok(());
         };
         let mut conn = manager.clone();
-        let result: Result<String, ClusterError> =
+        let was_up = self.is_up();
+        let mut result: Result<String, ClusterError> =
             tokio::time::timeout(PING_TIMEOUT, redis::cmd("PING").query_async(&mut conn))
                 .await
                 .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))
                 .and_then(|r| r.map_err(ClusterError::from));
+        if result.is_ok() && (!was_up || self.owes_any()) {
+            // Back after an outage: nothing cached before it is trusted.
+            if let Err(e) = self.recover().await {
+                result = Err(e);
+            }
+        }
         self.note(&result);
         if result.is_ok() {
-            self.pay_owed().await;
+            self.set_up(true);
         }
         result.map(drop)
     }
 
-    /// Replays the write-throughs that failed while Redis was away.
-    async fn pay_owed(&self) {
+    /// After an outage (Redis unreachable, or a write-through lost): moves
+    /// the cache's generation on, so that no instance reads what Redis held
+    /// before (see [`GENERATION`]), then replays the writes this instance
+    /// owes. Until this has succeeded the instance does not read the cache.
+    async fn recover(&self) -> Result<(), ClusterError> {
+        let Some(manager) = &self.redis else {
+            return Ok(());
+        };
+        let mut conn = manager.clone();
+        tokio::time::timeout(
+            PING_TIMEOUT,
+            redis::cmd("INCR")
+                .arg(format!("{}{GENERATION}", self.prefix))
+                .query_async::<i64>(&mut conn),
+        )
+        .await
+        .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))?
+        .map_err(ClusterError::from)?;
+        tracing::info!("redis answers again: cached state from before the outage is ignored");
         let owed = std::mem::take(&mut *self.health.owed.lock().expect("owed writes"));
-        for (i, (key, value, ttl)) in owed.iter().enumerate() {
-            if self.cache_set(key, value, *ttl, false).await.is_err() {
+        for (i, o) in owed.iter().enumerate() {
+            if let Err(e) = self.cas_write(&o.key, o.version, &o.value, o.ttl).await {
                 let mut still = self.health.owed.lock().expect("owed writes");
                 still.extend(owed[i..].iter().cloned());
-                return;
+                return Err(e);
             }
         }
+        Ok(())
+    }
+
+    fn owes_any(&self) -> bool {
+        !self.health.owed.lock().expect("owed writes").is_empty()
     }
 
     /// Counts one request against `key` in a fixed window shared by every
@@ -387,14 +478,16 @@ impl Cluster {
             return (self.local.hit(key, limit, window), false, values);
         };
         let misses = || vec![None; cached.len()];
-        if !self.health.owed.lock().expect("owed writes").is_empty() && self.is_up() {
-            self.pay_owed().await;
+        if self.owes_any() && self.is_up() {
+            let recovered = self.recover().await;
+            self.note(&recovered);
         }
         if !self.is_up() {
             return (self.local.hit(key, limit, window), true, misses());
         }
         let mut conn = self.near(manager).await;
         let mut invocation = RATE.key(format!("{}rl:{key}", self.prefix));
+        invocation.key(format!("{}{GENERATION}", self.prefix));
         for k in cached {
             invocation.key(format!("{}{k}", self.prefix));
         }
@@ -408,6 +501,11 @@ impl Cluster {
         match result {
             Ok((count, ttl_ms, mut values)) => {
                 values.resize(cached.len(), None);
+                if !self.is_up() {
+                    // Another exchange failed meanwhile: what this one read
+                    // may be from before an outage.
+                    values = misses();
+                }
                 for (value, k) in values.iter_mut().zip(cached) {
                     if self.owes(k) {
                         // Redis may hold an older value than the one we owe it.
@@ -432,69 +530,84 @@ impl Cluster {
             return Err(ClusterError::Down);
         }
         if self.owes(key) {
-            self.pay_owed().await;
-            if self.owes(key) {
-                // Redis may hold an older value than the one we owe it.
-                return Err(ClusterError::Owed);
-            }
+            // Redis may hold an older value than the one we owe it.
+            return Err(ClusterError::Owed);
         }
         let mut conn = manager.clone();
         let result = tokio::time::timeout(
             PING_TIMEOUT,
-            redis::cmd("GET")
+            redis::cmd("MGET")
                 .arg(format!("{}{key}", self.prefix))
-                .query_async::<Option<String>>(&mut conn),
+                .arg(format!("{}{GENERATION}", self.prefix))
+                .query_async::<(Option<String>, Option<String>)>(&mut conn),
         )
         .await
         .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))
         .and_then(|r| r.map_err(ClusterError::from));
         self.note(&result);
-        result
+        let (value, generation) = result?;
+        let generation = generation.unwrap_or_else(|| "0".to_owned());
+        Ok(value.and_then(|v| {
+            let (g, rest) = v.split_once('|')?;
+            let (_, payload) = rest.split_once('|')?;
+            (g == generation).then(|| payload.to_owned())
+        }))
     }
 
     fn owes(&self, key: &str) -> bool {
         let owed = self.health.owed.lock().expect("owed writes");
-        owed.iter().any(|(k, _, _)| k == key)
+        owed.iter().any(|o| o.key == key)
     }
 
     /// While Redis is down or write-throughs are owed, probes it every half
-    /// second and replays them once it answers, so
-    /// that other instances stop reading what Redis held before the outage
-    /// as soon as it answers again. Spawned by `start_listener`.
+    /// second and, once it answers, moves the generation on and replays
+    /// them (see [`Cluster::recover`]), so that every instance stops reading
+    /// what Redis held before the outage as soon as it answers again.
+    /// Spawned by `start_listener`.
     async fn settle_owed_writes(self) {
         let mut tick = tokio::time::interval(Duration::from_millis(500));
         loop {
             tick.tick().await;
-            let owing = !self.health.owed.lock().expect("owed writes").is_empty();
-            if owing || !self.is_up() {
+            if self.owes_any() || !self.is_up() {
                 let _ = self.ping().await;
             }
         }
     }
 
-    /// Fills the cache after a database read, unless a newer value was put
-    /// meanwhile (SET NX): a slow reader never overwrites an invalidation.
+    /// Fills the cache after a database read. `version` orders the states of
+    /// one key (an organisation's `version`, a principal's epoch,
+    /// [`FINAL_VERSION`] for one that is gone): a slow reader never
+    /// overwrites a newer state.
     pub async fn cache_fill(
         &self,
         key: &str,
+        version: i64,
         value: &str,
         ttl: Duration,
     ) -> Result<(), ClusterError> {
-        self.cache_set(key, value, ttl, true).await
+        self.cache_set(key, version, value, ttl).await
     }
 
-    /// Writes through after a change, replacing what was cached.
+    /// Writes through after a change. A write that fails is owed: replayed
+    /// when Redis answers again, and until then this instance reads the
+    /// database for that key.
     pub async fn cache_put(
         &self,
         key: &str,
+        version: i64,
         value: &str,
         ttl: Duration,
     ) -> Result<(), ClusterError> {
-        let result = self.cache_set(key, value, ttl, false).await;
+        let result = self.cache_set(key, version, value, ttl).await;
         if result.is_err() {
             let mut owed = self.health.owed.lock().expect("owed writes");
-            owed.retain(|(k, _, _)| k != key);
-            owed.push((key.to_owned(), value.to_owned(), ttl));
+            owed.retain(|o| o.key != key);
+            owed.push(Owed {
+                key: key.to_owned(),
+                version,
+                value: value.to_owned(),
+                ttl,
+            });
         }
         result
     }
@@ -502,31 +615,40 @@ impl Cluster {
     async fn cache_set(
         &self,
         key: &str,
+        version: i64,
         value: &str,
         ttl: Duration,
-        only_if_absent: bool,
     ) -> Result<(), ClusterError> {
-        let Some(manager) = &self.redis else {
-            self.local.put(key, value, ttl, only_if_absent);
-            return Ok(());
-        };
-        if !self.is_up() {
+        if self.redis.is_some() && !self.is_up() {
             return Err(ClusterError::Down);
         }
+        self.cas_write(key, version, value, ttl).await
+    }
+
+    /// [`CAS_SCRIPT`] on Redis, whether or not it is marked up (recovery
+    /// writes before it is).
+    async fn cas_write(
+        &self,
+        key: &str,
+        version: i64,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<(), ClusterError> {
+        let Some(manager) = &self.redis else {
+            self.local.put(key, version, value, ttl);
+            return Ok(());
+        };
         let mut conn = manager.clone();
-        let mut cmd = redis::cmd("SET");
-        cmd.arg(format!("{}{key}", self.prefix))
+        let mut invocation = CAS.key(format!("{}{key}", self.prefix));
+        invocation
+            .key(format!("{}{GENERATION}", self.prefix))
+            .arg(version)
             .arg(value)
-            .arg("PX")
             .arg(ttl.as_millis() as u64);
-        if only_if_absent {
-            cmd.arg("NX");
-        }
-        let result =
-            tokio::time::timeout(PING_TIMEOUT, cmd.query_async::<Option<String>>(&mut conn))
-                .await
-                .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))
-                .and_then(|r| r.map_err(ClusterError::from));
+        let result = tokio::time::timeout(PING_TIMEOUT, invocation.invoke_async::<i64>(&mut conn))
+            .await
+            .map_err(|_| ClusterError::Timeout(PING_TIMEOUT))
+            .and_then(|r| r.map_err(ClusterError::from));
         self.note(&result);
         result.map(drop)
     }
@@ -559,21 +681,25 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn in_process_cache_fill_does_not_overwrite_a_put() {
+    async fn in_process_cache_keeps_the_newest_version() {
         let c = Cluster::in_process();
-        c.cache_put("s", "new", Duration::from_secs(60))
+        c.cache_put("s", 2, "new", Duration::from_secs(60))
             .await
             .unwrap();
-        c.cache_fill("s", "stale", Duration::from_secs(60))
+        c.cache_fill("s", 1, "stale", Duration::from_secs(60))
             .await
             .unwrap();
         assert_eq!(c.cache_get("s").await.unwrap().as_deref(), Some("new"));
+        c.cache_fill("s", 3, "newer", Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(c.cache_get("s").await.unwrap().as_deref(), Some("newer"));
     }
 
     #[tokio::test]
     async fn in_process_hit_and_get_counts_and_reads() {
         let c = Cluster::in_process();
-        c.cache_put("a", "1", Duration::from_secs(60))
+        c.cache_put("a", 1, "1", Duration::from_secs(60))
             .await
             .unwrap();
         let keys = ["a".to_owned(), "missing".to_owned()];
@@ -641,13 +767,25 @@ mod tests {
         assert!(a.allowed && b.allowed && !refused.allowed && !degraded);
         let ck = format!("cache-{}", std::process::id());
         other
-            .cache_put(&ck, "v1", Duration::from_secs(30))
+            .cache_put(&ck, 2, "v1", Duration::from_secs(30))
             .await
             .unwrap();
-        c.cache_fill(&ck, "stale", Duration::from_secs(30))
+        c.cache_fill(&ck, 1, "stale", Duration::from_secs(30))
             .await
             .unwrap();
         assert_eq!(c.cache_get(&ck).await.unwrap().as_deref(), Some("v1"));
+        // An older write arriving late changes nothing; a newer one wins;
+        // a new generation hides everything written before it.
+        other
+            .cache_put(&ck, 1, "late", Duration::from_secs(30))
+            .await
+            .unwrap();
+        assert_eq!(c.cache_get(&ck).await.unwrap().as_deref(), Some("v1"));
+        other
+            .cache_put(&ck, 3, "v3", Duration::from_secs(30))
+            .await
+            .unwrap();
+        assert_eq!(c.cache_get(&ck).await.unwrap().as_deref(), Some("v3"));
         // One round trip counts the request and reads the cache, in the
         // order asked, a missing key as None; the count is the shared one.
         let keys = [format!("absent-{}", std::process::id()), ck.clone()];
@@ -658,7 +796,7 @@ mod tests {
             .await;
         assert!(d.allowed && !degraded);
         assert_eq!(d.remaining, 3);
-        assert_eq!(values, [None, Some("v1".to_owned())]);
+        assert_eq!(values, [None, Some("v3".to_owned())]);
     }
 
     /// The rate limit's round trip goes through a connection of the

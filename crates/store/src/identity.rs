@@ -179,6 +179,11 @@ pub struct OrganisationState {
     pub sector: Option<String>,
     /// Where the organisation is: the prefecture its audit events belong to.
     pub prefecture: String,
+    /// Grows with every change of this state (its `updated_at` in
+    /// microseconds, which `organisations::change_status` keeps strictly
+    /// increasing): a cache never replaces a newer state with an older one
+    /// (R8).
+    pub version: i64,
 }
 
 pub fn organisation_state(
@@ -196,11 +201,22 @@ pub fn organisation_state(
             organisations::job_offers,
             organisations::sector,
             organisations::prefecture,
+            organisations::updated_at,
         ))
-        .get_result::<(i64, String, String, i64, bool, bool, Option<String>, String)>(conn)
+        .get_result::<(
+            i64,
+            String,
+            String,
+            i64,
+            bool,
+            bool,
+            Option<String>,
+            String,
+            NaiveDateTime,
+        )>(conn)
         .optional()?
         .map(
-            |(id, public_id, status, epoch, seeker_info, job_offers, sector, prefecture)| {
+            |(id, public_id, status, epoch, seeker_info, job_offers, sector, prefecture, at)| {
                 OrganisationState {
                     id,
                     public_id,
@@ -210,6 +226,7 @@ pub fn organisation_state(
                     job_offers,
                     sector,
                     prefecture,
+                    version: at.and_utc().timestamp_micros(),
                 }
             },
         ))

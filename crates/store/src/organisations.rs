@@ -174,9 +174,17 @@ pub fn change_status(
     change: &StatusChange,
 ) -> Result<Option<OrganisationRow>, StoreError> {
     conn.write_transaction(|c| {
+        let Some(before) = find_by_id(c, id)? else {
+            return Ok(None);
+        };
+        // Strictly later than the state it replaces, whatever the clocks of
+        // the instances that wrote them: `updated_at` is the state's version
+        // (identity::OrganisationState::version).
+        let at = now().max(before.updated_at + chrono::Duration::microseconds(1));
         let target = organisations::table
             .filter(organisations::id.eq(id))
-            .filter(organisations::status.eq(&change.from_status));
+            .filter(organisations::status.eq(&change.from_status))
+            .filter(organisations::updated_at.eq(before.updated_at));
         let bump = i64::from(change.bump_epoch);
         let n = match &change.grant {
             Some((seeker_info, job_offers, sector)) => diesel::update(target)
@@ -186,14 +194,14 @@ pub fn change_status(
                     organisations::job_offers.eq(job_offers),
                     organisations::sector.eq(sector),
                     organisations::epoch.eq(organisations::epoch + bump),
-                    organisations::updated_at.eq(now()),
+                    organisations::updated_at.eq(at),
                 ))
                 .execute(c)?,
             None => diesel::update(target)
                 .set((
                     organisations::status.eq(&change.to_status),
                     organisations::epoch.eq(organisations::epoch + bump),
-                    organisations::updated_at.eq(now()),
+                    organisations::updated_at.eq(at),
                 ))
                 .execute(c)?,
         };

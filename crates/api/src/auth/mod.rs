@@ -414,6 +414,15 @@ fn principal_key(actor: &Actor) -> String {
     }
 }
 
+/// A principal's epoch only grows, and one that is gone stays gone: the
+/// epoch is its cached state's version (R8: never backwards).
+fn principal_version(found: Option<(i64, Option<i64>)>) -> i64 {
+    match found {
+        Some((epoch, _)) => epoch,
+        None => kyushoku_cluster::FINAL_VERSION,
+    }
+}
+
 fn encode_principal(found: Option<(i64, Option<i64>)>) -> String {
     match found {
         None => "gone".to_owned(),
@@ -450,7 +459,12 @@ async fn principal_epoch(
         .await?;
     let _ = state
         .cluster
-        .cache_fill(&principal_key(actor), &encode_principal(found), STATE_TTL)
+        .cache_fill(
+            &principal_key(actor),
+            principal_version(found),
+            &encode_principal(found),
+            STATE_TTL,
+        )
         .await;
     Ok(found)
 }
@@ -463,7 +477,8 @@ fn organisation_key(public_id: &str) -> String {
 
 fn encode_org(o: &OrganisationState) -> String {
     format!(
-        "{}|{}|{}|{}|{}|{}|{}|{}",
+        "{}|{}|{}|{}|{}|{}|{}|{}|{}",
+        o.version,
         o.id,
         o.public_id,
         o.status,
@@ -477,10 +492,11 @@ fn encode_org(o: &OrganisationState) -> String {
 
 fn decode_org(v: &str) -> Option<OrganisationState> {
     let p: Vec<&str> = v.split('|').collect();
-    let [id, public_id, status, epoch, si, jo, sector, prefecture] = p.as_slice() else {
+    let [version, id, public_id, status, epoch, si, jo, sector, prefecture] = p.as_slice() else {
         return None;
     };
     Some(OrganisationState {
+        version: version.parse().ok()?,
         id: id.parse().ok()?,
         public_id: (*public_id).to_owned(),
         status: (*status).to_owned(),
@@ -512,7 +528,12 @@ async fn organisation_state(
     if let Some(o) = &found {
         let _ = state
             .cluster
-            .cache_fill(&organisation_key(&o.public_id), &encode_org(o), STATE_TTL)
+            .cache_fill(
+                &organisation_key(&o.public_id),
+                o.version,
+                &encode_org(o),
+                STATE_TTL,
+            )
             .await;
     }
     Ok(found)
@@ -527,7 +548,12 @@ pub async fn organisation_changed(state: &AppState, id: i64) -> Result<(), ApiEr
     if let Some(o) = found {
         if let Err(e) = state
             .cluster
-            .cache_put(&organisation_key(&o.public_id), &encode_org(&o), STATE_TTL)
+            .cache_put(
+                &organisation_key(&o.public_id),
+                o.version,
+                &encode_org(&o),
+                STATE_TTL,
+            )
             .await
         {
             tracing::warn!(error = %e, "could not write organisation state through to the cache");
@@ -544,7 +570,12 @@ pub async fn principal_changed(state: &AppState, actor: &Actor) -> Result<(), Ap
         .await?;
     if let Err(e) = state
         .cluster
-        .cache_put(&principal_key(actor), &encode_principal(found), STATE_TTL)
+        .cache_put(
+            &principal_key(actor),
+            principal_version(found),
+            &encode_principal(found),
+            STATE_TTL,
+        )
         .await
     {
         tracing::warn!(error = %e, "could not write principal state through to the cache");
@@ -606,6 +637,7 @@ mod tests {
             job_offers: false,
             sector: Some("public".into()),
             prefecture: "13".into(),
+            version: 1_700_000_000_000_000,
         };
         assert_eq!(decode_org(&encode_org(&o)), Some(o));
         assert_eq!(decode_org("garbage"), None);

@@ -269,6 +269,9 @@ fn client_prefecture(conn: &mut DbConn, client: &ClientRow) -> Result<Option<Str
 enum RefreshOutcome {
     Issued(TokenSubject, String),
     Invalid,
+    /// A used refresh token came back: its family is revoked and every
+    /// access token of the user ends (their epoch moved on).
+    Reused(Option<Actor>),
 }
 
 async fn refresh_grant(request: &TokenRequest, state: &AppState) -> Result<HttpResponse, ApiError> {
@@ -296,7 +299,16 @@ async fn refresh_grant(request: &TokenRequest, state: &AppState) -> Result<HttpR
                     // to be trusted, so the whole family ends.
                     identity::revoke_family(c, &row.family)?;
                     let mut e = audit_log::event(None, "refresh_token_reused");
-                    if let Some(u) = identity::find_user(c, row.user_id)? {
+                    let user = identity::find_user(c, row.user_id)?;
+                    if let Some(u) = &user {
+                        // The access tokens minted from the stolen token
+                        // carry no family: ending the user's epoch ends
+                        // them (and the user's other sessions' access
+                        // tokens, which their refresh tokens renew).
+                        identity::bump_epoch(
+                            c,
+                            &identity::PrincipalRef::User(u.public_id.clone()),
+                        )?;
                         e.target = Some(u.public_id.clone());
                         e.organisation_id = Some(u.organisation_id);
                         e.prefecture =
@@ -304,7 +316,9 @@ async fn refresh_grant(request: &TokenRequest, state: &AppState) -> Result<HttpR
                                 .map(|o| o.prefecture);
                     }
                     audit::record(c, &e)?;
-                    return Ok(RefreshOutcome::Invalid);
+                    return Ok(RefreshOutcome::Reused(
+                        user.map(|u| Actor::User(u.public_id)),
+                    ));
                 }
                 if row.expires_at < now() {
                     return Ok(RefreshOutcome::Invalid);
@@ -322,8 +336,11 @@ async fn refresh_grant(request: &TokenRequest, state: &AppState) -> Result<HttpR
             })
         })
         .await?;
+    if let RefreshOutcome::Reused(Some(actor)) = &outcome {
+        auth::principal_changed(state, actor).await?;
+    }
     match outcome {
-        RefreshOutcome::Invalid => Ok(oauth_error(
+        RefreshOutcome::Invalid | RefreshOutcome::Reused(_) => Ok(oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
             "the refresh token is invalid, expired or already used",
