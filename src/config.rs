@@ -81,6 +81,11 @@ pub struct ServeArgs {
     #[arg(long, env = "KYUSHOKU_GUIDANCE_DAILY_CAP", default_value_t = 1000)]
     pub guidance_daily_cap: i32,
 
+    /// Live API clients one organisation may hold. Its request budget is
+    /// the organisation's, shared by its staff and all its clients.
+    #[arg(long, env = "KYUSHOKU_CLIENTS_PER_ORGANISATION", default_value_t = 20)]
+    pub clients_per_organisation: usize,
+
     /// Seconds between runs of the sweeper that expires registrations and
     /// purges ended ones (0: never).
     #[arg(long, env = "KYUSHOKU_SWEEP_INTERVAL", default_value_t = 3600)]
@@ -120,6 +125,7 @@ impl ServeArgs {
             secret: None,
             batch_max_lines: 10_000,
             guidance_daily_cap: 1000,
+            clients_per_organisation: 20,
             cors_origins: Vec::new(),
             sweep_interval: 3600,
             retention_days: 180,

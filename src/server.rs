@@ -78,6 +78,7 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
         access_token_ttl_secs: args.access_token_ttl,
         batch_max_lines: args.batch_max_lines,
         guidance_daily_cap: args.guidance_daily_cap,
+        clients_per_organisation: args.clients_per_organisation,
         cors_origins: args.cors_origins.clone(),
         hsts: args.tls_cert.is_some(),
         ..ApiConfig::default()

@@ -381,3 +381,133 @@ async fn a_reused_refresh_token_ends_the_access_tokens_of_its_family(app: TestAp
     let fresh = again.json()["access_token"].as_str().unwrap().to_owned();
     assert_eq!(app.call("GET", &own, Some(&fresh), None).await.status, 200);
 }
+
+/// A call with an `Idempotency-Key`.
+async fn call_with_key(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    key: &str,
+    body: serde_json::Value,
+) -> crate::support::Answer {
+    let req = app
+        .client
+        .post(app.url(path))
+        .insert_header(("authorization", format!("Bearer {token}")))
+        .insert_header(("idempotency-key", key))
+        .insert_header(("content-type", "application/json"));
+    app.send(req, Some(serde_json::to_vec(&body).unwrap())).await
+}
+
+backend_tests!(every_creating_post_honours_its_idempotency_key);
+
+/// R12 on the POSTs the review found without it: an API client (its
+/// secret shown again on the replay, never stored in clear), a staff user,
+/// a seeker's report, a My Page session; and the same key with another
+/// body is 422.
+async fn every_creating_post_honours_its_idempotency_key(app: TestApp) {
+    let w = world(&app).await;
+    let org = w.cast.org_id("org_public").to_owned();
+    let clients = format!("/v1/organisations/{org}/clients");
+    let body = json!({"name": "連携システム"});
+    let first = call_with_key(&app, &clients, &w.public, "c-1", body.clone()).await;
+    let again = call_with_key(&app, &clients, &w.public, "c-1", body.clone()).await;
+    assert_eq!((first.status.as_u16(), again.status.as_u16()), (201, 201), "{}", again.text());
+    assert_eq!(first.json(), again.json(), "the same client, secret and all");
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    let listed = app.call("GET", &clients, Some(&w.public), None).await.json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2, "{listed}");
+    call_with_key(&app, &clients, &w.public, "c-1", json!({"name": "別の名前"}))
+        .await
+        .assert_problem(422, "validation");
+    // The database never holds the secret in clear.
+    let secret = first.json()["client_secret"].as_str().unwrap().to_owned();
+    assert!(!crate::support::database_contains(&app, &secret).await);
+
+    let users = format!("/v1/organisations/{org}/users");
+    let user = json!({"email": "idem.staff@example.jp", "password": "kyushoku-idem-pass-2026"});
+    let u1 = call_with_key(&app, &users, &w.public, "u-1", user.clone()).await;
+    let u2 = call_with_key(&app, &users, &w.public, "u-1", user).await;
+    assert_eq!((u1.status.as_u16(), u2.status.as_u16()), (201, 201), "{}", u2.text());
+    assert_eq!(u1.json()["user_id"], u2.json()["user_id"]);
+
+    let me = seeker(&app, &w, "idem-1", "both").await;
+    let pid = only_profile(&app, &w.public).await;
+    let thread = send(&app, &w.public, &pid, Some("ご案内"), "本文").await.json()["thread_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reports = format!("/v1/me/threads/{thread}/reports");
+    let reason = json!({"reason": "しつこい勧誘"});
+    let r1 = call_with_key(&app, &reports, &me, "r-1", reason.clone()).await;
+    let r2 = call_with_key(&app, &reports, &me, "r-1", reason).await;
+    assert_eq!((r1.status.as_u16(), r2.status.as_u16()), (201, 201), "{}", r2.text());
+    assert_eq!(r1.json()["report_id"], r2.json()["report_id"]);
+    let filed = app.call("GET", "/v1/reports", Some(&w.bureau), None).await.json();
+    assert_eq!(filed["items"].as_array().unwrap().len(), 1, "{filed}");
+
+    let sessions = "/v1/seekers/idem-1/sessions";
+    let s1 = call_with_key(&app, sessions, &w.hw, "s-1", json!({})).await;
+    let s2 = call_with_key(&app, sessions, &w.hw, "s-1", json!({})).await;
+    assert_eq!((s1.status.as_u16(), s2.status.as_u16()), (201, 201), "{}", s2.text());
+    assert_eq!(s1.json()["access_token"], s2.json()["access_token"]);
+    let token = s1.json()["access_token"].as_str().unwrap().to_owned();
+    assert!(!crate::support::database_contains(&app, &token).await);
+}
+
+backend_tests!(an_organisation_has_one_request_budget_and_few_clients);
+
+/// R13: the request budget is the organisation's, however many clients it
+/// makes, and the clients it may hold are capped.
+async fn an_organisation_has_one_request_budget_and_few_clients(app: TestApp) {
+    let w = world(&app).await;
+    let org = w.cast.org_id("org_public").to_owned();
+    let clients = format!("/v1/organisations/{org}/clients");
+    let made = app
+        .call("POST", &clients, Some(&w.public), Some(json!({"name": "二つ目"})))
+        .await
+        .json();
+    let second = app
+        .client_token(&kyushoku::demo::DemoClient {
+            client_id: made["client_id"].as_str().unwrap().into(),
+            client_secret: made["client_secret"].as_str().unwrap().into(),
+            organisation_id: None,
+            admin_email: None,
+            admin_password: None,
+        })
+        .await;
+    let remaining = |a: &crate::support::Answer| -> u64 {
+        a.header("ratelimit-remaining").unwrap().parse().unwrap()
+    };
+    let own = format!("/v1/organisations/{org}");
+    let x = app.call("GET", &own, Some(&w.public), None).await;
+    let y = app.call("GET", &own, Some(&second), None).await;
+    assert_eq!(remaining(&y), remaining(&x) - 1, "one budget for both clients");
+    // The default cap is 20 live clients: two exist.
+    for i in 2..20 {
+        let r = app
+            .call("POST", &clients, Some(&w.public), Some(json!({"name": format!("c{i}")})))
+            .await;
+        assert_eq!(r.status, 201, "{i}: {}", r.text());
+    }
+    app.call("POST", &clients, Some(&w.public), Some(json!({"name": "21"})))
+        .await
+        .assert_problem(409, "conflict");
+}
+
+backend_tests!(errors_from_below_the_handlers_are_problems_too);
+
+/// Every error is problem+json: a form body over the limit on the OAuth
+/// endpoints, an unknown file under /docs/.
+async fn errors_from_below_the_handlers_are_problems_too(app: TestApp) {
+    let big = format!("grant_type=client_credentials&pad={}", "a".repeat(2 * 1024 * 1024));
+    for path in ["/v1/auth/token", "/v1/auth/revoke"] {
+        let r = app
+            .post_raw(path, "application/x-www-form-urlencoded", big.clone())
+            .await;
+        r.assert_problem(413, "payload-too-large");
+    }
+    app.get("/docs/no-such-file.js")
+        .await
+        .assert_problem(404, "not-found");
+}

@@ -757,3 +757,21 @@ impl Drop for Process {
         }
     }
 }
+
+/// Whether any stored idempotent answer holds `needle` in clear (a secret
+/// shown once must not).
+pub async fn database_contains(app: &TestApp, needle: &str) -> bool {
+    use diesel::QueryDsl;
+    use kyushoku_store::schema::idempotency_keys;
+    let needle = needle.to_owned();
+    app.state()
+        .db_run(move |c| {
+            Ok(idempotency_keys::table
+                .select(idempotency_keys::response)
+                .load::<String>(c)?
+                .iter()
+                .any(|r| r.contains(&needle)))
+        })
+        .await
+        .unwrap()
+}

@@ -1,11 +1,16 @@
 //! R12: `Idempotency-Key` on creating POSTs. The same key with the same body
 //! gets the first answer again (nothing is done twice); the same key with
-//! another body is 422. Keys are per principal, kept in the database.
+//! another body is 422. Keys are per principal, kept in the database with
+//! the answer sealed ([`kyushoku_domain::seal`]): an answer may hold a
+//! secret shown once (a new API client's, a seeker's session token), which
+//! the database then never holds in clear.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use kyushoku_store::idempotency::{self, Remembered};
 use kyushoku_store::{DbConn, StoreError};
+
+use kyushoku_domain::seal::Sealer;
 
 use crate::auth::secrets::digest_bytes;
 use crate::problem::ApiError;
@@ -28,18 +33,54 @@ pub fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(s.to_owned()))
 }
 
-fn replay(r: &Remembered) -> HttpResponse {
-    HttpResponse::build(StatusCode::from_u16(r.status as u16).unwrap_or(StatusCode::OK))
-        .content_type("application/json")
-        .insert_header(("Idempotent-Replayed", "true"))
-        .body(r.response.clone())
+const SEALED: &str = "sealed:";
+
+fn context(principal: &str, key: &str) -> Vec<u8> {
+    format!("idempotency\u{0}{principal}\u{0}{key}").into_bytes()
+}
+
+/// The answer as stored: sealed for (principal, key).
+fn sealed(state_sealer: &Sealer, principal: &str, key: &str, value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    format!(
+        "{SEALED}{}",
+        state_sealer.seal_bytes(&context(principal, key), text.as_bytes())
+    )
+}
+
+fn replay(
+    sealer: &Sealer,
+    principal: &str,
+    key: &str,
+    r: &Remembered,
+) -> Result<HttpResponse, ApiError> {
+    let body = match r.response.strip_prefix(SEALED) {
+        Some(s) => sealer
+            .open_bytes(&context(principal, key), s)
+            .ok_or_else(|| ApiError::Internal("a stored answer does not open".into()))?,
+        // Stored before answers were sealed.
+        None => r.response.clone().into_bytes(),
+    };
+    Ok(
+        HttpResponse::build(StatusCode::from_u16(r.status as u16).unwrap_or(StatusCode::OK))
+            .content_type("application/json")
+            .insert_header(("Idempotent-Replayed", "true"))
+            .insert_header(("Cache-Control", "no-store"))
+            .body(body),
+    )
 }
 
 /// An earlier answer under the key: replayed for the same body, 422 for
 /// another.
-fn replay_or_refuse(r: &Remembered, hash: &str) -> Result<HttpResponse, ApiError> {
+fn replay_or_refuse(
+    sealer: &Sealer,
+    principal: &str,
+    key: &str,
+    r: &Remembered,
+    hash: &str,
+) -> Result<HttpResponse, ApiError> {
     if r.request_hash == hash {
-        Ok(replay(r))
+        replay(sealer, principal, key, r)
     } else {
         Err(ApiError::validation_one(
             "Idempotency-Key",
@@ -72,21 +113,22 @@ where
         .db_run(move |c| idempotency::lookup(c, &p, &k))
         .await?
     {
-        return replay_or_refuse(&r, &hash);
+        return replay_or_refuse(&state.sealer, &principal, &key, &r, &hash);
     }
     let (status, value) = work().await?;
     let answer = Remembered {
         request_hash: hash.clone(),
         status: i32::from(status.as_u16()),
-        response: value.to_string(),
+        response: sealed(&state.sealer, &principal, &key, &value),
     };
     let stored = answer.clone();
+    let (p, k) = (principal.clone(), key.clone());
     let earlier = state
-        .db_run(move |c| idempotency::remember(c, &principal, &key, &stored))
+        .db_run(move |c| idempotency::remember(c, &p, &k, &stored))
         .await?;
     match earlier {
         // A concurrent request with the same key finished first.
-        Some(r) => replay_or_refuse(&r, &hash),
+        Some(r) => replay_or_refuse(&state.sealer, &principal, &key, &r, &hash),
         None => Ok(HttpResponse::build(status).json(value)),
     }
 }
@@ -98,6 +140,7 @@ pub struct Pledge {
     principal: String,
     key: String,
     hash: String,
+    sealer: std::sync::Arc<Sealer>,
 }
 
 impl Pledge {
@@ -111,7 +154,7 @@ impl Pledge {
         let answer = Remembered {
             request_hash: self.hash.clone(),
             status: i32::from(status.as_u16()),
-            response: value.to_string(),
+            response: sealed(&self.sealer, &self.principal, &self.key, value),
         };
         idempotency::keep(c, &self.principal, &self.key, &answer)
     }
@@ -145,17 +188,18 @@ where
         async move { db.db_run(move |c| idempotency::lookup(c, &p, &k)).await }
     };
     if let Some(r) = earlier(state).await? {
-        return replay_or_refuse(&r, &hash);
+        return replay_or_refuse(&state.sealer, principal, &key, &r, &hash);
     }
     let pledge = Pledge {
         principal: principal.to_owned(),
         key: key.clone(),
         hash: hash.clone(),
+        sealer: state.sealer.clone(),
     };
     match work(Some(pledge)).await {
         Ok((status, value)) => Ok(HttpResponse::build(status).json(value)),
         Err(e) => match earlier(state).await? {
-            Some(r) => replay_or_refuse(&r, &hash),
+            Some(r) => replay_or_refuse(&state.sealer, principal, &key, &r, &hash),
             None => Err(e),
         },
     }

@@ -52,6 +52,9 @@ pub struct ApiConfig {
     pub batch_max_lines: usize,
     /// Guidance messages per organisation per day (R13).
     pub guidance_daily_cap: i32,
+    /// Live API clients an organisation may hold (its request budget is
+    /// its own, shared by all of them).
+    pub clients_per_organisation: usize,
     /// Browser origins allowed to call the API cross-origin (the My Page
     /// front end). Empty: no cross-origin access at all.
     pub cors_origins: Vec<String>,
@@ -70,6 +73,7 @@ impl Default for ApiConfig {
             refresh_token_ttl_secs: 14 * 24 * 3600,
             batch_max_lines: 10_000,
             guidance_daily_cap: 1000,
+            clients_per_organisation: 20,
             cors_origins: Vec::new(),
             hsts: false,
         }
@@ -85,7 +89,7 @@ pub struct AppState {
     /// R10: the secret `profile_id`s are derived from.
     pub pseudonyms: Arc<kyushoku_domain::pseudonym::PseudonymSecret>,
     /// R10: seals page cursors for the caller they are given to.
-    pub cursors: Arc<kyushoku_domain::cursor::CursorSealer>,
+    pub sealer: Arc<kyushoku_domain::seal::Sealer>,
     pub metrics: Arc<Metrics>,
     pub config: Arc<ApiConfig>,
     /// Writes the audit events of searches and reads (R9).
@@ -126,7 +130,7 @@ impl AppState {
             cluster: cluster.namespaced(&deployment),
             keys: Arc::new(keys),
             pseudonyms: Arc::new(kyushoku_domain::pseudonym::PseudonymSecret::new(secret)),
-            cursors: Arc::new(kyushoku_domain::cursor::CursorSealer::new(&secret)),
+            sealer: Arc::new(kyushoku_domain::seal::Sealer::new(&secret)),
             metrics: Arc::new(Metrics::default()),
             config: Arc::new(config),
         })

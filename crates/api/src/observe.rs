@@ -85,6 +85,24 @@ pub async fn observe(
     // Inner middleware answers refusals as responses, not errors, so every
     // answer passes here to be logged and counted.
     let mut response = result?;
+    if needs_problem_body(&response) {
+        // An error answered by the framework or a library (a body over the
+        // limit of a form endpoint, an unknown file under /docs/): the same
+        // problem+json as every other error.
+        let status = response.status();
+        let allow = response.headers().get(actix_web::http::header::ALLOW).cloned();
+        let problem = REQUEST_ID
+            .scope(request_id.clone(), async move {
+                let mut r = ApiError::for_status(status).error_response();
+                if let Some(allow) = allow {
+                    r.headers_mut().insert(actix_web::http::header::ALLOW, allow);
+                }
+                r
+            })
+            .await;
+        let (req, _) = response.into_parts();
+        response = ServiceResponse::new(req, problem).map_into_right_body();
+    }
     let status = response.status().as_u16();
     let route = response
         .request()
@@ -115,6 +133,20 @@ pub async fn observe(
         );
     }
     Ok(response)
+}
+
+/// Whether an error answer lacks a JSON body of ours: anything but
+/// problem+json and the OAuth endpoints' `application/json` errors.
+fn needs_problem_body<B>(res: &ServiceResponse<B>) -> bool {
+    if !(res.status().is_client_error() || res.status().is_server_error()) {
+        return false;
+    }
+    let kind = res
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    !(kind.starts_with(crate::problem::PROBLEM_JSON) || kind.starts_with("application/json"))
 }
 
 #[cfg(test)]

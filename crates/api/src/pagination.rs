@@ -1,8 +1,8 @@
 //! Keyset pagination: `limit` and an opaque `cursor` in, `next_cursor` out.
 //! A cursor is the last key of a page sealed for the caller
-//! ([`kyushoku_domain::cursor`]); a client treats it as an opaque string.
+//! ([`kyushoku_domain::seal`]); a client treats it as an opaque string.
 
-use kyushoku_domain::cursor::{CursorSealer, Position};
+use kyushoku_domain::seal::{Sealer, Position};
 
 use crate::auth::Principal;
 use crate::problem::ApiError;
@@ -29,7 +29,7 @@ pub fn limit(asked: Option<i64>) -> Result<i64, ApiError> {
 /// none works for anybody else. A cursor that does not open is
 /// `invalid-cursor` (400).
 pub struct Pager<'a> {
-    sealer: &'a CursorSealer,
+    sealer: &'a Sealer,
     binding: String,
     list: &'static str,
 }
@@ -37,7 +37,7 @@ pub struct Pager<'a> {
 impl<'a> Pager<'a> {
     pub fn new(state: &'a AppState, principal: &Principal, list: &'static str) -> Self {
         Self {
-            sealer: &state.cursors,
+            sealer: &state.sealer,
             binding: principal.cursor_binding(),
             list,
         }

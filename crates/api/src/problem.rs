@@ -294,6 +294,30 @@ impl ApiError {
         from_serde_json(e)
     }
 
+    /// The problem for an error status a framework answered without a body
+    /// of ours.
+    pub fn for_status(status: StatusCode) -> Self {
+        match status.as_u16() {
+            400 => ApiError::Malformed("the request could not be read".into()),
+            401 => ApiError::Unauthorized("an access token is required"),
+            403 => ApiError::Forbidden("this kind of caller may not do this"),
+            404 => ApiError::NotFound,
+            405 => ApiError::MethodNotAllowed { allow: Vec::new() },
+            413 => ApiError::PayloadTooLarge { limit: None },
+            415 => ApiError::UnsupportedMediaType {
+                expected: "the documented media type",
+            },
+            431 => ApiError::HeadersTooLarge {
+                limit: crate::observe::HEADER_BYTES_LIMIT,
+            },
+            503 => ApiError::Unavailable(format!("answered {status} by the framework")),
+            _ if status.is_client_error() => {
+                ApiError::Malformed(format!("the request was refused ({})", status.as_u16()))
+            }
+            _ => ApiError::Internal(format!("answered {status} by the framework")),
+        }
+    }
+
     pub fn validation_one(field: impl Into<String>, message: impl ToString) -> Self {
         ApiError::Validation(vec![FieldError::new(field, message)])
     }

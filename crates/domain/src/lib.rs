@@ -9,7 +9,7 @@ pub mod calendar;
 pub mod codes;
 pub mod consent;
 pub mod credentials;
-pub mod cursor;
+pub mod seal;
 pub mod offer;
 pub mod organisation;
 pub mod profile;

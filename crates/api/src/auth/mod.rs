@@ -247,7 +247,7 @@ pub async fn authenticate(
             let (decision, degraded, values) = state
                 .cluster
                 .hit_and_get(
-                    &rate_key(&token.actor),
+                    &rate_key(&token),
                     state.config.rate_limit_per_minute,
                     RATE_WINDOW,
                     &cached,
@@ -401,9 +401,14 @@ fn member_of(org: &OrganisationState, admin: bool) -> Member {
     }
 }
 
-/// The rate-limit bucket of an authenticated principal (R13).
-fn rate_key(actor: &Actor) -> String {
-    format!("p:{}:{}", actor.kind(), actor.id())
+/// The rate-limit bucket of an authenticated principal (R13): an
+/// organisation's members (its staff and all its API clients) share the
+/// organisation's, so that more clients never mean more requests.
+fn rate_key(token: &SignedToken) -> String {
+    match &token.claims.org {
+        Some(org) => format!("o:{org}"),
+        None => format!("p:{}:{}", token.actor.kind(), token.actor.id()),
+    }
 }
 
 fn principal_key(actor: &Actor) -> String {

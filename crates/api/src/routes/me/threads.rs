@@ -296,7 +296,10 @@ pub struct ReportFiled {
 /// prefecture.
 #[utoipa::path(
     tag = "my page",
-    params(("thread_id" = String, Path, description = "The thread's id")),
+    params(
+        ("thread_id" = String, Path, description = "The thread's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "retry safely"),
+    ),
     request_body = ReportRequest,
     security(("bearer" = [])),
     responses(
@@ -309,6 +312,7 @@ pub struct ReportFiled {
 )]
 #[post("/threads/{thread_id}/reports")]
 pub async fn report(
+    req: HttpRequest,
     principal: Principal,
     thread_id: web::Path<String>,
     body: web::Json<ReportRequest>,
@@ -321,20 +325,36 @@ pub async fn report(
     if reason.trim().is_empty() || n > 1000 || reason.chars().any(|c| c.is_control() && c != '\n') {
         return Err(ApiError::validation_one("reason", "1 to 1,000 characters"));
     }
-    let report_id = uuid::Uuid::now_v7().to_string();
-    let rid = report_id.clone();
+    let key = idempotency::key_of(&req)?;
     let tid = thread_id.into_inner();
-    let found = state
-        .db_run(move |c| {
-            let Some(t) = messaging::find_thread(c, Party::Seeker(seeker.id), &tid)? else {
-                return Ok(false);
-            };
-            messaging::report(c, &t, &rid, &reason)?;
-            Ok(true)
-        })
-        .await?;
-    if !found {
-        return Err(ApiError::NotFound);
-    }
-    Ok(HttpResponse::build(StatusCode::CREATED).json(ReportFiled { report_id }))
+    let raw = serde_json::to_vec(&serde_json::json!({"thread_id": tid, "reason": reason}))
+        .unwrap_or_default();
+    let who = format!("seeker:{}", seeker.seeker_ref);
+    let st = state.clone();
+    idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
+        let report_id = uuid::Uuid::now_v7().to_string();
+        let answer = serde_json::json!(ReportFiled { report_id });
+        let kept = answer.clone();
+        let rid = answer["report_id"].as_str().unwrap_or_default().to_owned();
+        let found = st
+            .db_run(move |c| {
+                let Some(t) = messaging::find_thread(c, Party::Seeker(seeker.id), &tid)? else {
+                    return Ok(false);
+                };
+                // The report and its idempotency record commit together.
+                c.write_transaction(|c| {
+                    messaging::report(c, &t, &rid, &reason)?;
+                    if let Some(p) = &pledge {
+                        p.keep(c, StatusCode::CREATED, &kept)?;
+                    }
+                    Ok::<_, kyushoku_store::StoreError>(true)
+                })
+            })
+            .await?;
+        if !found {
+            return Err(ApiError::NotFound);
+        }
+        Ok((StatusCode::CREATED, answer))
+    })
+    .await
 }

@@ -1,7 +1,8 @@
 //! `/v1/organisations/{id}/clients`: an organisation's API clients, managed
 //! by its admins. The secret is shown once, at creation.
 
-use actix_web::{delete, get, post, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use kyushoku_store::identity::{self, NewClient};
 use kyushoku_store::{audit, now};
@@ -12,7 +13,7 @@ use super::administered;
 use crate::auth::secrets::new_client_credentials;
 use crate::auth::{self, Actor, Principal};
 use crate::problem::{ApiError, FieldError, Problem};
-use crate::{audit_log, AppState};
+use crate::{audit_log, idempotency, AppState};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -62,7 +63,10 @@ fn check_name(name: &str) -> Result<String, FieldError> {
 /// Create an API client (organisation admins).
 #[utoipa::path(
     tag = "organisations",
-    params(("id" = String, Path, description = "The organisation's id")),
+    params(
+        ("id" = String, Path, description = "The organisation's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "retry safely: the same key and body get the first answer (and secret) again"),
+    ),
     request_body = NewClientRequest,
     security(("bearer" = [])),
     responses(
@@ -75,12 +79,18 @@ fn check_name(name: &str) -> Result<String, FieldError> {
 )]
 #[post("/{id}/clients")]
 pub async fn create(
+    req: HttpRequest,
     principal: Principal,
     id: web::Path<String>,
     body: web::Json<NewClientRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let org = administered(&state, &principal, &id).await?;
+    let key = idempotency::key_of(&req)?;
+    let raw = serde_json::to_vec(&serde_json::json!({
+        "organisation": org.public_id, "name": body.name, "role": body.role
+    }))
+    .unwrap_or_default();
     let mut errors = Vec::new();
     let name = check_name(&body.name).map_err(|e| errors.push(e)).ok();
     let role = body.role.clone().unwrap_or_else(|| "staff".into());
@@ -105,24 +115,41 @@ pub async fn create(
     event.organisation_id = Some(org.id);
     event.prefecture = Some(org.prefecture.clone());
     event.target = Some(creds.client_id.clone());
-    let row = state
-        .db_run(move |c| {
-            c.write_transaction(|c| {
-                let row = identity::insert_client(c, &new)?;
-                audit::record(c, &event)?;
-                Ok(row)
+    let who = format!("org:{}", org.public_id);
+    let st = state.clone();
+    let cap = state.config.clients_per_organisation;
+    idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
+        let created = st
+            .db_run(move |c| {
+                c.write_transaction(|c| {
+                    if identity::list_clients(c, org.id)?.len() >= cap {
+                        return Ok(None);
+                    }
+                    let row = identity::insert_client(c, &new)?;
+                    audit::record(c, &event)?;
+                    let answer = serde_json::to_value(CreatedClient {
+                        client_id: row.client_id,
+                        client_secret: creds.client_secret,
+                        name: row.name,
+                        role,
+                        created_at: row.created_at.and_utc(),
+                    })
+                    .expect("plain data serialises");
+                    if let Some(p) = &pledge {
+                        p.keep(c, StatusCode::CREATED, &answer)?;
+                    }
+                    Ok(Some(answer))
+                })
             })
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(CreatedClient {
-            client_id: row.client_id,
-            client_secret: creds.client_secret,
-            name: row.name,
-            role,
-            created_at: row.created_at.and_utc(),
-        }))
+            .await?;
+        match created {
+            Some(answer) => Ok((StatusCode::CREATED, answer)),
+            None => Err(ApiError::Conflict(format!(
+                "an organisation has at most {cap} API clients: delete one first"
+            ))),
+        }
+    })
+    .await
 }
 
 /// List the organisation's live API clients (organisation admins).

@@ -1,6 +1,7 @@
 //! `POST /v1/organisations/{id}/users`: an admin adds a staff user.
 
-use actix_web::{post, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use kyushoku_domain::credentials::{check_password_policy, hash_password};
 use kyushoku_store::audit;
@@ -12,7 +13,7 @@ use validator::Validate;
 use super::administered;
 use crate::auth::Principal;
 use crate::problem::{from_validator, ApiError, FieldError, Problem};
-use crate::{audit_log, AppState};
+use crate::{audit_log, idempotency, AppState};
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -39,7 +40,10 @@ pub struct User {
 /// Add a staff user (organisation admins).
 #[utoipa::path(
     tag = "organisations",
-    params(("id" = String, Path, description = "The organisation's id")),
+    params(
+        ("id" = String, Path, description = "The organisation's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "retry safely"),
+    ),
     request_body = NewUserRequest,
     security(("bearer" = [])),
     responses(
@@ -53,13 +57,21 @@ pub struct User {
 )]
 #[post("/{id}/users")]
 pub async fn create(
+    req: HttpRequest,
     principal: Principal,
     id: web::Path<String>,
     body: web::Json<NewUserRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let org = administered(&state, &principal, &id).await?;
+    let key = idempotency::key_of(&req)?;
     let request = body.into_inner();
+    // The password is part of what is compared, but only as its digest.
+    let raw = serde_json::to_vec(&serde_json::json!({
+        "organisation": org.public_id, "email": request.email, "role": request.role,
+        "password": crate::auth::secrets::digest(&request.password),
+    }))
+    .unwrap_or_default();
     let mut errors = request
         .validate()
         .err()
@@ -93,13 +105,23 @@ pub async fn create(
         role,
         created_at: Utc::now(),
     };
-    state
-        .db_run(move |c| {
+    let answer = serde_json::to_value(answer).expect("plain data serialises");
+    let who = format!("org:{}", org.public_id);
+    let st = state.clone();
+    idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
+        let kept = answer.clone();
+        st.db_run(move |c| {
             c.write_transaction(|c| {
                 organisations::insert_user(c, org.id, &user)?;
-                audit::record(c, &event)
+                audit::record(c, &event)?;
+                if let Some(p) = &pledge {
+                    p.keep(c, StatusCode::CREATED, &kept)?;
+                }
+                Ok(())
             })
         })
         .await?;
-    Ok(HttpResponse::Created().json(answer))
+        Ok((StatusCode::CREATED, answer))
+    })
+    .await
 }

@@ -1,7 +1,8 @@
 //! `POST /v1/seekers/{seeker_ref}/sessions`: Hello Work mints a short-lived
 //! token for the seeker's My Page.
 
-use actix_web::{post, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{post, web, HttpRequest, HttpResponse};
 use kyushoku_store::seekers;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -9,7 +10,7 @@ use utoipa::ToSchema;
 use crate::auth::{self, Actor, Principal, TokenSubject};
 use crate::ingest::check_seeker_ref;
 use crate::problem::{ApiError, Problem};
-use crate::AppState;
+use crate::{idempotency, AppState};
 
 /// A seeker session (DESIGN.md §4).
 #[derive(Debug, Serialize, ToSchema)]
@@ -23,7 +24,10 @@ pub struct SeekerSession {
 /// `POST /v1/auth/revoke`.
 #[utoipa::path(
     tag = "seekers",
-    params(("seeker_ref" = String, Path, description = "Hello Work's opaque reference")),
+    params(
+        ("seeker_ref" = String, Path, description = "Hello Work's opaque reference"),
+        ("Idempotency-Key" = Option<String>, Header, description = "retry safely: the same key gets the same session again"),
+    ),
     security(("bearer" = [])),
     responses(
         (status = 201, body = SeekerSession),
@@ -34,12 +38,27 @@ pub struct SeekerSession {
 )]
 #[post("/{seeker_ref}/sessions")]
 pub async fn create(
+    req: HttpRequest,
     principal: Principal,
     seeker_ref: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_hw_system()?;
     check_seeker_ref(&seeker_ref).map_err(|_| ApiError::NotFound)?;
+    let key = idempotency::key_of(&req)?;
+    let who = format!("hw:{}", principal.actor().id());
+    let raw = format!("sessions:{seeker_ref}").into_bytes();
+    let st = state.clone();
+    idempotency::once(&state, &who, key, &raw, move || async move {
+        mint(&st, seeker_ref.into_inner()).await
+    })
+    .await
+}
+
+async fn mint(
+    state: &AppState,
+    seeker_ref: String,
+) -> Result<(StatusCode, serde_json::Value), ApiError> {
     let r = seeker_ref.clone();
     let epoch = state
         .db_run(move |c| {
@@ -52,9 +71,9 @@ pub async fn create(
         .await?
         .ok_or(ApiError::NotFound)?;
     let (access_token, expires_in) = auth::issue_access_token(
-        &state,
+        state,
         &TokenSubject {
-            actor: Actor::Seeker(seeker_ref.into_inner()),
+            actor: Actor::Seeker(seeker_ref),
             role: "seeker",
             organisation_public_id: None,
             prefecture: None,
@@ -62,10 +81,12 @@ pub async fn create(
             organisation_epoch: None,
         },
     )?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(SeekerSession {
-            access_token,
-            expires_in,
-        }))
+    let session = SeekerSession {
+        access_token,
+        expires_in,
+    };
+    Ok((
+        StatusCode::CREATED,
+        serde_json::to_value(session).expect("plain data serialises"),
+    ))
 }

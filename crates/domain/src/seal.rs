@@ -1,13 +1,16 @@
-//! R10: page cursors that identify nothing and work only for the caller
-//! they were given to.
+//! Authenticated encryption with the deployment's key, for what leaves the
+//! service (or sits in its database) and must be neither read nor altered:
 //!
-//! A cursor is `base64url(version ‖ nonce ‖ AES-128-GCM(key, position))`,
-//! with the caller's binding (its organisation, or the principal) and the
-//! list's name as associated data. The key is derived from the deployment
-//! secret. The nonce is random, so two callers never see the same cursor
-//! for the same position (nor one caller twice), a cursor from another
-//! caller or another list fails authentication, and an altered one too.
-//! What a cursor carries (a time and an internal id) never leaves in clear.
+//! - R10 page cursors ([`Sealer::seal`], [`Sealer::open`]): a cursor is
+//!   `base64url(version ‖ nonce ‖ AES-128-GCM(key, position))`, with the
+//!   caller's binding (its organisation, or the principal) and the list's
+//!   name as associated data. The nonce is random, so two callers never see
+//!   the same cursor for the same position (nor one caller twice); a cursor
+//!   from another caller or another list fails authentication, and an
+//!   altered one too. What a cursor carries (a time and an internal id)
+//!   never leaves in clear.
+//! - stored answers that hold a secret shown once, kept for an
+//!   `Idempotency-Key` replay ([`Sealer::seal_bytes`]).
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes128Gcm, Nonce};
@@ -24,15 +27,15 @@ const MAX_POSITION: usize = 16;
 /// The longest cursor this module writes, in characters.
 pub const MAX_LEN: usize = (1 + NONCE_LEN + MAX_POSITION + TAG_LEN).div_ceil(3) * 4;
 
-/// Seals and opens cursors. Keep it out of logs.
+/// Seals and opens cursors and stored secrets. Keep it out of logs.
 #[derive(Clone)]
-pub struct CursorSealer {
+pub struct Sealer {
     cipher: Aes128Gcm,
 }
 
-impl std::fmt::Debug for CursorSealer {
+impl std::fmt::Debug for Sealer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CursorSealer(…)")
+        f.write_str("Sealer(…)")
     }
 }
 
@@ -69,7 +72,7 @@ impl Position {
     }
 }
 
-impl CursorSealer {
+impl Sealer {
     /// The sealer of a deployment, from its 32-byte secret.
     pub fn new(secret: &[u8; 32]) -> Self {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("any key length");
@@ -82,19 +85,33 @@ impl CursorSealer {
 
     /// A cursor for `position` in `list`, good only for `binding`.
     pub fn seal(&self, binding: &str, list: &str, position: Position) -> String {
+        self.seal_bytes(&associated(binding, list), &position.to_bytes())
+    }
+
+    /// The position a cursor carries, if it was sealed by this deployment
+    /// for this binding and list and not altered since.
+    pub fn open(&self, binding: &str, list: &str, cursor: &str) -> Option<Position> {
+        if cursor.len() > MAX_LEN {
+            return None;
+        }
+        Position::from_bytes(&self.open_bytes(&associated(binding, list), cursor)?)
+    }
+
+    /// `data`, sealed for `context` (associated data: opening it under
+    /// another context fails), as base64url text.
+    pub fn seal_bytes(&self, context: &[u8], data: &[u8]) -> String {
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).expect("the operating system's random source");
-        let aad = associated(binding, list);
         let sealed = self
             .cipher
             .encrypt(
                 &Nonce::from(nonce),
                 Payload {
-                    msg: &position.to_bytes(),
-                    aad: &aad,
+                    msg: data,
+                    aad: context,
                 },
             )
-            .expect("AES-GCM seals any short message");
+            .expect("AES-GCM seals any message under 64 GiB");
         let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
         out.push(VERSION);
         out.extend_from_slice(&nonce);
@@ -102,30 +119,24 @@ impl CursorSealer {
         URL_SAFE_NO_PAD.encode(out)
     }
 
-    /// The position a cursor carries, if it was sealed by this deployment
-    /// for this binding and list and not altered since.
-    pub fn open(&self, binding: &str, list: &str, cursor: &str) -> Option<Position> {
-        if cursor.is_empty() || cursor.len() > MAX_LEN {
-            return None;
-        }
-        let raw = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    /// What [`Sealer::seal_bytes`] sealed for `context`, if this deployment
+    /// sealed it and nothing altered it.
+    pub fn open_bytes(&self, context: &[u8], sealed: &str) -> Option<Vec<u8>> {
+        let raw = URL_SAFE_NO_PAD.decode(sealed).ok()?;
         let (&version, rest) = raw.split_first()?;
         if version != VERSION || rest.len() < NONCE_LEN + TAG_LEN {
             return None;
         }
         let (nonce, sealed) = rest.split_at(NONCE_LEN);
-        let aad = associated(binding, list);
-        let plain = self
-            .cipher
+        self.cipher
             .decrypt(
                 &Nonce::from(<[u8; NONCE_LEN]>::try_from(nonce).ok()?),
                 Payload {
                     msg: sealed,
-                    aad: &aad,
+                    aad: context,
                 },
             )
-            .ok()?;
-        Position::from_bytes(&plain)
+            .ok()
     }
 }
 
@@ -143,8 +154,8 @@ fn associated(binding: &str, list: &str) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    fn sealer(n: u8) -> CursorSealer {
-        CursorSealer::new(&[n; 32])
+    fn sealer(n: u8) -> Sealer {
+        Sealer::new(&[n; 32])
     }
 
     #[test]
@@ -172,6 +183,19 @@ mod tests {
         assert_ne!(a, c);
         // Nothing of the position shows: no shared prefix past the version.
         assert_ne!(a[..8], b[..8]);
+    }
+
+    #[test]
+    fn sealed_bytes_open_only_in_their_context() {
+        let s = sealer(1);
+        let sealed = s.seal_bytes(b"idem:org:1:k", b"{\"client_secret\":\"x\"}");
+        assert!(!sealed.contains("client_secret"));
+        assert_eq!(
+            s.open_bytes(b"idem:org:1:k", &sealed).as_deref(),
+            Some(&b"{\"client_secret\":\"x\"}"[..])
+        );
+        assert_eq!(s.open_bytes(b"idem:org:2:k", &sealed), None);
+        assert_eq!(sealer(2).open_bytes(b"idem:org:1:k", &sealed), None);
     }
 
     #[test]
