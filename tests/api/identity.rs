@@ -791,7 +791,6 @@ async fn organisations_list_filters_and_paginates(app: TestApp) {
         "prefecture=99",
         "limit=0",
         "limit=101",
-        "cursor=zzz",
         "colour=red",
     ] {
         app.call(
@@ -803,6 +802,14 @@ async fn organisations_list_filters_and_paginates(app: TestApp) {
         .await
         .assert_problem(422, "validation");
     }
+    app.call(
+        "GET",
+        "/v1/organisations?cursor=zzz",
+        Some(&bureau),
+        None,
+    )
+    .await
+    .assert_problem(400, "invalid-cursor");
 }
 
 async fn rate_limits_answer_429_with_headers(app: TestApp) {

@@ -511,3 +511,62 @@ async fn errors_from_below_the_handlers_are_problems_too(app: TestApp) {
         .await
         .assert_problem(404, "not-found");
 }
+
+/// R13's guidance cap is a RateLimit policy of its own, named beside the
+/// request limit on every first guidance and on the 429 that ends the day.
+async fn the_guidance_cap_speaks_for_itself(app: TestApp) {
+    let w = world(&app).await;
+    let mut profiles = Vec::new();
+    for i in 0..3 {
+        seeker(&app, &w, &format!("cap-{i}"), "both").await;
+    }
+    let list = app.call("GET", "/v1/profiles", Some(&w.public), None).await.json();
+    for p in list["items"].as_array().unwrap() {
+        profiles.push(p["profile_id"].as_str().unwrap().to_owned());
+    }
+    let fields = |a: &crate::support::Answer, name: &str| -> String {
+        a.headers
+            .get_all(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (i, p) in profiles.iter().enumerate() {
+        let r = send(&app, &w.public, p, Some("ご案内"), "本文").await;
+        let policy = fields(&r, "ratelimit-policy");
+        let now = fields(&r, "ratelimit");
+        assert!(policy.contains("\"guidance\";q=2;w=86400"), "{policy}");
+        assert!(policy.contains("\"requests\";q="), "{policy}");
+        match i {
+            0 | 1 => {
+                assert_eq!(r.status, 201, "{}", r.text());
+                assert!(now.contains(&format!("\"guidance\";r={};t=", 1 - i)), "{now}");
+            }
+            _ => {
+                r.assert_problem(429, "guidance-cap-reached");
+                assert!(now.contains("\"guidance\";r=0;t="), "{now}");
+                assert!(r.header("retry-after").is_some());
+            }
+        }
+    }
+}
+
+mod the_guidance_cap_speaks_for_itself {
+    use crate::support::{Store, TestApp};
+
+    #[actix_web::test]
+    async fn sqlite() {
+        let app = TestApp::spawn_with(Store::Sqlite, |a| a.guidance_daily_cap = 2)
+            .await
+            .unwrap();
+        super::the_guidance_cap_speaks_for_itself(app).await;
+    }
+
+    #[actix_web::test]
+    async fn postgres() {
+        if let Some(app) = TestApp::spawn_with(Store::Postgres, |a| a.guidance_daily_cap = 2).await
+        {
+            super::the_guidance_cap_speaks_for_itself(app).await;
+        }
+    }
+}

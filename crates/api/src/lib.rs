@@ -315,6 +315,17 @@ fn document_common_problems(spec: &mut utoipa::openapi::OpenApi) {
                 .iter()
                 .flatten()
                 .any(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query));
+            let paged = op
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| p.name == "cursor");
+            if paged {
+                add.push((
+                    "400",
+                    "invalid-cursor: a cursor this caller was not given for this list, or altered",
+                ));
+            }
             if has_query || op.request_body.is_some() {
                 add.push(("422", "validation: a field or query parameter is invalid"));
             }

@@ -256,7 +256,7 @@ pub enum ApiError {
     GuidanceRefused,
     /// R13: the daily guidance cap; retry after this many seconds.
     #[error("guidance cap reached")]
-    GuidanceCap { retry_after: u64 },
+    GuidanceCap { retry_after: u64, cap: i32 },
     /// R4/R5: the thread is closed.
     #[error("thread closed")]
     ThreadClosed,
@@ -274,7 +274,21 @@ pub struct RateHeaders {
 }
 
 impl RateHeaders {
+    /// The legacy `RateLimit-Limit/-Remaining/-Reset` fields and the
+    /// request policy's items of `RateLimit-Policy` and `RateLimit` (the
+    /// window is a minute).
     pub fn apply(&self, headers: &mut actix_web::http::header::HeaderMap) {
+        for (name, value) in [
+            ("ratelimit-policy", format!("\"requests\";q={};w=60", self.limit)),
+            (
+                "ratelimit",
+                format!("\"requests\";r={};t={}", self.remaining, self.reset_secs),
+            ),
+        ] {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                headers.append(header::HeaderName::from_static(name), v);
+            }
+        }
         for (name, value) in [
             ("ratelimit-limit", self.limit),
             ("ratelimit-remaining", self.remaining),
@@ -284,6 +298,34 @@ impl RateHeaders {
                 header::HeaderName::from_static(name),
                 HeaderValue::from(value),
             );
+        }
+    }
+}
+
+/// R13's guidance cap as its own RateLimit policy
+/// (draft-ietf-httpapi-ratelimit-headers): `RateLimit-Policy` names it,
+/// `RateLimit` says what is left of it today and when it resets (midnight in
+/// Japan). The per-minute request limit is the policy `"requests"`, added to
+/// the same fields by the authentication middleware.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuidanceQuota {
+    pub cap: i32,
+    pub remaining: i32,
+    pub reset_secs: u64,
+}
+
+impl GuidanceQuota {
+    pub fn apply(&self, headers: &mut actix_web::http::header::HeaderMap) {
+        let policy = format!("\"guidance\";q={};w=86400", self.cap);
+        let now = format!(
+            "\"guidance\";r={};t={}",
+            self.remaining.max(0),
+            self.reset_secs
+        );
+        for (name, value) in [("ratelimit-policy", policy), ("ratelimit", now)] {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                headers.append(header::HeaderName::from_static(name), v);
+            }
         }
     }
 }
@@ -442,10 +484,16 @@ impl ResponseError for ApiError {
                     HeaderValue::from_static("Bearer realm=\"kyushoku\""),
                 );
             }
-            ApiError::GuidanceCap { retry_after } => {
+            ApiError::GuidanceCap { retry_after, cap } => {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+                GuidanceQuota {
+                    cap: *cap,
+                    remaining: 0,
+                    reset_secs: *retry_after,
+                }
+                .apply(response.headers_mut());
             }
             ApiError::RateLimited(h) => {
                 h.apply(response.headers_mut());

@@ -11,7 +11,7 @@ use kyushoku_store::seekers::Viewer;
 use super::seeker_info_member;
 use crate::auth::Principal;
 use crate::ingest::today_in_japan;
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiError, GuidanceQuota, Problem};
 use crate::routes::threads::{check_message, MessageSend, MessageSent};
 use crate::{audit_log, events, idempotency, AppState};
 
@@ -76,7 +76,12 @@ pub async fn send(
         e.organisation_id = Some(member.organisation_id);
         e
     };
-    idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
+    let cap = state.config.guidance_daily_cap;
+    // What is left of today's guidance after this send, for the answer's
+    // RateLimit fields (set inside, read after).
+    let quota = std::sync::Arc::new(std::sync::Mutex::new(None::<i32>));
+    let left = quota.clone();
+    let answered = idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
         let today = today_in_japan();
         let m = OrgMessage {
             viewer: Viewer {
@@ -137,14 +142,22 @@ pub async fn send(
                         None => Ok(()),
                     }
                 };
+                let org_id = m.viewer.organisation_id;
                 let sent =
                     messaging::send_from_organisation(c, &m, &message_id, &thread_id, within)?;
-                Ok(Ok((sent, seeker_ref)))
+                let used = match &sent {
+                    Sent::Sent {
+                        kind: "guidance", ..
+                    } => Some(messaging::guidance_sent(c, org_id, today)?),
+                    _ => None,
+                };
+                Ok(Ok((sent, seeker_ref, used)))
             })
             .await?;
-        let (sent, seeker_ref) = sent?;
+        let (sent, seeker_ref, used) = sent?;
+        *left.lock().expect("quota") = used.map(|u| cap - u);
         let Some(answer) = MessageSent::of(&sent) else {
-            return Err(refusal(sent));
+            return Err(refusal(sent, cap));
         };
         let data = serde_json::json!({
             "thread_id": answer["thread_id"], "message_id": answer["message_id"],
@@ -162,16 +175,27 @@ pub async fn send(
         .await;
         Ok((StatusCode::CREATED, answer))
     })
-    .await
+    .await;
+    let mut response = answered?;
+    if let Some(remaining) = *quota.lock().expect("quota") {
+        GuidanceQuota {
+            cap,
+            remaining,
+            reset_secs: until_midnight_jst(),
+        }
+        .apply(response.headers_mut());
+    }
+    Ok(response)
 }
 
 /// The problem for a send the rules refused.
-fn refusal(sent: Sent) -> ApiError {
+fn refusal(sent: Sent, cap: i32) -> ApiError {
     match sent {
         Sent::NotVisible | Sent::NoThread => ApiError::NotFound,
         Sent::OutOfTurn => ApiError::AwaitsSeeker,
         Sent::GuidanceRefused => ApiError::GuidanceRefused,
         Sent::CapReached => ApiError::GuidanceCap {
+            cap,
             retry_after: until_midnight_jst(),
         },
         Sent::Closed => ApiError::ThreadClosed,
