@@ -492,7 +492,10 @@ backend_tests!(sigterm_drains_in_flight_requests);
 /// meanwhile. When Redis goes on, neither B nor a new instance serves the
 /// organisation from what Redis held before, whether A is still there when
 /// Redis returns (`a_outlives_the_stall`) or was killed before.
-async fn a_suspension_during_a_redis_stall_never_comes_back(store: Store, a_outlives_the_stall: bool) {
+async fn a_suspension_during_a_redis_stall_never_comes_back(
+    store: Store,
+    a_outlives_the_stall: bool,
+) {
     let Some(redis) = redis_url() else { return };
     let proxy = FaultProxy::start(FaultProxy::target_of(&redis)).await;
     let routed = proxy.route(&redis);
@@ -506,7 +509,10 @@ async fn a_suspension_during_a_redis_stall_never_comes_back(store: Store, a_outl
     let own = format!("/v1/organisations/{org}");
     for app in [&a.app, &b] {
         // Cached in Redis as approved, through both instances.
-        assert_eq!(app.call("GET", &own, Some(&w.private), None).await.status, 200);
+        assert_eq!(
+            app.call("GET", &own, Some(&w.private), None).await.status,
+            200
+        );
     }
     proxy.stall();
     let d = a

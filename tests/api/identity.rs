@@ -802,14 +802,9 @@ async fn organisations_list_filters_and_paginates(app: TestApp) {
         .await
         .assert_problem(422, "validation");
     }
-    app.call(
-        "GET",
-        "/v1/organisations?cursor=zzz",
-        Some(&bureau),
-        None,
-    )
-    .await
-    .assert_problem(400, "invalid-cursor");
+    app.call("GET", "/v1/organisations?cursor=zzz", Some(&bureau), None)
+        .await
+        .assert_problem(400, "invalid-cursor");
 }
 
 async fn rate_limits_answer_429_with_headers(app: TestApp) {

@@ -910,7 +910,10 @@ async fn events_reach_both_sides_and_resume(app: TestApp) {
     // next message, with neither the closure nor the reopening before it.
     seeker_send(&app, &me, &thread, "もう一つ質問").await;
     let (_, kind, data) = theirs.next_event(wait).await;
-    assert_eq!((kind.as_str(), &data["author"]), ("message", &json!("seeker")));
+    assert_eq!(
+        (kind.as_str(), &data["author"]),
+        ("message", &json!("seeker"))
+    );
     let mut again = app.events("/v1/me/events", &me, Some(&first_id)).await;
     let mut kinds = Vec::new();
     for _ in 0..3 {

@@ -6,7 +6,7 @@ use base64::Engine;
 use serde_json::json;
 
 use crate::backend_tests;
-use crate::messaging::{only_profile, send, seeker, world};
+use crate::messaging::{only_profile, seeker, send, world};
 use crate::support::TestApp;
 
 backend_tests!(cursors_are_sealed_for_their_caller_and_times_are_days);
@@ -126,7 +126,12 @@ async fn the_sector_follows_the_kind(app: TestApp) {
     let p = r.assert_problem(422, "validation");
     assert_eq!(p["errors"][0]["field"], "sector");
     let read = app
-        .call("GET", &format!("/v1/organisations/{org}"), Some(&w.bureau), None)
+        .call(
+            "GET",
+            &format!("/v1/organisations/{org}"),
+            Some(&w.bureau),
+            None,
+        )
         .await;
     assert_eq!(read.json()["status"], "pending", "nothing changed");
     let right = json!({"decision": "approve", "reason": "要件を満たす", "sector": "private"});
@@ -215,10 +220,20 @@ async fn offers_an_organisation_never_saw_are_not_in_its_feed_nor_its_hires(app:
 
     let hire = |n: &str| json!({"job_number": n, "hired_on": crate::offers::today_str(), "employment_type": "full_time"});
     let hidden = app
-        .call("POST", "/v1/hires", Some(&w.private), Some(hire("13010-30000001")))
+        .call(
+            "POST",
+            "/v1/hires",
+            Some(&w.private),
+            Some(hire("13010-30000001")),
+        )
         .await;
     let absent = app
-        .call("POST", "/v1/hires", Some(&w.private), Some(hire("13010-39999999")))
+        .call(
+            "POST",
+            "/v1/hires",
+            Some(&w.private),
+            Some(hire("13010-39999999")),
+        )
         .await;
     let (h, a) = (
         hidden.assert_problem(422, "validation"),
@@ -226,17 +241,40 @@ async fn offers_an_organisation_never_saw_are_not_in_its_feed_nor_its_hires(app:
     );
     assert_eq!(h["errors"], a["errors"]);
     let none = app
-        .call("POST", "/v1/hires", Some(&w.private), Some(hire("13010-30000002")))
+        .call(
+            "POST",
+            "/v1/hires",
+            Some(&w.private),
+            Some(hire("13010-30000002")),
+        )
         .await;
-    assert_eq!(none.assert_problem(422, "validation")["errors"], a["errors"]);
+    assert_eq!(
+        none.assert_problem(422, "validation")["errors"],
+        a["errors"]
+    );
     let org = w.cast.org_id("org_private").to_owned();
     let listed = app
-        .call("GET", &format!("/v1/organisations/{org}/hires"), Some(&w.private), None)
+        .call(
+            "GET",
+            &format!("/v1/organisations/{org}/hires"),
+            Some(&w.private),
+            None,
+        )
         .await;
-    assert_eq!(listed.json()["items"].as_array().unwrap().len(), 0, "{}", listed.text());
+    assert_eq!(
+        listed.json()["items"].as_array().unwrap().len(),
+        0,
+        "{}",
+        listed.text()
+    );
     // An offer it could see (since withdrawn) is reported.
     let ok = app
-        .call("POST", "/v1/hires", Some(&w.private), Some(hire("13010-30000003")))
+        .call(
+            "POST",
+            "/v1/hires",
+            Some(&w.private),
+            Some(hire("13010-30000003")),
+        )
         .await;
     assert_eq!(ok.status, 201, "{}", ok.text());
 }
@@ -251,7 +289,9 @@ async fn a_blocked_organisation_learns_nothing_more(app: TestApp) {
     let me = seeker(&app, &w, "blk-1", "both").await;
     let pid = only_profile(&app, &w.public).await;
     let mut theirs = app.events("/v1/threads/events", &w.public, None).await;
-    let sent = send(&app, &w.public, &pid, Some("ご案内"), "本文").await.json();
+    let sent = send(&app, &w.public, &pid, Some("ご案内"), "本文")
+        .await
+        .json();
     let thread = sent["thread_id"].as_str().unwrap().to_owned();
     let wait = std::time::Duration::from_secs(10);
     assert_eq!(theirs.next_event(wait).await.1, "message");
@@ -266,7 +306,12 @@ async fn a_blocked_organisation_learns_nothing_more(app: TestApp) {
         .await;
     assert_eq!(mine.status, 200);
     let theirs_now = app
-        .call("GET", &format!("/v1/threads/{thread}"), Some(&w.public), None)
+        .call(
+            "GET",
+            &format!("/v1/threads/{thread}"),
+            Some(&w.public),
+            None,
+        )
         .await;
     assert_eq!(theirs_now.status, 200, "the history stays readable");
     let messages = theirs_now.json()["messages"].clone();
@@ -365,7 +410,12 @@ async fn a_reused_refresh_token_ends_the_access_tokens_of_its_family(app: TestAp
     let thief_access = thief.json()["access_token"].as_str().unwrap().to_owned();
     let org = cast.org_id("org_public").to_owned();
     let own = format!("/v1/organisations/{org}");
-    assert_eq!(app.call("GET", &own, Some(&thief_access), None).await.status, 200);
+    assert_eq!(
+        app.call("GET", &own, Some(&thief_access), None)
+            .await
+            .status,
+        200
+    );
     // The owner's client uses the same (now rotated) refresh token.
     let reuse = refresh(stolen).await;
     assert_eq!(reuse.status, 400);
@@ -396,7 +446,8 @@ async fn call_with_key(
         .insert_header(("authorization", format!("Bearer {token}")))
         .insert_header(("idempotency-key", key))
         .insert_header(("content-type", "application/json"));
-    app.send(req, Some(serde_json::to_vec(&body).unwrap())).await
+    app.send(req, Some(serde_json::to_vec(&body).unwrap()))
+        .await
 }
 
 backend_tests!(every_creating_post_honours_its_idempotency_key);
@@ -412,14 +463,32 @@ async fn every_creating_post_honours_its_idempotency_key(app: TestApp) {
     let body = json!({"name": "連携システム"});
     let first = call_with_key(&app, &clients, &w.public, "c-1", body.clone()).await;
     let again = call_with_key(&app, &clients, &w.public, "c-1", body.clone()).await;
-    assert_eq!((first.status.as_u16(), again.status.as_u16()), (201, 201), "{}", again.text());
-    assert_eq!(first.json(), again.json(), "the same client, secret and all");
+    assert_eq!(
+        (first.status.as_u16(), again.status.as_u16()),
+        (201, 201),
+        "{}",
+        again.text()
+    );
+    assert_eq!(
+        first.json(),
+        again.json(),
+        "the same client, secret and all"
+    );
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
-    let listed = app.call("GET", &clients, Some(&w.public), None).await.json();
-    assert_eq!(listed["items"].as_array().unwrap().len(), 2, "{listed}");
-    call_with_key(&app, &clients, &w.public, "c-1", json!({"name": "別の名前"}))
+    let listed = app
+        .call("GET", &clients, Some(&w.public), None)
         .await
-        .assert_problem(422, "validation");
+        .json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2, "{listed}");
+    call_with_key(
+        &app,
+        &clients,
+        &w.public,
+        "c-1",
+        json!({"name": "別の名前"}),
+    )
+    .await
+    .assert_problem(422, "validation");
     // The database never holds the secret in clear.
     let secret = first.json()["client_secret"].as_str().unwrap().to_owned();
     assert!(!crate::support::database_contains(&app, &secret).await);
@@ -428,12 +497,19 @@ async fn every_creating_post_honours_its_idempotency_key(app: TestApp) {
     let user = json!({"email": "idem.staff@example.jp", "password": "kyushoku-idem-pass-2026"});
     let u1 = call_with_key(&app, &users, &w.public, "u-1", user.clone()).await;
     let u2 = call_with_key(&app, &users, &w.public, "u-1", user).await;
-    assert_eq!((u1.status.as_u16(), u2.status.as_u16()), (201, 201), "{}", u2.text());
+    assert_eq!(
+        (u1.status.as_u16(), u2.status.as_u16()),
+        (201, 201),
+        "{}",
+        u2.text()
+    );
     assert_eq!(u1.json()["user_id"], u2.json()["user_id"]);
 
     let me = seeker(&app, &w, "idem-1", "both").await;
     let pid = only_profile(&app, &w.public).await;
-    let thread = send(&app, &w.public, &pid, Some("ご案内"), "本文").await.json()["thread_id"]
+    let thread = send(&app, &w.public, &pid, Some("ご案内"), "本文")
+        .await
+        .json()["thread_id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -441,15 +517,28 @@ async fn every_creating_post_honours_its_idempotency_key(app: TestApp) {
     let reason = json!({"reason": "しつこい勧誘"});
     let r1 = call_with_key(&app, &reports, &me, "r-1", reason.clone()).await;
     let r2 = call_with_key(&app, &reports, &me, "r-1", reason).await;
-    assert_eq!((r1.status.as_u16(), r2.status.as_u16()), (201, 201), "{}", r2.text());
+    assert_eq!(
+        (r1.status.as_u16(), r2.status.as_u16()),
+        (201, 201),
+        "{}",
+        r2.text()
+    );
     assert_eq!(r1.json()["report_id"], r2.json()["report_id"]);
-    let filed = app.call("GET", "/v1/reports", Some(&w.bureau), None).await.json();
+    let filed = app
+        .call("GET", "/v1/reports", Some(&w.bureau), None)
+        .await
+        .json();
     assert_eq!(filed["items"].as_array().unwrap().len(), 1, "{filed}");
 
     let sessions = "/v1/seekers/idem-1/sessions";
     let s1 = call_with_key(&app, sessions, &w.hw, "s-1", json!({})).await;
     let s2 = call_with_key(&app, sessions, &w.hw, "s-1", json!({})).await;
-    assert_eq!((s1.status.as_u16(), s2.status.as_u16()), (201, 201), "{}", s2.text());
+    assert_eq!(
+        (s1.status.as_u16(), s2.status.as_u16()),
+        (201, 201),
+        "{}",
+        s2.text()
+    );
     assert_eq!(s1.json()["access_token"], s2.json()["access_token"]);
     let token = s1.json()["access_token"].as_str().unwrap().to_owned();
     assert!(!crate::support::database_contains(&app, &token).await);
@@ -464,7 +553,12 @@ async fn an_organisation_has_one_request_budget_and_few_clients(app: TestApp) {
     let org = w.cast.org_id("org_public").to_owned();
     let clients = format!("/v1/organisations/{org}/clients");
     let made = app
-        .call("POST", &clients, Some(&w.public), Some(json!({"name": "二つ目"})))
+        .call(
+            "POST",
+            &clients,
+            Some(&w.public),
+            Some(json!({"name": "二つ目"})),
+        )
         .await
         .json();
     let second = app
@@ -482,17 +576,31 @@ async fn an_organisation_has_one_request_budget_and_few_clients(app: TestApp) {
     let own = format!("/v1/organisations/{org}");
     let x = app.call("GET", &own, Some(&w.public), None).await;
     let y = app.call("GET", &own, Some(&second), None).await;
-    assert_eq!(remaining(&y), remaining(&x) - 1, "one budget for both clients");
+    assert_eq!(
+        remaining(&y),
+        remaining(&x) - 1,
+        "one budget for both clients"
+    );
     // The default cap is 20 live clients: two exist.
     for i in 2..20 {
         let r = app
-            .call("POST", &clients, Some(&w.public), Some(json!({"name": format!("c{i}")})))
+            .call(
+                "POST",
+                &clients,
+                Some(&w.public),
+                Some(json!({"name": format!("c{i}")})),
+            )
             .await;
         assert_eq!(r.status, 201, "{i}: {}", r.text());
     }
-    app.call("POST", &clients, Some(&w.public), Some(json!({"name": "21"})))
-        .await
-        .assert_problem(409, "conflict");
+    app.call(
+        "POST",
+        &clients,
+        Some(&w.public),
+        Some(json!({"name": "21"})),
+    )
+    .await
+    .assert_problem(409, "conflict");
 }
 
 backend_tests!(errors_from_below_the_handlers_are_problems_too);
@@ -500,7 +608,10 @@ backend_tests!(errors_from_below_the_handlers_are_problems_too);
 /// Every error is problem+json: a form body over the limit on the OAuth
 /// endpoints, an unknown file under /docs/.
 async fn errors_from_below_the_handlers_are_problems_too(app: TestApp) {
-    let big = format!("grant_type=client_credentials&pad={}", "a".repeat(2 * 1024 * 1024));
+    let big = format!(
+        "grant_type=client_credentials&pad={}",
+        "a".repeat(2 * 1024 * 1024)
+    );
     for path in ["/v1/auth/token", "/v1/auth/revoke"] {
         let r = app
             .post_raw(path, "application/x-www-form-urlencoded", big.clone())
@@ -520,7 +631,10 @@ async fn the_guidance_cap_speaks_for_itself(app: TestApp) {
     for i in 0..3 {
         seeker(&app, &w, &format!("cap-{i}"), "both").await;
     }
-    let list = app.call("GET", "/v1/profiles", Some(&w.public), None).await.json();
+    let list = app
+        .call("GET", "/v1/profiles", Some(&w.public), None)
+        .await
+        .json();
     for p in list["items"].as_array().unwrap() {
         profiles.push(p["profile_id"].as_str().unwrap().to_owned());
     }
@@ -540,7 +654,10 @@ async fn the_guidance_cap_speaks_for_itself(app: TestApp) {
         match i {
             0 | 1 => {
                 assert_eq!(r.status, 201, "{}", r.text());
-                assert!(now.contains(&format!("\"guidance\";r={};t=", 1 - i)), "{now}");
+                assert!(
+                    now.contains(&format!("\"guidance\";r={};t=", 1 - i)),
+                    "{now}"
+                );
             }
             _ => {
                 r.assert_problem(429, "guidance-cap-reached");
@@ -569,4 +686,179 @@ mod the_guidance_cap_speaks_for_itself {
             super::the_guidance_cap_speaks_for_itself(app).await;
         }
     }
+}
+
+/// Paths of the string fields of a schema in the OpenAPI document that are
+/// free text: strings with no `enum` and no `format`, under every `$ref`,
+/// `oneOf` and array.
+fn free_text_paths(
+    spec: &serde_json::Value,
+    schema: &serde_json::Value,
+    path: &str,
+    out: &mut Vec<String>,
+) {
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.trim_start_matches("#/components/schemas/");
+        return free_text_paths(spec, &spec["components"]["schemas"][name], path, out);
+    }
+    for key in ["oneOf", "anyOf", "allOf"] {
+        if let Some(parts) = schema[key].as_array() {
+            for p in parts {
+                free_text_paths(spec, p, path, out);
+            }
+            return;
+        }
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        serde_json::Value::String(t) => vec![t.as_str()],
+        serde_json::Value::Array(ts) => ts.iter().filter_map(|t| t.as_str()).collect(),
+        _ => vec![],
+    };
+    if types.contains(&"object") {
+        if let Some(props) = schema["properties"].as_object() {
+            for (k, v) in props {
+                free_text_paths(spec, v, &format!("{path}.{k}"), out);
+            }
+        }
+    } else if types.contains(&"array") {
+        free_text_paths(spec, &schema["items"], &format!("{path}[]"), out);
+    } else if types.contains(&"string")
+        && schema.get("enum").is_none()
+        && schema.get("format").is_none()
+    {
+        out.push(path.to_owned());
+    }
+}
+
+fn string_paths(v: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(_) => out.push(path.to_owned()),
+        serde_json::Value::Array(items) => {
+            for i in items {
+                string_paths(i, &format!("{path}[]"), out);
+            }
+        }
+        serde_json::Value::Object(m) => {
+            for (k, i) in m {
+                string_paths(i, &format!("{path}.{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+backend_tests!(every_free_text_field_is_scrubbed_and_never_searched);
+
+/// R11 through the API: a profile with a phone number, an e-mail address
+/// and a name in every free-text field the schema has (the test finds them
+/// in the OpenAPI document, so a field added later is covered) comes back
+/// to organisations without any of them, the ingest answer counts them,
+/// and no search finds the seeker by them.
+async fn every_free_text_field_is_scrubbed_and_never_searched(app: TestApp) {
+    let w = world(&app).await;
+    let pii = "山田太郎様 090-1234-5678 taro@example.jp";
+    let short = "090-1234-5678";
+    let profile = json!({
+        "desired_occupations": ["08"],
+        "employment_types": ["full_time"],
+        "work_locations": [{"prefecture": "13", "municipality": "131041"}],
+        "desired_wage": {"kind": "monthly", "min": 220000},
+        "working_hours": {"days_per_week": 5, "hours_per_day": 8, "night_shift": false},
+        "qualifications": [{"name": format!("介護福祉士 {pii}"), "code": short, "year": 2018}],
+        "experience": [{"occupation": "080", "years": 3}],
+        "work_history": [{"industry": format!("福祉 {short}"), "occupation": "080", "years": 3, "duties": format!("入浴介助 {pii}")}],
+        "education_level": "high_school",
+        "pc_skills": [format!("Excel {short}")],
+        "language_skills": [format!("英語 {short}")],
+        "self_pr": format!("よろしくお願いします。{pii}")
+    });
+    // The fixture has a value in every free-text field of the schema.
+    let spec: serde_json::Value =
+        serde_json::from_str(&kyushoku_api::openapi().to_json().unwrap()).unwrap();
+    let mut declared = Vec::new();
+    free_text_paths(
+        &spec,
+        &spec["components"]["schemas"]["Profile"],
+        "",
+        &mut declared,
+    );
+    let mut filled = Vec::new();
+    string_paths(&profile, "", &mut filled);
+    assert!(declared.len() >= 7, "{declared:?}");
+    for path in &declared {
+        if [
+            "desired_occupations[]",
+            "occupation",
+            "prefecture",
+            "municipality",
+        ]
+        .iter()
+        .any(|code| path.ends_with(code))
+        {
+            continue; // validated codes
+        }
+        assert!(
+            filled.contains(path),
+            "the fixture lacks free-text field {path}"
+        );
+    }
+    let body = json!({
+        "consent_scope": "both",
+        "valid_until": (kyushoku_api::ingest::today_in_japan() + chrono::Duration::days(60)).to_string(),
+        "profile": profile,
+    });
+    let r = app
+        .call("PUT", "/v1/seekers/pii-1", Some(&w.hw), Some(body))
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let masked = r.json()["masked"].clone();
+    assert!(masked["phone"].as_u64().unwrap() >= 7, "{masked}");
+    assert!(masked["email"].as_u64().unwrap() >= 3, "{masked}");
+    assert!(masked["name"].as_u64().unwrap() >= 3, "{masked}");
+    let pid = only_profile(&app, &w.public).await;
+    let read = app
+        .call("GET", &format!("/v1/profiles/{pid}"), Some(&w.public), None)
+        .await
+        .text();
+    for secret in ["1234", "5678", "taro", "example", "太郎"] {
+        assert!(!read.contains(secret), "{secret} in {read}");
+    }
+    assert!(
+        read.contains("介護福祉士") && read.contains("入浴介助"),
+        "{read}"
+    );
+    for q in [
+        "090-1234-5678",
+        "09012345678",
+        "taro@example.jp",
+        "example",
+        "山田太郎",
+        "電話番号",
+        "氏名",
+    ] {
+        let found = app
+            .call(
+                "GET",
+                &format!("/v1/profiles?q={}", utf8_query(q)),
+                Some(&w.public),
+                None,
+            )
+            .await;
+        assert_eq!(found.status, 200, "{}", found.text());
+        assert_eq!(found.json()["items"].as_array().unwrap().len(), 0, "q={q}");
+    }
+    // What the seeker sees is what organisations see.
+    let me = app
+        .call("POST", "/v1/seekers/pii-1/sessions", Some(&w.hw), None)
+        .await
+        .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mine = app.call("GET", "/v1/me", Some(&me), None).await.text();
+    assert!(!mine.contains("5678"), "{mine}");
+}
+
+fn utf8_query(q: &str) -> String {
+    serde_urlencoded::to_string([("", q)]).unwrap()[1..].to_owned()
 }

@@ -558,10 +558,7 @@ impl FaultProxy {
                     if let Ok(outbound) = tokio::net::TcpStream::connect(target).await {
                         let (ri, wi) = inbound.into_split();
                         let (ro, wo) = outbound.into_split();
-                        tokio::join!(
-                            pump(ri, wo, stalled.clone()),
-                            pump(ro, wi, stalled)
-                        );
+                        tokio::join!(pump(ri, wo, stalled.clone()), pump(ro, wi, stalled));
                     }
                 });
                 while connections.try_join_next().is_some() {}

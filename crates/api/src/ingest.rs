@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 use kyushoku_domain::profile::{Invalid, Profile};
-use kyushoku_domain::scrub::MaskCounts;
+use kyushoku_domain::scrub::{MaskCounts, MASKS};
 use kyushoku_domain::ConsentScope;
 use kyushoku_store::seekers::SeekerUpsert;
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,11 @@ pub struct Masked {
     pub url: u32,
     pub postal_code: u32,
     pub individual_number: u32,
+    pub name: u32,
+    pub address: u32,
+    pub birth_date: u32,
+    /// Social-network handles and IDs.
+    pub handle: u32,
 }
 
 impl From<MaskCounts> for Masked {
@@ -66,6 +71,10 @@ impl From<MaskCounts> for Masked {
             url: c.url,
             postal_code: c.postal_code,
             individual_number: c.individual_number,
+            name: c.name,
+            address: c.address,
+            birth_date: c.birth_date,
+            handle: c.handle,
         }
     }
 }
@@ -132,7 +141,9 @@ pub fn prepare(
     let mut qualifications: Vec<String> = Vec::new();
     for q in &profile.qualifications {
         for v in [Some(&q.name), q.code.as_ref()].into_iter().flatten() {
-            if !qualifications.contains(v) {
+            // A value that held something masked is not a qualification
+            // anyone may filter on.
+            if !qualifications.contains(v) && !MASKS.iter().any(|m| v.contains(m)) {
                 qualifications.push(v.clone());
             }
         }

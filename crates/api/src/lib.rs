@@ -315,11 +315,7 @@ fn document_common_problems(spec: &mut utoipa::openapi::OpenApi) {
                 .iter()
                 .flatten()
                 .any(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query));
-            let paged = op
-                .parameters
-                .iter()
-                .flatten()
-                .any(|p| p.name == "cursor");
+            let paged = op.parameters.iter().flatten().any(|p| p.name == "cursor");
             if paged {
                 add.push((
                     "400",

@@ -90,12 +90,16 @@ pub async fn observe(
         // limit of a form endpoint, an unknown file under /docs/): the same
         // problem+json as every other error.
         let status = response.status();
-        let allow = response.headers().get(actix_web::http::header::ALLOW).cloned();
+        let allow = response
+            .headers()
+            .get(actix_web::http::header::ALLOW)
+            .cloned();
         let problem = REQUEST_ID
             .scope(request_id.clone(), async move {
                 let mut r = ApiError::for_status(status).error_response();
                 if let Some(allow) = allow {
-                    r.headers_mut().insert(actix_web::http::header::ALLOW, allow);
+                    r.headers_mut()
+                        .insert(actix_web::http::header::ALLOW, allow);
                 }
                 r
             })

@@ -2,7 +2,7 @@
 //! A cursor is the last key of a page sealed for the caller
 //! ([`kyushoku_domain::seal`]); a client treats it as an opaque string.
 
-use kyushoku_domain::seal::{Sealer, Position};
+use kyushoku_domain::seal::{Position, Sealer};
 
 use crate::auth::Principal;
 use crate::problem::ApiError;

@@ -279,7 +279,10 @@ impl RateHeaders {
     /// window is a minute).
     pub fn apply(&self, headers: &mut actix_web::http::header::HeaderMap) {
         for (name, value) in [
-            ("ratelimit-policy", format!("\"requests\";q={};w=60", self.limit)),
+            (
+                "ratelimit-policy",
+                format!("\"requests\";q={};w=60", self.limit),
+            ),
             (
                 "ratelimit",
                 format!("\"requests\";r={};t={}", self.remaining, self.reset_secs),

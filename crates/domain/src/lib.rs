@@ -9,12 +9,12 @@ pub mod calendar;
 pub mod codes;
 pub mod consent;
 pub mod credentials;
-pub mod seal;
 pub mod offer;
 pub mod organisation;
 pub mod profile;
 pub mod pseudonym;
 pub mod scrub;
+pub mod seal;
 
 pub use consent::{ConsentScope, RegistrationStatus};
 pub use organisation::{Decision, OrganisationKind, OrganisationStatus, Sector, Service};

@@ -251,18 +251,9 @@ mod tests {
 
     #[test]
     fn the_sector_follows_the_kind() {
-        assert_eq!(
-            OrganisationKind::Municipality.sector(),
-            Sector::Public
-        );
-        assert_eq!(
-            OrganisationKind::NurseCenter.sector(),
-            Sector::Public
-        );
-        assert_eq!(
-            OrganisationKind::PaidAgency.sector(),
-            Sector::Private
-        );
+        assert_eq!(OrganisationKind::Municipality.sector(), Sector::Public);
+        assert_eq!(OrganisationKind::NurseCenter.sector(), Sector::Public);
+        assert_eq!(OrganisationKind::PaidAgency.sector(), Sector::Private);
         assert_eq!(OrganisationKind::School.sector(), Sector::Private);
     }
 

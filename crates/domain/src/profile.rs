@@ -370,25 +370,17 @@ impl Profile {
         out
     }
 
-    /// Masks contact data in every free-text field (R11).
+    /// Masks personal data in every string of the profile (R11) but the
+    /// validated codes and closed sets ([`NOT_FREE_TEXT`]). It works on the
+    /// profile's serialised form, so a string field added later is scrubbed
+    /// without anyone remembering to (a test checks every field).
     pub fn scrub(&mut self) -> MaskCounts {
         let mut counts = MaskCounts::default();
-        let mut run = |text: &mut Option<String>| {
-            if let Some(t) = text.as_mut() {
-                let (clean, c) = scrub(t);
-                *t = clean;
-                counts.add(c);
-            }
-        };
-        run(&mut self.self_pr);
-        for w in &mut self.work_history {
-            run(&mut w.duties);
-            run(&mut w.industry);
-        }
-        for q in &mut self.qualifications {
-            let mut name = Some(std::mem::take(&mut q.name));
-            run(&mut name);
-            q.name = name.unwrap_or_default();
+        let mut value = serde_json::to_value(&*self).expect("a profile serialises");
+        scrub_strings(&mut value, None, &mut counts);
+        if counts.total() > 0 {
+            *self = serde_json::from_value(value)
+                .expect("a scrubbed profile keeps its shape: only free text changed");
         }
         counts
     }
@@ -434,7 +426,46 @@ impl Profile {
         for s in self.pc_skills.iter().chain(&self.language_skills) {
             parts.push(s);
         }
-        fold_for_search(&parts.join("\n"))
+        // What was masked is not searched, nor the masks themselves.
+        fold_for_search(&crate::scrub::without_masks(&parts.join("\n")))
+    }
+}
+
+/// Fields whose strings are validated codes or closed sets: never free
+/// text, never scrubbed (a code such as `131041` must stay as it is).
+pub const NOT_FREE_TEXT: [&str; 9] = [
+    "desired_occupations",
+    "occupation",
+    "prefecture",
+    "municipality",
+    "employment_types",
+    "employment_type",
+    "kind",
+    "education_level",
+    "earliest_start",
+];
+
+fn scrub_strings(v: &mut serde_json::Value, key: Option<&str>, counts: &mut MaskCounts) {
+    use serde_json::Value;
+    match v {
+        Value::String(text) if !key.is_some_and(|k| NOT_FREE_TEXT.contains(&k)) => {
+            let (clean, c) = scrub(text);
+            if c.total() > 0 {
+                *text = clean;
+                counts.add(c);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                scrub_strings(item, key, counts);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map.iter_mut() {
+                scrub_strings(item, Some(k), counts);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -62,7 +62,9 @@ impl Position {
 
     fn from_bytes(b: &[u8]) -> Option<Self> {
         let word = |i: usize| -> Option<i64> {
-            Some(i64::from_be_bytes(b.get(i * 8..i * 8 + 8)?.try_into().ok()?))
+            Some(i64::from_be_bytes(
+                b.get(i * 8..i * 8 + 8)?.try_into().ok()?,
+            ))
         };
         match b.len() {
             8 => Some(Position::Id(word(0)?)),

@@ -146,9 +146,8 @@ pub async fn decide(
     let change = StatusChange {
         from_status: from.as_str().to_owned(),
         to_status: to.as_str().to_owned(),
-        grant: (decision == Decision::Approve).then(|| {
-            (seeker_info, job_offers, kind.sector().as_str().to_owned())
-        }),
+        grant: (decision == Decision::Approve)
+            .then(|| (seeker_info, job_offers, kind.sector().as_str().to_owned())),
         bump_epoch: decision.ends_sessions(),
     };
     let mut event = audit_log::by(&principal, "organisation_decision");

@@ -123,7 +123,9 @@ fn filter_from(q: SearchQuery) -> Result<(SearchFilter, Option<i64>, Option<Stri
         employment_type: q.employment_type,
         wage: q.wage_min.map(|w| (kind.to_owned(), w)),
         qualification: q.qualification,
-        updated_since: q.updated_since.map(|t| super::day_of(t.naive_utc()).naive_utc()),
+        updated_since: q
+            .updated_since
+            .map(|t| super::day_of(t.naive_utc()).naive_utc()),
     };
     Ok((filter, limit.ok(), q.cursor))
 }
