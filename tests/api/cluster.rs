@@ -221,7 +221,7 @@ async fn three_instances_behave_as_one() {
     for app in all {
         assert_eq!(app.call("GET", "/v1/me", Some(&s1), None).await.status, 200);
     }
-    let r = b.form("/v1/auth/revoke", &[("token", &s1)]).await;
+    let r = b.revoke(&s1, &w.hw).await;
     assert_eq!(r.status, 200);
     for app in [&a, &c] {
         app.call("GET", "/v1/me", Some(&s1), None)

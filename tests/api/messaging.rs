@@ -143,12 +143,7 @@ async fn sessions_show_the_seeker_their_own_page(app: TestApp) {
         .await
         .assert_problem(403, "forbidden");
     // Revoked, it stops working.
-    assert_eq!(
-        app.form("/v1/auth/revoke", &[("token", &token)])
-            .await
-            .status,
-        200
-    );
+    assert_eq!(app.revoke(&token, &token).await.status, 200);
     app.call("GET", "/v1/me", Some(&token), None)
         .await
         .assert_problem(401, "unauthorized");

@@ -862,3 +862,102 @@ async fn every_free_text_field_is_scrubbed_and_never_searched(app: TestApp) {
 fn utf8_query(q: &str) -> String {
     serde_urlencoded::to_string([("", q)]).unwrap()[1..].to_owned()
 }
+
+backend_tests!(nobody_learns_which_addresses_have_accounts);
+
+/// An application, or an admin adding a user, with an address that has an
+/// account answers exactly as with a new one (same status, same fields),
+/// creates nothing and leaves the account as it was; the attempt is on the
+/// record for the bureau.
+async fn nobody_learns_which_addresses_have_accounts(app: TestApp) {
+    let w = world(&app).await;
+    let taken = w.cast.get("org_public").admin_email.clone().unwrap();
+    let apply = |email: &str| {
+        json!({
+            "name": "テスト人材サービス", "kind": "paid_agency", "prefecture": "13",
+            "licence_number": "13-ユ-399999", "services": ["seeker_info"],
+            "admin": {"email": email, "password": "a long enough passphrase"}
+        })
+    };
+    let fresh = app
+        .call(
+            "POST",
+            "/v1/organisations",
+            None,
+            Some(apply("fresh@agency.example.jp")),
+        )
+        .await;
+    let again = app
+        .call("POST", "/v1/organisations", None, Some(apply(&taken)))
+        .await;
+    assert_eq!(
+        (fresh.status.as_u16(), again.status.as_u16()),
+        (201, 201),
+        "{}",
+        again.text()
+    );
+    let keys = |a: &crate::support::Answer| -> Vec<String> {
+        a.json().as_object().unwrap().keys().cloned().collect()
+    };
+    assert_eq!(keys(&fresh), keys(&again));
+    for field in ["status", "services", "requested_services", "sector", "name"] {
+        assert_eq!(fresh.json()[field], again.json()[field], "{field}");
+    }
+    assert_eq!(
+        fresh.header("location").is_some(),
+        again.header("location").is_some()
+    );
+    // Nothing was created for the taken address, and its owner still signs
+    // in with their own password.
+    let pending = app
+        .call(
+            "GET",
+            "/v1/organisations?status=pending",
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    let named: Vec<_> = pending["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["name"] == "テスト人材サービス")
+        .collect();
+    assert_eq!(named.len(), 1, "{pending}");
+    let owner = app.login_admin(w.cast.get("org_public")).await;
+    assert_eq!(owner.status, 200);
+    let audit = app
+        .call(
+            "GET",
+            "/v1/audit?action=application_email_in_use",
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
+    // The same for an admin adding a user.
+    let org = w.cast.org_id("org_public");
+    let users = format!("/v1/organisations/{org}/users");
+    let add = |email: &str| json!({"email": email, "password": "another fine passphrase"});
+    let a = app
+        .call(
+            "POST",
+            &users,
+            Some(&w.public),
+            Some(add("new.user@example.jp")),
+        )
+        .await;
+    let b = app
+        .call("POST", &users, Some(&w.public), Some(add(&taken)))
+        .await;
+    assert_eq!(
+        (a.status.as_u16(), b.status.as_u16()),
+        (201, 201),
+        "{}",
+        b.text()
+    );
+    assert_eq!(keys(&a), keys(&b));
+    assert_eq!(app.login_admin(w.cast.get("org_public")).await.status, 200);
+}

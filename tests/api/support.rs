@@ -322,6 +322,18 @@ impl TestApp {
             .await
     }
 
+    /// RFC 7009 revocation of `token`, the caller authenticated by `bearer`
+    /// (its own access token).
+    pub async fn revoke(&self, token: &str, bearer: &str) -> Answer {
+        let body = serde_urlencoded::to_string([("token", token)]).unwrap();
+        let req = self
+            .client
+            .post(self.url("/v1/auth/revoke"))
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .insert_header(("authorization", format!("Bearer {bearer}")));
+        self.send(req, Some(body.into_bytes())).await
+    }
+
     /// Any request, with an optional bearer token and JSON body.
     pub async fn call(
         &self,
@@ -771,4 +783,24 @@ pub async fn database_contains(app: &TestApp, needle: &str) -> bool {
         })
         .await
         .unwrap()
+}
+
+/// POSTs a JSON body from another local address (`127.0.0.2`, say), as a
+/// client elsewhere would; returns the status.
+pub async fn post_from(local: &str, base_url: &str, path: &str, body: &[u8]) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr: std::net::SocketAddr = base_url.trim_start_matches("http://").parse().unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{local}:0").parse().unwrap()).unwrap();
+    let mut stream = socket.connect(addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    text.split_whitespace().nth(1).unwrap().parse().unwrap()
 }

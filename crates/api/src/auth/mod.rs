@@ -200,6 +200,15 @@ impl FromRequest for Principal {
     }
 }
 
+/// The authenticated caller of a request, if its token stands: for the
+/// few endpoints where authentication is optional (token revocation).
+pub fn principal_of(req: &HttpRequest) -> Option<Principal> {
+    match req.extensions().get::<AuthOutcome>() {
+        Some(AuthOutcome::Authenticated(p)) => Some(p.clone()),
+        _ => None,
+    }
+}
+
 /// Paths that are never authenticated nor rate-limited: probes and docs.
 fn is_operational(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/metrics" | "/openapi.json")

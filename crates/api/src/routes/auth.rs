@@ -101,7 +101,11 @@ fn parse_body<T: serde::de::DeserializeOwned>(
 }
 
 /// Client credentials from HTTP Basic (RFC 6749 §2.3.1) or the body.
-fn client_credentials(req: &HttpRequest, body: &TokenRequest) -> Option<(String, String)> {
+fn client_credentials(
+    req: &HttpRequest,
+    body_id: Option<&String>,
+    body_secret: Option<&String>,
+) -> Option<(String, String)> {
     if let Some(basic) = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -121,7 +125,7 @@ fn client_credentials(req: &HttpRequest, body: &TokenRequest) -> Option<(String,
                 .1;
         return Some((id, secret));
     }
-    Some((body.client_id.clone()?, body.client_secret.clone()?))
+    Some((body_id?.clone(), body_secret?.clone()))
 }
 
 /// What a client's token carries.
@@ -204,7 +208,11 @@ async fn client_credentials_grant(
     request: &TokenRequest,
     state: &AppState,
 ) -> Result<HttpResponse, ApiError> {
-    let Some((client_id, secret)) = client_credentials(req, request) else {
+    let Some((client_id, secret)) = client_credentials(
+        req,
+        request.client_id.as_ref(),
+        request.client_secret.as_ref(),
+    ) else {
         return Ok(oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -380,10 +388,21 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-/// Login attempts allowed per account and per address in this window.
+/// Login attempts allowed per address in this window.
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
-const LOGIN_PER_ACCOUNT: u64 = 10;
 const LOGIN_PER_ADDRESS: u64 = 50;
+/// Wrong passwords for one account from one address before it must wait:
+/// 30 s, doubling with every further failure, at most the window. An
+/// account is never locked for everyone: its owner, from elsewhere, signs
+/// in as usual.
+const FAILURES_BEFORE_BACKOFF: u64 = 5;
+
+/// How long (account, address) waits after `failures` wrong passwords.
+fn backoff(failures: u64) -> Option<Duration> {
+    let over = failures.checked_sub(FAILURES_BEFORE_BACKOFF)?;
+    let secs = 30u64.saturating_mul(1 << over.min(10));
+    Some(Duration::from_secs(secs.min(LOGIN_WINDOW.as_secs())))
+}
 
 /// Staff login: e-mail and password (argon2id) for an access token and a
 /// refresh token. Wrong e-mail and wrong password answer alike, in the same
@@ -412,19 +431,34 @@ pub async fn login(
     {
         return Err(ApiError::InvalidCredentials);
     }
-    for (key, limit) in [
-        (format!("login:acct:{}", digest(&email)), LOGIN_PER_ACCOUNT),
-        (
-            format!("login:addr:{}", client_address(&req)),
+    let address = client_address(&req);
+    let (d, _) = state
+        .cluster
+        .hit(
+            &format!("login:addr:{address}"),
             LOGIN_PER_ADDRESS,
-        ),
-    ] {
-        let (d, _) = state.cluster.hit(&key, limit, LOGIN_WINDOW).await;
-        if !d.allowed {
+            LOGIN_WINDOW,
+        )
+        .await;
+    if !d.allowed {
+        return Err(ApiError::RateLimited(RateHeaders {
+            limit: d.limit,
+            remaining: d.remaining,
+            reset_secs: d.reset_secs,
+        }));
+    }
+    let pair = format!("{}:{address}", digest(&email));
+    let lock_key = format!("login:wait:{pair}");
+    if let Ok(Some(until)) = state.cluster.cache_get(&lock_key).await {
+        let left = until
+            .parse::<i64>()
+            .unwrap_or(0)
+            .saturating_sub(chrono::Utc::now().timestamp());
+        if left > 0 {
             return Err(ApiError::RateLimited(RateHeaders {
-                limit: d.limit,
-                remaining: d.remaining,
-                reset_secs: d.reset_secs,
+                limit: FAILURES_BEFORE_BACKOFF,
+                remaining: 0,
+                reset_secs: left as u64,
             }));
         }
     }
@@ -438,6 +472,19 @@ pub async fn login(
         .unwrap_or_else(|| credentials::dummy_hash().to_owned());
     let ok = web::block(move || credentials::verify_password(&password, &hash)).await?;
     let Some(user) = user.filter(|_| ok) else {
+        // Counted per (account, address): past a few, this pair waits.
+        let (counted, _) = state
+            .cluster
+            .hit(&format!("login:fail:{pair}"), u64::MAX, LOGIN_WINDOW)
+            .await;
+        let failures = u64::MAX - counted.remaining;
+        if let Some(wait) = backoff(failures) {
+            let until = chrono::Utc::now().timestamp() + wait.as_secs() as i64;
+            let _ = state
+                .cluster
+                .cache_put(&lock_key, failures as i64, &until.to_string(), wait)
+                .await;
+        }
         let user_ref = state
             .db_run(move |c| identity::find_user_by_email(c, &email))
             .await?
@@ -483,15 +530,64 @@ pub struct RevokeRequest {
     pub token: String,
     /// `access_token` or `refresh_token`; only a hint.
     pub token_type_hint: Option<String>,
+    /// A client authenticating in the body rather than with HTTP Basic.
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
 }
 
-/// Token revocation (RFC 7009). A refresh token ends its whole family; an
-/// access token ends every access token of its holder (the principal's epoch
-/// moves on). Always 200, whether or not the token was known.
+/// Who asks for a revocation (RFC 7009 §2.1: the caller authenticates):
+/// an API client by its credentials (HTTP Basic or the body), or the
+/// holder of a valid access token.
+async fn revoking_caller(
+    req: &HttpRequest,
+    request: &RevokeRequest,
+    state: &AppState,
+) -> Result<Option<(Actor, &'static str)>, ApiError> {
+    if let Some(p) = auth::principal_of(req) {
+        return Ok(Some((p.actor().clone(), p.role())));
+    }
+    let Some((client_id, secret)) = client_credentials(
+        req,
+        request.client_id.as_ref(),
+        request.client_secret.as_ref(),
+    ) else {
+        return Ok(None);
+    };
+    if client_id.len() > 100 || secret.len() > 200 {
+        return Ok(None);
+    }
+    let presented = digest(&secret);
+    let client = state
+        .db_run(move |c| identity::find_client(c, &client_id))
+        .await?;
+    Ok(client
+        .filter(|c| digests_equal(&c.secret_hash, &presented))
+        .map(|c| {
+            let role = if c.kind == "hw_system" {
+                "hw_system"
+            } else {
+                "client"
+            };
+            (Actor::Client(c.client_id), role)
+        }))
+}
+
+/// Token revocation (RFC 7009). The caller authenticates (client
+/// credentials, or its own bearer token) and may revoke what was issued to
+/// it: its access tokens, its refresh tokens; the Hello Work system also
+/// the My Page sessions it mints. A refresh token ends its whole family; an
+/// access token ends every access token of its holder (the principal's
+/// epoch moves on). 200 whether or not the token was known; 401
+/// `invalid_client` without authentication; 400 `unauthorized_client` for a
+/// token issued to someone else.
 #[utoipa::path(
     tag = "auth",
     request_body(content = RevokeRequest, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, description = "revoked, or was not valid anyway"), (status = 400, body = OAuthError))
+    responses(
+        (status = 200, description = "revoked, or was not valid anyway"),
+        (status = 400, body = OAuthError, description = "invalid_request, unauthorized_client"),
+        (status = 401, body = OAuthError, description = "invalid_client"),
+    )
 )]
 #[post("/revoke")]
 pub async fn revoke(
@@ -502,6 +598,20 @@ pub async fn revoke(
     let request: RevokeRequest = match parse_body(&req, &body) {
         Ok(r) => r,
         Err(why) => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", why)),
+    };
+    let Some((caller, caller_role)) = revoking_caller(&req, &request, &state).await? else {
+        return Ok(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "authenticate with client credentials or your own access token",
+        ));
+    };
+    let not_yours = || {
+        oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            "the token was not issued to this caller",
+        )
     };
     let presented = request.token;
     if presented.len() > 4096 {
@@ -515,12 +625,16 @@ pub async fn revoke(
             _ => None,
         };
         if let Some(actor) = actor {
+            let minted_by_caller = caller_role == "hw_system" && matches!(actor, Actor::Seeker(_));
+            if actor != caller && !minted_by_caller {
+                return Ok(not_yours());
+            }
             let who = match &actor {
                 Actor::User(id) => identity::PrincipalRef::User(id.clone()),
                 Actor::Client(id) => identity::PrincipalRef::Client(id.clone()),
                 Actor::Seeker(id) => identity::PrincipalRef::Seeker(id.clone()),
             };
-            let audit_actor = actor.clone();
+            let audit_actor = caller.clone();
             let org_public = claims.org.clone();
             let pref = claims.pref.clone();
             state
@@ -544,26 +658,37 @@ pub async fn revoke(
         }
     } else {
         let hash = digest(&presented);
-        state
+        let caller_user = match &caller {
+            Actor::User(id) => Some(id.clone()),
+            _ => None,
+        };
+        let refused = state
             .db_run(move |c| {
                 c.write_transaction(|c| {
-                    if let Some(row) = identity::find_refresh(c, &hash)? {
-                        identity::revoke_family(c, &row.family)?;
-                        let mut e = audit_log::event(None, "refresh_token_revoked");
-                        if let Some(u) = identity::find_user(c, row.user_id)? {
-                            e.actor_kind = "user".into();
-                            e.actor_id = u.public_id.clone();
-                            e.organisation_id = Some(u.organisation_id);
-                            e.prefecture =
-                                kyushoku_store::organisations::find_by_id(c, u.organisation_id)?
-                                    .map(|o| o.prefecture);
-                        }
-                        audit::record(c, &e)?;
+                    let Some(row) = identity::find_refresh(c, &hash)? else {
+                        return Ok(false);
+                    };
+                    let Some(u) = identity::find_user(c, row.user_id)? else {
+                        return Ok(false);
+                    };
+                    if caller_user.as_deref() != Some(u.public_id.as_str()) {
+                        return Ok(true);
                     }
-                    Ok::<_, StoreError>(())
+                    identity::revoke_family(c, &row.family)?;
+                    let mut e = audit_log::event(None, "refresh_token_revoked");
+                    e.actor_kind = "user".into();
+                    e.actor_id = u.public_id.clone();
+                    e.organisation_id = Some(u.organisation_id);
+                    e.prefecture = kyushoku_store::organisations::find_by_id(c, u.organisation_id)?
+                        .map(|o| o.prefecture);
+                    audit::record(c, &e)?;
+                    Ok::<_, StoreError>(false)
                 })
             })
             .await?;
+        if refused {
+            return Ok(not_yours());
+        }
     }
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -2,11 +2,12 @@
 
 use std::time::Duration;
 
+use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use kyushoku_domain::credentials::{check_password_policy, hash_password};
 use kyushoku_domain::organisation::valid_licence_number;
 use kyushoku_domain::{MunicipalityCode, OrganisationKind, PrefectureCode};
-use kyushoku_store::organisations::{self, NewOrganisation, NewUser};
+use kyushoku_store::organisations::{self, NewOrganisation, NewUser, OrganisationRow};
 use kyushoku_store::{audit, now, reference};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -15,7 +16,7 @@ use validator::Validate;
 use super::Organisation;
 use crate::auth::client_address;
 use crate::problem::{from_validator, ApiError, FieldError, Problem, RateHeaders};
-use crate::{audit_log, AppState};
+use crate::{audit_log, idempotency, AppState};
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -169,13 +170,16 @@ fn check(a: &Application) -> Result<Checked, Vec<FieldError>> {
 }
 
 /// Apply to use the service. Creates a `pending` organisation and its first
-/// admin; the labour bureau of the prefecture decides.
+/// admin; the labour bureau of the prefecture decides. An admin e-mail
+/// address that already has an account gets the same answer and creates
+/// nothing (no account enumeration): the attempt is recorded for the
+/// account's organisation and its bureau.
 #[utoipa::path(
     tag = "organisations",
+    params(("Idempotency-Key" = Option<String>, Header, description = "retry safely")),
     request_body = Application,
     responses(
         (status = 201, body = Organisation),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "the admin e-mail is taken"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 429, body = Problem, content_type = "application/problem+json"),
     )
@@ -221,6 +225,15 @@ pub async fn apply(
             ));
         }
     }
+    let key = idempotency::key_of(&req)?;
+    let who = format!("anon:{}", client_address(&req));
+    let raw = serde_json::to_vec(&serde_json::json!({
+        "name": application.name, "kind": application.kind, "prefecture": application.prefecture,
+        "municipality": application.municipality, "licence_number": application.licence_number,
+        "services": application.services, "email": application.admin.email,
+        "password": crate::auth::secrets::digest(&application.admin.password),
+    }))
+    .unwrap_or_default();
     let password = application.admin.password.clone();
     let password_hash = web::block(move || hash_password(&password)).await?;
     let at = now();
@@ -243,21 +256,81 @@ pub async fn apply(
         password_hash,
         role: "admin".to_owned(),
     };
-    let row = state
-        .db_run(move |c| {
-            c.write_transaction(|c| {
+    let location = format!("/v1/organisations/{}", org.public_id);
+    let st = state.clone();
+    let answered = idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
+        // What the applicant sees either way: the application as filed.
+        let shown = Organisation::from(as_filed(&org));
+        let answer = serde_json::to_value(&shown).expect("plain data serialises");
+        let kept = answer.clone();
+        st.db_run(move |c| {
+            let keep = |c: &mut kyushoku_store::DbConn| match &pledge {
+                Some(p) => p.keep(c, StatusCode::CREATED, &kept),
+                None => Ok(()),
+            };
+            let filed = c.write_transaction(|c| {
                 let row = organisations::create_application(c, &org, &admin)?;
                 let mut e = audit_log::event(None, "organisation_applied");
                 e.organisation_id = Some(row.id);
                 e.prefecture = Some(row.prefecture.clone());
                 e.target = Some(row.public_id.clone());
                 audit::record(c, &e)?;
-                Ok(row)
-            })
+                keep(c)
+            });
+            match filed {
+                // The address has an account: nothing is created, the
+                // applicant learns nothing, the attempt is on the record of
+                // the account's organisation (its bureau sees it).
+                Err(kyushoku_store::StoreError::Conflict(_)) => c.write_transaction(|c| {
+                    let mut e = audit_log::event(None, "application_email_in_use");
+                    if let Some(u) = kyushoku_store::identity::find_user_by_email(c, &admin.email)?
+                    {
+                        e.target = Some(u.public_id);
+                        e.organisation_id = Some(u.organisation_id);
+                        e.prefecture =
+                            organisations::find_by_id(c, u.organisation_id)?.map(|o| o.prefecture);
+                    }
+                    audit::record(c, &e)?;
+                    keep(c)
+                }),
+                other => other,
+            }
         })
         .await?;
-    let location = format!("/v1/organisations/{}", row.public_id);
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", location))
-        .json(Organisation::from(row)))
+        Ok((StatusCode::CREATED, answer))
+    })
+    .await?;
+    let mut response = answered;
+    if response.status() == StatusCode::CREATED
+        && !response.headers().contains_key("idempotent-replayed")
+    {
+        if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&location) {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::LOCATION, v);
+        }
+    }
+    Ok(response)
+}
+
+/// The row an application makes, as it is filed (before any decision).
+fn as_filed(org: &NewOrganisation) -> OrganisationRow {
+    OrganisationRow {
+        id: 0,
+        public_id: org.public_id.clone(),
+        name: org.name.clone(),
+        kind: org.kind.clone(),
+        prefecture: org.prefecture.clone(),
+        municipality: org.municipality.clone(),
+        licence_number: org.licence_number.clone(),
+        requests_seeker_info: org.requests_seeker_info,
+        requests_job_offers: org.requests_job_offers,
+        seeker_info: false,
+        job_offers: false,
+        sector: None,
+        status: org.status.clone(),
+        epoch: 0,
+        created_at: org.created_at,
+        updated_at: org.updated_at,
+    }
 }

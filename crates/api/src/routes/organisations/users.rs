@@ -37,7 +37,9 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
-/// Add a staff user (organisation admins).
+/// Add a staff user (organisation admins). An e-mail address that already
+/// has an account gets the same answer and creates nothing (no account
+/// enumeration); the attempt is recorded.
 #[utoipa::path(
     tag = "organisations",
     params(
@@ -51,7 +53,6 @@ pub struct User {
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -111,14 +112,27 @@ pub async fn create(
     idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
         let kept = answer.clone();
         st.db_run(move |c| {
-            c.write_transaction(|c| {
+            let keep = |c: &mut kyushoku_store::DbConn| match &pledge {
+                Some(p) => p.keep(c, StatusCode::CREATED, &kept),
+                None => Ok(()),
+            };
+            let created = c.write_transaction(|c| {
                 organisations::insert_user(c, org.id, &user)?;
                 audit::record(c, &event)?;
-                if let Some(p) = &pledge {
-                    p.keep(c, StatusCode::CREATED, &kept)?;
-                }
-                Ok(())
-            })
+                keep(c)
+            });
+            match created {
+                // The address has an account already: the same answer,
+                // nothing created (no account enumeration); the attempt is
+                // on the record.
+                Err(kyushoku_store::StoreError::Conflict(_)) => c.write_transaction(|c| {
+                    let mut e = event.clone();
+                    e.action = "user_email_in_use".into();
+                    audit::record(c, &e)?;
+                    keep(c)
+                }),
+                other => other,
+            }
         })
         .await?;
         Ok((StatusCode::CREATED, answer))
