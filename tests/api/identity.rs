@@ -282,7 +282,7 @@ async fn login_failures_look_the_same_and_are_limited(app: TestApp) {
     p1["request_id"] = Value::Null;
     p2["request_id"] = Value::Null;
     assert_eq!(p1, p2, "no account oracle");
-    // Past five wrong passwords from one address, that address waits for
+    // Past ten wrong passwords from one address, that address waits for
     // that account, even with the right password...
     for _ in 0..9 {
         app.login(email, "wrong password here").await;

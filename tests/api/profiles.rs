@@ -120,7 +120,8 @@ async fn ingest_creates_replaces_and_reports_what_was_masked(app: TestApp) {
     assert_eq!(stored["status"], "created");
     assert_eq!(
         stored["masked"],
-        json!({"phone": 1, "email": 1, "url": 0, "postal_code": 1, "individual_number": 0})
+        json!({"phone": 1, "email": 1, "url": 0, "postal_code": 1, "individual_number": 0,
+               "name": 0, "address": 0, "birth_date": 0, "handle": 0})
     );
     let a = put(&app, &w.hw, "ref-001", body).await;
     assert_eq!(

@@ -391,11 +391,11 @@ pub struct LoginRequest {
 /// Login attempts allowed per address in this window.
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 const LOGIN_PER_ADDRESS: u64 = 50;
-/// Wrong passwords for one account from one address before it must wait:
+/// Wrong passwords for one account from one address before it waits:
 /// 30 s, doubling with every further failure, at most the window. An
 /// account is never locked for everyone: its owner, from elsewhere, signs
 /// in as usual.
-const FAILURES_BEFORE_BACKOFF: u64 = 5;
+const FAILURES_BEFORE_BACKOFF: u64 = 10;
 
 /// How long (account, address) waits after `failures` wrong passwords.
 fn backoff(failures: u64) -> Option<Duration> {
