@@ -322,7 +322,12 @@ fn document_common_problems(spec: &mut utoipa::openapi::OpenApi) {
                     "invalid-cursor: a cursor this caller was not given for this list, or altered",
                 ));
             }
-            if has_query || op.request_body.is_some() {
+            let keyed = op
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| p.name.eq_ignore_ascii_case("idempotency-key"));
+            if has_query || keyed || op.request_body.is_some() {
                 add.push(("422", "validation: a field or query parameter is invalid"));
             }
             if limited {

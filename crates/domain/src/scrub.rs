@@ -253,6 +253,46 @@ impl Names {
         self.full_name(&s)
     }
 
+    /// The first full name in `chars[s..e]` with no context to vouch for
+    /// it: a surname and a given name from the list, each of two to four
+    /// characters, with at most a space or ・ between them.
+    fn full_name_in(&self, chars: &[char], s: usize, e: usize) -> Option<(usize, usize)> {
+        let mut buf = String::new();
+        for a in s..e {
+            for l1 in (2..=4).rev() {
+                if a + l1 > e {
+                    continue;
+                }
+                buf.clear();
+                buf.extend(&chars[a..a + l1]);
+                let (kanji, kana) = (
+                    self.surnames.contains(&buf),
+                    self.surname_kana.contains(&buf),
+                );
+                if !kanji && !kana {
+                    continue;
+                }
+                let mut g = a + l1;
+                if g < e && matches!(chars[g], ' ' | '・') {
+                    g += 1;
+                }
+                for l2 in (2..=4).rev() {
+                    if g + l2 > e {
+                        continue;
+                    }
+                    buf.clear();
+                    buf.extend(&chars[g..g + l2]);
+                    if (kanji && self.given.contains(&buf))
+                        || (kana && self.given_kana.contains(&buf))
+                    {
+                        return Some((a, g + l2));
+                    }
+                }
+            }
+        }
+        None
+    }
+
     /// A surname followed at once by a given name, both in the list.
     fn full_name(&self, s: &str) -> bool {
         let chars: Vec<char> = s.chars().collect();
@@ -294,8 +334,10 @@ fn patterns() -> &'static Patterns {
         let dot = r"(?:\.|\s*[\(\[<\{]\s*(?i:dot|\.)\s*[\)\]>\}]\s*|\s+(?i:dot)\s+|\s*(?:ドット|どっと)\s*)";
         // ASCII, or wholly in another script (たろう@例え.jp): never a mix,
         // so that the Japanese text around an address stays out of it.
-        let local = r#"(?:"[^"\n]{1,64}"|[A-Za-z0-9._%+\-]{1,64}|[\p{L}\p{N}&&[^\x00-\x7F]]{1,64})"#;
-        let label = r"(?:[A-Za-z0-9\-]{1,63}|[\p{L}\p{N}&&[^\x00-\x7F]]{1,63})";
+        // (Unbounded repetitions: a counted one of a Unicode class makes the
+        // automaton huge and every search slow.)
+        let local = r#"(?:"[^"\n]+"|[A-Za-z0-9._%+\-]+|[\p{L}\p{N}&&[^\x00-\x7F]]+)"#;
+        let label = r"(?:[A-Za-z0-9\-]+|[\p{L}\p{N}&&[^\x00-\x7F]]+)";
         let prefectures = "北海道|青森県|岩手県|宮城県|秋田県|山形県|福島県|茨城県|栃木県|群馬県|埼玉県|千葉県|東京都|神奈川県|新潟県|富山県|石川県|福井県|山梨県|長野県|岐阜県|静岡県|愛知県|三重県|滋賀県|京都府|大阪府|兵庫県|奈良県|和歌山県|鳥取県|島根県|岡山県|広島県|山口県|徳島県|香川県|愛媛県|高知県|福岡県|佐賀県|長崎県|熊本県|大分県|宮崎県|鹿児島県|沖縄県";
         let place = r"[\p{Han}\p{Katakana}ぁ-ゖヶ]";
         let block = r"(?:\d{1,3}丁目(?:\s?\d{1,4}(?:番地?|-))?(?:\s?\d{1,4}号?)?|\d{1,4}番地?(?:\s?\d{1,4}号?)?|\d{1,3}-\d{1,4}(?:-\d{1,4})?)";
@@ -303,16 +345,16 @@ fn patterns() -> &'static Patterns {
         Patterns {
             email: r(&format!(r"{local}@{label}(?:\.{label})*")),
             disguised_email: r(&format!(
-                r"[A-Za-z0-9._%+\-]{{1,64}}{at}{label}(?:{dot}{label})+"
+                r"[A-Za-z0-9._%+\-]+{at}{label}(?:{dot}{label})+"
             )),
             url: r(
                 r"(?i)(?:h(?:tt|xx)ps?://|www\.)[\p{L}\p{N}\-._~:/?#\[\]@!$&'()*+,;=%]+",
             ),
             bare_domain: r(
-                r"(?i)[a-z0-9\-]{2,63}(?:(?:\.|\[\.\]|\(\.\))[a-z0-9\-]{1,63})*(?:\.|\[\.\]|\(\.\))(?:com|net|org|info|biz|jp|me|io|co|tv|cc|ly|gl|be|link|site|xyz|app|dev|page)\b(?:/[\p{L}\p{N}\-._~/?#=&%]*)?",
+                r"(?i)[a-z0-9\-]{2,63}(?:(?:\.|\[\.\]|\(\.\))[a-z0-9\-]{1,63})*(?:\.|\[\.\]|\(\.\))(?:com|net|org|info|biz|jp|me|io|co|tv|cc|ly|gl|be|link|site|xyz|app|dev|page)(?-u:\b)(?:/[\p{L}\p{N}\-._~/?#=&%]*)?",
             ),
             handle_label: r(
-                r"(?i)(?:line|ライン|twitter|ツイッター|instagram|インスタ(?:グラム)?|facebook|フェイスブック|tiktok|ティックトック|skype|discord|wechat|kakao|note|youtube|ユーチューブ|ｘ|\bx\b)\s*(?:id|ＩＤ|アカウント|account|名)?\s*(?:[:：は]|です)?\s*@?[A-Za-z0-9_.\-]{3,40}",
+                r"(?:(?i:line|twitter|instagram|facebook|tiktok|skype|discord|wechat|kakao|youtube)|ライン|ツイッター|インスタ(?:グラム)?|フェイスブック|ティックトック|ユーチューブ)[ \t]*(?:(?i:id|account)|アカウント|名)?[ \t]*(?:[:：は]|です)?[ \t]*@?[A-Za-z0-9_.\-]{3,40}",
             ),
             handle: r(r"@[A-Za-z0-9_][A-Za-z0-9_.]{1,29}"),
             birth: vec![
@@ -336,20 +378,20 @@ fn patterns() -> &'static Patterns {
                 // A town name and block numbers.
                 r(&format!(r"{place}{{1,10}}?{block}")),
                 // A building and its room.
-                r(r"[\p{Katakana}ー\p{Han}A-Za-z]{2,15}\s?\d{1,4}号室"),
+                r(r"[\p{Katakana}ー\p{Han}A-Za-z]+\s?\d{1,4}号室"),
             ],
             name_label: r(&format!(
                 r"(?:氏名|名前|お名前|本名|フルネーム|(?i:name))\s*[:：は]\s*(?:{name_chars}{{2,12}}|[A-Za-z]+(?:\s[A-Za-z]+)?)"
             )),
             name_intro: r(&format!(
-                r"({name_chars}{{2,10}}?|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s?(?:と申します|と言います|といいます)"
+                r"({name_chars}{{1,10}}(?:\s{name_chars}{{1,6}})?|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s?(?:と申します|と言います|といいます)"
             )),
             name_honorific: r(&format!(
                 r"({name_chars}{{2,10}}?(?:\s{name_chars}{{1,6}}?)?)\s?(?:様|さま|さん|殿|氏|君|くん|ちゃん)"
             )),
             kanji_full_name: r(r"[\p{Han}々]{1,4}\s?[\p{Han}々ぁ-ゖ]{1,4}"),
             kana_full_name: r(r"[\p{Katakana}ー]{2,8}[\s・][\p{Katakana}ー]{2,8}"),
-            latin_full_name: r(r"\b[A-Za-z]{2,}\s[A-Za-z]{2,}\b"),
+            latin_full_name: r(r"(?-u:\b)[A-Za-z]{2,}[ \t][A-Za-z]{2,}(?-u:\b)"),
         }
     })
 }
@@ -744,18 +786,8 @@ fn scrub_once(text: &str) -> (String, MaskCounts) {
                 // Part of a longer katakana word: not a name.
                 return;
             }
-            // The longest stretch inside the match that is a full name.
-            for a in s..e {
-                for b in (a + 2..=e).rev() {
-                    let t: String = chars[a..b]
-                        .iter()
-                        .filter(|c| !c.is_whitespace() && **c != '・')
-                        .collect();
-                    if t.chars().count() >= 3 && names.full_name(&t) {
-                        finds.add(a, b, Kind::Name);
-                        return;
-                    }
-                }
+            if let Some((a, b)) = names.full_name_in(&chars, s, e) {
+                finds.add(a, b, Kind::Name);
             }
         });
         blank(&mut chars, &finds);
