@@ -371,15 +371,20 @@ async fn an_application_creates_a_pending_organisation(app: TestApp) {
         )
         .await;
     assert_eq!(a.status, 201, "{}", a.text());
-    // Its admin can log in and see its status, and nothing else.
-    let login = app
-        .login("new@agency.example.jp", "a long enough passphrase")
-        .await;
-    let token = login.json()["access_token"].as_str().unwrap().to_owned();
+    // Its admin cannot sign in before the bureau decides: it answers as a
+    // wrong password, as it would for an address that had an account
+    // already (no enumeration: security.rs).
+    app.login("new@agency.example.jp", "a long enough passphrase")
+        .await
+        .assert_problem(401, "invalid-credentials");
+    // A pending organisation's own client sees its status, and nothing else.
+    let cast = app.cast().await;
+    let token = app.client_token(cast.get("org_pending")).await;
+    let pending = cast.org_id("org_pending").to_owned();
     let own = app
         .call(
             "GET",
-            &format!("/v1/organisations/{id}"),
+            &format!("/v1/organisations/{pending}"),
             Some(&token),
             None,
         )
@@ -390,12 +395,29 @@ async fn an_application_creates_a_pending_organisation(app: TestApp) {
         .assert_problem(403, "forbidden");
     app.call(
         "POST",
-        &format!("/v1/organisations/{id}/clients"),
+        &format!("/v1/organisations/{pending}/clients"),
         Some(&token),
         Some(json!({"name": "x"})),
     )
     .await
     .assert_problem(403, "organisation-not-approved");
+    // Once approved, its admin signs in.
+    let bureau = app.client_token(cast.get("bureau_13")).await;
+    let d = app
+        .call(
+            "POST",
+            &format!("/v1/organisations/{id}/decisions"),
+            Some(&bureau),
+            Some(json!({"decision": "approve", "reason": "要件確認済み"})),
+        )
+        .await;
+    assert_eq!(d.status, 200, "{}", d.text());
+    assert_eq!(
+        app.login("new@agency.example.jp", "a long enough passphrase")
+            .await
+            .status,
+        200
+    );
 }
 
 async fn applications_are_validated_field_by_field(app: TestApp) {

@@ -927,6 +927,19 @@ async fn nobody_learns_which_addresses_have_accounts(app: TestApp) {
     assert_eq!(named.len(), 1, "{pending}");
     let owner = app.login_admin(w.cast.get("org_public")).await;
     assert_eq!(owner.status, 200);
+    // Signing in afterwards tells the applicant nothing either: before the
+    // bureau decides, a new account answers as a taken address does.
+    let mut fresh_login = app
+        .login("fresh@agency.example.jp", "a long enough passphrase")
+        .await
+        .assert_problem(401, "invalid-credentials");
+    let mut taken_login = app
+        .login(&taken, "a long enough passphrase")
+        .await
+        .assert_problem(401, "invalid-credentials");
+    fresh_login["request_id"] = serde_json::Value::Null;
+    taken_login["request_id"] = serde_json::Value::Null;
+    assert_eq!(fresh_login, taken_login);
     let audit = app
         .call(
             "GET",

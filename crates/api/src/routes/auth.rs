@@ -388,6 +388,13 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+/// Staff sign in once the bureau has approved their organisation (and
+/// while it is suspended, to read its status); not while it is pending,
+/// rejected or revoked.
+fn may_sign_in(status: &str) -> bool {
+    matches!(status, "approved" | "suspended")
+}
+
 /// Login attempts allowed per address in this window.
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 const LOGIN_PER_ADDRESS: u64 = 50;
@@ -511,11 +518,21 @@ pub async fn login(
     let org_id = user.organisation_id;
     let org = state
         .db_run(move |c| {
-            identity::insert_refresh(c, &refresh_hash, &family, user_id, expires)?;
-            identity::organisation_state(c, org_id)
+            let org = identity::organisation_state(c, org_id)?;
+            if org.as_ref().is_some_and(|o| may_sign_in(&o.status)) {
+                identity::insert_refresh(c, &refresh_hash, &family, user_id, expires)?;
+            }
+            Ok(org)
         })
         .await?
         .ok_or_else(|| ApiError::Internal("a user without an organisation".into()))?;
+    if !may_sign_in(&org.status) {
+        // Before the bureau approved its organisation, an account answers
+        // as a wrong password would: an application made with somebody
+        // else's address (which creates nothing) and one that made an
+        // account then look alike to the applicant (no enumeration).
+        return Err(ApiError::InvalidCredentials);
+    }
     let (access_token, expires_in) = auth::issue_access_token(&state, &user_subject(&user, &org))?;
     Ok(token_answer(TokenAnswer {
         access_token,
