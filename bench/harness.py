@@ -36,7 +36,9 @@ def tokens(base, creds):
     """An access token per principal kind (None: anonymous)."""
     out = {"anonymous": None}
     clients = creds["clients"]
-    for name in ["hw_system", "bureau_13", "org_public", "org_private"]:
+    # A pending organisation's staff cannot sign in before the bureau
+    # decides (no account enumeration): its API client stands for it.
+    for name in ["hw_system", "bureau_13", "org_public", "org_private", "org_pending"]:
         c = clients[name]
         out[name + "_client"] = post(
             base,
@@ -48,7 +50,7 @@ def tokens(base, creds):
             },
             form=True,
         )["access_token"]
-    for name in ["org_public", "org_private", "org_pending"]:
+    for name in ["org_public", "org_private"]:
         c = clients[name]
         out[name + "_admin"] = post(
             base, "/v1/auth/login", {"email": c["admin_email"], "password": c["admin_password"]}
