@@ -273,6 +273,16 @@ pub struct RateHeaders {
     pub reset_secs: u64,
 }
 
+impl From<kyushoku_cluster::RateDecision> for RateHeaders {
+    fn from(d: kyushoku_cluster::RateDecision) -> Self {
+        RateHeaders {
+            limit: d.limit,
+            remaining: d.remaining,
+            reset_secs: d.reset_secs,
+        }
+    }
+}
+
 impl RateHeaders {
     /// The legacy `RateLimit-Limit/-Remaining/-Reset` fields and the
     /// request policy's items of `RateLimit-Policy` and `RateLimit` (the

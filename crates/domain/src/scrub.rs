@@ -441,6 +441,13 @@ fn char_index(haystack: &str) -> Vec<usize> {
     v
 }
 
+/// Whether `chars[s..e]` stands alone: no Latin letter or digit glued to
+/// either side (a match inside a longer code is not one).
+fn standalone(chars: &[char], s: usize, e: usize) -> bool {
+    let glued = |c: Option<&char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    !glued(s.checked_sub(1).and_then(|i| chars.get(i))) && !glued(chars.get(e))
+}
+
 /// Characters that may stand between the groups of a number.
 fn is_separator(c: char) -> bool {
     matches!(
@@ -632,10 +639,7 @@ fn scrub_once(text: &str) -> (String, MaskCounts) {
         let hay: String = chars.iter().collect();
         let idx = char_index(&hay);
         each_match(&hay, &idx, re, |s, e, _| {
-            let before = s.checked_sub(1).map(|i| chars[i]);
-            let after = chars.get(e).copied();
-            let glued = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-            if !glued(before) && !glued(after) {
+            if standalone(&chars, s, e) {
                 finds.add(s, e, Kind::BirthDate);
             }
         });
@@ -649,10 +653,7 @@ fn scrub_once(text: &str) -> (String, MaskCounts) {
         let hay: String = chars.iter().collect();
         let idx = char_index(&hay);
         each_match(&hay, &idx, re, |s, e, _| {
-            let before = s.checked_sub(1).map(|i| chars[i]);
-            let after = chars.get(e).copied();
-            let glued = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-            if !glued(after) && !glued(before) {
+            if standalone(&chars, s, e) {
                 // The label stays; the number goes.
                 let number = (s..e)
                     .find(|&i| chars[i].is_ascii_alphanumeric())

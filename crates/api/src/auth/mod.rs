@@ -286,11 +286,7 @@ pub async fn authenticate(
         "shared_state",
         !degraded || state.cluster.mode() == "in_process",
     );
-    let headers = RateHeaders {
-        limit: decision.limit,
-        remaining: decision.remaining,
-        reset_secs: decision.reset_secs,
-    };
+    let headers = RateHeaders::from(decision);
     if !decision.allowed {
         let refusal = ApiError::RateLimited(headers).error_response();
         return Ok(req.into_response(refusal).map_into_right_body());

@@ -448,11 +448,7 @@ pub async fn login(
         )
         .await;
     if !d.allowed {
-        return Err(ApiError::RateLimited(RateHeaders {
-            limit: d.limit,
-            remaining: d.remaining,
-            reset_secs: d.reset_secs,
-        }));
+        return Err(ApiError::RateLimited(d.into()));
     }
     let pair = format!("{}:{address}", digest(&email));
     let lock_key = format!("login:wait:{pair}");

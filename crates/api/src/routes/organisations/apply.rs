@@ -15,7 +15,7 @@ use validator::Validate;
 
 use super::Organisation;
 use crate::auth::client_address;
-use crate::problem::{from_validator, ApiError, FieldError, Problem, RateHeaders};
+use crate::problem::{from_validator, ApiError, FieldError, Problem};
 use crate::{audit_log, idempotency, AppState};
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
@@ -201,11 +201,7 @@ pub async fn apply(
         )
         .await;
     if !d.allowed {
-        return Err(ApiError::RateLimited(RateHeaders {
-            limit: d.limit,
-            remaining: d.remaining,
-            reset_secs: d.reset_secs,
-        }));
+        return Err(ApiError::RateLimited(d.into()));
     }
     // The municipality must be in the current reference list.
     if let Some(m) = &checked.municipality {
