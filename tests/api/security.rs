@@ -974,3 +974,25 @@ async fn nobody_learns_which_addresses_have_accounts(app: TestApp) {
     assert_eq!(keys(&a), keys(&b));
     assert_eq!(app.login_admin(w.cast.get("org_public")).await.status, 200);
 }
+
+backend_tests!(nothing_leaves_the_machine_and_refused_tokens_are_named);
+
+/// The API reference calls no outside validator, and a presented token that
+/// is refused is named `invalid_token` in the challenge (RFC 6750 §3.1).
+async fn nothing_leaves_the_machine_and_refused_tokens_are_named(app: TestApp) {
+    let init = app.get("/docs/swagger-initializer.js").await;
+    assert_eq!(init.status, 200);
+    let text = init.text();
+    assert!(text.contains("\"validatorUrl\": \"none\""), "{text}");
+    assert!(!text.contains("https://"), "{text}");
+    let none = app.get("/v1/me").await;
+    assert_eq!(
+        none.header("www-authenticate"),
+        Some("Bearer realm=\"kyushoku\"")
+    );
+    let bad = app.call("GET", "/v1/me", Some("not.a.token"), None).await;
+    assert_eq!(
+        bad.header("www-authenticate"),
+        Some("Bearer realm=\"kyushoku\", error=\"invalid_token\"")
+    );
+}

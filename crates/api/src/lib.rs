@@ -412,7 +412,13 @@ pub fn build_app(
         .app_data(query)
         .app_data(path)
         .app_data(table)
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .url("/openapi.json", spec)
+                // No badge asking swagger.io to fetch the spec: nothing
+                // leaves the machine.
+                .config(utoipa_swagger_ui::Config::from("/openapi.json").validator_url("none")),
+        )
         .service(web::resource("/docs").get(|| async {
             actix_web::HttpResponse::PermanentRedirect()
                 .insert_header((actix_web::http::header::LOCATION, "/docs/"))

@@ -27,6 +27,9 @@ pub fn current_request_id() -> Option<String> {
     REQUEST_ID.try_with(|id| id.clone()).ok()
 }
 
+/// Why a request without any access token is refused.
+pub const NO_TOKEN: &str = "an access token is required";
+
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -354,7 +357,7 @@ impl ApiError {
     pub fn for_status(status: StatusCode) -> Self {
         match status.as_u16() {
             400 => ApiError::Malformed("the request could not be read".into()),
-            401 => ApiError::Unauthorized("an access token is required"),
+            401 => ApiError::Unauthorized(NO_TOKEN),
             403 => ApiError::Forbidden("this kind of caller may not do this"),
             404 => ApiError::NotFound,
             405 => ApiError::MethodNotAllowed { allow: Vec::new() },
@@ -491,10 +494,16 @@ impl ResponseError for ApiError {
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
-            ApiError::Unauthorized(_) => {
+            // RFC 6750 §3.1: a token presented and refused is
+            // `invalid_token`; no token at all gets the bare challenge.
+            ApiError::Unauthorized(why) => {
                 response.headers_mut().insert(
                     header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer realm=\"kyushoku\""),
+                    HeaderValue::from_static(if *why == NO_TOKEN {
+                        "Bearer realm=\"kyushoku\""
+                    } else {
+                        "Bearer realm=\"kyushoku\", error=\"invalid_token\""
+                    }),
                 );
             }
             ApiError::GuidanceCap { retry_after, cap } => {

@@ -195,7 +195,7 @@ impl FromRequest for Principal {
             Some(AuthOutcome::Authenticated(p)) => Ok(p),
             Some(AuthOutcome::Invalid(why)) => Err(ApiError::Unauthorized(why)),
             Some(AuthOutcome::Revoked) => Err(ApiError::AccessRevoked),
-            None => Err(ApiError::Unauthorized("an access token is required")),
+            None => Err(ApiError::Unauthorized(crate::problem::NO_TOKEN)),
         })
     }
 }
