@@ -86,6 +86,12 @@ pub struct ServeArgs {
     #[arg(long, env = "KYUSHOKU_CLIENTS_PER_ORGANISATION", default_value_t = 20)]
     pub clients_per_organisation: usize,
 
+    /// The base URL clients reach this deployment at
+    /// (`https://kyushoku.example.go.jp`): the OAuth issuer published at
+    /// `/.well-known/oauth-authorization-server`. Unset: the request's host.
+    #[arg(long, env = "KYUSHOKU_PUBLIC_URL", value_parser = public_url)]
+    pub public_url: Option<String>,
+
     /// Seconds between runs of the sweeper that expires registrations and
     /// purges ended ones (0: never).
     #[arg(long, env = "KYUSHOKU_SWEEP_INTERVAL", default_value_t = 3600)]
@@ -129,6 +135,7 @@ impl ServeArgs {
             cors_origins: Vec::new(),
             sweep_interval: 3600,
             retention_days: 180,
+            public_url: None,
             tls_cert: None,
             tls_key: None,
         }
@@ -165,4 +172,18 @@ pub struct CodeFiles {
     /// Occupation major groups: columns code, name.
     #[arg(long)]
     pub occupations: PathBuf,
+}
+
+/// A base URL: `http` or `https`, a host, no query or fragment (RFC 8414 §2).
+fn public_url(value: &str) -> Result<String, String> {
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .ok_or("must start with https:// (or http:// for a test)")?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || value.contains(['?', '#']) || !value.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err("a base URL with a host and no query or fragment".into());
+    }
+    Ok(value.trim_end_matches('/').to_owned())
 }

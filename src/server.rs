@@ -81,6 +81,7 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
         clients_per_organisation: args.clients_per_organisation,
         cors_origins: args.cors_origins.clone(),
         hsts: args.tls_cert.is_some(),
+        public_url: args.public_url.clone(),
         ..ApiConfig::default()
     };
     let secret = match &args.secret {

@@ -47,6 +47,12 @@ fn rows() -> Vec<Row> {
         row("GET", "/v1/codes/municipalities", None, [200; 9]),
         row("GET", "/v1/codes/occupations", None, [200; 9]),
         row("GET", "/.well-known/jwks.json", None, [200; 9]),
+        row(
+            "GET",
+            "/.well-known/oauth-authorization-server",
+            None,
+            [200; 9],
+        ),
         // The token endpoints authenticate by what is in the body, not by
         // a bearer token: every caller gets the same answer.
         row(

@@ -1,6 +1,4 @@
 //! Every error is RFC 9457 problem+json with a stable type.
-//! (415/400/413 on JSON bodies are covered by the api crate's unit tests of
-//! the extractor configuration until an endpoint here takes a JSON body.)
 
 use crate::backend_tests;
 use crate::support::TestApp;
@@ -179,3 +177,62 @@ async fn control_characters_never_reach_the_database(app: TestApp) {
 }
 
 backend_tests!(control_characters_never_reach_the_database);
+
+/// A refusal names the field at fault, never the value that was sent
+/// (`openings: 70000` used to answer `{"field": "70000"}`), and a caller
+/// who may not act at all is told so (403) before anything about its body.
+async fn refusals_name_the_field_and_authorisation_comes_first(app: TestApp) {
+    let cast = app.cast().await;
+    let hw = app.client_token(cast.get("hw_system")).await;
+    let org = app.client_token(cast.get("org_public")).await;
+    let path = "/v1/job-offers/13010-00009999";
+    for (field, value) in [
+        ("openings", serde_json::json!(70000)),
+        ("openings", serde_json::json!(-1)),
+        ("holidays_per_year", serde_json::json!(2147483646i64)),
+        ("scope", serde_json::json!("everyone")),
+    ] {
+        let mut offer = crate::offers::offer_json("both");
+        offer[field] = value.clone();
+        let a = app.call("PUT", path, Some(&hw), Some(offer)).await;
+        let p = a.assert_problem(422, "validation");
+        assert_eq!(p["errors"][0]["field"], field, "{field}: {p}");
+        let sent = value.to_string();
+        if sent.len() > 2 {
+            assert!(
+                !p.to_string().contains(&sent),
+                "the value is not echoed: {p}"
+            );
+        }
+    }
+    let mut offer = crate::offers::offer_json("both");
+    offer["wage"]["min"] = serde_json::json!("lots");
+    let p = app
+        .call("PUT", path, Some(&hw), Some(offer))
+        .await
+        .assert_problem(422, "validation");
+    assert_eq!(p["errors"][0]["field"], "wage.min", "{p}");
+    // An organisation may not write offers: 403 whatever its body.
+    for body in [
+        serde_json::json!({}),
+        serde_json::json!([1]),
+        crate::offers::offer_json("both"),
+    ] {
+        app.call("PUT", path, Some(&org), Some(body))
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    assert_eq!(
+        app.call("GET", path, Some(&org), None).await.status,
+        404,
+        "nothing was stored"
+    );
+    // A query parameter is named the same way.
+    let p = app
+        .call("GET", "/v1/job-offers/export?format=xml", Some(&org), None)
+        .await
+        .assert_problem(422, "validation");
+    assert_eq!(p["errors"][0]["field"], "format", "{p}");
+}
+
+backend_tests!(refusals_name_the_field_and_authorisation_comes_first);

@@ -470,6 +470,8 @@ async fn shift_jis_keeps_what_it_cannot_encode_visible(app: TestApp) {
     let mut o = offer_json("both");
     o["title"] = json!("𠮷野家 調理スタッフ, \"急募\"");
     o["description"] = json!("髙橋店長のもとで\n仕込みと接客");
+    o["working_hours"] = json!("9:00〜18:00");
+    o["employer_address"] = json!("=HYPERLINK(\"http://evil.example\")");
     assert_eq!(
         app.call("PUT", "/v1/job-offers/13010-00000777", Some(&hw), Some(o))
             .await
@@ -484,15 +486,41 @@ async fn shift_jis_keeps_what_it_cannot_encode_visible(app: TestApp) {
     );
     let (decoded, _, had_errors) = encoding_rs::SHIFT_JIS.decode(&a.body);
     assert!(!had_errors);
-    // 𠮷 is outside CP932: it becomes a numeric reference, never vanishes.
-    assert!(decoded.contains("&#134071;野家 調理スタッフ"), "{decoded}");
+    // 𠮷 is outside CP932: it becomes 〓 and is counted, never an entity.
+    assert!(decoded.contains("〓野家 調理スタッフ"), "{decoded}");
+    assert!(!decoded.contains("&#"), "{decoded}");
+    assert_eq!(a.header("kyushoku-unencodable-characters"), Some("1"));
     // 髙 is in CP932 (an IBM extension): it survives as itself.
     assert!(decoded.contains("髙橋店長"), "{decoded}");
+    // WAVE DASH is written where Windows has it (0x8160, FULLWIDTH TILDE).
+    assert!(a.body.windows(2).any(|w| w == [0x81, 0x60]));
+    assert!(decoded.contains("9:00～18:00"), "{decoded}");
     // RFC 4180: the comma, the quotes and the line break are quoted.
     assert!(
-        decoded.contains("\"&#134071;野家 調理スタッフ, \"\"急募\"\"\""),
+        decoded.contains("\"〓野家 調理スタッフ, \"\"急募\"\"\""),
         "{decoded}"
     );
+    // A cell that would run as a formula is text.
+    assert!(
+        decoded.contains(",\"'=HYPERLINK(\"\"http://evil.example\"\")\","),
+        "{decoded}"
+    );
+    // UTF-8 CSV with a byte order mark when asked; never for Shift_JIS.
+    let bom = export(&app, &public, "format=csv&bom=true", None).await;
+    assert!(bom.body.starts_with("\u{FEFF}job_number,".as_bytes()));
+    assert!(!export(&app, &public, "format=csv", None)
+        .await
+        .body
+        .starts_with(b"\xEF\xBB\xBF"));
+    for bad in [
+        "format=csv&encoding=shift_jis&bom=true",
+        "bom=true",
+        "bom=maybe",
+    ] {
+        let a = export(&app, &public, bad, None).await;
+        a.assert_problem(422, "validation");
+        assert_eq!(a.json()["errors"][0]["field"], "bom", "{bad}");
+    }
     assert!(
         decoded.contains("\"髙橋店長のもとで\n仕込みと接客\""),
         "{decoded}"

@@ -28,13 +28,47 @@ async fn metrics_count_requests_by_route_and_status(app: TestApp) {
     app.get("/v1/codes/municipalities?prefecture=13").await;
     app.get("/v1/codes/municipalities?prefecture=99").await;
     app.get("/no/such/thing/seeker-123").await;
-    let a = app.get("/metrics").await;
-    assert_eq!(a.status, 200);
-    assert!(a
+    // A method nobody uses, and a long one: neither becomes a label value.
+    for method in ["ZZA", &"Q".repeat(1000)] {
+        let req = app.client.request(
+            actix_web::http::Method::from_bytes(method.as_bytes()).unwrap(),
+            app.url("/healthz"),
+        );
+        app.send(req, None).await;
+    }
+    // OpenMetrics when asked for (Prometheus 2.x sends this Accept)…
+    let req = app.client.get(app.url("/metrics")).insert_header((
+        "accept",
+        "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+    ));
+    let om = app.send(req, None).await;
+    assert_eq!(om.status, 200);
+    assert!(om
         .header("content-type")
         .unwrap()
-        .starts_with("application/openmetrics-text"));
+        .starts_with("application/openmetrics-text; version=1.0.0"));
+    assert!(om.text().ends_with("# EOF\n"));
+    assert!(om.text().contains("# TYPE kyushoku_http_requests counter"));
+    // …the classic text format otherwise, with HELP and TYPE under the
+    // names the samples carry.
+    let a = app.get("/metrics").await;
+    assert_eq!(a.status, 200);
+    assert_eq!(
+        a.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
     let text = a.text();
+    assert!(!text.contains("# EOF"), "{text}");
+    assert!(
+        text.contains("# HELP kyushoku_http_requests_total "),
+        "{text}"
+    );
+    assert!(
+        text.contains("# TYPE kyushoku_http_requests_total counter"),
+        "{text}"
+    );
+    assert!(text.contains(r#"method="other""#), "{text}");
+    assert!(!text.contains("ZZA") && !text.contains("QQQQ"), "{text}");
     assert!(
         text.contains(r#"kyushoku_http_requests_total{method="GET",route="/v1/codes/prefectures",status="200"} 1"#),
         "{text}"

@@ -36,6 +36,82 @@ fn spec_is_openapi_3_1_and_documents_problem_types() {
     assert!(spec["components"]["schemas"]["Problem"].is_object());
 }
 
+/// What linters and client generators need of every operation: a unique
+/// `resource_verb` operationId (a generated client names its functions by
+/// it, and silently drops one of two that share a name), a summary and a
+/// description, and a stated security requirement (`[]` when public).
+#[test]
+fn every_operation_is_named_described_and_says_how_it_is_authorised() {
+    let spec: serde_json::Value = serde_json::from_str(CHECKED_IN).unwrap();
+    assert_eq!(spec["servers"][0]["url"], "/");
+    assert_eq!(spec["info"]["license"]["identifier"], "Apache-2.0");
+    assert!(spec["info"]["contact"].is_object());
+    let mut ids = std::collections::BTreeSet::new();
+    let mut count = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            count += 1;
+            let id = op["operationId"].as_str().unwrap();
+            assert!(
+                id.chars().all(|c| c.is_ascii_lowercase() || c == '_') && id.contains('_'),
+                "{method} {path}: {id} is not resource_verb"
+            );
+            assert!(ids.insert(id.to_owned()), "{id} is used twice");
+            for field in ["summary", "description"] {
+                assert!(
+                    op[field].as_str().is_some_and(|s| !s.trim().is_empty()),
+                    "{method} {path} has no {field}"
+                );
+            }
+            let security = op["security"].as_array().expect("security is stated");
+            if path.starts_with("/v1/") && !security.is_empty() && !path.starts_with("/v1/me") {
+                assert!(
+                    security.iter().any(|s| s.get("oauth2").is_some()),
+                    "{method} {path}: API clients fetch tokens with client credentials"
+                );
+            }
+        }
+    }
+    assert_eq!(ids.len(), count);
+    let flows = &spec["components"]["securitySchemes"]["oauth2"]["flows"];
+    assert_eq!(flows["clientCredentials"]["tokenUrl"], "/v1/auth/token");
+}
+
+/// RFC 8414: an OAuth library configures itself from one URL, and the
+/// endpoints it is told about answer.
+async fn oauth_metadata_describes_the_token_endpoint(app: TestApp) {
+    let a = app.get("/.well-known/oauth-authorization-server").await;
+    assert_eq!(a.status, 200);
+    let m: serde_json::Value = a.json();
+    let issuer = m["issuer"].as_str().unwrap();
+    assert!(issuer.starts_with("http://"), "{issuer}");
+    assert!(!issuer.ends_with('/'));
+    assert_eq!(m["token_endpoint"], format!("{issuer}/v1/auth/token"));
+    assert_eq!(m["revocation_endpoint"], format!("{issuer}/v1/auth/revoke"));
+    assert_eq!(m["jwks_uri"], format!("{issuer}/.well-known/jwks.json"));
+    assert_eq!(
+        m["grant_types_supported"],
+        serde_json::json!(["client_credentials", "refresh_token"])
+    );
+    assert_eq!(
+        m["token_endpoint_auth_methods_supported"],
+        serde_json::json!(["client_secret_basic", "client_secret_post"])
+    );
+    let jwks_path = m["jwks_uri"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(issuer)
+        .unwrap();
+    assert_eq!(app.get(jwks_path).await.status, 200);
+    // A forged Host is not echoed as the issuer.
+    let req = app
+        .client
+        .get(app.url("/.well-known/oauth-authorization-server"))
+        .insert_header(("host", "evil.example/\"><x"));
+    let forged: serde_json::Value = app.send(req, None).await.json();
+    assert!(!forged["issuer"].as_str().unwrap().contains("evil"));
+}
+
 async fn served_spec_is_the_checked_in_one(app: TestApp) {
     let a = app.get("/openapi.json").await;
     assert_eq!(a.status, 200);
@@ -44,4 +120,7 @@ async fn served_spec_is_the_checked_in_one(app: TestApp) {
     assert_eq!(served, checked_in);
 }
 
-backend_tests!(served_spec_is_the_checked_in_one);
+backend_tests!(
+    served_spec_is_the_checked_in_one,
+    oauth_metadata_describes_the_token_endpoint
+);

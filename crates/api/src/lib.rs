@@ -10,6 +10,7 @@
 pub mod audit_log;
 pub mod auth;
 pub mod events;
+pub mod extract;
 pub mod idempotency;
 pub mod ingest;
 pub mod metrics;
@@ -18,6 +19,7 @@ pub mod observe;
 pub mod pagination;
 pub mod problem;
 pub mod routes;
+pub mod spreadsheet;
 
 use std::sync::Arc;
 
@@ -60,6 +62,9 @@ pub struct ApiConfig {
     pub cors_origins: Vec<String>,
     /// Served over TLS: answers carry `Strict-Transport-Security`.
     pub hsts: bool,
+    /// The base URL clients reach this deployment at (the OAuth issuer in
+    /// the RFC 8414 metadata). None: the request's host is used.
+    pub public_url: Option<String>,
 }
 
 impl Default for ApiConfig {
@@ -76,6 +81,7 @@ impl Default for ApiConfig {
             clients_per_organisation: 20,
             cors_origins: Vec::new(),
             hsts: false,
+            public_url: None,
         }
     }
 }
@@ -167,8 +173,10 @@ pub fn parse_secret(hex: &str) -> Option<[u8; 32]> {
         description = "求人・求職情報提供サービス: Hello Work's job-offer and job-seeker information \
                        provision service for approved municipalities and placement agencies. \
                        Errors are RFC 9457 problem details (application/problem+json).",
-        license(name = "Apache-2.0")
+        contact(name = "The operator of this deployment (see its /docs page)"),
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
+    servers((url = "/", description = "This deployment")),
     tags(
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "codes", description = "Reference code lists: prefectures, municipalities, occupations"),
@@ -186,12 +194,16 @@ pub fn parse_secret(hex: &str) -> Option<[u8; 32]> {
 )]
 struct ApiDoc;
 
-/// Declares the bearer-token scheme that operations refer to.
+/// Declares the security schemes operations refer to: `bearer` (any access
+/// token this service issued) and `oauth2` (the same tokens, fetched with
+/// the client-credentials flow, so tools can fetch them themselves).
 struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::security::{
+            ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
+        };
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
@@ -199,8 +211,24 @@ impl utoipa::Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .description(Some(
+                        "An access token from `/v1/auth/token` (API clients), \
+                         `/v1/auth/login` (staff) or a My Page session (seekers).",
+                    ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new(
+                    "/v1/auth/token",
+                    Scopes::new(),
+                ))],
+                "OAuth 2.0 client credentials (RFC 6749 §4.4) for organisations' and \
+                 Hello Work's API clients; metadata at \
+                 `/.well-known/oauth-authorization-server` (RFC 8414).",
+            )),
         );
     }
 }
@@ -214,7 +242,73 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     let mut spec = spec;
     document_common_problems(&mut spec);
-    merge_flattened_objects(spec)
+    declare_security(&mut spec);
+    let mut spec = merge_flattened_objects(spec);
+    drop_unused_schemas(&mut spec);
+    spec
+}
+
+/// Every operation says how it is authorised: the public ones with an
+/// empty requirement (`security: []`), the others with a bearer token or,
+/// where an API client may call them, the OAuth 2.0 client-credentials
+/// scheme as the same alternative. My Page (`/v1/me…`) takes seekers'
+/// session tokens only.
+fn declare_security(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::SecurityRequirement;
+    for (path, item) in spec.paths.paths.iter_mut() {
+        let seekers_only = path.starts_with("/v1/me");
+        for op in operations(item) {
+            match op.security.as_mut() {
+                None => op.security = Some(Vec::new()),
+                Some(alternatives) if !seekers_only => {
+                    alternatives.push(SecurityRequirement::new("oauth2", Vec::<String>::new()));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+/// The operations of a path item, in a fixed order.
+fn operations(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// Removes component schemas that nothing refers to (utoipa registers the
+/// parameters of a generic schema on their own even where the generic one
+/// is written out in full), so the document has no dead parts.
+fn drop_unused_schemas(spec: &mut utoipa::openapi::OpenApi) {
+    let Some(components) = spec.components.as_ref() else {
+        return;
+    };
+    let names: Vec<String> = components.schemas.keys().cloned().collect();
+    loop {
+        let text = serde_json::to_string(&*spec).unwrap_or_default();
+        let Some(components) = spec.components.as_mut() else {
+            return;
+        };
+        let unused: Vec<&String> = names
+            .iter()
+            .filter(|name| components.schemas.contains_key(*name))
+            .filter(|name| !text.contains(&format!("\"#/components/schemas/{name}\"")))
+            .collect();
+        if unused.is_empty() {
+            return;
+        }
+        for name in unused {
+            components.schemas.remove(name);
+        }
+    }
 }
 
 /// `#[serde(flatten)]` comes out as `allOf` of the outer and inner objects;
@@ -286,16 +380,7 @@ fn document_common_problems(spec: &mut utoipa::openapi::OpenApi) {
     };
     for (path, item) in spec.paths.paths.iter_mut() {
         let limited = path.starts_with("/v1/");
-        for op in [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for op in operations(item) {
             let mut add: Vec<(&str, &str)> = Vec::new();
             if op.request_body.is_some() {
                 add.extend([
@@ -399,6 +484,7 @@ pub fn build_app(
     >,
 > {
     let (json, query, path) = problem::extractor_configs(state.config.json_limit);
+    let json_limit = extract::JsonLimit(state.config.json_limit);
     let cors = cors(&state.config.cors_origins);
     let cors_enabled = !state.config.cors_origins.is_empty();
     let hsts = state.config.hsts;
@@ -411,6 +497,7 @@ pub fn build_app(
         .app_data(json)
         .app_data(query)
         .app_data(path)
+        .app_data(json_limit)
         .app_data(table)
         .service(
             SwaggerUi::new("/docs/{_:.*}")

@@ -61,7 +61,7 @@ pub async fn observe(
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let method = req.method().to_string();
+    let method = crate::metrics::method_label(req.method()).to_owned();
     let span = tracing::info_span!("request", request_id = %request_id);
 
     let result = if headers_within_limit(&req) {

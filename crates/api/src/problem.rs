@@ -565,7 +565,7 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 /// Removes quoted values from a serde message so that a rejected value (a
 /// password, a self-PR) is never echoed back or logged.
-fn without_values(message: &str) -> String {
+pub(crate) fn without_values(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut in_quotes = false;
     for ch in message.chars() {
@@ -703,8 +703,9 @@ mod extractor_tests {
         count: u32,
     }
 
-    async fn echo(_body: web::Json<Sample>) -> HttpResponse {
-        HttpResponse::NoContent().finish()
+    async fn echo(body: crate::extract::Json<Sample>) -> Result<HttpResponse, ApiError> {
+        body.into_inner()?;
+        Ok(HttpResponse::NoContent().finish())
     }
 
     async fn call(content_type: Option<&str>, body: &str) -> (u16, serde_json::Value, String) {
@@ -714,6 +715,7 @@ mod extractor_tests {
                 .app_data(json)
                 .app_data(query)
                 .app_data(path)
+                .app_data(crate::extract::JsonLimit(64))
                 .wrap(actix_web::middleware::from_fn(crate::observe::observe))
                 .route("/echo", web::post().to(echo)),
         )

@@ -310,12 +310,16 @@ pub fn last_change(conn: &mut DbConn) -> Result<i64, StoreError> {
 /// `page` rows by id, from one consistent snapshot: a single read
 /// transaction, repeatable-read on PostgreSQL (SQLite's WAL gives a read
 /// transaction its snapshot). `each` gets every page; returning false stops.
+/// Walks the snapshot `passes` times (each pass sees the same rows: a
+/// second pass can write what a first one measured), handing `each` the
+/// pass number from 0 and a page; `each` answering false ends that pass.
 pub fn export_pages(
     conn: &mut DbConn,
     viewer: Viewer,
     prefecture: Option<String>,
     page: i64,
-    mut each: impl FnMut(Vec<OfferRow>) -> bool,
+    passes: u8,
+    mut each: impl FnMut(u8, Vec<OfferRow>) -> bool,
 ) -> Result<(), StoreError> {
     // Only reads: a deferred transaction, so on SQLite writers go on (WAL)
     // while the snapshot is walked.
@@ -324,28 +328,41 @@ pub fn export_pages(
             diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 .execute(pg)?;
         }
-        let mut after = 0i64;
-        loop {
-            let mut q = job_offers::table
-                .filter(offer_visible_to!(viewer))
-                .filter(job_offers::id.gt(after))
-                .order(job_offers::id.asc())
-                .limit(page)
-                .select(OfferRow::as_select())
-                .into_boxed();
-            if let Some(p) = &prefecture {
-                q = q.filter(job_offers::prefecture.eq(p.clone()));
-            }
-            let rows: Vec<OfferRow> = q.load(c)?;
-            let done = (rows.len() as i64) < page;
-            if let Some(last) = rows.last() {
-                after = last.id;
-            }
-            if (!rows.is_empty() && !each(rows)) || done {
-                return Ok(());
-            }
+        for pass in 0..passes {
+            walk_snapshot(c, viewer, &prefecture, page, |rows| each(pass, rows))?;
         }
+        Ok(())
     })
+}
+
+fn walk_snapshot(
+    c: &mut DbConn,
+    viewer: Viewer,
+    prefecture: &Option<String>,
+    page: i64,
+    mut each: impl FnMut(Vec<OfferRow>) -> bool,
+) -> Result<(), StoreError> {
+    let mut after = 0i64;
+    loop {
+        let mut q = job_offers::table
+            .filter(offer_visible_to!(viewer))
+            .filter(job_offers::id.gt(after))
+            .order(job_offers::id.asc())
+            .limit(page)
+            .select(OfferRow::as_select())
+            .into_boxed();
+        if let Some(p) = &prefecture {
+            q = q.filter(job_offers::prefecture.eq(p.clone()));
+        }
+        let rows: Vec<OfferRow> = q.load(c)?;
+        let done = (rows.len() as i64) < page;
+        if let Some(last) = rows.last() {
+            after = last.id;
+        }
+        if (!rows.is_empty() && !each(rows)) || done {
+            return Ok(());
+        }
+    }
 }
 
 #[cfg(test)]

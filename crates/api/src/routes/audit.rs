@@ -54,8 +54,12 @@ pub struct AuditList {
     pub next_cursor: Option<String>,
 }
 
-/// Query the audit trail, newest first (bureaus; their prefecture only).
+/// Query the audit trail, newest first.
+///
+/// Labour bureaus only, and only events of their own prefecture. Filters by
+/// action, organisation, seeker and time; paged with an opaque cursor.
 #[utoipa::path(
+    operation_id = "audit_query",
     tag = "audit",
     params(AuditQuery),
     security(("bearer" = [])),
@@ -69,7 +73,7 @@ pub struct AuditList {
 #[get("/v1/audit")]
 pub async fn query(
     principal: Principal,
-    query: web::Query<AuditQuery>,
+    query: crate::extract::Query<AuditQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let prefecture = principal.require_bureau()?.to_string();

@@ -1,5 +1,5 @@
 //! `/v1/auth/…`: the OAuth 2.0 token endpoint, staff login, revocation
-//! (RFC 7009); and `/.well-known/jwks.json`.
+//! (RFC 7009); `/.well-known/jwks.json` and the RFC 8414 metadata.
 //!
 //! The token endpoint answers errors in the RFC 6749 §5.2 shape
 //! (`{"error", "error_description"}`), as OAuth clients expect; every other
@@ -169,10 +169,14 @@ fn client_subject(
     })
 }
 
-/// OAuth 2.0 token endpoint: `client_credentials` for API clients,
-/// `refresh_token` for staff sessions (rotated on every use; reusing a used
-/// refresh token revokes its whole family).
+/// OAuth 2.0 token endpoint (RFC 6749).
+///
+/// `client_credentials` for API clients (HTTP Basic or the client's id and
+/// secret in the form), `refresh_token` for staff sessions: rotated on every
+/// use, and reusing a used refresh token revokes its whole family. Metadata
+/// is published at `/.well-known/oauth-authorization-server` (RFC 8414).
 #[utoipa::path(
+    operation_id = "auth_token",
     tag = "auth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     responses(
@@ -412,9 +416,12 @@ fn backoff(failures: u64) -> Option<Duration> {
 }
 
 /// Staff login: e-mail and password (argon2id) for an access token and a
-/// refresh token. Wrong e-mail and wrong password answer alike, in the same
-/// time; attempts are limited per account and per address.
+/// refresh token.
+///
+/// Wrong e-mail and wrong password answer alike, in the same time; attempts
+/// are limited per account and per address.
 #[utoipa::path(
+    operation_id = "auth_login",
     tag = "auth",
     request_body = LoginRequest,
     responses(
@@ -427,10 +434,10 @@ fn backoff(failures: u64) -> Option<Duration> {
 #[post("/login")]
 pub async fn login(
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: crate::extract::Json<LoginRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let LoginRequest { email, password } = body.into_inner();
+    let LoginRequest { email, password } = body.into_inner()?;
     let email = email.trim().to_lowercase();
     if email.len() > 254
         || password.chars().count() > credentials::MAX_PASSWORD_CHARS
@@ -585,15 +592,17 @@ async fn revoking_caller(
         }))
 }
 
-/// Token revocation (RFC 7009). The caller authenticates (client
-/// credentials, or its own bearer token) and may revoke what was issued to
-/// it: its access tokens, its refresh tokens; the Hello Work system also
-/// the My Page sessions it mints. A refresh token ends its whole family; an
-/// access token ends every access token of its holder (the principal's
-/// epoch moves on). 200 whether or not the token was known; 401
-/// `invalid_client` without authentication; 400 `unauthorized_client` for a
-/// token issued to someone else.
+/// Token revocation (RFC 7009).
+///
+/// The caller authenticates (client credentials, or its own bearer token) and
+/// may revoke what was issued to it: its access tokens, its refresh tokens;
+/// the Hello Work system also the My Page sessions it mints. A refresh token
+/// ends its whole family; an access token ends every access token of its
+/// holder (the principal's epoch moves on). 200 whether or not the token was
+/// known; 401 `invalid_client` without authentication; 400
+/// `unauthorized_client` for a token issued to someone else.
 #[utoipa::path(
+    operation_id = "auth_revoke",
     tag = "auth",
     request_body(content = RevokeRequest, content_type = "application/x-www-form-urlencoded"),
     responses(
@@ -708,11 +717,100 @@ pub async fn revoke(
         .finish())
 }
 
-/// The public keys that sign access tokens (JWK set, Ed25519).
-#[utoipa::path(tag = "auth", responses((status = 200, description = "JWK set", body = Object)))]
+/// The public keys that sign access tokens (JWK set).
+///
+/// Every live Ed25519 key (`OKP`, `EdDSA`), by `kid`; after a rotation the
+/// older keys stay listed, so tokens they signed still verify. Cacheable for
+/// five minutes.
+#[utoipa::path(
+    operation_id = "jwks_read",
+    tag = "auth",
+    responses((status = 200, description = "JWK set", body = Object))
+)]
 #[get("/.well-known/jwks.json")]
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .json(state.keys.jwks())
+}
+
+/// Authorization server metadata (RFC 8414).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServerMetadata {
+    /// This deployment's base URL (`--public-url`, else the request's host).
+    #[schema(example = "https://kyushoku.example.go.jp")]
+    pub issuer: String,
+    pub token_endpoint: String,
+    pub revocation_endpoint: String,
+    pub jwks_uri: String,
+    /// No authorization endpoint: tokens come from the token endpoint only.
+    pub response_types_supported: Vec<&'static str>,
+    pub grant_types_supported: Vec<&'static str>,
+    pub token_endpoint_auth_methods_supported: Vec<&'static str>,
+    pub revocation_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// Access tokens are self-contained: there is no scope to ask for.
+    pub scopes_supported: Vec<&'static str>,
+    pub service_documentation: String,
+}
+
+/// OAuth 2.0 authorization server metadata (RFC 8414).
+///
+/// Where the token, revocation and key endpoints are, which grants and
+/// client authentication methods the token endpoint takes, so an OAuth
+/// library can configure itself from one URL. Cacheable for five minutes.
+#[utoipa::path(
+    operation_id = "oauth_metadata_read",
+    tag = "auth",
+    responses((status = 200, body = ServerMetadata))
+)]
+#[get("/.well-known/oauth-authorization-server")]
+pub async fn metadata(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let issuer = issuer_of(&req, &state.config);
+    let at = |path: &str| format!("{issuer}{path}");
+    let methods = vec!["client_secret_basic", "client_secret_post"];
+    let answer = ServerMetadata {
+        token_endpoint: at("/v1/auth/token"),
+        revocation_endpoint: at("/v1/auth/revoke"),
+        jwks_uri: at("/.well-known/jwks.json"),
+        response_types_supported: Vec::new(),
+        grant_types_supported: vec!["client_credentials", "refresh_token"],
+        token_endpoint_auth_methods_supported: methods.clone(),
+        revocation_endpoint_auth_methods_supported: methods,
+        scopes_supported: Vec::new(),
+        service_documentation: at("/docs"),
+        issuer,
+    };
+    HttpResponse::Ok()
+        .insert_header((
+            header::CACHE_CONTROL,
+            if state.config.public_url.is_some() {
+                "public, max-age=300"
+            } else {
+                "no-store"
+            },
+        ))
+        .json(answer)
+}
+
+/// The base URL this deployment is reached at: the configured one, or the
+/// scheme this server speaks and the request's `Host` when it is a plain
+/// host name (never a forwarded header, which any client can write).
+fn issuer_of(req: &HttpRequest, config: &crate::ApiConfig) -> String {
+    if let Some(url) = &config.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let scheme = if config.hsts { "https" } else { "http" };
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| req.app_config().host().to_owned());
+    format!("{scheme}://{host}")
 }

@@ -65,7 +65,14 @@ fn list<T: Serialize>(items: Vec<T>) -> HttpResponse {
 }
 
 /// The 47 prefectures (JIS X 0401).
-#[utoipa::path(tag = "codes", responses((status = 200, body = CodeList<Prefecture>)))]
+///
+/// One page, cacheable for an hour: reference data changes a few times a year
+/// at most.
+#[utoipa::path(
+    operation_id = "codes_prefectures_list",
+    tag = "codes",
+    responses((status = 200, body = CodeList<Prefecture>))
+)]
 #[get("/prefectures")]
 pub async fn prefectures(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let rows = state.db_run(reference::list_prefectures).await?;
@@ -90,8 +97,11 @@ pub struct MunicipalityQuery {
     pub prefecture: Option<String>,
 }
 
-/// Municipalities (JIS X 0402), all or those of one prefecture.
+/// Municipalities (JIS X 0402).
+///
+/// All of them, or those of one prefecture. One page, cacheable for an hour.
 #[utoipa::path(
+    operation_id = "codes_municipalities_list",
     tag = "codes",
     params(MunicipalityQuery),
     responses(
@@ -102,7 +112,7 @@ pub struct MunicipalityQuery {
 #[get("/municipalities")]
 pub async fn municipalities(
     state: web::Data<AppState>,
-    query: web::Query<MunicipalityQuery>,
+    query: crate::extract::Query<MunicipalityQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let prefecture = query
         .prefecture
@@ -125,8 +135,15 @@ pub async fn municipalities(
     ))
 }
 
-/// The 15 occupation major groups (厚生労働省編職業分類 2022, 大分類).
-#[utoipa::path(tag = "codes", responses((status = 200, body = CodeList<OccupationGroup>)))]
+/// The occupation major groups.
+///
+/// The 15 major groups (大分類) of 厚生労働省編職業分類 2022, as used by profile search
+/// and job offers. One page, cacheable for an hour.
+#[utoipa::path(
+    operation_id = "codes_occupations_list",
+    tag = "codes",
+    responses((status = 200, body = CodeList<OccupationGroup>))
+)]
 #[get("/occupations")]
 pub async fn occupations(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let rows = state.db_run(reference::list_occupation_groups).await?;

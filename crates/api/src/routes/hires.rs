@@ -36,8 +36,11 @@ pub struct HireRecorded {
     pub hire_id: String,
 }
 
-/// Report a hire (approved organisations). Honours `Idempotency-Key`.
+/// Report a hire (approved organisations).
+///
+/// Honours `Idempotency-Key`.
 #[utoipa::path(
+    operation_id = "hires_report",
     tag = "job offers",
     request_body = HireReport,
     params(("Idempotency-Key" = Option<String>, Header, description = "retry safely")),
@@ -53,11 +56,11 @@ pub struct HireRecorded {
 pub async fn report(
     req: HttpRequest,
     principal: Principal,
-    body: web::Json<HireReport>,
+    body: crate::extract::Json<HireReport>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let member = principal.require_approved_member()?.clone();
-    let r = body.into_inner();
+    let r = body.into_inner()?;
     let today = today_in_japan();
     let mut errors = Vec::new();
     match (&r.job_number, &r.profile_id) {
@@ -167,8 +170,12 @@ pub struct HireList {
     pub next_cursor: Option<String>,
 }
 
-/// An organisation's reported hires (its members, or a bureau).
+/// An organisation's reported hires.
+///
+/// Its members, or the labour bureau of its prefecture. Newest first, with
+/// the count per fiscal quarter; one page (`next_cursor` is null).
 #[utoipa::path(
+    operation_id = "organisations_hires_list",
     tag = "organisations",
     params(("id" = String, Path, description = "The organisation's id")),
     security(("bearer" = [])),

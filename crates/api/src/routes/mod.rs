@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `/healthz`, `/readyz`, `/metrics` | [`ops`] |
 //! | `/v1/codes/…` | [`codes`] |
-//! | `/v1/auth/…`, `/.well-known/jwks.json` | [`auth`] |
+//! | `/v1/auth/…`, `/.well-known/…` (JWKS, RFC 8414 metadata) | [`auth`] |
 //! | `/v1/organisations…` | [`organisations`] (one file per action) |
 //! | `/v1/seekers…` | [`seekers`] (one file per action) |
 //! | `/v1/profiles…` | [`profiles`] (one file per action) |
@@ -57,6 +57,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(auth::revoke),
         )
         .service(auth::jwks)
+        .service(auth::metadata)
         .service(
             utoipa_actix_web::scope("/v1/organisations")
                 .service(organisations::apply::apply)

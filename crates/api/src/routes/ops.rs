@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use actix_web::http::header;
 
+use crate::metrics::Exposition;
 use crate::problem::{ApiError, Problem, PROBLEM_JSON};
 use crate::AppState;
 
@@ -21,8 +22,15 @@ pub struct Health {
     pub version: &'static str,
 }
 
-/// Liveness: the process runs and serves HTTP. Checks no dependency.
-#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+/// Liveness: the process runs and serves HTTP.
+///
+/// Checks no dependency, so a database outage does not make an orchestrator
+/// restart healthy processes; readiness is `/readyz`.
+#[utoipa::path(
+    operation_id = "health_read",
+    tag = "operations",
+    responses((status = 200, body = Health))
+)]
 #[get("/healthz")]
 pub async fn healthz() -> web::Json<Health> {
     web::Json(Health {
@@ -82,10 +90,13 @@ fn check(kind: &'static str, result: Result<(), String>) -> Check {
 }
 
 /// Readiness: the database answers (else 503: a load balancer should stop
-/// sending traffic). Redis, when configured, is reported too; without it the
-/// instance is `degraded` but still ready, since every instance would lose
-/// it at once and the database holds the truth.
+/// sending traffic).
+///
+/// Redis, when configured, is reported too; without it the instance is
+/// `degraded` but still ready, since every instance would lose it at once and
+/// the database holds the truth.
 #[utoipa::path(
+    operation_id = "readiness_read",
     tag = "operations",
     responses(
         (status = 200, body = Readiness),
@@ -127,21 +138,40 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Prometheus metrics (OpenMetrics text): request counts and latency
-/// histograms by route and status, database pool and dependency gauges.
+/// Prometheus metrics.
+///
+/// Request counts and latency histograms by route and status, database pool
+/// and dependency gauges. The classic text format (0.0.4) by default;
+/// OpenMetrics 1.0 when the `Accept` header asks for
+/// `application/openmetrics-text`. Route labels are templates and unknown
+/// methods count as `other`, so label values are bounded.
 #[utoipa::path(
+    operation_id = "metrics_read",
     tag = "operations",
-    responses((status = 200, content_type = "application/openmetrics-text", body = String))
+    responses((status = 200, description = "The metrics, in the format negotiated", content(
+        (String = "text/plain", example = json!("# HELP kyushoku_http_requests_total HTTP requests answered\n# TYPE kyushoku_http_requests_total counter\n")),
+        (String = "application/openmetrics-text", example = json!("# HELP kyushoku_http_requests HTTP requests answered\n# TYPE kyushoku_http_requests counter\n# EOF\n"))
+    )))
 )]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let (connections, idle) = state.db.pool_state();
     state.metrics.pool_connections.set(i64::from(connections));
     state.metrics.pool_idle.set(i64::from(idle));
     state
         .metrics
         .set_dependency("shared_state", state.cluster.is_up());
+    let format = Exposition::negotiate(
+        req.headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let body = match format {
+        Exposition::Classic => state.metrics.encode_classic(),
+        Exposition::OpenMetrics => state.metrics.encode_openmetrics(),
+    };
     HttpResponse::Ok()
-        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-        .body(state.metrics.encode())
+        .content_type(format.content_type())
+        .insert_header((header::VARY, "Accept"))
+        .body(body)
 }

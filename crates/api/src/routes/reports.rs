@@ -35,7 +35,11 @@ pub struct ReportQuery {
 }
 
 /// Reports about the bureau's prefecture's organisations, newest first.
+///
+/// Labour bureaus only, and only reports about organisations of their own
+/// prefecture. Paged with an opaque cursor.
 #[utoipa::path(
+    operation_id = "reports_list",
     tag = "audit",
     params(ReportQuery),
     security(("bearer" = [])),
@@ -49,7 +53,7 @@ pub struct ReportQuery {
 #[get("/v1/reports")]
 pub async fn list(
     principal: Principal,
-    query: web::Query<ReportQuery>,
+    query: crate::extract::Query<ReportQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let prefecture = principal.require_bureau()?.to_string();

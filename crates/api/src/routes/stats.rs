@@ -166,8 +166,13 @@ pub fn build(counts: &hires::Counts) -> Stats {
 
 static CACHE: Mutex<Option<(Instant, usize, Stats)>> = Mutex::new(None);
 
-/// Aggregate statistics (public, no personal data, small counts suppressed).
+/// Aggregate statistics of the service.
+///
+/// Organisations by kind and status, seekers and offers by scope, message
+/// counts and hires by fiscal year. Public; no personal data. Counts below
+/// `suppression_threshold` are `null`, so no small group can be singled out.
 #[utoipa::path(
+    operation_id = "stats_read",
     tag = "operations",
     responses(
         (status = 200, body = Stats),

@@ -41,8 +41,13 @@ async fn organisation(state: &AppState, public_id: &str) -> Result<i64, ApiError
         .id)
 }
 
-/// Block an organisation (idempotent).
+/// Block an organisation (受信拒否).
+///
+/// Idempotent. The organisation's thread closes; what the organisation sees
+/// of it stays as it was at the block, which reads the same as a consent
+/// that excludes it or an ended registration.
 #[utoipa::path(
+    operation_id = "me_blocks_add",
     tag = "my page",
     params(("organisation_id" = String, Path, description = "The organisation to refuse")),
     security(("bearer" = [])),
@@ -73,8 +78,12 @@ pub async fn block(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Unblock an organisation: its thread reopens.
+/// Unblock an organisation.
+///
+/// The thread it had reopens; the organisation may write again under the
+/// usual turn rule.
 #[utoipa::path(
+    operation_id = "me_blocks_remove",
     tag = "my page",
     params(("organisation_id" = String, Path, description = "The organisation to accept again")),
     security(("bearer" = [])),
@@ -113,7 +122,11 @@ pub async fn unblock(
 }
 
 /// The organisations this seeker blocked.
+///
+/// Newest first, with the organisation's name and kind so the seeker knows
+/// whom they refused.
 #[utoipa::path(
+    operation_id = "me_blocks_list",
     tag = "my page",
     security(("bearer" = [])),
     responses(

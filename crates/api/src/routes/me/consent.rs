@@ -20,9 +20,12 @@ pub struct ConsentChange {
     pub consent_scope: String,
 }
 
-/// Change the consent scope. Narrowing it hides the profile from the
-/// organisations it excludes at once and closes their threads.
+/// Change the consent scope.
+///
+/// Narrowing it hides the profile from the organisations it excludes at once
+/// and closes their threads.
 #[utoipa::path(
+    operation_id = "me_consent_change",
     tag = "my page",
     request_body = ConsentChange,
     security(("bearer" = [])),
@@ -36,10 +39,11 @@ pub struct ConsentChange {
 #[put("/consent")]
 pub async fn change(
     principal: Principal,
-    body: web::Json<ConsentChange>,
+    body: crate::extract::Json<ConsentChange>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let seeker = me(&state, &principal).await?;
+    let body = body.into_inner()?;
     let scope = ConsentScope::parse(&body.consent_scope).ok_or_else(|| {
         ApiError::validation_one("consent_scope", "both, public_only, private_only or none")
     })?;
@@ -69,7 +73,11 @@ pub struct GuidanceSetting {
 }
 
 /// Refuse (or accept again) new guidance from every organisation.
+///
+/// Existing threads stay as they are; no organisation can open a new one
+/// while guidance is refused.
 #[utoipa::path(
+    operation_id = "me_guidance_set",
     tag = "my page",
     request_body = GuidanceSetting,
     security(("bearer" = [])),
@@ -83,11 +91,11 @@ pub struct GuidanceSetting {
 #[put("/guidance")]
 pub async fn guidance(
     principal: Principal,
-    body: web::Json<GuidanceSetting>,
+    body: crate::extract::Json<GuidanceSetting>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let seeker = me(&state, &principal).await?;
-    let receive = body.receive_guidance;
+    let receive = body.into_inner()?.receive_guidance;
     state
         .db_run(move |c| seekers::set_receive_guidance(c, seeker.id, receive))
         .await?;

@@ -7,10 +7,13 @@ use crate::events::{seeker_topic, stream};
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
 
-/// Server-Sent Events for the seeker: `message` (a new message in one of
-/// the seeker's threads), `thread_closed`, `thread_reopened`. Reconnect with
-/// `Last-Event-ID` to get what was missed (kept for a day, 500 per seeker).
+/// Server-Sent Events for the seeker: `message` (a new message in one of the
+/// seeker's threads), `thread_closed`, `thread_reopened`.
+///
+/// Reconnect with `Last-Event-ID` to get what was missed (kept for a day, 500
+/// per seeker).
 #[utoipa::path(
+    operation_id = "me_events_stream",
     tag = "my page",
     params(("Last-Event-ID" = Option<String>, Header, description = "resume after this event")),
     security(("bearer" = [])),

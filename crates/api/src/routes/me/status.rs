@@ -23,8 +23,11 @@ pub struct MyStatus {
     pub profile: Option<Profile>,
 }
 
-/// The seeker's own status, consent scope, validity and profile.
+/// The seeker's own status.
+///
+/// Consent scope, validity and profile, as Hello Work registered them.
 #[utoipa::path(
+    operation_id = "me_status_read",
     tag = "my page",
     security(("bearer" = [])),
     responses(

@@ -52,7 +52,11 @@ pub struct MyThreadQuery {
 }
 
 /// The seeker's threads, most recent first.
+///
+/// Each with its state, the organisation's card (id, name, kind) and the
+/// number of the organisation's messages not yet read.
 #[utoipa::path(
+    operation_id = "me_threads_list",
     tag = "my page",
     params(MyThreadQuery),
     security(("bearer" = [])),
@@ -65,7 +69,7 @@ pub struct MyThreadQuery {
 #[get("/threads")]
 pub async fn list(
     principal: Principal,
-    query: web::Query<MyThreadQuery>,
+    query: crate::extract::Query<MyThreadQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let seeker = me(&state, &principal).await?;
@@ -115,9 +119,12 @@ fn check_thread_id(id: &str) -> Result<(), ApiError> {
         .map_err(|_| ApiError::NotFound)
 }
 
-/// One of the seeker's threads with its messages; the organisation's
-/// messages are marked read.
+/// One of the seeker's threads with its messages.
+///
+/// The organisation's messages are marked read (a receipt the organisation
+/// sees, unless the thread is closed by a block).
 #[utoipa::path(
+    operation_id = "me_threads_read",
     tag = "my page",
     params(("thread_id" = String, Path, description = "The thread's id")),
     security(("bearer" = [])),
@@ -172,9 +179,11 @@ pub async fn read(
         }))
 }
 
-/// Ask or answer in a thread an organisation opened (R4). A closed thread
-/// (blocked, out of scope, organisation not approved) is 409.
+/// Ask or answer in a thread an organisation opened (R4).
+///
+/// A closed thread (blocked, out of scope, organisation not approved) is 409.
 #[utoipa::path(
+    operation_id = "me_threads_messages_send",
     tag = "my page",
     params(
         ("thread_id" = String, Path, description = "The thread's id"),
@@ -196,12 +205,12 @@ pub async fn send(
     req: HttpRequest,
     principal: Principal,
     thread_id: web::Path<String>,
-    body: web::Json<MessageSend>,
+    body: crate::extract::Json<MessageSend>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let seeker = me(&state, &principal).await?;
     check_thread_id(&thread_id)?;
-    let message = body.into_inner();
+    let message = body.into_inner()?;
     check_message(&message)?;
     let key = idempotency::key_of(&req)?;
     let raw = serde_json::to_vec(
@@ -292,9 +301,12 @@ pub struct ReportFiled {
     pub report_id: String,
 }
 
-/// Report abuse in a thread to the labour bureau of the organisation's
-/// prefecture.
+/// Report abuse in a thread.
+///
+/// The report goes to the labour bureau of the organisation's prefecture.
+/// Idempotent with `Idempotency-Key`.
 #[utoipa::path(
+    operation_id = "me_threads_reports_create",
     tag = "my page",
     params(
         ("thread_id" = String, Path, description = "The thread's id"),
@@ -315,12 +327,12 @@ pub async fn report(
     req: HttpRequest,
     principal: Principal,
     thread_id: web::Path<String>,
-    body: web::Json<ReportRequest>,
+    body: crate::extract::Json<ReportRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let seeker = me(&state, &principal).await?;
     check_thread_id(&thread_id)?;
-    let reason = body.into_inner().reason;
+    let reason = body.into_inner()?.reason;
     let n = reason.chars().count();
     if reason.trim().is_empty() || n > 1000 || reason.chars().any(|c| c.is_control() && c != '\n') {
         return Err(ApiError::validation_one("reason", "1 to 1,000 characters"));

@@ -114,7 +114,11 @@ fn filter_from(q: &BrowseQuery) -> Result<OfferFilter, ApiError> {
 }
 
 /// Browse the offers this organisation may see, newest first.
+///
+/// Filters by keyword, occupation, place, employment type and wage; paged
+/// with an opaque cursor. Expired and withdrawn offers are never listed.
 #[utoipa::path(
+    operation_id = "job_offers_browse",
     tag = "job offers",
     params(BrowseQuery),
     security(("bearer" = [])),
@@ -128,7 +132,7 @@ fn filter_from(q: &BrowseQuery) -> Result<OfferFilter, ApiError> {
 #[get("")]
 pub async fn browse(
     principal: Principal,
-    query: web::Query<BrowseQuery>,
+    query: crate::extract::Query<BrowseQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let member = job_offers_member(&principal)?.clone();

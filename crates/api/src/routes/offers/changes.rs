@@ -45,7 +45,12 @@ pub struct ChangeFeed {
 }
 
 /// The change feed of the offers this organisation may see.
+///
+/// Upserts and deletions since a cursor, oldest first, so a client can keep a
+/// copy in sync. A deletion is listed only for an offer that was in this
+/// organisation's view.
 #[utoipa::path(
+    operation_id = "job_offers_changes",
     tag = "job offers",
     params(ChangesQuery),
     security(("bearer" = [])),
@@ -59,7 +64,7 @@ pub struct ChangeFeed {
 #[get("/changes")]
 pub async fn changes(
     principal: Principal,
-    query: web::Query<ChangesQuery>,
+    query: crate::extract::Query<ChangesQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let member = job_offers_member(&principal)?.clone();

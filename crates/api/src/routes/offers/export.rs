@@ -3,7 +3,8 @@
 //! (UTF-8, or Shift_JIS for spreadsheet users), never held in memory whole:
 //! one reader thread walks the snapshot in pages and hands them over a
 //! bounded channel, so a slow client slows the reader instead of filling
-//! memory. `ETag`/`If-None-Match` spare an unchanged snapshot.
+//! memory. `ETag`/`If-None-Match` spare an unchanged snapshot. CSV is
+//! written as spreadsheets read it ([`crate::spreadsheet`]).
 
 use actix_web::http::header::{
     self, ContentDisposition, DispositionParam, DispositionType, EntityTag,
@@ -15,13 +16,14 @@ use kyushoku_domain::PrefectureCode;
 use kyushoku_store::offers::{self, OfferRow};
 use kyushoku_store::seekers::Viewer;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use super::job_offers_member;
 use crate::auth::secrets::digest;
 use crate::auth::Principal;
 use crate::ingest::today_in_japan;
 use crate::problem::{ApiError, FieldError, Problem};
+use crate::spreadsheet::{defuse_formula, to_cp932};
 use crate::AppState;
 
 /// Rows read per page, and pages buffered ahead of the client.
@@ -33,12 +35,36 @@ const PAGES_AHEAD: usize = 4;
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `ndjson` (default) or `csv`.
-    pub format: Option<String>,
-    /// `utf-8` (default) or `shift_jis` (CP932; CSV only). Characters
-    /// Shift_JIS cannot hold become `&#NNNN;`, never dropped.
-    pub encoding: Option<String>,
+    #[param(inline)]
+    pub format: Option<ExportFormat>,
+    /// `utf-8` (default) or `shift_jis` (CP932, as Excel on Windows reads
+    /// it; CSV only). Characters JIS and Windows map differently (〜, −, ‖,
+    /// ¢, £, ¬, —, ¦, ¥, ‾) are written as CP932 has them; a character CP932
+    /// cannot hold becomes 〓, counted in `Kyushoku-Unencodable-Characters`.
+    #[param(inline)]
+    pub encoding: Option<ExportEncoding>,
+    /// UTF-8 CSV only: start with a byte order mark, so Excel reads it as
+    /// UTF-8.
+    pub bom: Option<bool>,
     /// Only offers of this workplace prefecture.
     pub prefecture: Option<String>,
+}
+
+/// The export's formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Ndjson,
+    Csv,
+}
+
+/// The export's text encodings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+pub enum ExportEncoding {
+    #[serde(rename = "utf-8")]
+    Utf8,
+    #[serde(rename = "shift_jis")]
+    ShiftJis,
 }
 
 const CSV_HEADER: [&str; 21] = [
@@ -103,12 +129,15 @@ fn timestamp(r: &OfferRow) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
     Ndjson,
-    Csv { shift_jis: bool },
+    Csv { shift_jis: bool, bom: bool },
 }
 
-/// Formats one page. The header goes before the first page of a CSV.
-fn render(format: Format, rows: &[OfferRow], first: bool) -> Result<Bytes, String> {
+/// Formats one page, with the number of characters Shift_JIS could not
+/// hold. The header (and a BOM if asked for) goes before the first page of
+/// a CSV.
+fn render(format: Format, rows: &[OfferRow], first: bool) -> Result<(Bytes, usize), String> {
     let mut out = Vec::with_capacity(rows.len() * 1024);
+    let mut unencodable = 0;
     match format {
         Format::Ndjson => {
             for r in rows {
@@ -130,7 +159,7 @@ fn render(format: Format, rows: &[OfferRow], first: bool) -> Result<Bytes, Strin
                 out.push(b'\n');
             }
         }
-        Format::Csv { shift_jis } => {
+        Format::Csv { shift_jis, bom } => {
             let mut w = csv::WriterBuilder::new()
                 .terminator(csv::Terminator::CRLF)
                 .from_writer(Vec::new());
@@ -139,29 +168,46 @@ fn render(format: Format, rows: &[OfferRow], first: bool) -> Result<Bytes, Strin
             }
             for r in rows {
                 let o: JobOffer = serde_json::from_str(&r.content).map_err(|e| e.to_string())?;
-                w.write_record(csv_record(r, &o))
+                let record = csv_record(r, &o);
+                w.write_record(record.iter().map(|cell| defuse_formula(cell).into_owned()))
                     .map_err(|e| e.to_string())?;
             }
             let utf8 = w.into_inner().map_err(|e| e.to_string())?;
             if shift_jis {
                 let text = String::from_utf8(utf8).map_err(|e| e.to_string())?;
-                let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode(&text);
+                let (bytes, replaced) = to_cp932(&text);
                 out.extend_from_slice(&bytes);
+                unencodable = replaced;
             } else {
-                out = utf8;
+                if first && bom {
+                    out.extend_from_slice("\u{FEFF}".as_bytes());
+                }
+                out.extend_from_slice(&utf8);
             }
         }
     }
-    Ok(Bytes::from(out))
+    Ok((Bytes::from(out), unencodable))
 }
 
 /// Download every offer this organisation may see.
+///
+/// NDJSON (default), or CSV in UTF-8 (with a BOM if asked) or Shift_JIS
+/// (CP932) with `format=csv`. The body is streamed. A CSV cell that would
+/// start a formula (`=`, `+`, `-`, `@`, tab, carriage return) begins with an
+/// apostrophe, so a spreadsheet shows it as text.
 #[utoipa::path(
+    operation_id = "job_offers_export",
     tag = "job offers",
     params(ExportQuery, ("If-None-Match" = Option<String>, Header, description = "the ETag of a snapshot you have")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "the snapshot", content_type = "application/x-ndjson", body = String),
+        (status = 200, description = "the snapshot", headers(
+            ("Kyushoku-Unencodable-Characters" = u64, description = "Shift_JIS CSV only: characters written as 〓"),
+            ("ETag" = String, description = "names this snapshot"),
+        ), content(
+            (String = "application/x-ndjson", example = json!("{\"job_number\":\"13010-12345678\",\"updated_at\":\"2026-12-01T00:00:00Z\",…}\n")),
+            (String = "text/csv", example = json!("job_number,updated_at,…\r\n13010-12345678,2026-12-01T00:00:00Z,…\r\n")),
+        )),
         (status = 304, description = "unchanged since the ETag"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -172,34 +218,32 @@ fn render(format: Format, rows: &[OfferRow], first: bool) -> Result<Bytes, Strin
 pub async fn export(
     req: HttpRequest,
     principal: Principal,
-    query: web::Query<ExportQuery>,
+    query: crate::extract::Query<ExportQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let member = job_offers_member(&principal)?.clone();
     let q = query.into_inner();
     let mut errors = Vec::new();
-    let shift_jis = match q.encoding.as_deref().unwrap_or("utf-8") {
-        "utf-8" => false,
-        "shift_jis" => true,
-        _ => {
-            errors.push(FieldError::new("encoding", "utf-8 or shift_jis"));
-            false
-        }
-    };
-    let format = match q.format.as_deref().unwrap_or("ndjson") {
-        "ndjson" if shift_jis => {
+    let shift_jis = q.encoding == Some(ExportEncoding::ShiftJis);
+    let bom = q.bom.unwrap_or(false);
+    let format = match q.format.unwrap_or(ExportFormat::Ndjson) {
+        ExportFormat::Ndjson if shift_jis => {
             errors.push(FieldError::new(
                 "encoding",
                 "NDJSON is always UTF-8; use format=csv",
             ));
             Format::Ndjson
         }
-        "ndjson" => Format::Ndjson,
-        "csv" => Format::Csv { shift_jis },
-        _ => {
-            errors.push(FieldError::new("format", "ndjson or csv"));
+        ExportFormat::Ndjson if bom => {
+            errors.push(FieldError::new("bom", "only for a UTF-8 CSV"));
             Format::Ndjson
         }
+        ExportFormat::Ndjson => Format::Ndjson,
+        ExportFormat::Csv if shift_jis && bom => {
+            errors.push(FieldError::new("bom", "only for a UTF-8 CSV"));
+            Format::Ndjson
+        }
+        ExportFormat::Csv => Format::Csv { shift_jis, bom },
     };
     if q.prefecture
         .as_deref()
@@ -242,20 +286,51 @@ pub async fn export(
         today,
     };
     let prefecture = q.prefecture.clone();
+    // Shift_JIS: a first pass over the same snapshot counts what CP932
+    // cannot hold, so the count can be a header before the body.
+    let counting = matches!(
+        format,
+        Format::Csv {
+            shift_jis: true,
+            ..
+        }
+    );
+    let (count_tx, count_rx) = tokio::sync::oneshot::channel::<usize>();
     tokio::task::spawn_blocking(move || {
         let mut first = true;
+        let mut count_tx = Some(count_tx);
+        let mut unencodable = 0;
+        if !counting {
+            let _ = count_tx.take().map(|t| t.send(0));
+        }
+        let passes = if counting { 2 } else { 1 };
         let result = db.run(|c| {
-            offers::export_pages(c, viewer, prefecture, PAGE, |rows| {
-                let chunk = render(format, &rows, first);
+            offers::export_pages(c, viewer, prefecture, PAGE, passes, |pass, rows| {
+                if counting && pass == 0 {
+                    return match render(format, &rows, false) {
+                        Ok((_, n)) => {
+                            unencodable += n;
+                            true
+                        }
+                        Err(_) => false,
+                    };
+                }
+                if let Some(t) = count_tx.take() {
+                    let _ = t.send(unencodable);
+                }
+                let chunk = render(format, &rows, first).map(|(bytes, _)| bytes);
                 first = false;
                 tx.blocking_send(chunk).is_ok()
             })
         });
+        if let Some(t) = count_tx.take() {
+            let _ = t.send(unencodable);
+        }
         match result {
             Ok(()) if first => {
                 // Nothing visible: a CSV still gets its header.
                 if let Format::Csv { .. } = format {
-                    let _ = tx.blocking_send(render(format, &[], true));
+                    let _ = tx.blocking_send(render(format, &[], true).map(|(bytes, _)| bytes));
                 }
             }
             Ok(()) => {}
@@ -274,11 +349,26 @@ pub async fn export(
     });
     let (content_type, extension) = match format {
         Format::Ndjson => ("application/x-ndjson; charset=utf-8", "ndjson"),
-        Format::Csv { shift_jis: true } => ("text/csv; charset=Shift_JIS", "csv"),
-        Format::Csv { shift_jis: false } => ("text/csv; charset=utf-8", "csv"),
+        Format::Csv {
+            shift_jis: true, ..
+        } => ("text/csv; charset=Shift_JIS", "csv"),
+        Format::Csv {
+            shift_jis: false, ..
+        } => ("text/csv; charset=utf-8", "csv"),
     };
     let filename = format!("job-offers-{}.{extension}", today.format("%Y%m%d"));
-    Ok(HttpResponse::Ok()
+    let mut answer = HttpResponse::Ok();
+    if counting {
+        // A failed first pass sends no count; the stream then ends early.
+        let unencodable = count_rx.await.unwrap_or(0);
+        tracing::info!(
+            target: "kyushoku::export",
+            unencodable_characters = unencodable,
+            "shift_jis export"
+        );
+        answer.insert_header(("Kyushoku-Unencodable-Characters", unencodable.to_string()));
+    }
+    Ok(answer
         .content_type(content_type)
         .insert_header(header::ETag(tag))
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))

@@ -20,8 +20,12 @@ pub struct OfferStored {
     pub status: &'static str,
 }
 
-/// Create or replace a job offer (Hello Work only).
+/// Create or replace a job offer.
+///
+/// Hello Work only. The job number is the offer's identity; the scope decides
+/// which organisations may see it (R1).
 #[utoipa::path(
+    operation_id = "job_offers_upsert",
     tag = "job offers",
     params(("job_number" = String, Path, description = "NNNNN-NNNNNNNN")),
     request_body = JobOffer,
@@ -38,11 +42,11 @@ pub struct OfferStored {
 pub async fn upsert(
     principal: Principal,
     job_number: web::Path<String>,
-    body: web::Json<JobOffer>,
+    body: crate::extract::Json<JobOffer>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_hw_system()?;
-    let row = prepare_offer(&job_number, body.into_inner(), today_in_japan())
+    let row = prepare_offer(&job_number, body.into_inner()?, today_in_japan())
         .map_err(ApiError::Validation)?;
     let created = state.db_run(move |c| offers::upsert(c, &row)).await?;
     let answer = OfferStored {
@@ -56,8 +60,12 @@ pub async fn upsert(
     })
 }
 
-/// Withdraw a job offer (Hello Work only).
+/// Withdraw a job offer.
+///
+/// Hello Work only. The offer disappears from every view at once;
+/// organisations that could see it get a deletion in their change feed.
 #[utoipa::path(
+    operation_id = "job_offers_withdraw",
     tag = "job offers",
     params(("job_number" = String, Path, description = "NNNNN-NNNNNNNN")),
     security(("bearer" = [])),
@@ -85,9 +93,13 @@ pub async fn withdraw(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Upsert many offers: one JSON object per line (`{"job_number", …offer}`),
-/// each applied on its own; idempotent with `Idempotency-Key`.
+/// Upsert many offers from NDJSON.
+///
+/// One JSON object per line (`{"job_number", …offer}`), each applied on its
+/// own, with one result line per input line. Idempotent with
+/// `Idempotency-Key`.
 #[utoipa::path(
+    operation_id = "job_offers_batch",
     tag = "job offers",
     request_body(content = OfferBatchLine, content_type = "application/x-ndjson", description = "one offer per line"),
     params(("Idempotency-Key" = Option<String>, Header, description = "retry safely")),

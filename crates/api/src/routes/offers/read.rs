@@ -10,9 +10,12 @@ use crate::ingest::today_in_japan;
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
 
-/// Read an offer. One outside the employer's scope, expired, withdrawn or
-/// unknown answers the same 404.
+/// Read an offer.
+///
+/// One outside the employer's scope, expired, withdrawn or unknown answers
+/// the same 404.
 #[utoipa::path(
+    operation_id = "job_offers_read",
     tag = "job offers",
     params(("job_number" = String, Path, description = "NNNNN-NNNNNNNN")),
     security(("bearer" = [])),

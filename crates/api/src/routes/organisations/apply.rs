@@ -169,12 +169,14 @@ fn check(a: &Application) -> Result<Checked, Vec<FieldError>> {
     }
 }
 
-/// Apply to use the service. Creates a `pending` organisation and its first
-/// admin; the labour bureau of the prefecture decides. An admin e-mail
-/// address that already has an account gets the same answer and creates
-/// nothing (no account enumeration): the attempt is recorded for the
-/// account's organisation and its bureau.
+/// Apply to use the service.
+///
+/// Creates a `pending` organisation and its first admin; the labour bureau of
+/// the prefecture decides. An admin e-mail address that already has an
+/// account gets the same answer and creates nothing (no account enumeration):
+/// the attempt is recorded for the account's organisation and its bureau.
 #[utoipa::path(
+    operation_id = "organisations_apply",
     tag = "organisations",
     params(("Idempotency-Key" = Option<String>, Header, description = "retry safely")),
     request_body = Application,
@@ -187,10 +189,10 @@ fn check(a: &Application) -> Result<Checked, Vec<FieldError>> {
 #[post("")]
 pub async fn apply(
     req: HttpRequest,
-    body: web::Json<Application>,
+    body: crate::extract::Json<Application>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let application = body.into_inner();
+    let application = body.into_inner()?;
     let checked = check(&application).map_err(ApiError::Validation)?;
     let (d, _) = state
         .cluster

@@ -60,8 +60,12 @@ fn check_name(name: &str) -> Result<String, FieldError> {
     Ok(name.to_owned())
 }
 
-/// Create an API client (organisation admins).
+/// Create an API client.
+///
+/// Organisation admins. The secret is shown once, in this answer; the number
+/// of clients per organisation is capped. Idempotent with `Idempotency-Key`.
 #[utoipa::path(
+    operation_id = "organisations_clients_create",
     tag = "organisations",
     params(
         ("id" = String, Path, description = "The organisation's id"),
@@ -82,11 +86,12 @@ pub async fn create(
     req: HttpRequest,
     principal: Principal,
     id: web::Path<String>,
-    body: web::Json<NewClientRequest>,
+    body: crate::extract::Json<NewClientRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let org = administered(&state, &principal, &id).await?;
     let key = idempotency::key_of(&req)?;
+    let body = body.into_inner()?;
     let raw = serde_json::to_vec(&serde_json::json!({
         "organisation": org.public_id, "name": body.name, "role": body.role
     }))
@@ -152,8 +157,11 @@ pub async fn create(
     .await
 }
 
-/// List the organisation's live API clients (organisation admins).
+/// List the organisation's live API clients.
+///
+/// Organisation admins. Secrets are never shown again.
 #[utoipa::path(
+    operation_id = "organisations_clients_list",
     tag = "organisations",
     params(("id" = String, Path, description = "The organisation's id")),
     security(("bearer" = [])),
@@ -188,8 +196,11 @@ pub async fn list(
     }))
 }
 
-/// Delete an API client: its tokens stop working at once.
+/// Delete an API client.
+///
+/// Its tokens stop working at once.
 #[utoipa::path(
+    operation_id = "organisations_clients_delete",
     tag = "organisations",
     params(
         ("id" = String, Path, description = "The organisation's id"),

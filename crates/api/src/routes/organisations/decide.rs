@@ -44,8 +44,13 @@ fn parse_decision(s: &str) -> Option<Decision> {
     .find(|d| d.as_str() == s)
 }
 
-/// Decide on an organisation (bureau of its prefecture only).
+/// Decide on an organisation.
+///
+/// Approve, reject, suspend, reinstate or revoke; the labour bureau of the
+/// organisation's prefecture only. The sector follows the kind. A suspension
+/// or revocation ends every token of the organisation at once.
 #[utoipa::path(
+    operation_id = "organisations_decisions_create",
     tag = "organisations",
     params(("id" = String, Path, description = "The organisation's id")),
     request_body = DecisionRequest,
@@ -63,11 +68,11 @@ fn parse_decision(s: &str) -> Option<Decision> {
 pub async fn decide(
     principal: Principal,
     id: web::Path<String>,
-    body: web::Json<DecisionRequest>,
+    body: crate::extract::Json<DecisionRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let prefecture = principal.require_bureau()?.clone();
-    let request = body.into_inner();
+    let request = body.into_inner()?;
     let mut errors = Vec::new();
     let decision = parse_decision(&request.decision);
     if decision.is_none() {

@@ -33,8 +33,12 @@ pub struct OrganisationList {
     pub next_cursor: Option<String>,
 }
 
-/// List organisations (bureaus only), oldest first.
+/// List organisations.
+///
+/// Labour bureaus only, oldest first, filtered by status, kind and
+/// prefecture; paged with an opaque cursor.
 #[utoipa::path(
+    operation_id = "organisations_list",
     tag = "organisations",
     params(ListQuery),
     security(("bearer" = [])),
@@ -48,7 +52,7 @@ pub struct OrganisationList {
 #[get("")]
 pub async fn list(
     principal: Principal,
-    query: web::Query<ListQuery>,
+    query: crate::extract::Query<ListQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_bureau()?;

@@ -9,7 +9,11 @@ use crate::problem::{ApiError, Problem};
 use crate::AppState;
 
 /// Read an organisation.
+///
+/// Its own members, or a labour bureau; another organisation gets 404, as
+/// for an unknown id.
 #[utoipa::path(
+    operation_id = "organisations_read",
     tag = "organisations",
     params(("id" = String, Path, description = "The organisation's id")),
     security(("bearer" = [])),

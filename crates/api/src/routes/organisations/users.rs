@@ -37,10 +37,12 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
-/// Add a staff user (organisation admins). An e-mail address that already
-/// has an account gets the same answer and creates nothing (no account
-/// enumeration); the attempt is recorded.
+/// Add a staff user (organisation admins).
+///
+/// An e-mail address that already has an account gets the same answer and
+/// creates nothing (no account enumeration); the attempt is recorded.
 #[utoipa::path(
+    operation_id = "organisations_users_create",
     tag = "organisations",
     params(
         ("id" = String, Path, description = "The organisation's id"),
@@ -61,12 +63,12 @@ pub async fn create(
     req: HttpRequest,
     principal: Principal,
     id: web::Path<String>,
-    body: web::Json<NewUserRequest>,
+    body: crate::extract::Json<NewUserRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let org = administered(&state, &principal, &id).await?;
     let key = idempotency::key_of(&req)?;
-    let request = body.into_inner();
+    let request = body.into_inner()?;
     // The password is part of what is compared, but only as its digest.
     let raw = serde_json::to_vec(&serde_json::json!({
         "organisation": org.public_id, "email": request.email, "role": request.role,

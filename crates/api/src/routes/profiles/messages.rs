@@ -23,9 +23,12 @@ fn until_midnight_jst() -> u64 {
 }
 
 /// Send the first guidance (subject and body) or, after the seeker wrote, an
-/// answer (body). Out of turn is 409 `thread-awaits-seeker`; a seeker the
-/// organisation may not see is 404. Honours `Idempotency-Key`.
+/// answer (body).
+///
+/// Out of turn is 409 `thread-awaits-seeker`; a seeker the organisation may
+/// not see is 404. Honours `Idempotency-Key`.
 #[utoipa::path(
+    operation_id = "profiles_messages_send",
     tag = "messages",
     params(
         ("profile_id" = String, Path, description = "This organisation's pseudonym for the seeker"),
@@ -48,7 +51,7 @@ pub async fn send(
     req: HttpRequest,
     principal: Principal,
     profile_id: web::Path<String>,
-    body: web::Json<MessageSend>,
+    body: crate::extract::Json<MessageSend>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let member = seeker_info_member(&principal)?.clone();
@@ -57,7 +60,7 @@ pub async fn send(
         .for_organisation(&member.organisation_public_id)
         .decode(&profile_id)
         .ok_or(ApiError::NotFound)?;
-    let message = body.into_inner();
+    let message = body.into_inner()?;
     // Checked only once the seeker is known to be visible (below): a
     // pseudonym the organisation may not see answers 404 whatever the body,
     // exactly as one that names nobody (R2).

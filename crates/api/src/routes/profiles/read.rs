@@ -9,10 +9,13 @@ use crate::ingest::today_in_japan;
 use crate::problem::{ApiError, Problem};
 use crate::{audit_log, AppState};
 
-/// Read an anonymised profile by this organisation's `profile_id`. A
-/// pseudonym of another organisation, garbage, or a seeker this organisation
-/// may not see (R1) all answer 404, like an id that never existed (R2).
+/// Read an anonymised profile by this organisation's `profile_id`.
+///
+/// A pseudonym of another organisation, garbage, or a seeker this
+/// organisation may not see (R1) all answer 404, like an id that never
+/// existed (R2).
 #[utoipa::path(
+    operation_id = "profiles_read",
     tag = "profiles",
     params(("profile_id" = String, Path, description = "This organisation's pseudonym for the seeker")),
     security(("bearer" = [])),

@@ -130,10 +130,13 @@ fn filter_from(q: SearchQuery) -> Result<(SearchFilter, Option<i64>, Option<Stri
     Ok((filter, limit.ok(), q.cursor))
 }
 
-/// Search profiles, newest first. R1 is applied inside the query, so every
-/// page is full and nothing about invisible seekers leaks. Recorded in the
-/// audit trail with the seekers shown (R9) before it is answered.
+/// Search profiles, newest first.
+///
+/// R1 is applied inside the query, so every page is full and nothing about
+/// invisible seekers leaks. Recorded in the audit trail with the seekers
+/// shown (R9) before it is answered.
 #[utoipa::path(
+    operation_id = "profiles_search",
     tag = "profiles",
     params(SearchQuery),
     security(("bearer" = [])),
@@ -147,7 +150,7 @@ fn filter_from(q: SearchQuery) -> Result<(SearchFilter, Option<i64>, Option<Stri
 #[get("")]
 pub async fn search(
     principal: Principal,
-    query: web::Query<SearchQuery>,
+    query: crate::extract::Query<SearchQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let member = seeker_info_member(&principal)?.clone();

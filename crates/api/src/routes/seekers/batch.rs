@@ -10,10 +10,12 @@ use crate::problem::{ApiError, Problem};
 use crate::AppState;
 
 /// Upsert many seekers: one JSON object per line (`{"seeker_ref", …upsert}`).
+///
 /// Each good line is applied on its own; a bad line never stops or rolls back
 /// the others. With `Idempotency-Key`, a retried batch changes nothing and
 /// gets the first answer again.
 #[utoipa::path(
+    operation_id = "seekers_batch",
     tag = "seekers",
     request_body(content = SeekerBatchLine, content_type = "application/x-ndjson", description = "one seeker per line"),
     params(("Idempotency-Key" = Option<String>, Header, description = "retry safely")),

@@ -18,9 +18,12 @@ pub struct EndQuery {
     pub reason: String,
 }
 
-/// End a registration: the profile disappears from every search and read at
+/// End a registration.
+///
+/// Hello Work only. The profile disappears from every search and read at
 /// once; its data is purged after the retention period.
 #[utoipa::path(
+    operation_id = "seekers_end",
     tag = "seekers",
     params(("seeker_ref" = String, Path, description = "Hello Work's opaque reference"), EndQuery),
     security(("bearer" = [])),
@@ -36,7 +39,7 @@ pub struct EndQuery {
 pub async fn end(
     principal: Principal,
     seeker_ref: web::Path<String>,
-    query: web::Query<EndQuery>,
+    query: crate::extract::Query<EndQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_hw_system()?;

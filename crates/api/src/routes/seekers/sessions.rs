@@ -20,9 +20,11 @@ pub struct SeekerSession {
     pub expires_in: i64,
 }
 
-/// Mint a My Page session for a seeker (Hello Work only). Revoke it with
-/// `POST /v1/auth/revoke`.
+/// Mint a My Page session for a seeker (Hello Work only).
+///
+/// Revoke it with `POST /v1/auth/revoke`.
 #[utoipa::path(
+    operation_id = "seekers_sessions_create",
     tag = "seekers",
     params(
         ("seeker_ref" = String, Path, description = "Hello Work's opaque reference"),

@@ -9,9 +9,12 @@ use crate::ingest::{prepare, today_in_japan, SeekerUpsertRequest};
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
 
-/// Create or replace a seeker's consent scope, validity and profile
-/// (Hello Work only). Free text is scrubbed; the answer says what was masked.
+/// Create or replace a seeker's consent scope, validity and profile (Hello
+/// Work only).
+///
+/// Free text is scrubbed; the answer says what was masked.
 #[utoipa::path(
+    operation_id = "seekers_upsert",
     tag = "seekers",
     params(("seeker_ref" = String, Path, description = "Hello Work's opaque reference")),
     request_body = SeekerUpsertRequest,
@@ -28,13 +31,13 @@ use crate::AppState;
 pub async fn upsert(
     principal: Principal,
     seeker_ref: web::Path<String>,
-    body: web::Json<SeekerUpsertRequest>,
+    body: crate::extract::Json<SeekerUpsertRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_hw_system()?;
     let today = today_in_japan();
     let (row, masked) =
-        prepare(&seeker_ref, body.into_inner(), today).map_err(ApiError::Validation)?;
+        prepare(&seeker_ref, body.into_inner()?, today).map_err(ApiError::Validation)?;
     let active = row.valid_until >= today;
     let result = state
         .db_run(move |c| seekers::upsert(c, &row, "hello_work", today))

@@ -8,11 +8,14 @@ use crate::problem::{ApiError, Problem};
 use crate::AppState;
 
 /// Server-Sent Events for the organisation: `message` (a seeker wrote, or a
-/// colleague sent). A thread that closes (a block, a consent change, the end
-/// of the registration) or reopens sends nothing: the organisation sees its
-/// state when it reads it (R5). Reconnect with `Last-Event-ID` to get what
-/// was missed.
+/// colleague sent).
+///
+/// A thread that closes (a block, a consent change, the end of the
+/// registration) or reopens sends nothing: the organisation sees its state
+/// when it reads it (R5). Reconnect with `Last-Event-ID` to get what was
+/// missed.
 #[utoipa::path(
+    operation_id = "threads_events_stream",
     tag = "messages",
     params(("Last-Event-ID" = Option<String>, Header, description = "resume after this event")),
     security(("bearer" = [])),

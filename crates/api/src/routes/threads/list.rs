@@ -43,8 +43,12 @@ pub struct ThreadQuery {
     pub cursor: Option<String>,
 }
 
-/// The organisation's threads (any member; the organisation must be approved).
+/// The organisation's threads.
+///
+/// Any member of an approved organisation. Most recent first, paged with an
+/// opaque cursor.
 #[utoipa::path(
+    operation_id = "threads_list",
     tag = "messages",
     params(ThreadQuery),
     security(("bearer" = [])),
@@ -58,7 +62,7 @@ pub struct ThreadQuery {
 #[get("")]
 pub async fn list(
     principal: Principal,
-    query: web::Query<ThreadQuery>,
+    query: crate::extract::Query<ThreadQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let member = principal.require_approved_member()?.clone();

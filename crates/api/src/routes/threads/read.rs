@@ -11,8 +11,12 @@ use crate::ingest::today_in_japan;
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
 
-/// Read a thread (the organisation's own; another's is 404).
+/// Read a thread.
+///
+/// The organisation's own threads only; another organisation's thread answers
+/// 404, as an unknown one does.
 #[utoipa::path(
+    operation_id = "threads_read",
     tag = "messages",
     params(("thread_id" = String, Path, description = "The thread's id")),
     security(("bearer" = [])),
