@@ -120,8 +120,7 @@ def walk(package, base, creds, promtool):
     token = find("auth_token").sync(
         client=anonymous,
         body=models.TokenRequest(
-            grant_type=models.TokenRequestGrantType("client_credentials")
-            if hasattr(models, "TokenRequestGrantType") else "client_credentials",
+            grant_type=models.GrantType("client_credentials"),
             client_id=municipality["client_id"],
             client_secret=municipality["client_secret"],
         ),

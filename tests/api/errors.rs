@@ -20,6 +20,22 @@ async fn wrong_methods_are_405_with_allow(app: TestApp) {
     let req = app.client.delete(app.url("/healthz"));
     let a = app.send(req, None).await;
     a.assert_problem(405, "method-not-allowed");
+    // A literal path beside a template (`/v1/job-offers/batch` beside
+    // `/v1/job-offers/{job_number}`) is its own resource, whoever asks.
+    let cast = app.cast().await;
+    let hw = app.client_token(cast.get("hw_system")).await;
+    for (method, path, allow) in [
+        ("GET", "/v1/job-offers/batch", "POST"),
+        ("PUT", "/v1/job-offers/changes", "GET, HEAD"),
+        ("DELETE", "/v1/job-offers/export", "GET, HEAD"),
+        ("PUT", "/v1/seekers/batch", "POST"),
+        ("DELETE", "/v1/seekers/batch", "POST"),
+    ] {
+        let body = (method == "PUT").then(|| serde_json::json!({}));
+        let a = app.call(method, path, Some(&hw), body).await;
+        a.assert_problem(405, "method-not-allowed");
+        assert_eq!(a.header("allow"), Some(allow), "{method} {path}");
+    }
 }
 
 /// HEAD is answered as the GET, without its content (RFC 9110 §9.3.2).

@@ -11,8 +11,6 @@
 //! may act at all: a caller who may not gets 403 whatever it sent, never a
 //! validation answer that describes the operation.
 
-use std::ops::Deref;
-
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest};
@@ -33,9 +31,10 @@ pub struct JsonLimit(pub usize);
 #[derive(Debug)]
 pub struct Json<T>(Result<T, ApiError>);
 
-/// A query string.
+/// A query string: the value, or why there is none (422), kept until the
+/// handler asks for it as for [`Json`].
 #[derive(Debug)]
-pub struct Query<T>(pub T);
+pub struct Query<T>(Result<T, ApiError>);
 
 impl<T> Json<T> {
     /// The body, once the handler has authorised the caller.
@@ -45,15 +44,9 @@ impl<T> Json<T> {
 }
 
 impl<T> Query<T> {
-    pub fn into_inner(self) -> T {
+    /// The parameters, once the handler has authorised the caller.
+    pub fn into_inner(self) -> Result<T, ApiError> {
         self.0
-    }
-}
-
-impl<T> Deref for Query<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
     }
 }
 
@@ -129,6 +122,17 @@ pub fn json_from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError>
     Ok(value)
 }
 
+/// Reads a JSON value as `T`; a refusal names the field by its path.
+pub fn json_from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let message = e.inner().to_string();
+        ApiError::Validation(vec![FieldError::new(
+            field_of(e.path(), &message, "body"),
+            message_of(&message),
+        )])
+    })
+}
+
 /// Parses a query string as `T`; a refusal names the parameter.
 pub fn query_from_str<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
@@ -202,11 +206,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
     type Future = std::future::Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(
-            query_from_str(req.query_string())
-                .map(Query)
-                .map_err(Into::into),
-        )
+        std::future::ready(Ok(Query(query_from_str(req.query_string()))))
     }
 }
 

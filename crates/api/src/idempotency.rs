@@ -19,6 +19,10 @@ use crate::AppState;
 pub const HEADER: &str = "idempotency-key";
 
 /// The key a request carries, checked: 1–255 visible ASCII characters.
+/// What a key may be, as a JSON Schema pattern (the API document states it
+/// on every `Idempotency-Key` parameter): 1–255 visible ASCII characters.
+pub const KEY_PATTERN: &str = "^[!-~]{1,255}$";
+
 pub fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(v) = req.headers().get(HEADER) else {
         return Ok(None);

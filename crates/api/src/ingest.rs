@@ -17,8 +17,7 @@ use crate::problem::FieldError;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeekerUpsertRequest {
-    /// `both`, `public_only`, `private_only` or `none`.
-    #[schema(example = "both")]
+    #[schema(example = "both", value_type = ConsentScope)]
     pub consent_scope: String,
     /// The last day of the registration (翌々月末).
     pub valid_until: NaiveDate,
@@ -29,7 +28,10 @@ pub struct SeekerUpsertRequest {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeekerBatchLine {
+    /// Hello Work's reference: 1–64 of `A-Z a-z 0-9 - _`.
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub seeker_ref: String,
+    #[schema(value_type = ConsentScope)]
     pub consent_scope: String,
     pub valid_until: NaiveDate,
     pub profile: Profile,

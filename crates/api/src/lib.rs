@@ -190,7 +190,20 @@ pub fn parse_secret(hex: &str) -> Option<[u8; 32]> {
         (name = "audit", description = "The audit trail, for labour bureaus"),
     ),
     modifiers(&BearerAuth),
-    components(schemas(problem::Problem, problem::FieldError))
+    // The types query and path parameters refer to, which utoipa does not
+    // collect from parameters by itself.
+    components(schemas(
+        problem::Problem,
+        problem::FieldError,
+        kyushoku_domain::PrefectureCode,
+        kyushoku_domain::MunicipalityCode,
+        kyushoku_domain::OccupationCode,
+        kyushoku_domain::JobNumber,
+        kyushoku_domain::OrganisationKind,
+        kyushoku_domain::OrganisationStatus,
+        kyushoku_domain::profile::EmploymentType,
+        kyushoku_domain::profile::WageKind,
+    ))
 )]
 struct ApiDoc;
 
@@ -242,10 +255,56 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     let mut spec = spec;
     document_common_problems(&mut spec);
+    describe_answers(&mut spec);
     declare_security(&mut spec);
     let mut spec = merge_flattened_objects(spec);
     drop_unused_schemas(&mut spec);
     spec
+}
+
+/// Gives every answer a description (OpenAPI requires one): a problem by
+/// what its status means here, a success by its status and what it holds.
+fn describe_answers(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    for item in spec.paths.paths.values_mut() {
+        for op in operations(item) {
+            for (status, answer) in op.responses.responses.iter_mut() {
+                let RefOr::T(answer) = answer else { continue };
+                if !answer.description.trim().is_empty() {
+                    continue;
+                }
+                let holds = answer.content.values().find_map(|c| match &c.schema {
+                    Some(RefOr::Ref(r)) => r
+                        .ref_location
+                        .rsplit('/')
+                        .next()
+                        .map(|name| name.to_owned()),
+                    _ => None,
+                });
+                answer.description = match (status.as_str(), holds) {
+                    ("200", Some(schema)) => format!("OK: a {schema}"),
+                    ("200", None) => "OK".into(),
+                    ("201", Some(schema)) => format!("Created: a {schema}"),
+                    ("201", None) => "Created".into(),
+                    ("204", _) => "Done; no content".into(),
+                    ("400", _) => "malformed-request: the request does not parse".into(),
+                    ("401", _) => "unauthorized: no valid access token (or credentials)".into(),
+                    ("403", _) => "forbidden: this kind of caller may not do this".into(),
+                    ("404", _) => {
+                        "not-found: nothing there, or nothing this caller may see (the same answer)"
+                            .into()
+                    }
+                    ("409", _) => "conflict: the resource's state does not allow this".into(),
+                    ("413", _) => "payload-too-large".into(),
+                    ("415", _) => "unsupported-media-type".into(),
+                    ("422", _) => "validation: a field or query parameter is invalid".into(),
+                    ("429", _) => "rate-limited (or guidance-cap-reached where documented)".into(),
+                    ("503", _) => "service-unavailable: a dependency is out of reach; retry".into(),
+                    (other, _) => format!("HTTP {other}"),
+                };
+            }
+        }
+    }
 }
 
 /// Every operation says how it is authorised: the public ones with an
@@ -412,6 +471,16 @@ fn document_common_problems(spec: &mut utoipa::openapi::OpenApi) {
                 .iter()
                 .flatten()
                 .any(|p| p.name.eq_ignore_ascii_case("idempotency-key"));
+            for p in op.parameters.iter_mut().flatten() {
+                if p.name.eq_ignore_ascii_case("idempotency-key") {
+                    p.schema = Some(
+                        utoipa::openapi::ObjectBuilder::new()
+                            .schema_type(utoipa::openapi::schema::Type::String)
+                            .pattern(Some(idempotency::KEY_PATTERN))
+                            .into(),
+                    );
+                }
+            }
             if has_query || keyed || op.request_body.is_some() {
                 add.push(("422", "validation: a field or query parameter is invalid"));
             }

@@ -263,5 +263,5 @@ pub fn parse_line<T: serde::de::DeserializeOwned>(
     text: &str,
     id: Option<LineId>,
 ) -> Result<T, (Option<LineId>, ApiError)> {
-    serde_json::from_str(text).map_err(|e| (id, ApiError::from_line_json(&e)))
+    crate::extract::json_from_slice(text.as_bytes()).map_err(|e| (id, e))
 }

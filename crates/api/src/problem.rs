@@ -348,10 +348,6 @@ impl GuidanceQuota {
 
 impl ApiError {
     /// A JSON value that did not parse (a line of an NDJSON batch).
-    pub fn from_line_json(e: &serde_json::Error) -> Self {
-        from_serde_json(e)
-    }
-
     /// The problem for an error status a framework answered without a body
     /// of ours.
     pub fn for_status(status: StatusCode) -> Self {
@@ -585,11 +581,14 @@ pub(crate) fn without_values(message: &str) -> String {
     out
 }
 
-/// The field a serde message names in backticks (`missing field `x``), if any.
+/// The field a serde message names (`missing field `x``, `unknown field
+/// `x``), if any. Other backticked words in serde's messages are values.
 fn field_in(message: &str) -> Option<String> {
-    let start = message.find('`')? + 1;
-    let len = message[start..].find('`')?;
-    Some(message[start..start + len].to_owned())
+    ["missing field `", "unknown field `", "duplicate field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next())
+        .map(str::to_owned)
 }
 
 fn from_serde_json(e: &serde_json::Error) -> ApiError {
@@ -795,6 +794,8 @@ mod extractor_tests {
 
 /// True when `s` has no control character. PostgreSQL refuses a NUL in
 /// text, SQLite would store it: check at the edge so both answer alike.
+/// No control character (Unicode category Cc). The API document says it of
+/// a field as `pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"`.
 pub fn is_plain(s: &str) -> bool {
     !s.chars().any(char::is_control)
 }

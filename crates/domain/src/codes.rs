@@ -43,17 +43,40 @@ fn digits_dash_digits(b: &[u8], at: usize) -> bool {
         && b[at + 1..].iter().all(u8::is_ascii_digit)
 }
 
+/// A code type: a newtype that only [`parse`](PrefectureCode::parse) makes,
+/// described in the API document by `PATTERN` (what a regular expression can
+/// say of the code; a test keeps the two in step) and an example.
 macro_rules! code_newtype {
-    ($(#[$doc:meta])* $name:ident) => {
+    ($(#[$doc:meta])* $name:ident, pattern = $pattern:literal, example = $example:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         #[serde(transparent)]
         pub struct $name(String);
 
         impl $name {
+            /// What a regular expression can say of the code (JSON Schema,
+            /// ECMA-262 syntax); `parse` may refuse more.
+            pub const PATTERN: &'static str = $pattern;
+
             /// The code as it is written on the wire.
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+        }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .pattern(Some($pattern))
+                    .examples([serde_json::json!($example)])
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
             }
         }
 
@@ -81,7 +104,9 @@ macro_rules! code_newtype {
 
 code_newtype!(
     /// A prefecture code, JIS X 0401: `"01"` (Hokkaido) to `"47"` (Okinawa).
-    PrefectureCode
+    PrefectureCode,
+    pattern = "^(0[1-9]|[1-3][0-9]|4[0-7])$",
+    example = "13"
 );
 
 impl PrefectureCode {
@@ -99,7 +124,9 @@ impl PrefectureCode {
 code_newtype!(
     /// A local-government code, JIS X 0402 (全国地方公共団体コード): five digits
     /// (prefecture and municipality) followed by a check digit.
-    MunicipalityCode
+    MunicipalityCode,
+    pattern = "^(0[1-9]|[1-3][0-9]|4[0-7])[0-9]{4}$",
+    example = "131041"
 );
 
 /// The JIS X 0402 check digit of a five-digit local-government code.
@@ -158,7 +185,9 @@ pub enum OccupationLevel {
 
 code_newtype!(
     /// An occupation code of 厚生労働省編職業分類 (2022) at any level.
-    OccupationCode
+    OccupationCode,
+    pattern = "^(0[1-9]|1[0-5]|[0-9]{3}|[0-9]{3}-[0-9]{2})$",
+    example = "081-02"
 );
 
 impl OccupationCode {
@@ -198,7 +227,9 @@ impl OccupationCode {
 code_newtype!(
     /// A Hello Work job number (求人番号): `NNNNN-NNNNNNNN`, the first five
     /// digits naming the office that received the offer.
-    JobNumber
+    JobNumber,
+    pattern = "^[0-9]{5}-[0-9]{8}$",
+    example = "13010-12345678"
 );
 
 impl JobNumber {
@@ -215,6 +246,76 @@ impl JobNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pattern the API document states for a code never refuses one
+    /// `parse` takes; what it lets through that `parse` refuses is only
+    /// what a regular expression cannot check (a JIS X 0402 check digit).
+    #[test]
+    fn patterns_agree_with_parse() {
+        fn check(pattern: &str, parse: impl Fn(&str) -> bool, samples: &[String], exact: bool) {
+            let re = regex::Regex::new(pattern).unwrap();
+            for s in samples {
+                let (matched, parsed) = (re.is_match(s), parse(s));
+                assert!(matched || !parsed, "{pattern} refuses {s:?}, which parses");
+                if exact {
+                    assert_eq!(matched, parsed, "{pattern} and parse differ on {s:?}");
+                }
+            }
+        }
+        // Every string of digits and hyphens up to 6 characters long, and
+        // job-number shapes around the real one.
+        let alphabet = ['0', '1', '2', '3', '4', '5', '7', '9', '-'];
+        let mut samples: Vec<String> = vec![String::new()];
+        let mut frontier = samples.clone();
+        for _ in 0..6 {
+            frontier = frontier
+                .iter()
+                .flat_map(|p| alphabet.iter().map(move |c| format!("{p}{c}")))
+                .collect();
+            samples.extend(frontier.iter().cloned());
+        }
+        samples.extend(
+            [
+                "13010-12345678",
+                "13010-1234567",
+                "1301-12345678",
+                "13010_12345678",
+                "13010-123456789",
+                "１３",
+                "13\n",
+                "47",
+                "48",
+                "00",
+                "15",
+                "16",
+            ]
+            .map(String::from),
+        );
+        check(
+            PrefectureCode::PATTERN,
+            |s| PrefectureCode::parse(s).is_ok(),
+            &samples,
+            true,
+        );
+        check(
+            OccupationCode::PATTERN,
+            |s| OccupationCode::parse(s).is_ok(),
+            &samples,
+            true,
+        );
+        check(
+            JobNumber::PATTERN,
+            |s| JobNumber::parse(s).is_ok(),
+            &samples,
+            true,
+        );
+        check(
+            MunicipalityCode::PATTERN,
+            |s| MunicipalityCode::parse(s).is_ok(),
+            &samples,
+            false,
+        );
+    }
 
     /// Found by schemathesis: a C1 control character (two bytes in UTF-8)
     /// straddling the byte where the hyphen belongs made the parsers slice

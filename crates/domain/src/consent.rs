@@ -7,11 +7,12 @@
 //! both agree.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::{OrganisationStatus, Sector};
 
 /// Who may see a seeker's profile (or an employer's offer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentScope {
     /// 両方に提供: public and private organisations.
@@ -70,7 +71,7 @@ impl ConsentScope {
 }
 
 /// The state of a registration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationStatus {
     Active,

@@ -17,7 +17,9 @@ pub mod scrub;
 pub mod seal;
 
 pub use consent::{ConsentScope, RegistrationStatus};
-pub use organisation::{Decision, OrganisationKind, OrganisationStatus, Sector, Service};
+pub use organisation::{
+    Decision, OrganisationKind, OrganisationStatus, Sector, Service, StaffRole,
+};
 
 pub use codes::{
     CodeError, JobNumber, MunicipalityCode, OccupationCode, OccupationLevel, PrefectureCode,

@@ -13,9 +13,13 @@ use crate::{ConsentScope, MunicipalityCode, OccupationCode, PrefectureCode};
 #[serde(deny_unknown_fields)]
 pub struct OfferWage {
     pub kind: WageKind,
-    /// Yen.
+    /// Yen: 50,000–5,000,000 a month, 3,000–300,000 a day, 500–30,000 an
+    /// hour.
+    #[schema(minimum = 500, maximum = 5_000_000)]
     pub min: i64,
+    /// Yen, from `min` to the same bound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 500, maximum = 5_000_000)]
     pub max: Option<i64>,
 }
 
@@ -23,34 +27,72 @@ pub struct OfferWage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JobOffer {
-    /// The employer's disclosure scope: `both`, `public_only`, `private_only`, `none`.
-    #[schema(example = "both")]
+    /// The employer's disclosure scope.
+    #[schema(example = "both", value_type = ConsentScope)]
     pub scope: String,
     pub received_on: NaiveDate,
     /// The offer drops out by itself after this day.
     pub valid_through: NaiveDate,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub employer_name: String,
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub employer_address: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub industry: Option<String>,
     /// An occupation code at any level.
+    #[schema(value_type = OccupationCode)]
     pub occupation: String,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub title: String,
+    /// Line breaks and tabs allowed.
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub description: String,
     pub employment_type: EmploymentType,
     /// The workplace: JIS X 0401.
+    #[schema(value_type = PrefectureCode)]
     pub prefecture: String,
-    /// The workplace: JIS X 0402.
+    /// The workplace: JIS X 0402, in that prefecture.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<MunicipalityCode>)]
     pub municipality: Option<String>,
     pub wage: OfferWage,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub working_hours: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 366)]
     pub holidays_per_year: Option<u16>,
+    /// At most 20, each 1–100 characters.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 20)]
     pub qualifications: Vec<String>,
     #[serde(default = "one")]
+    #[schema(minimum = 1, maximum = 999, default = 1)]
     pub openings: u16,
 }
 

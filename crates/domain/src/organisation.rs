@@ -7,9 +7,10 @@
 //! decision is allowed from which state.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// What an organisation is. The first four are public bodies by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrganisationKind {
     Prefecture,
@@ -78,7 +79,7 @@ impl OrganisationKind {
 
 /// Public bodies and private organisations: what a seeker's consent scope
 /// is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Sector {
     Public,
@@ -102,8 +103,27 @@ impl Sector {
     }
 }
 
+/// What a staff user or an API client of an organisation may do: `admin`
+/// also manages the organisation's clients and users.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    #[default]
+    Staff,
+    Admin,
+}
+
+impl StaffRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaffRole::Staff => "staff",
+            StaffRole::Admin => "admin",
+        }
+    }
+}
+
 /// What an approval grants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Service {
     /// 求職情報提供: browse anonymised seeker profiles and send guidance.
@@ -112,7 +132,7 @@ pub enum Service {
     JobOffers,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrganisationStatus {
     Pending,
@@ -122,7 +142,7 @@ pub enum OrganisationStatus {
     Revoked,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Approve,
@@ -133,6 +153,18 @@ pub enum Decision {
 }
 
 impl Decision {
+    pub const ALL: [Decision; 5] = [
+        Decision::Approve,
+        Decision::Reject,
+        Decision::Suspend,
+        Decision::Reinstate,
+        Decision::Revoke,
+    ];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Decision::Approve => "approve",

@@ -99,11 +99,11 @@ impl WageKind {
 #[serde(deny_unknown_fields)]
 pub struct WorkLocation {
     /// JIS X 0401.
-    #[schema(example = "13")]
+    #[schema(example = "13", value_type = PrefectureCode)]
     pub prefecture: String,
     /// JIS X 0402 with check digit, in that prefecture.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "131041")]
+    #[schema(example = "131041", value_type = Option<MunicipalityCode>)]
     pub municipality: Option<String>,
 }
 
@@ -111,8 +111,8 @@ pub struct WorkLocation {
 #[serde(deny_unknown_fields)]
 pub struct DesiredWage {
     pub kind: WageKind,
-    /// The lowest acceptable wage, yen.
-    #[schema(example = 220000)]
+    /// The lowest acceptable wage, yen (ranges by kind as for offers).
+    #[schema(example = 220000, minimum = 500, maximum = 5_000_000)]
     pub min: i64,
 }
 
@@ -120,8 +120,10 @@ pub struct DesiredWage {
 #[serde(deny_unknown_fields)]
 pub struct WorkingHours {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 7)]
     pub days_per_week: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 24)]
     pub hours_per_day: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub night_shift: Option<bool>,
@@ -130,18 +132,31 @@ pub struct WorkingHours {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Qualification {
-    #[schema(example = "介護福祉士")]
+    #[schema(
+        example = "介護福祉士",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 20,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1950, maximum = 2100)]
     pub year: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Experience {
+    #[schema(value_type = OccupationCode)]
     pub occupation: String,
+    #[schema(minimum = 0, maximum = 60)]
     pub years: u8,
 }
 
@@ -149,13 +164,26 @@ pub struct Experience {
 #[serde(deny_unknown_fields)]
 pub struct WorkHistory {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub industry: Option<String>,
+    #[schema(value_type = OccupationCode)]
     pub occupation: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employment_type: Option<EmploymentType>,
+    #[schema(minimum = 0, maximum = 60)]
     pub years: u8,
-    /// What the work was; no employer names. Scrubbed on ingest.
+    /// What the work was; no employer names. Scrubbed on ingest. Line breaks
+    /// and tabs allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub duties: Option<String>,
 }
 
@@ -177,11 +205,13 @@ pub enum EducationLevel {
 #[serde(deny_unknown_fields)]
 pub struct Profile {
     /// 1–3 occupation codes at any level (`08`, `080`, `080-01`).
-    #[schema(example = json!(["08", "080"]))]
+    #[schema(example = json!(["08", "080"]), value_type = Vec<OccupationCode>, min_items = 1, max_items = 3)]
     pub desired_occupations: Vec<String>,
+    /// Each at most once.
     #[serde(default)]
     pub employment_types: Vec<EmploymentType>,
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub work_locations: Vec<WorkLocation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired_wage: Option<DesiredWage>,
@@ -190,19 +220,32 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub earliest_start: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 30)]
     pub qualifications: Vec<Qualification>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 10)]
     pub experience: Vec<Experience>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 20)]
     pub work_history: Vec<WorkHistory>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub education_level: Option<EducationLevel>,
+    /// At most 20, each 1–50 characters.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 20)]
     pub pc_skills: Vec<String>,
+    /// At most 10, each 1–50 characters.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 10)]
     pub language_skills: Vec<String>,
-    /// Self-PR (自己PR), up to 2,000 characters. Scrubbed on ingest.
+    /// Self-PR (自己PR), up to 2,000 characters; line breaks and tabs
+    /// allowed. Scrubbed on ingest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub self_pr: Option<String>,
 }
 

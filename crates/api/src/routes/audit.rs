@@ -17,16 +17,24 @@ use crate::AppState;
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only events about this organisation ("what did organisation O see").
+    #[param(max_length = 64, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub organisation_id: Option<String>,
     /// Only events that showed this seeker ("who saw seeker S").
+    #[param(max_length = 64, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub seeker_ref: Option<String>,
     /// Only this action (`organisation_decision`, `login_failed`, …).
+    #[param(max_length = 64, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub action: Option<String>,
     /// From this time (RFC 3339), inclusive.
     pub from: Option<DateTime<Utc>>,
     /// Before this time (RFC 3339).
     pub to: Option<DateTime<Utc>>,
+    /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the page before (opaque; given to this caller
+    /// for this list only).
+    #[param(min_length = 1, max_length = 512)]
     pub cursor: Option<String>,
 }
 
@@ -77,7 +85,7 @@ pub async fn query(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let prefecture = principal.require_bureau()?.to_string();
-    let q = query.into_inner();
+    let q = query.into_inner()?;
     let mut errors = Vec::new();
     for (field, value, max) in [
         ("action", &q.action, 64),

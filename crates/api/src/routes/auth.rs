@@ -44,10 +44,31 @@ pub struct OAuthError {
     pub error_description: &'static str,
 }
 
+/// The grants the token endpoint takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum GrantType {
+    /// An API client's id and secret (RFC 6749 §4.4).
+    ClientCredentials,
+    /// A staff session's one-use refresh token (RFC 6749 §6).
+    RefreshToken,
+}
+
+impl GrantType {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "client_credentials" => Some(Self::ClientCredentials),
+            "refresh_token" => Some(Self::RefreshToken),
+            _ => None,
+        }
+    }
+}
+
 /// A token request, form-encoded or JSON.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {
-    /// `client_credentials` or `refresh_token`.
+    /// Any other answers 400 `unsupported_grant_type` (RFC 6749 §5.2).
+    #[schema(value_type = GrantType)]
     pub grant_type: String,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
@@ -196,10 +217,12 @@ pub async fn token(
         Ok(r) => r,
         Err(why) => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", why)),
     };
-    match request.grant_type.as_str() {
-        "client_credentials" => client_credentials_grant(&req, &request, &state).await,
-        "refresh_token" => refresh_grant(&request, &state).await,
-        _ => Ok(oauth_error(
+    match GrantType::parse(&request.grant_type) {
+        Some(GrantType::ClientCredentials) => {
+            client_credentials_grant(&req, &request, &state).await
+        }
+        Some(GrantType::RefreshToken) => refresh_grant(&request, &state).await,
+        None => Ok(oauth_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
             "use client_credentials or refresh_token",
@@ -387,8 +410,9 @@ fn user_subject(user: &identity::UserRow, org: &identity::OrganisationState) -> 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    #[schema(example = "admin@agency.example.jp")]
+    #[schema(example = "admin@agency.example.jp", max_length = 254)]
     pub email: String,
+    #[schema(max_length = 128)]
     pub password: String,
 }
 

@@ -93,7 +93,7 @@ pub async fn prefectures(state: web::Data<AppState>) -> Result<HttpResponse, Api
 #[into_params(parameter_in = Query)]
 pub struct MunicipalityQuery {
     /// Only the municipalities of this prefecture (JIS X 0401, `01`–`47`).
-    #[param(example = "13")]
+    #[param(example = "13", value_type = Option<PrefectureCode>)]
     pub prefecture: Option<String>,
 }
 
@@ -115,6 +115,7 @@ pub async fn municipalities(
     query: crate::extract::Query<MunicipalityQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let prefecture = query
+        .into_inner()?
         .prefecture
         .as_deref()
         .map(PrefectureCode::parse)

@@ -68,12 +68,33 @@ pub async fn not_routed(
     req: HttpRequest,
     table: web::Data<RouteTable>,
 ) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(match table.allowed(req.path()) {
+    Err(method_refusal(&req, &table).unwrap_or(ApiError::NotFound))
+}
+
+/// 405 when the path names a documented resource that does not take this
+/// method. A handler whose path parameter is not of its type asks this
+/// first: `/v1/job-offers/batch` reaches `GET /v1/job-offers/{job_number}`
+/// in the router, but names the batch resource, which only takes POST.
+pub fn method_refusal(req: &HttpRequest, table: &RouteTable) -> Option<ApiError> {
+    match table.allowed(req.path()) {
         Some(methods) if !methods.iter().any(|m| m == req.method().as_str()) => {
-            ApiError::MethodNotAllowed {
+            Some(ApiError::MethodNotAllowed {
                 allow: methods.to_vec(),
-            }
+            })
         }
-        _ => ApiError::NotFound,
-    })
+        _ => None,
+    }
+}
+
+/// For a handler of a templated path (`/v1/seekers/{seeker_ref}`): 405
+/// when the path is in fact a sibling resource (`/v1/seekers/batch`) that
+/// does not take this method, which the router cannot tell.
+pub fn same_resource(req: &HttpRequest) -> Result<(), ApiError> {
+    match req
+        .app_data::<web::Data<RouteTable>>()
+        .and_then(|table| method_refusal(req, table))
+    {
+        Some(refusal) => Err(refusal),
+        None => Ok(()),
+    }
 }

@@ -9,6 +9,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use kyushoku_domain::calendar::fiscal_quarter;
 use kyushoku_domain::profile::EmploymentType;
+use kyushoku_domain::JobNumber;
 use kyushoku_store::hires::{self, NewHire};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -23,9 +24,12 @@ use crate::{idempotency, AppState};
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HireReport {
+    /// The offer the hire was through; give this or `profile_id`, not both.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub job_number: Option<String>,
+    pub job_number: Option<JobNumber>,
+    /// The profile the hire was through (this organisation's pseudonym).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[A-Za-z0-9_-]{22}$")]
     pub profile_id: Option<String>,
     pub hired_on: NaiveDate,
     pub employment_type: EmploymentType,
@@ -68,9 +72,6 @@ pub async fn report(
             "job_number",
             "give a job_number or a profile_id, not both",
         )),
-        (Some(n), None) if kyushoku_domain::JobNumber::parse(n).is_err() => {
-            errors.push(FieldError::new("job_number", "NNNNN-NNNNNNNN"))
-        }
         _ => {}
     }
     if r.hired_on > today || r.hired_on < today - chrono::Duration::days(366) {
@@ -110,7 +111,7 @@ pub async fn report(
         let stored = st
             .db_run(move |c| {
                 let job_offer_id = match &job_number {
-                    Some(n) => match hires::offer_id(c, member.organisation_id, n)? {
+                    Some(n) => match hires::offer_id(c, member.organisation_id, n.as_str())? {
                         Some(id) => Some(id),
                         None => return Ok(false),
                     },
@@ -177,7 +178,7 @@ pub struct HireList {
 #[utoipa::path(
     operation_id = "organisations_hires_list",
     tag = "organisations",
-    params(("id" = String, Path, description = "The organisation's id")),
+    params(("id" = String, Path, format = Uuid, description = "The organisation's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, body = HireList),

@@ -30,7 +30,12 @@ pub struct ReportList {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
+    /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the page before (opaque; given to this caller
+    /// for this list only).
+    #[param(min_length = 1, max_length = 512)]
     pub cursor: Option<String>,
 }
 
@@ -57,7 +62,7 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let prefecture = principal.require_bureau()?.to_string();
-    let q = query.into_inner();
+    let q = query.into_inner()?;
     let limit = pagination::limit(q.limit)?;
     let pager = pagination::Pager::new(&state, &principal, "reports");
     let before = pager.after_id(q.cursor.as_deref())?;

@@ -49,7 +49,7 @@ async fn organisation(state: &AppState, public_id: &str) -> Result<i64, ApiError
 #[utoipa::path(
     operation_id = "me_blocks_add",
     tag = "my page",
-    params(("organisation_id" = String, Path, description = "The organisation to refuse")),
+    params(("organisation_id" = String, Path, format = Uuid, description = "The organisation to refuse")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "blocked"),
@@ -85,7 +85,7 @@ pub async fn block(
 #[utoipa::path(
     operation_id = "me_blocks_remove",
     tag = "my page",
-    params(("organisation_id" = String, Path, description = "The organisation to accept again")),
+    params(("organisation_id" = String, Path, format = Uuid, description = "The organisation to accept again")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "unblocked"),

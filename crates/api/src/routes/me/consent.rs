@@ -16,8 +16,7 @@ use crate::AppState;
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentChange {
-    /// `both`, `public_only`, `private_only` or `none`.
-    pub consent_scope: String,
+    pub consent_scope: ConsentScope,
 }
 
 /// Change the consent scope.
@@ -43,10 +42,7 @@ pub async fn change(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let seeker = me(&state, &principal).await?;
-    let body = body.into_inner()?;
-    let scope = ConsentScope::parse(&body.consent_scope).ok_or_else(|| {
-        ApiError::validation_one("consent_scope", "both, public_only, private_only or none")
-    })?;
+    let scope = body.into_inner()?.consent_scope;
     let today = crate::ingest::today_in_japan();
     let (before, after) = state
         .db_run(move |c| {
@@ -61,7 +57,7 @@ pub async fn change(
     crate::events::thread_states_changed(&state, principal.require_seeker()?, &before, &after)
         .await;
     Ok(HttpResponse::Ok().json(ConsentChange {
-        consent_scope: scope.as_str().to_owned(),
+        consent_scope: scope,
     }))
 }
 

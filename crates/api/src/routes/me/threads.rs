@@ -47,7 +47,12 @@ pub struct MyThreadList {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MyThreadQuery {
+    /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the page before (opaque; given to this caller
+    /// for this list only).
+    #[param(min_length = 1, max_length = 512)]
     pub cursor: Option<String>,
 }
 
@@ -73,7 +78,7 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let seeker = me(&state, &principal).await?;
-    let q = query.into_inner();
+    let q = query.into_inner()?;
     let limit = pagination::limit(q.limit)?;
     let pager = pagination::Pager::new(&state, &principal, "seeker_threads");
     let after = pager.after_recency(q.cursor.as_deref())?;
@@ -126,7 +131,7 @@ fn check_thread_id(id: &str) -> Result<(), ApiError> {
 #[utoipa::path(
     operation_id = "me_threads_read",
     tag = "my page",
-    params(("thread_id" = String, Path, description = "The thread's id")),
+    params(("thread_id" = String, Path, format = Uuid, description = "The thread's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, body = MyThread),
@@ -186,7 +191,7 @@ pub async fn read(
     operation_id = "me_threads_messages_send",
     tag = "my page",
     params(
-        ("thread_id" = String, Path, description = "The thread's id"),
+        ("thread_id" = String, Path, format = Uuid, description = "The thread's id"),
         ("Idempotency-Key" = Option<String>, Header, description = "retry safely"),
     ),
     request_body = MessageSend,
@@ -292,7 +297,13 @@ pub async fn send(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportRequest {
-    /// What happened (1–1,000 characters). Sent to the labour bureau.
+    /// What happened (1–1,000 characters; line breaks allowed, other control
+    /// characters not). Sent to the labour bureau.
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = "^[^\\u0000-\\u0009\\u000B-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub reason: String,
 }
 
@@ -309,7 +320,7 @@ pub struct ReportFiled {
     operation_id = "me_threads_reports_create",
     tag = "my page",
     params(
-        ("thread_id" = String, Path, description = "The thread's id"),
+        ("thread_id" = String, Path, format = Uuid, description = "The thread's id"),
         ("Idempotency-Key" = Option<String>, Header, description = "retry safely"),
     ),
     request_body = ReportRequest,

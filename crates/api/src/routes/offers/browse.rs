@@ -21,22 +21,33 @@ use crate::{pagination, AppState};
 pub struct BrowseQuery {
     /// Keyword in the title, description, employer, industry and
     /// qualifications (Japanese works: `介護`). 1–50 characters.
+    #[param(max_length = 50, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub q: Option<String>,
     /// Occupation code at any level; a group matches its members.
+    #[param(value_type = Option<OccupationCode>)]
     pub occupation: Option<String>,
     /// Workplace prefecture (JIS X 0401).
+    #[param(value_type = Option<PrefectureCode>)]
     pub prefecture: Option<String>,
     /// Workplace municipality (JIS X 0402).
+    #[param(value_type = Option<MunicipalityCode>)]
     pub municipality: Option<String>,
+    #[param(value_type = Option<EmploymentType>)]
     pub employment_type: Option<String>,
     /// Offers that can pay at least this (of `wage_kind`).
+    #[param(minimum = 0)]
     pub wage_min: Option<i64>,
-    /// `monthly` (default), `daily` or `hourly`.
+    /// `monthly` when not given.
+    #[param(value_type = Option<WageKind>)]
     pub wage_kind: Option<String>,
     /// Only offers updated at or after this time (RFC 3339).
     pub updated_since: Option<DateTime<Utc>>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the page before (opaque; given to this caller
+    /// for this list only).
+    #[param(min_length = 1, max_length = 512)]
     pub cursor: Option<String>,
 }
 
@@ -136,7 +147,7 @@ pub async fn browse(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let member = job_offers_member(&principal)?.clone();
-    let q = query.into_inner();
+    let q = query.into_inner()?;
     let filter = filter_from(&q)?;
     let limit = pagination::limit(q.limit)?;
     let pager = pagination::Pager::new(&state, &principal, "job_offers");

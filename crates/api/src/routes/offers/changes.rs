@@ -21,8 +21,10 @@ use crate::AppState;
 #[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// The `next_since` of the previous answer; 0 (default) from the start.
+    #[param(minimum = 0)]
     pub since: Option<i64>,
     /// 1–1,000, default 500.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
@@ -68,6 +70,7 @@ pub async fn changes(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let member = job_offers_member(&principal)?.clone();
+    let query = query.into_inner()?;
     let since = query.since.unwrap_or(0);
     if since < 0 {
         return Err(ApiError::validation_one(

@@ -47,6 +47,7 @@ pub struct ExportQuery {
     /// UTF-8.
     pub bom: Option<bool>,
     /// Only offers of this workplace prefecture.
+    #[param(value_type = Option<PrefectureCode>)]
     pub prefecture: Option<String>,
 }
 
@@ -222,7 +223,7 @@ pub async fn export(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let member = job_offers_member(&principal)?.clone();
-    let q = query.into_inner();
+    let q = query.into_inner()?;
     let mut errors = Vec::new();
     let shift_jis = q.encoding == Some(ExportEncoding::ShiftJis);
     let bom = q.bom.unwrap_or(false);

@@ -27,7 +27,7 @@ pub struct OfferStored {
 #[utoipa::path(
     operation_id = "job_offers_upsert",
     tag = "job offers",
-    params(("job_number" = String, Path, description = "NNNNN-NNNNNNNN")),
+    params(("job_number" = kyushoku_domain::JobNumber, Path, description = "Hello Work's job number")),
     request_body = JobOffer,
     security(("bearer" = [])),
     responses(
@@ -40,11 +40,13 @@ pub struct OfferStored {
 )]
 #[put("/{job_number}")]
 pub async fn upsert(
+    req: HttpRequest,
     principal: Principal,
     job_number: web::Path<String>,
     body: crate::extract::Json<JobOffer>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    crate::routes::fallback::same_resource(&req)?;
     principal.require_hw_system()?;
     let row = prepare_offer(&job_number, body.into_inner()?, today_in_japan())
         .map_err(ApiError::Validation)?;
@@ -67,7 +69,7 @@ pub async fn upsert(
 #[utoipa::path(
     operation_id = "job_offers_withdraw",
     tag = "job offers",
-    params(("job_number" = String, Path, description = "NNNNN-NNNNNNNN")),
+    params(("job_number" = kyushoku_domain::JobNumber, Path, description = "Hello Work's job number")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "withdrawn"),
@@ -78,10 +80,12 @@ pub async fn upsert(
 )]
 #[delete("/{job_number}")]
 pub async fn withdraw(
+    req: HttpRequest,
     principal: Principal,
     job_number: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    crate::routes::fallback::same_resource(&req)?;
     principal.require_hw_system()?;
     if kyushoku_domain::JobNumber::parse(&job_number).is_err() {
         return Err(ApiError::NotFound);
@@ -101,7 +105,7 @@ pub async fn withdraw(
 #[utoipa::path(
     operation_id = "job_offers_batch",
     tag = "job offers",
-    request_body(content = OfferBatchLine, content_type = "application/x-ndjson", description = "one offer per line"),
+    request_body(content = OfferBatchLine, content_type = "application/x-ndjson", description = "One offer per line, each a JSON object like the example (a body of one line is the example itself).", example = json!({"job_number": "13010-12345678", "scope": "both", "received_on": "2026-12-01", "valid_through": "2027-01-31", "employer_name": "社会福祉法人さくら会", "employer_address": "東京都新宿区西新宿2-8-1", "occupation": "081-02", "title": "介護職員（正社員）", "description": "特別養護老人ホームでの介護業務。", "employment_type": "full_time", "prefecture": "13", "municipality": "131041", "wage": {"kind": "monthly", "min": 230000, "max": 280000}})),
     params(("Idempotency-Key" = Option<String>, Header, description = "retry safely")),
     security(("bearer" = [])),
     responses(
@@ -130,8 +134,9 @@ pub async fn batch(
         move |text| {
             let line: OfferBatchLine = ndjson::parse_line(text, None)?;
             let id = LineId::JobNumber(line.job_number.clone());
-            let offer: JobOffer = serde_json::from_value(serde_json::Value::Object(line.offer))
-                .map_err(|e| (Some(id.clone()), ApiError::from_line_json(&e)))?;
+            let offer: JobOffer =
+                crate::extract::json_from_value(serde_json::Value::Object(line.offer))
+                    .map_err(|e| (Some(id.clone()), e))?;
             match prepare_offer(&line.job_number, offer, today) {
                 Ok(row) => Ok(Prepared {
                     id,

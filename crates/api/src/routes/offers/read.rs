@@ -1,6 +1,6 @@
 //! `GET /v1/job-offers/{job_number}`: one offer, if this organisation may see it.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use kyushoku_store::offers;
 use kyushoku_store::seekers::Viewer;
 
@@ -17,7 +17,7 @@ use crate::AppState;
 #[utoipa::path(
     operation_id = "job_offers_read",
     tag = "job offers",
-    params(("job_number" = String, Path, description = "NNNNN-NNNNNNNN")),
+    params(("job_number" = kyushoku_domain::JobNumber, Path, description = "Hello Work's job number")),
     security(("bearer" = [])),
     responses(
         (status = 200, body = OfferView),
@@ -28,10 +28,12 @@ use crate::AppState;
 )]
 #[get("/{job_number}")]
 pub async fn read(
+    req: HttpRequest,
     principal: Principal,
     job_number: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    crate::routes::fallback::same_resource(&req)?;
     let member = job_offers_member(&principal)?.clone();
     if kyushoku_domain::JobNumber::parse(&job_number).is_err() {
         return Err(ApiError::NotFound);

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use kyushoku_domain::credentials::{check_password_policy, hash_password};
 use kyushoku_domain::organisation::valid_licence_number;
-use kyushoku_domain::{MunicipalityCode, OrganisationKind, PrefectureCode};
+use kyushoku_domain::{MunicipalityCode, OrganisationKind, PrefectureCode, Service};
 use kyushoku_store::organisations::{self, NewOrganisation, NewUser, OrganisationRow};
 use kyushoku_store::{audit, now, reference};
 use serde::Deserialize;
@@ -25,9 +25,10 @@ pub struct AdminAccount {
         email(message = "not an e-mail address"),
         length(max = 254, message = "at most 254 characters")
     )]
-    #[schema(example = "admin@agency.example.jp")]
+    #[schema(example = "admin@agency.example.jp", max_length = 254)]
     pub email: String,
-    /// At least 12 characters, not a common password.
+    /// 12 to 128 characters, not a common password.
+    #[schema(min_length = 12, max_length = 128)]
     pub password: String,
 }
 
@@ -36,20 +37,27 @@ pub struct AdminAccount {
 #[serde(deny_unknown_fields)]
 pub struct Application {
     #[validate(length(min = 1, max = 200, message = "1 to 200 characters"))]
-    #[schema(example = "株式会社みらい人材")]
+    #[schema(
+        example = "株式会社みらい人材",
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub name: String,
-    /// `prefecture`, `municipality`, `national_agency`, `nurse_center`,
-    /// `paid_agency`, `free_agency`, `school` or `special_corporation`.
-    #[schema(example = "paid_agency")]
+    #[schema(example = "paid_agency", value_type = OrganisationKind)]
     pub kind: String,
-    #[schema(example = "13")]
+    #[schema(example = "13", value_type = PrefectureCode)]
     pub prefecture: String,
-    /// Required for municipalities (JIS X 0402).
+    /// Required for municipalities (JIS X 0402), in the given prefecture.
+    #[schema(value_type = Option<MunicipalityCode>)]
     pub municipality: Option<String>,
-    /// Required for paid (`NN-ユ-NNNNNN`) and free (`NN-ム-NNNNNN`) agencies.
+    /// Required for paid (`NN-ユ-NNNNNN`) and free (`NN-ム-NNNNNN`) agencies,
+    /// where NN is a prefecture code.
+    #[schema(pattern = "^(0[1-9]|[1-3][0-9]|4[0-7])-[ユム]-[0-9]{6}$")]
     pub licence_number: Option<String>,
-    /// `seeker_info` and/or `job_offers`.
+    /// `seeker_info` and/or `job_offers`, each once.
     #[validate(length(min = 1, max = 2, message = "one or both of seeker_info, job_offers"))]
+    #[schema(value_type = Vec<Service>, min_items = 1, max_items = 2)]
     pub services: Vec<String>,
     #[validate(nested)]
     pub admin: AdminAccount,

@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
+use kyushoku_domain::StaffRole;
 use kyushoku_store::identity::{self, NewClient};
 use kyushoku_store::{audit, now};
 use serde::{Deserialize, Serialize};
@@ -19,10 +20,15 @@ use crate::{audit_log, idempotency, AppState};
 #[serde(deny_unknown_fields)]
 pub struct NewClientRequest {
     /// A label for people (1–100 characters).
-    #[schema(example = "matching system")]
+    #[schema(
+        example = "matching system",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub name: String,
     /// `staff` (default) or `admin`: an admin client may manage clients and users.
-    pub role: Option<String>,
+    pub role: Option<StaffRole>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -68,7 +74,7 @@ fn check_name(name: &str) -> Result<String, FieldError> {
     operation_id = "organisations_clients_create",
     tag = "organisations",
     params(
-        ("id" = String, Path, description = "The organisation's id"),
+        ("id" = String, Path, format = Uuid, description = "The organisation's id"),
         ("Idempotency-Key" = Option<String>, Header, description = "retry safely: the same key and body get the first answer (and secret) again"),
     ),
     request_body = NewClientRequest,
@@ -98,10 +104,7 @@ pub async fn create(
     .unwrap_or_default();
     let mut errors = Vec::new();
     let name = check_name(&body.name).map_err(|e| errors.push(e)).ok();
-    let role = body.role.clone().unwrap_or_else(|| "staff".into());
-    if role != "staff" && role != "admin" {
-        errors.push(FieldError::new("role", "staff or admin"));
-    }
+    let role = body.role.unwrap_or_default().as_str().to_owned();
     let Some(name) = name.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
@@ -163,7 +166,7 @@ pub async fn create(
 #[utoipa::path(
     operation_id = "organisations_clients_list",
     tag = "organisations",
-    params(("id" = String, Path, description = "The organisation's id")),
+    params(("id" = String, Path, format = Uuid, description = "The organisation's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, body = ClientList),
@@ -203,7 +206,7 @@ pub async fn list(
     operation_id = "organisations_clients_delete",
     tag = "organisations",
     params(
-        ("id" = String, Path, description = "The organisation's id"),
+        ("id" = String, Path, format = Uuid, description = "The organisation's id"),
         ("client_id" = String, Path, description = "The client's id"),
     ),
     security(("bearer" = [])),

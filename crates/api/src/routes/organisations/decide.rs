@@ -4,7 +4,7 @@
 //! holds at once, on every instance (R8).
 
 use actix_web::{post, web, HttpResponse};
-use kyushoku_domain::{Decision, OrganisationKind, OrganisationStatus, Sector};
+use kyushoku_domain::{Decision, OrganisationKind, OrganisationStatus, Sector, Service};
 use kyushoku_store::audit;
 use kyushoku_store::organisations::{self, StatusChange};
 use serde::Deserialize;
@@ -18,30 +18,24 @@ use crate::{audit_log, AppState};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
-    /// `approve`, `reject`, `suspend`, `reinstate` or `revoke`.
-    #[schema(example = "approve")]
+    #[schema(example = "approve", value_type = Decision)]
     pub decision: String,
-    /// Why, for the record (1–1,000 characters).
+    /// Why, for the record (1–1,000 characters once trimmed; line breaks
+    /// allowed, other control characters not).
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = "^[^\\u0000-\\u0009\\u000B-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub reason: String,
     /// On approval: the services granted (default: those requested; only
     /// requested ones may be granted).
-    pub services: Option<Vec<String>>,
+    #[schema(min_items = 1)]
+    pub services: Option<Vec<Service>>,
     /// Optional, and only ever the sector the organisation's kind belongs to
     /// (`public` for prefectures, municipalities, national agencies and
     /// nurse centres; `private` for the rest): any other is 422.
-    pub sector: Option<String>,
-}
-
-fn parse_decision(s: &str) -> Option<Decision> {
-    [
-        Decision::Approve,
-        Decision::Reject,
-        Decision::Suspend,
-        Decision::Reinstate,
-        Decision::Revoke,
-    ]
-    .into_iter()
-    .find(|d| d.as_str() == s)
+    pub sector: Option<Sector>,
 }
 
 /// Decide on an organisation.
@@ -52,7 +46,7 @@ fn parse_decision(s: &str) -> Option<Decision> {
 #[utoipa::path(
     operation_id = "organisations_decisions_create",
     tag = "organisations",
-    params(("id" = String, Path, description = "The organisation's id")),
+    params(("id" = String, Path, format = Uuid, description = "The organisation's id")),
     request_body = DecisionRequest,
     security(("bearer" = [])),
     responses(
@@ -74,7 +68,7 @@ pub async fn decide(
     let prefecture = principal.require_bureau()?.clone();
     let request = body.into_inner()?;
     let mut errors = Vec::new();
-    let decision = parse_decision(&request.decision);
+    let decision = Decision::parse(&request.decision);
     if decision.is_none() {
         errors.push(FieldError::new(
             "decision",
@@ -107,9 +101,9 @@ pub async fn decide(
     }
     let kind = OrganisationKind::parse(&row.kind)
         .ok_or_else(|| ApiError::Internal(format!("unknown kind {}", row.kind)))?;
-    match request.sector.as_deref().map(Sector::parse) {
+    match request.sector {
         None => {}
-        Some(Some(s)) if s == kind.sector() => {}
+        Some(s) if s == kind.sector() => {}
         Some(_) => errors.push(FieldError::new(
             "sector",
             format!(
@@ -122,9 +116,9 @@ pub async fn decide(
     if let Some(list) = &request.services {
         (seeker_info, job_offers) = (false, false);
         for (i, s) in list.iter().enumerate() {
-            match s.as_str() {
-                "seeker_info" if row.requests_seeker_info => seeker_info = true,
-                "job_offers" if row.requests_job_offers => job_offers = true,
+            match s {
+                Service::SeekerInfo if row.requests_seeker_info => seeker_info = true,
+                Service::JobOffers if row.requests_job_offers => job_offers = true,
                 _ => errors.push(FieldError::new(
                     format!("services[{i}]"),
                     "only a requested service may be granted",
@@ -135,10 +129,9 @@ pub async fn decide(
             errors.push(FieldError::new("services", "grant at least one service"));
         }
     }
-    if !errors.is_empty() {
+    let Some(decision) = decision.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
-    }
-    let decision = decision.expect("checked above");
+    };
     let from = OrganisationStatus::parse(&row.status)
         .ok_or_else(|| ApiError::Internal(format!("unknown status {}", row.status)))?;
     let to = from.after(decision).ok_or_else(|| {

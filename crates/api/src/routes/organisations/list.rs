@@ -16,14 +16,18 @@ use crate::AppState;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `pending`, `approved`, `rejected`, `suspended` or `revoked`.
+    #[param(value_type = Option<OrganisationStatus>)]
     pub status: Option<String>,
-    /// An organisation kind (`paid_agency`, `municipality`, …).
+    #[param(value_type = Option<OrganisationKind>)]
     pub kind: Option<String>,
-    /// JIS X 0401 prefecture code.
+    #[param(value_type = Option<PrefectureCode>)]
     pub prefecture: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the page before (opaque; given to this caller
+    /// for this list only).
+    #[param(min_length = 1, max_length = 512)]
     pub cursor: Option<String>,
 }
 
@@ -56,7 +60,7 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_bureau()?;
-    let q = query.into_inner();
+    let q = query.into_inner()?;
     let mut errors = Vec::new();
     if q.status
         .as_deref()

@@ -15,7 +15,7 @@ use crate::AppState;
 #[utoipa::path(
     operation_id = "organisations_read",
     tag = "organisations",
-    params(("id" = String, Path, description = "The organisation's id")),
+    params(("id" = String, Path, format = Uuid, description = "The organisation's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, body = Organisation),

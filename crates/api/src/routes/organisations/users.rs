@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use kyushoku_domain::credentials::{check_password_policy, hash_password};
+use kyushoku_domain::StaffRole;
 use kyushoku_store::audit;
 use kyushoku_store::organisations::{self, NewUser};
 use serde::{Deserialize, Serialize};
@@ -22,11 +23,13 @@ pub struct NewUserRequest {
         email(message = "not an e-mail address"),
         length(max = 254, message = "at most 254 characters")
     )]
+    #[schema(max_length = 254)]
     pub email: String,
-    /// At least 12 characters, not a common password.
+    /// 12 to 128 characters, not a common password.
+    #[schema(min_length = 12, max_length = 128)]
     pub password: String,
     /// `staff` (default) or `admin`.
-    pub role: Option<String>,
+    pub role: Option<StaffRole>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -45,7 +48,7 @@ pub struct User {
     operation_id = "organisations_users_create",
     tag = "organisations",
     params(
-        ("id" = String, Path, description = "The organisation's id"),
+        ("id" = String, Path, format = Uuid, description = "The organisation's id"),
         ("Idempotency-Key" = Option<String>, Header, description = "retry safely"),
     ),
     request_body = NewUserRequest,
@@ -83,10 +86,7 @@ pub async fn create(
     if let Err(e) = check_password_policy(&request.password) {
         errors.push(FieldError::new("password", e));
     }
-    let role = request.role.clone().unwrap_or_else(|| "staff".into());
-    if role != "staff" && role != "admin" {
-        errors.push(FieldError::new("role", "staff or admin"));
-    }
+    let role = request.role.unwrap_or_default().as_str().to_owned();
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }

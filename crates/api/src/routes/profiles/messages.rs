@@ -31,7 +31,7 @@ fn until_midnight_jst() -> u64 {
     operation_id = "profiles_messages_send",
     tag = "messages",
     params(
-        ("profile_id" = String, Path, description = "This organisation's pseudonym for the seeker"),
+        ("profile_id" = String, Path, pattern = "^[A-Za-z0-9_-]{22}$", description = "This organisation's pseudonym for the seeker"),
         ("Idempotency-Key" = Option<String>, Header, description = "retry safely"),
     ),
     request_body = MessageSend,

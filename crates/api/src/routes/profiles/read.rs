@@ -17,7 +17,7 @@ use crate::{audit_log, AppState};
 #[utoipa::path(
     operation_id = "profiles_read",
     tag = "profiles",
-    params(("profile_id" = String, Path, description = "This organisation's pseudonym for the seeker")),
+    params(("profile_id" = String, Path, pattern = "^[A-Za-z0-9_-]{22}$", description = "This organisation's pseudonym for the seeker")),
     security(("bearer" = [])),
     responses(
         (status = 200, body = ProfileView),

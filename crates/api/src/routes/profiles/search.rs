@@ -21,26 +21,42 @@ use crate::{audit_log, pagination, AppState};
 pub struct SearchQuery {
     /// Keyword in the self-PR, duties, qualifications and skills (works for
     /// Japanese: `介護` matches). 1–50 characters.
+    #[param(max_length = 50, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub q: Option<String>,
     /// Occupation code at any level; a group matches its members.
+    #[param(value_type = Option<OccupationCode>)]
     pub occupation: Option<String>,
     /// Desired work location: prefecture (JIS X 0401).
+    #[param(value_type = Option<PrefectureCode>)]
     pub prefecture: Option<String>,
     /// Desired work location: municipality (JIS X 0402).
+    #[param(value_type = Option<MunicipalityCode>)]
     pub municipality: Option<String>,
+    #[param(value_type = Option<EmploymentType>)]
     pub employment_type: Option<String>,
     /// A wage you offer: seekers whose desired minimum (of `wage_kind`) is at
     /// most this, and seekers who named no wage.
+    #[param(minimum = 0)]
     pub wage_min: Option<i64>,
-    /// `monthly` (default), `daily` or `hourly`.
+    /// `monthly` when not given.
+    #[param(value_type = Option<WageKind>)]
     pub wage_kind: Option<String>,
     /// A qualification name or code.
+    #[param(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub qualification: Option<String>,
     /// Only profiles updated on or after the (UTC) day of this time (RFC
     /// 3339): the time of day is not used, as profiles show only the day.
     pub updated_since: Option<DateTime<Utc>>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the page before (opaque; given to this caller
+    /// for this list only).
+    #[param(min_length = 1, max_length = 512)]
     pub cursor: Option<String>,
 }
 
@@ -154,7 +170,7 @@ pub async fn search(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let member = seeker_info_member(&principal)?.clone();
-    let (filter, limit, cursor) = filter_from(query.into_inner())?;
+    let (filter, limit, cursor) = filter_from(query.into_inner()?)?;
     let limit = limit.unwrap_or(pagination::DEFAULT_LIMIT);
     let pager = pagination::Pager::new(&state, &principal, "profiles");
     let after: Option<(NaiveDateTime, i64)> = pager.after_recency(cursor.as_deref())?;

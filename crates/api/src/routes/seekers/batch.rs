@@ -17,7 +17,7 @@ use crate::AppState;
 #[utoipa::path(
     operation_id = "seekers_batch",
     tag = "seekers",
-    request_body(content = SeekerBatchLine, content_type = "application/x-ndjson", description = "one seeker per line"),
+    request_body(content = SeekerBatchLine, content_type = "application/x-ndjson", description = "One seeker per line, each a JSON object like the example (a body of one line is the example itself).", example = json!({"seeker_ref": "HW-13-0000001", "consent_scope": "both", "valid_until": "2027-02-28", "profile": {"desired_occupations": ["08"], "work_locations": [{"prefecture": "13"}], "self_pr": "介護の仕事を10年続けてきました。"}})),
     params(("Idempotency-Key" = Option<String>, Header, description = "retry safely")),
     security(("bearer" = [])),
     responses(

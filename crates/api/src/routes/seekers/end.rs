@@ -1,9 +1,10 @@
 //! `DELETE /v1/seekers/{seeker_ref}?reason=…`: end a registration (R7).
 
 use actix_web::{delete, web, HttpResponse};
+use kyushoku_domain::RegistrationStatus;
 use kyushoku_store::seekers;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
 use crate::ingest::check_seeker_ref;
@@ -14,8 +15,30 @@ use crate::AppState;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EndQuery {
-    /// `placed` (就職), `expired` or `withdrawn`.
-    pub reason: String,
+    #[param(inline)]
+    pub reason: EndReason,
+}
+
+/// Why a registration ends: the registration statuses but `active`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// 就職: placed in a job.
+    Placed,
+    /// Past `valid_until`.
+    Expired,
+    /// Withdrawn by the seeker or Hello Work.
+    Withdrawn,
+}
+
+impl From<EndReason> for RegistrationStatus {
+    fn from(r: EndReason) -> Self {
+        match r {
+            EndReason::Placed => RegistrationStatus::Placed,
+            EndReason::Expired => RegistrationStatus::Expired,
+            EndReason::Withdrawn => RegistrationStatus::Withdrawn,
+        }
+    }
 }
 
 /// End a registration.
@@ -25,7 +48,7 @@ pub struct EndQuery {
 #[utoipa::path(
     operation_id = "seekers_end",
     tag = "seekers",
-    params(("seeker_ref" = String, Path, description = "Hello Work's opaque reference"), EndQuery),
+    params(("seeker_ref" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "Hello Work's opaque reference"), EndQuery),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "ended"),
@@ -37,19 +60,17 @@ pub struct EndQuery {
 )]
 #[delete("/{seeker_ref}")]
 pub async fn end(
+    req: actix_web::HttpRequest,
     principal: Principal,
     seeker_ref: web::Path<String>,
     query: crate::extract::Query<EndQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    crate::routes::fallback::same_resource(&req)?;
     principal.require_hw_system()?;
-    let reason = query.into_inner().reason;
-    if !matches!(reason.as_str(), "placed" | "expired" | "withdrawn") {
-        return Err(ApiError::validation_one(
-            "reason",
-            "placed, expired or withdrawn",
-        ));
-    }
+    let reason = RegistrationStatus::from(query.into_inner()?.reason)
+        .as_str()
+        .to_owned();
     check_seeker_ref(&seeker_ref).map_err(|_| ApiError::NotFound)?;
     let seeker_ref = seeker_ref.into_inner();
     let found = state

@@ -27,7 +27,7 @@ pub struct SeekerSession {
     operation_id = "seekers_sessions_create",
     tag = "seekers",
     params(
-        ("seeker_ref" = String, Path, description = "Hello Work's opaque reference"),
+        ("seeker_ref" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "Hello Work's opaque reference"),
         ("Idempotency-Key" = Option<String>, Header, description = "retry safely: the same key gets the same session again"),
     ),
     security(("bearer" = [])),

@@ -16,7 +16,7 @@ use crate::AppState;
 #[utoipa::path(
     operation_id = "seekers_upsert",
     tag = "seekers",
-    params(("seeker_ref" = String, Path, description = "Hello Work's opaque reference")),
+    params(("seeker_ref" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "Hello Work's opaque reference")),
     request_body = SeekerUpsertRequest,
     security(("bearer" = [])),
     responses(
@@ -29,11 +29,13 @@ use crate::AppState;
 )]
 #[put("/{seeker_ref}")]
 pub async fn upsert(
+    req: actix_web::HttpRequest,
     principal: Principal,
     seeker_ref: web::Path<String>,
     body: crate::extract::Json<SeekerUpsertRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    crate::routes::fallback::same_resource(&req)?;
     principal.require_hw_system()?;
     let today = today_in_japan();
     let (row, masked) =

@@ -20,7 +20,9 @@ use crate::AppState;
     params(("Last-Event-ID" = Option<String>, Header, description = "resume after this event")),
     security(("bearer" = [])),
     responses(
-        (status = 200, content_type = "text/event-stream", body = String),
+        (status = 200, description = "An event stream: `retry`, then one event per change, with an id to resume from", content(
+            (String = "text/event-stream", example = json!("retry: 3000\n\nid: 1733212800000-0\nevent: message\ndata: {\"thread_id\":\"01938f2e-…\",\"message_id\":\"01938f2f-…\",\"author\":\"organisation\",\"kind\":\"guidance\"}\n\n"))
+        )),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
     )

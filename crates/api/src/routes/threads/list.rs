@@ -39,7 +39,12 @@ pub struct OrgThreadList {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ThreadQuery {
+    /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the page before (opaque; given to this caller
+    /// for this list only).
+    #[param(min_length = 1, max_length = 512)]
     pub cursor: Option<String>,
 }
 
@@ -66,7 +71,7 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let member = principal.require_approved_member()?.clone();
-    let q = query.into_inner();
+    let q = query.into_inner()?;
     let limit = pagination::limit(q.limit)?;
     let pager = pagination::Pager::new(&state, &principal, "threads");
     let after = pager.after_recency(q.cursor.as_deref())?;

@@ -46,10 +46,21 @@ impl From<MessageRow> for Message {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageSend {
-    /// Required for a first guidance (1–100 characters); ignored otherwise.
+    /// Required for a first guidance. When given, 1–100 characters without
+    /// control characters, on any message; only a first guidance keeps it.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub subject: Option<String>,
     /// 1–2,000 characters; line breaks and tabs allowed, other control
     /// characters not.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub body: String,
 }
 

@@ -18,7 +18,7 @@ use crate::AppState;
 #[utoipa::path(
     operation_id = "threads_read",
     tag = "messages",
-    params(("thread_id" = String, Path, description = "The thread's id")),
+    params(("thread_id" = String, Path, format = Uuid, description = "The thread's id")),
     security(("bearer" = [])),
     responses(
         (status = 200, body = OrgThread),
