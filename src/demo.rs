@@ -68,9 +68,70 @@ struct DemoOrg {
     approve_as: Option<&'static str>,
 }
 
+impl DemoOrg {
+    fn password(&self) -> String {
+        format!(
+            "demo-{}-password",
+            self.email.split('@').next().unwrap_or("x")
+        )
+    }
+}
+
+/// The machine clients of the cast: name, role, prefecture, label.
+const MACHINES: [(&str, &str, Option<&str>, &str); 2] = [
+    ("hw_system", "hw_system", None, "Hello Work system (demo)"),
+    ("bureau_13", "bureau", Some("13"), "東京労働局 (demo)"),
+];
+
+/// The organisations of the cast, by name.
+const ORGS: [(&str, DemoOrg); 3] = [
+    (
+        "org_public",
+        DemoOrg {
+            name: "新宿区 就労支援課",
+            kind: "municipality",
+            prefecture: "13",
+            municipality: Some("131041"),
+            licence: None,
+            email: "shinjuku@demo.kyushoku.invalid",
+            approve_as: Some("public"),
+        },
+    ),
+    (
+        "org_private",
+        DemoOrg {
+            name: "株式会社みらい人材 (demo)",
+            kind: "paid_agency",
+            prefecture: "13",
+            municipality: None,
+            licence: Some("13-ユ-300001"),
+            email: "mirai@demo.kyushoku.invalid",
+            approve_as: Some("private"),
+        },
+    ),
+    (
+        "org_pending",
+        DemoOrg {
+            name: "NPO法人はたらくサポート (demo)",
+            kind: "free_agency",
+            prefecture: "13",
+            municipality: None,
+            licence: Some("13-ム-000042"),
+            email: "hataraku@demo.kyushoku.invalid",
+            approve_as: None,
+        },
+    ),
+];
+
+/// The domain every demo staff address is in.
+const DEMO_DOMAIN: &str = "@demo.kyushoku.invalid";
+
+/// The label of an organisation's demo API client.
+const ORG_CLIENT: &str = "demo client";
+
 fn create_org(conn: &mut DbConn, o: &DemoOrg) -> Result<DemoClient, StoreError> {
     let at = now();
-    let password = format!("demo-{}-password", o.email.split('@').next().unwrap_or("x"));
+    let password = o.password();
     let row = organisations::create_application(
         conn,
         &NewOrganisation {
@@ -105,6 +166,16 @@ fn create_org(conn: &mut DbConn, o: &DemoOrg) -> Result<DemoClient, StoreError> 
             },
         )?;
     }
+    org_client(conn, o, row.id, row.public_id)
+}
+
+/// A new admin API client for a cast organisation, with its staff login.
+fn org_client(
+    conn: &mut DbConn,
+    o: &DemoOrg,
+    organisation_id: i64,
+    organisation_public_id: String,
+) -> Result<DemoClient, StoreError> {
     let creds = new_client_credentials();
     identity::insert_client(
         conn,
@@ -112,19 +183,19 @@ fn create_org(conn: &mut DbConn, o: &DemoOrg) -> Result<DemoClient, StoreError> 
             client_id: creds.client_id.clone(),
             secret_hash: creds.secret_hash,
             kind: "org".into(),
-            organisation_id: Some(row.id),
+            organisation_id: Some(organisation_id),
             prefecture: None,
             role: Some("admin".into()),
-            name: "demo client".into(),
+            name: ORG_CLIENT.into(),
             created_at: now(),
         },
     )?;
     Ok(DemoClient {
         client_id: creds.client_id,
         client_secret: creds.client_secret,
-        organisation_id: Some(row.public_id),
+        organisation_id: Some(organisation_public_id),
         admin_email: Some(o.email.to_owned()),
-        admin_password: Some(password),
+        admin_password: Some(o.password()),
     })
 }
 
@@ -134,62 +205,92 @@ fn create_org(conn: &mut DbConn, o: &DemoOrg) -> Result<DemoClient, StoreError> 
 /// private), `org_pending` (a free agency awaiting its decision).
 pub fn load(db: &Db) -> Result<BTreeMap<&'static str, DemoClient>, StoreError> {
     db.run(|c| {
-        let mut out = BTreeMap::new();
-        out.insert(
-            "hw_system",
-            create_machine_client(c, "hw_system", None, "Hello Work system (demo)")?,
-        );
-        out.insert(
-            "bureau_13",
-            create_machine_client(c, "bureau", Some("13"), "東京労働局 (demo)")?,
-        );
-        out.insert(
-            "org_public",
-            create_org(
-                c,
-                &DemoOrg {
-                    name: "新宿区 就労支援課",
-                    kind: "municipality",
-                    prefecture: "13",
-                    municipality: Some("131041"),
-                    licence: None,
-                    email: "shinjuku@demo.kyushoku.invalid",
-                    approve_as: Some("public"),
-                },
-            )?,
-        );
-        out.insert(
-            "org_private",
-            create_org(
-                c,
-                &DemoOrg {
-                    name: "株式会社みらい人材 (demo)",
-                    kind: "paid_agency",
-                    prefecture: "13",
-                    municipality: None,
-                    licence: Some("13-ユ-300001"),
-                    email: "mirai@demo.kyushoku.invalid",
-                    approve_as: Some("private"),
-                },
-            )?,
-        );
-        out.insert(
-            "org_pending",
-            create_org(
-                c,
-                &DemoOrg {
-                    name: "NPO法人はたらくサポート (demo)",
-                    kind: "free_agency",
-                    prefecture: "13",
-                    municipality: None,
-                    licence: Some("13-ム-000042"),
-                    email: "hataraku@demo.kyushoku.invalid",
-                    approve_as: None,
-                },
-            )?,
-        );
-        Ok(out)
+        c.write_transaction(|c| {
+            let mut out = BTreeMap::new();
+            for (name, role, prefecture, label) in MACHINES {
+                out.insert(name, create_machine_client(c, role, prefecture, label)?);
+            }
+            for (name, o) in &ORGS {
+                out.insert(*name, create_org(c, o)?);
+            }
+            Ok(out)
+        })
     })
+}
+
+/// What a database given to `kyushoku demo` holds.
+pub enum Found {
+    /// Nothing: load the cast and the data.
+    Empty,
+    /// The cast of an earlier demo, with new credentials (the earlier ones
+    /// are retired) and the seeker with threads.
+    Demo(BTreeMap<&'static str, DemoClient>, Option<String>),
+    /// Staff of organisations that are not the demo's: not to be touched.
+    Other,
+}
+
+/// Looks at the database: empty, an earlier demo (whose cast gets new
+/// credentials), or someone else's data.
+pub fn reuse(db: &Db) -> Result<Found, StoreError> {
+    db.run(|c| {
+        c.write_transaction(|c| {
+            let emails = identity::user_emails(c)?;
+            if emails.is_empty() {
+                return Ok(Found::Empty);
+            }
+            if emails.iter().any(|e| !e.ends_with(DEMO_DOMAIN)) {
+                return Ok(Found::Other);
+            }
+            let mut out = BTreeMap::new();
+            for (name, role, prefecture, label) in MACHINES {
+                identity::retire_machine_clients(c, role, label)?;
+                out.insert(name, create_machine_client(c, role, prefecture, label)?);
+            }
+            for (name, o) in &ORGS {
+                let Some(user) = identity::find_user_by_email(c, o.email)? else {
+                    return Ok(Found::Other);
+                };
+                let Some(org) = organisations::find_by_id(c, user.organisation_id)? else {
+                    return Ok(Found::Other);
+                };
+                for old in identity::list_clients(c, org.id)? {
+                    if old.name == ORG_CLIENT {
+                        identity::delete_client(c, org.id, &old.client_id)?;
+                    }
+                }
+                out.insert(*name, org_client(c, o, org.id, org.public_id)?);
+            }
+            let seeker = demo_seeker(c, &seeker_refs(DEMO_SEED, DEMO_SEEKERS))?;
+            Ok(Found::Demo(out, seeker.map(|s| s.seeker_ref)))
+        })
+    })
+}
+
+/// The seed and size of the demo's synthetic data.
+pub const DEMO_SEED: u64 = 1;
+pub const DEMO_SEEKERS: u64 = 3000;
+pub const DEMO_OFFERS: u64 = 3000;
+
+/// The refs `load_seekers` gives its seekers.
+fn seeker_refs(seed: u64, count: u64) -> Vec<String> {
+    (0..count)
+        .map(|n| crate::generate::seeker_ref(seed, n))
+        .collect()
+}
+
+/// The first of `refs` that both sectors may see: the demo's My Page seeker.
+fn demo_seeker(
+    c: &mut DbConn,
+    refs: &[String],
+) -> Result<Option<kyushoku_store::seekers::SeekerRow>, StoreError> {
+    for r in refs {
+        if let Some(row) = kyushoku_store::seekers::find_by_ref(c, r)? {
+            if row.consent_scope == "both" && row.status == "active" {
+                return Ok(Some(row));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Loads `count` synthetic seekers through the same validation, scrubbing
@@ -198,17 +299,22 @@ pub fn load_seekers(db: &Db, count: u64, seed: u64) -> Result<Vec<String>, Store
     let today = kyushoku_api::ingest::today_in_japan();
     let mut generator = crate::generate::SeekerGenerator::new(seed, today);
     let mut refs = Vec::with_capacity(count as usize);
+    // One transaction: on PostgreSQL, one commit rather than one a seeker.
     db.run(|c| {
-        for n in 0..count {
-            let line: kyushoku_api::ingest::SeekerBatchLine =
-                serde_json::from_value(generator.seeker(n)).expect("generated lines parse");
-            let (seeker_ref, request) = line.into();
-            let (row, _) = kyushoku_api::ingest::prepare(&seeker_ref, request, today)
-                .map_err(|e| StoreError::ReferenceData(format!("generated seeker {n}: {e:?}")))?;
-            kyushoku_store::seekers::upsert(c, &row, "hello_work", today)?;
-            refs.push(seeker_ref);
-        }
-        Ok(refs)
+        c.write_transaction(|c| {
+            for n in 0..count {
+                let line: kyushoku_api::ingest::SeekerBatchLine =
+                    serde_json::from_value(generator.seeker(n)).expect("generated lines parse");
+                let (seeker_ref, request) = line.into();
+                let (row, _) =
+                    kyushoku_api::ingest::prepare(&seeker_ref, request, today).map_err(|e| {
+                        StoreError::ReferenceData(format!("generated seeker {n}: {e:?}"))
+                    })?;
+                kyushoku_store::seekers::upsert(c, &row, "hello_work", today)?;
+                refs.push(seeker_ref);
+            }
+            Ok(refs)
+        })
     })
 }
 
@@ -235,15 +341,7 @@ pub fn load_threads(db: &Db, refs: &[String]) -> Result<Option<String>, StoreErr
             return Ok(None);
         };
         // The first seeker both sectors may see gets all four kinds of thread.
-        let mut chosen = None;
-        for r in refs {
-            let row = seekers::find_by_ref(c, r)?.expect("loaded");
-            if row.consent_scope == "both" && row.status == "active" {
-                chosen = Some(row);
-                break;
-            }
-        }
-        let Some(seeker) = chosen else {
+        let Some(seeker) = demo_seeker(c, refs)? else {
             return Ok(None);
         };
         let send = |c: &mut DbConn, org: i64, subject: Option<&str>, body: &str| {
@@ -330,18 +428,22 @@ pub fn load_offers(db: &Db, count: u64, seed: u64) -> Result<(), StoreError> {
     let today = kyushoku_api::ingest::today_in_japan();
     let mut generator = crate::generate::OfferGenerator::new(seed, today);
     db.run(|c| {
-        for n in 0..count {
-            let mut line = generator.offer(n);
-            let number = line["job_number"].as_str().unwrap_or_default().to_owned();
-            if let Some(o) = line.as_object_mut() {
-                o.remove("job_number");
+        c.write_transaction(|c| {
+            for n in 0..count {
+                let mut line = generator.offer(n);
+                let number = line["job_number"].as_str().unwrap_or_default().to_owned();
+                if let Some(o) = line.as_object_mut() {
+                    o.remove("job_number");
+                }
+                let offer: kyushoku_domain::offer::JobOffer = serde_json::from_value(line)
+                    .map_err(|e| StoreError::ReferenceData(format!("generated offer {n}: {e}")))?;
+                let row =
+                    kyushoku_api::ingest::prepare_offer(&number, offer, today).map_err(|e| {
+                        StoreError::ReferenceData(format!("generated offer {n}: {e:?}"))
+                    })?;
+                kyushoku_store::offers::upsert(c, &row)?;
             }
-            let offer: kyushoku_domain::offer::JobOffer = serde_json::from_value(line)
-                .map_err(|e| StoreError::ReferenceData(format!("generated offer {n}: {e}")))?;
-            let row = kyushoku_api::ingest::prepare_offer(&number, offer, today)
-                .map_err(|e| StoreError::ReferenceData(format!("generated offer {n}: {e:?}")))?;
-            kyushoku_store::offers::upsert(c, &row)?;
-        }
-        Ok(())
+            Ok(())
+        })
     })
 }

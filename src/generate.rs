@@ -130,13 +130,18 @@ pub fn end_of_month_after_next(today: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(y3, m3, 1).expect("a month") - chrono::Duration::days(1)
 }
 
+/// The `seeker_ref` of the `n`th seeker a generator with `seed` makes.
+pub fn seeker_ref(seed: u64, n: u64) -> String {
+    format!("S{seed:x}-{n:08}")
+}
+
 /// Generates seekers for the batch endpoint.
 pub struct SeekerGenerator {
     rng: Rng,
     /// Municipalities by prefecture index (0 = Hokkaido).
     municipalities: Vec<Vec<String>>,
     today: NaiveDate,
-    prefix: String,
+    seed: u64,
 }
 
 impl SeekerGenerator {
@@ -151,7 +156,7 @@ impl SeekerGenerator {
             rng: Rng::new(seed),
             municipalities,
             today,
-            prefix: format!("S{seed:x}"),
+            seed,
         }
     }
 
@@ -234,7 +239,7 @@ impl SeekerGenerator {
         let valid_until =
             end_of_month_after_next(self.today) - chrono::Duration::days(self.rng.below(60) as i64);
         json!({
-            "seeker_ref": format!("{}-{n:08}", self.prefix),
+            "seeker_ref": seeker_ref(self.seed, n),
             "consent_scope": self.scope(),
             "valid_until": valid_until.max(self.today),
             "profile": {

@@ -29,10 +29,14 @@ struct Cli {
 enum Command {
     /// Run the HTTP service (migrating the database first).
     Serve(ServeArgs),
-    /// Run the service on a fresh demo dataset, to try the API.
+    /// Run the service on a demo dataset, to try the API.
     ///
     /// Without DATABASE_URL the data goes to a new SQLite file in a temporary
-    /// folder, removed on exit. The credentials of the demo clients are
+    /// folder, removed on exit. A database given with DATABASE_URL (SQLite
+    /// or PostgreSQL) that is empty gets the demo's cast and data; one that
+    /// holds an earlier demo is re-used as it is, its cast given new
+    /// credentials (the earlier ones stop working); one that holds anything
+    /// else is refused, untouched. The credentials of the demo clients are
     /// printed, and written as JSON with --credentials-out.
     Demo {
         #[command(flatten)]
@@ -357,11 +361,33 @@ async fn demo(
     let db = server::open_store(&serve.store).await?;
     let loader = db.clone();
     let (clients, demo_seeker) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let clients = kyushoku::demo::load(&loader)?;
-        let refs = kyushoku::demo::load_seekers(&loader, 3000, 1)?;
-        let demo_seeker = kyushoku::demo::load_threads(&loader, &refs)?;
-        kyushoku::demo::load_offers(&loader, 3000, 1)?;
-        Ok((clients, demo_seeker))
+        use kyushoku::demo::{self, Found};
+        match demo::reuse(&loader)? {
+            Found::Demo(clients, seeker) => {
+                tracing::info!("re-using the demo cast and data already in this database");
+                Ok((clients, seeker))
+            }
+            Found::Other => anyhow::bail!(
+                "this database holds organisations that are not the demo's: give `demo` an \
+                 empty database (or none, for a temporary SQLite file)"
+            ),
+            Found::Empty => {
+                let started = std::time::Instant::now();
+                let clients = demo::load(&loader)?;
+                let cast_ms = started.elapsed().as_millis();
+                let refs = demo::load_seekers(&loader, demo::DEMO_SEEKERS, demo::DEMO_SEED)?;
+                let seekers_ms = started.elapsed().as_millis() - cast_ms;
+                let seeker = demo::load_threads(&loader, &refs)?;
+                demo::load_offers(&loader, demo::DEMO_OFFERS, demo::DEMO_SEED)?;
+                tracing::info!(
+                    cast_ms,
+                    seekers_ms,
+                    total_ms = started.elapsed().as_millis() as u64,
+                    "demo data loaded"
+                );
+                Ok((clients, seeker))
+            }
+        }
     })
     .await??;
     let cluster = kyushoku_cluster::Cluster::connect(serve.redis_url.as_deref()).await?;

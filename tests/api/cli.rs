@@ -331,6 +331,138 @@ fn demo_writes_credentials_that_work() {
     let _ = child.wait();
 }
 
+/// Runs `kyushoku demo` on `database_url` until its credentials are written;
+/// the child (to stop) and the credentials, or the exit status and output
+/// when it ended first.
+fn start_demo(
+    database_url: &str,
+) -> Result<(std::process::Child, serde_json::Value), (std::process::ExitStatus, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let creds_path = dir.path().join("creds.json");
+    let log_path = dir.path().join("demo.log");
+    let mut child = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["demo", "--bind", "127.0.0.1:0", "--credentials-out"])
+        .arg(&creds_path)
+        .env("DATABASE_URL", database_url)
+        .env("KYUSHOKU_LOG", "warn")
+        .env_remove("REDIS_URL")
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !creds_path.exists() {
+        assert!(Instant::now() < deadline, "no credentials file");
+        if let Some(status) = child.try_wait().unwrap() {
+            return Err((status, std::fs::read_to_string(&log_path).unwrap()));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let creds = serde_json::from_slice(&std::fs::read(&creds_path).unwrap()).unwrap();
+    Ok((child, creds))
+}
+
+/// The status of a client-credentials token request to the demo `at`
+/// (its base URL) with `name`'s credentials from `creds`.
+fn token_status(at: &serde_json::Value, creds: &serde_json::Value, name: &str) -> u16 {
+    let base = at["base_url"].as_str().unwrap();
+    let c = &creds["clients"][name];
+    let body = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}",
+        c["client_id"].as_str().unwrap(),
+        c["client_secret"].as_str().unwrap()
+    );
+    http_post_form(base.trim_start_matches("http://"), "/v1/auth/token", &body).0
+}
+
+/// A second `kyushoku demo` on the database of the first re-uses its cast
+/// and data with new credentials (the first run's stop working), on SQLite
+/// and on PostgreSQL; a database with someone else's organisations is
+/// refused and left as it was.
+#[test]
+fn a_second_demo_on_the_same_database_reuses_its_cast() {
+    let mut urls = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    urls.push(format!("sqlite://{}", dir.path().join("demo.db").display()));
+    let pg = crate::support::TestDb::create(crate::support::Store::Postgres);
+    if let Some((_, url)) = &pg {
+        urls.push(url.clone());
+    }
+    for url in &urls {
+        let (mut first, before) = start_demo(url).unwrap_or_else(|(s, log)| panic!("{s}: {log}"));
+        assert_eq!(token_status(&before, &before, "org_public"), 200);
+        let _ = first.kill();
+        let _ = first.wait();
+        let (mut second, after) = start_demo(url).unwrap_or_else(|(s, log)| panic!("{s}: {log}"));
+        for name in [
+            "hw_system",
+            "bureau_13",
+            "org_public",
+            "org_private",
+            "org_pending",
+        ] {
+            assert_eq!(token_status(&after, &after, name), 200, "{url} {name}");
+            assert_ne!(
+                before["clients"][name]["client_id"], after["clients"][name]["client_id"],
+                "{name} has new credentials"
+            );
+            assert_eq!(
+                token_status(&after, &before, name),
+                401,
+                "{name}'s old credentials are retired"
+            );
+        }
+        assert_eq!(before["demo_seeker_ref"], after["demo_seeker_ref"]);
+        assert_eq!(
+            before["clients"]["org_public"]["organisation_id"],
+            after["clients"]["org_public"]["organisation_id"]
+        );
+        let _ = second.kill();
+        let _ = second.wait();
+    }
+    // Someone else's database: refused, untouched.
+    let other = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", other.path().join("other.db").display());
+    let applied = Command::new(BIN)
+        .args(["migrate", "--database-url", &url])
+        .output()
+        .unwrap();
+    assert!(applied.status.success());
+    let mut conn = <diesel::SqliteConnection as diesel::Connection>::establish(
+        other.path().join("other.db").to_str().unwrap(),
+    )
+    .unwrap();
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(
+            "INSERT INTO organisations (public_id, name, kind, prefecture, requests_seeker_info, \
+             requests_job_offers, seeker_info, job_offers, status, epoch, created_at, updated_at) \
+             VALUES ('01938f2e-0000-7000-8000-000000000001', '港区', 'municipality', '13', 1, 1, 0, 0, 'pending', 0, '2026-12-01 00:00:00', '2026-12-01 00:00:00')",
+        ),
+        &mut conn,
+    )
+    .unwrap();
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(
+            "INSERT INTO users (public_id, organisation_id, email, password_hash, role, epoch, created_at) \
+             VALUES ('01938f2e-0000-7000-8000-000000000002', 1, 'staff@city.minato.example.jp', 'x', 'admin', 0, '2026-12-01 00:00:00')",
+        ),
+        &mut conn,
+    )
+    .unwrap();
+    match start_demo(&url) {
+        Ok((mut child, _)) => {
+            let _ = child.kill();
+            panic!("the demo ran on someone else's data");
+        }
+        Err((status, log)) => {
+            assert!(!status.success());
+            assert!(log.contains("not the demo's"), "{log}");
+        }
+    }
+}
+
 fn http_post_form(addr: &str, path: &str, body: &str) -> (u16, String) {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).unwrap();

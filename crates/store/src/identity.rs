@@ -96,6 +96,32 @@ pub fn list_clients(conn: &mut DbConn, organisation_id: i64) -> Result<Vec<Clien
         .load(conn)?)
 }
 
+/// Retires every live machine client (no organisation) of `kind` and
+/// `name`, ending their tokens; the number retired.
+pub fn retire_machine_clients(
+    conn: &mut DbConn,
+    kind: &str,
+    name: &str,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        api_clients::table
+            .filter(api_clients::organisation_id.is_null())
+            .filter(api_clients::kind.eq(kind))
+            .filter(api_clients::name.eq(name))
+            .filter(api_clients::deleted_at.is_null()),
+    )
+    .set((
+        api_clients::deleted_at.eq(now()),
+        api_clients::epoch.eq(api_clients::epoch + 1),
+    ))
+    .execute(conn)?)
+}
+
+/// Every staff user's e-mail address.
+pub fn user_emails(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
+    Ok(users::table.select(users::email).load(conn)?)
+}
+
 /// Deletes an organisation's client and ends its tokens. False when the
 /// organisation has no such (live) client.
 pub fn delete_client(
