@@ -28,7 +28,7 @@ fn required_env(name: &str) -> Option<String> {
         Ok(v) if !v.is_empty() => Some(v),
         _ if std::env::var_os("CI").is_some() => panic!("{name} must be set under CI"),
         _ => {
-            eprintln!("skipped: {name} is not set");
+            kyushoku_store::test_support::skip_notice(name);
             None
         }
     }

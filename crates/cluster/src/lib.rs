@@ -850,7 +850,7 @@ mod tests {
                 panic!("KYUSHOKU_TEST_REDIS_URL must be set under CI")
             }
             _ => {
-                eprintln!("skipped: KYUSHOKU_TEST_REDIS_URL not set");
+                kyushoku_store::test_support::skip_notice("KYUSHOKU_TEST_REDIS_URL");
                 None
             }
         }

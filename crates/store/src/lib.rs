@@ -86,6 +86,8 @@ pub mod reference;
 pub mod schema;
 pub mod seekers;
 mod stored_time;
+#[doc(hidden)]
+pub mod test_support;
 #[cfg(test)]
 mod testing;
 

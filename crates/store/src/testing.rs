@@ -13,7 +13,10 @@ pub(crate) fn postgres_url() -> Option<String> {
         _ if std::env::var_os("CI").is_some() => {
             panic!("KYUSHOKU_TEST_POSTGRES_URL must be set under CI")
         }
-        _ => None,
+        _ => {
+            crate::test_support::skip_notice("KYUSHOKU_TEST_POSTGRES_URL");
+            None
+        }
     }
 }
 
@@ -22,7 +25,7 @@ pub(crate) fn postgres_url() -> Option<String> {
 /// skips it where no server is set (see [`postgres_url`]).
 pub(crate) fn on_fresh_postgres(label: &str, test: impl FnOnce(&Db)) {
     let Some(admin_url) = postgres_url() else {
-        return eprintln!("skipped: KYUSHOKU_TEST_POSTGRES_URL is not set");
+        return;
     };
     crate::keep_openssl_until_exit();
     let name = format!("kyushoku_store_{label}_{}", std::process::id());
