@@ -390,7 +390,7 @@ async fn demo(
         }
     })
     .await??;
-    let cluster = kyushoku_cluster::Cluster::connect(serve.redis_url.as_deref()).await?;
+    let cluster = server::connect_shared_state(serve.redis_url.as_deref()).await?;
     let running = server::start_with(&serve, db, cluster).await?;
     let credentials = serde_json::json!({
         "base_url": running.base_url(),

@@ -23,6 +23,15 @@ pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Db> {
         ..PoolOptions::default()
     };
     let shown = redact(&url);
+    // The first line a person reads: where the data is.
+    match url.strip_prefix("sqlite://") {
+        Some(path) => tracing::info!(
+            database = %shown,
+            file = %std::path::absolute(path).unwrap_or_else(|_| path.into()).display(),
+            "opening the embedded SQLite database"
+        ),
+        None => tracing::info!(database = %shown, "opening the PostgreSQL database"),
+    }
     tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
         let db = Db::connect(&url, &options)?;
         let applied = db.migrate()?;
@@ -62,10 +71,24 @@ impl Running {
 /// Opens everything and starts serving; returns once the socket is bound.
 pub async fn start(args: &ServeArgs) -> anyhow::Result<Running> {
     let db = open_store(&args.store).await?;
-    let cluster = Cluster::connect(args.redis_url.as_deref())
-        .await
-        .context("shared state (REDIS_URL)")?;
+    let cluster = connect_shared_state(args.redis_url.as_deref()).await?;
     start_with(args, db, cluster).await
+}
+
+/// Connects to Redis when it is configured, saying which it is.
+pub async fn connect_shared_state(redis_url: Option<&str>) -> anyhow::Result<Cluster> {
+    match redis_url {
+        Some(url) => tracing::info!(
+            redis = %redact(url),
+            "shared state in Redis: instances may run side by side"
+        ),
+        None => tracing::info!(
+            "Redis is off (REDIS_URL unset): state is kept in this process, so run one instance"
+        ),
+    }
+    Cluster::connect(redis_url)
+        .await
+        .context("shared state (REDIS_URL)")
 }
 
 /// Starts serving with an open store and shared state.
@@ -119,7 +142,19 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
     let server = server.run();
     let handle = server.handle();
     let task = tokio::spawn(server);
-    tracing::info!(%addr, database = state.db.backend().name(), shared_state = state.cluster.mode(), "serving");
+    let scheme = if args.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    tracing::info!(
+        %addr,
+        url = %format!("{scheme}://{addr}/docs/"),
+        database = state.db.backend().name(),
+        shared_state = state.cluster.mode(),
+        stop = "Ctrl-C or SIGTERM",
+        "serving"
+    );
     Ok(Running {
         addr,
         handle,

@@ -154,13 +154,35 @@ fn serve_logs_json_lines_and_stops_on_sigterm() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut said = Vec::new();
     let addr = loop {
         let line = lines.next().expect("server logs before exiting").unwrap();
         let v: serde_json::Value = serde_json::from_str(&line).expect("every log line is JSON");
+        said.push(v.clone());
         if v["message"] == "serving" {
-            break v["addr"].as_str().unwrap().to_owned();
+            let addr = v["addr"].as_str().unwrap().to_owned();
+            assert_eq!(v["url"], format!("http://{addr}/docs/"));
+            assert_eq!(v["stop"], "Ctrl-C or SIGTERM");
+            break addr;
         }
     };
+    // The first lines say where the data is and that Redis is off.
+    assert_eq!(
+        said[0]["file"],
+        dir.path()
+            .join("kyushoku.db")
+            .canonicalize()
+            .unwrap()
+            .display()
+            .to_string(),
+        "{said:?}"
+    );
+    assert!(
+        said.iter().any(|v| v["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Redis is off"))),
+        "{said:?}"
+    );
     assert!(
         dir.path().join("kyushoku.db").exists(),
         "the embedded default needs no configuration"
