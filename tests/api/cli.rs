@@ -303,27 +303,7 @@ fn admin_create_client_prints_working_credentials() {
 /// `kyushoku demo --credentials-out FILE` serves a demo whose credentials work.
 #[test]
 fn demo_writes_credentials_that_work() {
-    let dir = tempfile::tempdir().unwrap();
-    let creds_path = dir.path().join("creds.json");
-    let mut child = Command::new(BIN)
-        .current_dir(dir.path())
-        .args(["demo", "--bind", "127.0.0.1:0", "--credentials-out"])
-        .arg(&creds_path)
-        .env_remove("DATABASE_URL")
-        .env_remove("REDIS_URL")
-        .stderr(Stdio::null())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !creds_path.exists() {
-        assert!(Instant::now() < deadline, "no credentials file");
-        assert!(child.try_wait().unwrap().is_none(), "demo exited");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(200));
-    let creds: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&creds_path).unwrap()).unwrap();
+    let (mut child, creds) = start_demo(None).unwrap_or_else(|(s, log)| panic!("{s}: {log}"));
     for name in [
         "hw_system",
         "bureau_13",
@@ -338,35 +318,30 @@ fn demo_writes_credentials_that_work() {
         );
     }
     assert!(creds["clients"]["org_public"]["organisation_id"].is_string());
-    let base = creds["base_url"].as_str().unwrap();
-    let addr = base.trim_start_matches("http://");
-    let c = &creds["clients"]["bureau_13"];
-    let body = format!(
-        "grant_type=client_credentials&client_id={}&client_secret={}",
-        c["client_id"].as_str().unwrap(),
-        c["client_secret"].as_str().unwrap()
-    );
-    let (status, answer) = http_post_form(addr, "/v1/auth/token", &body);
-    assert_eq!(status, 200, "{answer}");
-    assert!(answer.contains("access_token"));
+    assert_eq!(token_status(&creds, &creds, "bureau_13"), 200);
     let _ = child.kill();
     let _ = child.wait();
 }
 
 /// Runs `kyushoku demo` on `database_url` until its credentials are written;
 /// the child (to stop) and the credentials, or the exit status and output
-/// when it ended first.
+/// when it ended first. With no `database_url`, the demo's own temporary
+/// SQLite file.
 fn start_demo(
-    database_url: &str,
+    database_url: Option<&str>,
 ) -> Result<(std::process::Child, serde_json::Value), (std::process::ExitStatus, String)> {
     let dir = tempfile::tempdir().unwrap();
     let creds_path = dir.path().join("creds.json");
     let log_path = dir.path().join("demo.log");
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    match database_url {
+        Some(url) => command.env("DATABASE_URL", url),
+        None => command.env_remove("DATABASE_URL"),
+    };
+    let mut child = command
         .current_dir(dir.path())
         .args(["demo", "--bind", "127.0.0.1:0", "--credentials-out"])
         .arg(&creds_path)
-        .env("DATABASE_URL", database_url)
         .env("KYUSHOKU_LOG", "warn")
         .env_remove("REDIS_URL")
         .stderr(std::fs::File::create(&log_path).unwrap())
@@ -413,11 +388,13 @@ fn a_second_demo_on_the_same_database_reuses_its_cast() {
         urls.push(url.clone());
     }
     for url in &urls {
-        let (mut first, before) = start_demo(url).unwrap_or_else(|(s, log)| panic!("{s}: {log}"));
+        let (mut first, before) =
+            start_demo(Some(url)).unwrap_or_else(|(s, log)| panic!("{s}: {log}"));
         assert_eq!(token_status(&before, &before, "org_public"), 200);
         let _ = first.kill();
         let _ = first.wait();
-        let (mut second, after) = start_demo(url).unwrap_or_else(|(s, log)| panic!("{s}: {log}"));
+        let (mut second, after) =
+            start_demo(Some(url)).unwrap_or_else(|(s, log)| panic!("{s}: {log}"));
         for name in [
             "hw_system",
             "bureau_13",
@@ -473,7 +450,7 @@ fn a_second_demo_on_the_same_database_reuses_its_cast() {
         &mut conn,
     )
     .unwrap();
-    match start_demo(&url) {
+    match start_demo(Some(&url)) {
         Ok((mut child, _)) => {
             let _ = child.kill();
             panic!("the demo ran on someone else's data");

@@ -13,6 +13,9 @@ use crate::problem::ApiError;
 #[derive(Debug, Default)]
 pub struct RouteTable {
     routes: Vec<(ResourceDef, Vec<String>)>,
+    /// Literal paths that a template beside them also matches
+    /// (`/v1/seekers/batch` and `/v1/seekers/{seeker_ref}`).
+    shadowed: std::collections::HashSet<String>,
 }
 
 impl RouteTable {
@@ -30,7 +33,19 @@ impl RouteTable {
         for extra in ["/openapi.json", "/docs", "/docs/{tail}*"] {
             routes.push((ResourceDef::new(extra), vec!["GET".into(), "HEAD".into()]));
         }
-        Self { routes }
+        let shadowed = spec
+            .paths
+            .paths
+            .keys()
+            .filter(|path| !path.contains('{'))
+            .filter(|path| {
+                routes.iter().any(|(def, _)| {
+                    def.pattern().is_some_and(|p| p.contains('{')) && def.is_match(path)
+                })
+            })
+            .cloned()
+            .collect();
+        Self { routes, shadowed }
     }
 
     /// The methods allowed on `path`, if it names a known resource.
@@ -90,8 +105,11 @@ pub fn method_refusal(req: &HttpRequest, table: &RouteTable) -> Option<ApiError>
 /// when the path is in fact a sibling resource (`/v1/seekers/batch`) that
 /// does not take this method, which the router cannot tell.
 pub fn same_resource(req: &HttpRequest) -> Result<(), ApiError> {
+    // Only a literal path a template shadows can be misrouted; a lookup,
+    // not a scan, for every other request.
     match req
         .app_data::<web::Data<RouteTable>>()
+        .filter(|table| table.shadowed.contains(req.path()))
         .and_then(|table| method_refusal(req, table))
     {
         Some(refusal) => Err(refusal),

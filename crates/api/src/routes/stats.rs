@@ -26,13 +26,16 @@ const FRESH_FOR: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct KindStatusCount {
+    #[schema(value_type = kyushoku_domain::OrganisationKind)]
     pub kind: String,
+    #[schema(value_type = kyushoku_domain::OrganisationStatus)]
     pub status: String,
     pub count: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ScopeShare {
+    #[schema(value_type = kyushoku_domain::ConsentScope)]
     pub scope: String,
     pub count: Option<i64>,
     /// Share of the total, 0–1, three decimals; `null` when suppressed.
@@ -47,6 +50,7 @@ pub struct ScopeTable {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct KindCount {
+    #[schema(value_type = kyushoku_domain::OrganisationKind)]
     pub kind: String,
     pub count: Option<i64>,
 }

@@ -19,6 +19,7 @@ use crate::{events, AppState};
 pub struct Block {
     pub organisation_id: String,
     pub name: String,
+    #[schema(value_type = kyushoku_domain::OrganisationKind)]
     pub kind: String,
     pub blocked_at: DateTime<Utc>,
 }

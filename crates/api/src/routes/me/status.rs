@@ -14,7 +14,9 @@ use crate::AppState;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MyStatus {
     /// `active`, `placed`, `expired` or `withdrawn`.
+    #[schema(value_type = kyushoku_domain::RegistrationStatus)]
     pub status: String,
+    #[schema(value_type = kyushoku_domain::ConsentScope)]
     pub consent_scope: String,
     pub valid_until: NaiveDate,
     /// False after refusing all new guidance.

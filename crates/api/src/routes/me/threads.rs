@@ -21,6 +21,7 @@ use crate::{events, idempotency, pagination, AppState};
 pub struct OrganisationCard {
     pub organisation_id: String,
     pub name: String,
+    #[schema(value_type = kyushoku_domain::OrganisationKind)]
     pub kind: String,
 }
 

@@ -35,6 +35,7 @@ pub struct NewClientRequest {
 pub struct Client {
     pub client_id: String,
     pub name: String,
+    #[schema(value_type = StaffRole)]
     pub role: String,
     pub created_at: DateTime<Utc>,
 }
@@ -45,6 +46,7 @@ pub struct CreatedClient {
     pub client_id: String,
     pub client_secret: String,
     pub name: String,
+    #[schema(value_type = StaffRole)]
     pub role: String,
     pub created_at: DateTime<Utc>,
 }

@@ -22,21 +22,25 @@ use crate::AppState;
 pub struct Organisation {
     pub organisation_id: String,
     pub name: String,
-    #[schema(example = "paid_agency")]
+    #[schema(example = "paid_agency", value_type = kyushoku_domain::OrganisationKind)]
     pub kind: String,
-    #[schema(example = "13")]
+    #[schema(example = "13", value_type = kyushoku_domain::PrefectureCode)]
     pub prefecture: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<kyushoku_domain::MunicipalityCode>)]
     pub municipality: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub licence_number: Option<String>,
-    /// `pending`, `approved`, `rejected`, `suspended` or `revoked`.
+    #[schema(value_type = kyushoku_domain::OrganisationStatus)]
     pub status: String,
-    /// `public` or `private`, set at approval.
+    /// Set at approval.
+    #[schema(value_type = Option<kyushoku_domain::Sector>)]
     pub sector: Option<String>,
     /// What the organisation applied for.
+    #[schema(value_type = Vec<kyushoku_domain::Service>)]
     pub requested_services: Vec<&'static str>,
     /// What the bureau granted.
+    #[schema(value_type = Vec<kyushoku_domain::Service>)]
     pub services: Vec<&'static str>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -36,6 +36,7 @@ pub struct NewUserRequest {
 pub struct User {
     pub user_id: String,
     pub email: String,
+    #[schema(value_type = StaffRole)]
     pub role: String,
     pub created_at: DateTime<Utc>,
 }
