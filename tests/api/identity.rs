@@ -330,6 +330,26 @@ async fn revocation_of_refresh_and_access_tokens(app: TestApp) {
         200
     );
     assert_eq!(app.revoke(&access, &other).await.status, 400);
+    // Client credentials in the body must have the documented shape even
+    // when a bearer token authenticates the caller; nothing is revoked.
+    for (field, value) in [
+        ("client_secret", ""),
+        ("client_id", ""),
+        ("client_id", "id with spaces"),
+    ] {
+        let refused = app
+            .revoke_form(&[("token", &access), (field, value)], &access)
+            .await;
+        assert_eq!(
+            (refused.status.as_u16(), refused.json()["error"].as_str()),
+            (400, Some("invalid_request")),
+            "{field}={value:?}"
+        );
+    }
+    assert_eq!(
+        app.call("GET", &path, Some(&access), None).await.status,
+        200
+    );
     assert_eq!(app.revoke(&access, &access).await.status, 200);
     app.call("GET", &path, Some(&access), None)
         .await

@@ -325,7 +325,13 @@ impl TestApp {
     /// RFC 7009 revocation of `token`, the caller authenticated by `bearer`
     /// (its own access token).
     pub async fn revoke(&self, token: &str, bearer: &str) -> Answer {
-        let body = serde_urlencoded::to_string([("token", token)]).unwrap();
+        self.revoke_form(&[("token", token)], bearer).await
+    }
+
+    /// RFC 7009 revocation with these form fields, the caller authenticated
+    /// by `bearer`.
+    pub async fn revoke_form(&self, fields: &[(&str, &str)], bearer: &str) -> Answer {
+        let body = serde_urlencoded::to_string(fields).unwrap();
         let req = self
             .client
             .post(self.url("/v1/auth/revoke"))

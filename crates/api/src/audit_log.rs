@@ -11,6 +11,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 
+use kyushoku_domain::{ActorKind, AuditAction};
 use kyushoku_store::audit::{self, NewAuditEvent};
 use kyushoku_store::{now, Db};
 use tokio::sync::oneshot;
@@ -88,10 +89,10 @@ fn write_as_they_come(db: &Db, arrivals: &mpsc::Receiver<Pending>) {
 }
 
 /// An event by `actor` (or an anonymous caller when `None`).
-pub fn event(actor: Option<&Actor>, action: &str) -> NewAuditEvent {
+pub fn event(actor: Option<&Actor>, action: AuditAction) -> NewAuditEvent {
     let (kind, id) = match actor {
-        Some(a) => (a.kind().to_owned(), a.id().to_owned()),
-        None => ("anonymous".to_owned(), "-".to_owned()),
+        Some(a) => (a.credential_kind(), a.id().to_owned()),
+        None => (ActorKind::Anonymous, "-".to_owned()),
     };
     NewAuditEvent {
         at: now(),
@@ -100,7 +101,7 @@ pub fn event(actor: Option<&Actor>, action: &str) -> NewAuditEvent {
         actor_id: id,
         organisation_id: None,
         prefecture: None,
-        action: action.to_owned(),
+        action,
         target: None,
         detail: None,
         seeker_ids: None,
@@ -109,10 +110,10 @@ pub fn event(actor: Option<&Actor>, action: &str) -> NewAuditEvent {
 
 /// An event by an authenticated principal, naming its role; a member's
 /// event carries its organisation and that organisation's prefecture.
-pub fn by(principal: &Principal, action: &str) -> NewAuditEvent {
+pub fn by(principal: &Principal, action: AuditAction) -> NewAuditEvent {
     let actor = principal.actor();
     let mut e = event(Some(actor), action);
-    e.actor_kind = principal.role().to_owned();
+    e.actor_kind = principal.actor_kind();
     e.actor_id = format!("{}:{}", actor.kind(), actor.id());
     if let Principal::Member { member, .. } = principal {
         e.organisation_id = Some(member.organisation_id);

@@ -50,6 +50,24 @@ impl From<SeekerBatchLine> for (String, SeekerUpsertRequest) {
     }
 }
 
+kyushoku_domain::closed_set! {
+    /// What an upsert did.
+    pub enum Stored {
+        Created = "created",
+        Updated = "updated",
+    }
+}
+
+impl Stored {
+    pub fn of(created: bool) -> Self {
+        if created {
+            Stored::Created
+        } else {
+            Stored::Updated
+        }
+    }
+}
+
 /// What was masked in the free text, by kind (R11).
 #[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
 pub struct Masked {
@@ -212,9 +230,36 @@ pub fn prepare_offer(
 }
 
 /// One line of `POST /v1/job-offers/batch`: `{"job_number", …offer}`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+/// The offer is parsed line by line after the number (a line that does not
+/// parse is that line's error, not the batch's).
+#[derive(Debug, Clone, Deserialize)]
 pub struct OfferBatchLine {
     pub job_number: String,
     #[serde(flatten)]
     pub offer: serde_json::Map<String, serde_json::Value>,
+}
+
+/// In the schema: a `JobOffer` with its `job_number` beside its fields.
+impl utoipa::PartialSchema for OfferBatchLine {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::Schema;
+        use utoipa::openapi::{Ref, RefOr};
+        let mut schema = <kyushoku_domain::offer::JobOffer as utoipa::PartialSchema>::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            object.description =
+                Some("One line of a batch: a job offer with its `job_number`.".into());
+            object.properties.insert(
+                "job_number".into(),
+                RefOr::Ref(Ref::from_schema_name("JobNumber")),
+            );
+            object.required.insert(0, "job_number".into());
+        }
+        schema
+    }
+}
+
+impl ToSchema for OfferBatchLine {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("OfferBatchLine")
+    }
 }

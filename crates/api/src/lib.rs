@@ -201,6 +201,7 @@ pub fn parse_secret(hex: &str) -> Option<[u8; 32]> {
         kyushoku_domain::JobNumber,
         kyushoku_domain::OrganisationKind,
         kyushoku_domain::OrganisationStatus,
+        kyushoku_domain::AuditAction,
         kyushoku_domain::profile::EmploymentType,
         kyushoku_domain::profile::WageKind,
     ))

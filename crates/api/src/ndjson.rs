@@ -24,6 +24,16 @@ pub enum LineId {
     JobNumber(String),
 }
 
+kyushoku_domain::closed_set! {
+    /// What became of one line.
+    pub enum LineStatus {
+        Created = "created",
+        Updated = "updated",
+        /// Refused: `problem` says why; nothing of the line was stored.
+        Error = "error",
+    }
+}
+
 /// The result of one line.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LineResult {
@@ -35,8 +45,7 @@ pub struct LineResult {
     /// The offer the line named, when it got that far (offers batch).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_number: Option<String>,
-    /// `created`, `updated` or `error`.
-    pub status: &'static str,
+    pub status: LineStatus,
     /// For seekers: what the scrubber masked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub masked: Option<Masked>,
@@ -49,7 +58,7 @@ impl LineResult {
     fn new(
         line: usize,
         id: Option<LineId>,
-        status: &'static str,
+        status: LineStatus,
         masked: Option<Masked>,
         problem: Option<Problem>,
     ) -> Self {
@@ -233,12 +242,18 @@ where
     Ok(checked
         .into_iter()
         .map(|(line, c)| match c {
-            Err((id, error)) => LineResult::new(line, id, "error", None, Some(error.to_problem())),
+            Err((id, error)) => {
+                LineResult::new(line, id, LineStatus::Error, None, Some(error.to_problem()))
+            }
             Ok(p) => match written.next() {
                 Some(Written::Stored(created)) => LineResult::new(
                     line,
                     Some(p.id),
-                    if created { "created" } else { "updated" },
+                    if created {
+                        LineStatus::Created
+                    } else {
+                        LineStatus::Updated
+                    },
                     p.masked,
                     None,
                 ),
@@ -246,12 +261,24 @@ where
                     if let ApiError::Internal(cause) = &error {
                         tracing::error!(cause = %cause, line, "batch line failed");
                     }
-                    LineResult::new(line, Some(p.id), "error", None, Some(error.to_problem()))
+                    LineResult::new(
+                        line,
+                        Some(p.id),
+                        LineStatus::Error,
+                        None,
+                        Some(error.to_problem()),
+                    )
                 }
                 None => {
                     tracing::error!(line, "batch line was prepared but not written");
                     let error = ApiError::Internal("not written".into());
-                    LineResult::new(line, Some(p.id), "error", None, Some(error.to_problem()))
+                    LineResult::new(
+                        line,
+                        Some(p.id),
+                        LineStatus::Error,
+                        None,
+                        Some(error.to_problem()),
+                    )
                 }
             },
         })

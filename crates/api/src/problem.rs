@@ -170,6 +170,34 @@ impl ProblemType {
     }
 }
 
+impl Serialize for ProblemType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.uri())
+    }
+}
+
+/// In the schema: an `enum` of every problem type's URI, so that a
+/// generated client can switch on it.
+impl utoipa::PartialSchema for ProblemType {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "A stable URI naming the kind of problem (`urn:kyushoku:problem:<slug>`; \
+                 the slugs are listed in `docs/problems.md`).",
+            ))
+            .enum_values(Some(ProblemType::ALL.iter().map(|t| t.uri())))
+            .examples([serde_json::json!(ProblemType::Validation.uri())])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ProblemType {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("ProblemType")
+    }
+}
+
 /// One offending field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
@@ -192,10 +220,8 @@ impl FieldError {
 /// An RFC 9457 problem details body.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
-    /// A stable URI naming the kind of problem (`urn:kyushoku:problem:<slug>`).
     #[serde(rename = "type")]
-    #[schema(example = "urn:kyushoku:problem:validation")]
-    pub type_uri: String,
+    pub type_uri: ProblemType,
     pub title: String,
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -452,7 +478,7 @@ impl ApiError {
             ),
         };
         Problem {
-            type_uri: kind.uri(),
+            type_uri: kind,
             title: kind.title().into(),
             status: kind.status().as_u16(),
             detail,

@@ -5,10 +5,14 @@
 //! Handlers parse requests into these types; the store and the API never
 //! re-check what a type here already guarantees.
 
+#[macro_use]
+pub mod closed_set;
+pub mod audit;
 pub mod calendar;
 pub mod codes;
 pub mod consent;
 pub mod credentials;
+pub mod message;
 pub mod offer;
 pub mod organisation;
 pub mod profile;
@@ -16,7 +20,9 @@ pub mod pseudonym;
 pub mod scrub;
 pub mod seal;
 
+pub use audit::{ActorKind, AuditAction};
 pub use consent::{ConsentScope, RegistrationStatus};
+pub use message::{Author, MessageKind, ThreadState};
 pub use organisation::{
     Decision, OrganisationKind, OrganisationStatus, Sector, Service, StaffRole,
 };

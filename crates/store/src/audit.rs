@@ -10,6 +10,7 @@
 use chrono::NaiveDateTime;
 use diesel::dsl;
 use diesel::prelude::*;
+use kyushoku_domain::{ActorKind, AuditAction};
 
 use crate::schema::audit_events;
 use crate::{DbConn, StoreError};
@@ -19,15 +20,14 @@ use crate::{DbConn, StoreError};
 pub struct NewAuditEvent {
     pub at: NaiveDateTime,
     pub request_id: Option<String>,
-    /// `user`, `client`, `hw_system`, `bureau`, `seeker`, `anonymous`.
-    pub actor_kind: String,
+    pub actor_kind: ActorKind,
     /// The actor's public id (user id, client id), or the address class for
     /// anonymous actors. Never an e-mail address.
     pub actor_id: String,
     pub organisation_id: Option<i64>,
     /// The prefecture whose bureau may read this event.
     pub prefecture: Option<String>,
-    pub action: String,
+    pub action: AuditAction,
     pub target: Option<String>,
     /// Small JSON with the decision's reason, etc. Never personal data.
     pub detail: Option<String>,
@@ -40,11 +40,11 @@ pub struct NewAuditEvent {
 type EventRow<'a> = (
     dsl::Eq<audit_events::at, NaiveDateTime>,
     dsl::Eq<audit_events::request_id, Option<&'a str>>,
-    dsl::Eq<audit_events::actor_kind, &'a str>,
+    dsl::Eq<audit_events::actor_kind, &'static str>,
     dsl::Eq<audit_events::actor_id, &'a str>,
     dsl::Eq<audit_events::organisation_id, Option<i64>>,
     dsl::Eq<audit_events::prefecture, Option<&'a str>>,
-    dsl::Eq<audit_events::action, &'a str>,
+    dsl::Eq<audit_events::action, &'static str>,
     dsl::Eq<audit_events::target, Option<&'a str>>,
     dsl::Eq<audit_events::detail, Option<&'a str>>,
     dsl::Eq<audit_events::seeker_ids, Option<&'a str>>,
@@ -79,11 +79,13 @@ pub struct AuditEventRow {
     pub id: i64,
     pub at: NaiveDateTime,
     pub request_id: Option<String>,
-    pub actor_kind: String,
+    #[diesel(deserialize_as = String)]
+    pub actor_kind: ActorKind,
     pub actor_id: String,
     pub organisation_id: Option<i64>,
     pub prefecture: Option<String>,
-    pub action: String,
+    #[diesel(deserialize_as = String)]
+    pub action: AuditAction,
     pub target: Option<String>,
     pub detail: Option<String>,
     pub seeker_ids: Option<String>,
@@ -238,7 +240,7 @@ pub struct AuditFilter {
     pub organisation_id: Option<i64>,
     /// Only events that showed this seeker ("who saw seeker S").
     pub seeker_id: Option<i64>,
-    pub action: Option<String>,
+    pub action: Option<AuditAction>,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
 }
@@ -279,7 +281,7 @@ pub fn query(
         };
     }
     if let Some(a) = &f.action {
-        q = q.filter(audit_events::action.eq(a.clone()));
+        q = q.filter(audit_events::action.eq(a.as_str()));
     }
     if let Some(from) = f.from {
         q = q.filter(audit_events::at.ge(from));
@@ -344,11 +346,11 @@ mod tests {
         let full = NewAuditEvent {
             at,
             request_id: Some("req-1".into()),
-            actor_kind: "client".into(),
+            actor_kind: ActorKind::Client,
             actor_id: "kc_1".into(),
             organisation_id: Some(7),
             prefecture: Some("13".into()),
-            action: "profile_search".into(),
+            action: AuditAction::ProfileSearch,
             target: Some("target-1".into()),
             detail: Some(r#"{"results":2}"#.into()),
             seeker_ids: None,
@@ -357,7 +359,7 @@ mod tests {
             request_id: None,
             organisation_id: None,
             prefecture: None,
-            action: "login_failed".into(),
+            action: AuditAction::LoginFailed,
             target: None,
             detail: None,
             ..full.clone()
@@ -426,11 +428,11 @@ mod tests {
         let event = NewAuditEvent {
             at: crate::now(),
             request_id: None,
-            actor_kind: "client".into(),
+            actor_kind: ActorKind::Client,
             actor_id: "kc_1".into(),
             organisation_id: None,
             prefecture: None,
-            action: "profile_read".into(),
+            action: AuditAction::ProfileRead,
             target: None,
             detail: None,
             seeker_ids: None,

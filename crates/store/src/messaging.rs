@@ -11,6 +11,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use kyushoku_domain::{Author, MessageKind};
 
 use crate::schema::{guidance_counters, messages, organisations, reports, seekers, threads};
 use crate::seekers::{read_visible, Viewer};
@@ -36,8 +37,7 @@ pub enum Sent {
     Sent {
         thread_public_id: String,
         message_public_id: String,
-        /// `guidance`, `answer` or `question`.
-        kind: &'static str,
+        kind: MessageKind,
         created_at: NaiveDateTime,
     },
     /// R1 fails now (blocked, out of scope, ended, not approved): as absent.
@@ -59,9 +59,9 @@ pub enum Sent {
 struct NewMessage<'a> {
     public_id: &'a str,
     thread_id: i64,
-    author: &'a str,
+    author: Author,
     actor: Option<&'a str>,
-    kind: &'a str,
+    kind: MessageKind,
     subject: Option<&'a str>,
     body: &'a str,
     created_at: NaiveDateTime,
@@ -71,9 +71,9 @@ struct NewMessage<'a> {
 type MessageColumns<'a> = (
     diesel::dsl::Eq<messages::public_id, &'a str>,
     diesel::dsl::Eq<messages::thread_id, i64>,
-    diesel::dsl::Eq<messages::author, &'a str>,
+    diesel::dsl::Eq<messages::author, &'static str>,
     diesel::dsl::Eq<messages::actor, Option<&'a str>>,
-    diesel::dsl::Eq<messages::kind, &'a str>,
+    diesel::dsl::Eq<messages::kind, &'static str>,
     diesel::dsl::Eq<messages::subject, Option<&'a str>>,
     diesel::dsl::Eq<messages::body, &'a str>,
     diesel::dsl::Eq<messages::created_at, NaiveDateTime>,
@@ -90,9 +90,9 @@ impl<'a> NewMessage<'a> {
         (
             public_id.eq(self.public_id),
             thread_id.eq(self.thread_id),
-            author.eq(self.author),
+            author.eq(self.author.as_str()),
             actor.eq(self.actor),
-            kind.eq(self.kind),
+            kind.eq(self.kind.as_str()),
             subject.eq(self.subject),
             body.eq(self.body),
             created_at.eq(self.created_at),
@@ -186,10 +186,10 @@ pub fn send_from_organisation(
             threads::table
                 .filter(threads::organisation_id.eq(org_id))
                 .filter(threads::seeker_id.eq(m.seeker_id))
-                .filter(threads::last_author.eq("seeker")),
+                .filter(threads::last_author.eq(Author::Seeker.as_str())),
         )
         .set((
-            threads::last_author.eq("organisation"),
+            threads::last_author.eq(Author::Organisation.as_str()),
             threads::seeker_unread.eq(threads::seeker_unread + 1),
             threads::updated_at.eq(at),
         ))
@@ -204,7 +204,7 @@ pub fn send_from_organisation(
             .get_result::<(i64, String)>(c)
             .optional()?;
         let (thread_id, thread_public, kind) = match (answered, existing) {
-            (1, Some((id, public))) => (id, public, "answer"),
+            (1, Some((id, public))) => (id, public, MessageKind::Answer),
             (_, Some(_)) => return Err(Abort::Answer(Sent::OutOfTurn)),
             (_, None) => {
                 let accepts = seekers::table
@@ -219,7 +219,7 @@ pub fn send_from_organisation(
                         threads::public_id.eq(thread_public_id),
                         threads::organisation_id.eq(org_id),
                         threads::seeker_id.eq(m.seeker_id),
-                        threads::last_author.eq("organisation"),
+                        threads::last_author.eq(Author::Organisation.as_str()),
                         threads::seeker_unread.eq(1),
                         threads::created_at.eq(at),
                         threads::updated_at.eq(at),
@@ -227,7 +227,7 @@ pub fn send_from_organisation(
                     .returning(threads::id)
                     .get_result::<i64>(c));
                 match inserted {
-                    Ok(id) => (id, thread_public_id.to_owned(), "guidance"),
+                    Ok(id) => (id, thread_public_id.to_owned(), MessageKind::Guidance),
                     // Another send opened the thread first: this one is out of turn.
                     Err(diesel::result::Error::DatabaseError(
                         diesel::result::DatabaseErrorKind::UniqueViolation,
@@ -242,10 +242,10 @@ pub fn send_from_organisation(
             &NewMessage {
                 public_id: message_public_id,
                 thread_id,
-                author: "organisation",
+                author: Author::Organisation,
                 actor: Some(&m.actor),
                 kind,
-                subject: if kind == "guidance" {
+                subject: if kind == MessageKind::Guidance {
                     m.subject.as_deref()
                 } else {
                     None
@@ -265,7 +265,7 @@ pub fn send_from_organisation(
         // that follows (taken first, it queued the organisation's other
         // sends behind all of this transaction's statements). Over the cap,
         // everything above rolls back.
-        if kind == "guidance" && !take_guidance(c, org_id, m.day, m.daily_cap)? {
+        if kind == MessageKind::Guidance && !take_guidance(c, org_id, m.day, m.daily_cap)? {
             return Err(Abort::Answer(Sent::CapReached));
         }
         Ok(sent)
@@ -291,7 +291,7 @@ pub fn send_from_seeker(
                 .filter(threads::seeker_id.eq(seeker_id)),
         )
         .set((
-            threads::last_author.eq("seeker"),
+            threads::last_author.eq(Author::Seeker.as_str()),
             threads::org_unread.eq(threads::org_unread + 1),
             threads::updated_at.eq(at),
         ))
@@ -315,9 +315,9 @@ pub fn send_from_seeker(
             &NewMessage {
                 public_id: message_public_id,
                 thread_id,
-                author: "seeker",
+                author: Author::Seeker,
                 actor: None,
-                kind: "question",
+                kind: MessageKind::Question,
                 subject: None,
                 body,
                 created_at: at,
@@ -326,7 +326,7 @@ pub fn send_from_seeker(
         let sent = Sent::Sent {
             thread_public_id: thread_public_id.to_owned(),
             message_public_id: message_public_id.to_owned(),
-            kind: "question",
+            kind: MessageKind::Question,
             created_at: at,
         };
         within(c, &sent)?;
@@ -341,7 +341,8 @@ pub struct ThreadRow {
     pub public_id: String,
     pub organisation_id: i64,
     pub seeker_id: i64,
-    pub last_author: String,
+    #[diesel(deserialize_as = String)]
+    pub last_author: Author,
     pub org_unread: i32,
     pub seeker_unread: i32,
     pub created_at: NaiveDateTime,
@@ -354,8 +355,10 @@ pub struct MessageRow {
     pub id: i64,
     pub public_id: String,
     pub thread_id: i64,
-    pub author: String,
-    pub kind: String,
+    #[diesel(deserialize_as = String)]
+    pub author: Author,
+    #[diesel(deserialize_as = String)]
+    pub kind: MessageKind,
     pub subject: Option<String>,
     pub body: String,
     pub created_at: NaiveDateTime,
@@ -488,8 +491,8 @@ pub fn mark_read(
     receipts: bool,
 ) -> Result<(), StoreError> {
     let other = match party {
-        Party::Organisation(_) => "seeker",
-        Party::Seeker(_) => "organisation",
+        Party::Organisation(_) => Author::Seeker,
+        Party::Seeker(_) => Author::Organisation,
     };
     conn.write_transaction(|c| {
         match party {
@@ -506,7 +509,7 @@ pub fn mark_read(
         diesel::update(
             messages::table
                 .filter(messages::thread_id.eq(thread_id))
-                .filter(messages::author.eq(other))
+                .filter(messages::author.eq(other.as_str()))
                 .filter(messages::read_at.is_null()),
         )
         .set(messages::read_at.eq(Some(now())))
@@ -662,9 +665,9 @@ mod tests {
         let question = NewMessage {
             public_id: "m_1",
             thread_id: 1,
-            author: "seeker",
+            author: Author::Seeker,
             actor: None,
-            kind: "question",
+            kind: MessageKind::Question,
             subject: None,
             body: "…",
             created_at: now(),
@@ -689,9 +692,9 @@ mod tests {
         let guidance = NewMessage {
             public_id: "m_1",
             thread_id: 7,
-            author: "organisation",
+            author: Author::Organisation,
             actor: Some("client:kc_1"),
-            kind: "guidance",
+            kind: MessageKind::Guidance,
             subject: Some("件名"),
             body: "本文",
             created_at: at,

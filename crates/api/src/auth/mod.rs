@@ -21,7 +21,7 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest, ResponseError};
-use kyushoku_domain::{OrganisationStatus, PrefectureCode, Sector};
+use kyushoku_domain::{ActorKind, OrganisationStatus, PrefectureCode, Sector};
 use kyushoku_store::identity::{self, OrganisationState, PrincipalRef};
 
 use crate::problem::{ApiError, RateHeaders};
@@ -48,6 +48,15 @@ impl Actor {
             Actor::User(_) => "user",
             Actor::Client(_) => "client",
             Actor::Seeker(_) => "seeker",
+        }
+    }
+
+    /// The kind of credential, as the audit trail names it.
+    pub fn credential_kind(&self) -> ActorKind {
+        match self {
+            Actor::User(_) => ActorKind::User,
+            Actor::Client(_) => ActorKind::Client,
+            Actor::Seeker(_) => ActorKind::Seeker,
         }
     }
 
@@ -115,6 +124,17 @@ impl Principal {
             Principal::Member { member, .. } if member.admin => "org_admin",
             Principal::Member { .. } => "org_staff",
             Principal::Seeker { .. } => "seeker",
+        }
+    }
+
+    /// The role as the audit trail names it.
+    pub fn actor_kind(&self) -> ActorKind {
+        match self {
+            Principal::HwSystem { .. } => ActorKind::HwSystem,
+            Principal::Bureau { .. } => ActorKind::Bureau,
+            Principal::Member { member, .. } if member.admin => ActorKind::OrgAdmin,
+            Principal::Member { .. } => ActorKind::OrgStaff,
+            Principal::Seeker { .. } => ActorKind::Seeker,
         }
     }
 

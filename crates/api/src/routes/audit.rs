@@ -3,6 +3,7 @@
 
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
+use kyushoku_domain::{ActorKind, AuditAction};
 use kyushoku_store::audit::{self, AuditFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -22,9 +23,8 @@ pub struct AuditQuery {
     /// Only events that showed this seeker ("who saw seeker S").
     #[param(max_length = 64, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub seeker_ref: Option<String>,
-    /// Only this action (`organisation_decision`, `login_failed`, …).
-    #[param(max_length = 64, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
-    pub action: Option<String>,
+    /// Only events of this action.
+    pub action: Option<AuditAction>,
     /// From this time (RFC 3339), inclusive.
     pub from: Option<DateTime<Utc>>,
     /// Before this time (RFC 3339).
@@ -43,11 +43,10 @@ pub struct AuditEvent {
     pub event_id: String,
     pub at: DateTime<Utc>,
     pub request_id: Option<String>,
-    /// The actor's role (`bureau`, `org_admin`, `anonymous`, …).
-    pub actor_kind: String,
+    pub actor_kind: ActorKind,
     pub actor_id: String,
     pub organisation_id: Option<String>,
-    pub action: String,
+    pub action: AuditAction,
     pub target: Option<String>,
     /// Details as JSON (a decision's reason, …).
     pub detail: Option<serde_json::Value>,
@@ -88,7 +87,6 @@ pub async fn query(
     let q = query.into_inner()?;
     let mut errors = Vec::new();
     for (field, value, max) in [
-        ("action", &q.action, 64),
         ("organisation_id", &q.organisation_id, 64),
         ("seeker_ref", &q.seeker_ref, 64),
     ] {

@@ -27,8 +27,7 @@ use crate::{audit_log, AppState};
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenAnswer {
     pub access_token: String,
-    #[schema(example = "Bearer")]
-    pub token_type: &'static str,
+    pub token_type: TokenType,
     /// Seconds until the access token expires.
     pub expires_in: i64,
     /// For staff sessions: a one-use token for the next access token.
@@ -36,11 +35,29 @@ pub struct TokenAnswer {
     pub refresh_token: Option<String>,
 }
 
+kyushoku_domain::closed_set! {
+    /// The kind of access token (RFC 6750).
+    pub enum TokenType {
+        Bearer = "Bearer",
+    }
+}
+
+kyushoku_domain::closed_set! {
+    /// The OAuth error codes this server answers with (RFC 6749 §5.2,
+    /// RFC 7009 §2.2.1).
+    pub enum OAuthErrorCode {
+        InvalidRequest = "invalid_request",
+        InvalidClient = "invalid_client",
+        InvalidGrant = "invalid_grant",
+        UnauthorizedClient = "unauthorized_client",
+        UnsupportedGrantType = "unsupported_grant_type",
+    }
+}
+
 /// An OAuth error (RFC 6749 §5.2).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OAuthError {
-    #[schema(example = "invalid_client")]
-    pub error: &'static str,
+    pub error: OAuthErrorCode,
     pub error_description: &'static str,
 }
 
@@ -70,14 +87,25 @@ pub struct TokenRequest {
     /// Any other answers 400 `unsupported_grant_type` (RFC 6749 §5.2).
     #[schema(value_type = GrantType)]
     pub grant_type: String,
+    /// For `client_credentials` without HTTP Basic: the client's id
+    /// (printable ASCII).
+    #[schema(min_length = 1, max_length = 100, pattern = "^[!-~]+$")]
     pub client_id: Option<String>,
+    /// For `client_credentials` without HTTP Basic: the client's secret.
+    #[schema(min_length = 1, max_length = 200)]
     pub client_secret: Option<String>,
+    /// For `refresh_token`: the refresh token last issued.
+    #[schema(min_length = 1, max_length = 200)]
     pub refresh_token: Option<String>,
     /// Ignored: a client's rights come from its role.
     pub scope: Option<String>,
 }
 
-fn oauth_error(status: StatusCode, error: &'static str, description: &'static str) -> HttpResponse {
+fn oauth_error(
+    status: StatusCode,
+    error: OAuthErrorCode,
+    description: &'static str,
+) -> HttpResponse {
     let mut res = HttpResponse::build(status)
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
@@ -85,7 +113,7 @@ fn oauth_error(status: StatusCode, error: &'static str, description: &'static st
             error,
             error_description: description,
         });
-    if error == "invalid_client" {
+    if error == OAuthErrorCode::InvalidClient {
         res.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Basic realm=\"kyushoku\""),
@@ -215,7 +243,13 @@ pub async fn token(
 ) -> Result<HttpResponse, ApiError> {
     let request: TokenRequest = match parse_body(&req, &body) {
         Ok(r) => r,
-        Err(why) => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", why)),
+        Err(why) => {
+            return Ok(oauth_error(
+                StatusCode::BAD_REQUEST,
+                OAuthErrorCode::InvalidRequest,
+                why,
+            ))
+        }
     };
     match GrantType::parse(&request.grant_type) {
         Some(GrantType::ClientCredentials) => {
@@ -224,7 +258,7 @@ pub async fn token(
         Some(GrantType::RefreshToken) => refresh_grant(&request, &state).await,
         None => Ok(oauth_error(
             StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
+            OAuthErrorCode::UnsupportedGrantType,
             "use client_credentials or refresh_token",
         )),
     }
@@ -242,7 +276,7 @@ async fn client_credentials_grant(
     ) else {
         return Ok(oauth_error(
             StatusCode::UNAUTHORIZED,
-            "invalid_client",
+            OAuthErrorCode::InvalidClient,
             "client authentication failed",
         ));
     };
@@ -252,7 +286,7 @@ async fn client_credentials_grant(
     {
         return Ok(oauth_error(
             StatusCode::UNAUTHORIZED,
-            "invalid_client",
+            OAuthErrorCode::InvalidClient,
             "client authentication failed",
         ));
     }
@@ -265,7 +299,8 @@ async fn client_credentials_grant(
                     client_subject(c, &client)
                 }
                 other => {
-                    let mut e = audit_log::event(None, "client_auth_failed");
+                    let mut e =
+                        audit_log::event(None, kyushoku_domain::AuditAction::ClientAuthFailed);
                     if let Some(client) = &other {
                         e.target = Some(client.client_id.clone());
                         e.organisation_id = client.organisation_id;
@@ -280,14 +315,14 @@ async fn client_credentials_grant(
     let Some(subject) = subject else {
         return Ok(oauth_error(
             StatusCode::UNAUTHORIZED,
-            "invalid_client",
+            OAuthErrorCode::InvalidClient,
             "client authentication failed",
         ));
     };
     let (access_token, expires_in) = auth::issue_access_token(state, &subject)?;
     Ok(token_answer(TokenAnswer {
         access_token,
-        token_type: "Bearer",
+        token_type: TokenType::Bearer,
         expires_in,
         refresh_token: None,
     }))
@@ -313,7 +348,7 @@ async fn refresh_grant(request: &TokenRequest, state: &AppState) -> Result<HttpR
     let Some(presented) = request.refresh_token.clone().filter(|t| t.len() <= 200) else {
         return Ok(oauth_error(
             StatusCode::BAD_REQUEST,
-            "invalid_request",
+            OAuthErrorCode::InvalidRequest,
             "refresh_token is required",
         ));
     };
@@ -333,7 +368,8 @@ async fn refresh_grant(request: &TokenRequest, state: &AppState) -> Result<HttpR
                     // A used token came back: whoever holds the family is not
                     // to be trusted, so the whole family ends.
                     identity::revoke_family(c, &row.family)?;
-                    let mut e = audit_log::event(None, "refresh_token_reused");
+                    let mut e =
+                        audit_log::event(None, kyushoku_domain::AuditAction::RefreshTokenReused);
                     let user = identity::find_user(c, row.user_id)?;
                     if let Some(u) = &user {
                         // The access tokens minted from the stolen token
@@ -377,14 +413,14 @@ async fn refresh_grant(request: &TokenRequest, state: &AppState) -> Result<HttpR
     match outcome {
         RefreshOutcome::Invalid | RefreshOutcome::Reused(_) => Ok(oauth_error(
             StatusCode::BAD_REQUEST,
-            "invalid_grant",
+            OAuthErrorCode::InvalidGrant,
             "the refresh token is invalid, expired or already used",
         )),
         RefreshOutcome::Issued(subject, refresh) => {
             let (access_token, expires_in) = auth::issue_access_token(state, &subject)?;
             Ok(token_answer(TokenAnswer {
                 access_token,
-                token_type: "Bearer",
+                token_type: TokenType::Bearer,
                 expires_in,
                 refresh_token: Some(refresh),
             }))
@@ -525,7 +561,7 @@ pub async fn login(
             .map(|u| (u.public_id, u.organisation_id));
         state
             .db_run(move |c| {
-                let mut e = audit_log::event(None, "login_failed");
+                let mut e = audit_log::event(None, kyushoku_domain::AuditAction::LoginFailed);
                 if let Some((public_id, org)) = user_ref {
                     e.target = Some(public_id);
                     e.organisation_id = Some(org);
@@ -563,7 +599,7 @@ pub async fn login(
     let (access_token, expires_in) = auth::issue_access_token(&state, &user_subject(&user, &org))?;
     Ok(token_answer(TokenAnswer {
         access_token,
-        token_type: "Bearer",
+        token_type: TokenType::Bearer,
         expires_in,
         refresh_token: Some(refresh),
     }))
@@ -571,12 +607,33 @@ pub async fn login(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RevokeRequest {
+    /// The token to revoke. Any text is taken: one this server did not
+    /// issue (or longer than any it issues) is answered 200 as RFC 7009
+    /// §2.2 requires, so no length is refused here.
     pub token: String,
-    /// `access_token` or `refresh_token`; only a hint.
+    /// `access_token` or `refresh_token`; only a hint, and any other value
+    /// is ignored (RFC 7009 §2.1).
     pub token_type_hint: Option<String>,
     /// A client authenticating in the body rather than with HTTP Basic.
+    #[schema(min_length = 1, max_length = 100, pattern = "^[!-~]+$")]
     pub client_id: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
     pub client_secret: Option<String>,
+}
+
+impl RevokeRequest {
+    /// The body's client credentials, where given, have the shape the
+    /// schema states (whatever else authenticates the caller).
+    fn credentials_well_formed(&self) -> bool {
+        let id_ok = self.client_id.as_deref().is_none_or(|id| {
+            (1..=100).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
+        });
+        let secret_ok = self
+            .client_secret
+            .as_deref()
+            .is_none_or(|s| (1..=200).contains(&s.chars().count()));
+        id_ok && secret_ok
+    }
 }
 
 /// Who asks for a revocation (RFC 7009 §2.1: the caller authenticates):
@@ -643,19 +700,32 @@ pub async fn revoke(
 ) -> Result<HttpResponse, ApiError> {
     let request: RevokeRequest = match parse_body(&req, &body) {
         Ok(r) => r,
-        Err(why) => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", why)),
+        Err(why) => {
+            return Ok(oauth_error(
+                StatusCode::BAD_REQUEST,
+                OAuthErrorCode::InvalidRequest,
+                why,
+            ))
+        }
     };
+    if !request.credentials_well_formed() {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            OAuthErrorCode::InvalidRequest,
+            "client_id is 1 to 100 visible ASCII characters, client_secret 1 to 200",
+        ));
+    }
     let Some((caller, caller_role)) = revoking_caller(&req, &request, &state).await? else {
         return Ok(oauth_error(
             StatusCode::UNAUTHORIZED,
-            "invalid_client",
+            OAuthErrorCode::InvalidClient,
             "authenticate with client credentials or your own access token",
         ));
     };
     let not_yours = || {
         oauth_error(
             StatusCode::BAD_REQUEST,
-            "unauthorized_client",
+            OAuthErrorCode::UnauthorizedClient,
             "the token was not issued to this caller",
         )
     };
@@ -687,7 +757,10 @@ pub async fn revoke(
                 .db_run(move |c| {
                     c.write_transaction(|c| {
                         identity::bump_epoch(c, &who)?;
-                        let mut e = audit_log::event(Some(&audit_actor), "access_token_revoked");
+                        let mut e = audit_log::event(
+                            Some(&audit_actor),
+                            kyushoku_domain::AuditAction::AccessTokenRevoked,
+                        );
                         if let Some(public) = org_public {
                             if let Some(o) = kyushoku_store::organisations::find(c, &public)? {
                                 e.organisation_id = Some(o.id);
@@ -721,8 +794,9 @@ pub async fn revoke(
                         return Ok(true);
                     }
                     identity::revoke_family(c, &row.family)?;
-                    let mut e = audit_log::event(None, "refresh_token_revoked");
-                    e.actor_kind = "user".into();
+                    let mut e =
+                        audit_log::event(None, kyushoku_domain::AuditAction::RefreshTokenRevoked);
+                    e.actor_kind = kyushoku_domain::ActorKind::User;
                     e.actor_id = u.public_id.clone();
                     e.organisation_id = Some(u.organisation_id);
                     e.prefecture = kyushoku_store::organisations::find_by_id(c, u.organisation_id)?

@@ -20,19 +20,77 @@ use crate::problem::{ApiError, FieldError, Problem};
 use crate::routes::organisations::visible;
 use crate::{idempotency, AppState};
 
-/// A hire report (DESIGN.md §4): by job number or by `profile_id`.
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+/// A hire report (DESIGN.md §4): by job number or by `profile_id`, exactly
+/// one of the two (the schema is a `oneOf` of the two shapes: see
+/// [`HireReport::schema`]).
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HireReport {
-    /// The offer the hire was through; give this or `profile_id`, not both.
+    /// The offer the hire was through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_number: Option<JobNumber>,
     /// The profile the hire was through (this organisation's pseudonym).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(pattern = "^[A-Za-z0-9_-]{22}$")]
     pub profile_id: Option<String>,
     pub hired_on: NaiveDate,
     pub employment_type: EmploymentType,
+}
+
+/// The two shapes of a report, as JSON Schema can say "exactly one of
+/// `job_number` and `profile_id`": each shape requires its own field and
+/// allows the other only as `null` (which the server reads as absent).
+impl utoipa::PartialSchema for HireReport {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let shape = |title: &str, field: &str, field_schema, other: &str| {
+            serde_json::json!({
+                "type": "object",
+                "title": title,
+                "required": [field, "hired_on", "employment_type"],
+                "properties": {
+                    field: field_schema,
+                    other: {"type": "null"},
+                    "hired_on": {
+                        "type": "string",
+                        "format": "date",
+                        "description": "The day of the hire: within the last 366 days, not in the future (JST)."
+                    },
+                    "employment_type": {"$ref": "#/components/schemas/EmploymentType"}
+                },
+                "additionalProperties": false
+            })
+        };
+        let by_offer = shape(
+            "HireByOffer",
+            "job_number",
+            serde_json::json!({
+                "$ref": "#/components/schemas/JobNumber",
+                "description": "The offer the hire was through."
+            }),
+            "profile_id",
+        );
+        let by_profile = shape(
+            "HireByProfile",
+            "profile_id",
+            serde_json::json!({
+                "type": "string",
+                "pattern": "^[A-Za-z0-9_-]{22}$",
+                "description": "The profile the hire was through (this organisation's pseudonym)."
+            }),
+            "job_number",
+        );
+        serde_json::from_value(serde_json::json!({
+            "description": "A hire report: by the offer (`job_number`) or by the profile \
+                (`profile_id`), exactly one of them.",
+            "oneOf": [by_offer, by_profile]
+        }))
+        .expect("the hire report's schema is a valid schema")
+    }
+}
+
+impl ToSchema for HireReport {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("HireReport")
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -150,7 +208,7 @@ pub struct Hire {
     pub hire_id: String,
     pub job_number: Option<String>,
     pub hired_on: NaiveDate,
-    pub employment_type: String,
+    pub employment_type: EmploymentType,
     pub reported_at: DateTime<Utc>,
 }
 
@@ -206,21 +264,24 @@ pub async fn list(
     for (_, _, hired_on, _, _) in &rows {
         *quarters.entry(fiscal_quarter(*hired_on)).or_default() += 1;
     }
+    let items = rows
+        .into_iter()
+        .map(|(hire_id, job_number, hired_on, employment_type, at)| {
+            Ok(Hire {
+                hire_id,
+                job_number,
+                hired_on,
+                employment_type: EmploymentType::parse(&employment_type).ok_or_else(|| {
+                    ApiError::Internal(format!("stored employment type {employment_type:?}"))
+                })?,
+                reported_at: at.and_utc(),
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(HireList {
-            items: rows
-                .into_iter()
-                .map(
-                    |(hire_id, job_number, hired_on, employment_type, at)| Hire {
-                        hire_id,
-                        job_number,
-                        hired_on,
-                        employment_type,
-                        reported_at: at.and_utc(),
-                    },
-                )
-                .collect(),
+            items,
             quarters: quarters
                 .into_iter()
                 .rev()

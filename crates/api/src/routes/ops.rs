@@ -15,10 +15,60 @@ use crate::AppState;
 
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
+kyushoku_domain::closed_set! {
+    /// A live process's answer.
+    pub enum Liveness {
+        Ok = "ok",
+    }
+}
+
+kyushoku_domain::closed_set! {
+    /// Whether a ready instance has all its dependencies.
+    pub enum ReadinessStatus {
+        Ready = "ready",
+        /// Redis does not answer: the instance still serves (see `Readiness`).
+        Degraded = "degraded",
+    }
+}
+
+kyushoku_domain::closed_set! {
+    /// Whether a dependency answered.
+    pub enum CheckStatus {
+        Up = "up",
+        Down = "down",
+    }
+}
+
+kyushoku_domain::closed_set! {
+    /// What a dependency is: the database's backend, or where shared state
+    /// (rate limits, events, caches) lives.
+    pub enum CheckKind {
+        Postgresql = "postgresql",
+        Sqlite = "sqlite",
+        Redis = "redis",
+        InProcess = "in_process",
+    }
+}
+
+impl CheckKind {
+    fn database(backend: kyushoku_store::Backend) -> Self {
+        match backend {
+            kyushoku_store::Backend::Postgres => CheckKind::Postgresql,
+            kyushoku_store::Backend::Sqlite => CheckKind::Sqlite,
+        }
+    }
+
+    fn shared_state(cluster: &kyushoku_cluster::Cluster) -> Self {
+        match cluster.mode() {
+            "redis" => CheckKind::Redis,
+            _ => CheckKind::InProcess,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    #[schema(example = "ok")]
-    pub status: &'static str,
+    pub status: Liveness,
     pub version: &'static str,
 }
 
@@ -34,17 +84,16 @@ pub struct Health {
 #[get("/healthz")]
 pub async fn healthz() -> web::Json<Health> {
     web::Json(Health {
-        status: "ok",
+        status: Liveness::Ok,
         version: env!("CARGO_PKG_VERSION"),
     })
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Check {
-    /// `up` or `down`.
-    pub status: &'static str,
+    pub status: CheckStatus,
     /// `postgresql`/`sqlite` for the database, `redis`/`in_process` for shared state.
-    pub kind: &'static str,
+    pub kind: CheckKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -61,8 +110,7 @@ pub struct Readiness {
     /// serves (rate limits counted per instance, events reach only streams
     /// held on this instance, caches bypassed for the database) and should
     /// keep receiving traffic.
-    #[schema(example = "ready")]
-    pub status: &'static str,
+    pub status: ReadinessStatus,
     pub checks: Checks,
 }
 
@@ -74,15 +122,15 @@ pub struct NotReady {
     pub checks: Checks,
 }
 
-fn check(kind: &'static str, result: Result<(), String>) -> Check {
+fn check(kind: CheckKind, result: Result<(), String>) -> Check {
     match result {
         Ok(()) => Check {
-            status: "up",
+            status: CheckStatus::Up,
             kind,
             error: None,
         },
         Err(e) => Check {
-            status: "down",
+            status: CheckStatus::Down,
             kind,
             error: Some(e),
         },
@@ -117,13 +165,13 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         .set_dependency("shared_state", cluster_result.is_ok());
     let ready = db_result.is_ok();
     let status = if cluster_result.is_ok() {
-        "ready"
+        ReadinessStatus::Ready
     } else {
-        "degraded"
+        ReadinessStatus::Degraded
     };
     let checks = Checks {
-        database: check(state.db.backend().name(), db_result),
-        shared_state: check(state.cluster.mode(), cluster_result),
+        database: check(CheckKind::database(state.db.backend()), db_result),
+        shared_state: check(CheckKind::shared_state(&state.cluster), cluster_result),
     };
     if ready {
         HttpResponse::Ok().json(Readiness { status, checks })

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kyushoku_domain::calendar::{fiscal_year, publishable};
+use kyushoku_domain::Author;
 use kyushoku_store::hires;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -149,8 +150,8 @@ pub fn build(counts: &hires::Counts) -> Stats {
         seekers: scope_table(&counts.seekers_by_scope),
         job_offers: scope_table(&counts.offers_by_scope),
         messages: MessageCounts {
-            from_organisations: p(author("organisation")),
-            from_seekers: p(author("seeker")),
+            from_organisations: p(author(Author::Organisation.as_str())),
+            from_seekers: p(author(Author::Seeker.as_str())),
             blocks: p(counts.blocks),
         },
         hires: years

@@ -5,6 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
+use kyushoku_domain::ThreadState;
 use kyushoku_store::messaging::{self, ListedThread, Party, Sent};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -28,8 +29,7 @@ pub struct OrganisationCard {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MyThread {
     pub thread_id: String,
-    /// `open` or `closed`.
-    pub state: &'static str,
+    pub state: ThreadState,
     pub organisation: OrganisationCard,
     /// Messages from the organisation not yet read.
     pub unread: i32,
@@ -103,7 +103,7 @@ pub async fn list(
                          organisation: (organisation_id, name, kind),
                      }| MyThread {
                         thread_id: t.public_id,
-                        state: if open { "open" } else { "closed" },
+                        state: ThreadState::of(open),
                         organisation: OrganisationCard {
                             organisation_id,
                             name,
@@ -177,7 +177,7 @@ pub async fn read(
         .insert_header(("Cache-Control", "no-store"))
         .json(MyThread {
             thread_id: t.public_id,
-            state: if open { "open" } else { "closed" },
+            state: ThreadState::of(open),
             organisation: card,
             unread: 0,
             updated_at: t.updated_at.and_utc(),
@@ -226,7 +226,7 @@ pub async fn send(
     let who = format!("seeker:{}", seeker.seeker_ref);
     let st = state.clone();
     let tid = thread_id.into_inner();
-    let event = crate::audit_log::by(&principal, "message_sent");
+    let event = crate::audit_log::by(&principal, kyushoku_domain::AuditAction::MessageSent);
     idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
         let message_id = uuid::Uuid::now_v7().to_string();
         let today = today_in_japan();

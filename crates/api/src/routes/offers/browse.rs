@@ -160,7 +160,13 @@ pub async fn browse(
         .db_run(move |c| offers::browse(c, viewer, &filter, after, limit + 1))
         .await?;
     let next_cursor = pager.next_by_recency(&mut rows, limit, |r| (r.updated_at, r.id));
-    super::audit(&state, &principal, "offer_search", None).await?;
+    super::audit(
+        &state,
+        &principal,
+        kyushoku_domain::AuditAction::OfferSearch,
+        None,
+    )
+    .await?;
     let items = rows
         .into_iter()
         .map(OfferView::try_from)

@@ -28,11 +28,21 @@ pub struct ChangesQuery {
     pub limit: Option<i64>,
 }
 
+kyushoku_domain::closed_set! {
+    /// What a change did to the caller's copy.
+    pub enum ChangeOp {
+        /// Created or replaced: `offer` is the offer as it is now.
+        Upsert = "upsert",
+        /// Gone from this organisation's view (withdrawn, filled, or no
+        /// longer in its scope).
+        Delete = "delete",
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Change {
     pub seq: i64,
-    /// `upsert` or `delete`.
-    pub op: &'static str,
+    pub op: ChangeOp,
     pub job_number: String,
     /// The offer as it is now, for upserts.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -96,7 +106,7 @@ pub async fn changes(
                 serde_json::from_str(&r.content).map_err(|e| ApiError::Internal(e.to_string()))?;
             Change {
                 seq: r.seq,
-                op: "upsert",
+                op: ChangeOp::Upsert,
                 job_number: r.job_number.clone(),
                 offer: Some(OfferView {
                     job_number: r.job_number,
@@ -107,7 +117,7 @@ pub async fn changes(
         } else {
             Change {
                 seq: r.seq,
-                op: "delete",
+                op: ChangeOp::Delete,
                 job_number: r.job_number,
                 offer: None,
             }

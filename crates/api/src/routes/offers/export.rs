@@ -279,7 +279,13 @@ pub async fn export(
             .insert_header(header::ETag(tag))
             .finish());
     }
-    super::audit(&state, &principal, "offer_export", None).await?;
+    super::audit(
+        &state,
+        &principal,
+        kyushoku_domain::AuditAction::OfferExport,
+        None,
+    )
+    .await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(PAGES_AHEAD);
     let db = state.db.clone();
     let viewer = Viewer {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::ingest::{prepare_offer, today_in_japan, OfferBatchLine};
+use crate::ingest::{prepare_offer, today_in_japan, OfferBatchLine, Stored};
 use crate::ndjson::{self, BatchAnswer, LineId, Prepared};
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
@@ -16,8 +16,7 @@ use crate::AppState;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OfferStored {
     pub job_number: String,
-    /// `created` or `updated`.
-    pub status: &'static str,
+    pub status: Stored,
 }
 
 /// Create or replace a job offer.
@@ -53,7 +52,7 @@ pub async fn upsert(
     let created = state.db_run(move |c| offers::upsert(c, &row)).await?;
     let answer = OfferStored {
         job_number: job_number.into_inner(),
-        status: if created { "created" } else { "updated" },
+        status: Stored::of(created),
     };
     Ok(if created {
         HttpResponse::Created().json(answer)

@@ -44,7 +44,7 @@ impl TryFrom<OfferRow> for OfferView {
 pub async fn audit(
     state: &crate::AppState,
     principal: &Principal,
-    action: &str,
+    action: kyushoku_domain::AuditAction,
     target: Option<String>,
 ) -> Result<(), ApiError> {
     let mut e = crate::audit_log::by(principal, action);

@@ -50,7 +50,7 @@ pub async fn read(
     super::audit(
         &state,
         &principal,
-        "offer_read",
+        kyushoku_domain::AuditAction::OfferRead,
         Some(row.job_number.clone()),
     )
     .await?;

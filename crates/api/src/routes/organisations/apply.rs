@@ -276,7 +276,8 @@ pub async fn apply(
             };
             let filed = c.write_transaction(|c| {
                 let row = organisations::create_application(c, &org, &admin)?;
-                let mut e = audit_log::event(None, "organisation_applied");
+                let mut e =
+                    audit_log::event(None, kyushoku_domain::AuditAction::OrganisationApplied);
                 e.organisation_id = Some(row.id);
                 e.prefecture = Some(row.prefecture.clone());
                 e.target = Some(row.public_id.clone());
@@ -288,7 +289,8 @@ pub async fn apply(
                 // applicant learns nothing, the attempt is on the record of
                 // the account's organisation (its bureau sees it).
                 Err(kyushoku_store::StoreError::Conflict(_)) => c.write_transaction(|c| {
-                    let mut e = audit_log::event(None, "application_email_in_use");
+                    let mut e =
+                        audit_log::event(None, kyushoku_domain::AuditAction::ApplicationEmailInUse);
                     if let Some(u) = kyushoku_store::identity::find_user_by_email(c, &admin.email)?
                     {
                         e.target = Some(u.public_id);

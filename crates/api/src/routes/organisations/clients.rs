@@ -121,7 +121,7 @@ pub async fn create(
         name,
         created_at: now(),
     };
-    let mut event = audit_log::by(&principal, "client_created");
+    let mut event = audit_log::by(&principal, kyushoku_domain::AuditAction::ClientCreated);
     event.organisation_id = Some(org.id);
     event.prefecture = Some(org.prefecture.clone());
     event.target = Some(creds.client_id.clone());
@@ -230,7 +230,7 @@ pub async fn delete(
     if client_id.len() > 100 || !client_id.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(ApiError::NotFound);
     }
-    let mut event = audit_log::by(&principal, "client_deleted");
+    let mut event = audit_log::by(&principal, kyushoku_domain::AuditAction::ClientDeleted);
     event.organisation_id = Some(org.id);
     event.prefecture = Some(org.prefecture.clone());
     event.target = Some(client_id.clone());

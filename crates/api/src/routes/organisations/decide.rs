@@ -148,7 +148,10 @@ pub async fn decide(
             .then(|| (seeker_info, job_offers, kind.sector().as_str().to_owned())),
         bump_epoch: decision.ends_sessions(),
     };
-    let mut event = audit_log::by(&principal, "organisation_decision");
+    let mut event = audit_log::by(
+        &principal,
+        kyushoku_domain::AuditAction::OrganisationDecision,
+    );
     event.organisation_id = Some(row.id);
     event.prefecture = Some(row.prefecture.clone());
     event.target = Some(row.public_id.clone());

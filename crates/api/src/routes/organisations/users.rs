@@ -99,7 +99,7 @@ pub async fn create(
         password_hash,
         role: role.clone(),
     };
-    let mut event = audit_log::by(&principal, "user_created");
+    let mut event = audit_log::by(&principal, kyushoku_domain::AuditAction::UserCreated);
     event.organisation_id = Some(org.id);
     event.prefecture = Some(org.prefecture.clone());
     event.target = Some(user.public_id.clone());
@@ -130,7 +130,7 @@ pub async fn create(
                 // on the record.
                 Err(kyushoku_store::StoreError::Conflict(_)) => c.write_transaction(|c| {
                     let mut e = event.clone();
-                    e.action = "user_email_in_use".into();
+                    e.action = kyushoku_domain::AuditAction::UserEmailInUse;
                     audit::record(c, &e)?;
                     keep(c)
                 }),

@@ -75,7 +75,7 @@ pub async fn send(
     let org_public = member.organisation_public_id.clone();
     let st = state.clone();
     let event = {
-        let mut e = audit_log::by(&principal, "message_sent");
+        let mut e = audit_log::by(&principal, kyushoku_domain::AuditAction::MessageSent);
         e.organisation_id = Some(member.organisation_id);
         e
     };
@@ -150,7 +150,8 @@ pub async fn send(
                     messaging::send_from_organisation(c, &m, &message_id, &thread_id, within)?;
                 let used = match &sent {
                     Sent::Sent {
-                        kind: "guidance", ..
+                        kind: kyushoku_domain::MessageKind::Guidance,
+                        ..
                     } => Some(messaging::guidance_sent(c, org_id, today)?),
                     _ => None,
                 };

@@ -41,7 +41,7 @@ pub async fn read(
         organisation_id: member.organisation_id,
         today: today_in_japan(),
     };
-    let event = audit_log::by(&principal, "profile_read");
+    let event = audit_log::by(&principal, kyushoku_domain::AuditAction::ProfileRead);
     let row = state
         .db_run(move |c| seekers::read_visible(c, viewer, seeker_id))
         .await?

@@ -178,7 +178,7 @@ pub async fn search(
         organisation_id: member.organisation_id,
         today: today_in_japan(),
     };
-    let mut event = audit_log::by(&principal, "profile_search");
+    let mut event = audit_log::by(&principal, kyushoku_domain::AuditAction::ProfileSearch);
     let mut rows = state
         .db_run(move |c| seekers::search(c, viewer, &filter, after, limit + 1))
         .await?;

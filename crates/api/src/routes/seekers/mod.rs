@@ -9,16 +9,17 @@ pub mod upsert;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::ingest::Masked;
+use kyushoku_domain::RegistrationStatus;
+
+use crate::ingest::{Masked, Stored};
 
 /// The answer to an upsert.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SeekerStored {
     pub seeker_ref: String,
-    /// `created` or `updated`.
-    pub status: &'static str,
+    pub status: Stored,
     /// `active`, or `expired` when `valid_until` is already past.
-    pub registration: &'static str,
+    pub registration: RegistrationStatus,
     /// What the scrubber masked in the free text (R11).
     pub masked: Masked,
 }

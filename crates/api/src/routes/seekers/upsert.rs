@@ -1,11 +1,12 @@
 //! `PUT /v1/seekers/{seeker_ref}`: create or replace one seeker.
 
 use actix_web::{put, web, HttpResponse};
+use kyushoku_domain::RegistrationStatus;
 use kyushoku_store::seekers::{self, Upserted};
 
 use super::SeekerStored;
 use crate::auth::Principal;
-use crate::ingest::{prepare, today_in_japan, SeekerUpsertRequest};
+use crate::ingest::{prepare, today_in_japan, SeekerUpsertRequest, Stored};
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
 
@@ -47,10 +48,14 @@ pub async fn upsert(
     let answer = SeekerStored {
         seeker_ref: seeker_ref.into_inner(),
         status: match result {
-            Upserted::Created(_) => "created",
-            Upserted::Updated(_) => "updated",
+            Upserted::Created(_) => Stored::Created,
+            Upserted::Updated(_) => Stored::Updated,
         },
-        registration: if active { "active" } else { "expired" },
+        registration: if active {
+            RegistrationStatus::Active
+        } else {
+            RegistrationStatus::Expired
+        },
         masked: masked.into(),
     };
     Ok(match result {

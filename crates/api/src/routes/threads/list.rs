@@ -2,6 +2,7 @@
 
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
+use kyushoku_domain::{Author, ThreadState};
 use kyushoku_store::messaging::{self, ListedThread, Party};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -16,14 +17,13 @@ use crate::{pagination, AppState};
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrgThread {
     pub thread_id: String,
-    /// `open`, or `closed` when the seeker blocked the organisation,
-    /// narrowed the scope, or the registration ended (history stays readable).
-    pub state: &'static str,
+    pub state: ThreadState,
     pub profile_id: String,
     /// Messages from the seeker not yet read by the organisation.
     pub unread: i32,
-    /// Whose turn: `organisation` may write only when this is `seeker`.
-    pub last_author: String,
+    /// Who wrote last: the organisation may write only when this is
+    /// `seeker` (R3).
+    pub last_author: Author,
     pub updated_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
@@ -94,7 +94,7 @@ pub async fn list(
                  thread: t, open, ..
              }| OrgThread {
                 thread_id: t.public_id,
-                state: if open { "open" } else { "closed" },
+                state: ThreadState::of(open),
                 profile_id: pseudonyms.encode(t.seeker_id),
                 unread: t.org_unread,
                 last_author: t.last_author,

@@ -6,6 +6,7 @@ pub mod list;
 pub mod read;
 
 use chrono::{DateTime, Utc};
+use kyushoku_domain::{Author, MessageKind};
 use kyushoku_store::messaging::MessageRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,10 +17,8 @@ use crate::problem::{ApiError, FieldError};
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Message {
     pub message_id: String,
-    /// `organisation` or `seeker`.
-    pub author: String,
-    /// `guidance` (案内), `answer` or `question`.
-    pub kind: String,
+    pub author: Author,
+    pub kind: MessageKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     pub body: String,
@@ -69,8 +68,7 @@ pub struct MessageSend {
 pub struct MessageSent {
     pub thread_id: String,
     pub message_id: String,
-    /// `guidance`, `answer` or `question`.
-    pub kind: String,
+    pub kind: MessageKind,
     pub created_at: DateTime<Utc>,
 }
 
@@ -86,7 +84,7 @@ impl MessageSent {
             } => serde_json::to_value(MessageSent {
                 thread_id: thread_public_id.clone(),
                 message_id: message_public_id.clone(),
-                kind: (*kind).to_owned(),
+                kind: *kind,
                 created_at: created_at.and_utc(),
             })
             .ok(),

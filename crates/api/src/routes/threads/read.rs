@@ -59,7 +59,7 @@ pub async fn read(
         .insert_header(("Cache-Control", "no-store"))
         .json(OrgThread {
             thread_id: thread.public_id,
-            state: if open { "open" } else { "closed" },
+            state: kyushoku_domain::ThreadState::of(open),
             profile_id: pseudonyms.encode(thread.seeker_id),
             unread: 0,
             last_author: thread.last_author,

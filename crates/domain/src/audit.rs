@@ -1,0 +1,70 @@
+//! The closed sets of the audit trail (R9): what an event records, and in
+//! what capacity its actor acted.
+
+closed_set! {
+    /// What an audit event records.
+    pub enum AuditAction {
+        /// An organisation searched seeker profiles (with the seekers shown).
+        ProfileSearch = "profile_search",
+        /// An organisation read one profile (with the seeker shown).
+        ProfileRead = "profile_read",
+        /// A message was sent, by an organisation or a seeker.
+        MessageSent = "message_sent",
+        /// An organisation searched job offers.
+        OfferSearch = "offer_search",
+        /// An organisation read one job offer (`target`: its job number).
+        OfferRead = "offer_read",
+        /// An organisation downloaded job offers in bulk.
+        OfferExport = "offer_export",
+        /// An organisation applied to its labour bureau.
+        OrganisationApplied = "organisation_applied",
+        /// An application named an administrator e-mail already in use
+        /// (the applicant is answered as if it were new).
+        ApplicationEmailInUse = "application_email_in_use",
+        /// The bureau approved, rejected, suspended, reinstated or revoked an
+        /// organisation (`detail`: the decision and its reason).
+        OrganisationDecision = "organisation_decision",
+        /// An organisation's administrator added a staff user.
+        UserCreated = "user_created",
+        /// An administrator tried to add a user with an e-mail in use.
+        UserEmailInUse = "user_email_in_use",
+        /// An organisation's administrator created an API client.
+        ClientCreated = "client_created",
+        /// An organisation's administrator deleted an API client.
+        ClientDeleted = "client_deleted",
+        /// A staff sign-in failed.
+        LoginFailed = "login_failed",
+        /// An API client presented a wrong secret.
+        ClientAuthFailed = "client_auth_failed",
+        /// A used refresh token was presented again: its family was revoked.
+        RefreshTokenReused = "refresh_token_reused",
+        /// An access token was revoked (RFC 7009).
+        AccessTokenRevoked = "access_token_revoked",
+        /// A refresh token was revoked (RFC 7009).
+        RefreshTokenRevoked = "refresh_token_revoked",
+    }
+}
+
+closed_set! {
+    /// In what capacity an event's actor acted: a role for an authenticated
+    /// request, the kind of credential for a token's revocation, and
+    /// `anonymous` where nobody was authenticated.
+    pub enum ActorKind {
+        /// Hello Work's own system.
+        HwSystem = "hw_system",
+        /// A labour bureau (労働局).
+        Bureau = "bureau",
+        /// An administrator of an organisation (user or API client).
+        OrgAdmin = "org_admin",
+        /// A staff member of an organisation (user or API client).
+        OrgStaff = "org_staff",
+        /// A job seeker on My Page.
+        Seeker = "seeker",
+        /// A staff user's credential.
+        User = "user",
+        /// An API client's credential.
+        Client = "client",
+        /// Nobody authenticated (a failed sign-in, an application).
+        Anonymous = "anonymous",
+    }
+}
