@@ -92,6 +92,27 @@ pub struct ServeArgs {
     #[arg(long, env = "KYUSHOKU_PUBLIC_URL", value_parser = public_url)]
     pub public_url: Option<String>,
 
+    /// SMTP relay for the letters the service sends people (an
+    /// application's receipt, a new user's setup code, notices to an
+    /// address's owner): `smtp://user:pass@host:587?tls=required`,
+    /// `smtps://host`. Unset, and no `--mail-dir`: letters wait in the
+    /// outbox until one is set.
+    #[arg(long, env = "KYUSHOKU_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// A directory to write letters into as `.eml` files, instead of SMTP
+    /// (one box, or a local mail system that picks them up).
+    #[arg(long, env = "KYUSHOKU_MAIL_DIR", conflicts_with = "smtp_url")]
+    pub mail_dir: Option<PathBuf>,
+
+    /// The sender of those letters.
+    #[arg(
+        long,
+        env = "KYUSHOKU_MAIL_FROM",
+        default_value = "求人・求職情報提供サービス <no-reply@localhost>"
+    )]
+    pub mail_from: String,
+
     /// Seconds between runs of the sweeper that expires registrations and
     /// purges ended ones (0: never).
     #[arg(long, env = "KYUSHOKU_SWEEP_INTERVAL", default_value_t = 3600)]
@@ -136,6 +157,9 @@ impl ServeArgs {
             sweep_interval: 3600,
             retention_days: 180,
             public_url: None,
+            smtp_url: None,
+            mail_dir: None,
+            mail_from: "求人・求職情報提供サービス <no-reply@localhost>".into(),
             tls_cert: None,
             tls_key: None,
         }

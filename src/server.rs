@@ -9,6 +9,7 @@ use std::time::Duration;
 use actix_web::dev::ServerHandle;
 use actix_web::HttpServer;
 use anyhow::Context;
+use kyushoku_api::mail::Transport;
 use kyushoku_api::{build_app, openapi, ApiConfig, AppState};
 use kyushoku_cluster::Cluster;
 use kyushoku_store::{redact, Db, PoolOptions};
@@ -91,6 +92,26 @@ pub async fn connect_shared_state(redis_url: Option<&str>) -> anyhow::Result<Clu
         .context("shared state (REDIS_URL)")
 }
 
+/// Starts delivering the mail outbox, if a transport is configured.
+fn start_mail(args: &ServeArgs, state: &AppState) -> anyhow::Result<()> {
+    let transport = match (&args.smtp_url, &args.mail_dir) {
+        (Some(url), _) => Transport::smtp(url).map_err(anyhow::Error::msg)?,
+        (None, Some(dir)) => Transport::directory(dir.clone())
+            .with_context(|| format!("KYUSHOKU_MAIL_DIR {}", dir.display()))?,
+        (None, None) => {
+            tracing::warn!(
+                "mail is off (KYUSHOKU_SMTP_URL and KYUSHOKU_MAIL_DIR unset): letters wait in the outbox"
+            );
+            return Ok(());
+        }
+    };
+    tracing::info!(transport = %transport.describe(), "mail on");
+    state
+        .outbox
+        .start_delivery(state.db.clone(), transport, &args.mail_from)
+        .map_err(|e| anyhow::anyhow!("KYUSHOKU_MAIL_FROM: {e}"))
+}
+
 /// Starts serving with an open store and shared state.
 pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::Result<Running> {
     let config = ApiConfig {
@@ -117,6 +138,7 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
         .await?
         .context("loading signing keys and secrets")?;
     state.cluster.start_listener();
+    start_mail(args, &state)?;
     if args.sweep_interval > 0 {
         tokio::spawn(sweeper(
             state.db.clone(),

@@ -9,6 +9,7 @@ mod codes;
 mod errors;
 mod faults;
 mod identity;
+mod mail;
 pub mod messaging;
 pub mod offers;
 mod ops;

@@ -494,7 +494,7 @@ async fn every_creating_post_honours_its_idempotency_key(app: TestApp) {
     assert!(!crate::support::database_contains(&app, &secret).await);
 
     let users = format!("/v1/organisations/{org}/users");
-    let user = json!({"email": "idem.staff@example.jp", "password": "kyushoku-idem-pass-2026"});
+    let user = json!({"email": "idem.staff@example.jp"});
     let u1 = call_with_key(&app, &users, &w.public, "u-1", user.clone()).await;
     let u2 = call_with_key(&app, &users, &w.public, "u-1", user).await;
     assert_eq!(
@@ -504,6 +504,8 @@ async fn every_creating_post_honours_its_idempotency_key(app: TestApp) {
         u2.text()
     );
     assert_eq!(u1.json()["user_id"], u2.json()["user_id"]);
+    // One user, one letter: the replay sent nothing.
+    assert_eq!(app.letters_to("idem.staff@example.jp", 2).await.len(), 1);
 
     let me = seeker(&app, &w, "idem-1", "both").await;
     let pid = only_profile(&app, &w.public).await;
@@ -950,10 +952,24 @@ async fn nobody_learns_which_addresses_have_accounts(app: TestApp) {
         .await
         .json();
     assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
-    // The same for an admin adding a user.
+    // What the applicant is not told, the address is: a receipt for the
+    // new one, a notice to the owner of the taken one. Neither repeats the
+    // applicant's text.
+    let receipt = app.letters_to("fresh@agency.example.jp", 1).await;
+    assert_eq!(receipt.len(), 1);
+    assert!(receipt[0].body.contains("利用申請を受け付けました"));
+    let notice = app.letters_to(&taken, 1).await;
+    assert_eq!(notice.len(), 1);
+    assert!(notice[0].body.contains("既にアカウントがあるため"));
+    for letter in receipt.iter().chain(&notice) {
+        assert!(!letter.body.contains("テスト人材サービス"));
+    }
+    // The same for an admin adding a user, who sets no password: the new
+    // user is mailed a setup code, so the admin cannot sign in as them to
+    // learn whether the address was new.
     let org = w.cast.org_id("org_public");
     let users = format!("/v1/organisations/{org}/users");
-    let add = |email: &str| json!({"email": email, "password": "another fine passphrase"});
+    let add = |email: &str| json!({"email": email});
     let a = app
         .call(
             "POST",
@@ -972,7 +988,100 @@ async fn nobody_learns_which_addresses_have_accounts(app: TestApp) {
         b.text()
     );
     assert_eq!(keys(&a), keys(&b));
+    // A password in the request is refused: nobody but the user sets one.
+    app.call(
+        "POST",
+        &users,
+        Some(&w.public),
+        Some(json!({"email": "x@example.jp", "password": "another fine passphrase"})),
+    )
+    .await
+    .assert_problem(422, "validation");
     assert_eq!(app.login_admin(w.cast.get("org_public")).await.status, 200);
+    let notice = app.letters_to(&taken, 2).await;
+    assert_eq!(notice.len(), 2);
+    assert!(notice
+        .iter()
+        .any(|l| l.body.contains("ユーザーとして追加しようとしました")));
+    let invitation = app.letters_to("new.user@example.jp", 1).await;
+    assert_eq!(invitation.len(), 1);
+    let code = invitation[0]
+        .body
+        .lines()
+        .find_map(|l| l.strip_prefix("設定コード / setup code: "))
+        .expect("the letter carries a setup code")
+        .trim()
+        .to_owned();
+    // Until the user sets a password, no password signs them in.
+    app.login("new.user@example.jp", "another fine passphrase")
+        .await
+        .assert_problem(401, "invalid-credentials");
+    let setup = |token: &str, password: &str| json!({"token": token, "password": password});
+    app.call(
+        "POST",
+        "/v1/auth/password-setup",
+        None,
+        Some(setup("not-a-code", "the user's own passphrase")),
+    )
+    .await
+    .assert_problem(422, "validation");
+    app.call(
+        "POST",
+        "/v1/auth/password-setup",
+        None,
+        Some(setup(&code, "short")),
+    )
+    .await
+    .assert_problem(422, "validation");
+    let done = app
+        .call(
+            "POST",
+            "/v1/auth/password-setup",
+            None,
+            Some(setup(&code, "the user's own passphrase")),
+        )
+        .await;
+    assert_eq!(done.status, 204, "{}", done.text());
+    assert_eq!(
+        app.login("new.user@example.jp", "the user's own passphrase")
+            .await
+            .status,
+        200
+    );
+    // The code is used up.
+    app.call(
+        "POST",
+        "/v1/auth/password-setup",
+        None,
+        Some(setup(&code, "yet another passphrase")),
+    )
+    .await
+    .assert_problem(422, "validation");
+    // Delivered letters keep neither their address nor their text, and
+    // the code is stored only as its digest.
+    let code_kept = code.clone();
+    let (kept, codes) = app
+        .state()
+        .db_run(move |c| {
+            use diesel::prelude::*;
+            use kyushoku_store::schema::{mail_outbox, mail_tokens};
+            let kept: i64 = mail_outbox::table
+                .filter(
+                    mail_outbox::recipient
+                        .is_not_null()
+                        .or(mail_outbox::body.is_not_null()),
+                )
+                .count()
+                .get_result(c)?;
+            let codes: i64 = mail_tokens::table
+                .filter(mail_tokens::token_hash.eq(&code_kept))
+                .count()
+                .get_result(c)?;
+            Ok((kept, codes))
+        })
+        .await
+        .unwrap();
+    assert_eq!((kept, codes), (0, 0));
 }
 
 backend_tests!(nothing_leaves_the_machine_and_refused_tokens_are_named);

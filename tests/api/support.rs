@@ -128,7 +128,18 @@ pub struct TestApp {
     pub args: ServeArgs,
     pub running: Option<Running>,
     pub client: awc::Client,
+    /// Where the server writes its letters (`KYUSHOKU_MAIL_DIR`), and the
+    /// directory's owner (the first instance).
+    pub mail_dir: std::path::PathBuf,
+    _mail: Option<tempfile::TempDir>,
     _db: TestDb,
+}
+
+/// A letter the server delivered, decoded.
+#[derive(Debug, Clone)]
+pub struct Letter {
+    pub to: String,
+    pub body: String,
 }
 
 /// An answer, read whole.
@@ -188,7 +199,12 @@ impl TestApp {
         args.workers = Some(2);
         args.store.db_pool_size = 4;
         args.shutdown_timeout = 2;
+        let mail = tempfile::tempdir().expect("a mail directory");
+        args.mail_dir = Some(mail.path().to_owned());
         adjust(&mut args);
+        if args.smtp_url.is_some() {
+            args.mail_dir = None;
+        }
         let running = server::start(&args).await.expect("server starts");
         Some(TestApp {
             base_url: running.base_url(),
@@ -200,8 +216,54 @@ impl TestApp {
                 .timeout(Duration::from_secs(30))
                 .disable_redirects()
                 .finish(),
+            mail_dir: mail.path().to_owned(),
+            _mail: Some(mail),
             _db: db,
         })
+    }
+
+    /// Sets the password of a user an administrator added, with the code
+    /// from the letter they were sent.
+    pub async fn set_password_from_letter(&self, address: &str, password: &str) {
+        let letters = self.letters_to(address, 1).await;
+        let code = letters
+            .iter()
+            .rev()
+            .find_map(|l| {
+                l.body
+                    .lines()
+                    .find_map(|line| line.strip_prefix("設定コード / setup code: "))
+            })
+            .expect("a letter with a setup code")
+            .trim()
+            .to_owned();
+        let done = self
+            .call(
+                "POST",
+                "/v1/auth/password-setup",
+                None,
+                Some(serde_json::json!({"token": code, "password": password})),
+            )
+            .await;
+        assert_eq!(done.status, 204, "{}", done.text());
+    }
+
+    /// The letters delivered to `address` so far, once there are at least
+    /// `expected` (waiting up to ten seconds for delivery).
+    pub async fn letters_to(&self, address: &str, expected: usize) -> Vec<Letter> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let found: Vec<Letter> = std::fs::read_dir(&self.mail_dir)
+                .unwrap()
+                .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+                .map(|eml| parse_eml(&eml))
+                .filter(|l| l.to == address)
+                .collect();
+            if found.len() >= expected || std::time::Instant::now() > deadline {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -377,6 +439,8 @@ impl TestApp {
                 .timeout(Duration::from_secs(30))
                 .disable_redirects()
                 .finish(),
+            mail_dir: self.mail_dir.clone(),
+            _mail: None,
             _db: TestDb::Borrowed,
         }
     }
@@ -717,6 +781,8 @@ impl Process {
                 .timeout(Duration::from_secs(60))
                 .disable_redirects()
                 .finish(),
+            mail_dir: args.mail_dir.clone().unwrap_or_default(),
+            _mail: None,
             _db: TestDb::Borrowed,
         };
         Process {
@@ -809,4 +875,25 @@ pub async fn post_from(local: &str, base_url: &str, path: &str, body: &[u8]) -> 
     stream.read_to_end(&mut answer).await.unwrap();
     let text = String::from_utf8_lossy(&answer);
     text.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// The recipient and the decoded text of an `.eml` the server wrote (one
+/// text part, base64, as `kyushoku_api::mail` writes them).
+pub fn parse_eml(eml: &str) -> Letter {
+    use base64::Engine;
+    let (head, body) = eml.split_once("\r\n\r\n").expect("headers and a body");
+    let to = head
+        .lines()
+        .find_map(|l| l.strip_prefix("To: "))
+        .expect("a To header")
+        .trim()
+        .to_owned();
+    let encoded: String = body.split_whitespace().collect();
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .expect("a base64 body");
+    Letter {
+        to,
+        body: String::from_utf8(body).expect("UTF-8 text"),
+    }
 }

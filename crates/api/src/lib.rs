@@ -13,6 +13,7 @@ pub mod events;
 pub mod extract;
 pub mod idempotency;
 pub mod ingest;
+pub mod mail;
 pub mod metrics;
 pub mod ndjson;
 pub mod observe;
@@ -100,6 +101,8 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     /// Writes the audit events of searches and reads (R9).
     pub audit: audit_log::AuditWriter,
+    /// Letters to people (what a caller must not be told).
+    pub outbox: mail::Outbox,
 }
 
 impl AppState {
@@ -132,6 +135,7 @@ impl AppState {
             audit_log::AuditWriter::start(db.clone()).expect("a thread for the audit writer");
         Ok(Self {
             audit,
+            outbox: mail::Outbox::default(),
             db,
             cluster: cluster.namespaced(&deployment),
             keys: Arc::new(keys),

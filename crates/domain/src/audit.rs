@@ -28,6 +28,8 @@ closed_set! {
         UserCreated = "user_created",
         /// An administrator tried to add a user with an e-mail in use.
         UserEmailInUse = "user_email_in_use",
+        /// A user set their password with the code mailed to them.
+        PasswordSet = "password_set",
         /// An organisation's administrator created an API client.
         ClientCreated = "client_created",
         /// An organisation's administrator deleted an API client.

@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod codes;
 pub mod consent;
 pub mod credentials;
+pub mod mail;
 pub mod message;
 pub mod offer;
 pub mod organisation;

@@ -273,6 +273,29 @@ pub fn principal_state(
     })
 }
 
+/// Sets a user's password hash; every access and refresh token the user
+/// holds ends with it.
+pub fn set_password(
+    conn: &mut DbConn,
+    user_id: i64,
+    password_hash: &str,
+) -> Result<(), StoreError> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::epoch.eq(users::epoch + 1),
+        ))
+        .execute(conn)?;
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(Some(crate::now())))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Ends every access token of one user or client (RFC 7009 revocation of
 /// an access token).
 pub fn bump_epoch(conn: &mut DbConn, who: &PrincipalRef) -> Result<(), StoreError> {

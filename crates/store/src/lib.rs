@@ -77,6 +77,7 @@ pub mod hires;
 pub mod idempotency;
 pub mod identity;
 mod literal;
+pub mod mail;
 pub mod messaging;
 mod migrate;
 pub mod offers;

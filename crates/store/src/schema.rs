@@ -334,7 +334,35 @@ diesel::table! {
 
 diesel::joinable!(hires -> organisations (organisation_id));
 
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        recipient -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        body -> Nullable<Text>,
+        created_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        attempts -> Integer,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mail_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        purpose -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(mail_tokens -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    mail_outbox,
+    mail_tokens,
     hires,
     offer_changes,
     job_offers,

@@ -27,6 +27,7 @@ pub mod me;
 pub mod offers;
 pub mod ops;
 pub mod organisations;
+pub mod password_setup;
 pub mod profiles;
 pub mod reports;
 pub mod seekers;
@@ -54,7 +55,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             utoipa_actix_web::scope("/v1/auth")
                 .service(auth::token)
                 .service(auth::login)
-                .service(auth::revoke),
+                .service(auth::revoke)
+                .service(password_setup::set),
         )
         .service(auth::jwks)
         .service(auth::metadata)

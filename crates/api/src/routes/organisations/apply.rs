@@ -5,6 +5,7 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use kyushoku_domain::credentials::{check_password_policy, hash_password};
+use kyushoku_domain::mail::Letter;
 use kyushoku_domain::organisation::valid_licence_number;
 use kyushoku_domain::{MunicipalityCode, OrganisationKind, PrefectureCode, Service};
 use kyushoku_store::organisations::{self, NewOrganisation, NewUser, OrganisationRow};
@@ -15,6 +16,7 @@ use validator::Validate;
 
 use super::Organisation;
 use crate::auth::client_address;
+use crate::mail::Outbox;
 use crate::problem::{from_validator, ApiError, FieldError, Problem};
 use crate::{audit_log, idempotency, AppState};
 
@@ -180,9 +182,10 @@ fn check(a: &Application) -> Result<Checked, Vec<FieldError>> {
 /// Apply to use the service.
 ///
 /// Creates a `pending` organisation and its first admin; the labour bureau of
-/// the prefecture decides. An admin e-mail address that already has an
-/// account gets the same answer and creates nothing (no account enumeration):
-/// the attempt is recorded for the account's organisation and its bureau.
+/// the prefecture decides. The admin address is sent a receipt. An address
+/// that already has an account gets the same answer and creates nothing (no
+/// account enumeration): its owner is told by mail instead, and the attempt
+/// is recorded for the account's organisation and its bureau.
 #[utoipa::path(
     operation_id = "organisations_apply",
     tag = "organisations",
@@ -276,6 +279,7 @@ pub async fn apply(
             };
             let filed = c.write_transaction(|c| {
                 let row = organisations::create_application(c, &org, &admin)?;
+                Outbox::enqueue(c, &admin.email, &Letter::ApplicationReceived)?;
                 let mut e =
                     audit_log::event(None, kyushoku_domain::AuditAction::OrganisationApplied);
                 e.organisation_id = Some(row.id);
@@ -299,12 +303,15 @@ pub async fn apply(
                             organisations::find_by_id(c, u.organisation_id)?.map(|o| o.prefecture);
                     }
                     audit::record(c, &e)?;
+                    // The address's owner is told; the applicant is not.
+                    Outbox::enqueue(c, &admin.email, &Letter::ApplicationAddressInUse)?;
                     keep(c)
                 }),
                 other => other,
             }
         })
         .await?;
+        st.outbox.wake();
         Ok((StatusCode::CREATED, answer))
     })
     .await?;

@@ -3,17 +3,20 @@
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use kyushoku_domain::credentials::{check_password_policy, hash_password};
+use kyushoku_domain::credentials::hash_password;
+use kyushoku_domain::mail::{Letter, TokenPurpose, PASSWORD_SETUP_HOURS};
 use kyushoku_domain::StaffRole;
-use kyushoku_store::audit;
 use kyushoku_store::organisations::{self, NewUser};
+use kyushoku_store::{audit, now};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::administered;
+use crate::auth::secrets::{digest, random_token};
 use crate::auth::Principal;
-use crate::problem::{from_validator, ApiError, FieldError, Problem};
+use crate::mail::Outbox;
+use crate::problem::{from_validator, ApiError, Problem};
 use crate::{audit_log, idempotency, AppState};
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
@@ -25,9 +28,6 @@ pub struct NewUserRequest {
     )]
     #[schema(max_length = 254)]
     pub email: String,
-    /// 12 to 128 characters, not a common password.
-    #[schema(min_length = 12, max_length = 128)]
-    pub password: String,
     /// `staff` (default) or `admin`.
     pub role: Option<StaffRole>,
 }
@@ -43,8 +43,11 @@ pub struct User {
 
 /// Add a staff user (organisation admins).
 ///
-/// An e-mail address that already has an account gets the same answer and
-/// creates nothing (no account enumeration); the attempt is recorded.
+/// The user sets their own password: the address is sent a one-use setup
+/// code (valid 72 hours, `POST /v1/auth/password-setup`), and nobody else
+/// ever knows the password. An address that already has an account gets the
+/// same answer and creates nothing (no account enumeration): its owner is
+/// told by mail instead, and the attempt is recorded.
 #[utoipa::path(
     operation_id = "organisations_users_create",
     tag = "organisations",
@@ -73,31 +76,36 @@ pub async fn create(
     let org = administered(&state, &principal, &id).await?;
     let key = idempotency::key_of(&req)?;
     let request = body.into_inner()?;
-    // The password is part of what is compared, but only as its digest.
     let raw = serde_json::to_vec(&serde_json::json!({
         "organisation": org.public_id, "email": request.email, "role": request.role,
-        "password": crate::auth::secrets::digest(&request.password),
     }))
     .unwrap_or_default();
-    let mut errors = request
-        .validate()
-        .err()
-        .map(|e| from_validator(&e))
-        .unwrap_or_default();
-    if let Err(e) = check_password_policy(&request.password) {
-        errors.push(FieldError::new("password", e));
+    if let Err(e) = request.validate() {
+        return Err(ApiError::Validation(from_validator(&e)));
     }
     let role = request.role.unwrap_or_default().as_str().to_owned();
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let password = request.password;
-    let password_hash = web::block(move || hash_password(&password)).await?;
+    // Until the user sets theirs, a password nobody knows: signing in then
+    // fails exactly as a wrong password does, in the same time.
+    let unknowable = random_token();
+    let password_hash = web::block(move || hash_password(&unknowable)).await?;
     let user = NewUser {
         public_id: uuid::Uuid::now_v7().to_string(),
         email: request.email.trim().to_lowercase(),
         password_hash,
         role: role.clone(),
+    };
+    let setup_code = random_token();
+    let setup_hash = digest(&setup_code);
+    let invitation = Letter::Invitation {
+        organisation: org.name.clone(),
+        token: setup_code,
+        setup_url: format!(
+            "{}/v1/auth/password-setup",
+            state.config.public_url.as_deref().unwrap_or_default()
+        ),
+    };
+    let in_use = Letter::InvitationAddressInUse {
+        organisation: org.name.clone(),
     };
     let mut event = audit_log::by(&principal, kyushoku_domain::AuditAction::UserCreated);
     event.organisation_id = Some(org.id);
@@ -120,7 +128,15 @@ pub async fn create(
                 None => Ok(()),
             };
             let created = c.write_transaction(|c| {
-                organisations::insert_user(c, org.id, &user)?;
+                let user_id = organisations::insert_user(c, org.id, &user)?;
+                kyushoku_store::mail::issue_token(
+                    c,
+                    &setup_hash,
+                    user_id,
+                    TokenPurpose::PasswordSetup,
+                    now() + chrono::Duration::hours(PASSWORD_SETUP_HOURS),
+                )?;
+                Outbox::enqueue(c, &user.email, &invitation)?;
                 audit::record(c, &event)?;
                 keep(c)
             });
@@ -132,12 +148,14 @@ pub async fn create(
                     let mut e = event.clone();
                     e.action = kyushoku_domain::AuditAction::UserEmailInUse;
                     audit::record(c, &e)?;
+                    Outbox::enqueue(c, &user.email, &in_use)?;
                     keep(c)
                 }),
                 other => other,
             }
         })
         .await?;
+        st.outbox.wake();
         Ok((StatusCode::CREATED, answer))
     })
     .await
