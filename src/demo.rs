@@ -84,7 +84,7 @@ const MACHINES: [(&str, &str, Option<&str>, &str); 2] = [
 ];
 
 /// The organisations of the cast, by name.
-const ORGS: [(&str, DemoOrg); 3] = [
+const ORGS: [(&str, DemoOrg); 4] = [
     (
         "org_public",
         DemoOrg {
@@ -106,6 +106,18 @@ const ORGS: [(&str, DemoOrg); 3] = [
             municipality: None,
             licence: Some("13-ユ-300001"),
             email: "mirai@demo.kyushoku.invalid",
+            approve_as: Some("private"),
+        },
+    ),
+    (
+        "org_refused",
+        DemoOrg {
+            name: "株式会社ひかりキャリア (demo)",
+            kind: "paid_agency",
+            prefecture: "13",
+            municipality: None,
+            licence: Some("13-ユ-300002"),
+            email: "hikari@demo.kyushoku.invalid",
             approve_as: Some("private"),
         },
     ),
@@ -202,7 +214,8 @@ fn org_client(
 /// Loads the demo cast into an empty, migrated database and returns the
 /// credentials by name: `hw_system`, `bureau_13`, `org_public` (Shinjuku
 /// City, approved, public), `org_private` (a paid agency, approved,
-/// private), `org_pending` (a free agency awaiting its decision).
+/// private), `org_refused` (another approved paid agency, which the demo
+/// seeker refused), `org_pending` (a free agency awaiting its decision).
 pub fn load(db: &Db) -> Result<BTreeMap<&'static str, DemoClient>, StoreError> {
     db.run(|c| {
         c.write_transaction(|c| {
@@ -318,26 +331,28 @@ pub fn load_seekers(db: &Db, count: u64, seed: u64) -> Result<Vec<String>, Store
     })
 }
 
-/// Opens demo threads between the two approved organisations and the first
-/// seekers, in the states a user meets: a guidance awaiting the seeker, a
-/// question awaiting the organisation, an answered one, and one closed by a
-/// block. Returns the seeker_ref whose My Page shows them.
+/// Opens demo threads between the approved organisations and the first
+/// seekers, in the states a user meets. The demo seeker has three: an
+/// answered question (Shinjuku), a guidance awaiting them (the agency), and
+/// one closed by their block (another agency); a second seeker has a
+/// question awaiting the agency, then a block. Returns the seeker_ref whose
+/// My Page shows the three.
 pub fn load_threads(db: &Db, refs: &[String]) -> Result<Option<String>, StoreError> {
     use kyushoku_store::messaging::{self, OrgMessage};
     use kyushoku_store::seekers::{self, Viewer};
     let today = kyushoku_api::ingest::today_in_japan();
     db.run(|c| {
-        let orgs: Vec<i64> = ["municipality", "paid_agency"]
-            .iter()
-            .filter_map(|kind| {
-                kyushoku_store::organisations::list(c, &Default::default(), None, 100)
-                    .ok()?
-                    .into_iter()
-                    .find(|o| o.kind == *kind && o.status == "approved")
-                    .map(|o| o.id)
-            })
-            .collect();
-        let [public, private] = orgs[..] else {
+        let mut orgs = Vec::new();
+        for name in ["org_public", "org_private", "org_refused"] {
+            let Some((_, o)) = ORGS.iter().find(|(n, _)| *n == name) else {
+                return Ok(None);
+            };
+            let Some(user) = identity::find_user_by_email(c, o.email)? else {
+                return Ok(None);
+            };
+            orgs.push(user.organisation_id);
+        }
+        let [public, private, refused] = orgs[..] else {
             return Ok(None);
         };
         // The first seeker both sectors may see gets all four kinds of thread.
@@ -393,6 +408,15 @@ pub fn load_threads(db: &Db, refs: &[String]) -> Result<Option<String>, StoreErr
             Some("特別養護老人ホームの求人のご紹介"),
             "夜勤手当の厚い求人がございます。ご関心があればご返信ください。",
         )?;
+        // Another agency: guidance the seeker refused (受信拒否), so the
+        // thread is closed.
+        send(
+            c,
+            refused,
+            Some("高収入のお仕事のご案内"),
+            "未経験歓迎の高収入のお仕事があります。",
+        )?;
+        seekers::block(c, seeker.id, refused)?;
         // A second seeker: a question awaiting the agency, then a block.
         if let Some(other) = refs
             .iter()

@@ -392,11 +392,33 @@ async fn demo(
     .await??;
     let cluster = server::connect_shared_state(serve.redis_url.as_deref()).await?;
     let running = server::start_with(&serve, db, cluster).await?;
+    // The demo seeker's profile_id as each demo organisation sees it (R10:
+    // a pseudonym of its own for each), so a walk can play every side.
+    let seeker_id = match demo_seeker.clone() {
+        Some(r) => {
+            let db = running.state.db.clone();
+            tokio::task::spawn_blocking(move || {
+                db.run(|c| kyushoku_store::seekers::find_by_ref(c, &r))
+            })
+            .await??
+            .map(|s| s.id)
+        }
+        None => None,
+    };
+    let profile_ids: std::collections::BTreeMap<&str, String> = clients
+        .iter()
+        .filter_map(|(name, c)| {
+            let org = c.organisation_id.as_deref()?;
+            let pseudonyms = running.state.pseudonyms.for_organisation(org);
+            Some((*name, pseudonyms.encode(seeker_id?)))
+        })
+        .collect();
     let credentials = serde_json::json!({
         "base_url": running.base_url(),
         "clients": clients,
         // A seeker with threads in several states, for trying My Page.
         "demo_seeker_ref": demo_seeker,
+        "demo_seeker_profile_ids": profile_ids,
     });
     if let Some(path) = &credentials_out {
         std::fs::write(path, serde_json::to_vec_pretty(&credentials)?)

@@ -309,6 +309,7 @@ fn demo_writes_credentials_that_work() {
         "bureau_13",
         "org_public",
         "org_private",
+        "org_refused",
         "org_pending",
     ] {
         assert!(creds["clients"][name]["client_id"].is_string(), "{name}");
@@ -318,6 +319,16 @@ fn demo_writes_credentials_that_work() {
         );
     }
     assert!(creds["clients"]["org_public"]["organisation_id"].is_string());
+    // The demo seeker's pseudonym for each organisation: one of its own each.
+    let ids = creds["demo_seeker_profile_ids"].as_object().unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for name in ["org_public", "org_private", "org_refused", "org_pending"] {
+        let id = ids[name]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}: {ids:?}"));
+        assert_eq!(id.len(), 22, "{name}");
+        assert!(seen.insert(id.to_owned()), "{name} shares a pseudonym");
+    }
     assert_eq!(token_status(&creds, &creds, "bureau_13"), 200);
     let _ = child.kill();
     let _ = child.wait();
@@ -400,6 +411,7 @@ fn a_second_demo_on_the_same_database_reuses_its_cast() {
             "bureau_13",
             "org_public",
             "org_private",
+            "org_refused",
             "org_pending",
         ] {
             assert_eq!(token_status(&after, &after, name), 200, "{url} {name}");
