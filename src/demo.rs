@@ -185,7 +185,7 @@ fn create_org(conn: &mut DbConn, o: &DemoOrg) -> Result<DemoClient, StoreError> 
 fn org_client(
     conn: &mut DbConn,
     o: &DemoOrg,
-    organisation_id: i64,
+    organisation_id: kyushoku_store::OrganisationId,
     organisation_public_id: String,
 ) -> Result<DemoClient, StoreError> {
     let creds = new_client_credentials();
@@ -359,7 +359,10 @@ pub fn load_threads(db: &Db, refs: &[String]) -> Result<Option<String>, StoreErr
         let Some(seeker) = demo_seeker(c, refs)? else {
             return Ok(None);
         };
-        let send = |c: &mut DbConn, org: i64, subject: Option<&str>, body: &str| {
+        let send = |c: &mut DbConn,
+                    org: kyushoku_store::OrganisationId,
+                    subject: Option<&str>,
+                    body: &str| {
             let m = OrgMessage {
                 viewer: Viewer {
                     organisation_id: org,

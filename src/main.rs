@@ -410,7 +410,7 @@ async fn demo(
         .filter_map(|(name, c)| {
             let org = c.organisation_id.as_deref()?;
             let pseudonyms = running.state.pseudonyms.for_organisation(org);
-            Some((*name, pseudonyms.encode(seeker_id?)))
+            Some((*name, pseudonyms.encode(seeker_id?.get())))
         })
         .collect();
     let credentials = serde_json::json!({

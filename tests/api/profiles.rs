@@ -86,7 +86,7 @@ async fn visible_count(app: &TestApp, token: &str, query: String) -> usize {
     visible_markers(app, token, &query).await.len()
 }
 
-fn seeker_id(app: &TestApp, seeker_ref: &str) -> i64 {
+fn seeker_id(app: &TestApp, seeker_ref: &str) -> kyushoku_store::SeekerId {
     let r = seeker_ref.to_owned();
     app.state()
         .db
@@ -96,7 +96,7 @@ fn seeker_id(app: &TestApp, seeker_ref: &str) -> i64 {
         .id
 }
 
-fn org_internal_id(app: &TestApp, public_id: &str) -> i64 {
+fn org_internal_id(app: &TestApp, public_id: &str) -> kyushoku_store::OrganisationId {
     let p = public_id.to_owned();
     app.state()
         .db
@@ -327,7 +327,7 @@ async fn concurrent_batches_all_apply(app: TestApp) {
     let mut seen = visible_markers(&app, &w.private, "").await;
     seen.extend(visible_markers(&app, &w.public, "").await);
     assert_eq!(seen.len(), 240);
-    let ids: BTreeSet<i64> = (0..2)
+    let ids: BTreeSet<kyushoku_store::SeekerId> = (0..2)
         .flat_map(|k| (0..120).map(move |i| format!("conc-{k}-{i}")))
         .map(|r| seeker_id(&app, &r))
         .collect();
@@ -458,7 +458,7 @@ async fn visibility_matrix(app: TestApp) {
             let a = app
                 .call(
                     "GET",
-                    &format!("/v1/profiles/{}", pseudonyms.encode(*sid)),
+                    &format!("/v1/profiles/{}", pseudonyms.encode(sid.get())),
                     Some(token),
                     None,
                 )
@@ -554,7 +554,7 @@ async fn pseudonyms_are_stable_per_organisation_and_unlinkable(app: TestApp) {
     }
     // The pseudonym is not the seeker_ref nor the internal id.
     assert!(!a1.contains("pseudo"));
-    assert_ne!(a1, seeker_id(&app, "pseudo-1").to_string());
+    assert_ne!(a1, seeker_id(&app, "pseudo-1").get().to_string());
 }
 
 async fn search_filters_and_pagination(app: TestApp) {

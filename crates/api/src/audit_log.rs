@@ -13,7 +13,7 @@ use std::sync::mpsc;
 
 use kyushoku_domain::{ActorKind, AuditAction};
 use kyushoku_store::audit::{self, NewAuditEvent};
-use kyushoku_store::{now, Db};
+use kyushoku_store::{now, Db, SeekerId};
 use tokio::sync::oneshot;
 
 use crate::auth::{Actor, Principal};
@@ -32,7 +32,7 @@ pub struct AuditWriter {
 }
 
 struct Pending {
-    event: (NewAuditEvent, Vec<i64>),
+    event: (NewAuditEvent, Vec<SeekerId>),
     committed: oneshot::Sender<Result<(), ApiError>>,
 }
 
@@ -54,7 +54,7 @@ impl AuditWriter {
     pub async fn record_with_seekers(
         &self,
         event: NewAuditEvent,
-        seekers: Vec<i64>,
+        seekers: Vec<SeekerId>,
     ) -> Result<(), ApiError> {
         let stopped = || ApiError::Internal("the audit writer has stopped".into());
         let (committed, answer) = oneshot::channel();

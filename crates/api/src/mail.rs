@@ -137,7 +137,7 @@ pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox) -> Resu
         let message = match build(&letter, from) {
             Ok(m) => m,
             Err(e) => {
-                tracing::error!(mail_id = letter.id, kind = %letter.kind, error = %e, "letter cannot be built");
+                tracing::error!(mail_id = letter.id.get(), kind = %letter.kind, error = %e, "letter cannot be built");
                 continue;
             }
         };
@@ -145,11 +145,11 @@ pub async fn deliver_due(db: &Db, transport: &Transport, from: &Mailbox) -> Resu
             Ok(()) => {
                 let id = letter.id;
                 run(db, move |c| mail::delivered(c, id, now())).await?;
-                tracing::info!(mail_id = letter.id, kind = %letter.kind, "mail delivered");
+                tracing::info!(mail_id = letter.id.get(), kind = %letter.kind, "mail delivered");
                 sent += 1;
             }
             Err(e) => tracing::warn!(
-                mail_id = letter.id,
+                mail_id = letter.id.get(),
                 kind = %letter.kind,
                 attempt = letter.attempts + 1,
                 error = %e,

@@ -3,6 +3,7 @@
 //! ([`kyushoku_domain::seal`]); a client treats it as an opaque string.
 
 use kyushoku_domain::seal::{Position, Sealer};
+use kyushoku_store::RowId;
 
 use crate::auth::Principal;
 use crate::problem::ApiError;
@@ -54,26 +55,26 @@ impl<'a> Pager<'a> {
     }
 
     /// The id a cursor of a list in id order carries.
-    pub fn after_id(&self, cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
+    pub fn after_id<I: RowId>(&self, cursor: Option<&str>) -> Result<Option<I>, ApiError> {
         match self.open(cursor)? {
             None => Ok(None),
-            Some(Position::Id(id)) => Ok(Some(id)),
+            Some(Position::Id(id)) => Ok(Some(I::from_row(id))),
             Some(_) => Err(ApiError::InvalidCursor),
         }
     }
 
     /// The (time, id) a cursor of a list by recency carries.
-    pub fn after_recency(
+    pub fn after_recency<I: RowId>(
         &self,
         cursor: Option<&str>,
-    ) -> Result<Option<(chrono::NaiveDateTime, i64)>, ApiError> {
+    ) -> Result<Option<(chrono::NaiveDateTime, I)>, ApiError> {
         match self.open(cursor)? {
             None => Ok(None),
             Some(Position::Recency(micros, id)) => {
                 let at = chrono::DateTime::from_timestamp_micros(micros)
                     .ok_or(ApiError::InvalidCursor)?
                     .naive_utc();
-                Ok(Some((at, id)))
+                Ok(Some((at, I::from_row(id))))
             }
             Some(_) => Err(ApiError::InvalidCursor),
         }
@@ -81,27 +82,27 @@ impl<'a> Pager<'a> {
 
     /// `next_cursor` for a page fetched with `limit + 1` rows sorted by
     /// (time, id); trims the extra row.
-    pub fn next_by_recency<T>(
+    pub fn next_by_recency<T, I: RowId>(
         &self,
         rows: &mut Vec<T>,
         limit: i64,
-        key: impl Fn(&T) -> (chrono::NaiveDateTime, i64),
+        key: impl Fn(&T) -> (chrono::NaiveDateTime, I),
     ) -> Option<String> {
         self.next(rows, limit, |r| {
             let (at, id) = key(r);
-            Position::Recency(at.and_utc().timestamp_micros(), id)
+            Position::Recency(at.and_utc().timestamp_micros(), id.get())
         })
     }
 
     /// `next_cursor` for a page fetched with `limit + 1` rows in id order;
     /// trims the extra row.
-    pub fn next_by_id<T>(
+    pub fn next_by_id<T, I: RowId>(
         &self,
         rows: &mut Vec<T>,
         limit: i64,
-        key: impl Fn(&T) -> i64,
+        key: impl Fn(&T) -> I,
     ) -> Option<String> {
-        self.next(rows, limit, |r| Position::Id(key(r)))
+        self.next(rows, limit, |r| Position::Id(key(r).get()))
     }
 
     fn next<T>(

@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use kyushoku_domain::{ActorKind, AuditAction};
 
 use crate::schema::audit_events;
-use crate::{DbConn, StoreError};
+use crate::{AuditEventId, DbConn, OrganisationId, SeekerId, StoreError};
 
 /// An event to record (written by [`NewAuditEvent::row`]).
 #[derive(Debug, Clone)]
@@ -24,7 +24,7 @@ pub struct NewAuditEvent {
     /// The actor's public id (user id, client id), or the address class for
     /// anonymous actors. Never an e-mail address.
     pub actor_id: String,
-    pub organisation_id: Option<i64>,
+    pub organisation_id: Option<OrganisationId>,
     /// The prefecture whose bureau may read this event.
     pub prefecture: Option<String>,
     pub action: AuditAction,
@@ -42,7 +42,7 @@ type EventRow<'a> = (
     dsl::Eq<audit_events::request_id, Option<&'a str>>,
     dsl::Eq<audit_events::actor_kind, &'static str>,
     dsl::Eq<audit_events::actor_id, &'a str>,
-    dsl::Eq<audit_events::organisation_id, Option<i64>>,
+    dsl::Eq<audit_events::organisation_id, Option<OrganisationId>>,
     dsl::Eq<audit_events::prefecture, Option<&'a str>>,
     dsl::Eq<audit_events::action, &'static str>,
     dsl::Eq<audit_events::target, Option<&'a str>>,
@@ -76,13 +76,13 @@ impl NewAuditEvent {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_events)]
 pub struct AuditEventRow {
-    pub id: i64,
+    pub id: AuditEventId,
     pub at: NaiveDateTime,
     pub request_id: Option<String>,
     #[diesel(deserialize_as = String)]
     pub actor_kind: ActorKind,
     pub actor_id: String,
-    pub organisation_id: Option<i64>,
+    pub organisation_id: Option<OrganisationId>,
     pub prefecture: Option<String>,
     #[diesel(deserialize_as = String)]
     pub action: AuditAction,
@@ -103,7 +103,7 @@ pub fn record(conn: &mut DbConn, event: &NewAuditEvent) -> Result<(), StoreError
 pub fn record_with_seekers(
     conn: &mut DbConn,
     event: &NewAuditEvent,
-    seeker_ids: &[i64],
+    seeker_ids: &[SeekerId],
 ) -> Result<(), StoreError> {
     record_all_with_seekers(conn, &[(event.clone(), seeker_ids.to_vec())])
 }
@@ -115,7 +115,7 @@ pub fn record_with_seekers(
 /// and reads that arrived while it wrote the last ones.
 pub fn record_all_with_seekers(
     conn: &mut DbConn,
-    events: &[(NewAuditEvent, Vec<i64>)],
+    events: &[(NewAuditEvent, Vec<SeekerId>)],
 ) -> Result<(), StoreError> {
     let listed: Vec<NewAuditEvent> = events
         .iter()
@@ -145,7 +145,7 @@ pub fn record_all_with_seekers(
                 let id = diesel::insert_into(audit_events::table)
                     .values(event.row())
                     .returning(audit_events::id)
-                    .get_result::<i64>(c)?;
+                    .get_result::<AuditEventId>(c)?;
                 index_by_seeker(c, id, event.at, seekers)?;
             }
             Ok(())
@@ -156,12 +156,12 @@ pub fn record_all_with_seekers(
 /// How SQLite's index of who saw whom gets a row: one seeker shown by one
 /// event.
 type SeekerRow = (
-    dsl::Eq<crate::schema::audit_seekers::seeker_id, i64>,
-    dsl::Eq<crate::schema::audit_seekers::event_id, i64>,
+    dsl::Eq<crate::schema::audit_seekers::seeker_id, SeekerId>,
+    dsl::Eq<crate::schema::audit_seekers::event_id, AuditEventId>,
     dsl::Eq<crate::schema::audit_seekers::at, NaiveDateTime>,
 );
 
-fn seeker_row(event_id: i64, at: NaiveDateTime, seeker_id: i64) -> SeekerRow {
+fn seeker_row(event_id: AuditEventId, at: NaiveDateTime, seeker_id: SeekerId) -> SeekerRow {
     use crate::schema::audit_seekers;
     (
         audit_seekers::seeker_id.eq(seeker_id),
@@ -176,9 +176,9 @@ fn seeker_row(event_id: i64, at: NaiveDateTime, seeker_id: i64) -> SeekerRow {
 /// SQLite compile it again for every read and search (see the test below).
 fn index_by_seeker(
     conn: &mut diesel::SqliteConnection,
-    event_id: i64,
+    event_id: AuditEventId,
     at: NaiveDateTime,
-    seeker_ids: &[i64],
+    seeker_ids: &[SeekerId],
 ) -> Result<(), StoreError> {
     for &seeker in seeker_ids {
         diesel::insert_into(crate::schema::audit_seekers::table)
@@ -191,15 +191,21 @@ fn index_by_seeker(
 /// How an event lists the seekers it showed: their internal ids, in the
 /// order shown, comma-separated (None when it showed none). PostgreSQL's
 /// index reads it as `string_to_array(seeker_ids, ',')::bigint[]`.
-fn seeker_list(ids: &[i64]) -> Option<String> {
-    (!ids.is_empty()).then(|| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+fn seeker_list(ids: &[SeekerId]) -> Option<String> {
+    (!ids.is_empty()).then(|| {
+        ids.iter()
+            .map(|id| id.get().to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    })
 }
 
 /// The ids in a list `seeker_list` made.
-fn seekers_listed(list: Option<&str>) -> impl Iterator<Item = i64> + '_ {
+fn seekers_listed(list: Option<&str>) -> impl Iterator<Item = SeekerId> + '_ {
     list.into_iter()
         .flat_map(|l| l.split(','))
         .filter_map(|id| id.parse().ok())
+        .map(SeekerId::from_row)
 }
 
 /// The seeker refs each event showed, for a page of events, in the order
@@ -207,9 +213,9 @@ fn seekers_listed(list: Option<&str>) -> impl Iterator<Item = i64> + '_ {
 pub fn seekers_of(
     conn: &mut DbConn,
     events: &[AuditEventRow],
-) -> Result<Vec<(i64, String)>, StoreError> {
+) -> Result<Vec<(AuditEventId, String)>, StoreError> {
     use crate::schema::seekers;
-    let mut ids: Vec<i64> = events
+    let mut ids: Vec<SeekerId> = events
         .iter()
         .flat_map(|e| seekers_listed(e.seeker_ids.as_deref()))
         .collect();
@@ -217,7 +223,7 @@ pub fn seekers_of(
     ids.dedup();
     let mut refs = std::collections::HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let found: Vec<(i64, String)> = seekers::table
+        let found: Vec<(SeekerId, String)> = seekers::table
             .filter(seekers::id.eq_any(chunk))
             .select((seekers::id, seekers::seeker_ref))
             .load(conn)?;
@@ -237,9 +243,9 @@ pub fn seekers_of(
 pub struct AuditFilter {
     /// Required: a bureau sees only its prefecture.
     pub prefecture: String,
-    pub organisation_id: Option<i64>,
+    pub organisation_id: Option<OrganisationId>,
     /// Only events that showed this seeker ("who saw seeker S").
-    pub seeker_id: Option<i64>,
+    pub seeker_id: Option<SeekerId>,
     pub action: Option<AuditAction>,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
@@ -249,7 +255,7 @@ pub struct AuditFilter {
 pub fn query(
     conn: &mut DbConn,
     f: &AuditFilter,
-    before_id: Option<i64>,
+    before_id: Option<AuditEventId>,
     limit: i64,
 ) -> Result<Vec<AuditEventRow>, StoreError> {
     let mut q = audit_events::table
@@ -338,6 +344,14 @@ mod tests {
 
     use super::*;
 
+    fn seekers<const N: usize>(ids: [i64; N]) -> Vec<SeekerId> {
+        ids.into_iter().map(SeekerId::from_row).collect()
+    }
+
+    fn event(id: i64) -> AuditEventId {
+        AuditEventId::from_row(id)
+    }
+
     /// Each value lands in its own column, and an absent one is NULL, on
     /// either backend (the row is written column by column, `row`).
     fn every_value_lands_in_its_column(db: &crate::Db) {
@@ -348,7 +362,7 @@ mod tests {
             request_id: Some("req-1".into()),
             actor_kind: ActorKind::Client,
             actor_id: "kc_1".into(),
-            organisation_id: Some(7),
+            organisation_id: Some(OrganisationId::from_row(7)),
             prefecture: Some("13".into()),
             action: AuditAction::ProfileSearch,
             target: Some("target-1".into()),
@@ -366,7 +380,7 @@ mod tests {
         };
         let rows = db
             .run(|c| {
-                record_with_seekers(c, &full, &[11, 12])?;
+                record_with_seekers(c, &full, &seekers([11, 12]))?;
                 record(c, &bare)?;
                 Ok(audit_events::table
                     .order(audit_events::id)
@@ -380,7 +394,10 @@ mod tests {
                 (
                     r.request_id.as_deref(),
                     (r.actor_kind.as_str(), r.actor_id.as_str()),
-                    (r.organisation_id, r.prefecture.as_deref()),
+                    (
+                        r.organisation_id.map(OrganisationId::get),
+                        r.prefecture.as_deref(),
+                    ),
                     (r.action.as_str(), r.target.as_deref(), r.detail.as_deref()),
                     r.seeker_ids.as_deref(),
                 )
@@ -459,9 +476,9 @@ mod tests {
                     unreachable!("a SQLite URL")
                 };
                 let at = crate::now();
-                index_by_seeker(c, 1, at, &[11, 12, 13])?;
-                index_by_seeker(c, 2, at, &[14])?;
-                index_by_seeker(c, 3, at, &[15, 16])?;
+                index_by_seeker(c, event(1), at, &seekers([11, 12, 13]))?;
+                index_by_seeker(c, event(2), at, &seekers([14]))?;
+                index_by_seeker(c, event(3), at, &seekers([15, 16]))?;
                 let rows: i64 = crate::schema::audit_seekers::table.count().get_result(c)?;
                 let ran_and_kept = seen
                     .lock()
@@ -477,11 +494,11 @@ mod tests {
     #[test]
     fn an_event_lists_the_seekers_it_showed_in_order() {
         assert_eq!(seeker_list(&[]), None);
-        let list = seeker_list(&[42, 7, 1_000_000_000_001]).unwrap();
+        let list = seeker_list(&seekers([42, 7, 1_000_000_000_001])).unwrap();
         assert_eq!(list, "42,7,1000000000001");
         assert_eq!(
             seekers_listed(Some(&list)).collect::<Vec<_>>(),
-            [42, 7, 1_000_000_000_001]
+            seekers([42, 7, 1_000_000_000_001])
         );
         assert_eq!(seekers_listed(None).count(), 0);
     }

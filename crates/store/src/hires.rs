@@ -5,14 +5,14 @@ use diesel::prelude::*;
 
 use crate::literal::Active;
 use crate::schema::{blocks, hires, job_offers, messages, organisations, seekers};
-use crate::{now, DbConn, StoreError};
+use crate::{now, DbConn, JobOfferId, OrganisationId, SeekerId, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct NewHire {
     pub public_id: String,
-    pub organisation_id: i64,
-    pub job_offer_id: Option<i64>,
-    pub seeker_id: Option<i64>,
+    pub organisation_id: OrganisationId,
+    pub job_offer_id: Option<JobOfferId>,
+    pub seeker_id: Option<SeekerId>,
     pub hired_on: NaiveDate,
     pub employment_type: String,
 }
@@ -38,9 +38,9 @@ pub fn insert(conn: &mut DbConn, h: &NewHire) -> Result<(), StoreError> {
 /// `None`, exactly as one that does not exist (R2).
 pub fn offer_id(
     conn: &mut DbConn,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     job_number: &str,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Option<JobOfferId>, StoreError> {
     Ok(job_offers::table
         .filter(job_offers::job_number.eq(job_number))
         .filter(diesel::dsl::exists(
@@ -57,7 +57,10 @@ pub fn offer_id(
 /// One reported hire: (public id, job number?, hired on, employment type, reported at).
 pub type HireRow = (String, Option<String>, NaiveDate, String, NaiveDateTime);
 
-pub fn list(conn: &mut DbConn, organisation_id: i64) -> Result<Vec<HireRow>, StoreError> {
+pub fn list(
+    conn: &mut DbConn,
+    organisation_id: OrganisationId,
+) -> Result<Vec<HireRow>, StoreError> {
     Ok(hires::table
         .left_join(job_offers::table.on(job_offers::id.nullable().eq(hires::job_offer_id)))
         .filter(hires::organisation_id.eq(organisation_id))

@@ -6,14 +6,16 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::schema::{api_clients, organisations, refresh_tokens, signing_keys, users};
-use crate::{now, per_backend, DbConn, StoreError};
+use crate::{
+    now, per_backend, ApiClientId, DbConn, OrganisationId, RefreshTokenId, StoreError, UserId,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
-    pub id: i64,
+    pub id: UserId,
     pub public_id: String,
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub email: String,
     pub password_hash: String,
     pub role: String,
@@ -29,7 +31,7 @@ pub fn find_user_by_email(conn: &mut DbConn, email: &str) -> Result<Option<UserR
         .optional()?)
 }
 
-pub fn find_user(conn: &mut DbConn, id: i64) -> Result<Option<UserRow>, StoreError> {
+pub fn find_user(conn: &mut DbConn, id: UserId) -> Result<Option<UserRow>, StoreError> {
     Ok(users::table
         .find(id)
         .select(UserRow::as_select())
@@ -40,11 +42,11 @@ pub fn find_user(conn: &mut DbConn, id: i64) -> Result<Option<UserRow>, StoreErr
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_clients)]
 pub struct ClientRow {
-    pub id: i64,
+    pub id: ApiClientId,
     pub client_id: String,
     pub secret_hash: String,
     pub kind: String,
-    pub organisation_id: Option<i64>,
+    pub organisation_id: Option<OrganisationId>,
     pub prefecture: Option<String>,
     pub role: Option<String>,
     pub name: String,
@@ -59,7 +61,7 @@ pub struct NewClient {
     pub client_id: String,
     pub secret_hash: String,
     pub kind: String,
-    pub organisation_id: Option<i64>,
+    pub organisation_id: Option<OrganisationId>,
     pub prefecture: Option<String>,
     pub role: Option<String>,
     pub name: String,
@@ -70,7 +72,7 @@ pub fn insert_client(conn: &mut DbConn, client: &NewClient) -> Result<ClientRow,
     let id = per_backend!(conn, c => diesel::insert_into(api_clients::table)
         .values(client)
         .returning(api_clients::id)
-        .get_result::<i64>(c))?;
+        .get_result::<ApiClientId>(c))?;
     Ok(api_clients::table
         .find(id)
         .select(ClientRow::as_select())
@@ -87,7 +89,10 @@ pub fn find_client(conn: &mut DbConn, client_id: &str) -> Result<Option<ClientRo
         .optional()?)
 }
 
-pub fn list_clients(conn: &mut DbConn, organisation_id: i64) -> Result<Vec<ClientRow>, StoreError> {
+pub fn list_clients(
+    conn: &mut DbConn,
+    organisation_id: OrganisationId,
+) -> Result<Vec<ClientRow>, StoreError> {
     Ok(api_clients::table
         .filter(api_clients::organisation_id.eq(organisation_id))
         .filter(api_clients::deleted_at.is_null())
@@ -126,7 +131,7 @@ pub fn user_emails(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
 /// organisation has no such (live) client.
 pub fn delete_client(
     conn: &mut DbConn,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     client_id: &str,
 ) -> Result<bool, StoreError> {
     let n = diesel::update(
@@ -169,18 +174,18 @@ pub struct PrincipalState {
 pub fn principal_epoch(
     conn: &mut DbConn,
     who: &PrincipalRef,
-) -> Result<Option<(i64, Option<i64>)>, StoreError> {
+) -> Result<Option<(i64, Option<OrganisationId>)>, StoreError> {
     Ok(match who {
         PrincipalRef::User(id) => users::table
             .filter(users::public_id.eq(id))
             .select((users::epoch, users::organisation_id.nullable()))
-            .get_result::<(i64, Option<i64>)>(conn)
+            .get_result::<(i64, Option<OrganisationId>)>(conn)
             .optional()?,
         PrincipalRef::Client(id) => api_clients::table
             .filter(api_clients::client_id.eq(id))
             .filter(api_clients::deleted_at.is_null())
             .select((api_clients::epoch, api_clients::organisation_id))
-            .get_result::<(i64, Option<i64>)>(conn)
+            .get_result::<(i64, Option<OrganisationId>)>(conn)
             .optional()?,
         PrincipalRef::Seeker(r) => {
             use crate::schema::seekers;
@@ -196,7 +201,7 @@ pub fn principal_epoch(
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrganisationState {
-    pub id: i64,
+    pub id: OrganisationId,
     pub public_id: String,
     pub status: String,
     pub epoch: i64,
@@ -214,7 +219,7 @@ pub struct OrganisationState {
 
 pub fn organisation_state(
     conn: &mut DbConn,
-    id: i64,
+    id: OrganisationId,
 ) -> Result<Option<OrganisationState>, StoreError> {
     Ok(organisations::table
         .find(id)
@@ -230,7 +235,7 @@ pub fn organisation_state(
             organisations::updated_at,
         ))
         .get_result::<(
-            i64,
+            OrganisationId,
             String,
             String,
             i64,
@@ -277,7 +282,7 @@ pub fn principal_state(
 /// holds ends with it.
 pub fn set_password(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     password_hash: &str,
 ) -> Result<(), StoreError> {
     diesel::update(users::table.find(user_id))
@@ -321,10 +326,10 @@ pub fn bump_epoch(conn: &mut DbConn, who: &PrincipalRef) -> Result<(), StoreErro
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = refresh_tokens)]
 pub struct RefreshRow {
-    pub id: i64,
+    pub id: RefreshTokenId,
     pub token_hash: String,
     pub family: String,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub rotated_at: Option<NaiveDateTime>,
@@ -336,7 +341,7 @@ pub struct RefreshRow {
 struct RefreshInsert<'a> {
     token_hash: &'a str,
     family: &'a str,
-    user_id: i64,
+    user_id: UserId,
     created_at: NaiveDateTime,
     expires_at: NaiveDateTime,
 }
@@ -345,7 +350,7 @@ pub fn insert_refresh(
     conn: &mut DbConn,
     token_hash: &str,
     family: &str,
-    user_id: i64,
+    user_id: UserId,
     expires_at: NaiveDateTime,
 ) -> Result<(), StoreError> {
     diesel::insert_into(refresh_tokens::table)
@@ -370,7 +375,7 @@ pub fn find_refresh(conn: &mut DbConn, token_hash: &str) -> Result<Option<Refres
 
 /// Marks a refresh token used, once: false when it was already rotated or
 /// revoked (a replay, or a concurrent use of the same token).
-pub fn mark_rotated(conn: &mut DbConn, id: i64) -> Result<bool, StoreError> {
+pub fn mark_rotated(conn: &mut DbConn, id: RefreshTokenId) -> Result<bool, StoreError> {
     let n = diesel::update(
         refresh_tokens::table
             .find(id)

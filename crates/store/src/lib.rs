@@ -76,6 +76,7 @@ mod error;
 pub mod hires;
 pub mod idempotency;
 pub mod identity;
+pub mod ids;
 mod literal;
 pub mod mail;
 pub mod messaging;
@@ -99,6 +100,10 @@ pub use connection::{
 /// [`DbConn::write_transaction`]) on a [`DbConn`] without naming diesel.
 pub use diesel::Connection;
 pub use error::StoreError;
+pub use ids::{
+    ApiClientId, AuditEventId, JobOfferId, LetterId, MessageId, OrganisationId, RefreshTokenId,
+    ReportId, RowId, SeekerId, ThreadId, UserId,
+};
 
 // The bundled SQLite is linked through this crate; naming it keeps the
 // `bundled` feature (set in the workspace) in force.

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use kyushoku_domain::mail::{MailKind, TokenPurpose};
 
 use crate::schema::{mail_outbox, mail_tokens};
-use crate::{DbConn, StoreError};
+use crate::{DbConn, LetterId, StoreError, UserId};
 
 /// A letter to enqueue.
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ pub fn enqueue(conn: &mut DbConn, mail: &NewMail, at: NaiveDateTime) -> Result<(
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = mail_outbox)]
 pub struct PendingMail {
-    pub id: i64,
+    pub id: LetterId,
     #[diesel(deserialize_as = String)]
     pub kind: MailKind,
     pub recipient: Option<String>,
@@ -88,7 +88,7 @@ pub fn claim(
 }
 
 /// Marks a letter delivered and erases its address and text.
-pub fn delivered(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> Result<(), StoreError> {
+pub fn delivered(conn: &mut DbConn, id: LetterId, at: NaiveDateTime) -> Result<(), StoreError> {
     diesel::update(mail_outbox::table.find(id))
         .set((
             mail_outbox::sent_at.eq(Some(at)),
@@ -112,7 +112,7 @@ pub fn waiting(conn: &mut DbConn) -> Result<i64, StoreError> {
 pub fn issue_token(
     conn: &mut DbConn,
     token_hash: &str,
-    user_id: i64,
+    user_id: UserId,
     purpose: TokenPurpose,
     expires_at: NaiveDateTime,
 ) -> Result<(), StoreError> {
@@ -134,7 +134,7 @@ pub fn redeem_token(
     token_hash: &str,
     purpose: TokenPurpose,
     now: NaiveDateTime,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Option<UserId>, StoreError> {
     let n = diesel::update(
         mail_tokens::table
             .filter(mail_tokens::token_hash.eq(token_hash))

@@ -15,13 +15,15 @@ use kyushoku_domain::{Author, MessageKind};
 
 use crate::schema::{guidance_counters, messages, organisations, reports, seekers, threads};
 use crate::seekers::{read_visible, Viewer};
-use crate::{now, per_backend, DbConn, StoreError};
+use crate::{
+    now, per_backend, DbConn, MessageId, OrganisationId, ReportId, SeekerId, StoreError, ThreadId,
+};
 
 /// A message to send from an organisation.
 #[derive(Debug, Clone)]
 pub struct OrgMessage {
     pub viewer: Viewer,
-    pub seeker_id: i64,
+    pub seeker_id: SeekerId,
     /// Who wrote it (`user:…`, `client:…`), for the organisation's records.
     pub actor: String,
     pub subject: Option<String>,
@@ -58,7 +60,7 @@ pub enum Sent {
 /// A message row to insert.
 struct NewMessage<'a> {
     public_id: &'a str,
-    thread_id: i64,
+    thread_id: ThreadId,
     author: Author,
     actor: Option<&'a str>,
     kind: MessageKind,
@@ -70,7 +72,7 @@ struct NewMessage<'a> {
 /// The columns of a message row, every one bound.
 type MessageColumns<'a> = (
     diesel::dsl::Eq<messages::public_id, &'a str>,
-    diesel::dsl::Eq<messages::thread_id, i64>,
+    diesel::dsl::Eq<messages::thread_id, ThreadId>,
     diesel::dsl::Eq<messages::author, &'static str>,
     diesel::dsl::Eq<messages::actor, Option<&'a str>>,
     diesel::dsl::Eq<messages::kind, &'static str>,
@@ -114,7 +116,7 @@ fn insert_message(conn: &mut DbConn, m: &NewMessage) -> Result<(), StoreError> {
 /// sending transaction commits: call it as the transaction's last statement.
 fn take_guidance(
     conn: &mut DbConn,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     day: NaiveDate,
     cap: i32,
 ) -> Result<bool, StoreError> {
@@ -201,7 +203,7 @@ pub fn send_from_organisation(
             .filter(threads::organisation_id.eq(org_id))
             .filter(threads::seeker_id.eq(m.seeker_id))
             .select((threads::id, threads::public_id))
-            .get_result::<(i64, String)>(c)
+            .get_result::<(ThreadId, String)>(c)
             .optional()?;
         let (thread_id, thread_public, kind) = match (answered, existing) {
             (1, Some((id, public))) => (id, public, MessageKind::Answer),
@@ -225,7 +227,7 @@ pub fn send_from_organisation(
                         threads::updated_at.eq(at),
                     ))
                     .returning(threads::id)
-                    .get_result::<i64>(c));
+                    .get_result::<ThreadId>(c));
                 match inserted {
                     Ok(id) => (id, thread_public_id.to_owned(), MessageKind::Guidance),
                     // Another send opened the thread first: this one is out of turn.
@@ -276,7 +278,7 @@ pub fn send_from_organisation(
 /// while that thread is open (the organisation approved, R1 holding).
 pub fn send_from_seeker(
     conn: &mut DbConn,
-    seeker_id: i64,
+    seeker_id: SeekerId,
     thread_public_id: &str,
     body: &str,
     message_public_id: &str,
@@ -302,7 +304,7 @@ pub fn send_from_seeker(
         let (thread_id, org_id) = threads::table
             .filter(threads::public_id.eq(thread_public_id))
             .select((threads::id, threads::organisation_id))
-            .get_result::<(i64, i64)>(c)?;
+            .get_result::<(ThreadId, OrganisationId)>(c)?;
         let viewer = Viewer {
             organisation_id: org_id,
             today,
@@ -337,10 +339,10 @@ pub fn send_from_seeker(
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = threads)]
 pub struct ThreadRow {
-    pub id: i64,
+    pub id: ThreadId,
     pub public_id: String,
-    pub organisation_id: i64,
-    pub seeker_id: i64,
+    pub organisation_id: OrganisationId,
+    pub seeker_id: SeekerId,
     #[diesel(deserialize_as = String)]
     pub last_author: Author,
     pub org_unread: i32,
@@ -352,9 +354,9 @@ pub struct ThreadRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = messages)]
 pub struct MessageRow {
-    pub id: i64,
+    pub id: MessageId,
     pub public_id: String,
-    pub thread_id: i64,
+    pub thread_id: ThreadId,
     #[diesel(deserialize_as = String)]
     pub author: Author,
     #[diesel(deserialize_as = String)]
@@ -368,8 +370,8 @@ pub struct MessageRow {
 /// Whose threads: an organisation's or a seeker's.
 #[derive(Debug, Clone, Copy)]
 pub enum Party {
-    Organisation(i64),
-    Seeker(i64),
+    Organisation(OrganisationId),
+    Seeker(SeekerId),
 }
 
 /// A thread in a list, with what its reader needs beside it.
@@ -433,7 +435,7 @@ pub fn list_threads(
     conn: &mut DbConn,
     party: Party,
     today: NaiveDate,
-    after: Option<(NaiveDateTime, i64)>,
+    after: Option<(NaiveDateTime, ThreadId)>,
     limit: i64,
 ) -> Result<Vec<ListedThread>, StoreError> {
     let mut q = listed_threads!(today)
@@ -471,7 +473,10 @@ pub fn find_thread(
     Ok(q.get_result(conn).optional()?)
 }
 
-pub fn thread_messages(conn: &mut DbConn, thread_id: i64) -> Result<Vec<MessageRow>, StoreError> {
+pub fn thread_messages(
+    conn: &mut DbConn,
+    thread_id: ThreadId,
+) -> Result<Vec<MessageRow>, StoreError> {
     Ok(messages::table
         .filter(messages::thread_id.eq(thread_id))
         .order(messages::id)
@@ -487,7 +492,7 @@ pub fn thread_messages(conn: &mut DbConn, thread_id: i64) -> Result<Vec<MessageR
 pub fn mark_read(
     conn: &mut DbConn,
     party: Party,
-    thread_id: i64,
+    thread_id: ThreadId,
     receipts: bool,
 ) -> Result<(), StoreError> {
     let other = match party {
@@ -534,7 +539,7 @@ pub fn is_open(
 /// An organisation's name, kind and public id, for the seeker's view.
 pub fn organisation_card(
     conn: &mut DbConn,
-    id: i64,
+    id: OrganisationId,
 ) -> Result<(String, String, String), StoreError> {
     Ok(organisations::table
         .find(id)
@@ -573,7 +578,7 @@ pub fn report(
 /// Guidance sent today by an organisation (for tests and statistics).
 pub fn guidance_sent(
     conn: &mut DbConn,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     day: NaiveDate,
 ) -> Result<i32, StoreError> {
     Ok(guidance_counters::table
@@ -587,8 +592,8 @@ pub fn guidance_sent(
 /// The thread between an organisation and a seeker, if one was opened.
 pub fn find_thread_between(
     conn: &mut DbConn,
-    organisation_id: i64,
-    seeker_id: i64,
+    organisation_id: OrganisationId,
+    seeker_id: SeekerId,
 ) -> Result<Option<ThreadRow>, StoreError> {
     Ok(threads::table
         .filter(threads::organisation_id.eq(organisation_id))
@@ -601,7 +606,7 @@ pub fn find_thread_between(
 /// A report as its bureau sees it.
 #[derive(Debug, Clone, Queryable)]
 pub struct ReportRow {
-    pub id: i64,
+    pub id: ReportId,
     pub public_id: String,
     pub thread_public_id: String,
     pub organisation_public_id: String,
@@ -613,7 +618,7 @@ pub struct ReportRow {
 pub fn list_reports(
     conn: &mut DbConn,
     prefecture: &str,
-    before: Option<i64>,
+    before: Option<ReportId>,
     limit: i64,
 ) -> Result<Vec<ReportRow>, StoreError> {
     let mut q = reports::table
@@ -641,7 +646,7 @@ pub fn list_reports(
 /// organisation's public id: for telling who must hear of a change.
 pub fn thread_states(
     conn: &mut DbConn,
-    seeker_id: i64,
+    seeker_id: SeekerId,
     today: NaiveDate,
 ) -> Result<Vec<(String, String, bool)>, StoreError> {
     let rows = listed_threads!(today)
@@ -664,7 +669,7 @@ mod tests {
         type Backend = <DbConn as Connection>::Backend;
         let question = NewMessage {
             public_id: "m_1",
-            thread_id: 1,
+            thread_id: ThreadId::from_row(1),
             author: Author::Seeker,
             actor: None,
             kind: MessageKind::Question,
@@ -691,7 +696,7 @@ mod tests {
             .unwrap();
         let guidance = NewMessage {
             public_id: "m_1",
-            thread_id: 7,
+            thread_id: ThreadId::from_row(7),
             author: Author::Organisation,
             actor: Some("client:kc_1"),
             kind: MessageKind::Guidance,

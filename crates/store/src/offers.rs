@@ -10,7 +10,7 @@ use crate::literal::Active;
 use crate::schema::{job_offers, offer_changes, organisations};
 use crate::seekers::Viewer;
 use crate::stored_time::{StoredDate, StoredTimestamp};
-use crate::{now, per_backend, Connection, DbConn, StoreError};
+use crate::{now, per_backend, Connection, DbConn, JobOfferId, StoreError};
 
 /// An offer as stored: the columns the filters use, and the content.
 #[derive(Debug, Clone)]
@@ -32,7 +32,7 @@ pub struct OfferUpsert {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = job_offers)]
 pub struct OfferRow {
-    pub id: i64,
+    pub id: JobOfferId,
     pub job_number: String,
     #[diesel(deserialize_as = StoredDate)]
     pub valid_through: NaiveDate,
@@ -169,7 +169,7 @@ pub fn browse(
     conn: &mut DbConn,
     viewer: Viewer,
     f: &OfferFilter,
-    after: Option<(NaiveDateTime, i64)>,
+    after: Option<(NaiveDateTime, JobOfferId)>,
     limit: i64,
 ) -> Result<Vec<OfferRow>, StoreError> {
     let mut q = job_offers::table
@@ -342,7 +342,7 @@ fn walk_snapshot(
     page: i64,
     mut each: impl FnMut(Vec<OfferRow>) -> bool,
 ) -> Result<(), StoreError> {
-    let mut after = 0i64;
+    let mut after = JobOfferId::from_row(0);
     loop {
         let mut q = job_offers::table
             .filter(offer_visible_to!(viewer))
@@ -372,10 +372,10 @@ mod tests {
     use super::{browse, read_visible, upsert, OfferFilter, OfferUpsert};
     use crate::organisations::{self, NewOrganisation, NewUser, StatusChange};
     use crate::seekers::Viewer;
-    use crate::{now, Db, PoolOptions};
+    use crate::{now, Db, OrganisationId, PoolOptions};
 
     /// An approved organisation with these grants (public sector).
-    fn approved(db: &Db, n: u32, seeker_info: bool, job_offers: bool) -> i64 {
+    fn approved(db: &Db, n: u32, seeker_info: bool, job_offers: bool) -> OrganisationId {
         let at = now();
         let org = NewOrganisation {
             public_id: format!("org-{n}"),

@@ -4,12 +4,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::schema::{organisations, users};
-use crate::{now, per_backend, DbConn, StoreError};
+use crate::{now, per_backend, DbConn, OrganisationId, StoreError, UserId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = organisations)]
 pub struct OrganisationRow {
-    pub id: i64,
+    pub id: OrganisationId,
     pub public_id: String,
     pub name: String,
     pub kind: String,
@@ -56,7 +56,7 @@ pub struct NewUser {
 #[diesel(table_name = users)]
 struct UserInsert<'a> {
     public_id: &'a str,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     email: &'a str,
     password_hash: &'a str,
     role: &'a str,
@@ -66,9 +66,9 @@ struct UserInsert<'a> {
 /// Inserts a staff user of `organisation_id`. A taken e-mail is `Conflict`.
 pub fn insert_user(
     conn: &mut DbConn,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     user: &NewUser,
-) -> Result<i64, StoreError> {
+) -> Result<UserId, StoreError> {
     let row = UserInsert {
         public_id: &user.public_id,
         organisation_id,
@@ -80,7 +80,7 @@ pub fn insert_user(
     let id = per_backend!(conn, c => diesel::insert_into(users::table)
         .values(&row)
         .returning(users::id)
-        .get_result::<i64>(c))
+        .get_result::<UserId>(c))
     .map_err(|e| StoreError::conflict_on_unique(e, "email"))?;
     Ok(id)
 }
@@ -95,7 +95,7 @@ pub fn create_application(
         let id = per_backend!(c, c => diesel::insert_into(organisations::table)
             .values(org)
             .returning(organisations::id)
-            .get_result::<i64>(c))?;
+            .get_result::<OrganisationId>(c))?;
         insert_user(c, id, admin)?;
         Ok(organisations::table
             .find(id)
@@ -112,7 +112,10 @@ pub fn find(conn: &mut DbConn, public_id: &str) -> Result<Option<OrganisationRow
         .optional()?)
 }
 
-pub fn find_by_id(conn: &mut DbConn, id: i64) -> Result<Option<OrganisationRow>, StoreError> {
+pub fn find_by_id(
+    conn: &mut DbConn,
+    id: OrganisationId,
+) -> Result<Option<OrganisationRow>, StoreError> {
     Ok(organisations::table
         .find(id)
         .select(OrganisationRow::as_select())
@@ -131,7 +134,7 @@ pub struct OrganisationFilter {
 pub fn list(
     conn: &mut DbConn,
     filter: &OrganisationFilter,
-    after_id: Option<i64>,
+    after_id: Option<OrganisationId>,
     limit: i64,
 ) -> Result<Vec<OrganisationRow>, StoreError> {
     let mut q = organisations::table
@@ -170,7 +173,7 @@ pub struct StatusChange {
 /// updated row, or `None` when the status had changed meanwhile.
 pub fn change_status(
     conn: &mut DbConn,
-    id: i64,
+    id: OrganisationId,
     change: &StatusChange,
 ) -> Result<Option<OrganisationRow>, StoreError> {
     conn.write_transaction(|c| {

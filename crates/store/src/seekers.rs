@@ -18,7 +18,7 @@ use crate::schema::{
     seeker_prefectures, seeker_qualifications, seekers,
 };
 use crate::stored_time::{StoredDate, StoredTimestamp};
-use crate::{now, per_backend, DbConn, StoreError};
+use crate::{now, per_backend, DbConn, OrganisationId, SeekerId, StoreError};
 
 /// What an upsert writes: the profile already validated, scrubbed and
 /// serialised by the caller, and the columns derived from it.
@@ -42,7 +42,7 @@ pub struct SeekerUpsert {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = seekers)]
 pub struct SeekerRow {
-    pub id: i64,
+    pub id: SeekerId,
     pub seeker_ref: String,
     pub consent_scope: String,
     pub status: String,
@@ -62,7 +62,7 @@ pub struct SeekerRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = seekers)]
 pub struct VisibleProfileRow {
-    pub id: i64,
+    pub id: SeekerId,
     #[diesel(deserialize_as = StoredDate)]
     pub valid_until: NaiveDate,
     pub profile: Option<String>,
@@ -73,8 +73,8 @@ pub struct VisibleProfileRow {
 /// `created` or `updated`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Upserted {
-    Created(i64),
-    Updated(i64),
+    Created(SeekerId),
+    Updated(SeekerId),
 }
 
 #[derive(Insertable)]
@@ -95,7 +95,7 @@ struct NewSeeker<'a> {
 
 fn record_consent(
     conn: &mut DbConn,
-    seeker_id: i64,
+    seeker_id: SeekerId,
     channel: &str,
     old_scope: Option<&str>,
     new_scope: &str,
@@ -117,7 +117,7 @@ fn record_consent(
 /// statement per table: a national sync writes millions of these.
 fn write_children(
     conn: &mut DbConn,
-    id: i64,
+    id: SeekerId,
     s: &SeekerUpsert,
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
@@ -228,7 +228,7 @@ fn upsert_once(
         let existing = seekers::table
             .filter(seekers::seeker_ref.eq(&s.seeker_ref))
             .select((seekers::id, seekers::consent_scope))
-            .get_result::<(i64, String)>(c)
+            .get_result::<(SeekerId, String)>(c)
             .optional()?;
         let at = now();
         let result = match existing {
@@ -270,7 +270,7 @@ fn upsert_once(
                 let id = per_backend!(c, c => diesel::insert_into(seekers::table)
                     .values(&row)
                     .returning(seekers::id)
-                    .get_result::<i64>(c))
+                    .get_result::<SeekerId>(c))
                 .map_err(|e| StoreError::conflict_on_unique(e, "seeker_ref"))?;
                 record_consent(c, id, channel, None, &s.consent_scope)?;
                 Upserted::Created(id)
@@ -314,7 +314,7 @@ pub fn find_by_ref(conn: &mut DbConn, seeker_ref: &str) -> Result<Option<SeekerR
 /// Returns the old scope, or `None` when there is no such seeker.
 pub fn change_scope(
     conn: &mut DbConn,
-    seeker_id: i64,
+    seeker_id: SeekerId,
     scope: &str,
     channel: &str,
 ) -> Result<Option<String>, StoreError> {
@@ -348,7 +348,7 @@ pub struct ConsentChange {
 
 pub fn consent_history(
     conn: &mut DbConn,
-    seeker_id: i64,
+    seeker_id: SeekerId,
 ) -> Result<Vec<ConsentChange>, StoreError> {
     Ok(consent_ledger::table
         .filter(consent_ledger::seeker_id.eq(seeker_id))
@@ -363,7 +363,11 @@ pub fn consent_history(
 }
 
 /// 受信拒否: the seeker refuses one organisation. Idempotent.
-pub fn block(conn: &mut DbConn, seeker_id: i64, organisation_id: i64) -> Result<(), StoreError> {
+pub fn block(
+    conn: &mut DbConn,
+    seeker_id: SeekerId,
+    organisation_id: OrganisationId,
+) -> Result<(), StoreError> {
     let exists_already = blocks::table
         .find((seeker_id, organisation_id))
         .count()
@@ -388,8 +392,8 @@ pub fn block(conn: &mut DbConn, seeker_id: i64, organisation_id: i64) -> Result<
 
 pub fn unblock(
     conn: &mut DbConn,
-    seeker_id: i64,
-    organisation_id: i64,
+    seeker_id: SeekerId,
+    organisation_id: OrganisationId,
 ) -> Result<bool, StoreError> {
     Ok(diesel::delete(blocks::table.find((seeker_id, organisation_id))).execute(conn)? == 1)
 }
@@ -397,7 +401,7 @@ pub fn unblock(
 /// Whom a search or read is for: the organisation's internal id.
 #[derive(Debug, Clone, Copy)]
 pub struct Viewer {
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub today: NaiveDate,
 }
 
@@ -552,7 +556,7 @@ pub fn search(
     conn: &mut DbConn,
     viewer: Viewer,
     f: &SearchFilter,
-    after: Option<(NaiveDateTime, i64)>,
+    after: Option<(NaiveDateTime, SeekerId)>,
     limit: i64,
 ) -> Result<Vec<VisibleProfileRow>, StoreError> {
     // Which walk: a major occupation group (two digits) is broader than most
@@ -592,7 +596,7 @@ pub fn search(
 pub fn read_visible(
     conn: &mut DbConn,
     viewer: Viewer,
-    seeker_id: i64,
+    seeker_id: SeekerId,
 ) -> Result<Option<VisibleProfileRow>, StoreError> {
     Ok(seekers::table
         .filter(seekers::id.eq(seeker_id))
@@ -629,7 +633,7 @@ pub fn sweep(
             seekers::ended_at.eq(Some(at)),
         ))
         .execute(c)?;
-        let doomed: Vec<i64> = seekers::table
+        let doomed: Vec<SeekerId> = seekers::table
             .filter(seekers::ended_at.lt(purge_before))
             .filter(seekers::purged_at.is_null())
             .select(seekers::id)
@@ -729,7 +733,7 @@ mod no_personal_columns {
 /// `false` refuses all new guidance (受信拒否 of every organisation).
 pub fn set_receive_guidance(
     conn: &mut DbConn,
-    seeker_id: i64,
+    seeker_id: SeekerId,
     receive: bool,
 ) -> Result<(), StoreError> {
     diesel::update(seekers::table.find(seeker_id))
@@ -741,7 +745,7 @@ pub fn set_receive_guidance(
 /// The organisations a seeker blocked: (public id, name, kind, since).
 pub fn list_blocks(
     conn: &mut DbConn,
-    seeker_id: i64,
+    seeker_id: SeekerId,
 ) -> Result<Vec<(String, String, String, NaiveDateTime)>, StoreError> {
     Ok(blocks::table
         .inner_join(organisations::table)
@@ -757,7 +761,7 @@ pub fn list_blocks(
 }
 
 /// A seeker's `seeker_ref` by internal id.
-pub fn ref_of(conn: &mut DbConn, seeker_id: i64) -> Result<Option<String>, StoreError> {
+pub fn ref_of(conn: &mut DbConn, seeker_id: SeekerId) -> Result<Option<String>, StoreError> {
     Ok(seekers::table
         .find(seeker_id)
         .select(seekers::seeker_ref)

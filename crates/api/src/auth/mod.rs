@@ -23,6 +23,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest, ResponseError};
 use kyushoku_domain::{ActorKind, OrganisationStatus, PrefectureCode, Sector};
 use kyushoku_store::identity::{self, OrganisationState, PrincipalRef};
+use kyushoku_store::OrganisationId;
 
 use crate::problem::{ApiError, RateHeaders};
 use crate::AppState;
@@ -79,7 +80,7 @@ impl Actor {
 /// request.
 #[derive(Debug, Clone)]
 pub struct Member {
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub organisation_public_id: String,
     pub admin: bool,
     pub status: OrganisationStatus,
@@ -143,7 +144,7 @@ impl Principal {
     /// principal itself for everyone else.
     pub fn cursor_binding(&self) -> String {
         match self {
-            Principal::Member { member, .. } => format!("org:{}", member.organisation_id),
+            Principal::Member { member, .. } => format!("org:{}", member.organisation_id.get()),
             Principal::HwSystem { actor } => format!("hw:{}:{}", actor.kind(), actor.id()),
             Principal::Bureau { actor, .. } => format!("bureau:{}:{}", actor.kind(), actor.id()),
             Principal::Seeker { actor } => format!("seeker:{}", actor.id()),
@@ -446,21 +447,24 @@ fn principal_key(actor: &Actor) -> String {
 
 /// A principal's epoch only grows, and one that is gone stays gone: the
 /// epoch is its cached state's version (R8: never backwards).
-fn principal_version(found: Option<(i64, Option<i64>)>) -> i64 {
+fn principal_version(found: Option<(i64, Option<OrganisationId>)>) -> i64 {
     match found {
         Some((epoch, _)) => epoch,
         None => kyushoku_cluster::FINAL_VERSION,
     }
 }
 
-fn encode_principal(found: Option<(i64, Option<i64>)>) -> String {
+fn encode_principal(found: Option<(i64, Option<OrganisationId>)>) -> String {
     match found {
         None => "gone".to_owned(),
-        Some((epoch, org)) => format!("{epoch}|{}", org.map(|o| o.to_string()).unwrap_or_default()),
+        Some((epoch, org)) => format!(
+            "{epoch}|{}",
+            org.map(|o| o.get().to_string()).unwrap_or_default()
+        ),
     }
 }
 
-fn decode_principal(v: &str) -> Option<Option<(i64, Option<i64>)>> {
+fn decode_principal(v: &str) -> Option<Option<(i64, Option<OrganisationId>)>> {
     if v == "gone" {
         return Some(None);
     }
@@ -468,7 +472,7 @@ fn decode_principal(v: &str) -> Option<Option<(i64, Option<i64>)>> {
     let org = if o.is_empty() {
         None
     } else {
-        Some(o.parse().ok()?)
+        Some(OrganisationId::from_row(o.parse().ok()?))
     };
     Some(Some((e.parse().ok()?, org)))
 }
@@ -479,7 +483,7 @@ async fn principal_epoch(
     state: &AppState,
     actor: &Actor,
     cached: Option<String>,
-) -> Result<Option<(i64, Option<i64>)>, ApiError> {
+) -> Result<Option<(i64, Option<OrganisationId>)>, ApiError> {
     if let Some(found) = cached.as_deref().and_then(decode_principal) {
         return Ok(found);
     }
@@ -509,7 +513,7 @@ fn encode_org(o: &OrganisationState) -> String {
     format!(
         "{}|{}|{}|{}|{}|{}|{}|{}|{}",
         o.version,
-        o.id,
+        o.id.get(),
         o.public_id,
         o.status,
         o.epoch,
@@ -527,7 +531,7 @@ fn decode_org(v: &str) -> Option<OrganisationState> {
     };
     Some(OrganisationState {
         version: version.parse().ok()?,
-        id: id.parse().ok()?,
+        id: OrganisationId::from_row(id.parse().ok()?),
         public_id: (*public_id).to_owned(),
         status: (*status).to_owned(),
         epoch: epoch.parse().ok()?,
@@ -542,7 +546,7 @@ fn decode_org(v: &str) -> Option<OrganisationState> {
 /// organisation, else from the database (and then cached).
 async fn organisation_state(
     state: &AppState,
-    id: i64,
+    id: OrganisationId,
     cached: Option<String>,
 ) -> Result<Option<OrganisationState>, ApiError> {
     if let Some(o) = cached
@@ -571,7 +575,7 @@ async fn organisation_state(
 
 /// After an organisation's state changed in the database: write the new
 /// state through to the cache, so every instance sees it on its next request.
-pub async fn organisation_changed(state: &AppState, id: i64) -> Result<(), ApiError> {
+pub async fn organisation_changed(state: &AppState, id: OrganisationId) -> Result<(), ApiError> {
     let found = state
         .db_run(move |c| identity::organisation_state(c, id))
         .await?;
@@ -655,11 +659,15 @@ mod tests {
 
     #[test]
     fn cached_state_round_trips() {
-        for found in [None, Some((3, None)), Some((0, Some(42)))] {
+        for found in [
+            None,
+            Some((3, None)),
+            Some((0, Some(OrganisationId::from_row(42)))),
+        ] {
             assert_eq!(decode_principal(&encode_principal(found)), Some(found));
         }
         let o = OrganisationState {
-            id: 7,
+            id: OrganisationId::from_row(7),
             public_id: "0193-abc".into(),
             status: "approved".into(),
             epoch: 2,

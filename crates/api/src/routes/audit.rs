@@ -151,7 +151,7 @@ pub async fn query(
     let items = rows
         .into_iter()
         .map(|r| AuditEvent {
-            event_id: event_id(r.id),
+            event_id: event_id(r.id.get()),
             at: r.at.and_utc(),
             request_id: r.request_id,
             actor_kind: r.actor_kind,

@@ -143,7 +143,8 @@ pub async fn report(
             let id = state
                 .pseudonyms
                 .for_organisation(&member.organisation_public_id)
-                .decode(p);
+                .decode(p)
+                .map(kyushoku_store::SeekerId::from_row);
             if id.is_none() {
                 errors.push(FieldError::new(
                     "profile_id",

@@ -30,7 +30,10 @@ pub struct BlockList {
     pub next_cursor: Option<String>,
 }
 
-async fn organisation(state: &AppState, public_id: &str) -> Result<i64, ApiError> {
+async fn organisation(
+    state: &AppState,
+    public_id: &str,
+) -> Result<kyushoku_store::OrganisationId, ApiError> {
     if uuid::Uuid::parse_str(public_id).is_err() {
         return Err(ApiError::NotFound);
     }

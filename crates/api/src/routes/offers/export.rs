@@ -150,7 +150,7 @@ fn render(format: Format, rows: &[OfferRow], first: bool) -> Result<(Bytes, usiz
                     .content
                     .strip_prefix('{')
                     .filter(|rest| rest.trim_start() != "}")
-                    .ok_or_else(|| format!("stored offer {} is not a JSON object", r.id))?;
+                    .ok_or_else(|| format!("stored offer {} is not a JSON object", r.id.get()))?;
                 out.extend_from_slice(b"{\"job_number\":");
                 serde_json::to_writer(&mut out, &r.job_number).map_err(|e| e.to_string())?;
                 out.extend_from_slice(b",\"updated_at\":\"");

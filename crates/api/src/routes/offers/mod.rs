@@ -33,7 +33,7 @@ impl TryFrom<OfferRow> for OfferView {
     fn try_from(r: OfferRow) -> Result<Self, ApiError> {
         Ok(OfferView {
             offer: serde_json::from_str(&r.content)
-                .map_err(|e| ApiError::Internal(format!("stored offer {}: {e}", r.id)))?,
+                .map_err(|e| ApiError::Internal(format!("stored offer {}: {e}", r.id.get())))?,
             job_number: r.job_number,
             updated_at: r.updated_at.and_utc(),
         })

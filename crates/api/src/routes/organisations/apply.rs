@@ -331,7 +331,7 @@ pub async fn apply(
 /// The row an application makes, as it is filed (before any decision).
 fn as_filed(org: &NewOrganisation) -> OrganisationRow {
     OrganisationRow {
-        id: 0,
+        id: kyushoku_store::OrganisationId::from_row(0),
         public_id: org.public_id.clone(),
         name: org.name.clone(),
         kind: org.kind.clone(),

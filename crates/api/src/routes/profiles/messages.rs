@@ -59,6 +59,7 @@ pub async fn send(
         .pseudonyms
         .for_organisation(&member.organisation_public_id)
         .decode(&profile_id)
+        .map(kyushoku_store::SeekerId::from_row)
         .ok_or(ApiError::NotFound)?;
     let message = body.into_inner()?;
     // Checked only once the seeker is known to be visible (below): a

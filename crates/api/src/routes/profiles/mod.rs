@@ -33,9 +33,9 @@ pub struct ProfileView {
 impl ProfileView {
     pub fn from_row(row: VisibleProfileRow, pseudonyms: &Pseudonyms) -> Result<Self, ApiError> {
         let profile: Profile = serde_json::from_str(row.profile.as_deref().unwrap_or("null"))
-            .map_err(|e| ApiError::Internal(format!("stored profile {}: {e}", row.id)))?;
+            .map_err(|e| ApiError::Internal(format!("stored profile {}: {e}", row.id.get())))?;
         Ok(ProfileView {
-            profile_id: pseudonyms.encode(row.id),
+            profile_id: pseudonyms.encode(row.id.get()),
             updated_at: day_of(row.updated_at),
             valid_until: row.valid_until,
             profile,

@@ -36,7 +36,10 @@ pub async fn read(
     let pseudonyms = state
         .pseudonyms
         .for_organisation(&member.organisation_public_id);
-    let seeker_id = pseudonyms.decode(&profile_id).ok_or(ApiError::NotFound)?;
+    let seeker_id = pseudonyms
+        .decode(&profile_id)
+        .map(kyushoku_store::SeekerId::from_row)
+        .ok_or(ApiError::NotFound)?;
     let viewer = Viewer {
         organisation_id: member.organisation_id,
         today: today_in_japan(),

@@ -173,7 +173,8 @@ pub async fn search(
     let (filter, limit, cursor) = filter_from(query.into_inner()?)?;
     let limit = limit.unwrap_or(pagination::DEFAULT_LIMIT);
     let pager = pagination::Pager::new(&state, &principal, "profiles");
-    let after: Option<(NaiveDateTime, i64)> = pager.after_recency(cursor.as_deref())?;
+    let after: Option<(NaiveDateTime, kyushoku_store::SeekerId)> =
+        pager.after_recency(cursor.as_deref())?;
     let viewer = Viewer {
         organisation_id: member.organisation_id,
         today: today_in_japan(),
@@ -183,7 +184,8 @@ pub async fn search(
         .db_run(move |c| seekers::search(c, viewer, &filter, after, limit + 1))
         .await?;
     rows.truncate(limit as usize + 1);
-    let shown: Vec<i64> = rows.iter().take(limit as usize).map(|r| r.id).collect();
+    let shown: Vec<kyushoku_store::SeekerId> =
+        rows.iter().take(limit as usize).map(|r| r.id).collect();
     event.detail = Some(serde_json::json!({"results": shown.len()}).to_string());
     state.audit.record_with_seekers(event, shown).await?;
     let next_cursor = pager.next_by_recency(&mut rows, limit, |r| (r.updated_at, r.id));

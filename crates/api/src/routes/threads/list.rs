@@ -95,7 +95,7 @@ pub async fn list(
              }| OrgThread {
                 thread_id: t.public_id,
                 state: ThreadState::of(open),
-                profile_id: pseudonyms.encode(t.seeker_id),
+                profile_id: pseudonyms.encode(t.seeker_id.get()),
                 unread: t.org_unread,
                 last_author: t.last_author,
                 updated_at: t.updated_at.and_utc(),

@@ -60,7 +60,7 @@ pub async fn read(
         .json(OrgThread {
             thread_id: thread.public_id,
             state: kyushoku_domain::ThreadState::of(open),
-            profile_id: pseudonyms.encode(thread.seeker_id),
+            profile_id: pseudonyms.encode(thread.seeker_id.get()),
             unread: 0,
             last_author: thread.last_author,
             updated_at: thread.updated_at.and_utc(),
