@@ -309,7 +309,7 @@ fn demo_seeker(
 /// Loads `count` synthetic seekers through the same validation, scrubbing
 /// and storage as `PUT /v1/seekers/{seeker_ref}`. Returns their refs.
 pub fn load_seekers(db: &Db, count: u64, seed: u64) -> Result<Vec<String>, StoreError> {
-    let today = kyushoku_api::ingest::today_in_japan();
+    let today = kyushoku_domain::calendar::today_in_japan();
     let mut generator = crate::generate::SeekerGenerator::new(seed, today);
     let mut refs = Vec::with_capacity(count as usize);
     // One transaction: on PostgreSQL, one commit rather than one a seeker.
@@ -340,7 +340,7 @@ pub fn load_seekers(db: &Db, count: u64, seed: u64) -> Result<Vec<String>, Store
 pub fn load_threads(db: &Db, refs: &[String]) -> Result<Option<String>, StoreError> {
     use kyushoku_store::messaging::{self, OrgMessage};
     use kyushoku_store::seekers::{self, Viewer};
-    let today = kyushoku_api::ingest::today_in_japan();
+    let today = kyushoku_domain::calendar::today_in_japan();
     db.run(|c| {
         let mut orgs = Vec::new();
         for name in ["org_public", "org_private", "org_refused"] {
@@ -452,7 +452,7 @@ pub fn load_threads(db: &Db, refs: &[String]) -> Result<Option<String>, StoreErr
 /// Loads `count` synthetic job offers through the same validation and
 /// storage as `PUT /v1/job-offers/{job_number}`.
 pub fn load_offers(db: &Db, count: u64, seed: u64) -> Result<(), StoreError> {
-    let today = kyushoku_api::ingest::today_in_japan();
+    let today = kyushoku_domain::calendar::today_in_japan();
     let mut generator = crate::generate::OfferGenerator::new(seed, today);
     db.run(|c| {
         c.write_transaction(|c| {

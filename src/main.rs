@@ -280,7 +280,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Generate { what } => {
             use kyushoku::generate::{OfferGenerator, OrganisationGenerator, SeekerGenerator};
             use std::io::Write;
-            let today = kyushoku_api::ingest::today_in_japan();
+            let today = kyushoku_domain::calendar::today_in_japan();
             let (count, mut line): (u64, Box<dyn FnMut(u64) -> serde_json::Value>) = match what {
                 GenerateWhat::Seekers { count, seed } => {
                     let mut g = SeekerGenerator::new(seed, today);

@@ -139,6 +139,7 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
         .context("loading signing keys and secrets")?;
     state.cluster.start_listener();
     start_mail(args, &state)?;
+    state.relay.start(&state);
     if args.sweep_interval > 0 {
         tokio::spawn(sweeper(
             state.db.clone(),
@@ -264,7 +265,7 @@ pub fn sweep_once(
     db: &Db,
     retention_days: i64,
 ) -> Result<kyushoku_store::seekers::Sweep, kyushoku_store::StoreError> {
-    let today = kyushoku_api::ingest::today_in_japan();
+    let today = kyushoku_domain::calendar::today_in_japan();
     let purge_before = kyushoku_store::now() - chrono::Duration::days(retention_days);
     db.run(|c| {
         kyushoku_store::audit::ensure_partitions(c, today, 2)?;

@@ -28,7 +28,7 @@ pub async fn world(app: &TestApp) -> World {
 fn seeker_body(scope: &str) -> Value {
     json!({
         "consent_scope": scope,
-        "valid_until": (kyushoku_api::ingest::today_in_japan() + chrono::Duration::days(60)).to_string(),
+        "valid_until": (kyushoku_domain::calendar::today_in_japan() + chrono::Duration::days(60)).to_string(),
         "profile": {"desired_occupations": ["08"], "self_pr": "介護の仕事を探しています"}
     })
 }
@@ -924,7 +924,74 @@ async fn events_reach_both_sides_and_resume(app: TestApp) {
     );
 }
 
-backend_tests!(events_reach_both_sides_and_resume);
+/// Events go through the outbox (issue 32, point 3): an event committed by
+/// an action whose process died before publishing it (or whose relay took
+/// it and died) is published by the next relay; an action that was refused
+/// and rolled back leaves no event behind.
+async fn events_survive_a_crash_and_refusals_leave_none(app: TestApp) {
+    use kyushoku_store::outbox::{self, NewEvent};
+    let w = world(&app).await;
+    let me = seeker(&app, &w, "outbox-1", "both").await;
+    let pid = only_profile(&app, &w.public).await;
+    let wait = std::time::Duration::from_secs(10);
+    let mut mine = app.events("/v1/me/events", &me, None).await;
+    let seeker_ref = "outbox-1".to_owned();
+    // Committed, and taken by a relay that then died: its lease runs out
+    // and the relay of the running process publishes it, unwoken.
+    app.state()
+        .db
+        .run(move |c| {
+            outbox::append(
+                c,
+                &NewEvent {
+                    topic: kyushoku_service::events::seeker_topic(&seeker_ref),
+                    kind: "thread_closed",
+                    data: r#"{"thread_id":"left-by-a-crash"}"#.into(),
+                },
+            )?;
+            let at = kyushoku_store::now();
+            let taken = outbox::take(c, at, at + chrono::Duration::seconds(1), 10)?;
+            assert_eq!(taken.len(), 1);
+            Ok(())
+        })
+        .unwrap();
+    let (_, kind, data) = mine.next_event(wait).await;
+    assert_eq!(kind, "thread_closed");
+    assert_eq!(data["thread_id"], "left-by-a-crash");
+    // A first guidance without a subject is refused: nothing is stored and
+    // no event is left; out of turn likewise.
+    send(&app, &w.public, &pid, None, "本文")
+        .await
+        .assert_problem(422, "validation");
+    let sent = send(&app, &w.public, &pid, Some("案内"), "本文")
+        .await
+        .json();
+    send(&app, &w.public, &pid, None, "二通目")
+        .await
+        .assert_problem(409, "thread-awaits-seeker");
+    // The next event is the one send that happened, and the outbox is empty
+    // once it is published.
+    let (_, kind, data) = mine.next_event(wait).await;
+    assert_eq!(kind, "message");
+    assert_eq!(data["message_id"], sent["message_id"]);
+    let empty = async {
+        loop {
+            let left = app.state().db.run(outbox::waiting).unwrap();
+            if left == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(wait, empty)
+        .await
+        .expect("the outbox empties once its events are published");
+}
+
+backend_tests!(
+    events_reach_both_sides_and_resume,
+    events_survive_a_crash_and_refusals_leave_none
+);
 
 /// Events cross instances: a message sent through one reaches a stream held
 /// on another (PostgreSQL + Redis), and resumption works there too.

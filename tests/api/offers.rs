@@ -9,7 +9,7 @@ use crate::backend_tests;
 use crate::support::TestApp;
 
 fn today() -> chrono::NaiveDate {
-    kyushoku_api::ingest::today_in_japan()
+    kyushoku_domain::calendar::today_in_japan()
 }
 
 /// Today in Japan as `YYYY-MM-DD`.

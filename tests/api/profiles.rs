@@ -11,7 +11,7 @@ use crate::backend_tests;
 use crate::support::{Cast, Store, TestApp};
 
 fn today() -> chrono::NaiveDate {
-    kyushoku_api::ingest::today_in_japan()
+    kyushoku_domain::calendar::today_in_japan()
 }
 
 fn seeker(scope: &str, self_pr: &str) -> Value {

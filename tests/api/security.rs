@@ -806,7 +806,7 @@ async fn every_free_text_field_is_scrubbed_and_never_searched(app: TestApp) {
     }
     let body = json!({
         "consent_scope": "both",
-        "valid_until": (kyushoku_api::ingest::today_in_japan() + chrono::Duration::days(60)).to_string(),
+        "valid_until": (kyushoku_domain::calendar::today_in_japan() + chrono::Duration::days(60)).to_string(),
         "profile": profile,
     });
     let r = app

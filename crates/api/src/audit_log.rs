@@ -12,6 +12,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 
 use kyushoku_domain::{ActorKind, AuditAction};
+use kyushoku_service::caller::{Caller, Membership};
 use kyushoku_store::audit::{self, NewAuditEvent};
 use kyushoku_store::{now, Db, SeekerId};
 use tokio::sync::oneshot;
@@ -108,16 +109,28 @@ pub fn event(actor: Option<&Actor>, action: AuditAction) -> NewAuditEvent {
     }
 }
 
+/// An authenticated principal as the use cases record it: its role, its
+/// actor (`user:…`, `client:…`, `seeker:…`), a member's organisation, and
+/// this request.
+pub fn caller(principal: &Principal) -> Caller {
+    let actor = principal.actor();
+    Caller {
+        kind: principal.actor_kind(),
+        id: format!("{}:{}", actor.kind(), actor.id()),
+        organisation: match principal {
+            Principal::Member { member, .. } => Some(Membership {
+                id: member.organisation_id,
+                public_id: member.organisation_public_id.clone(),
+                prefecture: member.prefecture.clone(),
+            }),
+            _ => None,
+        },
+        request_id: current_request_id(),
+    }
+}
+
 /// An event by an authenticated principal, naming its role; a member's
 /// event carries its organisation and that organisation's prefecture.
 pub fn by(principal: &Principal, action: AuditAction) -> NewAuditEvent {
-    let actor = principal.actor();
-    let mut e = event(Some(actor), action);
-    e.actor_kind = principal.actor_kind();
-    e.actor_id = format!("{}:{}", actor.kind(), actor.id());
-    if let Principal::Member { member, .. } = principal {
-        e.organisation_id = Some(member.organisation_id);
-        e.prefecture = Some(member.prefecture.clone());
-    }
-    e
+    caller(principal).event(action)
 }

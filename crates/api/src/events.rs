@@ -1,12 +1,17 @@
 //! Server-Sent Events for the seeker (`/v1/me/events`) and an
 //! organisation's staff (`/v1/threads/events`): new messages, threads
-//! closed and reopened. Events cross instances through `kyushoku_cluster`
-//! (Redis pub/sub, in-process without Redis); a reconnecting client sends
-//! `Last-Event-ID` and first gets what it missed from the retained log.
+//! closed and reopened. The use cases write these events to the outbox in
+//! their own transactions (`kyushoku_service::events`); the [`Relay`]
+//! publishes them through `kyushoku_cluster` (Redis pub/sub across
+//! instances, in-process without Redis) and deletes them. A reconnecting
+//! client sends `Last-Event-ID` and first gets what it missed from the
+//! retained log.
 //!
 //! Events carry ids and kinds, never message text.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::header::{self, ContentEncoding};
@@ -14,59 +19,90 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use kyushoku_cluster::events::{is_after, Event};
 use kyushoku_cluster::Cluster;
+use kyushoku_store::outbox;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::Notify;
 
 use crate::AppState;
 
 /// How often an idle stream sends a comment, so proxies keep it open.
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
-/// The topic of a seeker's stream.
-pub fn seeker_topic(seeker_ref: &str) -> String {
-    format!("s:{seeker_ref}")
+/// How often the relay looks at the outbox without being woken: events
+/// another instance wrote and did not publish (it died after the commit).
+const RELAY_PATROL: Duration = Duration::from_secs(1);
+
+/// How long a relay holds the events it took before another may take them.
+const RELAY_LEASE_SECS: i64 = 30;
+
+/// The most events one round of the relay takes.
+const RELAY_BATCH: i64 = 200;
+
+/// Publishes the outbox's events, oldest first. One per process, started
+/// by [`Relay::start`] (at `serve`) or by the first [`Relay::wake`]; woken
+/// after every commit that wrote events, and every [`RELAY_PATROL`]
+/// regardless.
+#[derive(Clone, Default)]
+pub struct Relay {
+    inner: Arc<RelayInner>,
 }
 
-/// The topic of an organisation's stream.
-pub fn organisation_topic(organisation_public_id: &str) -> String {
-    format!("o:{organisation_public_id}")
+#[derive(Default)]
+struct RelayInner {
+    wake: Notify,
+    started: AtomicBool,
 }
 
-/// Publishes an event; a failure is logged, not returned: the change it
-/// reports is already stored, and clients can always re-read.
-pub async fn notify(state: &AppState, topic: &str, kind: &str, data: serde_json::Value) {
-    if let Err(e) = state.cluster.publish(topic, kind, &data.to_string()).await {
-        tracing::warn!(error = %e, kind, "event not published");
-    }
-}
-
-/// After a change that may open or close a seeker's threads (a block, a
-/// consent change): tells the seeker of every thread whose state moved. The
-/// organisation is not told (R5): it learns that a thread closed or
-/// reopened only by reading it, as it learns that a profile left its
-/// search, and a closure reads the same whatever its cause (a block, a
-/// consent that excludes it, the end of the registration).
-pub async fn thread_states_changed(
-    state: &AppState,
-    seeker_ref: &str,
-    before: &[(String, String, bool)],
-    after: &[(String, String, bool)],
-) {
-    for (thread, _, open) in after {
-        let was = before
-            .iter()
-            .find(|(t, _, _)| t == thread)
-            .map(|(_, _, o)| *o);
-        if was == Some(*open) {
-            continue;
+impl Relay {
+    /// Starts the relay on the current runtime, once.
+    pub fn start(&self, state: &AppState) {
+        if !self.inner.started.swap(true, Ordering::SeqCst) {
+            let (relay, state) = (self.clone(), state.clone());
+            tokio::spawn(async move { relay.run(&state).await });
         }
-        let kind = if *open {
-            "thread_reopened"
-        } else {
-            "thread_closed"
-        };
-        let data = serde_json::json!({ "thread_id": thread });
-        notify(state, &seeker_topic(seeker_ref), kind, data).await;
     }
+
+    /// After a commit that wrote events: publish them now.
+    pub fn wake(&self, state: &AppState) {
+        self.start(state);
+        self.inner.wake.notify_one();
+    }
+
+    async fn run(&self, state: &AppState) {
+        loop {
+            match publish_due(state).await {
+                Ok(n) if n as i64 == RELAY_BATCH => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "events not relayed; retrying"),
+            }
+            let _ = tokio::time::timeout(RELAY_PATROL, self.inner.wake.notified()).await;
+        }
+    }
+}
+
+/// One round: takes due events, publishes them in order, deletes those
+/// published. An event whose publishing failed stays (with the ones after
+/// it) for a later round, once its lease ends.
+async fn publish_due(state: &AppState) -> Result<usize, crate::ApiError> {
+    let at = kyushoku_store::now();
+    let lease = at + chrono::Duration::seconds(RELAY_LEASE_SECS);
+    let taken = state
+        .db_run(move |c| outbox::take(c, at, lease, RELAY_BATCH))
+        .await?;
+    let mut done = Vec::with_capacity(taken.len());
+    for e in &taken {
+        match state.cluster.publish(&e.topic, &e.kind, &e.data).await {
+            Ok(_) => done.push(e.id),
+            Err(err) => {
+                tracing::warn!(error = %err, kind = %e.kind, "event not published; it waits");
+                break;
+            }
+        }
+    }
+    if !done.is_empty() {
+        state.db_run(move |c| outbox::published(c, &done)).await?;
+    }
+    Ok(taken.len())
 }
 
 fn frame(e: &Event) -> Bytes {

@@ -1,16 +1,17 @@
 //! R12: `Idempotency-Key` on creating POSTs. The same key with the same body
 //! gets the first answer again (nothing is done twice); the same key with
 //! another body is 422. Keys are per principal, kept in the database with
-//! the answer sealed ([`kyushoku_domain::seal`]): an answer may hold a
-//! secret shown once (a new API client's, a seeker's session token), which
-//! the database then never holds in clear.
+//! the answer sealed ([`kyushoku_service::idempotency`]): an answer may hold
+//! a secret shown once (a new API client's, a seeker's session token), which
+//! the database then never holds in clear. This module reads the header,
+//! replays and refuses; a use case keeps the record itself ([`Pledge`]).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
-use kyushoku_store::idempotency::{self, Remembered};
-use kyushoku_store::{DbConn, StoreError};
-
 use kyushoku_domain::seal::Sealer;
+use kyushoku_service::idempotency::{open_answer, seal_answer};
+pub use kyushoku_service::Pledge;
+use kyushoku_store::idempotency::{self, Remembered};
 
 use crate::auth::secrets::digest_bytes;
 use crate::problem::ApiError;
@@ -37,34 +38,14 @@ pub fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(s.to_owned()))
 }
 
-const SEALED: &str = "sealed:";
-
-fn context(principal: &str, key: &str) -> Vec<u8> {
-    format!("idempotency\u{0}{principal}\u{0}{key}").into_bytes()
-}
-
-/// The answer as stored: sealed for (principal, key).
-fn sealed(state_sealer: &Sealer, principal: &str, key: &str, value: &serde_json::Value) -> String {
-    let text = value.to_string();
-    format!(
-        "{SEALED}{}",
-        state_sealer.seal_bytes(&context(principal, key), text.as_bytes())
-    )
-}
-
 fn replay(
     sealer: &Sealer,
     principal: &str,
     key: &str,
     r: &Remembered,
 ) -> Result<HttpResponse, ApiError> {
-    let body = match r.response.strip_prefix(SEALED) {
-        Some(s) => sealer
-            .open_bytes(&context(principal, key), s)
-            .ok_or_else(|| ApiError::Internal("a stored answer does not open".into()))?,
-        // Stored before answers were sealed.
-        None => r.response.clone().into_bytes(),
-    };
+    let body = open_answer(sealer, principal, key, &r.response)
+        .ok_or_else(|| ApiError::Internal("a stored answer does not open".into()))?;
     Ok(
         HttpResponse::build(StatusCode::from_u16(r.status as u16).unwrap_or(StatusCode::OK))
             .content_type("application/json")
@@ -123,7 +104,7 @@ where
     let answer = Remembered {
         request_hash: hash.clone(),
         status: i32::from(status.as_u16()),
-        response: sealed(&state.sealer, &principal, &key, &value),
+        response: seal_answer(&state.sealer, &principal, &key, &value),
     };
     let stored = answer.clone();
     let (p, k) = (principal.clone(), key.clone());
@@ -134,33 +115,6 @@ where
         // A concurrent request with the same key finished first.
         Some(r) => replay_or_refuse(&state.sealer, &principal, &key, &r, &hash),
         None => Ok(HttpResponse::build(status).json(value)),
-    }
-}
-
-/// The promise to store a request's answer under its `Idempotency-Key`,
-/// kept inside the transaction that does the work.
-#[derive(Debug, Clone)]
-pub struct Pledge {
-    principal: String,
-    key: String,
-    hash: String,
-    sealer: std::sync::Arc<Sealer>,
-}
-
-impl Pledge {
-    /// Stores `value` as the answer, in the caller's transaction.
-    pub fn keep(
-        &self,
-        c: &mut DbConn,
-        status: StatusCode,
-        value: &serde_json::Value,
-    ) -> Result<(), StoreError> {
-        let answer = Remembered {
-            request_hash: self.hash.clone(),
-            status: i32::from(status.as_u16()),
-            response: sealed(&self.sealer, &self.principal, &self.key, value),
-        };
-        idempotency::keep(c, &self.principal, &self.key, &answer)
     }
 }
 
@@ -194,12 +148,7 @@ where
     if let Some(r) = earlier(state).await? {
         return replay_or_refuse(&state.sealer, principal, &key, &r, &hash);
     }
-    let pledge = Pledge {
-        principal: principal.to_owned(),
-        key: key.clone(),
-        hash: hash.clone(),
-        sealer: state.sealer.clone(),
-    };
+    let pledge = Pledge::new(principal, &key, &hash, state.sealer.clone());
     match work(Some(pledge)).await {
         Ok((status, value)) => Ok(HttpResponse::build(status).json(value)),
         Err(e) => match earlier(state).await? {

@@ -191,11 +191,6 @@ pub fn prepare(
     Ok((row, masked))
 }
 
-/// Today in Japan, where registrations end at the end of a day.
-pub fn today_in_japan() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
-}
-
 /// `PUT /v1/job-offers/{job_number}` and one line of the offers batch.
 pub fn prepare_offer(
     job_number: &str,

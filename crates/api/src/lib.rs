@@ -103,6 +103,8 @@ pub struct AppState {
     pub audit: audit_log::AuditWriter,
     /// Letters to people (what a caller must not be told).
     pub outbox: mail::Outbox,
+    /// Publishes the events the use cases wrote (see [`events`]).
+    pub relay: events::Relay,
 }
 
 impl AppState {
@@ -136,6 +138,7 @@ impl AppState {
         Ok(Self {
             audit,
             outbox: mail::Outbox::default(),
+            relay: events::Relay::default(),
             db,
             cluster: cluster.namespaced(&deployment),
             keys: Arc::new(keys),
@@ -144,6 +147,26 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             config: Arc::new(config),
         })
+    }
+
+    /// Runs a use case (`kyushoku_service`) on the blocking pool; its
+    /// refusal becomes the problem `problem.rs` maps it to.
+    pub async fn act<T, F>(&self, use_case: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, kyushoku_service::Refusal> + Send + 'static,
+    {
+        let db = self.db.clone();
+        // A database failure goes back through `Db::run` (its breaker
+        // counts it); a refusal is an answer, given on a working connection.
+        let outcome = web::block(move || {
+            db.run(|c| match use_case(c) {
+                Err(kyushoku_service::Refusal::Store(e)) => Err(e),
+                answered => Ok(answered),
+            })
+        })
+        .await??;
+        Ok(outcome?)
     }
 
     /// Runs one unit of database work on the blocking pool.

@@ -12,6 +12,8 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use kyushoku_domain::calendar::seconds_until_midnight_in_japan;
+use kyushoku_service::Refusal;
 use kyushoku_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -575,6 +577,31 @@ impl From<&StoreError> for ApiError {
             ApiError::Unavailable(e.to_string())
         } else {
             ApiError::Internal(e.to_string())
+        }
+    }
+}
+
+/// What a use case's refusal is over HTTP: the one place it is decided.
+/// R2 is its first line: whatever the caller may not see is the same 404
+/// as what does not exist.
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::NotFound => ApiError::NotFound,
+            Refusal::Invalid(fields) => ApiError::Validation(
+                fields
+                    .into_iter()
+                    .map(|f| FieldError::new(f.field, f.rule))
+                    .collect(),
+            ),
+            Refusal::AwaitsSeeker => ApiError::AwaitsSeeker,
+            Refusal::GuidanceRefused => ApiError::GuidanceRefused,
+            Refusal::GuidanceCap { cap } => ApiError::GuidanceCap {
+                cap,
+                retry_after: seconds_until_midnight_in_japan(),
+            },
+            Refusal::ThreadClosed => ApiError::ThreadClosed,
+            Refusal::Store(e) => ApiError::from(&e),
         }
     }
 }

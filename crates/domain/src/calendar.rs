@@ -29,6 +29,25 @@ pub fn publishable(count: i64, threshold: i64) -> Option<i64> {
     (count == 0 || count >= threshold).then_some(count)
 }
 
+/// Today's date in Japan (JST, UTC+9, no daylight saving): the day a
+/// registration's `valid_until`, an offer's closing date and the daily
+/// guidance cap (R13) are counted in.
+pub fn today_in_japan() -> NaiveDate {
+    japan_now().date()
+}
+
+/// Seconds until the next midnight in Japan, when the daily guidance cap
+/// resets (at least one).
+pub fn seconds_until_midnight_in_japan() -> u64 {
+    use chrono::Timelike;
+    let secs = u64::from(japan_now().num_seconds_from_midnight());
+    (86_400 - secs).max(1)
+}
+
+fn japan_now() -> chrono::NaiveDateTime {
+    (chrono::Utc::now() + chrono::Duration::hours(9)).naive_utc()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

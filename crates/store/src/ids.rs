@@ -153,6 +153,10 @@ row_id!(
     AuditEventId
 );
 row_id!(
+    /// A row of `event_outbox` (an event waiting to be published).
+    EventId
+);
+row_id!(
     /// A row of `mail_outbox` (a letter waiting to be sent).
     LetterId
 );

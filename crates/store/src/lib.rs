@@ -83,6 +83,7 @@ pub mod messaging;
 mod migrate;
 pub mod offers;
 pub mod organisations;
+pub mod outbox;
 mod plan;
 pub mod reference;
 pub mod schema;
@@ -96,13 +97,16 @@ mod testing;
 pub use connection::{
     keep_openssl_until_exit, redact, Backend, DatabaseUrl, Db, DbConn, PoolOptions,
 };
+/// A query's own failure, which a transaction's error type must take in
+/// (`write_transaction` rolls back on it).
+pub use diesel::result::Error as QueryError;
 /// For `conn.transaction(…)` (read-only snapshots; writes use
 /// [`DbConn::write_transaction`]) on a [`DbConn`] without naming diesel.
 pub use diesel::Connection;
 pub use error::StoreError;
 pub use ids::{
-    ApiClientId, AuditEventId, JobOfferId, LetterId, MessageId, OrganisationId, RefreshTokenId,
-    ReportId, RowId, SeekerId, ThreadId, UserId,
+    ApiClientId, AuditEventId, EventId, JobOfferId, LetterId, MessageId, OrganisationId,
+    RefreshTokenId, ReportId, RowId, SeekerId, ThreadId, UserId,
 };
 
 // The bundled SQLite is linked through this crate; naming it keeps the

@@ -335,6 +335,17 @@ diesel::table! {
 diesel::joinable!(hires -> organisations (organisation_id));
 
 diesel::table! {
+    event_outbox (id) {
+        id -> BigInt,
+        topic -> Text,
+        kind -> Text,
+        data -> Text,
+        created_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     mail_outbox (id) {
         id -> BigInt,
         kind -> Text,

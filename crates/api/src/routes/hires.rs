@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::ingest::today_in_japan;
 use crate::problem::{ApiError, FieldError, Problem};
 use crate::routes::organisations::visible;
 use crate::{idempotency, AppState};
+use kyushoku_domain::calendar::today_in_japan;
 
 /// A hire report (DESIGN.md §4): by job number or by `profile_id`, exactly
 /// one of the two (the schema is a `oneOf` of the two shapes: see
@@ -190,7 +190,7 @@ pub async fn report(
                         },
                     )?;
                     if let Some(p) = &pledge {
-                        p.keep(c, StatusCode::CREATED, &kept)?;
+                        p.keep(c, 201, &kept)?;
                     }
                     Ok::<_, kyushoku_store::StoreError>(true)
                 })

@@ -17,9 +17,9 @@ use kyushoku_store::hires;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::ingest::today_in_japan;
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
+use kyushoku_domain::calendar::today_in_japan;
 
 /// Counts below this are published as `null`.
 pub const SUPPRESS_BELOW: i64 = 10;

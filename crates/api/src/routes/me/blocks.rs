@@ -5,15 +5,16 @@
 
 use actix_web::{delete, get, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use kyushoku_store::{messaging, organisations, seekers};
+use kyushoku_service::seekers::{self as choices, Me};
+use kyushoku_store::seekers;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::me;
 use crate::auth::Principal;
-use crate::ingest::today_in_japan;
 use crate::problem::{ApiError, Problem};
-use crate::{events, AppState};
+use crate::AppState;
+use kyushoku_domain::calendar::today_in_japan;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Block {
@@ -28,21 +29,6 @@ pub struct Block {
 pub struct BlockList {
     pub items: Vec<Block>,
     pub next_cursor: Option<String>,
-}
-
-async fn organisation(
-    state: &AppState,
-    public_id: &str,
-) -> Result<kyushoku_store::OrganisationId, ApiError> {
-    if uuid::Uuid::parse_str(public_id).is_err() {
-        return Err(ApiError::NotFound);
-    }
-    let p = public_id.to_owned();
-    Ok(state
-        .db_run(move |c| organisations::find(c, &p))
-        .await?
-        .ok_or(ApiError::NotFound)?
-        .id)
 }
 
 /// Block an organisation (受信拒否).
@@ -69,16 +55,17 @@ pub async fn block(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let seeker = me(&state, &principal).await?;
-    let org = organisation(&state, &organisation_id).await?;
     let today = today_in_japan();
-    let (before, after) = state
-        .db_run(move |c| {
-            let before = messaging::thread_states(c, seeker.id, today)?;
-            seekers::block(c, seeker.id, org)?;
-            Ok((before, messaging::thread_states(c, seeker.id, today)?))
+    state
+        .act(move |c| {
+            let me = Me {
+                id: seeker.id,
+                seeker_ref: &seeker.seeker_ref,
+            };
+            choices::block(c, me, &organisation_id, today)
         })
         .await?;
-    events::thread_states_changed(&state, principal.require_seeker()?, &before, &after).await;
+    state.relay.wake(&state);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -105,23 +92,17 @@ pub async fn unblock(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let seeker = me(&state, &principal).await?;
-    let org = organisation(&state, &organisation_id).await?;
     let today = today_in_japan();
-    let (found, before, after) = state
-        .db_run(move |c| {
-            let before = messaging::thread_states(c, seeker.id, today)?;
-            let found = seekers::unblock(c, seeker.id, org)?;
-            Ok((
-                found,
-                before,
-                messaging::thread_states(c, seeker.id, today)?,
-            ))
+    state
+        .act(move |c| {
+            let me = Me {
+                id: seeker.id,
+                seeker_ref: &seeker.seeker_ref,
+            };
+            choices::unblock(c, me, &organisation_id, today)
         })
         .await?;
-    if !found {
-        return Err(ApiError::NotFound);
-    }
-    events::thread_states_changed(&state, principal.require_seeker()?, &before, &after).await;
+    state.relay.wake(&state);
     Ok(HttpResponse::NoContent().finish())
 }
 

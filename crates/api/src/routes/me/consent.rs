@@ -43,19 +43,17 @@ pub async fn change(
 ) -> Result<HttpResponse, ApiError> {
     let seeker = me(&state, &principal).await?;
     let scope = body.into_inner()?.consent_scope;
-    let today = crate::ingest::today_in_japan();
-    let (before, after) = state
-        .db_run(move |c| {
-            let before = kyushoku_store::messaging::thread_states(c, seeker.id, today)?;
-            seekers::change_scope(c, seeker.id, scope.as_str(), "my_page")?;
-            Ok((
-                before,
-                kyushoku_store::messaging::thread_states(c, seeker.id, today)?,
-            ))
+    let today = kyushoku_domain::calendar::today_in_japan();
+    state
+        .act(move |c| {
+            let me = kyushoku_service::seekers::Me {
+                id: seeker.id,
+                seeker_ref: &seeker.seeker_ref,
+            };
+            kyushoku_service::seekers::change_consent(c, me, scope, today)
         })
         .await?;
-    crate::events::thread_states_changed(&state, principal.require_seeker()?, &before, &after)
-        .await;
+    state.relay.wake(&state);
     Ok(HttpResponse::Ok().json(ConsentChange {
         consent_scope: scope,
     }))

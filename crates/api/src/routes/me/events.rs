@@ -3,9 +3,10 @@
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use crate::auth::Principal;
-use crate::events::{seeker_topic, stream};
+use crate::events::stream;
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
+use kyushoku_service::events::seeker_topic;
 
 /// Server-Sent Events for the seeker: `message` (a new message in one of the
 /// seeker's threads), `thread_closed`, `thread_reopened`.

@@ -6,16 +6,17 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use kyushoku_domain::ThreadState;
-use kyushoku_store::messaging::{self, ListedThread, Party, Sent};
+use kyushoku_service::messaging::{report_thread, send_as_seeker, SeekerSend};
+use kyushoku_store::messaging::{self, ListedThread, Party};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::me;
 use crate::auth::Principal;
-use crate::ingest::today_in_japan;
 use crate::problem::{ApiError, Problem};
-use crate::routes::threads::{check_message, Message, MessageSend, MessageSent};
-use crate::{events, idempotency, pagination, AppState};
+use crate::routes::threads::{Message, MessageSend, MessageSent};
+use crate::{idempotency, pagination, AppState};
+use kyushoku_domain::calendar::today_in_japan;
 
 /// An organisation as the seeker sees it: by its real name.
 #[derive(Debug, Serialize, ToSchema)]
@@ -217,80 +218,26 @@ pub async fn send(
     let seeker = me(&state, &principal).await?;
     check_thread_id(&thread_id)?;
     let message = body.into_inner()?;
-    check_message(&message)?;
     let key = idempotency::key_of(&req)?;
     let raw = serde_json::to_vec(
         &serde_json::json!({"thread_id": thread_id.as_str(), "body": message.body}),
     )
     .unwrap_or_default();
     let who = format!("seeker:{}", seeker.seeker_ref);
+    let caller = crate::audit_log::caller(&principal);
+    let cmd = SeekerSend {
+        seeker: seeker.id,
+        thread: thread_id.into_inner(),
+        body: message.body,
+        today: today_in_japan(),
+    };
     let st = state.clone();
-    let tid = thread_id.into_inner();
-    let event = crate::audit_log::by(&principal, kyushoku_domain::AuditAction::MessageSent);
     idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
-        let message_id = uuid::Uuid::now_v7().to_string();
-        let today = today_in_japan();
-        let seeker_ref = seeker.seeker_ref.clone();
-        let (sent, org_public) = st
-            .db_run(move |c| {
-                // The audit row and the idempotency record commit with the message.
-                let within = |c: &mut kyushoku_store::DbConn, sent: &Sent| {
-                    let Some(answer) = MessageSent::of(sent) else {
-                        return Ok(());
-                    };
-                    let thread = messaging::find_thread(c, Party::Seeker(seeker.id), &tid)?;
-                    if let Some(t) = &thread {
-                        // R9: who wrote to whom, never what.
-                        let mut e = event;
-                        e.organisation_id = Some(t.organisation_id);
-                        e.prefecture =
-                            kyushoku_store::organisations::find_by_id(c, t.organisation_id)?
-                                .map(|o| o.prefecture);
-                        kyushoku_store::audit::record_with_seekers(c, &e, &[seeker.id])?;
-                    }
-                    match &pledge {
-                        Some(p) => p.keep(c, StatusCode::CREATED, &answer),
-                        None => Ok(()),
-                    }
-                };
-                let sent = messaging::send_from_seeker(
-                    c,
-                    seeker.id,
-                    &tid,
-                    &message.body,
-                    &message_id,
-                    today,
-                    within,
-                )?;
-                let thread = messaging::find_thread(c, Party::Seeker(seeker.id), &tid)?;
-                let org = match &thread {
-                    Some(t) => Some(messaging::organisation_card(c, t.organisation_id)?.0),
-                    None => None,
-                };
-                Ok((sent, org))
-            })
+        let delivered = st
+            .act(move |c| send_as_seeker(c, &caller, cmd, &seeker.seeker_ref, pledge.as_ref()))
             .await?;
-        let Some(answer) = MessageSent::of(&sent) else {
-            return match sent {
-                Sent::NoThread => Err(ApiError::NotFound),
-                _ => Err(ApiError::ThreadClosed),
-            };
-        };
-        let data = serde_json::json!({
-            "thread_id": answer["thread_id"], "message_id": answer["message_id"],
-            "author": "seeker", "kind": answer["kind"],
-        });
-        if let Some(org) = &org_public {
-            events::notify(
-                &st,
-                &events::organisation_topic(org),
-                "message",
-                data.clone(),
-            )
-            .await;
-        }
-        events::notify(&st, &events::seeker_topic(&seeker_ref), "message", data).await;
-        Ok((StatusCode::CREATED, answer))
+        st.relay.wake(&st);
+        Ok((StatusCode::CREATED, serde_json::json!(delivered.answer)))
     })
     .await
 }
@@ -308,10 +255,7 @@ pub struct ReportRequest {
     pub reason: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReportFiled {
-    pub report_id: String,
-}
+pub use kyushoku_service::messaging::ReportFiled;
 
 /// Report abuse in a thread.
 ///
@@ -345,40 +289,17 @@ pub async fn report(
     let seeker = me(&state, &principal).await?;
     check_thread_id(&thread_id)?;
     let reason = body.into_inner()?.reason;
-    let n = reason.chars().count();
-    if reason.trim().is_empty() || n > 1000 || reason.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(ApiError::validation_one("reason", "1 to 1,000 characters"));
-    }
     let key = idempotency::key_of(&req)?;
-    let tid = thread_id.into_inner();
-    let raw = serde_json::to_vec(&serde_json::json!({"thread_id": tid, "reason": reason}))
+    let thread = thread_id.into_inner();
+    let raw = serde_json::to_vec(&serde_json::json!({"thread_id": thread, "reason": reason}))
         .unwrap_or_default();
     let who = format!("seeker:{}", seeker.seeker_ref);
     let st = state.clone();
     idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
-        let report_id = uuid::Uuid::now_v7().to_string();
-        let answer = serde_json::json!(ReportFiled { report_id });
-        let kept = answer.clone();
-        let rid = answer["report_id"].as_str().unwrap_or_default().to_owned();
-        let found = st
-            .db_run(move |c| {
-                let Some(t) = messaging::find_thread(c, Party::Seeker(seeker.id), &tid)? else {
-                    return Ok(false);
-                };
-                // The report and its idempotency record commit together.
-                c.write_transaction(|c| {
-                    messaging::report(c, &t, &rid, &reason)?;
-                    if let Some(p) = &pledge {
-                        p.keep(c, StatusCode::CREATED, &kept)?;
-                    }
-                    Ok::<_, kyushoku_store::StoreError>(true)
-                })
-            })
+        let filed = st
+            .act(move |c| report_thread(c, seeker.id, &thread, &reason, pledge.as_ref()))
             .await?;
-        if !found {
-            return Err(ApiError::NotFound);
-        }
-        Ok((StatusCode::CREATED, answer))
+        Ok((StatusCode::CREATED, serde_json::json!(filed)))
     })
     .await
 }

@@ -12,9 +12,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{job_offers_member, OfferView};
 use crate::auth::Principal;
-use crate::ingest::today_in_japan;
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
+use kyushoku_domain::calendar::today_in_japan;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -21,10 +21,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::job_offers_member;
 use crate::auth::secrets::digest;
 use crate::auth::Principal;
-use crate::ingest::today_in_japan;
 use crate::problem::{ApiError, FieldError, Problem};
 use crate::spreadsheet::{defuse_formula, to_cp932};
 use crate::AppState;
+use kyushoku_domain::calendar::today_in_japan;
 
 /// Rows read per page, and pages buffered ahead of the client.
 const PAGE: i64 = 500;

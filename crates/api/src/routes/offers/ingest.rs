@@ -8,10 +8,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::ingest::{prepare_offer, today_in_japan, OfferBatchLine, Stored};
+use crate::ingest::{prepare_offer, OfferBatchLine, Stored};
 use crate::ndjson::{self, BatchAnswer, LineId, Prepared};
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
+use kyushoku_domain::calendar::today_in_japan;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OfferStored {

@@ -6,9 +6,9 @@ use kyushoku_store::seekers::Viewer;
 
 use super::{job_offers_member, OfferView};
 use crate::auth::Principal;
-use crate::ingest::today_in_japan;
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
+use kyushoku_domain::calendar::today_in_japan;
 
 /// Read an offer.
 ///

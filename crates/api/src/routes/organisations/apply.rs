@@ -274,7 +274,7 @@ pub async fn apply(
         let kept = answer.clone();
         st.db_run(move |c| {
             let keep = |c: &mut kyushoku_store::DbConn| match &pledge {
-                Some(p) => p.keep(c, StatusCode::CREATED, &kept),
+                Some(p) => p.keep(c, 201, &kept),
                 None => Ok(()),
             };
             let filed = c.write_transaction(|c| {

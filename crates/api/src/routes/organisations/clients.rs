@@ -146,7 +146,7 @@ pub async fn create(
                     })
                     .expect("plain data serialises");
                     if let Some(p) = &pledge {
-                        p.keep(c, StatusCode::CREATED, &answer)?;
+                        p.keep(c, 201, &answer)?;
                     }
                     Ok(Some(answer))
                 })

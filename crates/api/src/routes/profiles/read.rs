@@ -5,9 +5,9 @@ use kyushoku_store::seekers::{self, Viewer};
 
 use super::{seeker_info_member, ProfileView};
 use crate::auth::Principal;
-use crate::ingest::today_in_japan;
 use crate::problem::{ApiError, Problem};
 use crate::{audit_log, AppState};
+use kyushoku_domain::calendar::today_in_japan;
 
 /// Read an anonymised profile by this organisation's `profile_id`.
 ///

@@ -11,9 +11,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{seeker_info_member, ProfileView};
 use crate::auth::Principal;
-use crate::ingest::today_in_japan;
 use crate::problem::{ApiError, FieldError, Problem};
 use crate::{audit_log, pagination, AppState};
+use kyushoku_domain::calendar::today_in_japan;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

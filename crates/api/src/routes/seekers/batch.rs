@@ -4,10 +4,11 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use kyushoku_store::seekers::{self, Upserted};
 
 use crate::auth::Principal;
-use crate::ingest::{prepare, today_in_japan, SeekerBatchLine};
+use crate::ingest::{prepare, SeekerBatchLine};
 use crate::ndjson::{self, BatchAnswer, LineId, Prepared};
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
+use kyushoku_domain::calendar::today_in_japan;
 
 /// Upsert many seekers: one JSON object per line (`{"seeker_ref", …upsert}`).
 ///

@@ -6,9 +6,10 @@ use kyushoku_store::seekers::{self, Upserted};
 
 use super::SeekerStored;
 use crate::auth::Principal;
-use crate::ingest::{prepare, today_in_japan, SeekerUpsertRequest, Stored};
+use crate::ingest::{prepare, SeekerUpsertRequest, Stored};
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
+use kyushoku_domain::calendar::today_in_japan;
 
 /// Create or replace a seeker's consent scope, validity and profile (Hello
 /// Work only).

@@ -3,9 +3,10 @@
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use crate::auth::Principal;
-use crate::events::{organisation_topic, stream};
+use crate::events::stream;
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
+use kyushoku_service::events::organisation_topic;
 
 /// Server-Sent Events for the organisation: `message` (a seeker wrote, or a
 /// colleague sent).

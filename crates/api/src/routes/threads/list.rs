@@ -9,9 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Message;
 use crate::auth::Principal;
-use crate::ingest::today_in_japan;
 use crate::problem::{ApiError, Problem};
 use crate::{pagination, AppState};
+use kyushoku_domain::calendar::today_in_japan;
 
 /// A thread as the organisation sees it: the seeker only by pseudonym.
 #[derive(Debug, Serialize, ToSchema)]

@@ -11,8 +11,6 @@ use kyushoku_store::messaging::MessageRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::problem::{ApiError, FieldError};
-
 /// One message. Text is returned exactly as stored; clients escape it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Message {
@@ -41,7 +39,8 @@ impl From<MessageRow> for Message {
     }
 }
 
-/// A message to send (DESIGN.md §4 "message send").
+/// A message to send: a first guidance (with its subject), an answer or a
+/// question.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageSend {
@@ -63,69 +62,5 @@ pub struct MessageSend {
     pub body: String,
 }
 
-/// The answer to a send.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MessageSent {
-    pub thread_id: String,
-    pub message_id: String,
-    pub kind: MessageKind,
-    pub created_at: DateTime<Utc>,
-}
-
-impl MessageSent {
-    /// The answer to a stored send (`None` for a refused one).
-    pub fn of(sent: &kyushoku_store::messaging::Sent) -> Option<serde_json::Value> {
-        match sent {
-            kyushoku_store::messaging::Sent::Sent {
-                thread_public_id,
-                message_public_id,
-                kind,
-                created_at,
-            } => serde_json::to_value(MessageSent {
-                thread_id: thread_public_id.clone(),
-                message_id: message_public_id.clone(),
-                kind: *kind,
-                created_at: created_at.and_utc(),
-            })
-            .ok(),
-            _ => None,
-        }
-    }
-}
-
-pub const MAX_BODY_CHARS: usize = 2000;
-pub const MAX_SUBJECT_CHARS: usize = 100;
-
-/// Checks a message's text (R12/R13 limits of the messaging issue).
-pub fn check_message(m: &MessageSend) -> Result<(), ApiError> {
-    let mut errors = Vec::new();
-    let n = m.body.chars().count();
-    if m.body.trim().is_empty() || n > MAX_BODY_CHARS {
-        errors.push(FieldError::new("body", "1 to 2,000 characters"));
-    } else if m
-        .body
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        errors.push(FieldError::new(
-            "body",
-            "control characters other than line breaks and tabs are not allowed",
-        ));
-    }
-    if let Some(s) = &m.subject {
-        if s.trim().is_empty()
-            || s.chars().count() > MAX_SUBJECT_CHARS
-            || s.chars().any(char::is_control)
-        {
-            errors.push(FieldError::new(
-                "subject",
-                "1 to 100 characters, no control characters",
-            ));
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
-}
+/// The answer to a send (the use case's; see `kyushoku_service::messaging`).
+pub use kyushoku_service::messaging::MessageSent;

@@ -7,9 +7,9 @@ use kyushoku_store::messaging::{self, Party};
 use super::list::OrgThread;
 use super::Message;
 use crate::auth::Principal;
-use crate::ingest::today_in_japan;
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
+use kyushoku_domain::calendar::today_in_japan;
 
 /// Read a thread.
 ///

@@ -1,0 +1,24 @@
+//! The use cases of kyushoku: one function per action that bears a rule of
+//! DESIGN.md (send a message as an organisation, as a seeker, report a
+//! thread…), between the HTTP layer (`kyushoku-api`, and the pages that
+//! reach the same functions) and the store.
+//!
+//! Each function takes the connection, the [`Caller`] and a typed command;
+//! it runs its transaction, writes its audit row, its idempotency record
+//! ([`Pledge`]) and the events others must hear of ([`events`]) in that
+//! transaction, and answers a typed outcome or a [`Refusal`]. What a
+//! refusal means over HTTP is decided in one place (`kyushoku_api::problem`).
+//!
+//! Use it from a handler as parse → call → render; never open a
+//! transaction in a handler.
+
+pub mod caller;
+pub mod events;
+pub mod idempotency;
+pub mod messaging;
+pub mod refusal;
+pub mod seekers;
+
+pub use caller::Caller;
+pub use idempotency::Pledge;
+pub use refusal::Refusal;

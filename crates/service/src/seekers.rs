@@ -1,0 +1,99 @@
+//! A seeker's choices on My Page (R5, R6): refusing an organisation
+//! (受信拒否) and taking it back, the consent scope, refusing all guidance.
+//! A choice that opens or closes threads tells the seeker's stream of each
+//! one, in the same transaction (see [`crate::events`]).
+
+use chrono::NaiveDate;
+use kyushoku_domain::ConsentScope;
+use kyushoku_store::messaging::thread_states;
+use kyushoku_store::{organisations, seekers, DbConn, OrganisationId, SeekerId, StoreError};
+
+use crate::events::{self, ThreadStates};
+use crate::Refusal;
+
+/// The seeker acting on their own My Page.
+#[derive(Debug, Clone, Copy)]
+pub struct Me<'a> {
+    pub id: SeekerId,
+    /// Hello Work's reference for them: their stream's name.
+    pub seeker_ref: &'a str,
+}
+
+fn states(c: &mut DbConn, me: Me<'_>, today: NaiveDate) -> Result<ThreadStates, StoreError> {
+    Ok(thread_states(c, me.id, today)?
+        .into_iter()
+        .map(|(thread, _organisation, open)| (thread, open))
+        .collect())
+}
+
+/// Runs `change` in one transaction with the thread events it causes.
+fn with_thread_events<T>(
+    c: &mut DbConn,
+    me: Me<'_>,
+    today: NaiveDate,
+    change: impl FnOnce(&mut DbConn) -> Result<T, Refusal>,
+) -> Result<T, Refusal> {
+    c.write_transaction(|c| {
+        let before = states(c, me, today)?;
+        let done = change(c)?;
+        let after = states(c, me, today)?;
+        events::thread_states_changed(c, me.seeker_ref, &before, &after)?;
+        Ok(done)
+    })
+}
+
+/// The organisation a seeker names by its public id; an id that is not
+/// one is [`Refusal::NotFound`].
+fn organisation(c: &mut DbConn, public_id: &str) -> Result<OrganisationId, Refusal> {
+    if uuid::Uuid::parse_str(public_id).is_err() {
+        return Err(Refusal::NotFound);
+    }
+    Ok(organisations::find(c, public_id)?
+        .ok_or(Refusal::NotFound)?
+        .id)
+}
+
+/// 受信拒否: the seeker refuses one organisation (idempotent). Its thread
+/// closes, and its searches and reads stop finding the seeker (R1).
+pub fn block(
+    c: &mut DbConn,
+    me: Me<'_>,
+    organisation_public_id: &str,
+    today: NaiveDate,
+) -> Result<(), Refusal> {
+    let org = organisation(c, organisation_public_id)?;
+    with_thread_events(c, me, today, |c| Ok(seekers::block(c, me.id, org)?))
+}
+
+/// Takes a refusal back; a refusal that does not exist is
+/// [`Refusal::NotFound`].
+pub fn unblock(
+    c: &mut DbConn,
+    me: Me<'_>,
+    organisation_public_id: &str,
+    today: NaiveDate,
+) -> Result<(), Refusal> {
+    let org = organisation(c, organisation_public_id)?;
+    with_thread_events(c, me, today, |c| {
+        if seekers::unblock(c, me.id, org)? {
+            Ok(())
+        } else {
+            Err(Refusal::NotFound)
+        }
+    })
+}
+
+/// R5/R6: the seeker changes who may see their profile, from My Page; the
+/// ledger keeps the change, and threads outside the new scope close.
+pub fn change_consent(
+    c: &mut DbConn,
+    me: Me<'_>,
+    scope: ConsentScope,
+    today: NaiveDate,
+) -> Result<(), Refusal> {
+    with_thread_events(c, me, today, |c| {
+        seekers::change_scope(c, me.id, scope.as_str(), "my_page")?
+            .map(|_| ())
+            .ok_or(Refusal::NotFound)
+    })
+}
