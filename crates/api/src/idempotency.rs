@@ -50,7 +50,6 @@ fn replay(
         HttpResponse::build(StatusCode::from_u16(r.status as u16).unwrap_or(StatusCode::OK))
             .content_type("application/json")
             .insert_header(("Idempotent-Replayed", "true"))
-            .insert_header(("Cache-Control", "no-store"))
             .body(body),
     )
 }

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::problem::FieldError;
 
-/// `PUT /v1/seekers/{seeker_ref}` (DESIGN.md §4 "seeker upsert").
+/// `PUT /v1/seekers/{seeker_ref}`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeekerUpsertRequest {

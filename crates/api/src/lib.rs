@@ -315,24 +315,34 @@ fn describe_answers(spec: &mut utoipa::openapi::OpenApi) {
                     ("201", Some(schema)) => format!("Created: a {schema}"),
                     ("201", None) => "Created".into(),
                     ("204", _) => "Done; no content".into(),
-                    ("400", _) => "malformed-request: the request does not parse".into(),
-                    ("401", _) => "unauthorized: no valid access token (or credentials)".into(),
-                    ("403", _) => "forbidden: this kind of caller may not do this".into(),
-                    ("404", _) => {
-                        "not-found: nothing there, or nothing this caller may see (the same answer)"
-                            .into()
-                    }
-                    ("409", _) => "conflict: the resource's state does not allow this".into(),
-                    ("413", _) => "payload-too-large".into(),
-                    ("415", _) => "unsupported-media-type".into(),
-                    ("422", _) => "validation: a field or query parameter is invalid".into(),
-                    ("429", _) => "rate-limited (or guidance-cap-reached where documented)".into(),
-                    ("503", _) => "service-unavailable: a dependency is out of reach; retry".into(),
-                    (other, _) => format!("HTTP {other}"),
+                    (status, _) => match problem_description(status) {
+                        Some(d) => d.into(),
+                        None => format!("HTTP {status}"),
+                    },
                 };
             }
         }
     }
+}
+
+/// What a problem status means where an operation says nothing more: one
+/// table for the answers an operation declares and those every operation
+/// gets ([`document_common_problems`]).
+fn problem_description(status: &str) -> Option<&'static str> {
+    Some(match status {
+        "400" => "malformed-request: the request does not parse",
+        "401" => "unauthorized: no valid access token",
+        "403" => "forbidden: this kind of caller may not do this",
+        "404" => "not-found: nothing there, or nothing this caller may see (the same answer)",
+        "409" => "conflict: the resource's state does not allow this",
+        "413" => "payload-too-large",
+        "415" => "unsupported-media-type",
+        "422" => "validation: a field or query parameter is invalid",
+        "429" => "rate-limited (or guidance-cap-reached where documented)",
+        "500" => "internal: an unexpected failure (the request id is logged)",
+        "503" => "service-unavailable: the database is out of reach; retry",
+        _ => return None,
+    })
 }
 
 /// Every operation says how it is authorised: the public ones with an
@@ -465,22 +475,16 @@ fn document_common_problems(spec: &mut utoipa::openapi::OpenApi) {
             )
             .build()
     };
+    let common = |status: &'static str| (status, problem_description(status).unwrap_or_default());
     for (path, item) in spec.paths.paths.iter_mut() {
         let limited = path.starts_with("/v1/");
         for op in operations(item) {
             let mut add: Vec<(&str, &str)> = Vec::new();
             if op.request_body.is_some() {
-                add.extend([
-                    ("400", "malformed-request: the body does not parse"),
-                    ("413", "payload-too-large"),
-                    ("415", "unsupported-media-type"),
-                ]);
+                add.extend(["400", "413", "415"].map(common));
             }
             if op.security.is_some() {
-                add.extend([
-                    ("401", "unauthorized: no valid access token"),
-                    ("403", "forbidden: this kind of caller may not do this"),
-                ]);
+                add.extend(["401", "403"].map(common));
             }
             let has_query = op
                 .parameters
@@ -510,23 +514,10 @@ fn document_common_problems(spec: &mut utoipa::openapi::OpenApi) {
                 }
             }
             if has_query || keyed || op.request_body.is_some() {
-                add.push(("422", "validation: a field or query parameter is invalid"));
+                add.push(common("422"));
             }
             if limited {
-                add.extend([
-                    (
-                        "429",
-                        "rate-limited (or guidance-cap-reached where documented)",
-                    ),
-                    (
-                        "500",
-                        "internal: an unexpected failure (the request id is logged)",
-                    ),
-                    (
-                        "503",
-                        "service-unavailable: the database is out of reach; retry",
-                    ),
-                ]);
+                add.extend(["429", "500", "503"].map(common));
             }
             for (status, description) in add {
                 op.responses

@@ -1,5 +1,5 @@
-//! The closed sets of pseudonymous messaging (DESIGN.md §4): who wrote a
-//! message, what kind it is, and whether its thread is open.
+//! Pseudonymous messaging in the domain: who wrote a message, what kind it
+//! is, whether its thread is open, and the rules of a message's text.
 
 closed_set! {
     /// Who wrote a message, or whose message a thread ends with.

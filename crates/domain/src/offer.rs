@@ -23,7 +23,7 @@ pub struct OfferWage {
     pub max: Option<i64>,
 }
 
-/// The content of a job offer (DESIGN.md §4 "job offer", less the number).
+/// The content of a job offer (everything but its number).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JobOffer {

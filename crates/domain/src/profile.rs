@@ -1,4 +1,4 @@
-//! A job seeker's anonymised profile (DESIGN.md §4) and its validation.
+//! A job seeker's anonymised profile and its validation.
 //!
 //! The wire shape is strict: unknown fields are refused, so a name, an
 //! address, a birth date or a sex can never slip in under another key (R11).

@@ -615,7 +615,7 @@ pub struct Sweep {
 
 /// R7: marks registrations past `valid_until` as expired, and purges the
 /// profiles (and derived rows) of registrations that ended before
-/// `purge_before`. Messages are purged with them once messaging exists.
+/// `purge_before`, with their threads, messages and reports.
 pub fn sweep(
     conn: &mut DbConn,
     today: NaiveDate,

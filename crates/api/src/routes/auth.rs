@@ -232,7 +232,6 @@ fn client_subject(
         (status = 200, body = TokenAnswer),
         (status = 400, body = OAuthError, description = "invalid_request, invalid_grant, unsupported_grant_type"),
         (status = 401, body = OAuthError, description = "invalid_client"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/token")]
@@ -486,9 +485,7 @@ fn backoff(failures: u64) -> Option<Duration> {
     request_body = LoginRequest,
     responses(
         (status = 200, body = TokenAnswer),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json", description = "invalid-credentials: wrong e-mail or password, or an organisation not approved (one answer for all)"),
     )
 )]
 #[post("/login")]
@@ -810,9 +807,7 @@ pub async fn revoke(
             return Ok(not_yours());
         }
     }
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish())
+    Ok(HttpResponse::Ok().finish())
 }
 
 /// The public keys that sign access tokens (JWK set).

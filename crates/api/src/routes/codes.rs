@@ -6,7 +6,7 @@ use kyushoku_store::reference;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::AppState;
 
 /// Reference data changes with municipal mergers, a few times a year.
@@ -106,7 +106,6 @@ pub struct MunicipalityQuery {
     params(MunicipalityQuery),
     responses(
         (status = 200, body = CodeList<Municipality>),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/municipalities")]

@@ -20,7 +20,7 @@ use crate::routes::organisations::visible;
 use crate::{idempotency, AppState};
 use kyushoku_domain::calendar::today_in_japan;
 
-/// A hire report (DESIGN.md §4): by job number or by `profile_id`, exactly
+/// A hire report: by job number or by `profile_id`, exactly
 /// one of the two (the schema is a `oneOf` of the two shapes: see
 /// [`HireReport::schema`]).
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -109,9 +109,6 @@ pub struct HireRecorded {
     security(("bearer" = [])),
     responses(
         (status = 201, body = HireRecorded),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/hires")]
@@ -241,8 +238,6 @@ pub struct HireList {
     security(("bearer" = [])),
     responses(
         (status = 200, body = HireList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -279,19 +274,17 @@ pub async fn list(
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(HireList {
-            items,
-            quarters: quarters
-                .into_iter()
-                .rev()
-                .map(|((fiscal_year, quarter), hires)| QuarterCount {
-                    fiscal_year,
-                    quarter,
-                    hires,
-                })
-                .collect(),
-            next_cursor: None,
-        }))
+    Ok(HttpResponse::Ok().json(HireList {
+        items,
+        quarters: quarters
+            .into_iter()
+            .rev()
+            .map(|((fiscal_year, quarter), hires)| QuarterCount {
+                fiscal_year,
+                quarter,
+                hires,
+            })
+            .collect(),
+        next_cursor: None,
+    }))
 }

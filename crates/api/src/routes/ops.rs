@@ -180,7 +180,6 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         problem.detail = Some("a dependency of this instance does not answer".into());
         HttpResponse::ServiceUnavailable()
             .content_type(PROBLEM_JSON)
-            .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::RETRY_AFTER, "5"))
             .json(NotReady { problem, checks })
     }

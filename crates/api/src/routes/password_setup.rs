@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::secrets::digest;
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::{audit_log, AppState};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -35,8 +35,6 @@ pub struct PasswordSetup {
     request_body = PasswordSetup,
     responses(
         (status = 204, description = "The password is set; sign in with it"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/password-setup")]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::{pagination, AppState};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -50,9 +50,6 @@ pub struct ReportQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, body = ReportList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/reports")]
@@ -70,19 +67,17 @@ pub async fn list(
         .db_run(move |c| messaging::list_reports(c, &prefecture, before, limit + 1))
         .await?;
     let next_cursor = pager.next_by_id(&mut rows, limit, |r| r.id);
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(ReportList {
-            items: rows
-                .into_iter()
-                .map(|r| Report {
-                    report_id: r.public_id,
-                    thread_id: r.thread_public_id,
-                    organisation_id: r.organisation_public_id,
-                    reason: r.reason,
-                    created_at: r.created_at.and_utc(),
-                })
-                .collect(),
-            next_cursor,
-        }))
+    Ok(HttpResponse::Ok().json(ReportList {
+        items: rows
+            .into_iter()
+            .map(|r| Report {
+                report_id: r.public_id,
+                thread_id: r.thread_public_id,
+                organisation_id: r.organisation_public_id,
+                reason: r.reason,
+                created_at: r.created_at.and_utc(),
+            })
+            .collect(),
+        next_cursor,
+    }))
 }

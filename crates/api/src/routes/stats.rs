@@ -17,7 +17,7 @@ use kyushoku_store::hires;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::AppState;
 use kyushoku_domain::calendar::today_in_japan;
 
@@ -181,7 +181,6 @@ static CACHE: Mutex<Option<(Instant, usize, Stats)>> = Mutex::new(None);
     tag = "operations",
     responses(
         (status = 200, body = Stats),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/stats")]

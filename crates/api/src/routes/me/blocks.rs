@@ -43,8 +43,6 @@ pub struct BlockList {
     security(("bearer" = [])),
     responses(
         (status = 204, description = "blocked"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -80,8 +78,6 @@ pub async fn block(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "unblocked"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "no such block"),
     )
 )]
@@ -116,8 +112,6 @@ pub async fn unblock(
     security(("bearer" = [])),
     responses(
         (status = 200, body = BlockList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/blocks")]
@@ -129,18 +123,16 @@ pub async fn list(
     let rows = state
         .db_run(move |c| seekers::list_blocks(c, seeker.id))
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(BlockList {
-            items: rows
-                .into_iter()
-                .map(|(organisation_id, name, kind, at)| Block {
-                    organisation_id,
-                    name,
-                    kind,
-                    blocked_at: at.and_utc(),
-                })
-                .collect(),
-            next_cursor: None,
-        }))
+    Ok(HttpResponse::Ok().json(BlockList {
+        items: rows
+            .into_iter()
+            .map(|(organisation_id, name, kind, at)| Block {
+                organisation_id,
+                name,
+                kind,
+                blocked_at: at.and_utc(),
+            })
+            .collect(),
+        next_cursor: None,
+    }))
 }

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::me;
 use crate::auth::Principal;
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::AppState;
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -30,9 +30,6 @@ pub struct ConsentChange {
     security(("bearer" = [])),
     responses(
         (status = 200, body = ConsentChange),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/consent")]
@@ -77,9 +74,6 @@ pub struct GuidanceSetting {
     security(("bearer" = [])),
     responses(
         (status = 200, body = GuidanceSetting),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/guidance")]

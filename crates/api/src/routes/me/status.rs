@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::me;
 use crate::auth::Principal;
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -34,8 +34,6 @@ pub struct MyStatus {
     security(("bearer" = [])),
     responses(
         (status = 200, body = MyStatus),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("")]
@@ -48,13 +46,11 @@ pub async fn status(
         Some(p) => Some(serde_json::from_str(p).map_err(|e| ApiError::Internal(e.to_string()))?),
         None => None,
     };
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(MyStatus {
-            status: row.status,
-            consent_scope: row.consent_scope,
-            valid_until: row.valid_until,
-            receive_guidance: row.receive_guidance,
-            profile,
-        }))
+    Ok(HttpResponse::Ok().json(MyStatus {
+        status: row.status,
+        consent_scope: row.consent_scope,
+        valid_until: row.valid_until,
+        receive_guidance: row.receive_guidance,
+        profile,
+    }))
 }

@@ -69,8 +69,6 @@ pub struct MyThreadQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, body = MyThreadList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/threads")]
@@ -92,32 +90,30 @@ pub async fn list(
         .await?;
     let next_cursor =
         pager.next_by_recency(&mut items, limit, |r| (r.thread.updated_at, r.thread.id));
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(MyThreadList {
-            items: items
-                .into_iter()
-                .map(
-                    |ListedThread {
-                         thread: t,
-                         open,
-                         organisation: (organisation_id, name, kind),
-                     }| MyThread {
-                        thread_id: t.public_id,
-                        state: ThreadState::of(open),
-                        organisation: OrganisationCard {
-                            organisation_id,
-                            name,
-                            kind,
-                        },
-                        unread: t.seeker_unread,
-                        updated_at: t.updated_at.and_utc(),
-                        messages: None,
+    Ok(HttpResponse::Ok().json(MyThreadList {
+        items: items
+            .into_iter()
+            .map(
+                |ListedThread {
+                     thread: t,
+                     open,
+                     organisation: (organisation_id, name, kind),
+                 }| MyThread {
+                    thread_id: t.public_id,
+                    state: ThreadState::of(open),
+                    organisation: OrganisationCard {
+                        organisation_id,
+                        name,
+                        kind,
                     },
-                )
-                .collect(),
-            next_cursor,
-        }))
+                    unread: t.seeker_unread,
+                    updated_at: t.updated_at.and_utc(),
+                    messages: None,
+                },
+            )
+            .collect(),
+        next_cursor,
+    }))
 }
 
 fn check_thread_id(id: &str) -> Result<(), ApiError> {
@@ -137,8 +133,6 @@ fn check_thread_id(id: &str) -> Result<(), ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 200, body = MyThread),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -174,16 +168,14 @@ pub async fn read(
         })
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(MyThread {
-            thread_id: t.public_id,
-            state: ThreadState::of(open),
-            organisation: card,
-            unread: 0,
-            updated_at: t.updated_at.and_utc(),
-            messages: Some(messages.into_iter().map(Message::from).collect()),
-        }))
+    Ok(HttpResponse::Ok().json(MyThread {
+        thread_id: t.public_id,
+        state: ThreadState::of(open),
+        organisation: card,
+        unread: 0,
+        updated_at: t.updated_at.and_utc(),
+        messages: Some(messages.into_iter().map(Message::from).collect()),
+    }))
 }
 
 /// Ask or answer in a thread an organisation opened (R4).
@@ -200,11 +192,8 @@ pub async fn read(
     security(("bearer" = [])),
     responses(
         (status = 201, body = MessageSent),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "thread-closed"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/threads/{thread_id}/messages")]
@@ -272,10 +261,7 @@ pub use kyushoku_service::messaging::ReportFiled;
     security(("bearer" = [])),
     responses(
         (status = 201, body = ReportFiled),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/threads/{thread_id}/reports")]

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{job_offers_member, OfferView};
 use crate::auth::Principal;
-use crate::problem::{is_plain, ApiError, FieldError, Problem};
+use crate::problem::{is_plain, ApiError, FieldError};
 use crate::{pagination, AppState};
 use kyushoku_domain::calendar::today_in_japan;
 
@@ -135,9 +135,6 @@ fn filter_from(q: &BrowseQuery) -> Result<OfferFilter, ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 200, body = OfferList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("")]

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{job_offers_member, OfferView};
 use crate::auth::Principal;
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::AppState;
 use kyushoku_domain::calendar::today_in_japan;
 
@@ -68,9 +68,6 @@ pub struct ChangeFeed {
     security(("bearer" = [])),
     responses(
         (status = 200, body = ChangeFeed),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/changes")]

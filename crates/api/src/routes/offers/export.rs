@@ -21,7 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::job_offers_member;
 use crate::auth::secrets::digest;
 use crate::auth::Principal;
-use crate::problem::{ApiError, FieldError, Problem};
+use crate::problem::{ApiError, FieldError};
 use crate::spreadsheet::{defuse_formula, to_cp932};
 use crate::AppState;
 use kyushoku_domain::calendar::today_in_japan;
@@ -210,9 +210,6 @@ fn render(format: Format, rows: &[OfferRow], first: bool) -> Result<(Bytes, usiz
             (String = "text/csv", example = json!("job_number,updated_at,…\r\n13010-12345678,2026-12-01T00:00:00Z,…\r\n")),
         )),
         (status = 304, description = "unchanged since the ETag"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/export")]

@@ -33,9 +33,6 @@ pub struct OfferStored {
     responses(
         (status = 200, body = OfferStored, description = "replaced"),
         (status = 201, body = OfferStored, description = "created"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/{job_number}")]
@@ -73,8 +70,6 @@ pub async fn upsert(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "withdrawn"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -110,11 +105,6 @@ pub async fn withdraw(
     security(("bearer" = [])),
     responses(
         (status = 200, body = BatchAnswer),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/batch")]

@@ -21,8 +21,6 @@ use kyushoku_domain::calendar::today_in_japan;
     security(("bearer" = [])),
     responses(
         (status = 200, body = OfferView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]

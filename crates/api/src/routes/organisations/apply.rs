@@ -17,7 +17,7 @@ use validator::Validate;
 use super::Organisation;
 use crate::auth::client_address;
 use crate::mail::Outbox;
-use crate::problem::{from_validator, ApiError, FieldError, Problem};
+use crate::problem::{from_validator, ApiError, FieldError};
 use crate::{audit_log, idempotency, AppState};
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
@@ -34,7 +34,7 @@ pub struct AdminAccount {
     pub password: String,
 }
 
-/// An application (DESIGN.md §4 "organisation apply").
+/// An application to use the service.
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Application {
@@ -193,8 +193,6 @@ fn check(a: &Application) -> Result<Checked, Vec<FieldError>> {
     request_body = Application,
     responses(
         (status = 201, body = Organisation),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("")]

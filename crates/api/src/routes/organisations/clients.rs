@@ -83,10 +83,7 @@ fn check_name(name: &str) -> Result<String, FieldError> {
     security(("bearer" = [])),
     responses(
         (status = 201, body = CreatedClient),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/{id}/clients")]
@@ -172,8 +169,6 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, body = ClientList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -214,8 +209,6 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "deleted"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]

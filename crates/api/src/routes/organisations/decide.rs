@@ -51,11 +51,9 @@ pub struct DecisionRequest {
     security(("bearer" = [])),
     responses(
         (status = 200, body = Organisation),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json", description = "not the bureau of this prefecture"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "not allowed from the current status"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/{id}/decisions")]

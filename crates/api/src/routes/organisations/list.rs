@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::Organisation;
 use crate::auth::Principal;
 use crate::pagination;
-use crate::problem::{ApiError, FieldError, Problem};
+use crate::problem::{ApiError, FieldError};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -48,9 +48,6 @@ pub struct OrganisationList {
     security(("bearer" = [])),
     responses(
         (status = 200, body = OrganisationList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("")]

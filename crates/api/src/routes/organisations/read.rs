@@ -19,7 +19,6 @@ use crate::AppState;
     security(("bearer" = [])),
     responses(
         (status = 200, body = Organisation),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -30,7 +29,5 @@ pub async fn read(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let row = visible(&state, &principal, &id).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(Organisation::from(row)))
+    Ok(HttpResponse::Ok().json(Organisation::from(row)))
 }

@@ -29,11 +29,8 @@ use crate::{audit_log, idempotency, AppState};
     security(("bearer" = [])),
     responses(
         (status = 201, body = MessageSent),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "thread-awaits-seeker, guidance-refused"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 429, body = Problem, content_type = "application/problem+json", description = "guidance-cap-reached"),
     )
 )]

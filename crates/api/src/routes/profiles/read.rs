@@ -21,8 +21,6 @@ use kyushoku_domain::calendar::today_in_japan;
     security(("bearer" = [])),
     responses(
         (status = 200, body = ProfileView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -53,7 +51,5 @@ pub async fn read(
         .audit
         .record_with_seekers(event, vec![seeker_id])
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(ProfileView::from_row(row, &pseudonyms)?))
+    Ok(HttpResponse::Ok().json(ProfileView::from_row(row, &pseudonyms)?))
 }

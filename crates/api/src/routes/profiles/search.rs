@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{seeker_info_member, ProfileView};
 use crate::auth::Principal;
-use crate::problem::{ApiError, FieldError, Problem};
+use crate::problem::{ApiError, FieldError};
 use crate::{audit_log, pagination, AppState};
 use kyushoku_domain::calendar::today_in_japan;
 
@@ -158,9 +158,6 @@ fn filter_from(q: SearchQuery) -> Result<(SearchFilter, Option<i64>, Option<Stri
     security(("bearer" = [])),
     responses(
         (status = 200, body = ProfileList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("")]
@@ -207,7 +204,6 @@ pub async fn search(
     serde_json::to_writer(&mut body, &ProfileList { items, next_cursor })
         .map_err(|e| ApiError::Internal(format!("profile list: {e}")))?;
     Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
         .insert_header(ContentType::json())
         .body(body))
 }

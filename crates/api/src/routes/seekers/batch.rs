@@ -6,7 +6,7 @@ use kyushoku_store::seekers::{self, Upserted};
 use crate::auth::Principal;
 use crate::ingest::{prepare, SeekerBatchLine};
 use crate::ndjson::{self, BatchAnswer, LineId, Prepared};
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::AppState;
 use kyushoku_domain::calendar::today_in_japan;
 
@@ -23,11 +23,6 @@ use kyushoku_domain::calendar::today_in_japan;
     security(("bearer" = [])),
     responses(
         (status = 200, body = BatchAnswer),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/batch")]

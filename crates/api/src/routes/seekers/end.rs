@@ -52,10 +52,7 @@ impl From<EndReason> for RegistrationStatus {
     security(("bearer" = [])),
     responses(
         (status = 204, description = "ended"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/{seeker_ref}")]

@@ -12,7 +12,7 @@ use crate::ingest::check_seeker_ref;
 use crate::problem::{ApiError, Problem};
 use crate::{idempotency, AppState};
 
-/// A seeker session (DESIGN.md §4).
+/// A seeker session.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SeekerSession {
     pub access_token: String,
@@ -33,8 +33,6 @@ pub struct SeekerSession {
     security(("bearer" = [])),
     responses(
         (status = 201, body = SeekerSession),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]

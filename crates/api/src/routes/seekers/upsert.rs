@@ -7,7 +7,7 @@ use kyushoku_store::seekers::{self, Upserted};
 use super::SeekerStored;
 use crate::auth::Principal;
 use crate::ingest::{prepare, SeekerUpsertRequest, Stored};
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::AppState;
 use kyushoku_domain::calendar::today_in_japan;
 
@@ -24,9 +24,6 @@ use kyushoku_domain::calendar::today_in_japan;
     responses(
         (status = 200, body = SeekerStored, description = "replaced"),
         (status = 201, body = SeekerStored, description = "created"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/{seeker_ref}")]

@@ -4,7 +4,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use crate::auth::Principal;
 use crate::events::stream;
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::AppState;
 use kyushoku_service::events::organisation_topic;
 
@@ -24,8 +24,6 @@ use kyushoku_service::events::organisation_topic;
         (status = 200, description = "An event stream: `retry`, then one event per change, with an id to resume from", content(
             (String = "text/event-stream", example = json!("retry: 3000\n\nid: 1733212800000-0\nevent: message\ndata: {\"thread_id\":\"01938f2e-…\",\"message_id\":\"01938f2f-…\",\"author\":\"organisation\",\"kind\":\"guidance\"}\n\n"))
         )),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/events")]

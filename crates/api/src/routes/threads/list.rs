@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Message;
 use crate::auth::Principal;
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::{pagination, AppState};
 use kyushoku_domain::calendar::today_in_japan;
 
@@ -59,9 +59,6 @@ pub struct ThreadQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, body = OrgThreadList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("")]
@@ -103,7 +100,5 @@ pub async fn list(
             },
         )
         .collect();
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(OrgThreadList { items, next_cursor }))
+    Ok(HttpResponse::Ok().json(OrgThreadList { items, next_cursor }))
 }

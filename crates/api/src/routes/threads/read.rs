@@ -22,8 +22,6 @@ use kyushoku_domain::calendar::today_in_japan;
     security(("bearer" = [])),
     responses(
         (status = 200, body = OrgThread),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -55,15 +53,13 @@ pub async fn read(
     let pseudonyms = state
         .pseudonyms
         .for_organisation(&member.organisation_public_id);
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(OrgThread {
-            thread_id: thread.public_id,
-            state: kyushoku_domain::ThreadState::of(open),
-            profile_id: pseudonyms.encode(thread.seeker_id.get()),
-            unread: 0,
-            last_author: thread.last_author,
-            updated_at: thread.updated_at.and_utc(),
-            messages: Some(messages.into_iter().map(Message::from).collect()),
-        }))
+    Ok(HttpResponse::Ok().json(OrgThread {
+        thread_id: thread.public_id,
+        state: kyushoku_domain::ThreadState::of(open),
+        profile_id: pseudonyms.encode(thread.seeker_id.get()),
+        unread: 0,
+        last_author: thread.last_author,
+        updated_at: thread.updated_at.and_utc(),
+        messages: Some(messages.into_iter().map(Message::from).collect()),
+    }))
 }
