@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 
 use kyushoku_api::auth::secrets::new_client_credentials;
 use kyushoku_domain::credentials::hash_password;
+use kyushoku_domain::{OrganisationStatus, Sector};
 use kyushoku_store::identity::{self, NewClient};
-use kyushoku_store::organisations::{self, NewOrganisation, NewUser, StatusChange};
+use kyushoku_store::organisations::{self, Grant, NewOrganisation, NewUser, StatusChange};
 use kyushoku_store::{now, Db, DbConn, StoreError};
 use serde::Serialize;
 
@@ -65,7 +66,7 @@ struct DemoOrg {
     municipality: Option<&'static str>,
     licence: Option<&'static str>,
     email: &'static str,
-    approve_as: Option<&'static str>,
+    approve_as: Option<Sector>,
 }
 
 impl DemoOrg {
@@ -94,7 +95,7 @@ const ORGS: [(&str, DemoOrg); 4] = [
             municipality: Some("131041"),
             licence: None,
             email: "shinjuku@demo.kyushoku.invalid",
-            approve_as: Some("public"),
+            approve_as: Some(Sector::Public),
         },
     ),
     (
@@ -106,7 +107,7 @@ const ORGS: [(&str, DemoOrg); 4] = [
             municipality: None,
             licence: Some("13-ユ-300001"),
             email: "mirai@demo.kyushoku.invalid",
-            approve_as: Some("private"),
+            approve_as: Some(Sector::Private),
         },
     ),
     (
@@ -118,7 +119,7 @@ const ORGS: [(&str, DemoOrg); 4] = [
             municipality: None,
             licence: Some("13-ユ-300002"),
             email: "hikari@demo.kyushoku.invalid",
-            approve_as: Some("private"),
+            approve_as: Some(Sector::Private),
         },
     ),
     (
@@ -171,9 +172,13 @@ fn create_org(conn: &mut DbConn, o: &DemoOrg) -> Result<DemoClient, StoreError> 
             conn,
             row.id,
             &StatusChange {
-                from_status: "pending".into(),
-                to_status: "approved".into(),
-                grant: Some((true, true, sector.to_owned())),
+                from_status: OrganisationStatus::Pending,
+                to_status: OrganisationStatus::Approved,
+                grant: Some(Grant {
+                    seeker_info: true,
+                    job_offers: true,
+                    sector,
+                }),
                 bump_epoch: false,
             },
         )?;

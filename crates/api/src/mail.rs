@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use kyushoku_domain::mail::Letter;
-use kyushoku_store::mail::{self, NewMail, PendingMail};
+use kyushoku_store::mail::{self, PendingMail};
 use kyushoku_store::{now, Db, DbConn, StoreError};
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Mailbox, SinglePart};
@@ -69,17 +69,7 @@ impl Outbox {
     /// Writes `letter` to `recipient` into the outbox, in the caller's
     /// transaction.
     pub fn enqueue(conn: &mut DbConn, recipient: &str, letter: &Letter) -> Result<(), StoreError> {
-        let (subject, body) = letter.compose();
-        mail::enqueue(
-            conn,
-            &NewMail {
-                kind: letter.kind(),
-                recipient,
-                subject: &subject,
-                body: &body,
-            },
-            now(),
-        )
+        kyushoku_service::mail::send_later(conn, recipient, letter)
     }
 
     /// Tells the delivery task there is something to send.

@@ -601,6 +601,9 @@ impl From<Refusal> for ApiError {
                 retry_after: seconds_until_midnight_in_japan(),
             },
             Refusal::ThreadClosed => ApiError::ThreadClosed,
+            Refusal::Forbidden(why) => ApiError::Forbidden(why),
+            Refusal::IllegalTransition(why) => ApiError::IllegalTransition(why),
+            Refusal::Conflict(why) => ApiError::Conflict(why),
             Refusal::Store(e) => ApiError::from(&e),
         }
     }

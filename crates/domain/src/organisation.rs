@@ -120,6 +120,12 @@ impl StaffRole {
             StaffRole::Admin => "admin",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [StaffRole::Staff, StaffRole::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
 }
 
 /// What an approval grants.

@@ -28,6 +28,16 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// A caller without credentials (an applicant, a seeker's setup link).
+    pub fn anonymous(request_id: Option<String>) -> Self {
+        Caller {
+            kind: ActorKind::Anonymous,
+            id: "-".to_owned(),
+            organisation: None,
+            request_id,
+        }
+    }
+
     /// An audit event of this caller doing `action`.
     pub fn event(&self, action: AuditAction) -> NewAuditEvent {
         let (organisation_id, prefecture) = match &self.organisation {

@@ -12,10 +12,14 @@
 //! Use it from a handler as parse → call → render; never open a
 //! transaction in a handler.
 
+pub mod accounts;
 pub mod caller;
 pub mod events;
+pub mod hires;
 pub mod idempotency;
+pub mod mail;
 pub mod messaging;
+pub mod organisations;
 pub mod refusal;
 pub mod seekers;
 

@@ -41,6 +41,15 @@ pub enum Refusal {
     /// R4/R5: the thread is closed for writing.
     #[error("thread closed")]
     ThreadClosed,
+    /// This caller may not do this (the resource is visible to it).
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// The resource's state does not allow this now.
+    #[error("illegal transition: {0}")]
+    IllegalTransition(String),
+    /// The resource's limits do not allow this (a cap reached).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// The database failed; nothing was done.
     #[error(transparent)]
     Store(#[from] StoreError),

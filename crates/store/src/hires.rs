@@ -5,6 +5,8 @@ use diesel::prelude::*;
 
 use crate::literal::Active;
 use crate::schema::{blocks, hires, job_offers, messages, organisations, seekers};
+use kyushoku_domain::profile::EmploymentType;
+
 use crate::{now, DbConn, JobOfferId, OrganisationId, SeekerId, StoreError};
 
 #[derive(Debug, Clone)]
@@ -14,7 +16,7 @@ pub struct NewHire {
     pub job_offer_id: Option<JobOfferId>,
     pub seeker_id: Option<SeekerId>,
     pub hired_on: NaiveDate,
-    pub employment_type: String,
+    pub employment_type: EmploymentType,
 }
 
 pub fn insert(conn: &mut DbConn, h: &NewHire) -> Result<(), StoreError> {
@@ -25,7 +27,7 @@ pub fn insert(conn: &mut DbConn, h: &NewHire) -> Result<(), StoreError> {
             hires::job_offer_id.eq(h.job_offer_id),
             hires::seeker_id.eq(h.seeker_id),
             hires::hired_on.eq(h.hired_on),
-            hires::employment_type.eq(&h.employment_type),
+            hires::employment_type.eq(h.employment_type.as_str()),
             hires::created_at.eq(now()),
         ))
         .execute(conn)?;

@@ -370,9 +370,10 @@ mod tests {
     use chrono::Days;
 
     use super::{browse, read_visible, upsert, OfferFilter, OfferUpsert};
-    use crate::organisations::{self, NewOrganisation, NewUser, StatusChange};
+    use crate::organisations::{self, Grant, NewOrganisation, NewUser, StatusChange};
     use crate::seekers::Viewer;
     use crate::{now, Db, OrganisationId, PoolOptions};
+    use kyushoku_domain::{OrganisationStatus, Sector};
 
     /// An approved organisation with these grants (public sector).
     fn approved(db: &Db, n: u32, seeker_info: bool, job_offers: bool) -> OrganisationId {
@@ -397,9 +398,13 @@ mod tests {
             role: "admin".into(),
         };
         let approve = StatusChange {
-            from_status: "pending".into(),
-            to_status: "approved".into(),
-            grant: Some((seeker_info, job_offers, "public".into())),
+            from_status: OrganisationStatus::Pending,
+            to_status: OrganisationStatus::Approved,
+            grant: Some(Grant {
+                seeker_info,
+                job_offers,
+                sector: Sector::Public,
+            }),
             bump_epoch: false,
         };
         db.run(|c| {

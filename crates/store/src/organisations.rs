@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::schema::{organisations, users};
 use crate::{now, per_backend, DbConn, OrganisationId, StoreError, UserId};
+use kyushoku_domain::{OrganisationStatus, Sector};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = organisations)]
@@ -160,12 +161,21 @@ pub fn list(
 /// What a decision changes.
 #[derive(Debug, Clone)]
 pub struct StatusChange {
-    pub from_status: String,
-    pub to_status: String,
+    pub from_status: OrganisationStatus,
+    pub to_status: OrganisationStatus,
     /// Granted services and sector, set on approval.
-    pub grant: Option<(bool, bool, String)>,
+    pub grant: Option<Grant>,
     /// Ends every token the organisation holds (R8).
     pub bump_epoch: bool,
+}
+
+/// What an approval grants: the services, and the sector the
+/// organisation's kind belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant {
+    pub seeker_info: bool,
+    pub job_offers: bool,
+    pub sector: Sector,
 }
 
 /// Applies a status change only if the organisation is still in
@@ -186,23 +196,23 @@ pub fn change_status(
         let at = now().max(before.updated_at + chrono::Duration::microseconds(1));
         let target = organisations::table
             .filter(organisations::id.eq(id))
-            .filter(organisations::status.eq(&change.from_status))
+            .filter(organisations::status.eq(change.from_status.as_str()))
             .filter(organisations::updated_at.eq(before.updated_at));
         let bump = i64::from(change.bump_epoch);
         let n = match &change.grant {
-            Some((seeker_info, job_offers, sector)) => diesel::update(target)
+            Some(grant) => diesel::update(target)
                 .set((
-                    organisations::status.eq(&change.to_status),
-                    organisations::seeker_info.eq(seeker_info),
-                    organisations::job_offers.eq(job_offers),
-                    organisations::sector.eq(sector),
+                    organisations::status.eq(change.to_status.as_str()),
+                    organisations::seeker_info.eq(grant.seeker_info),
+                    organisations::job_offers.eq(grant.job_offers),
+                    organisations::sector.eq(grant.sector.as_str()),
                     organisations::epoch.eq(organisations::epoch + bump),
                     organisations::updated_at.eq(at),
                 ))
                 .execute(c)?,
             None => diesel::update(target)
                 .set((
-                    organisations::status.eq(&change.to_status),
+                    organisations::status.eq(change.to_status.as_str()),
                     organisations::epoch.eq(organisations::epoch + bump),
                     organisations::updated_at.eq(at),
                 ))

@@ -10,12 +10,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use kyushoku_domain::calendar::fiscal_quarter;
 use kyushoku_domain::profile::EmploymentType;
 use kyushoku_domain::JobNumber;
-use kyushoku_store::hires::{self, NewHire};
+use kyushoku_service::hires::{self, HireCommand, Through};
+use kyushoku_store::hires as stored_hires;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::problem::{ApiError, FieldError, Problem};
+use crate::problem::{ApiError, Problem};
 use crate::routes::organisations::visible;
 use crate::{idempotency, AppState};
 use kyushoku_domain::calendar::today_in_japan;
@@ -93,10 +94,7 @@ impl ToSchema for HireReport {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HireRecorded {
-    pub hire_id: String,
-}
+pub use kyushoku_service::hires::HireRecorded;
 
 /// Report a hire (approved organisations).
 ///
@@ -118,85 +116,35 @@ pub async fn report(
     body: crate::extract::Json<HireReport>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let member = principal.require_approved_member()?.clone();
+    let member = principal.require_approved_member()?;
     let r = body.into_inner()?;
-    let today = today_in_japan();
-    let mut errors = Vec::new();
-    match (&r.job_number, &r.profile_id) {
-        (Some(_), Some(_)) | (None, None) => errors.push(FieldError::new(
-            "job_number",
-            "give a job_number or a profile_id, not both",
-        )),
-        _ => {}
-    }
-    if r.hired_on > today || r.hired_on < today - chrono::Duration::days(366) {
-        errors.push(FieldError::new(
-            "hired_on",
-            "within the last year, not in the future",
-        ));
-    }
-    let seeker_id = match &r.profile_id {
-        Some(p) => {
-            let id = state
+    let through = match (&r.job_number, &r.profile_id) {
+        (Some(n), None) => Through::Offer(n.as_str().to_owned()),
+        (None, Some(p)) => Through::Profile(
+            state
                 .pseudonyms
                 .for_organisation(&member.organisation_public_id)
                 .decode(p)
-                .map(kyushoku_store::SeekerId::from_row);
-            if id.is_none() {
-                errors.push(FieldError::new(
-                    "profile_id",
-                    "not a profile_id this organisation was given",
-                ));
-            }
-            id
-        }
-        None => None,
+                .map(kyushoku_store::SeekerId::from_row),
+        ),
+        _ => Through::Unclear,
     };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
     let key = idempotency::key_of(&req)?;
     let raw = serde_json::to_vec(&r).unwrap_or_default();
     let who = format!("org:{}", member.organisation_public_id);
+    let cmd = HireCommand {
+        organisation: member.organisation_id,
+        through,
+        hired_on: r.hired_on,
+        employment_type: r.employment_type,
+        today: today_in_japan(),
+    };
     let st = state.clone();
     idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
-        let hire_id = uuid::Uuid::now_v7().to_string();
-        let answer = serde_json::json!({ "hire_id": hire_id });
-        let job_number = r.job_number.clone();
-        let kept = answer.clone();
-        let stored = st
-            .db_run(move |c| {
-                let job_offer_id = match &job_number {
-                    Some(n) => match hires::offer_id(c, member.organisation_id, n.as_str())? {
-                        Some(id) => Some(id),
-                        None => return Ok(false),
-                    },
-                    None => None,
-                };
-                // The report and its idempotency record commit together.
-                c.write_transaction(|c| {
-                    hires::insert(
-                        c,
-                        &NewHire {
-                            public_id: hire_id,
-                            organisation_id: member.organisation_id,
-                            job_offer_id,
-                            seeker_id,
-                            hired_on: r.hired_on,
-                            employment_type: r.employment_type.as_str().to_owned(),
-                        },
-                    )?;
-                    if let Some(p) = &pledge {
-                        p.keep(c, 201, &kept)?;
-                    }
-                    Ok::<_, kyushoku_store::StoreError>(true)
-                })
-            })
+        let recorded = st
+            .act(move |c| hires::report(c, cmd, pledge.as_ref()))
             .await?;
-        if !stored {
-            return Err(ApiError::validation_one("job_number", "no such job offer"));
-        }
-        Ok((StatusCode::CREATED, answer))
+        Ok((StatusCode::CREATED, serde_json::json!(recorded)))
     })
     .await
 }
@@ -255,7 +203,7 @@ pub async fn list(
             ));
         }
     }
-    let rows = state.db_run(move |c| hires::list(c, org.id)).await?;
+    let rows = state.db_run(move |c| stored_hires::list(c, org.id)).await?;
     let mut quarters: BTreeMap<(i32, u32), usize> = BTreeMap::new();
     for (_, _, hired_on, _, _) in &rows {
         *quarters.entry(fiscal_quarter(*hired_on)).or_default() += 1;

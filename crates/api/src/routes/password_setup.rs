@@ -3,15 +3,13 @@
 
 use actix_web::{post, web, HttpResponse};
 use kyushoku_domain::credentials::{check_password_policy, hash_password};
-use kyushoku_domain::mail::TokenPurpose;
-use kyushoku_domain::{ActorKind, AuditAction};
-use kyushoku_store::{audit, identity, mail, now, organisations};
+use kyushoku_service::{accounts, Caller};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::secrets::digest;
-use crate::problem::ApiError;
-use crate::{audit_log, AppState};
+use crate::problem::{current_request_id, ApiError};
+use crate::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -49,35 +47,11 @@ pub async fn set(
     check_password_policy(&password).map_err(|e| ApiError::validation_one("password", e))?;
     let password_hash = web::block(move || hash_password(&password)).await?;
     let token_hash = digest(&token);
-    let done = state
-        .db_run(move |c| {
-            c.write_transaction(|c| {
-                let at = now();
-                let Some(user_id) =
-                    mail::redeem_token(c, &token_hash, TokenPurpose::PasswordSetup, at)?
-                else {
-                    return Ok(false);
-                };
-                identity::set_password(c, user_id, &password_hash)?;
-                if let Some(user) = identity::find_user(c, user_id)? {
-                    let mut e = audit_log::event(None, AuditAction::PasswordSet);
-                    e.actor_kind = ActorKind::User;
-                    e.actor_id = user.public_id.clone();
-                    e.target = Some(user.public_id);
-                    e.organisation_id = Some(user.organisation_id);
-                    e.prefecture =
-                        organisations::find_by_id(c, user.organisation_id)?.map(|o| o.prefecture);
-                    audit::record(c, &e)?;
-                }
-                Ok(true)
-            })
-        })
+    let caller = Caller::anonymous(current_request_id());
+    state
+        .act(move |c| accounts::set_password(c, &caller, &token_hash, &password_hash))
         .await?;
-    if done {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(not_current())
-    }
+    Ok(HttpResponse::NoContent().finish())
 }
 
 fn not_current() -> ApiError {

@@ -5,20 +5,19 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use kyushoku_domain::credentials::{check_password_policy, hash_password};
-use kyushoku_domain::mail::Letter;
 use kyushoku_domain::organisation::valid_licence_number;
 use kyushoku_domain::{MunicipalityCode, OrganisationKind, PrefectureCode, Service};
-use kyushoku_store::organisations::{self, NewOrganisation, NewUser, OrganisationRow};
-use kyushoku_store::{audit, now, reference};
+use kyushoku_service::{accounts, Caller};
+use kyushoku_store::organisations::{NewOrganisation, NewUser, OrganisationRow};
+use kyushoku_store::{now, reference};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::Organisation;
 use crate::auth::client_address;
-use crate::mail::Outbox;
-use crate::problem::{from_validator, ApiError, FieldError};
-use crate::{audit_log, idempotency, AppState};
+use crate::problem::{current_request_id, from_validator, ApiError, FieldError};
+use crate::{idempotency, AppState};
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -264,51 +263,15 @@ pub async fn apply(
         role: "admin".to_owned(),
     };
     let location = format!("/v1/organisations/{}", org.public_id);
+    let caller = Caller::anonymous(current_request_id());
     let st = state.clone();
     let answered = idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
         // What the applicant sees either way: the application as filed.
-        let shown = Organisation::from(as_filed(&org));
-        let answer = serde_json::to_value(&shown).expect("plain data serialises");
+        let answer = serde_json::to_value(Organisation::from(as_filed(&org)))
+            .expect("plain data serialises");
         let kept = answer.clone();
-        st.db_run(move |c| {
-            let keep = |c: &mut kyushoku_store::DbConn| match &pledge {
-                Some(p) => p.keep(c, 201, &kept),
-                None => Ok(()),
-            };
-            let filed = c.write_transaction(|c| {
-                let row = organisations::create_application(c, &org, &admin)?;
-                Outbox::enqueue(c, &admin.email, &Letter::ApplicationReceived)?;
-                let mut e =
-                    audit_log::event(None, kyushoku_domain::AuditAction::OrganisationApplied);
-                e.organisation_id = Some(row.id);
-                e.prefecture = Some(row.prefecture.clone());
-                e.target = Some(row.public_id.clone());
-                audit::record(c, &e)?;
-                keep(c)
-            });
-            match filed {
-                // The address has an account: nothing is created, the
-                // applicant learns nothing, the attempt is on the record of
-                // the account's organisation (its bureau sees it).
-                Err(kyushoku_store::StoreError::Conflict(_)) => c.write_transaction(|c| {
-                    let mut e =
-                        audit_log::event(None, kyushoku_domain::AuditAction::ApplicationEmailInUse);
-                    if let Some(u) = kyushoku_store::identity::find_user_by_email(c, &admin.email)?
-                    {
-                        e.target = Some(u.public_id);
-                        e.organisation_id = Some(u.organisation_id);
-                        e.prefecture =
-                            organisations::find_by_id(c, u.organisation_id)?.map(|o| o.prefecture);
-                    }
-                    audit::record(c, &e)?;
-                    // The address's owner is told; the applicant is not.
-                    Outbox::enqueue(c, &admin.email, &Letter::ApplicationAddressInUse)?;
-                    keep(c)
-                }),
-                other => other,
-            }
-        })
-        .await?;
+        st.act(move |c| accounts::apply(c, &caller, &org, &admin, &kept, pledge.as_ref()))
+            .await?;
         st.outbox.wake();
         Ok((StatusCode::CREATED, answer))
     })

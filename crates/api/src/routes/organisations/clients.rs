@@ -5,8 +5,9 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use kyushoku_domain::StaffRole;
+use kyushoku_service::accounts;
 use kyushoku_store::identity::{self, NewClient};
-use kyushoku_store::{audit, now};
+use kyushoku_store::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -40,16 +41,7 @@ pub struct Client {
     pub created_at: DateTime<Utc>,
 }
 
-/// A new client with its secret, shown this once.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatedClient {
-    pub client_id: String,
-    pub client_secret: String,
-    pub name: String,
-    #[schema(value_type = StaffRole)]
-    pub role: String,
-    pub created_at: DateTime<Utc>,
-}
+pub use kyushoku_service::accounts::CreatedClient;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClientList {
@@ -103,7 +95,7 @@ pub async fn create(
     .unwrap_or_default();
     let mut errors = Vec::new();
     let name = check_name(&body.name).map_err(|e| errors.push(e)).ok();
-    let role = body.role.unwrap_or_default().as_str().to_owned();
+    let role = body.role.unwrap_or_default();
     let Some(name) = name.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
@@ -114,47 +106,29 @@ pub async fn create(
         kind: "org".into(),
         organisation_id: Some(org.id),
         prefecture: None,
-        role: Some(role.clone()),
+        role: Some(role.as_str().to_owned()),
         name,
         created_at: now(),
     };
-    let mut event = audit_log::by(&principal, kyushoku_domain::AuditAction::ClientCreated);
-    event.organisation_id = Some(org.id);
-    event.prefecture = Some(org.prefecture.clone());
-    event.target = Some(creds.client_id.clone());
+    let caller = audit_log::caller(&principal);
     let who = format!("org:{}", org.public_id);
+    let most = state.config.clients_per_organisation;
     let st = state.clone();
-    let cap = state.config.clients_per_organisation;
     idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
         let created = st
-            .db_run(move |c| {
-                c.write_transaction(|c| {
-                    if identity::list_clients(c, org.id)?.len() >= cap {
-                        return Ok(None);
-                    }
-                    let row = identity::insert_client(c, &new)?;
-                    audit::record(c, &event)?;
-                    let answer = serde_json::to_value(CreatedClient {
-                        client_id: row.client_id,
-                        client_secret: creds.client_secret,
-                        name: row.name,
-                        role,
-                        created_at: row.created_at.and_utc(),
-                    })
-                    .expect("plain data serialises");
-                    if let Some(p) = &pledge {
-                        p.keep(c, 201, &answer)?;
-                    }
-                    Ok(Some(answer))
-                })
+            .act(move |c| {
+                accounts::create_client(
+                    c,
+                    &caller,
+                    &org,
+                    &new,
+                    &creds.client_secret,
+                    most,
+                    pledge.as_ref(),
+                )
             })
             .await?;
-        match created {
-            Some(answer) => Ok((StatusCode::CREATED, answer)),
-            None => Err(ApiError::Conflict(format!(
-                "an organisation has at most {cap} API clients: delete one first"
-            ))),
-        }
+        Ok((StatusCode::CREATED, serde_json::json!(created)))
     })
     .await
 }
@@ -220,28 +194,11 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let (id, client_id) = path.into_inner();
     let org = administered(&state, &principal, &id).await?;
-    if client_id.len() > 100 || !client_id.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::NotFound);
-    }
-    let mut event = audit_log::by(&principal, kyushoku_domain::AuditAction::ClientDeleted);
-    event.organisation_id = Some(org.id);
-    event.prefecture = Some(org.prefecture.clone());
-    event.target = Some(client_id.clone());
+    let caller = audit_log::caller(&principal);
     let target = client_id.clone();
-    let deleted = state
-        .db_run(move |c| {
-            c.write_transaction(|c| {
-                let deleted = identity::delete_client(c, org.id, &target)?;
-                if deleted {
-                    audit::record(c, &event)?;
-                }
-                Ok(deleted)
-            })
-        })
+    state
+        .act(move |c| accounts::delete_client(c, &caller, &org, &target))
         .await?;
-    if !deleted {
-        return Err(ApiError::NotFound);
-    }
     auth::principal_changed(&state, &Actor::Client(client_id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,10 +4,10 @@ use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use kyushoku_domain::credentials::hash_password;
-use kyushoku_domain::mail::{Letter, TokenPurpose, PASSWORD_SETUP_HOURS};
+use kyushoku_domain::mail::Letter;
 use kyushoku_domain::StaffRole;
-use kyushoku_store::organisations::{self, NewUser};
-use kyushoku_store::{audit, now};
+use kyushoku_service::accounts::{self, NewStaff};
+use kyushoku_store::organisations::NewUser;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -15,7 +15,6 @@ use validator::Validate;
 use super::administered;
 use crate::auth::secrets::{digest, random_token};
 use crate::auth::Principal;
-use crate::mail::Outbox;
 use crate::problem::{from_validator, ApiError, Problem};
 use crate::{audit_log, idempotency, AppState};
 
@@ -104,10 +103,6 @@ pub async fn create(
     let in_use = Letter::InvitationAddressInUse {
         organisation: org.name.clone(),
     };
-    let mut event = audit_log::by(&principal, kyushoku_domain::AuditAction::UserCreated);
-    event.organisation_id = Some(org.id);
-    event.prefecture = Some(org.prefecture.clone());
-    event.target = Some(user.public_id.clone());
     let answer = User {
         user_id: user.public_id.clone(),
         email: user.email.clone(),
@@ -116,42 +111,18 @@ pub async fn create(
     };
     let answer = serde_json::to_value(answer).expect("plain data serialises");
     let who = format!("org:{}", org.public_id);
+    let staff = NewStaff {
+        user,
+        setup_code_hash: setup_hash,
+        invitation,
+        address_in_use: in_use,
+    };
+    let caller = audit_log::caller(&principal);
     let st = state.clone();
     idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
         let kept = answer.clone();
-        st.db_run(move |c| {
-            let keep = |c: &mut kyushoku_store::DbConn| match &pledge {
-                Some(p) => p.keep(c, 201, &kept),
-                None => Ok(()),
-            };
-            let created = c.write_transaction(|c| {
-                let user_id = organisations::insert_user(c, org.id, &user)?;
-                kyushoku_store::mail::issue_token(
-                    c,
-                    &setup_hash,
-                    user_id,
-                    TokenPurpose::PasswordSetup,
-                    now() + chrono::Duration::hours(PASSWORD_SETUP_HOURS),
-                )?;
-                Outbox::enqueue(c, &user.email, &invitation)?;
-                audit::record(c, &event)?;
-                keep(c)
-            });
-            match created {
-                // The address has an account already: the same answer,
-                // nothing created (no account enumeration); the attempt is
-                // on the record.
-                Err(kyushoku_store::StoreError::Conflict(_)) => c.write_transaction(|c| {
-                    let mut e = event.clone();
-                    e.action = kyushoku_domain::AuditAction::UserEmailInUse;
-                    audit::record(c, &e)?;
-                    Outbox::enqueue(c, &user.email, &in_use)?;
-                    keep(c)
-                }),
-                other => other,
-            }
-        })
-        .await?;
+        st.act(move |c| accounts::add_user(c, &caller, &org, &staff, &kept, pledge.as_ref()))
+            .await?;
         st.outbox.wake();
         Ok((StatusCode::CREATED, answer))
     })

@@ -1,0 +1,152 @@
+//! The labour bureau's decisions on an organisation (R8): approve, reject,
+//! suspend, reinstate, revoke. A decision is a conditional write (two
+//! bureaus deciding at once cannot both win), recorded in the audit trail
+//! with its reason in the same transaction; suspension and revocation bump
+//! the organisation's epoch, which ends every token it holds.
+
+use kyushoku_domain::{
+    AuditAction, Decision, OrganisationKind, OrganisationStatus, Sector, Service,
+};
+use kyushoku_store::organisations::{self, Grant, OrganisationRow, StatusChange};
+use kyushoku_store::{audit, DbConn};
+
+use crate::refusal::Invalid;
+use crate::{Caller, Refusal};
+
+/// A bureau's decision, as asked.
+#[derive(Debug, Clone)]
+pub struct DecisionCommand {
+    /// As sent; checked here so that its problem is told beside the others.
+    pub decision: String,
+    pub reason: String,
+    /// On approval: the services granted (default: those requested).
+    pub services: Option<Vec<Service>>,
+    /// On approval: only ever the sector of the organisation's kind.
+    pub sector: Option<Sector>,
+}
+
+/// The most characters a decision's reason may have.
+pub const MAX_REASON_CHARS: usize = 1000;
+
+/// R8: the bureau of `bureau_prefecture` decides on the organisation with
+/// this public id. Another prefecture's organisation is
+/// [`Refusal::Forbidden`]; one that does not exist [`Refusal::NotFound`]
+/// (both before any field is judged); a decision its status does not allow,
+/// or one that another bureau's decision overtook, is
+/// [`Refusal::IllegalTransition`].
+pub fn decide(
+    c: &mut DbConn,
+    caller: &Caller,
+    bureau_prefecture: &str,
+    organisation: &str,
+    cmd: DecisionCommand,
+) -> Result<OrganisationRow, Refusal> {
+    let mut errors = Vec::new();
+    let decision = Decision::parse(&cmd.decision);
+    if decision.is_none() {
+        errors.push(Invalid::new(
+            "decision",
+            "approve, reject, suspend, reinstate or revoke",
+        ));
+    }
+    let reason = cmd.reason.trim().to_owned();
+    if reason.is_empty()
+        || reason.chars().count() > MAX_REASON_CHARS
+        || reason.chars().any(|ch| ch.is_control() && ch != '\n')
+    {
+        errors.push(Invalid::new(
+            "reason",
+            "1 to 1,000 characters, no control characters",
+        ));
+    }
+    if decision != Some(Decision::Approve) && (cmd.services.is_some() || cmd.sector.is_some()) {
+        errors.push(Invalid::new(
+            "services",
+            "services and sector go with approve only",
+        ));
+    }
+    if uuid::Uuid::parse_str(organisation).is_err() {
+        return Err(Refusal::NotFound);
+    }
+    let row = organisations::find(c, organisation)?.ok_or(Refusal::NotFound)?;
+    if row.prefecture != bureau_prefecture {
+        return Err(Refusal::Forbidden(
+            "only the labour bureau of the organisation's prefecture may decide",
+        ));
+    }
+    let kind = OrganisationKind::parse(&row.kind).ok_or_else(|| {
+        kyushoku_store::StoreError::ReferenceData(format!("unknown kind {}", row.kind))
+    })?;
+    match cmd.sector {
+        Some(s) if s != kind.sector() => errors.push(Invalid::new(
+            "sector",
+            format!(
+                "the sector follows the organisation's kind: {}",
+                kind.sector().as_str()
+            ),
+        )),
+        _ => {}
+    }
+    let (mut seeker_info, mut job_offers) = (row.requests_seeker_info, row.requests_job_offers);
+    if let Some(list) = &cmd.services {
+        (seeker_info, job_offers) = (false, false);
+        for (i, s) in list.iter().enumerate() {
+            match s {
+                Service::SeekerInfo if row.requests_seeker_info => seeker_info = true,
+                Service::JobOffers if row.requests_job_offers => job_offers = true,
+                _ => errors.push(Invalid::new(
+                    format!("services[{i}]"),
+                    "only a requested service may be granted",
+                )),
+            }
+        }
+        if list.is_empty() {
+            errors.push(Invalid::new("services", "grant at least one service"));
+        }
+    }
+    let Some(decision) = decision.filter(|_| errors.is_empty()) else {
+        return Err(Refusal::Invalid(errors));
+    };
+    let from = OrganisationStatus::parse(&row.status).ok_or_else(|| {
+        kyushoku_store::StoreError::ReferenceData(format!("unknown status {}", row.status))
+    })?;
+    let to = from.after(decision).ok_or_else(|| {
+        Refusal::IllegalTransition(format!(
+            "cannot {} an organisation that is {}",
+            decision.as_str(),
+            from.as_str()
+        ))
+    })?;
+    let change = StatusChange {
+        from_status: from,
+        to_status: to,
+        grant: (decision == Decision::Approve).then_some(Grant {
+            seeker_info,
+            job_offers,
+            sector: kind.sector(),
+        }),
+        bump_epoch: decision.ends_sessions(),
+    };
+    let mut event = caller.event(AuditAction::OrganisationDecision);
+    event.organisation_id = Some(row.id);
+    event.prefecture = Some(row.prefecture.clone());
+    event.target = Some(row.public_id.clone());
+    event.detail = Some(
+        serde_json::json!({
+            "decision": decision.as_str(), "from": from.as_str(), "to": to.as_str(), "reason": reason
+        })
+        .to_string(),
+    );
+    c.write_transaction(|c| {
+        let updated = organisations::change_status(c, row.id, &change)?;
+        if updated.is_some() {
+            audit::record(c, &event)?;
+        }
+        Ok::<_, Refusal>(updated)
+    })?
+    .ok_or_else(|| {
+        Refusal::IllegalTransition(
+            "the organisation changed meanwhile; read it and decide again".into(),
+        )
+    })
+}
