@@ -129,6 +129,21 @@ pub fn caller(principal: &Principal) -> Caller {
     }
 }
 
+/// A caller known by its credential alone (before a principal is made of
+/// it: the token endpoints), as [`event`] records it.
+pub fn caller_of(actor: Option<&Actor>) -> Caller {
+    let (kind, id) = match actor {
+        Some(a) => (a.credential_kind(), a.id().to_owned()),
+        None => (ActorKind::Anonymous, "-".to_owned()),
+    };
+    Caller {
+        kind,
+        id,
+        organisation: None,
+        request_id: current_request_id(),
+    }
+}
+
 /// An event by an authenticated principal, naming its role; a member's
 /// event carries its organisation and that organisation's prefecture.
 pub fn by(principal: &Principal, action: AuditAction) -> NewAuditEvent {

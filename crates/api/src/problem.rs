@@ -35,140 +35,70 @@ pub const NO_TOKEN: &str = "an access token is required";
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// Stable problem types. The URI is the contract; the slug is listed in
-/// `docs/problems.md`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProblemType {
-    NotFound,
-    MethodNotAllowed,
-    UnsupportedMediaType,
-    MalformedRequest,
-    PayloadTooLarge,
-    HeadersTooLarge,
-    Validation,
-    ServiceUnavailable,
-    Internal,
-    Unauthorized,
-    InvalidCredentials,
-    Forbidden,
-    AccessRevoked,
-    NotApproved,
-    IllegalTransition,
-    Conflict,
-    RateLimited,
-    AwaitsSeeker,
-    GuidanceRefused,
-    GuidanceCap,
-    ThreadClosed,
-    InvalidCursor,
+/// Declares [`ProblemType`] from one table: each kind with its slug, HTTP
+/// status and title on one line. `ALL` (the schema's order) is the table's.
+macro_rules! problem_types {
+    ($($kind:ident => $slug:literal, $status:ident, $title:literal;)+) => {
+        /// Stable problem types. The URI is the contract; the slug is listed
+        /// in `docs/problems.md`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ProblemType {
+            $($kind,)+
+        }
+
+        impl ProblemType {
+            pub const ALL: &'static [ProblemType] = &[$(ProblemType::$kind,)+];
+
+            pub fn slug(self) -> &'static str {
+                match self {
+                    $(ProblemType::$kind => $slug,)+
+                }
+            }
+
+            pub fn status(self) -> StatusCode {
+                match self {
+                    $(ProblemType::$kind => StatusCode::$status,)+
+                }
+            }
+
+            pub fn title(self) -> &'static str {
+                match self {
+                    $(ProblemType::$kind => $title,)+
+                }
+            }
+        }
+    };
+}
+
+problem_types! {
+    InvalidCursor => "invalid-cursor", BAD_REQUEST, "Invalid cursor";
+    AwaitsSeeker => "thread-awaits-seeker", CONFLICT, "The thread waits for the seeker";
+    GuidanceRefused => "guidance-refused", CONFLICT, "The seeker accepts no new guidance";
+    GuidanceCap => "guidance-cap-reached", TOO_MANY_REQUESTS, "Daily guidance limit reached";
+    ThreadClosed => "thread-closed", CONFLICT, "The thread is closed";
+    NotFound => "not-found", NOT_FOUND, "Not found";
+    MethodNotAllowed => "method-not-allowed", METHOD_NOT_ALLOWED, "Method not allowed";
+    UnsupportedMediaType => "unsupported-media-type", UNSUPPORTED_MEDIA_TYPE, "Unsupported media type";
+    MalformedRequest => "malformed-request", BAD_REQUEST, "Malformed request";
+    PayloadTooLarge => "payload-too-large", PAYLOAD_TOO_LARGE, "Payload too large";
+    HeadersTooLarge => "headers-too-large", REQUEST_HEADER_FIELDS_TOO_LARGE, "Request headers too large";
+    Validation => "validation", UNPROCESSABLE_ENTITY, "Validation failed";
+    ServiceUnavailable => "service-unavailable", SERVICE_UNAVAILABLE, "Service unavailable";
+    Internal => "internal", INTERNAL_SERVER_ERROR, "Internal error";
+    Unauthorized => "unauthorized", UNAUTHORIZED, "Authentication required";
+    InvalidCredentials => "invalid-credentials", UNAUTHORIZED, "Invalid credentials";
+    Forbidden => "forbidden", FORBIDDEN, "Forbidden";
+    AccessRevoked => "access-revoked", FORBIDDEN, "Access revoked";
+    NotApproved => "organisation-not-approved", FORBIDDEN, "Organisation not approved";
+    IllegalTransition => "illegal-transition", CONFLICT, "Decision not allowed in this state";
+    Conflict => "conflict", CONFLICT, "Conflict";
+    RateLimited => "rate-limited", TOO_MANY_REQUESTS, "Too many requests";
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 22] = [
-        ProblemType::InvalidCursor,
-        ProblemType::AwaitsSeeker,
-        ProblemType::GuidanceRefused,
-        ProblemType::GuidanceCap,
-        ProblemType::ThreadClosed,
-        ProblemType::NotFound,
-        ProblemType::MethodNotAllowed,
-        ProblemType::UnsupportedMediaType,
-        ProblemType::MalformedRequest,
-        ProblemType::PayloadTooLarge,
-        ProblemType::HeadersTooLarge,
-        ProblemType::Validation,
-        ProblemType::ServiceUnavailable,
-        ProblemType::Internal,
-        ProblemType::Unauthorized,
-        ProblemType::InvalidCredentials,
-        ProblemType::Forbidden,
-        ProblemType::AccessRevoked,
-        ProblemType::NotApproved,
-        ProblemType::IllegalTransition,
-        ProblemType::Conflict,
-        ProblemType::RateLimited,
-    ];
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            ProblemType::NotFound => "not-found",
-            ProblemType::MethodNotAllowed => "method-not-allowed",
-            ProblemType::UnsupportedMediaType => "unsupported-media-type",
-            ProblemType::MalformedRequest => "malformed-request",
-            ProblemType::PayloadTooLarge => "payload-too-large",
-            ProblemType::HeadersTooLarge => "headers-too-large",
-            ProblemType::Validation => "validation",
-            ProblemType::ServiceUnavailable => "service-unavailable",
-            ProblemType::Internal => "internal",
-            ProblemType::Unauthorized => "unauthorized",
-            ProblemType::InvalidCredentials => "invalid-credentials",
-            ProblemType::Forbidden => "forbidden",
-            ProblemType::AccessRevoked => "access-revoked",
-            ProblemType::NotApproved => "organisation-not-approved",
-            ProblemType::IllegalTransition => "illegal-transition",
-            ProblemType::Conflict => "conflict",
-            ProblemType::RateLimited => "rate-limited",
-            ProblemType::AwaitsSeeker => "thread-awaits-seeker",
-            ProblemType::GuidanceRefused => "guidance-refused",
-            ProblemType::GuidanceCap => "guidance-cap-reached",
-            ProblemType::ThreadClosed => "thread-closed",
-            ProblemType::InvalidCursor => "invalid-cursor",
-        }
-    }
-
     /// The `type` member: `urn:kyushoku:problem:<slug>`.
     pub fn uri(self) -> String {
         format!("urn:kyushoku:problem:{}", self.slug())
-    }
-
-    pub fn status(self) -> StatusCode {
-        match self {
-            ProblemType::NotFound => StatusCode::NOT_FOUND,
-            ProblemType::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ProblemType::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ProblemType::MalformedRequest | ProblemType::InvalidCursor => StatusCode::BAD_REQUEST,
-            ProblemType::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ProblemType::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            ProblemType::Validation => StatusCode::UNPROCESSABLE_ENTITY,
-            ProblemType::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ProblemType::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            ProblemType::Unauthorized | ProblemType::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            ProblemType::Forbidden | ProblemType::AccessRevoked | ProblemType::NotApproved => {
-                StatusCode::FORBIDDEN
-            }
-            ProblemType::IllegalTransition | ProblemType::Conflict => StatusCode::CONFLICT,
-            ProblemType::RateLimited | ProblemType::GuidanceCap => StatusCode::TOO_MANY_REQUESTS,
-            ProblemType::AwaitsSeeker
-            | ProblemType::GuidanceRefused
-            | ProblemType::ThreadClosed => StatusCode::CONFLICT,
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            ProblemType::NotFound => "Not found",
-            ProblemType::MethodNotAllowed => "Method not allowed",
-            ProblemType::UnsupportedMediaType => "Unsupported media type",
-            ProblemType::MalformedRequest => "Malformed request",
-            ProblemType::PayloadTooLarge => "Payload too large",
-            ProblemType::HeadersTooLarge => "Request headers too large",
-            ProblemType::Validation => "Validation failed",
-            ProblemType::ServiceUnavailable => "Service unavailable",
-            ProblemType::Internal => "Internal error",
-            ProblemType::Unauthorized => "Authentication required",
-            ProblemType::InvalidCredentials => "Invalid credentials",
-            ProblemType::Forbidden => "Forbidden",
-            ProblemType::AccessRevoked => "Access revoked",
-            ProblemType::NotApproved => "Organisation not approved",
-            ProblemType::IllegalTransition => "Decision not allowed in this state",
-            ProblemType::Conflict => "Conflict",
-            ProblemType::RateLimited => "Too many requests",
-            ProblemType::AwaitsSeeker => "The thread waits for the seeker",
-            ProblemType::GuidanceRefused => "The seeker accepts no new guidance",
-            ProblemType::GuidanceCap => "Daily guidance limit reached",
-            ProblemType::ThreadClosed => "The thread is closed",
-            ProblemType::InvalidCursor => "Invalid cursor",
-        }
     }
 }
 

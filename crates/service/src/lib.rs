@@ -22,6 +22,7 @@ pub mod messaging;
 pub mod organisations;
 pub mod refusal;
 pub mod seekers;
+pub mod sessions;
 
 pub use caller::Caller;
 pub use idempotency::Pledge;

@@ -6,6 +6,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::schema::{api_clients, organisations, refresh_tokens, signing_keys, users};
+use kyushoku_domain::{OrganisationStatus, Sector};
+
 use crate::{
     now, per_backend, ApiClientId, DbConn, OrganisationId, RefreshTokenId, StoreError, UserId,
 };
@@ -203,11 +205,11 @@ pub fn principal_epoch(
 pub struct OrganisationState {
     pub id: OrganisationId,
     pub public_id: String,
-    pub status: String,
+    pub status: OrganisationStatus,
     pub epoch: i64,
     pub seeker_info: bool,
     pub job_offers: bool,
-    pub sector: Option<String>,
+    pub sector: Option<Sector>,
     /// Where the organisation is: the prefecture its audit events belong to.
     pub prefecture: String,
     /// Grows with every change of this state (its `updated_at` in
@@ -251,11 +253,14 @@ pub fn organisation_state(
                 OrganisationState {
                     id,
                     public_id,
-                    status,
+                    // A status the code does not know (a row written by a
+                    // later version) grants nothing.
+                    status: OrganisationStatus::parse(&status)
+                        .unwrap_or(OrganisationStatus::Revoked),
                     epoch,
                     seeker_info,
                     job_offers,
-                    sector,
+                    sector: sector.as_deref().and_then(Sector::parse),
                     prefecture,
                     version: at.and_utc().timestamp_micros(),
                 }

@@ -419,10 +419,10 @@ fn member_of(org: &OrganisationState, admin: bool) -> Member {
         organisation_id: org.id,
         organisation_public_id: org.public_id.clone(),
         admin,
-        status: OrganisationStatus::parse(&org.status).unwrap_or(OrganisationStatus::Revoked),
+        status: org.status,
         seeker_info: org.seeker_info,
         job_offers: org.job_offers,
-        sector: org.sector.as_deref().and_then(Sector::parse),
+        sector: org.sector,
         prefecture: org.prefecture.clone(),
     }
 }
@@ -515,11 +515,11 @@ fn encode_org(o: &OrganisationState) -> String {
         o.version,
         o.id.get(),
         o.public_id,
-        o.status,
+        o.status.as_str(),
         o.epoch,
         u8::from(o.seeker_info),
         u8::from(o.job_offers),
-        o.sector.as_deref().unwrap_or(""),
+        o.sector.map(Sector::as_str).unwrap_or(""),
         o.prefecture
     )
 }
@@ -533,11 +533,15 @@ fn decode_org(v: &str) -> Option<OrganisationState> {
         version: version.parse().ok()?,
         id: OrganisationId::from_row(id.parse().ok()?),
         public_id: (*public_id).to_owned(),
-        status: (*status).to_owned(),
+        status: OrganisationStatus::parse(status)?,
         epoch: epoch.parse().ok()?,
         seeker_info: *si == "1",
         job_offers: *jo == "1",
-        sector: (!sector.is_empty()).then(|| (*sector).to_owned()),
+        sector: if sector.is_empty() {
+            None
+        } else {
+            Some(Sector::parse(sector)?)
+        },
         prefecture: (*prefecture).to_owned(),
     })
 }
@@ -669,11 +673,11 @@ mod tests {
         let o = OrganisationState {
             id: OrganisationId::from_row(7),
             public_id: "0193-abc".into(),
-            status: "approved".into(),
+            status: OrganisationStatus::Approved,
             epoch: 2,
             seeker_info: true,
             job_offers: false,
-            sector: Some("public".into()),
+            sector: Some(Sector::Public),
             prefecture: "13".into(),
             version: 1_700_000_000_000_000,
         };

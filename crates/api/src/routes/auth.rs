@@ -12,7 +12,8 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use kyushoku_domain::credentials;
+use kyushoku_domain::{credentials, OrganisationStatus};
+use kyushoku_service::sessions::{self, Refreshed, Revoked};
 use kyushoku_store::identity::{self, ClientRow};
 use kyushoku_store::{audit, now, DbConn, StoreError};
 use serde::{Deserialize, Serialize};
@@ -335,14 +336,6 @@ fn client_prefecture(conn: &mut DbConn, client: &ClientRow) -> Result<Option<Str
     })
 }
 
-enum RefreshOutcome {
-    Issued(TokenSubject, String),
-    Invalid,
-    /// A used refresh token came back: its family is revoked and every
-    /// access token of the user ends (their epoch moved on).
-    Reused(Option<Actor>),
-}
-
 async fn refresh_grant(request: &TokenRequest, state: &AppState) -> Result<HttpResponse, ApiError> {
     let Some(presented) = request.refresh_token.clone().filter(|t| t.len() <= 200) else {
         return Ok(oauth_error(
@@ -352,76 +345,30 @@ async fn refresh_grant(request: &TokenRequest, state: &AppState) -> Result<HttpR
         ));
     };
     let hash = digest(&presented);
+    let next = random_token();
+    let next_hash = digest(&next);
     let ttl = state.config.refresh_token_ttl_secs;
+    let caller = audit_log::caller_of(None);
     let outcome = state
-        .db_run(move |c| {
-            c.write_transaction(|c| {
-                let Some(row) = identity::find_refresh(c, &hash)? else {
-                    return Ok(RefreshOutcome::Invalid);
-                };
-                if row.revoked_at.is_some() && row.rotated_at.is_none() {
-                    return Ok(RefreshOutcome::Invalid);
-                }
-                let replayed = row.rotated_at.is_some() || !identity::mark_rotated(c, row.id)?;
-                if replayed {
-                    // A used token came back: whoever holds the family is not
-                    // to be trusted, so the whole family ends.
-                    identity::revoke_family(c, &row.family)?;
-                    let mut e =
-                        audit_log::event(None, kyushoku_domain::AuditAction::RefreshTokenReused);
-                    let user = identity::find_user(c, row.user_id)?;
-                    if let Some(u) = &user {
-                        // The access tokens minted from the stolen token
-                        // carry no family: ending the user's epoch ends
-                        // them (and the user's other sessions' access
-                        // tokens, which their refresh tokens renew).
-                        identity::bump_epoch(
-                            c,
-                            &identity::PrincipalRef::User(u.public_id.clone()),
-                        )?;
-                        e.target = Some(u.public_id.clone());
-                        e.organisation_id = Some(u.organisation_id);
-                        e.prefecture =
-                            kyushoku_store::organisations::find_by_id(c, u.organisation_id)?
-                                .map(|o| o.prefecture);
-                    }
-                    audit::record(c, &e)?;
-                    return Ok(RefreshOutcome::Reused(
-                        user.map(|u| Actor::User(u.public_id)),
-                    ));
-                }
-                if row.expires_at < now() {
-                    return Ok(RefreshOutcome::Invalid);
-                }
-                let Some(user) = identity::find_user(c, row.user_id)? else {
-                    return Ok(RefreshOutcome::Invalid);
-                };
-                let Some(org) = identity::organisation_state(c, user.organisation_id)? else {
-                    return Ok(RefreshOutcome::Invalid);
-                };
-                let next = random_token();
-                let expires = now() + chrono::Duration::seconds(ttl);
-                identity::insert_refresh(c, &digest(&next), &row.family, user.id, expires)?;
-                Ok(RefreshOutcome::Issued(user_subject(&user, &org), next))
-            })
-        })
+        .act(move |c| sessions::refresh(c, &caller, &hash, &next_hash, ttl))
         .await?;
-    if let RefreshOutcome::Reused(Some(actor)) = &outcome {
-        auth::principal_changed(state, actor).await?;
+    if let Refreshed::Reused(Some(user)) = &outcome {
+        auth::principal_changed(state, &Actor::User(user.clone())).await?;
     }
     match outcome {
-        RefreshOutcome::Invalid | RefreshOutcome::Reused(_) => Ok(oauth_error(
+        Refreshed::Invalid | Refreshed::Reused(_) => Ok(oauth_error(
             StatusCode::BAD_REQUEST,
             OAuthErrorCode::InvalidGrant,
             "the refresh token is invalid, expired or already used",
         )),
-        RefreshOutcome::Issued(subject, refresh) => {
+        Refreshed::Issued(session) => {
+            let subject = user_subject(&session.user, &session.organisation);
             let (access_token, expires_in) = auth::issue_access_token(state, &subject)?;
             Ok(token_answer(TokenAnswer {
                 access_token,
                 token_type: TokenType::Bearer,
                 expires_in,
-                refresh_token: Some(refresh),
+                refresh_token: Some(next),
             }))
         }
     }
@@ -454,8 +401,11 @@ pub struct LoginRequest {
 /// Staff sign in once the bureau has approved their organisation (and
 /// while it is suspended, to read its status); not while it is pending,
 /// rejected or revoked.
-fn may_sign_in(status: &str) -> bool {
-    matches!(status, "approved" | "suspended")
+fn may_sign_in(status: &OrganisationStatus) -> bool {
+    matches!(
+        status,
+        OrganisationStatus::Approved | OrganisationStatus::Suspended
+    )
 }
 
 /// Login attempts allowed per address in this window.
@@ -747,27 +697,11 @@ pub async fn revoke(
                 Actor::Client(id) => identity::PrincipalRef::Client(id.clone()),
                 Actor::Seeker(id) => identity::PrincipalRef::Seeker(id.clone()),
             };
-            let audit_actor = caller.clone();
-            let org_public = claims.org.clone();
-            let pref = claims.pref.clone();
+            let revoker = audit_log::caller_of(Some(&caller));
+            let (org_public, pref) = (claims.org.clone(), claims.pref.clone());
             state
-                .db_run(move |c| {
-                    c.write_transaction(|c| {
-                        identity::bump_epoch(c, &who)?;
-                        let mut e = audit_log::event(
-                            Some(&audit_actor),
-                            kyushoku_domain::AuditAction::AccessTokenRevoked,
-                        );
-                        if let Some(public) = org_public {
-                            if let Some(o) = kyushoku_store::organisations::find(c, &public)? {
-                                e.organisation_id = Some(o.id);
-                                e.prefecture = Some(o.prefecture);
-                            }
-                        } else {
-                            e.prefecture = pref;
-                        }
-                        audit::record(c, &e)
-                    })
+                .act(move |c| {
+                    sessions::revoke_access(c, &revoker, &who, org_public.as_deref(), pref)
                 })
                 .await?;
             auth::principal_changed(&state, &actor).await?;
@@ -778,31 +712,11 @@ pub async fn revoke(
             Actor::User(id) => Some(id.clone()),
             _ => None,
         };
+        let revoker = audit_log::caller_of(Some(&caller));
         let refused = state
-            .db_run(move |c| {
-                c.write_transaction(|c| {
-                    let Some(row) = identity::find_refresh(c, &hash)? else {
-                        return Ok(false);
-                    };
-                    let Some(u) = identity::find_user(c, row.user_id)? else {
-                        return Ok(false);
-                    };
-                    if caller_user.as_deref() != Some(u.public_id.as_str()) {
-                        return Ok(true);
-                    }
-                    identity::revoke_family(c, &row.family)?;
-                    let mut e =
-                        audit_log::event(None, kyushoku_domain::AuditAction::RefreshTokenRevoked);
-                    e.actor_kind = kyushoku_domain::ActorKind::User;
-                    e.actor_id = u.public_id.clone();
-                    e.organisation_id = Some(u.organisation_id);
-                    e.prefecture = kyushoku_store::organisations::find_by_id(c, u.organisation_id)?
-                        .map(|o| o.prefecture);
-                    audit::record(c, &e)?;
-                    Ok::<_, StoreError>(false)
-                })
-            })
-            .await?;
+            .act(move |c| sessions::revoke_refresh(c, &revoker, caller_user.as_deref(), &hash))
+            .await?
+            == Revoked::NotYours;
         if refused {
             return Ok(not_yours());
         }
