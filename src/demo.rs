@@ -328,7 +328,12 @@ pub fn load_seekers(db: &Db, count: u64, seed: u64) -> Result<Vec<String>, Store
                     kyushoku_api::ingest::prepare(&seeker_ref, request, today).map_err(|e| {
                         StoreError::ReferenceData(format!("generated seeker {n}: {e:?}"))
                     })?;
-                kyushoku_store::seekers::upsert(c, &row, "hello_work", today)?;
+                kyushoku_store::seekers::upsert(
+                    c,
+                    &row,
+                    kyushoku_domain::ConsentChannel::HelloWork,
+                    today,
+                )?;
                 refs.push(seeker_ref);
             }
             Ok(refs)

@@ -131,7 +131,8 @@ pub fn prepare(
     if let Err(e) = check_seeker_ref(seeker_ref) {
         errors.push(e);
     }
-    if ConsentScope::parse(&request.consent_scope).is_none() {
+    let scope = ConsentScope::parse(&request.consent_scope);
+    if scope.is_none() {
         errors.push(FieldError::new(
             "consent_scope",
             "both, public_only, private_only or none",
@@ -143,9 +144,9 @@ pub fn prepare(
         errors.push(FieldError::new("valid_until", "within a year of today"));
     }
     errors.extend(to_field_errors(request.profile.check("profile", today)));
-    if !errors.is_empty() {
+    let (Some(consent_scope), true) = (scope, errors.is_empty()) else {
         return Err(errors);
-    }
+    };
     let mut profile = request.profile;
     let masked = profile.scrub();
     let employment_types = if profile.employment_types.is_empty() {
@@ -170,7 +171,7 @@ pub fn prepare(
     }
     let row = SeekerUpsert {
         seeker_ref: seeker_ref.to_owned(),
-        consent_scope: request.consent_scope,
+        consent_scope,
         valid_until: request.valid_until,
         search_text: profile.search_text(),
         wage_kind: profile

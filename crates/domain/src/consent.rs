@@ -70,6 +70,16 @@ impl ConsentScope {
     }
 }
 
+closed_set! {
+    /// Where a consent change came from, as the ledger records it.
+    pub enum ConsentChannel {
+        /// Hello Work's system (a registration or its update).
+        HelloWork = "hello_work",
+        /// The seeker, on My Page.
+        MyPage = "my_page",
+    }
+}
+
 /// The state of a registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -22,7 +22,7 @@ pub mod scrub;
 pub mod seal;
 
 pub use audit::{ActorKind, AuditAction};
-pub use consent::{ConsentScope, RegistrationStatus};
+pub use consent::{ConsentChannel, ConsentScope, RegistrationStatus};
 pub use message::{Author, MessageKind, ThreadState};
 pub use organisation::{
     Decision, OrganisationKind, OrganisationStatus, Sector, Service, StaffRole,

@@ -4,7 +4,7 @@
 //! one, in the same transaction (see [`crate::events`]).
 
 use chrono::NaiveDate;
-use kyushoku_domain::ConsentScope;
+use kyushoku_domain::{ConsentChannel, ConsentScope};
 use kyushoku_store::messaging::thread_states;
 use kyushoku_store::{organisations, seekers, DbConn, OrganisationId, SeekerId, StoreError};
 
@@ -92,7 +92,7 @@ pub fn change_consent(
     today: NaiveDate,
 ) -> Result<(), Refusal> {
     with_thread_events(c, me, today, |c| {
-        seekers::change_scope(c, me.id, scope.as_str(), "my_page")?
+        seekers::change_scope(c, me.id, scope, ConsentChannel::MyPage)?
             .map(|_| ())
             .ok_or(Refusal::NotFound)
     })

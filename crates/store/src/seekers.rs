@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::exists;
 use diesel::prelude::*;
+use kyushoku_domain::{ConsentChannel, ConsentScope, RegistrationStatus};
 
 use crate::literal::Active;
 use crate::plan::PlannedPerCall;
@@ -25,7 +26,7 @@ use crate::{now, per_backend, DbConn, OrganisationId, SeekerId, StoreError};
 #[derive(Debug, Clone)]
 pub struct SeekerUpsert {
     pub seeker_ref: String,
-    pub consent_scope: String,
+    pub consent_scope: ConsentScope,
     pub valid_until: NaiveDate,
     pub profile_json: String,
     pub search_text: String,
@@ -96,17 +97,17 @@ struct NewSeeker<'a> {
 fn record_consent(
     conn: &mut DbConn,
     seeker_id: SeekerId,
-    channel: &str,
+    channel: ConsentChannel,
     old_scope: Option<&str>,
-    new_scope: &str,
+    new_scope: ConsentScope,
 ) -> Result<(), StoreError> {
     diesel::insert_into(consent_ledger::table)
         .values((
             consent_ledger::seeker_id.eq(seeker_id),
             consent_ledger::at.eq(now()),
-            consent_ledger::channel.eq(channel),
+            consent_ledger::channel.eq(channel.as_str()),
             consent_ledger::old_scope.eq(old_scope),
-            consent_ledger::new_scope.eq(new_scope),
+            consent_ledger::new_scope.eq(new_scope.as_str()),
         ))
         .execute(conn)?;
     Ok(())
@@ -201,13 +202,13 @@ fn write_children(
 pub fn upsert(
     conn: &mut DbConn,
     s: &SeekerUpsert,
-    channel: &str,
+    channel: ConsentChannel,
     today: NaiveDate,
 ) -> Result<Upserted, StoreError> {
     let status = if s.valid_until >= today {
-        "active"
+        RegistrationStatus::Active
     } else {
-        "expired"
+        RegistrationStatus::Expired
     };
     match upsert_once(conn, s, channel, status) {
         // Another writer created the same seeker between this one's look
@@ -221,8 +222,8 @@ pub fn upsert(
 fn upsert_once(
     conn: &mut DbConn,
     s: &SeekerUpsert,
-    channel: &str,
-    status: &str,
+    channel: ConsentChannel,
+    status: RegistrationStatus,
 ) -> Result<Upserted, StoreError> {
     conn.write_transaction(|c| {
         let existing = seekers::table
@@ -235,8 +236,8 @@ fn upsert_once(
             Some((id, old_scope)) => {
                 diesel::update(seekers::table.find(id))
                     .set((
-                        seekers::consent_scope.eq(&s.consent_scope),
-                        seekers::status.eq(status),
+                        seekers::consent_scope.eq(s.consent_scope.as_str()),
+                        seekers::status.eq(status.as_str()),
                         seekers::valid_until.eq(s.valid_until),
                         seekers::profile.eq(Some(&s.profile_json)),
                         seekers::search_text.eq(&s.search_text),
@@ -248,16 +249,16 @@ fn upsert_once(
                         seekers::purged_at.eq(None::<NaiveDateTime>),
                     ))
                     .execute(c)?;
-                if old_scope != s.consent_scope {
-                    record_consent(c, id, channel, Some(&old_scope), &s.consent_scope)?;
+                if old_scope != s.consent_scope.as_str() {
+                    record_consent(c, id, channel, Some(&old_scope), s.consent_scope)?;
                 }
                 Upserted::Updated(id)
             }
             None => {
                 let row = NewSeeker {
                     seeker_ref: &s.seeker_ref,
-                    consent_scope: &s.consent_scope,
-                    status,
+                    consent_scope: s.consent_scope.as_str(),
+                    status: status.as_str(),
                     valid_until: s.valid_until,
                     profile: Some(&s.profile_json),
                     search_text: &s.search_text,
@@ -272,7 +273,7 @@ fn upsert_once(
                     .returning(seekers::id)
                     .get_result::<SeekerId>(c))
                 .map_err(|e| StoreError::conflict_on_unique(e, "seeker_ref"))?;
-                record_consent(c, id, channel, None, &s.consent_scope)?;
+                record_consent(c, id, channel, None, s.consent_scope)?;
                 Upserted::Created(id)
             }
         };
@@ -284,17 +285,18 @@ fn upsert_once(
     })
 }
 
-/// Ends a registration (`placed`, `expired`, `withdrawn`): it disappears
-/// from every search and read at once. False when there is no such seeker.
+/// Ends a registration (`placed`, `expired`, `withdrawn`: any status but
+/// `active`): it disappears from every search and read at once. False when
+/// there is no such seeker.
 pub fn end_registration(
     conn: &mut DbConn,
     seeker_ref: &str,
-    reason: &str,
+    reason: RegistrationStatus,
 ) -> Result<bool, StoreError> {
     let at = now();
     let n = diesel::update(seekers::table.filter(seekers::seeker_ref.eq(seeker_ref)))
         .set((
-            seekers::status.eq(reason),
+            seekers::status.eq(reason.as_str()),
             seekers::ended_at.eq(Some(at)),
             seekers::updated_at.eq(at),
         ))
@@ -315,8 +317,8 @@ pub fn find_by_ref(conn: &mut DbConn, seeker_ref: &str) -> Result<Option<SeekerR
 pub fn change_scope(
     conn: &mut DbConn,
     seeker_id: SeekerId,
-    scope: &str,
-    channel: &str,
+    scope: ConsentScope,
+    channel: ConsentChannel,
 ) -> Result<Option<String>, StoreError> {
     conn.write_transaction(|c| {
         let Some(old) = seekers::table
@@ -327,9 +329,9 @@ pub fn change_scope(
         else {
             return Ok(None);
         };
-        if old != scope {
+        if old != scope.as_str() {
             diesel::update(seekers::table.find(seeker_id))
-                .set(seekers::consent_scope.eq(scope))
+                .set(seekers::consent_scope.eq(scope.as_str()))
                 .execute(c)?;
             record_consent(c, seeker_id, channel, Some(&old), scope)?;
         }

@@ -53,7 +53,8 @@ pub async fn batch(
             }
         },
         move |c, row| {
-            seekers::upsert(c, row, "hello_work", today).map(|u| matches!(u, Upserted::Created(_)))
+            seekers::upsert(c, row, kyushoku_domain::ConsentChannel::HelloWork, today)
+                .map(|u| matches!(u, Upserted::Created(_)))
         },
     )
     .await

@@ -65,13 +65,11 @@ pub async fn end(
 ) -> Result<HttpResponse, ApiError> {
     crate::routes::fallback::same_resource(&req)?;
     principal.require_hw_system()?;
-    let reason = RegistrationStatus::from(query.into_inner()?.reason)
-        .as_str()
-        .to_owned();
+    let reason = RegistrationStatus::from(query.into_inner()?.reason);
     check_seeker_ref(&seeker_ref).map_err(|_| ApiError::NotFound)?;
     let seeker_ref = seeker_ref.into_inner();
     let found = state
-        .db_run(move |c| seekers::end_registration(c, &seeker_ref, &reason))
+        .db_run(move |c| seekers::end_registration(c, &seeker_ref, reason))
         .await?;
     if !found {
         return Err(ApiError::NotFound);

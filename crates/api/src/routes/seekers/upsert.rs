@@ -41,7 +41,9 @@ pub async fn upsert(
         prepare(&seeker_ref, body.into_inner()?, today).map_err(ApiError::Validation)?;
     let active = row.valid_until >= today;
     let result = state
-        .db_run(move |c| seekers::upsert(c, &row, "hello_work", today))
+        .db_run(move |c| {
+            seekers::upsert(c, &row, kyushoku_domain::ConsentChannel::HelloWork, today)
+        })
         .await?;
     let answer = SeekerStored {
         seeker_ref: seeker_ref.into_inner(),
