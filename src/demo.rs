@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use kyushoku_api::auth::secrets::new_client_credentials;
 use kyushoku_domain::credentials::hash_password;
-use kyushoku_domain::{OrganisationStatus, Sector};
+use kyushoku_domain::{
+    ConsentScope, OrganisationKind, OrganisationStatus, RegistrationStatus, Sector, StaffRole,
+};
 use kyushoku_store::identity::{self, NewClient};
 use kyushoku_store::organisations::{self, Grant, NewOrganisation, NewUser, StatusChange};
 use kyushoku_store::{now, Db, DbConn, StoreError};
@@ -61,7 +63,7 @@ pub fn create_machine_client(
 
 struct DemoOrg {
     name: &'static str,
-    kind: &'static str,
+    kind: OrganisationKind,
     prefecture: &'static str,
     municipality: Option<&'static str>,
     licence: Option<&'static str>,
@@ -90,7 +92,7 @@ const ORGS: [(&str, DemoOrg); 4] = [
         "org_public",
         DemoOrg {
             name: "新宿区 就労支援課",
-            kind: "municipality",
+            kind: OrganisationKind::Municipality,
             prefecture: "13",
             municipality: Some("131041"),
             licence: None,
@@ -102,7 +104,7 @@ const ORGS: [(&str, DemoOrg); 4] = [
         "org_private",
         DemoOrg {
             name: "株式会社みらい人材 (demo)",
-            kind: "paid_agency",
+            kind: OrganisationKind::PaidAgency,
             prefecture: "13",
             municipality: None,
             licence: Some("13-ユ-300001"),
@@ -114,7 +116,7 @@ const ORGS: [(&str, DemoOrg); 4] = [
         "org_refused",
         DemoOrg {
             name: "株式会社ひかりキャリア (demo)",
-            kind: "paid_agency",
+            kind: OrganisationKind::PaidAgency,
             prefecture: "13",
             municipality: None,
             licence: Some("13-ユ-300002"),
@@ -126,7 +128,7 @@ const ORGS: [(&str, DemoOrg); 4] = [
         "org_pending",
         DemoOrg {
             name: "NPO法人はたらくサポート (demo)",
-            kind: "free_agency",
+            kind: OrganisationKind::FreeAgency,
             prefecture: "13",
             municipality: None,
             licence: Some("13-ム-000042"),
@@ -150,13 +152,13 @@ fn create_org(conn: &mut DbConn, o: &DemoOrg) -> Result<DemoClient, StoreError> 
         &NewOrganisation {
             public_id: uuid::Uuid::now_v7().to_string(),
             name: o.name.to_owned(),
-            kind: o.kind.to_owned(),
+            kind: o.kind,
             prefecture: o.prefecture.to_owned(),
             municipality: o.municipality.map(str::to_owned),
             licence_number: o.licence.map(str::to_owned),
             requests_seeker_info: true,
             requests_job_offers: true,
-            status: "pending".into(),
+            status: OrganisationStatus::Pending,
             created_at: at,
             updated_at: at,
         },
@@ -164,7 +166,7 @@ fn create_org(conn: &mut DbConn, o: &DemoOrg) -> Result<DemoClient, StoreError> 
             public_id: uuid::Uuid::now_v7().to_string(),
             email: o.email.to_owned(),
             password_hash: hash_password(&password),
-            role: "admin".into(),
+            role: StaffRole::Admin,
         },
     )?;
     if let Some(sector) = o.approve_as {
@@ -303,7 +305,7 @@ fn demo_seeker(
 ) -> Result<Option<kyushoku_store::seekers::SeekerRow>, StoreError> {
     for r in refs {
         if let Some(row) = kyushoku_store::seekers::find_by_ref(c, r)? {
-            if row.consent_scope == "both" && row.status == "active" {
+            if row.consent_scope == ConsentScope::Both && row.status == RegistrationStatus::Active {
                 return Ok(Some(row));
             }
         }
@@ -434,7 +436,11 @@ pub fn load_threads(db: &Db, refs: &[String]) -> Result<Option<String>, StoreErr
         if let Some(other) = refs
             .iter()
             .filter_map(|r| seekers::find_by_ref(c, r).ok().flatten())
-            .find(|s| s.id != seeker.id && s.consent_scope == "both" && s.status == "active")
+            .find(|s| {
+                s.id != seeker.id
+                    && s.consent_scope == ConsentScope::Both
+                    && s.status == RegistrationStatus::Active
+            })
         {
             let m = OrgMessage {
                 viewer: Viewer {

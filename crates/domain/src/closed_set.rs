@@ -71,6 +71,25 @@ macro_rules! closed_set {
     };
 }
 
+/// For a closed set declared by hand (with its own `parse`): reading its
+/// stored word back, as [`closed_set!`] gives its own sets.
+macro_rules! stored_word {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            impl ::std::convert::TryFrom<String> for $name {
+                type Error = $crate::closed_set::UnknownWord;
+
+                fn try_from(word: String) -> Result<Self, $crate::closed_set::UnknownWord> {
+                    Self::parse(&word).ok_or_else(|| $crate::closed_set::UnknownWord {
+                        set: stringify!($name),
+                        word,
+                    })
+                }
+            }
+        )+
+    };
+}
+
 #[cfg(test)]
 mod tests {
     closed_set! {

@@ -28,6 +28,15 @@ pub use organisation::{
     Decision, OrganisationKind, OrganisationStatus, Sector, Service, StaffRole,
 };
 
+stored_word!(
+    ConsentScope,
+    RegistrationStatus,
+    OrganisationKind,
+    OrganisationStatus,
+    Sector,
+    StaffRole,
+);
+
 pub use codes::{
     CodeError, JobNumber, MunicipalityCode, OccupationCode, OccupationLevel, PrefectureCode,
 };

@@ -4,9 +4,7 @@
 //! with its reason in the same transaction; suspension and revocation bump
 //! the organisation's epoch, which ends every token it holds.
 
-use kyushoku_domain::{
-    AuditAction, Decision, OrganisationKind, OrganisationStatus, Sector, Service,
-};
+use kyushoku_domain::{AuditAction, Decision, Sector, Service};
 use kyushoku_store::organisations::{self, Grant, OrganisationRow, StatusChange};
 use kyushoku_store::{audit, DbConn};
 
@@ -74,9 +72,7 @@ pub fn decide(
             "only the labour bureau of the organisation's prefecture may decide",
         ));
     }
-    let kind = OrganisationKind::parse(&row.kind).ok_or_else(|| {
-        kyushoku_store::StoreError::ReferenceData(format!("unknown kind {}", row.kind))
-    })?;
+    let kind = row.kind;
     match cmd.sector {
         Some(s) if s != kind.sector() => errors.push(Invalid::new(
             "sector",
@@ -107,9 +103,7 @@ pub fn decide(
     let Some(decision) = decision.filter(|_| errors.is_empty()) else {
         return Err(Refusal::Invalid(errors));
     };
-    let from = OrganisationStatus::parse(&row.status).ok_or_else(|| {
-        kyushoku_store::StoreError::ReferenceData(format!("unknown status {}", row.status))
-    })?;
+    let from = row.status;
     let to = from.after(decision).ok_or_else(|| {
         Refusal::IllegalTransition(format!(
             "cannot {} an organisation that is {}",

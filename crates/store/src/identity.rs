@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::schema::{api_clients, organisations, refresh_tokens, signing_keys, users};
-use kyushoku_domain::{OrganisationStatus, Sector};
+use kyushoku_domain::{OrganisationStatus, Sector, StaffRole};
 
 use crate::{
     now, per_backend, ApiClientId, DbConn, OrganisationId, RefreshTokenId, StoreError, UserId,
@@ -20,7 +20,8 @@ pub struct UserRow {
     pub organisation_id: OrganisationId,
     pub email: String,
     pub password_hash: String,
-    pub role: String,
+    #[diesel(deserialize_as = String)]
+    pub role: StaffRole,
     pub epoch: i64,
     pub created_at: NaiveDateTime,
 }

@@ -381,13 +381,13 @@ mod tests {
         let org = NewOrganisation {
             public_id: format!("org-{n}"),
             name: format!("窓口{n}"),
-            kind: "municipality".into(),
+            kind: kyushoku_domain::OrganisationKind::Municipality,
             prefecture: "13".into(),
             municipality: None,
             licence_number: None,
             requests_seeker_info: true,
             requests_job_offers: true,
-            status: "pending".into(),
+            status: OrganisationStatus::Pending,
             created_at: at,
             updated_at: at,
         };
@@ -395,7 +395,7 @@ mod tests {
             public_id: format!("user-{n}"),
             email: format!("admin{n}@example.jp"),
             password_hash: "not a hash".into(),
-            role: "admin".into(),
+            role: kyushoku_domain::StaffRole::Admin,
         };
         let approve = StatusChange {
             from_status: OrganisationStatus::Pending,

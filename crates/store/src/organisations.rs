@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::schema::{organisations, users};
 use crate::{now, per_backend, DbConn, OrganisationId, StoreError, UserId};
-use kyushoku_domain::{OrganisationStatus, Sector};
+use kyushoku_domain::{OrganisationKind, OrganisationStatus, Sector, StaffRole};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = organisations)]
@@ -13,7 +13,8 @@ pub struct OrganisationRow {
     pub id: OrganisationId,
     pub public_id: String,
     pub name: String,
-    pub kind: String,
+    #[diesel(deserialize_as = String)]
+    pub kind: OrganisationKind,
     pub prefecture: String,
     pub municipality: Option<String>,
     pub licence_number: Option<String>,
@@ -21,27 +22,52 @@ pub struct OrganisationRow {
     pub requests_job_offers: bool,
     pub seeker_info: bool,
     pub job_offers: bool,
-    pub sector: Option<String>,
-    pub status: String,
+    #[diesel(deserialize_as = StoredSector)]
+    pub sector: Option<Sector>,
+    #[diesel(deserialize_as = String)]
+    pub status: OrganisationStatus,
     pub epoch: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = organisations)]
+#[derive(Debug, Clone)]
 pub struct NewOrganisation {
     pub public_id: String,
     pub name: String,
-    pub kind: String,
+    pub kind: OrganisationKind,
     pub prefecture: String,
     pub municipality: Option<String>,
     pub licence_number: Option<String>,
     pub requests_seeker_info: bool,
     pub requests_job_offers: bool,
-    pub status: String,
+    pub status: OrganisationStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// A stored sector, absent until approval (`NULL`).
+#[derive(Debug, Clone, Copy)]
+pub struct StoredSector(Option<Sector>);
+
+impl<DB> diesel::deserialize::Queryable<diesel::sql_types::Nullable<diesel::sql_types::Text>, DB>
+    for StoredSector
+where
+    DB: diesel::backend::Backend,
+    Option<String>:
+        diesel::deserialize::FromSql<diesel::sql_types::Nullable<diesel::sql_types::Text>, DB>,
+{
+    type Row = Option<String>;
+
+    fn build(word: Option<String>) -> diesel::deserialize::Result<Self> {
+        Ok(StoredSector(word.map(Sector::try_from).transpose()?))
+    }
+}
+
+impl From<StoredSector> for Option<Sector> {
+    fn from(s: StoredSector) -> Self {
+        s.0
+    }
 }
 
 /// The first admin of a new organisation (or a later staff user).
@@ -50,7 +76,7 @@ pub struct NewUser {
     pub public_id: String,
     pub email: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: StaffRole,
 }
 
 #[derive(Insertable)]
@@ -75,7 +101,7 @@ pub fn insert_user(
         organisation_id,
         email: &user.email,
         password_hash: &user.password_hash,
-        role: &user.role,
+        role: user.role.as_str(),
         created_at: now(),
     };
     let id = per_backend!(conn, c => diesel::insert_into(users::table)
@@ -94,7 +120,19 @@ pub fn create_application(
 ) -> Result<OrganisationRow, StoreError> {
     conn.write_transaction(|c| {
         let id = per_backend!(c, c => diesel::insert_into(organisations::table)
-            .values(org)
+            .values((
+                organisations::public_id.eq(&org.public_id),
+                organisations::name.eq(&org.name),
+                organisations::kind.eq(org.kind.as_str()),
+                organisations::prefecture.eq(&org.prefecture),
+                organisations::municipality.eq(&org.municipality),
+                organisations::licence_number.eq(&org.licence_number),
+                organisations::requests_seeker_info.eq(org.requests_seeker_info),
+                organisations::requests_job_offers.eq(org.requests_job_offers),
+                organisations::status.eq(org.status.as_str()),
+                organisations::created_at.eq(org.created_at),
+                organisations::updated_at.eq(org.updated_at),
+            ))
             .returning(organisations::id)
             .get_result::<OrganisationId>(c))?;
         insert_user(c, id, admin)?;

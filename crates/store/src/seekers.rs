@@ -45,8 +45,10 @@ pub struct SeekerUpsert {
 pub struct SeekerRow {
     pub id: SeekerId,
     pub seeker_ref: String,
-    pub consent_scope: String,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub consent_scope: ConsentScope,
+    #[diesel(deserialize_as = String)]
+    pub status: RegistrationStatus,
     #[diesel(deserialize_as = StoredDate)]
     pub valid_until: NaiveDate,
     pub receive_guidance: bool,

@@ -377,7 +377,7 @@ async fn refresh_grant(request: &TokenRequest, state: &AppState) -> Result<HttpR
 fn user_subject(user: &identity::UserRow, org: &identity::OrganisationState) -> TokenSubject {
     TokenSubject {
         actor: Actor::User(user.public_id.clone()),
-        role: if user.role == "admin" {
+        role: if user.role == kyushoku_domain::StaffRole::Admin {
             "org_admin"
         } else {
             "org_staff"

@@ -47,8 +47,8 @@ pub async fn status(
         None => None,
     };
     Ok(HttpResponse::Ok().json(MyStatus {
-        status: row.status,
-        consent_scope: row.consent_scope,
+        status: row.status.as_str().to_owned(),
+        consent_scope: row.consent_scope.as_str().to_owned(),
         valid_until: row.valid_until,
         receive_guidance: row.receive_guidance,
         profile,

@@ -246,13 +246,13 @@ pub async fn apply(
     let org = NewOrganisation {
         public_id: uuid::Uuid::now_v7().to_string(),
         name: application.name.trim().to_owned(),
-        kind: checked.kind.as_str().to_owned(),
+        kind: checked.kind,
         prefecture: checked.prefecture.to_string(),
         municipality: checked.municipality.map(|m| m.to_string()),
         licence_number: application.licence_number.clone(),
         requests_seeker_info: checked.seeker_info,
         requests_job_offers: checked.job_offers,
-        status: "pending".to_owned(),
+        status: kyushoku_domain::OrganisationStatus::Pending,
         created_at: at,
         updated_at: at,
     };
@@ -260,7 +260,7 @@ pub async fn apply(
         public_id: uuid::Uuid::now_v7().to_string(),
         email: application.admin.email.trim().to_lowercase(),
         password_hash,
-        role: "admin".to_owned(),
+        role: kyushoku_domain::StaffRole::Admin,
     };
     let location = format!("/v1/organisations/{}", org.public_id);
     let caller = Caller::anonymous(current_request_id());
@@ -295,7 +295,7 @@ fn as_filed(org: &NewOrganisation) -> OrganisationRow {
         id: kyushoku_store::OrganisationId::from_row(0),
         public_id: org.public_id.clone(),
         name: org.name.clone(),
-        kind: org.kind.clone(),
+        kind: org.kind,
         prefecture: org.prefecture.clone(),
         municipality: org.municipality.clone(),
         licence_number: org.licence_number.clone(),
@@ -304,7 +304,7 @@ fn as_filed(org: &NewOrganisation) -> OrganisationRow {
         seeker_info: false,
         job_offers: false,
         sector: None,
-        status: org.status.clone(),
+        status: org.status,
         epoch: 0,
         created_at: org.created_at,
         updated_at: org.updated_at,

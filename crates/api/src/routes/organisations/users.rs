@@ -79,7 +79,7 @@ pub async fn create(
     if let Err(e) = request.validate() {
         return Err(ApiError::Validation(from_validator(&e)));
     }
-    let role = request.role.unwrap_or_default().as_str().to_owned();
+    let role = request.role.unwrap_or_default();
     // Until the user sets theirs, a password nobody knows: signing in then
     // fails exactly as a wrong password does, in the same time.
     let unknowable = random_token();
@@ -88,7 +88,7 @@ pub async fn create(
         public_id: uuid::Uuid::now_v7().to_string(),
         email: request.email.trim().to_lowercase(),
         password_hash,
-        role: role.clone(),
+        role,
     };
     let setup_code = random_token();
     let setup_hash = digest(&setup_code);
@@ -106,7 +106,7 @@ pub async fn create(
     let answer = User {
         user_id: user.public_id.clone(),
         email: user.email.clone(),
-        role,
+        role: role.as_str().to_owned(),
         created_at: Utc::now(),
     };
     let answer = serde_json::to_value(answer).expect("plain data serialises");
