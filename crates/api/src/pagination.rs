@@ -3,10 +3,11 @@
 //! ([`kyushoku_domain::seal`]); a client treats it as an opaque string.
 
 use kyushoku_domain::seal::{Position, Sealer};
+use kyushoku_domain::search::{Asked, Criteria};
 use kyushoku_store::RowId;
 
 use crate::auth::Principal;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, FieldError};
 use crate::AppState;
 
 pub const DEFAULT_LIMIT: i64 = 20;
@@ -21,6 +22,31 @@ pub fn limit(asked: Option<i64>) -> Result<i64, ApiError> {
             "limit",
             format!("limit is from 1 to {MAX_LIMIT}"),
         )),
+    }
+}
+
+/// A search's filters and page size, checked together: every word that
+/// breaks its rule is named in one answer.
+pub fn criteria_and_limit(
+    asked: &Asked<'_>,
+    limit_asked: Option<i64>,
+) -> Result<(Criteria, i64), ApiError> {
+    let criteria = Criteria::parse(asked);
+    let limit = limit(limit_asked);
+    match (criteria, limit) {
+        (Ok(c), Ok(l)) => Ok((c, l)),
+        (criteria, limit) => {
+            let mut fields: Vec<FieldError> = criteria
+                .err()
+                .into_iter()
+                .flatten()
+                .map(|i| FieldError::new(i.field, i.message))
+                .collect();
+            if let Err(ApiError::Validation(more)) = limit {
+                fields.extend(more);
+            }
+            Err(ApiError::Validation(fields))
+        }
     }
 }
 

@@ -521,7 +521,7 @@ impl From<Refusal> for ApiError {
             Refusal::Invalid(fields) => ApiError::Validation(
                 fields
                     .into_iter()
-                    .map(|f| FieldError::new(f.field, f.rule))
+                    .map(|f| FieldError::new(f.field, f.message))
                     .collect(),
             ),
             Refusal::AwaitsSeeker => ApiError::AwaitsSeeker,
@@ -531,9 +531,16 @@ impl From<Refusal> for ApiError {
                 retry_after: seconds_until_midnight_in_japan(),
             },
             Refusal::ThreadClosed => ApiError::ThreadClosed,
+            Refusal::SessionEnded => {
+                ApiError::Unauthorized("the session's seeker no longer exists")
+            }
             Refusal::Forbidden(why) => ApiError::Forbidden(why),
             Refusal::IllegalTransition(why) => ApiError::IllegalTransition(why),
             Refusal::Conflict(why) => ApiError::Conflict(why),
+            Refusal::Unrecorded { unavailable, cause } => match unavailable {
+                true => ApiError::Unavailable(cause),
+                false => ApiError::Internal(cause),
+            },
             Refusal::Store(e) => ApiError::from(&e),
         }
     }

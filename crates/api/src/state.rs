@@ -10,7 +10,7 @@ use actix_web::web;
 use kyushoku_cluster::Cluster;
 use kyushoku_store::{Db, DbConn, StoreError};
 
-use crate::{audit_log, auth, events, mail, ApiError, Metrics};
+use crate::{auth, events, mail, ApiError, Metrics};
 
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
@@ -75,7 +75,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub config: Arc<ApiConfig>,
     /// Writes the audit events of searches and reads (R9).
-    pub audit: audit_log::AuditWriter,
+    pub audit: kyushoku_service::witness::AuditWriter,
     /// Letters to people (what a caller must not be told).
     pub outbox: mail::Outbox,
     /// Publishes the events the use cases wrote (see [`events`]).
@@ -108,8 +108,8 @@ impl AppState {
             }
         };
         // Only an operating system out of threads refuses one, at start-up.
-        let audit =
-            audit_log::AuditWriter::start(db.clone()).expect("a thread for the audit writer");
+        let audit = kyushoku_service::witness::AuditWriter::start(db.clone())
+            .expect("a thread for the audit writer");
         Ok(Self {
             audit,
             outbox: mail::Outbox::default(),
@@ -132,16 +132,23 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, kyushoku_service::Refusal> + Send + 'static,
     {
         let db = self.db.clone();
-        // A database failure goes back through `Db::run` (its breaker
-        // counts it); a refusal is an answer, given on a working connection.
-        let outcome = web::block(move || {
-            db.run(|c| match use_case(c) {
-                Err(kyushoku_service::Refusal::Store(e)) => Err(e),
-                answered => Ok(answered),
-            })
-        })
-        .await??;
-        Ok(outcome?)
+        Ok(web::block(move || kyushoku_service::run(&db, use_case)).await??)
+    }
+
+    /// Runs a use case that answers what a caller is shown (a search, a
+    /// read, a download), and gives it once its audit event is committed.
+    pub async fn show<T, F>(&self, use_case: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(
+                &mut DbConn,
+            )
+                -> Result<kyushoku_service::witness::Shown<T>, kyushoku_service::Refusal>
+            + Send
+            + 'static,
+    {
+        let shown = self.act(use_case).await?;
+        Ok(shown.recorded(&self.audit).await?)
     }
 
     /// Runs one unit of database work on the blocking pool.

@@ -29,6 +29,12 @@ pub fn publishable(count: i64, threshold: i64) -> Option<i64> {
     (count == 0 || count >= threshold).then_some(count)
 }
 
+/// 00:00 UTC of the day of `at`: the only resolution at which
+/// organisations see (and may filter on) when a profile changed (R10).
+pub fn start_of_day(at: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    at.date().and_time(chrono::NaiveTime::MIN)
+}
+
 /// Today's date in Japan (JST, UTC+9, no daylight saving): the day a
 /// registration's `valid_until`, an offer's closing date and the daily
 /// guidance cap (R13) are counted in.

@@ -20,6 +20,7 @@ pub mod profile;
 pub mod pseudonym;
 pub mod scrub;
 pub mod seal;
+pub mod search;
 
 pub use audit::{ActorKind, AuditAction};
 pub use consent::{ConsentChannel, ConsentScope, RegistrationStatus};

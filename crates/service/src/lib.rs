@@ -13,17 +13,35 @@
 //! transaction in a handler.
 
 pub mod accounts;
+pub mod bureau;
 pub mod caller;
 pub mod events;
 pub mod hires;
 pub mod idempotency;
 pub mod mail;
 pub mod messaging;
+pub mod offers;
 pub mod organisations;
+pub mod profiles;
 pub mod refusal;
 pub mod seekers;
 pub mod sessions;
+pub mod threads;
+pub mod witness;
 
 pub use caller::Caller;
 pub use idempotency::Pledge;
 pub use refusal::Refusal;
+
+/// Runs a use case on a pooled connection. A database failure goes back
+/// through the pool (its breaker counts it); a refusal is an answer, given
+/// on a working connection.
+pub fn run<T>(
+    db: &kyushoku_store::Db,
+    use_case: impl FnOnce(&mut kyushoku_store::DbConn) -> Result<T, Refusal>,
+) -> Result<T, Refusal> {
+    db.run(|c| match use_case(c) {
+        Err(Refusal::Store(e)) => Err(e),
+        answered => Ok(answered),
+    })?
+}

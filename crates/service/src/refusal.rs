@@ -6,20 +6,7 @@
 use kyushoku_store::{QueryError, StoreError};
 
 /// A field that breaks a rule, and the rule (never the rejected value).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid {
-    pub field: String,
-    pub rule: String,
-}
-
-impl Invalid {
-    pub fn new(field: impl Into<String>, rule: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            rule: rule.into(),
-        }
-    }
-}
+pub use kyushoku_domain::profile::Invalid;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Refusal {
@@ -41,6 +28,9 @@ pub enum Refusal {
     /// R4/R5: the thread is closed for writing.
     #[error("thread closed")]
     ThreadClosed,
+    /// The seeker a session was opened for is no longer registered.
+    #[error("the session's seeker no longer exists")]
+    SessionEnded,
     /// This caller may not do this (the resource is visible to it).
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
@@ -50,13 +40,17 @@ pub enum Refusal {
     /// The resource's limits do not allow this (a cap reached).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// What was found cannot be shown: its audit event (R9) was not
+    /// written.
+    #[error("not recorded: {cause}")]
+    Unrecorded { unavailable: bool, cause: String },
     /// The database failed; nothing was done.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 impl Refusal {
-    pub fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<String>, rule: impl ToString) -> Self {
         Refusal::Invalid(vec![Invalid::new(field, rule)])
     }
 }

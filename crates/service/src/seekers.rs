@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use kyushoku_domain::{ConsentChannel, ConsentScope};
 use kyushoku_store::messaging::thread_states;
+use kyushoku_store::seekers::{Blocked, SeekerRow};
 use kyushoku_store::{organisations, seekers, DbConn, OrganisationId, SeekerId, StoreError};
 
 use crate::events::{self, ThreadStates};
@@ -17,6 +18,15 @@ pub struct Me<'a> {
     pub id: SeekerId,
     /// Hello Work's reference for them: their stream's name.
     pub seeker_ref: &'a str,
+}
+
+impl<'a> From<&'a SeekerRow> for Me<'a> {
+    fn from(row: &'a SeekerRow) -> Self {
+        Me {
+            id: row.id,
+            seeker_ref: &row.seeker_ref,
+        }
+    }
 }
 
 fn states(c: &mut DbConn, me: Me<'_>, today: NaiveDate) -> Result<ThreadStates, StoreError> {
@@ -96,4 +106,21 @@ pub fn change_consent(
             .map(|_| ())
             .ok_or(Refusal::NotFound)
     })
+}
+
+/// The seeker a My Page session names, or [`Refusal::SessionEnded`] when
+/// the registration is gone.
+pub fn whoami(c: &mut DbConn, seeker_ref: &str) -> Result<SeekerRow, Refusal> {
+    seekers::find_by_ref(c, seeker_ref)?.ok_or(Refusal::SessionEnded)
+}
+
+/// The organisations the seeker refused, most recent first.
+pub fn refused(c: &mut DbConn, me: Me<'_>) -> Result<Vec<Blocked>, Refusal> {
+    Ok(seekers::list_blocks(c, me.id)?)
+}
+
+/// The seeker refuses all new guidance, or takes that back (R4: threads
+/// already open stay open).
+pub fn set_guidance(c: &mut DbConn, me: Me<'_>, receive: bool) -> Result<(), Refusal> {
+    Ok(seekers::set_receive_guidance(c, me.id, receive)?)
 }

@@ -11,7 +11,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use kyushoku_domain::{Author, MessageKind};
+use kyushoku_domain::{Author, MessageKind, OrganisationKind};
 
 use crate::schema::{guidance_counters, messages, organisations, reports, seekers, threads};
 use crate::seekers::{read_visible, Viewer};
@@ -380,8 +380,17 @@ pub struct ListedThread {
     pub thread: ThreadRow,
     /// R1 holds between its two parties now.
     pub open: bool,
-    /// The organisation's public id, name and kind (for the seeker's view).
-    pub organisation: (String, String, String),
+    /// The organisation, as the seeker is shown it.
+    pub organisation: OrganisationCard,
+}
+
+/// An organisation as a seeker is shown it: its public id, name and kind.
+#[derive(Debug, Clone, Queryable)]
+pub struct OrganisationCard {
+    pub public_id: String,
+    pub name: String,
+    #[diesel(deserialize_as = String)]
+    pub kind: OrganisationKind,
 }
 
 /// Threads with whether each is open and its organisation, in one
@@ -418,7 +427,7 @@ macro_rules! listed_threads {
 // `organisations` too, and must read its own row.
 diesel::alias!(organisations as thread_organisation: ThreadOrganisation);
 
-type ListedRow = (ThreadRow, Option<i64>, (String, String, String));
+type ListedRow = (ThreadRow, Option<i64>, OrganisationCard);
 
 fn listed(rows: Vec<ListedRow>) -> Vec<ListedThread> {
     rows.into_iter()
@@ -536,11 +545,11 @@ pub fn is_open(
     Ok(read_visible(conn, viewer, thread.seeker_id)?.is_some())
 }
 
-/// An organisation's name, kind and public id, for the seeker's view.
+/// An organisation as the seeker is shown it.
 pub fn organisation_card(
     conn: &mut DbConn,
     id: OrganisationId,
-) -> Result<(String, String, String), StoreError> {
+) -> Result<OrganisationCard, StoreError> {
     Ok(organisations::table
         .find(id)
         .select((
@@ -655,7 +664,7 @@ pub fn thread_states(
         .load(conn)?;
     Ok(listed(rows)
         .into_iter()
-        .map(|t| (t.thread.public_id, t.organisation.0, t.open))
+        .map(|t| (t.thread.public_id, t.organisation.public_id, t.open))
         .collect())
 }
 

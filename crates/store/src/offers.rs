@@ -5,6 +5,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::exists;
 use diesel::prelude::*;
+use kyushoku_domain::search::Criteria;
+use kyushoku_domain::OccupationLevel;
 
 use crate::literal::Active;
 use crate::schema::{job_offers, offer_changes, organisations};
@@ -151,24 +153,11 @@ macro_rules! offer_visible_to {
     }};
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct OfferFilter {
-    pub keyword: Option<String>,
-    pub occupation: Option<String>,
-    pub prefecture: Option<String>,
-    pub municipality: Option<String>,
-    pub employment_type: Option<String>,
-    /// Offers paying at least this (their upper bound, or minimum when no
-    /// upper bound), of `kind`.
-    pub wage: Option<(String, i64)>,
-    pub updated_since: Option<NaiveDateTime>,
-}
-
 /// One page of the offers `viewer` may see, newest first.
 pub fn browse(
     conn: &mut DbConn,
     viewer: Viewer,
-    f: &OfferFilter,
+    f: &Criteria,
     after: Option<(NaiveDateTime, JobOfferId)>,
     limit: i64,
 ) -> Result<Vec<OfferRow>, StoreError> {
@@ -179,8 +168,12 @@ pub fn browse(
         .limit(limit)
         .into_boxed();
     if let Some(k) = &f.keyword {
+        let k = k.as_str();
         if crate::seekers::uses_bigram_index(conn, k) {
-            q = q.filter(crate::seekers::holds_bigrams_of!("job_offers", k.clone()));
+            q = q.filter(crate::seekers::holds_bigrams_of!(
+                "job_offers",
+                k.to_owned()
+            ));
         }
         q = q.filter(
             job_offers::search_text
@@ -189,27 +182,29 @@ pub fn browse(
         );
     }
     if let Some(code) = &f.occupation {
-        q = match code.len() {
-            2 => q.filter(job_offers::occupation_major.eq(code.clone())),
+        let level = code.level();
+        let code = code.as_str().to_owned();
+        q = match level {
+            OccupationLevel::Major => q.filter(job_offers::occupation_major.eq(code)),
             // A validated three-digit code: no wildcard can hide in it.
-            3 => q.filter(job_offers::occupation.like(format!("{code}%"))),
-            _ => q.filter(job_offers::occupation.eq(code.clone())),
+            OccupationLevel::Middle => q.filter(job_offers::occupation.like(format!("{code}%"))),
+            OccupationLevel::Minor => q.filter(job_offers::occupation.eq(code)),
         };
     }
     if let Some(p) = &f.prefecture {
-        q = q.filter(job_offers::prefecture.eq(p.clone()));
+        q = q.filter(job_offers::prefecture.eq(p.as_str().to_owned()));
     }
     if let Some(m) = &f.municipality {
-        q = q.filter(job_offers::municipality.eq(m.clone()));
+        q = q.filter(job_offers::municipality.eq(m.as_str().to_owned()));
     }
-    if let Some(e) = &f.employment_type {
-        q = q.filter(job_offers::employment_type.eq(e.clone()));
+    if let Some(e) = f.employment_type {
+        q = q.filter(job_offers::employment_type.eq(e.as_str()));
     }
-    if let Some((kind, wage)) = &f.wage {
-        q = q.filter(job_offers::wage_kind.eq(kind.clone())).filter(
-            job_offers::wage_max.ge(*wage).or(job_offers::wage_max
+    if let Some(w) = f.wage {
+        q = q.filter(job_offers::wage_kind.eq(w.kind.as_str())).filter(
+            job_offers::wage_max.ge(w.yen).or(job_offers::wage_max
                 .is_null()
-                .and(job_offers::wage_min.ge(*wage))),
+                .and(job_offers::wage_min.ge(w.yen))),
         );
     }
     if let Some(t) = f.updated_since {

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::schema::{organisations, users};
 use crate::{now, per_backend, DbConn, OrganisationId, StoreError, UserId};
-use kyushoku_domain::{OrganisationKind, OrganisationStatus, Sector, StaffRole};
+use kyushoku_domain::{OrganisationKind, OrganisationStatus, PrefectureCode, Sector, StaffRole};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = organisations)]
@@ -164,9 +164,9 @@ pub fn find_by_id(
 
 #[derive(Debug, Clone, Default)]
 pub struct OrganisationFilter {
-    pub status: Option<String>,
-    pub kind: Option<String>,
-    pub prefecture: Option<String>,
+    pub status: Option<OrganisationStatus>,
+    pub kind: Option<OrganisationKind>,
+    pub prefecture: Option<PrefectureCode>,
 }
 
 /// One page in id order, after `after_id`.
@@ -181,14 +181,14 @@ pub fn list(
         .order(organisations::id.asc())
         .limit(limit)
         .into_boxed();
-    if let Some(s) = &filter.status {
-        q = q.filter(organisations::status.eq(s.clone()));
+    if let Some(s) = filter.status {
+        q = q.filter(organisations::status.eq(s.as_str()));
     }
-    if let Some(k) = &filter.kind {
-        q = q.filter(organisations::kind.eq(k.clone()));
+    if let Some(k) = filter.kind {
+        q = q.filter(organisations::kind.eq(k.as_str()));
     }
     if let Some(p) = &filter.prefecture {
-        q = q.filter(organisations::prefecture.eq(p.clone()));
+        q = q.filter(organisations::prefecture.eq(p.as_str().to_owned()));
     }
     if let Some(after) = after_id {
         q = q.filter(organisations::id.gt(after));

@@ -10,9 +10,11 @@ use std::collections::BTreeSet;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::exists;
 use diesel::prelude::*;
-use kyushoku_domain::{ConsentChannel, ConsentScope, RegistrationStatus};
+use kyushoku_domain::search::Criteria;
+use kyushoku_domain::{ConsentChannel, ConsentScope, OccupationLevel, RegistrationStatus};
 
 use crate::literal::Active;
+use crate::messaging::OrganisationCard;
 use crate::plan::PlannedPerCall;
 use crate::schema::{
     blocks, consent_ledger, organisations, seeker_locations, seeker_occupations,
@@ -409,23 +411,6 @@ pub struct Viewer {
     pub today: NaiveDate,
 }
 
-/// Search filters; all optional, all combined with AND.
-#[derive(Debug, Clone, Default)]
-pub struct SearchFilter {
-    /// Folded keyword, matched as a substring of the folded free text.
-    pub keyword: Option<String>,
-    /// An occupation code at any level.
-    pub occupation: Option<String>,
-    pub prefecture: Option<String>,
-    pub municipality: Option<String>,
-    pub employment_type: Option<String>,
-    /// Seekers who would accept this wage of `wage_kind`: those whose
-    /// desired minimum of that kind is at most it, or who named none.
-    pub wage: Option<(String, i64)>,
-    pub qualification: Option<String>,
-    pub updated_since: Option<NaiveDateTime>,
-}
-
 /// Whether a keyword search can be narrowed by the bigram GIN index
 /// (`<table>_by_bigram`, PostgreSQL migration 000008): only there, and only
 /// for a keyword of two characters or more, which holds at least one bigram.
@@ -469,7 +454,7 @@ pub(crate) fn like_pattern(s: &str) -> String {
 macro_rules! narrow {
     ($q:ident, $conn:expr, $f:expr) => {{
         narrow!($q, $conn, $f, walked_qualification);
-        let f: &SearchFilter = $f;
+        let f: &Criteria = $f;
         if let Some(v) = &f.qualification {
             $q = $q.filter(exists(
                 seeker_qualifications::table
@@ -479,10 +464,11 @@ macro_rules! narrow {
         }
     }};
     ($q:ident, $conn:expr, $f:expr, walked_qualification) => {{
-        let f: &SearchFilter = $f;
+        let f: &Criteria = $f;
         if let Some(k) = &f.keyword {
+            let k = k.as_str();
             if uses_bigram_index($conn, k) {
-                $q = $q.filter(holds_bigrams_of!("seekers", k.clone()));
+                $q = $q.filter(holds_bigrams_of!("seekers", k.to_owned()));
             }
             $q = $q.filter(seekers::search_text.like(like_pattern(k)).escape('\\'));
         }
@@ -490,17 +476,17 @@ macro_rules! narrow {
             $q = $q.filter(exists(
                 seeker_locations::table
                     .filter(seeker_locations::seeker_id.eq(seekers::id))
-                    .filter(seeker_locations::municipality.eq(m.clone())),
+                    .filter(seeker_locations::municipality.eq(m.as_str().to_owned())),
             ));
         }
-        if let Some(e) = &f.employment_type {
-            $q = $q.filter(seekers::employment_types.like(format!("%,{e},%")));
+        if let Some(e) = f.employment_type {
+            $q = $q.filter(seekers::employment_types.like(format!("%,{},%", e.as_str())));
         }
-        if let Some((kind, wage)) = &f.wage {
+        if let Some(w) = f.wage {
             $q = $q.filter(
                 seekers::wage_kind.is_null().or(seekers::wage_kind
-                    .eq(kind.clone())
-                    .and(seekers::wage_min.le(*wage))),
+                    .eq(w.kind.as_str())
+                    .and(seekers::wage_min.le(w.yen))),
             );
         }
         if let Some(t) = f.updated_since {
@@ -530,7 +516,7 @@ macro_rules! walk_order_rows {
      $(, $walked:ident)?) => {{
         let mut q = $walk::table
             .inner_join(seekers::table)
-            .filter($walk::$key.eq($value.clone()))
+            .filter($walk::$key.eq($value.to_string()))
             .filter(visible_to!($viewer))
             .select(VisibleProfileRow::as_select())
             .limit($limit)
@@ -540,7 +526,7 @@ macro_rules! walk_order_rows {
             q = q.filter(exists(
                 $other::table
                     .filter($other::seeker_id.eq(seekers::id))
-                    .filter($other::$other_key.eq(v.clone())),
+                    .filter($other::$other_key.eq(v.to_string())),
             ));
         }
         newest_after!(q, $after, $walk::updated_at, $walk::seeker_id);
@@ -559,14 +545,14 @@ macro_rules! walk_order_rows {
 pub fn search(
     conn: &mut DbConn,
     viewer: Viewer,
-    f: &SearchFilter,
+    f: &Criteria,
     after: Option<(NaiveDateTime, SeekerId)>,
     limit: i64,
 ) -> Result<Vec<VisibleProfileRow>, StoreError> {
     // Which walk: a major occupation group (two digits) is broader than most
     // prefectures, a finer code narrower than any.
     let by_occupation = match (&f.occupation, &f.prefecture) {
-        (Some(code), Some(_)) => code.len() > 2,
+        (Some(code), Some(_)) => code.level() != OccupationLevel::Major,
         (Some(_), None) => true,
         (None, _) => false,
     };
@@ -746,19 +732,26 @@ pub fn set_receive_guidance(
     Ok(())
 }
 
-/// The organisations a seeker blocked: (public id, name, kind, since).
-pub fn list_blocks(
-    conn: &mut DbConn,
-    seeker_id: SeekerId,
-) -> Result<Vec<(String, String, String, NaiveDateTime)>, StoreError> {
+/// An organisation a seeker refused, and since when.
+#[derive(Debug, Clone, Queryable)]
+pub struct Blocked {
+    pub organisation: OrganisationCard,
+    #[diesel(deserialize_as = StoredTimestamp)]
+    pub since: NaiveDateTime,
+}
+
+/// The organisations a seeker refused, most recent first.
+pub fn list_blocks(conn: &mut DbConn, seeker_id: SeekerId) -> Result<Vec<Blocked>, StoreError> {
     Ok(blocks::table
         .inner_join(organisations::table)
         .filter(blocks::seeker_id.eq(seeker_id))
         .order(blocks::created_at.desc())
         .select((
-            organisations::public_id,
-            organisations::name,
-            organisations::kind,
+            (
+                organisations::public_id,
+                organisations::name,
+                organisations::kind,
+            ),
             blocks::created_at,
         ))
         .load(conn)?)

@@ -6,7 +6,6 @@
 use actix_web::{delete, get, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kyushoku_service::seekers::{self as choices, Me};
-use kyushoku_store::seekers;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -20,8 +19,7 @@ use kyushoku_domain::calendar::today_in_japan;
 pub struct Block {
     pub organisation_id: String,
     pub name: String,
-    #[schema(value_type = kyushoku_domain::OrganisationKind)]
-    pub kind: String,
+    pub kind: kyushoku_domain::OrganisationKind,
     pub blocked_at: DateTime<Utc>,
 }
 
@@ -121,16 +119,16 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let seeker = me(&state, &principal).await?;
     let rows = state
-        .db_run(move |c| seekers::list_blocks(c, seeker.id))
+        .act(move |c| choices::refused(c, (&seeker).into()))
         .await?;
     Ok(HttpResponse::Ok().json(BlockList {
         items: rows
             .into_iter()
-            .map(|(organisation_id, name, kind, at)| Block {
-                organisation_id,
-                name,
-                kind,
-                blocked_at: at.and_utc(),
+            .map(|b| Block {
+                organisation_id: b.organisation.public_id,
+                name: b.organisation.name,
+                kind: b.organisation.kind,
+                blocked_at: b.since.and_utc(),
             })
             .collect(),
         next_cursor: None,

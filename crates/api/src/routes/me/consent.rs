@@ -4,7 +4,6 @@
 
 use actix_web::{put, web, HttpResponse};
 use kyushoku_domain::ConsentScope;
-use kyushoku_store::seekers;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -85,7 +84,7 @@ pub async fn guidance(
     let seeker = me(&state, &principal).await?;
     let receive = body.into_inner()?.receive_guidance;
     state
-        .db_run(move |c| seekers::set_receive_guidance(c, seeker.id, receive))
+        .act(move |c| kyushoku_service::seekers::set_guidance(c, (&seeker).into(), receive))
         .await?;
     Ok(HttpResponse::Ok().json(GuidanceSetting {
         receive_guidance: receive,

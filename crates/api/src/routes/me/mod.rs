@@ -7,7 +7,8 @@ pub mod events;
 pub mod status;
 pub mod threads;
 
-use kyushoku_store::seekers::{self, SeekerRow};
+use kyushoku_service::seekers;
+use kyushoku_store::seekers::SeekerRow;
 
 use crate::auth::Principal;
 use crate::problem::ApiError;
@@ -16,10 +17,5 @@ use crate::AppState;
 /// The calling seeker's row.
 pub async fn me(state: &AppState, principal: &Principal) -> Result<SeekerRow, ApiError> {
     let seeker_ref = principal.require_seeker()?.to_owned();
-    state
-        .db_run(move |c| seekers::find_by_ref(c, &seeker_ref))
-        .await?
-        .ok_or(ApiError::Unauthorized(
-            "the session's seeker no longer exists",
-        ))
+    state.act(move |c| seekers::whoami(c, &seeker_ref)).await
 }

@@ -7,7 +7,9 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use kyushoku_domain::ThreadState;
 use kyushoku_service::messaging::{report_thread, send_as_seeker, SeekerSend};
-use kyushoku_store::messaging::{self, ListedThread, Party};
+use kyushoku_service::profiles::Page;
+use kyushoku_service::threads::{self, ThreadRead};
+use kyushoku_store::messaging::ListedThread;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -23,8 +25,17 @@ use kyushoku_domain::calendar::today_in_japan;
 pub struct OrganisationCard {
     pub organisation_id: String,
     pub name: String,
-    #[schema(value_type = kyushoku_domain::OrganisationKind)]
-    pub kind: String,
+    pub kind: kyushoku_domain::OrganisationKind,
+}
+
+impl From<kyushoku_store::messaging::OrganisationCard> for OrganisationCard {
+    fn from(card: kyushoku_store::messaging::OrganisationCard) -> Self {
+        OrganisationCard {
+            organisation_id: card.public_id,
+            name: card.name,
+            kind: card.kind,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -82,11 +93,8 @@ pub async fn list(
     let limit = pagination::limit(q.limit)?;
     let pager = pagination::Pager::new(&state, &principal, "seeker_threads");
     let after = pager.after_recency(q.cursor.as_deref())?;
-    let today = today_in_japan();
     let mut items = state
-        .db_run(move |c| {
-            messaging::list_threads(c, Party::Seeker(seeker.id), today, after, limit + 1)
-        })
+        .act(move |c| threads::list_for_seeker(c, (&seeker).into(), Page { after, limit }))
         .await?;
     let next_cursor =
         pager.next_by_recency(&mut items, limit, |r| (r.thread.updated_at, r.thread.id));
@@ -97,15 +105,11 @@ pub async fn list(
                 |ListedThread {
                      thread: t,
                      open,
-                     organisation: (organisation_id, name, kind),
+                     organisation,
                  }| MyThread {
                     thread_id: t.public_id,
                     state: ThreadState::of(open),
-                    organisation: OrganisationCard {
-                        organisation_id,
-                        name,
-                        kind,
-                    },
+                    organisation: organisation.into(),
                     unread: t.seeker_unread,
                     updated_at: t.updated_at.and_utc(),
                     messages: None,
@@ -143,35 +147,20 @@ pub async fn read(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let seeker = me(&state, &principal).await?;
-    check_thread_id(&thread_id)?;
-    let today = today_in_japan();
-    let tid = thread_id.into_inner();
-    let (t, open, card, messages) = state
-        .db_run(move |c| {
-            let Some(t) = messaging::find_thread(c, Party::Seeker(seeker.id), &tid)? else {
-                return Ok(None);
-            };
-            let open = messaging::is_open(c, &t, today)?;
-            messaging::mark_read(c, Party::Seeker(seeker.id), t.id, open)?;
-            let (organisation_id, name, kind) = messaging::organisation_card(c, t.organisation_id)?;
-            let messages = messaging::thread_messages(c, t.id)?;
-            Ok(Some((
-                t,
-                open,
-                OrganisationCard {
-                    organisation_id,
-                    name,
-                    kind,
-                },
-                messages,
-            )))
-        })
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let (
+        ThreadRead {
+            thread: t,
+            open,
+            messages,
+        },
+        card,
+    ) = state
+        .act(move |c| threads::read_as_seeker(c, (&seeker).into(), &thread_id))
+        .await?;
     Ok(HttpResponse::Ok().json(MyThread {
         thread_id: t.public_id,
         state: ThreadState::of(open),
-        organisation: card,
+        organisation: card.into(),
         unread: 0,
         updated_at: t.updated_at.and_utc(),
         messages: Some(messages.into_iter().map(Message::from).collect()),

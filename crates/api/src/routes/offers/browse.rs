@@ -2,18 +2,18 @@
 
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use kyushoku_domain::profile::{fold_for_search, EmploymentType, WageKind};
+use kyushoku_domain::profile::{EmploymentType, WageKind};
+use kyushoku_domain::search::Asked;
 use kyushoku_domain::{MunicipalityCode, OccupationCode, PrefectureCode};
-use kyushoku_store::offers::{self, OfferFilter};
-use kyushoku_store::seekers::Viewer;
+use kyushoku_service::offers;
+use kyushoku_service::profiles::Page;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{job_offers_member, OfferView};
 use crate::auth::Principal;
-use crate::problem::{is_plain, ApiError, FieldError};
-use crate::{pagination, AppState};
-use kyushoku_domain::calendar::today_in_japan;
+use crate::problem::ApiError;
+use crate::{audit_log, pagination, AppState};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -57,73 +57,6 @@ pub struct OfferList {
     pub next_cursor: Option<String>,
 }
 
-fn filter_from(q: &BrowseQuery) -> Result<OfferFilter, ApiError> {
-    let mut errors = Vec::new();
-    let keyword = q.q.as_deref().map(str::trim).filter(|k| !k.is_empty());
-    if keyword.is_some_and(|k| k.chars().count() > 50 || !is_plain(k)) {
-        errors.push(FieldError::new(
-            "q",
-            "1 to 50 characters, no control characters",
-        ));
-    }
-    if q.occupation
-        .as_deref()
-        .is_some_and(|o| OccupationCode::parse(o).is_err())
-    {
-        errors.push(FieldError::new(
-            "occupation",
-            "an occupation code: 01-15, NNN or NNN-NN",
-        ));
-    }
-    if q.prefecture
-        .as_deref()
-        .is_some_and(|p| PrefectureCode::parse(p).is_err())
-    {
-        errors.push(FieldError::new("prefecture", "two digits from 01 to 47"));
-    }
-    if q.municipality
-        .as_deref()
-        .is_some_and(|m| MunicipalityCode::parse(m).is_err())
-    {
-        errors.push(FieldError::new(
-            "municipality",
-            "six digits with a valid check digit",
-        ));
-    }
-    if q.employment_type
-        .as_deref()
-        .is_some_and(|e| EmploymentType::parse(e).is_none())
-    {
-        errors.push(FieldError::new(
-            "employment_type",
-            "full_time, part_time, contract, dispatch or other",
-        ));
-    }
-    let kind = q.wage_kind.as_deref().unwrap_or("monthly");
-    match WageKind::parse(kind) {
-        None => errors.push(FieldError::new("wage_kind", "monthly, daily or hourly")),
-        Some(k) => {
-            if q.wage_min
-                .is_some_and(|w| !(0..=k.range().1 * 10).contains(&w))
-            {
-                errors.push(FieldError::new("wage_min", "a wage in yen"));
-            }
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    Ok(OfferFilter {
-        keyword: keyword.map(fold_for_search),
-        occupation: q.occupation.clone(),
-        prefecture: q.prefecture.clone(),
-        municipality: q.municipality.clone(),
-        employment_type: q.employment_type.clone(),
-        wage: q.wage_min.map(|w| (kind.to_owned(), w)),
-        updated_since: q.updated_since.map(|t| t.naive_utc()),
-    })
-}
-
 /// Browse the offers this organisation may see, newest first.
 ///
 /// Filters by keyword, occupation, place, employment type and wage; paged
@@ -143,27 +76,29 @@ pub async fn browse(
     query: crate::extract::Query<BrowseQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let member = job_offers_member(&principal)?.clone();
+    job_offers_member(&principal)?;
     let q = query.into_inner()?;
-    let filter = filter_from(&q)?;
-    let limit = pagination::limit(q.limit)?;
+    let (criteria, limit) = pagination::criteria_and_limit(
+        &Asked {
+            q: q.q.as_deref(),
+            occupation: q.occupation.as_deref(),
+            prefecture: q.prefecture.as_deref(),
+            municipality: q.municipality.as_deref(),
+            employment_type: q.employment_type.as_deref(),
+            wage_min: q.wage_min,
+            wage_kind: q.wage_kind.as_deref(),
+            qualification: None,
+            updated_since: q.updated_since.map(|t| t.naive_utc()),
+        },
+        q.limit,
+    )?;
     let pager = pagination::Pager::new(&state, &principal, "job_offers");
     let after = pager.after_recency(q.cursor.as_deref())?;
-    let viewer = Viewer {
-        organisation_id: member.organisation_id,
-        today: today_in_japan(),
-    };
+    let caller = audit_log::caller(&principal);
     let mut rows = state
-        .db_run(move |c| offers::browse(c, viewer, &filter, after, limit + 1))
+        .show(move |c| offers::browse(c, &caller, &criteria, Page { after, limit }))
         .await?;
     let next_cursor = pager.next_by_recency(&mut rows, limit, |r| (r.updated_at, r.id));
-    super::audit(
-        &state,
-        &principal,
-        kyushoku_domain::AuditAction::OfferSearch,
-        None,
-    )
-    .await?;
     let items = rows
         .into_iter()
         .map(OfferView::try_from)

@@ -5,16 +5,14 @@
 
 use actix_web::{get, web, HttpResponse};
 use kyushoku_domain::offer::JobOffer;
-use kyushoku_store::offers;
-use kyushoku_store::seekers::Viewer;
+use kyushoku_service::offers;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{job_offers_member, OfferView};
 use crate::auth::Principal;
 use crate::problem::ApiError;
-use crate::AppState;
-use kyushoku_domain::calendar::today_in_japan;
+use crate::{audit_log, AppState};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -76,25 +74,12 @@ pub async fn changes(
     query: crate::extract::Query<ChangesQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let member = job_offers_member(&principal)?.clone();
+    job_offers_member(&principal)?;
     let query = query.into_inner()?;
-    let since = query.since.unwrap_or(0);
-    if since < 0 {
-        return Err(ApiError::validation_one(
-            "since",
-            "0 or a next_since this service gave",
-        ));
-    }
-    let limit = query.limit.unwrap_or(500);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::validation_one("limit", "1 to 1,000"));
-    }
-    let viewer = Viewer {
-        organisation_id: member.organisation_id,
-        today: today_in_japan(),
-    };
+    let (since, limit) = (query.since.unwrap_or(0), query.limit.unwrap_or(500));
+    let caller = audit_log::caller(&principal);
     let (rows, next_since) = state
-        .db_run(move |c| offers::changes(c, viewer, since, limit))
+        .act(move |c| offers::changes(c, &caller, since, limit))
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {

@@ -13,8 +13,8 @@ use actix_web::web::Bytes;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use kyushoku_domain::offer::JobOffer;
 use kyushoku_domain::PrefectureCode;
-use kyushoku_store::offers::{self, OfferRow};
-use kyushoku_store::seekers::Viewer;
+use kyushoku_service::offers;
+use kyushoku_store::offers::OfferRow;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -23,7 +23,7 @@ use crate::auth::secrets::digest;
 use crate::auth::Principal;
 use crate::problem::{ApiError, FieldError};
 use crate::spreadsheet::{defuse_formula, to_cp932};
-use crate::AppState;
+use crate::{audit_log, AppState};
 use kyushoku_domain::calendar::today_in_japan;
 
 /// Rows read per page, and pages buffered ahead of the client.
@@ -243,17 +243,20 @@ pub async fn export(
         }
         ExportFormat::Csv => Format::Csv { shift_jis, bom },
     };
-    if q.prefecture
+    let prefecture = q
+        .prefecture
         .as_deref()
-        .is_some_and(|p| PrefectureCode::parse(p).is_err())
-    {
+        .map(PrefectureCode::parse)
+        .transpose();
+    if prefecture.is_err() {
         errors.push(FieldError::new("prefecture", "two digits from 01 to 47"));
     }
+    let prefecture = prefecture.ok().flatten();
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     let today = today_in_japan();
-    let last = state.db_run(offers::last_change).await?;
+    let last = state.act(offers::snapshot_mark).await?;
     // The snapshot is named by the last change, the day (expiry is by
     // date), who asks and how.
     let tag = EntityTag::new_strong(
@@ -276,20 +279,9 @@ pub async fn export(
             .insert_header(header::ETag(tag))
             .finish());
     }
-    super::audit(
-        &state,
-        &principal,
-        kyushoku_domain::AuditAction::OfferExport,
-        None,
-    )
-    .await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(PAGES_AHEAD);
     let db = state.db.clone();
-    let viewer = Viewer {
-        organisation_id: member.organisation_id,
-        today,
-    };
-    let prefecture = q.prefecture.clone();
+    let caller = audit_log::caller(&principal);
     // Shift_JIS: a first pass over the same snapshot counts what CP932
     // cannot hold, so the count can be a header before the body.
     let counting = matches!(
@@ -308,24 +300,31 @@ pub async fn export(
             let _ = count_tx.take().map(|t| t.send(0));
         }
         let passes = if counting { 2 } else { 1 };
-        let result = db.run(|c| {
-            offers::export_pages(c, viewer, prefecture, PAGE, passes, |pass, rows| {
-                if counting && pass == 0 {
-                    return match render(format, &rows, false) {
-                        Ok((_, n)) => {
-                            unencodable += n;
-                            true
-                        }
-                        Err(_) => false,
-                    };
-                }
-                if let Some(t) = count_tx.take() {
-                    let _ = t.send(unencodable);
-                }
-                let chunk = render(format, &rows, first).map(|(bytes, _)| bytes);
-                first = false;
-                tx.blocking_send(chunk).is_ok()
-            })
+        let result = kyushoku_service::run(&db, |c| {
+            offers::export(
+                c,
+                &caller,
+                prefecture.as_ref(),
+                PAGE,
+                passes,
+                |pass, rows| {
+                    if counting && pass == 0 {
+                        return match render(format, &rows, false) {
+                            Ok((_, n)) => {
+                                unencodable += n;
+                                true
+                            }
+                            Err(_) => false,
+                        };
+                    }
+                    if let Some(t) = count_tx.take() {
+                        let _ = t.send(unencodable);
+                    }
+                    let chunk = render(format, &rows, first).map(|(bytes, _)| bytes);
+                    first = false;
+                    tx.blocking_send(chunk).is_ok()
+                },
+            )
         });
         if let Some(t) = count_tx.take() {
             let _ = t.send(unencodable);

@@ -40,20 +40,6 @@ impl TryFrom<OfferRow> for OfferView {
     }
 }
 
-/// Records an offer search, read or download in the audit trail (R9).
-pub async fn audit(
-    state: &crate::AppState,
-    principal: &Principal,
-    action: kyushoku_domain::AuditAction,
-    target: Option<String>,
-) -> Result<(), ApiError> {
-    let mut e = crate::audit_log::by(principal, action);
-    e.target = target;
-    state
-        .db_run(move |c| kyushoku_store::audit::record(c, &e))
-        .await
-}
-
 /// An approved member of an organisation granted `job_offers`, or 403.
 pub fn job_offers_member(principal: &Principal) -> Result<&Member, ApiError> {
     let m = principal.require_approved_member()?;

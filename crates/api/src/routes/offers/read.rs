@@ -1,14 +1,13 @@
 //! `GET /v1/job-offers/{job_number}`: one offer, if this organisation may see it.
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use kyushoku_store::offers;
-use kyushoku_store::seekers::Viewer;
+use kyushoku_domain::JobNumber;
+use kyushoku_service::offers;
 
 use super::{job_offers_member, OfferView};
 use crate::auth::Principal;
 use crate::problem::{ApiError, Problem};
-use crate::AppState;
-use kyushoku_domain::calendar::today_in_japan;
+use crate::{audit_log, AppState};
 
 /// Read an offer.
 ///
@@ -32,25 +31,11 @@ pub async fn read(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     crate::routes::fallback::same_resource(&req)?;
-    let member = job_offers_member(&principal)?.clone();
-    if kyushoku_domain::JobNumber::parse(&job_number).is_err() {
-        return Err(ApiError::NotFound);
-    }
-    let viewer = Viewer {
-        organisation_id: member.organisation_id,
-        today: today_in_japan(),
-    };
-    let n = job_number.into_inner();
+    job_offers_member(&principal)?;
+    let job_number = JobNumber::parse(&job_number).map_err(|_| ApiError::NotFound)?;
+    let caller = audit_log::caller(&principal);
     let row = state
-        .db_run(move |c| offers::read_visible(c, viewer, &n))
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    super::audit(
-        &state,
-        &principal,
-        kyushoku_domain::AuditAction::OfferRead,
-        Some(row.job_number.clone()),
-    )
-    .await?;
+        .show(move |c| offers::read(c, &caller, &job_number))
+        .await?;
     Ok(HttpResponse::Ok().json(OfferView::try_from(row)?))
 }

@@ -1,13 +1,12 @@
 //! `GET /v1/profiles/{profile_id}`: one profile, if this organisation may see it.
 
 use actix_web::{get, web, HttpResponse};
-use kyushoku_store::seekers::{self, Viewer};
+use kyushoku_service::profiles;
 
 use super::{seeker_info_member, ProfileView};
 use crate::auth::Principal;
 use crate::problem::{ApiError, Problem};
 use crate::{audit_log, AppState};
-use kyushoku_domain::calendar::today_in_japan;
 
 /// Read an anonymised profile by this organisation's `profile_id`.
 ///
@@ -38,18 +37,9 @@ pub async fn read(
         .decode(&profile_id)
         .map(kyushoku_store::SeekerId::from_row)
         .ok_or(ApiError::NotFound)?;
-    let viewer = Viewer {
-        organisation_id: member.organisation_id,
-        today: today_in_japan(),
-    };
-    let event = audit_log::by(&principal, kyushoku_domain::AuditAction::ProfileRead);
+    let caller = audit_log::caller(&principal);
     let row = state
-        .db_run(move |c| seekers::read_visible(c, viewer, seeker_id))
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    state
-        .audit
-        .record_with_seekers(event, vec![seeker_id])
+        .show(move |c| profiles::read(c, &caller, seeker_id))
         .await?;
     Ok(HttpResponse::Ok().json(ProfileView::from_row(row, &pseudonyms)?))
 }

@@ -2,18 +2,18 @@
 
 use actix_web::http::header::ContentType;
 use actix_web::{get, web, HttpResponse};
-use chrono::{DateTime, NaiveDateTime, Utc};
-use kyushoku_domain::profile::{fold_for_search, EmploymentType, WageKind};
+use chrono::{DateTime, Utc};
+use kyushoku_domain::profile::{EmploymentType, WageKind};
+use kyushoku_domain::search::Asked;
 use kyushoku_domain::{MunicipalityCode, OccupationCode, PrefectureCode};
-use kyushoku_store::seekers::{self, SearchFilter, Viewer};
+use kyushoku_service::profiles::{self, Page};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{seeker_info_member, ProfileView};
 use crate::auth::Principal;
-use crate::problem::{ApiError, FieldError};
+use crate::problem::ApiError;
 use crate::{audit_log, pagination, AppState};
-use kyushoku_domain::calendar::today_in_japan;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -66,86 +66,6 @@ pub struct ProfileList {
     pub next_cursor: Option<String>,
 }
 
-fn filter_from(q: SearchQuery) -> Result<(SearchFilter, Option<i64>, Option<String>), ApiError> {
-    let mut errors = Vec::new();
-    let mut bad = |field: &str, msg: &str| errors.push(FieldError::new(field, msg));
-    let keyword =
-        q.q.as_deref()
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .map(str::to_owned);
-    if keyword
-        .as_ref()
-        .is_some_and(|k| k.chars().count() > 50 || k.chars().any(char::is_control))
-    {
-        bad("q", "1 to 50 characters, no control characters");
-    }
-    if q.occupation
-        .as_deref()
-        .is_some_and(|o| OccupationCode::parse(o).is_err())
-    {
-        bad("occupation", "an occupation code: 01-15, NNN or NNN-NN");
-    }
-    if q.prefecture
-        .as_deref()
-        .is_some_and(|p| PrefectureCode::parse(p).is_err())
-    {
-        bad("prefecture", "two digits from 01 to 47");
-    }
-    if q.municipality
-        .as_deref()
-        .is_some_and(|m| MunicipalityCode::parse(m).is_err())
-    {
-        bad("municipality", "six digits with a valid check digit");
-    }
-    if q.employment_type
-        .as_deref()
-        .is_some_and(|e| EmploymentType::parse(e).is_none())
-    {
-        bad(
-            "employment_type",
-            "full_time, part_time, contract, dispatch or other",
-        );
-    }
-    let kind = q.wage_kind.as_deref().unwrap_or("monthly");
-    match WageKind::parse(kind) {
-        None => bad("wage_kind", "monthly, daily or hourly"),
-        Some(k) => {
-            if q.wage_min
-                .is_some_and(|w| !(0..=k.range().1 * 10).contains(&w))
-            {
-                bad("wage_min", "a wage in yen");
-            }
-        }
-    }
-    if q.qualification
-        .as_deref()
-        .is_some_and(|v| v.is_empty() || v.chars().count() > 100 || !crate::problem::is_plain(v))
-    {
-        bad("qualification", "1 to 100 characters");
-    }
-    let limit = pagination::limit(q.limit);
-    if let Err(ApiError::Validation(e)) = &limit {
-        errors.extend(e.clone());
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let filter = SearchFilter {
-        keyword: keyword.map(|k| fold_for_search(&k)),
-        occupation: q.occupation,
-        prefecture: q.prefecture,
-        municipality: q.municipality,
-        employment_type: q.employment_type,
-        wage: q.wage_min.map(|w| (kind.to_owned(), w)),
-        qualification: q.qualification,
-        updated_since: q
-            .updated_since
-            .map(|t| super::day_of(t.naive_utc()).naive_utc()),
-    };
-    Ok((filter, limit.ok(), q.cursor))
-}
-
 /// Search profiles, newest first.
 ///
 /// R1 is applied inside the query, so every page is full and nothing about
@@ -167,24 +87,27 @@ pub async fn search(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let member = seeker_info_member(&principal)?.clone();
-    let (filter, limit, cursor) = filter_from(query.into_inner()?)?;
-    let limit = limit.unwrap_or(pagination::DEFAULT_LIMIT);
+    let q = query.into_inner()?;
+    let (criteria, limit) = pagination::criteria_and_limit(
+        &Asked {
+            q: q.q.as_deref(),
+            occupation: q.occupation.as_deref(),
+            prefecture: q.prefecture.as_deref(),
+            municipality: q.municipality.as_deref(),
+            employment_type: q.employment_type.as_deref(),
+            wage_min: q.wage_min,
+            wage_kind: q.wage_kind.as_deref(),
+            qualification: q.qualification.as_deref(),
+            updated_since: q.updated_since.map(|t| t.naive_utc()),
+        },
+        q.limit,
+    )?;
     let pager = pagination::Pager::new(&state, &principal, "profiles");
-    let after: Option<(NaiveDateTime, kyushoku_store::SeekerId)> =
-        pager.after_recency(cursor.as_deref())?;
-    let viewer = Viewer {
-        organisation_id: member.organisation_id,
-        today: today_in_japan(),
-    };
-    let mut event = audit_log::by(&principal, kyushoku_domain::AuditAction::ProfileSearch);
+    let after = pager.after_recency(q.cursor.as_deref())?;
+    let caller = audit_log::caller(&principal);
     let mut rows = state
-        .db_run(move |c| seekers::search(c, viewer, &filter, after, limit + 1))
+        .show(move |c| profiles::search(c, &caller, &criteria, Page { after, limit }))
         .await?;
-    rows.truncate(limit as usize + 1);
-    let shown: Vec<kyushoku_store::SeekerId> =
-        rows.iter().take(limit as usize).map(|r| r.id).collect();
-    event.detail = Some(serde_json::json!({"results": shown.len()}).to_string());
-    state.audit.record_with_seekers(event, shown).await?;
     let next_cursor = pager.next_by_recency(&mut rows, limit, |r| (r.updated_at, r.id));
     let pseudonyms = state
         .pseudonyms

@@ -3,15 +3,16 @@
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kyushoku_domain::{Author, ThreadState};
-use kyushoku_store::messaging::{self, ListedThread, Party};
+use kyushoku_service::profiles::Page;
+use kyushoku_service::threads;
+use kyushoku_store::messaging::ListedThread;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Message;
 use crate::auth::Principal;
 use crate::problem::ApiError;
-use crate::{pagination, AppState};
-use kyushoku_domain::calendar::today_in_japan;
+use crate::{audit_log, pagination, AppState};
 
 /// A thread as the organisation sees it: the seeker only by pseudonym.
 #[derive(Debug, Serialize, ToSchema)]
@@ -72,12 +73,9 @@ pub async fn list(
     let limit = pagination::limit(q.limit)?;
     let pager = pagination::Pager::new(&state, &principal, "threads");
     let after = pager.after_recency(q.cursor.as_deref())?;
-    let today = today_in_japan();
-    let org = member.organisation_id;
+    let caller = audit_log::caller(&principal);
     let mut rows = state
-        .db_run(move |c| {
-            messaging::list_threads(c, Party::Organisation(org), today, after, limit + 1)
-        })
+        .act(move |c| threads::list_for_organisation(c, &caller, Page { after, limit }))
         .await?;
     let next_cursor =
         pager.next_by_recency(&mut rows, limit, |r| (r.thread.updated_at, r.thread.id));

@@ -2,14 +2,13 @@
 //! messages; the seeker's messages are marked read.
 
 use actix_web::{get, web, HttpResponse};
-use kyushoku_store::messaging::{self, Party};
+use kyushoku_service::threads::{self, ThreadRead};
 
 use super::list::OrgThread;
 use super::Message;
 use crate::auth::Principal;
 use crate::problem::{ApiError, Problem};
-use crate::AppState;
-use kyushoku_domain::calendar::today_in_japan;
+use crate::{audit_log, AppState};
 
 /// Read a thread.
 ///
@@ -32,24 +31,14 @@ pub async fn read(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let member = principal.require_approved_member()?.clone();
-    if uuid::Uuid::parse_str(&thread_id).is_err() {
-        return Err(ApiError::NotFound);
-    }
-    let org = member.organisation_id;
-    let today = today_in_japan();
-    let tid = thread_id.into_inner();
-    let (thread, open, messages) = state
-        .db_run(move |c| {
-            let Some(t) = messaging::find_thread(c, Party::Organisation(org), &tid)? else {
-                return Ok(None);
-            };
-            messaging::mark_read(c, Party::Organisation(org), t.id, true)?;
-            let open = messaging::is_open(c, &t, today)?;
-            let messages = messaging::thread_messages(c, t.id)?;
-            Ok(Some((t, open, messages)))
-        })
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let caller = audit_log::caller(&principal);
+    let ThreadRead {
+        thread,
+        open,
+        messages,
+    } = state
+        .act(move |c| threads::read_as_organisation(c, &caller, &thread_id))
+        .await?;
     let pseudonyms = state
         .pseudonyms
         .for_organisation(&member.organisation_public_id);

@@ -1,0 +1,122 @@
+//! What a labour bureau reads: organisations (all prefectures, to decide
+//! on applications and see who operates where), the abuse reports about
+//! its prefecture's organisations, and the audit trail (R9) of its
+//! prefecture. A bureau is bound to one prefecture; the trail and the
+//! reports of another are not its to read.
+
+use chrono::NaiveDateTime;
+use kyushoku_domain::{AuditAction, OrganisationKind, OrganisationStatus, PrefectureCode};
+use kyushoku_store::audit::{self, AuditEventRow, AuditFilter};
+use kyushoku_store::messaging::{self, ReportRow};
+use kyushoku_store::organisations::{self, OrganisationFilter, OrganisationRow};
+use kyushoku_store::{seekers, AuditEventId, DbConn, OrganisationId, ReportId};
+
+use crate::Refusal;
+
+/// A page of a list in id order: after (or before) `from`, at most `limit`
+/// rows (the use case reads one more, to tell another page follows).
+#[derive(Debug, Clone, Copy)]
+pub struct IdPage<K> {
+    pub from: Option<K>,
+    pub limit: i64,
+}
+
+/// Organisations in id order, filtered by status, kind and prefecture.
+pub fn organisations(
+    c: &mut DbConn,
+    status: Option<OrganisationStatus>,
+    kind: Option<OrganisationKind>,
+    prefecture: Option<PrefectureCode>,
+    page: IdPage<OrganisationId>,
+) -> Result<Vec<OrganisationRow>, Refusal> {
+    let filter = OrganisationFilter {
+        status,
+        kind,
+        prefecture,
+    };
+    Ok(organisations::list(c, &filter, page.from, page.limit + 1)?)
+}
+
+/// Abuse reports about organisations of the bureau's prefecture, newest
+/// first, before `page.from`.
+pub fn reports(
+    c: &mut DbConn,
+    bureau: &PrefectureCode,
+    page: IdPage<ReportId>,
+) -> Result<Vec<ReportRow>, Refusal> {
+    Ok(messaging::list_reports(
+        c,
+        bureau.as_str(),
+        page.from,
+        page.limit + 1,
+    )?)
+}
+
+/// What a bureau asks of its trail.
+#[derive(Debug, Clone)]
+pub struct TrailQuery {
+    /// An organisation's public id.
+    pub organisation: Option<String>,
+    /// Hello Work's reference for a seeker: the events that showed them.
+    pub seeker_ref: Option<String>,
+    pub action: Option<AuditAction>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+}
+
+/// A page of the trail, with the public ids of the organisations its events
+/// name and the seekers each event showed.
+#[derive(Debug, Default)]
+pub struct Trail {
+    pub events: Vec<AuditEventRow>,
+    pub organisations: Vec<(OrganisationId, String)>,
+    pub seekers: Vec<(AuditEventId, String)>,
+}
+
+/// The bureau's prefecture's events, newest first, before `page.from`. An
+/// unknown organisation or seeker gives an empty page, as one with no
+/// events does.
+pub fn trail(
+    c: &mut DbConn,
+    bureau: &PrefectureCode,
+    query: TrailQuery,
+    page: IdPage<AuditEventId>,
+) -> Result<Trail, Refusal> {
+    let organisation_id = match &query.organisation {
+        Some(public) => match organisations::find(c, public)? {
+            Some(o) => Some(o.id),
+            None => return Ok(Trail::default()),
+        },
+        None => None,
+    };
+    let seeker_id = match &query.seeker_ref {
+        Some(r) => match seekers::find_by_ref(c, r)? {
+            Some(s) => Some(s.id),
+            None => return Ok(Trail::default()),
+        },
+        None => None,
+    };
+    let filter = AuditFilter {
+        prefecture: bureau.as_str().to_owned(),
+        organisation_id,
+        seeker_id,
+        action: query.action,
+        from: query.from,
+        to: query.to,
+    };
+    let events = audit::query(c, &filter, page.from, page.limit + 1)?;
+    let mut named = Vec::new();
+    for id in events.iter().filter_map(|r| r.organisation_id) {
+        if !named.iter().any(|(i, _)| *i == id) {
+            if let Some(o) = organisations::find_by_id(c, id)? {
+                named.push((id, o.public_id));
+            }
+        }
+    }
+    let seekers = audit::seekers_of(c, &events)?;
+    Ok(Trail {
+        events,
+        organisations: named,
+        seekers,
+    })
+}

@@ -1,0 +1,93 @@
+//! What an organisation granted `job_offers` may see of Hello Work's
+//! offers, and the record of what it saw (R9): browse and read. The
+//! employer's scope is applied inside the store's query (R1 for offers);
+//! an offer the caller may not see is [`Refusal::NotFound`] (R2).
+
+use kyushoku_domain::search::Criteria;
+use kyushoku_domain::{AuditAction, JobNumber, PrefectureCode};
+use kyushoku_store::offers::{self, ChangeRow, OfferRow};
+use kyushoku_store::{audit, DbConn, JobOfferId};
+
+use crate::profiles::{viewer_of, Page};
+use crate::witness::Shown;
+use crate::{Caller, Refusal};
+
+/// The offers the caller's organisation may see that match `criteria`,
+/// newest first: up to `page.limit + 1` rows, the last only telling that
+/// another page follows. (`qualification` is a profile filter; offers
+/// ignore it.)
+pub fn browse(
+    c: &mut DbConn,
+    caller: &Caller,
+    criteria: &Criteria,
+    page: Page<JobOfferId>,
+) -> Result<Shown<Vec<OfferRow>>, Refusal> {
+    let viewer = viewer_of(caller)?;
+    let rows = offers::browse(c, viewer, criteria, page.after, page.limit + 1)?;
+    Ok(Shown::new(
+        rows,
+        caller.event(AuditAction::OfferSearch),
+        Vec::new(),
+    ))
+}
+
+/// One offer, if the caller's organisation may see it.
+pub fn read(
+    c: &mut DbConn,
+    caller: &Caller,
+    job_number: &JobNumber,
+) -> Result<Shown<OfferRow>, Refusal> {
+    let viewer = viewer_of(caller)?;
+    let row = offers::read_visible(c, viewer, job_number.as_str())?.ok_or(Refusal::NotFound)?;
+    let mut event = caller.event(AuditAction::OfferRead);
+    event.target = Some(row.job_number.clone());
+    Ok(Shown::new(row, event, Vec::new()))
+}
+
+/// The changes after `since` to the offers the caller's organisation may
+/// see, in order, at most `limit`, with the number to ask again from (see
+/// `kyushoku_store::offers::changes`).
+pub fn changes(
+    c: &mut DbConn,
+    caller: &Caller,
+    since: i64,
+    limit: i64,
+) -> Result<(Vec<ChangeRow>, i64), Refusal> {
+    if since < 0 {
+        return Err(Refusal::invalid(
+            "since",
+            "0 or a next_since this service gave",
+        ));
+    }
+    if !(1..=1000).contains(&limit) {
+        return Err(Refusal::invalid("limit", "1 to 1,000"));
+    }
+    let viewer = viewer_of(caller)?;
+    Ok(offers::changes(c, viewer, since, limit)?)
+}
+
+/// The newest change number: names the snapshot an export would give
+/// (with the day, as offers expire by date).
+pub fn snapshot_mark(c: &mut DbConn) -> Result<i64, Refusal> {
+    Ok(offers::last_change(c)?)
+}
+
+/// A bulk download of the offers the caller's organisation may see (in
+/// `prefecture` when given), recorded in the trail before the first page:
+/// `each` gets pass and page, `passes` times over one snapshot (see
+/// `kyushoku_store::offers::export_pages`), and stops it by answering false.
+pub fn export(
+    c: &mut DbConn,
+    caller: &Caller,
+    prefecture: Option<&PrefectureCode>,
+    page: i64,
+    passes: u8,
+    each: impl FnMut(u8, Vec<OfferRow>) -> bool,
+) -> Result<(), Refusal> {
+    let viewer = viewer_of(caller)?;
+    audit::record(c, &caller.event(AuditAction::OfferExport))?;
+    let prefecture = prefecture.map(|p| p.as_str().to_owned());
+    Ok(offers::export_pages(
+        c, viewer, prefecture, page, passes, each,
+    )?)
+}

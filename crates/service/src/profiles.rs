@@ -1,0 +1,78 @@
+//! What an organisation may see of seekers (R1), and the record of what it
+//! saw (R9): the profile search and the read of one profile. R1 itself is
+//! applied inside the store's query (`kyushoku_store::seekers`), so a page
+//! is always full and nothing of an invisible seeker leaks; a seeker the
+//! caller may not see is [`Refusal::NotFound`], as one that never was (R2).
+
+use chrono::NaiveDateTime;
+use kyushoku_domain::calendar::{start_of_day, today_in_japan};
+use kyushoku_domain::search::Criteria;
+use kyushoku_domain::AuditAction;
+use kyushoku_store::seekers::{self, Viewer, VisibleProfileRow};
+use kyushoku_store::{DbConn, SeekerId};
+
+use crate::witness::Shown;
+use crate::{Caller, Refusal};
+
+/// One page of a search: after the last row of the page before
+/// (`updated_at`, id), at most `limit` rows.
+#[derive(Debug, Clone)]
+pub struct Page<K> {
+    pub after: Option<(NaiveDateTime, K)>,
+    pub limit: i64,
+}
+
+/// Whom a member's search or read is for: its organisation, today in Japan.
+pub(crate) fn viewer_of(caller: &Caller) -> Result<Viewer, Refusal> {
+    let member = caller.organisation.as_ref().ok_or(Refusal::Forbidden(
+        "only an organisation's staff may do this",
+    ))?;
+    Ok(Viewer {
+        organisation_id: member.id,
+        today: today_in_japan(),
+    })
+}
+
+/// The profiles the caller's organisation may see that match `criteria`,
+/// newest first: up to `page.limit + 1` rows, the last of which (if there)
+/// only tells that another page follows and is not recorded as shown.
+/// `updated_since` counts from the start of its (UTC) day, the resolution
+/// organisations are shown (R10).
+pub fn search(
+    c: &mut DbConn,
+    caller: &Caller,
+    criteria: &Criteria,
+    page: Page<SeekerId>,
+) -> Result<Shown<Vec<VisibleProfileRow>>, Refusal> {
+    let viewer = viewer_of(caller)?;
+    let criteria = Criteria {
+        updated_since: criteria.updated_since.map(start_of_day),
+        ..criteria.clone()
+    };
+    let mut rows = seekers::search(c, viewer, &criteria, page.after, page.limit + 1)?;
+    rows.truncate(page.limit as usize + 1);
+    let shown: Vec<SeekerId> = rows
+        .iter()
+        .take(page.limit as usize)
+        .map(|r| r.id)
+        .collect();
+    let mut event = caller.event(AuditAction::ProfileSearch);
+    event.detail = Some(serde_json::json!({ "results": shown.len() }).to_string());
+    Ok(Shown::new(rows, event, shown))
+}
+
+/// One profile, if the caller's organisation may see it (R1); else
+/// [`Refusal::NotFound`], exactly as for no such seeker (R2).
+pub fn read(
+    c: &mut DbConn,
+    caller: &Caller,
+    seeker: SeekerId,
+) -> Result<Shown<VisibleProfileRow>, Refusal> {
+    let viewer = viewer_of(caller)?;
+    let row = seekers::read_visible(c, viewer, seeker)?.ok_or(Refusal::NotFound)?;
+    Ok(Shown::new(
+        row,
+        caller.event(AuditAction::ProfileRead),
+        vec![seeker],
+    ))
+}
