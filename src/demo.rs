@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use kyushoku_api::auth::secrets::new_client_credentials;
 use kyushoku_domain::credentials::hash_password;
 use kyushoku_domain::{
-    ConsentScope, OrganisationKind, OrganisationStatus, RegistrationStatus, Sector, StaffRole,
+    ClientKind, ConsentScope, OrganisationKind, OrganisationStatus, PrefectureCode,
+    RegistrationStatus, Sector, StaffRole,
 };
 use kyushoku_store::identity::{self, NewClient};
 use kyushoku_store::organisations::{self, Grant, NewOrganisation, NewUser, StatusChange};
@@ -34,8 +35,8 @@ pub struct DemoClient {
 /// returns its credentials. The secret exists only in the answer.
 pub fn create_machine_client(
     conn: &mut DbConn,
-    role: &str,
-    prefecture: Option<&str>,
+    kind: ClientKind,
+    prefecture: Option<PrefectureCode>,
     name: &str,
 ) -> Result<DemoClient, StoreError> {
     let creds = new_client_credentials();
@@ -44,9 +45,9 @@ pub fn create_machine_client(
         &NewClient {
             client_id: creds.client_id.clone(),
             secret_hash: creds.secret_hash,
-            kind: role.to_owned(),
+            kind,
             organisation_id: None,
-            prefecture: prefecture.map(str::to_owned),
+            prefecture,
             role: None,
             name: name.to_owned(),
             created_at: now(),
@@ -81,10 +82,25 @@ impl DemoOrg {
 }
 
 /// The machine clients of the cast: name, role, prefecture, label.
-const MACHINES: [(&str, &str, Option<&str>, &str); 2] = [
-    ("hw_system", "hw_system", None, "Hello Work system (demo)"),
-    ("bureau_13", "bureau", Some("13"), "東京労働局 (demo)"),
+const MACHINES: [(&str, ClientKind, Option<&str>, &str); 2] = [
+    (
+        "hw_system",
+        ClientKind::HwSystem,
+        None,
+        "Hello Work system (demo)",
+    ),
+    (
+        "bureau_13",
+        ClientKind::Bureau,
+        Some("13"),
+        "東京労働局 (demo)",
+    ),
 ];
+
+/// A prefecture code of the cast (written in this file, so valid).
+fn cast_prefecture(code: Option<&str>) -> Option<PrefectureCode> {
+    code.map(|c| PrefectureCode::parse(c).expect("the cast's prefecture codes are valid"))
+}
 
 /// The organisations of the cast, by name.
 const ORGS: [(&str, DemoOrg); 4] = [
@@ -201,10 +217,10 @@ fn org_client(
         &NewClient {
             client_id: creds.client_id.clone(),
             secret_hash: creds.secret_hash,
-            kind: "org".into(),
+            kind: ClientKind::Organisation,
             organisation_id: Some(organisation_id),
             prefecture: None,
-            role: Some("admin".into()),
+            role: Some(StaffRole::Admin),
             name: ORG_CLIENT.into(),
             created_at: now(),
         },
@@ -228,7 +244,10 @@ pub fn load(db: &Db) -> Result<BTreeMap<&'static str, DemoClient>, StoreError> {
         c.write_transaction(|c| {
             let mut out = BTreeMap::new();
             for (name, role, prefecture, label) in MACHINES {
-                out.insert(name, create_machine_client(c, role, prefecture, label)?);
+                out.insert(
+                    name,
+                    create_machine_client(c, role, cast_prefecture(prefecture), label)?,
+                );
             }
             for (name, o) in &ORGS {
                 out.insert(*name, create_org(c, o)?);
@@ -264,7 +283,10 @@ pub fn reuse(db: &Db) -> Result<Found, StoreError> {
             let mut out = BTreeMap::new();
             for (name, role, prefecture, label) in MACHINES {
                 identity::retire_machine_clients(c, role, label)?;
-                out.insert(name, create_machine_client(c, role, prefecture, label)?);
+                out.insert(
+                    name,
+                    create_machine_client(c, role, cast_prefecture(prefecture), label)?,
+                );
             }
             for (name, o) in &ORGS {
                 let Some(user) = identity::find_user_by_email(c, o.email)? else {
@@ -323,13 +345,13 @@ pub fn load_seekers(db: &Db, count: u64, seed: u64) -> Result<Vec<String>, Store
     db.run(|c| {
         c.write_transaction(|c| {
             for n in 0..count {
-                let line: kyushoku_api::ingest::SeekerBatchLine =
+                let line: kyushoku_service::ingest::SeekerBatchLine =
                     serde_json::from_value(generator.seeker(n)).expect("generated lines parse");
                 let (seeker_ref, request) = line.into();
                 let (row, _) =
-                    kyushoku_api::ingest::prepare(&seeker_ref, request, today).map_err(|e| {
-                        StoreError::ReferenceData(format!("generated seeker {n}: {e:?}"))
-                    })?;
+                    kyushoku_service::ingest::prepare_seeker(&seeker_ref, request, today).map_err(
+                        |e| StoreError::ReferenceData(format!("generated seeker {n}: {e:?}")),
+                    )?;
                 kyushoku_store::seekers::upsert(
                     c,
                     &row,
@@ -480,10 +502,9 @@ pub fn load_offers(db: &Db, count: u64, seed: u64) -> Result<(), StoreError> {
                 }
                 let offer: kyushoku_domain::offer::JobOffer = serde_json::from_value(line)
                     .map_err(|e| StoreError::ReferenceData(format!("generated offer {n}: {e}")))?;
-                let row =
-                    kyushoku_api::ingest::prepare_offer(&number, offer, today).map_err(|e| {
-                        StoreError::ReferenceData(format!("generated offer {n}: {e:?}"))
-                    })?;
+                let row = kyushoku_service::ingest::prepare_offer(&number, offer, today).map_err(
+                    |e| StoreError::ReferenceData(format!("generated offer {n}: {e:?}")),
+                )?;
                 kyushoku_store::offers::upsert(c, &row)?;
             }
             Ok(())

@@ -461,7 +461,7 @@ mod tests {
         let mut g = SeekerGenerator::new(7, today);
         let mut scopes = [0usize; 3];
         for n in 0..5000 {
-            let line: kyushoku_api::ingest::SeekerBatchLine =
+            let line: kyushoku_service::ingest::SeekerBatchLine =
                 serde_json::from_value(g.seeker(n)).unwrap();
             let (seeker_ref, req) = line.into();
             match req.consent_scope.as_str() {
@@ -469,7 +469,7 @@ mod tests {
                 "public_only" => scopes[1] += 1,
                 _ => scopes[2] += 1,
             }
-            kyushoku_api::ingest::prepare(&seeker_ref, req, today)
+            kyushoku_service::ingest::prepare_seeker(&seeker_ref, req, today)
                 .unwrap_or_else(|e| panic!("{n}: {e:?}"));
         }
         let share = |i: usize| scopes[i] as f64 / 5000.0;
@@ -489,7 +489,7 @@ mod tests {
             body.remove("job_number");
             let offer: kyushoku_domain::offer::JobOffer =
                 serde_json::from_value(Value::Object(body)).unwrap();
-            kyushoku_api::ingest::prepare_offer(&number, offer, today)
+            kyushoku_service::ingest::prepare_offer(&number, offer, today)
                 .unwrap_or_else(|e| panic!("{n}: {e:?}"));
         }
     }

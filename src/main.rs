@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use kyushoku::config::{CodeFiles, LogArgs, LogFormat, ServeArgs, StoreArgs};
 use kyushoku::server;
+use kyushoku_domain::ClientKind;
 use kyushoku_store::reference::{self, ReferenceData};
 use tracing_subscriber::EnvFilter;
 
@@ -251,26 +252,24 @@ async fn run() -> anyhow::Result<()> {
                         prefecture.is_none(),
                         "--prefecture goes with --role bureau only"
                     );
-                    ("hw_system", None)
+                    (ClientKind::HwSystem, None)
                 }
                 MachineRole::Bureau => {
                     let p = prefecture.unwrap_or_default();
-                    kyushoku_domain::PrefectureCode::parse(&p)
+                    let code = kyushoku_domain::PrefectureCode::parse(&p)
                         .with_context(|| format!("--prefecture {p:?}"))?;
-                    ("bureau", Some(p))
+                    (ClientKind::Bureau, Some(code))
                 }
             };
             let db = server::open_store(&store).await?;
             let client = tokio::task::spawn_blocking(move || {
-                db.run(|c| {
-                    kyushoku::demo::create_machine_client(c, role, prefecture.as_deref(), &name)
-                })
+                db.run(|c| kyushoku::demo::create_machine_client(c, role, prefecture, &name))
             })
             .await??;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&serde_json::json!({
-                    "role": role,
+                    "role": role.as_str(),
                     "client_id": client.client_id,
                     "client_secret": client.client_secret,
                 }))?

@@ -328,8 +328,8 @@ impl TestApp {
                 .run(|c| {
                     kyushoku::demo::create_machine_client(
                         c,
-                        "bureau",
-                        Some("27"),
+                        kyushoku_domain::ClientKind::Bureau,
+                        kyushoku_domain::PrefectureCode::parse("27").ok(),
                         "大阪労働局 (test)",
                     )
                 })

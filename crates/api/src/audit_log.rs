@@ -48,6 +48,10 @@ pub fn caller(principal: &Principal) -> Caller {
             }),
             _ => None,
         },
+        bureau: match principal {
+            Principal::Bureau { prefecture, .. } => Some(prefecture.clone()),
+            _ => None,
+        },
         request_id: current_request_id(),
     }
 }
@@ -63,6 +67,7 @@ pub fn caller_of(actor: Option<&Actor>) -> Caller {
         kind,
         id,
         organisation: None,
+        bureau: None,
         request_id: current_request_id(),
     }
 }

@@ -12,7 +12,6 @@ pub mod auth;
 pub mod events;
 pub mod extract;
 pub mod idempotency;
-pub mod ingest;
 pub mod mail;
 pub mod metrics;
 pub mod ndjson;

@@ -10,9 +10,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::ingest::Masked;
 use crate::problem::{ApiError, Problem};
-use kyushoku_store::{DbConn, StoreError};
+use kyushoku_service::ingest::{self, LineOutcome, Masked};
+use kyushoku_service::Refusal;
+use kyushoku_store::DbConn;
 
 use crate::{idempotency, AppState};
 
@@ -140,7 +141,7 @@ pub async fn process<T, P, W>(
 where
     T: Send + 'static,
     P: Fn(&str) -> Checked<T> + Send + Sync + 'static,
-    W: Fn(&mut DbConn, &T) -> Result<bool, StoreError> + Send + Sync + 'static,
+    W: Fn(&mut DbConn, &T) -> Result<bool, Refusal> + Send + Sync + 'static,
 {
     require_ndjson(req)?;
     let key = idempotency::key_of(req)?;
@@ -181,15 +182,7 @@ where
     .await
 }
 
-/// What a prepared line's write gave, inside a group's transaction.
-enum Written {
-    Stored(bool),
-    /// Refused for the line's own sake (a value already taken): reported.
-    Refused(ApiError),
-}
-
-/// One group: checked, then stored in one transaction, or line by line when
-/// the database itself failed a line. Only a lost database fails the batch.
+/// One group: checked, then stored (see `kyushoku_service::ingest::store_lines`).
 fn store_group<T, P, W>(
     db: &kyushoku_store::Db,
     group: Vec<(usize, String)>,
@@ -198,7 +191,7 @@ fn store_group<T, P, W>(
 ) -> Result<Vec<LineResult>, ApiError>
 where
     P: Fn(&str) -> Checked<T>,
-    W: Fn(&mut DbConn, &T) -> Result<bool, StoreError>,
+    W: Fn(&mut DbConn, &T) -> Result<bool, Refusal>,
 {
     let checked: Vec<(usize, Checked<T>)> = group
         .into_iter()
@@ -208,36 +201,7 @@ where
         .iter()
         .filter_map(|(_, c)| c.as_ref().ok().map(|p| &p.row))
         .collect();
-    // One transaction; each line in a savepoint (its `write_transaction`). A
-    // line refused for its own sake is rolled back alone; any other failure
-    // abandons the group.
-    let grouped = db.run(|c| {
-        c.write_transaction(|c| {
-            rows.iter()
-                .map(|row| match write(c, row) {
-                    Ok(created) => Ok(Written::Stored(created)),
-                    Err(e @ StoreError::Conflict(_)) => Ok(Written::Refused(e.into())),
-                    Err(e) => Err(e),
-                })
-                .collect::<Result<Vec<Written>, StoreError>>()
-        })
-    });
-    let written: Vec<Written> = match grouped {
-        Ok(w) => w,
-        Err(e) if e.is_unavailable() => return Err(e.into()),
-        Err(_) => {
-            // As before grouping: each line its own transaction.
-            let mut one_by_one = Vec::with_capacity(rows.len());
-            for row in &rows {
-                one_by_one.push(match db.run(|c| write(c, row)) {
-                    Ok(created) => Written::Stored(created),
-                    Err(e) if e.is_unavailable() => return Err(e.into()),
-                    Err(e) => Written::Refused(e.into()),
-                });
-            }
-            one_by_one
-        }
-    };
+    let written = ingest::store_lines(db, &rows, write)?;
     let mut written = written.into_iter();
     Ok(checked
         .into_iter()
@@ -246,7 +210,7 @@ where
                 LineResult::new(line, id, LineStatus::Error, None, Some(error.to_problem()))
             }
             Ok(p) => match written.next() {
-                Some(Written::Stored(created)) => LineResult::new(
+                Some(LineOutcome::Stored(created)) => LineResult::new(
                     line,
                     Some(p.id),
                     if created {
@@ -257,7 +221,8 @@ where
                     p.masked,
                     None,
                 ),
-                Some(Written::Refused(error)) => {
+                Some(LineOutcome::Refused(refused)) => {
+                    let error = ApiError::from(refused);
                     if let ApiError::Internal(cause) = &error {
                         tracing::error!(cause = %cause, line, "batch line failed");
                     }

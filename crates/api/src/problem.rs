@@ -141,6 +141,16 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// A use case's list of invalid fields, as the validation problem.
+    pub fn refused(fields: Vec<kyushoku_domain::profile::Invalid>) -> ApiError {
+        ApiError::Validation(
+            fields
+                .into_iter()
+                .map(|f| FieldError::new(f.field, f.message))
+                .collect(),
+        )
+    }
+
     pub fn new(field: impl Into<String>, message: impl ToString) -> Self {
         Self {
             field: field.into(),
@@ -518,12 +528,7 @@ impl From<Refusal> for ApiError {
     fn from(r: Refusal) -> Self {
         match r {
             Refusal::NotFound => ApiError::NotFound,
-            Refusal::Invalid(fields) => ApiError::Validation(
-                fields
-                    .into_iter()
-                    .map(|f| FieldError::new(f.field, f.message))
-                    .collect(),
-            ),
+            Refusal::Invalid(fields) => FieldError::refused(fields),
             Refusal::AwaitsSeeker => ApiError::AwaitsSeeker,
             Refusal::GuidanceRefused => ApiError::GuidanceRefused,
             Refusal::GuidanceCap { cap } => ApiError::GuidanceCap {

@@ -26,8 +26,9 @@ pub use audit::{ActorKind, AuditAction};
 pub use consent::{ConsentChannel, ConsentScope, RegistrationStatus};
 pub use message::{Author, MessageKind, ThreadState};
 pub use organisation::{
-    Decision, OrganisationKind, OrganisationStatus, Sector, Service, StaffRole,
+    ClientKind, Decision, OrganisationKind, OrganisationStatus, Sector, Service, StaffRole,
 };
+use profile::{EmploymentType, WageKind};
 
 stored_word!(
     ConsentScope,
@@ -36,6 +37,8 @@ stored_word!(
     OrganisationStatus,
     Sector,
     StaffRole,
+    EmploymentType,
+    WageKind,
 );
 
 pub use codes::{

@@ -335,3 +335,13 @@ mod tests {
         assert_eq!(OrganisationKind::parse("bank"), None);
     }
 }
+
+closed_set! {
+    /// Whose an API client is: Hello Work's system, a labour bureau's, or
+    /// an organisation's (with a staff role).
+    pub enum ClientKind {
+        HwSystem = "hw_system",
+        Bureau = "bureau",
+        Organisation = "org",
+    }
+}

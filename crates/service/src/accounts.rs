@@ -9,9 +9,11 @@ use chrono::{DateTime, Utc};
 use kyushoku_domain::mail::{Letter, TokenPurpose, PASSWORD_SETUP_HOURS};
 use kyushoku_domain::{ActorKind, AuditAction, StaffRole};
 use kyushoku_store::audit::{self, NewAuditEvent};
-use kyushoku_store::identity::NewClient;
+use kyushoku_store::identity::{ClientRow, NewClient};
 use kyushoku_store::organisations::{self, NewOrganisation, NewUser, OrganisationRow};
-use kyushoku_store::{identity, mail as stored_mail, now, DbConn, StoreError, UserId};
+use kyushoku_store::{
+    identity, mail as stored_mail, now, DbConn, OrganisationId, StoreError, UserId,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -209,11 +211,7 @@ pub fn create_client(
             client_id: row.client_id,
             client_secret: secret.to_owned(),
             name: row.name,
-            role: row
-                .role
-                .as_deref()
-                .and_then(StaffRole::parse)
-                .unwrap_or_default(),
+            role: row.role.unwrap_or_default(),
             created_at: row.created_at.and_utc(),
         };
         keep(
@@ -247,4 +245,9 @@ pub fn delete_client(
         audit::record(c, &event)?;
         Ok(())
     })
+}
+
+/// An organisation's live API clients, oldest first.
+pub fn clients(c: &mut DbConn, organisation: OrganisationId) -> Result<Vec<ClientRow>, Refusal> {
+    Ok(identity::list_clients(c, organisation)?)
 }

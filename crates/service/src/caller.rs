@@ -2,7 +2,7 @@
 //! own audit rows from it. The API makes one from its authenticated
 //! principal (`kyushoku_api::audit_log::caller`).
 
-use kyushoku_domain::{ActorKind, AuditAction};
+use kyushoku_domain::{ActorKind, AuditAction, PrefectureCode};
 use kyushoku_store::audit::NewAuditEvent;
 use kyushoku_store::{now, OrganisationId};
 
@@ -23,6 +23,8 @@ pub struct Caller {
     pub id: String,
     /// A member's organisation.
     pub organisation: Option<Membership>,
+    /// A labour bureau's prefecture.
+    pub bureau: Option<PrefectureCode>,
     /// The request this action answers, for the trail.
     pub request_id: Option<String>,
 }
@@ -34,6 +36,7 @@ impl Caller {
             kind: ActorKind::Anonymous,
             id: "-".to_owned(),
             organisation: None,
+            bureau: None,
             request_id,
         }
     }

@@ -5,13 +5,13 @@
 
 use chrono::NaiveDate;
 use kyushoku_domain::profile::EmploymentType;
-use kyushoku_store::hires::{self, NewHire};
+use kyushoku_store::hires::{self, HireRow, NewHire};
 use kyushoku_store::{DbConn, OrganisationId, SeekerId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::refusal::Invalid;
-use crate::{Pledge, Refusal};
+use crate::{Caller, Pledge, Refusal};
 
 /// What the hire was through, as reported.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,4 +102,30 @@ pub fn report(
         Ok::<_, Refusal>(())
     })?;
     Ok(answer)
+}
+
+/// An organisation's reported hires, newest first: for its members, and
+/// for the labour bureau of its prefecture only.
+pub fn list(
+    c: &mut DbConn,
+    caller: &Caller,
+    organisation_public_id: &str,
+) -> Result<Vec<HireRow>, Refusal> {
+    let org = crate::organisations::visible(c, caller, organisation_public_id)?;
+    if caller
+        .bureau
+        .as_ref()
+        .is_some_and(|p| p.as_str() != org.prefecture)
+    {
+        return Err(Refusal::Forbidden(
+            "only the labour bureau of the organisation's prefecture",
+        ));
+    }
+    Ok(hires::list(c, org.id)?)
+}
+
+/// The raw counts behind the public statistics (small ones are suppressed
+/// where they are published).
+pub fn counts(c: &mut DbConn, today: NaiveDate) -> Result<hires::Counts, Refusal> {
+    Ok(hires::counts(c, today)?)
 }

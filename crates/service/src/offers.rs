@@ -38,7 +38,7 @@ pub fn read(
     job_number: &JobNumber,
 ) -> Result<Shown<OfferRow>, Refusal> {
     let viewer = viewer_of(caller)?;
-    let row = offers::read_visible(c, viewer, job_number.as_str())?.ok_or(Refusal::NotFound)?;
+    let row = offers::read_visible(c, viewer, job_number)?.ok_or(Refusal::NotFound)?;
     let mut event = caller.event(AuditAction::OfferRead);
     event.target = Some(row.job_number.clone());
     Ok(Shown::new(row, event, Vec::new()))

@@ -4,7 +4,7 @@
 //! with its reason in the same transaction; suspension and revocation bump
 //! the organisation's epoch, which ends every token it holds.
 
-use kyushoku_domain::{AuditAction, Decision, Sector, Service};
+use kyushoku_domain::{ActorKind, AuditAction, Decision, Sector, Service};
 use kyushoku_store::organisations::{self, Grant, OrganisationRow, StatusChange};
 use kyushoku_store::{audit, DbConn};
 
@@ -143,4 +143,29 @@ pub fn decide(
             "the organisation changed meanwhile; read it and decide again".into(),
         )
     })
+}
+
+/// The organisation `public_id` as the caller may see it: a bureau sees
+/// every one, a member its own; Hello Work's system reads none. Any other
+/// is [`Refusal::NotFound`], as one that does not exist (R2).
+pub fn visible(
+    c: &mut DbConn,
+    caller: &Caller,
+    public_id: &str,
+) -> Result<OrganisationRow, Refusal> {
+    if caller.kind == ActorKind::HwSystem {
+        return Err(Refusal::Forbidden(
+            "the Hello Work system does not read organisations",
+        ));
+    }
+    if uuid::Uuid::parse_str(public_id).is_err() {
+        return Err(Refusal::NotFound);
+    }
+    let row = organisations::find(c, public_id)?.ok_or(Refusal::NotFound)?;
+    let own = caller.organisation.as_ref().is_some_and(|m| m.id == row.id);
+    if caller.bureau.is_some() || own {
+        Ok(row)
+    } else {
+        Err(Refusal::NotFound)
+    }
 }

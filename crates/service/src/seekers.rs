@@ -4,7 +4,7 @@
 //! one, in the same transaction (see [`crate::events`]).
 
 use chrono::NaiveDate;
-use kyushoku_domain::{ConsentChannel, ConsentScope};
+use kyushoku_domain::{ConsentChannel, ConsentScope, RegistrationStatus};
 use kyushoku_store::messaging::thread_states;
 use kyushoku_store::seekers::{Blocked, SeekerRow};
 use kyushoku_store::{organisations, seekers, DbConn, OrganisationId, SeekerId, StoreError};
@@ -123,4 +123,30 @@ pub fn refused(c: &mut DbConn, me: Me<'_>) -> Result<Vec<Blocked>, Refusal> {
 /// already open stay open).
 pub fn set_guidance(c: &mut DbConn, me: Me<'_>, receive: bool) -> Result<(), Refusal> {
     Ok(seekers::set_receive_guidance(c, me.id, receive)?)
+}
+
+/// Hello Work ends a registration (R7: found work, withdrew, or expired):
+/// the profile leaves every search at once and its threads close; it is
+/// purged later by the sweep. An unknown reference is
+/// [`Refusal::NotFound`].
+pub fn end_registration(
+    c: &mut DbConn,
+    seeker_ref: &str,
+    reason: RegistrationStatus,
+) -> Result<(), Refusal> {
+    if seekers::end_registration(c, seeker_ref, reason)? {
+        Ok(())
+    } else {
+        Err(Refusal::NotFound)
+    }
+}
+
+/// The epoch a new My Page session of the seeker is bound to (a later
+/// revocation raises it); an unknown reference is [`Refusal::NotFound`].
+pub fn session_epoch(c: &mut DbConn, seeker_ref: &str) -> Result<i64, Refusal> {
+    use kyushoku_store::identity::{principal_epoch, PrincipalRef};
+    whoami(c, seeker_ref).map_err(|_| Refusal::NotFound)?;
+    principal_epoch(c, &PrincipalRef::Seeker(seeker_ref.to_owned()))?
+        .map(|(epoch, _)| epoch)
+        .ok_or(Refusal::NotFound)
 }

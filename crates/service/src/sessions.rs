@@ -1,13 +1,16 @@
-//! Staff sessions' refresh tokens and the revocation of tokens (RFC 7009).
+//! Signing in (an API client by its secret, a staff user by password: the
+//! password itself is checked by the caller, off the database), staff
+//! sessions' refresh tokens, and the revocation of tokens (RFC 7009).
 //! A refresh token is used once: using it again revokes its whole family
 //! and ends every access token of its user (their epoch moves on), since
 //! whoever holds the family can no longer be trusted. Tokens are kept as
 //! digests; the caller brings the digest of what was presented.
 
-use kyushoku_domain::AuditAction;
+use chrono::NaiveDateTime;
+use kyushoku_domain::{AuditAction, OrganisationStatus};
 use kyushoku_store::audit;
-use kyushoku_store::identity::{self, OrganisationState, PrincipalRef, UserRow};
-use kyushoku_store::{now, organisations, DbConn};
+use kyushoku_store::identity::{self, ClientRow, OrganisationState, PrincipalRef, UserRow};
+use kyushoku_store::{now, organisations, DbConn, StoreError};
 
 use crate::accounts::user_event;
 use crate::{Caller, Refusal};
@@ -147,4 +150,107 @@ pub fn revoke_refresh(
         }
         Ok(Revoked::Done)
     })
+}
+
+/// Staff sign in once the bureau has approved their organisation (and
+/// while it is suspended, to read its status); not while it is pending,
+/// rejected or revoked.
+pub fn may_sign_in(status: OrganisationStatus) -> bool {
+    matches!(
+        status,
+        OrganisationStatus::Approved | OrganisationStatus::Suspended
+    )
+}
+
+/// An API client that proved it holds its secret, with its organisation's
+/// state when it is an organisation's.
+#[derive(Debug, Clone)]
+pub struct SignedInClient {
+    pub client: ClientRow,
+    pub organisation: Option<OrganisationState>,
+}
+
+/// An API client presents its id and its secret; `holds_secret` tells
+/// whether the presented secret is the one whose digest is stored (the
+/// comparison is the caller's, in time independent of the digests). An
+/// unknown client or a wrong secret is `None`, and the failure goes into
+/// the trail (`client_auth_failed`, naming the client when it exists).
+pub fn authenticate_client(
+    c: &mut DbConn,
+    caller: &Caller,
+    client_id: &str,
+    holds_secret: impl Fn(&str) -> bool,
+) -> Result<Option<SignedInClient>, Refusal> {
+    let client = identity::find_client(c, client_id)?;
+    match client {
+        Some(client) if holds_secret(&client.secret_hash) => {
+            let organisation = match client.organisation_id {
+                Some(org) => identity::organisation_state(c, org)?,
+                None => None,
+            };
+            Ok(Some(SignedInClient {
+                client,
+                organisation,
+            }))
+        }
+        other => {
+            let mut e = caller.event(AuditAction::ClientAuthFailed);
+            if let Some(client) = &other {
+                e.target = Some(client.client_id.clone());
+                e.organisation_id = client.organisation_id;
+                e.prefecture = match client.organisation_id {
+                    Some(org) => organisations::find_by_id(c, org)?.map(|o| o.prefecture),
+                    None => client.prefecture.clone(),
+                };
+            }
+            audit::record(c, &e)?;
+            Ok(None)
+        }
+    }
+}
+
+/// A live API client by its id (to authenticate a revocation).
+pub fn client(c: &mut DbConn, client_id: &str) -> Result<Option<ClientRow>, Refusal> {
+    Ok(identity::find_client(c, client_id)?)
+}
+
+/// The staff account of an e-mail address, if there is one.
+pub fn staff_account(c: &mut DbConn, email: &str) -> Result<Option<UserRow>, Refusal> {
+    Ok(identity::find_user_by_email(c, email)?)
+}
+
+/// A staff sign-in failed: into the trail (`login_failed`), naming the
+/// account when the address has one.
+pub fn sign_in_failed(c: &mut DbConn, caller: &Caller, email: &str) -> Result<(), Refusal> {
+    let mut e = caller.event(AuditAction::LoginFailed);
+    if let Some(u) = identity::find_user_by_email(c, email)? {
+        e.target = Some(u.public_id);
+        e.organisation_id = Some(u.organisation_id);
+        e.prefecture = organisations::find_by_id(c, u.organisation_id)?.map(|o| o.prefecture);
+    }
+    audit::record(c, &e)?;
+    Ok(())
+}
+
+/// A staff user whose password was right: when the organisation lets its
+/// staff sign in ([`may_sign_in`]), a refresh token (digest `refresh`,
+/// of a new `family`, valid until `expires`) opens the session. `None`:
+/// it may not, and nothing was stored.
+pub fn open_staff_session(
+    c: &mut DbConn,
+    user: &UserRow,
+    refresh: &str,
+    family: &str,
+    expires: NaiveDateTime,
+) -> Result<Option<OrganisationState>, Refusal> {
+    let org = identity::organisation_state(c, user.organisation_id)?.ok_or_else(|| {
+        Refusal::Store(StoreError::ReferenceData(
+            "a user without an organisation".into(),
+        ))
+    })?;
+    if !may_sign_in(org.status) {
+        return Ok(None);
+    }
+    identity::insert_refresh(c, refresh, family, user.id, expires)?;
+    Ok(Some(org))
 }

@@ -56,8 +56,17 @@ pub fn offer_id(
         .optional()?)
 }
 
-/// One reported hire: (public id, job number?, hired on, employment type, reported at).
-pub type HireRow = (String, Option<String>, NaiveDate, String, NaiveDateTime);
+/// One reported hire.
+#[derive(Debug, Clone, Queryable)]
+pub struct HireRow {
+    pub public_id: String,
+    /// The offer it filled, when it came through one.
+    pub job_number: Option<String>,
+    pub hired_on: NaiveDate,
+    #[diesel(deserialize_as = String)]
+    pub employment_type: EmploymentType,
+    pub reported_at: NaiveDateTime,
+}
 
 pub fn list(
     conn: &mut DbConn,

@@ -6,7 +6,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::schema::{api_clients, organisations, refresh_tokens, signing_keys, users};
-use kyushoku_domain::{OrganisationStatus, Sector, StaffRole};
+use crate::stored_word::MaybeWord;
+use kyushoku_domain::{ClientKind, OrganisationStatus, PrefectureCode, Sector, StaffRole};
 
 use crate::{
     now, per_backend, ApiClientId, DbConn, OrganisationId, RefreshTokenId, StoreError, UserId,
@@ -48,32 +49,44 @@ pub struct ClientRow {
     pub id: ApiClientId,
     pub client_id: String,
     pub secret_hash: String,
-    pub kind: String,
+    #[diesel(deserialize_as = String)]
+    pub kind: ClientKind,
     pub organisation_id: Option<OrganisationId>,
     pub prefecture: Option<String>,
-    pub role: Option<String>,
+    /// An organisation's client's role.
+    #[diesel(deserialize_as = MaybeWord<StaffRole>)]
+    pub role: Option<StaffRole>,
     pub name: String,
     pub epoch: i64,
     pub created_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = api_clients)]
+#[derive(Debug, Clone)]
 pub struct NewClient {
     pub client_id: String,
     pub secret_hash: String,
-    pub kind: String,
+    pub kind: ClientKind,
     pub organisation_id: Option<OrganisationId>,
-    pub prefecture: Option<String>,
-    pub role: Option<String>,
+    pub prefecture: Option<PrefectureCode>,
+    pub role: Option<StaffRole>,
     pub name: String,
     pub created_at: NaiveDateTime,
 }
 
 pub fn insert_client(conn: &mut DbConn, client: &NewClient) -> Result<ClientRow, StoreError> {
+    let values = (
+        api_clients::client_id.eq(&client.client_id),
+        api_clients::secret_hash.eq(&client.secret_hash),
+        api_clients::kind.eq(client.kind.as_str()),
+        api_clients::organisation_id.eq(client.organisation_id),
+        api_clients::prefecture.eq(client.prefecture.as_ref().map(|p| p.as_str().to_owned())),
+        api_clients::role.eq(client.role.map(StaffRole::as_str)),
+        api_clients::name.eq(&client.name),
+        api_clients::created_at.eq(client.created_at),
+    );
     let id = per_backend!(conn, c => diesel::insert_into(api_clients::table)
-        .values(client)
+        .values(values.clone())
         .returning(api_clients::id)
         .get_result::<ApiClientId>(c))?;
     Ok(api_clients::table
@@ -108,13 +121,13 @@ pub fn list_clients(
 /// `name`, ending their tokens; the number retired.
 pub fn retire_machine_clients(
     conn: &mut DbConn,
-    kind: &str,
+    kind: ClientKind,
     name: &str,
 ) -> Result<usize, StoreError> {
     Ok(diesel::update(
         api_clients::table
             .filter(api_clients::organisation_id.is_null())
-            .filter(api_clients::kind.eq(kind))
+            .filter(api_clients::kind.eq(kind.as_str()))
             .filter(api_clients::name.eq(name))
             .filter(api_clients::deleted_at.is_null()),
     )

@@ -89,6 +89,7 @@ pub mod reference;
 pub mod schema;
 pub mod seekers;
 mod stored_time;
+pub mod stored_word;
 #[doc(hidden)]
 pub mod test_support;
 #[cfg(test)]

@@ -5,8 +5,11 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::exists;
 use diesel::prelude::*;
+use kyushoku_domain::profile::{EmploymentType, WageKind};
 use kyushoku_domain::search::Criteria;
-use kyushoku_domain::OccupationLevel;
+use kyushoku_domain::{
+    ConsentScope, JobNumber, MunicipalityCode, OccupationCode, OccupationLevel, PrefectureCode,
+};
 
 use crate::literal::Active;
 use crate::schema::{job_offers, offer_changes, organisations};
@@ -17,14 +20,15 @@ use crate::{now, per_backend, Connection, DbConn, JobOfferId, StoreError};
 /// An offer as stored: the columns the filters use, and the content.
 #[derive(Debug, Clone)]
 pub struct OfferUpsert {
-    pub job_number: String,
-    pub scope: String,
+    pub job_number: JobNumber,
+    /// Who may see it (R1 for offers): the employer's disclosure scope.
+    pub scope: ConsentScope,
     pub valid_through: NaiveDate,
-    pub occupation: String,
-    pub employment_type: String,
-    pub prefecture: String,
-    pub municipality: Option<String>,
-    pub wage_kind: String,
+    pub occupation: OccupationCode,
+    pub employment_type: EmploymentType,
+    pub prefecture: PrefectureCode,
+    pub municipality: Option<MunicipalityCode>,
+    pub wage_kind: WageKind,
     pub wage_min: i64,
     pub wage_max: Option<i64>,
     pub content: String,
@@ -49,48 +53,34 @@ pub struct OfferRow {
 
 /// Creates or replaces an offer; a deleted one comes back.
 pub fn upsert(conn: &mut DbConn, o: &OfferUpsert) -> Result<bool, StoreError> {
-    let major = o.occupation[..2].to_owned();
+    let job_number = o.job_number.as_str();
     conn.write_transaction(|c| {
-        let at = now();
-        let n = diesel::update(job_offers::table.filter(job_offers::job_number.eq(&o.job_number)))
-            .set((
-                job_offers::scope.eq(&o.scope),
-                job_offers::status.eq("active"),
-                job_offers::valid_through.eq(o.valid_through),
-                job_offers::occupation.eq(&o.occupation),
-                job_offers::occupation_major.eq(&major),
-                job_offers::employment_type.eq(&o.employment_type),
-                job_offers::prefecture.eq(&o.prefecture),
-                job_offers::municipality.eq(&o.municipality),
-                job_offers::wage_kind.eq(&o.wage_kind),
-                job_offers::wage_min.eq(o.wage_min),
-                job_offers::wage_max.eq(o.wage_max),
-                job_offers::content.eq(&o.content),
-                job_offers::search_text.eq(&o.search_text),
-                job_offers::updated_at.eq(at),
-            ))
+        // Every column but the number, as an update sets them and an
+        // insert writes them.
+        let columns = (
+            job_offers::scope.eq(o.scope.as_str()),
+            job_offers::status.eq("active"),
+            job_offers::valid_through.eq(o.valid_through),
+            job_offers::occupation.eq(o.occupation.as_str()),
+            job_offers::occupation_major.eq(&o.occupation.as_str()[..2]),
+            job_offers::employment_type.eq(o.employment_type.as_str()),
+            job_offers::prefecture.eq(o.prefecture.as_str()),
+            job_offers::municipality.eq(o.municipality.as_ref().map(MunicipalityCode::as_str)),
+            job_offers::wage_kind.eq(o.wage_kind.as_str()),
+            job_offers::wage_min.eq(o.wage_min),
+            job_offers::wage_max.eq(o.wage_max),
+            job_offers::content.eq(&o.content),
+            job_offers::search_text.eq(&o.search_text),
+            job_offers::updated_at.eq(now()),
+        );
+        let n = diesel::update(job_offers::table.filter(job_offers::job_number.eq(job_number)))
+            .set(columns)
             .execute(c)?;
         if n == 1 {
             return Ok(false);
         }
         per_backend!(c, c => diesel::insert_into(job_offers::table)
-            .values((
-                job_offers::job_number.eq(&o.job_number),
-                job_offers::scope.eq(&o.scope),
-                job_offers::status.eq("active"),
-                job_offers::valid_through.eq(o.valid_through),
-                job_offers::occupation.eq(&o.occupation),
-                job_offers::occupation_major.eq(&major),
-                job_offers::employment_type.eq(&o.employment_type),
-                job_offers::prefecture.eq(&o.prefecture),
-                job_offers::municipality.eq(&o.municipality),
-                job_offers::wage_kind.eq(&o.wage_kind),
-                job_offers::wage_min.eq(o.wage_min),
-                job_offers::wage_max.eq(o.wage_max),
-                job_offers::content.eq(&o.content),
-                job_offers::search_text.eq(&o.search_text),
-                job_offers::updated_at.eq(at),
-            ))
+            .values((job_offers::job_number.eq(job_number), columns))
             .execute(c))
         .map_err(|e| StoreError::conflict_on_unique(e, "job_number"))?;
         Ok(true)
@@ -224,10 +214,10 @@ pub fn browse(
 pub fn read_visible(
     conn: &mut DbConn,
     viewer: Viewer,
-    job_number: &str,
+    job_number: &JobNumber,
 ) -> Result<Option<OfferRow>, StoreError> {
     Ok(job_offers::table
-        .filter(job_offers::job_number.eq(job_number))
+        .filter(job_offers::job_number.eq(job_number.as_str()))
         .filter(offer_visible_to!(viewer))
         .select(OfferRow::as_select())
         .get_result(conn)
@@ -364,10 +354,12 @@ fn walk_snapshot(
 mod tests {
     use chrono::Days;
 
-    use super::{browse, read_visible, upsert, OfferFilter, OfferUpsert};
+    use super::{browse, read_visible, upsert, OfferUpsert};
     use crate::organisations::{self, Grant, NewOrganisation, NewUser, StatusChange};
     use crate::seekers::Viewer;
     use crate::{now, Db, OrganisationId, PoolOptions};
+    use kyushoku_domain::profile::{EmploymentType, WageKind};
+    use kyushoku_domain::{ConsentScope, JobNumber, OccupationCode, PrefectureCode};
     use kyushoku_domain::{OrganisationStatus, Sector};
 
     /// An approved organisation with these grants (public sector).
@@ -417,14 +409,14 @@ mod tests {
         db.migrate().unwrap();
         let today = now().date();
         let offer = OfferUpsert {
-            job_number: "13010-00000001".into(),
-            scope: "both".into(),
+            job_number: JobNumber::parse("13010-00000001").unwrap(),
+            scope: ConsentScope::Both,
             valid_through: today.checked_add_days(Days::new(30)).unwrap(),
-            occupation: "080-01".into(),
-            employment_type: "full_time".into(),
-            prefecture: "13".into(),
+            occupation: OccupationCode::parse("080-01").unwrap(),
+            employment_type: EmploymentType::FullTime,
+            prefecture: PrefectureCode::parse("13").unwrap(),
             municipality: None,
-            wage_kind: "monthly".into(),
+            wage_kind: WageKind::Monthly,
             wage_min: 200_000,
             wage_max: None,
             content: "{}".into(),
@@ -439,7 +431,13 @@ mod tests {
                 today,
             };
             db.run(|c| {
-                let page = browse(c, viewer, &OfferFilter::default(), None, 10)?;
+                let page = browse(
+                    c,
+                    viewer,
+                    &kyushoku_domain::search::Criteria::default(),
+                    None,
+                    10,
+                )?;
                 let one = read_visible(c, viewer, &offer.job_number)?;
                 Ok((page.len(), one.is_some()))
             })

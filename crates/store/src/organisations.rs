@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::schema::{organisations, users};
+use crate::stored_word::MaybeWord;
 use crate::{now, per_backend, DbConn, OrganisationId, StoreError, UserId};
 use kyushoku_domain::{OrganisationKind, OrganisationStatus, PrefectureCode, Sector, StaffRole};
 
@@ -22,7 +23,7 @@ pub struct OrganisationRow {
     pub requests_job_offers: bool,
     pub seeker_info: bool,
     pub job_offers: bool,
-    #[diesel(deserialize_as = StoredSector)]
+    #[diesel(deserialize_as = MaybeWord<Sector>)]
     pub sector: Option<Sector>,
     #[diesel(deserialize_as = String)]
     pub status: OrganisationStatus,
@@ -44,30 +45,6 @@ pub struct NewOrganisation {
     pub status: OrganisationStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-}
-
-/// A stored sector, absent until approval (`NULL`).
-#[derive(Debug, Clone, Copy)]
-pub struct StoredSector(Option<Sector>);
-
-impl<DB> diesel::deserialize::Queryable<diesel::sql_types::Nullable<diesel::sql_types::Text>, DB>
-    for StoredSector
-where
-    DB: diesel::backend::Backend,
-    Option<String>:
-        diesel::deserialize::FromSql<diesel::sql_types::Nullable<diesel::sql_types::Text>, DB>,
-{
-    type Row = Option<String>;
-
-    fn build(word: Option<String>) -> diesel::deserialize::Result<Self> {
-        Ok(StoredSector(word.map(Sector::try_from).transpose()?))
-    }
-}
-
-impl From<StoredSector> for Option<Sector> {
-    fn from(s: StoredSector) -> Self {
-        s.0
-    }
 }
 
 /// The first admin of a new organisation (or a later staff user).

@@ -4,7 +4,7 @@
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kyushoku_domain::{ActorKind, AuditAction};
-use kyushoku_store::audit::{self, AuditFilter};
+use kyushoku_service::bureau::{self, IdPage, Trail, TrailQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -80,7 +80,7 @@ pub async fn query(
     query: crate::extract::Query<AuditQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let prefecture = principal.require_bureau()?.to_string();
+    let prefecture = principal.require_bureau()?.clone();
     let q = query.into_inner()?;
     let mut errors = Vec::new();
     for (field, value, max) in [
@@ -102,48 +102,21 @@ pub async fn query(
     }
     let limit = pagination::limit(q.limit)?;
     let pager = pagination::Pager::new(&state, &principal, "audit");
-    let before = pager.after_id(q.cursor.as_deref())?;
-    let org_public = q.organisation_id.clone();
-    let seeker_ref = q.seeker_ref.clone();
-    let (rows, orgs, seen) = state
-        .db_run(move |c| {
-            let organisation_id = match &org_public {
-                Some(public) => match kyushoku_store::organisations::find(c, public)? {
-                    Some(o) => Some(o.id),
-                    // Unknown organisation: an empty answer, like one with no events.
-                    None => return Ok((Vec::new(), Vec::new(), Vec::new())),
-                },
-                None => None,
-            };
-            let seeker_id = match &seeker_ref {
-                Some(r) => match kyushoku_store::seekers::find_by_ref(c, r)? {
-                    Some(s) => Some(s.id),
-                    None => return Ok((Vec::new(), Vec::new(), Vec::new())),
-                },
-                None => None,
-            };
-            let filter = AuditFilter {
-                prefecture,
-                organisation_id,
-                seeker_id,
-                action: q.action,
-                from: q.from.map(|t| t.naive_utc()),
-                to: q.to.map(|t| t.naive_utc()),
-            };
-            let rows = audit::query(c, &filter, before, limit + 1)?;
-            let mut orgs = Vec::new();
-            for id in rows.iter().filter_map(|r| r.organisation_id) {
-                if !orgs.iter().any(|(i, _)| *i == id) {
-                    if let Some(o) = kyushoku_store::organisations::find_by_id(c, id)? {
-                        orgs.push((id, o.public_id));
-                    }
-                }
-            }
-            let seen = audit::seekers_of(c, &rows)?;
-            Ok((rows, orgs, seen))
-        })
+    let from = pager.after_id(q.cursor.as_deref())?;
+    let query = TrailQuery {
+        organisation: q.organisation_id,
+        seeker_ref: q.seeker_ref,
+        action: q.action,
+        from: q.from.map(|t| t.naive_utc()),
+        to: q.to.map(|t| t.naive_utc()),
+    };
+    let Trail {
+        events: mut rows,
+        organisations: orgs,
+        seekers: seen,
+    } = state
+        .act(move |c| bureau::trail(c, &prefecture, query, IdPage { from, limit }))
         .await?;
-    let mut rows = rows;
     let next_cursor = pager.next_by_id(&mut rows, limit, |r| r.id);
     let items = rows
         .into_iter()

@@ -12,10 +12,10 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use kyushoku_domain::{credentials, OrganisationStatus};
-use kyushoku_service::sessions::{self, Refreshed, Revoked};
-use kyushoku_store::identity::{self, ClientRow};
-use kyushoku_store::{audit, now, DbConn, StoreError};
+use kyushoku_domain::{credentials, ClientKind, StaffRole};
+use kyushoku_service::sessions::{self, Refreshed, Revoked, SignedInClient};
+use kyushoku_store::identity;
+use kyushoku_store::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -178,14 +178,15 @@ fn client_credentials(
     Some((body_id?.clone(), body_secret?.clone()))
 }
 
-/// What a client's token carries.
-fn client_subject(
-    conn: &mut DbConn,
-    client: &ClientRow,
-) -> Result<Option<TokenSubject>, StoreError> {
+/// What a signed-in client's token carries.
+fn client_subject(signed_in: SignedInClient) -> Option<TokenSubject> {
+    let SignedInClient {
+        client,
+        organisation,
+    } = signed_in;
     let actor = Actor::Client(client.client_id.clone());
-    Ok(match (client.kind.as_str(), client.organisation_id) {
-        ("hw_system", None) => Some(TokenSubject {
+    match (client.kind, client.organisation_id, organisation) {
+        (ClientKind::HwSystem, None, _) => Some(TokenSubject {
             actor,
             role: "hw_system",
             organisation_public_id: None,
@@ -193,7 +194,7 @@ fn client_subject(
             epoch: client.epoch,
             organisation_epoch: None,
         }),
-        ("bureau", None) => Some(TokenSubject {
+        (ClientKind::Bureau, None, _) => Some(TokenSubject {
             actor,
             role: "bureau",
             organisation_public_id: None,
@@ -201,22 +202,20 @@ fn client_subject(
             epoch: client.epoch,
             organisation_epoch: None,
         }),
-        ("org", Some(org_id)) => {
-            identity::organisation_state(conn, org_id)?.map(|org| TokenSubject {
-                actor,
-                role: if client.role.as_deref() == Some("admin") {
-                    "org_admin"
-                } else {
-                    "org_staff"
-                },
-                organisation_public_id: Some(org.public_id),
-                prefecture: None,
-                epoch: client.epoch,
-                organisation_epoch: Some(org.epoch),
-            })
-        }
+        (ClientKind::Organisation, Some(_), Some(org)) => Some(TokenSubject {
+            actor,
+            role: if client.role == Some(StaffRole::Admin) {
+                "org_admin"
+            } else {
+                "org_staff"
+            },
+            organisation_public_id: Some(org.public_id),
+            prefecture: None,
+            epoch: client.epoch,
+            organisation_epoch: Some(org.epoch),
+        }),
         _ => None,
-    })
+    }
 }
 
 /// OAuth 2.0 token endpoint (RFC 6749).
@@ -291,27 +290,15 @@ async fn client_credentials_grant(
         ));
     }
     let presented = digest(&secret);
+    let caller = audit_log::caller_of(None);
     let subject = state
-        .db_run(move |c| {
-            let client = identity::find_client(c, &client_id)?;
-            match client {
-                Some(client) if digests_equal(&client.secret_hash, &presented) => {
-                    client_subject(c, &client)
-                }
-                other => {
-                    let mut e =
-                        audit_log::event(None, kyushoku_domain::AuditAction::ClientAuthFailed);
-                    if let Some(client) = &other {
-                        e.target = Some(client.client_id.clone());
-                        e.organisation_id = client.organisation_id;
-                        e.prefecture = client_prefecture(c, client)?;
-                    }
-                    audit::record(c, &e)?;
-                    Ok(None)
-                }
-            }
+        .act(move |c| {
+            sessions::authenticate_client(c, &caller, &client_id, |stored| {
+                digests_equal(stored, &presented)
+            })
         })
-        .await?;
+        .await?
+        .and_then(client_subject);
     let Some(subject) = subject else {
         return Ok(oauth_error(
             StatusCode::UNAUTHORIZED,
@@ -326,14 +313,6 @@ async fn client_credentials_grant(
         expires_in,
         refresh_token: None,
     }))
-}
-
-/// The prefecture whose bureau reads events about this client.
-fn client_prefecture(conn: &mut DbConn, client: &ClientRow) -> Result<Option<String>, StoreError> {
-    Ok(match client.organisation_id {
-        Some(org) => kyushoku_store::organisations::find_by_id(conn, org)?.map(|o| o.prefecture),
-        None => client.prefecture.clone(),
-    })
 }
 
 async fn refresh_grant(request: &TokenRequest, state: &AppState) -> Result<HttpResponse, ApiError> {
@@ -396,16 +375,6 @@ pub struct LoginRequest {
     pub email: String,
     #[schema(max_length = 128)]
     pub password: String,
-}
-
-/// Staff sign in once the bureau has approved their organisation (and
-/// while it is suspended, to read its status); not while it is pending,
-/// rejected or revoked.
-fn may_sign_in(status: &OrganisationStatus) -> bool {
-    matches!(
-        status,
-        OrganisationStatus::Approved | OrganisationStatus::Suspended
-    )
 }
 
 /// Login attempts allowed per address in this window.
@@ -481,7 +450,7 @@ pub async fn login(
     }
     let lookup = email.clone();
     let user = state
-        .db_run(move |c| identity::find_user_by_email(c, &lookup))
+        .act(move |c| sessions::staff_account(c, &lookup))
         .await?;
     let hash = user
         .as_ref()
@@ -502,21 +471,9 @@ pub async fn login(
                 .cache_put(&lock_key, failures as i64, &until.to_string(), wait)
                 .await;
         }
-        let user_ref = state
-            .db_run(move |c| identity::find_user_by_email(c, &email))
-            .await?
-            .map(|u| (u.public_id, u.organisation_id));
+        let caller = audit_log::caller_of(None);
         state
-            .db_run(move |c| {
-                let mut e = audit_log::event(None, kyushoku_domain::AuditAction::LoginFailed);
-                if let Some((public_id, org)) = user_ref {
-                    e.target = Some(public_id);
-                    e.organisation_id = Some(org);
-                    e.prefecture =
-                        kyushoku_store::organisations::find_by_id(c, org)?.map(|o| o.prefecture);
-                }
-                audit::record(c, &e)
-            })
+            .act(move |c| sessions::sign_in_failed(c, &caller, &email))
             .await?;
         return Err(ApiError::InvalidCredentials);
     };
@@ -524,25 +481,19 @@ pub async fn login(
     let refresh_hash = digest(&refresh);
     let expires = now() + chrono::Duration::seconds(state.config.refresh_token_ttl_secs);
     let family = uuid::Uuid::now_v7().to_string();
-    let user_id = user.id;
-    let org_id = user.organisation_id;
-    let org = state
-        .db_run(move |c| {
-            let org = identity::organisation_state(c, org_id)?;
-            if org.as_ref().is_some_and(|o| may_sign_in(&o.status)) {
-                identity::insert_refresh(c, &refresh_hash, &family, user_id, expires)?;
-            }
-            Ok(org)
+    let (org, user) = state
+        .act(move |c| {
+            sessions::open_staff_session(c, &user, &refresh_hash, &family, expires)
+                .map(|org| (org, user))
         })
-        .await?
-        .ok_or_else(|| ApiError::Internal("a user without an organisation".into()))?;
-    if !may_sign_in(&org.status) {
+        .await?;
+    let Some(org) = org else {
         // Before the bureau approved its organisation, an account answers
         // as a wrong password would: an application made with somebody
         // else's address (which creates nothing) and one that made an
         // account then look alike to the applicant (no enumeration).
         return Err(ApiError::InvalidCredentials);
-    }
+    };
     let (access_token, expires_in) = auth::issue_access_token(&state, &user_subject(&user, &org))?;
     Ok(token_answer(TokenAnswer {
         access_token,
@@ -605,13 +556,11 @@ async fn revoking_caller(
         return Ok(None);
     }
     let presented = digest(&secret);
-    let client = state
-        .db_run(move |c| identity::find_client(c, &client_id))
-        .await?;
+    let client = state.act(move |c| sessions::client(c, &client_id)).await?;
     Ok(client
         .filter(|c| digests_equal(&c.secret_hash, &presented))
         .map(|c| {
-            let role = if c.kind == "hw_system" {
+            let role = if c.kind == ClientKind::HwSystem {
                 "hw_system"
             } else {
                 "client"

@@ -2,7 +2,7 @@
 
 use actix_web::{get, web, HttpResponse};
 use kyushoku_domain::PrefectureCode;
-use kyushoku_store::reference;
+use kyushoku_service::reference;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -75,7 +75,7 @@ fn list<T: Serialize>(items: Vec<T>) -> HttpResponse {
 )]
 #[get("/prefectures")]
 pub async fn prefectures(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let rows = state.db_run(reference::list_prefectures).await?;
+    let rows = state.act(reference::prefectures).await?;
     Ok(list(
         rows.into_iter()
             .map(|p| Prefecture {
@@ -121,7 +121,7 @@ pub async fn municipalities(
         .transpose()
         .map_err(|e| ApiError::validation_one("prefecture", e))?;
     let rows = state
-        .db_run(move |c| reference::list_municipalities(c, prefecture.as_ref()))
+        .act(move |c| reference::municipalities(c, prefecture.as_ref()))
         .await?;
     Ok(list(
         rows.into_iter()
@@ -146,7 +146,7 @@ pub async fn municipalities(
 )]
 #[get("/occupations")]
 pub async fn occupations(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let rows = state.db_run(reference::list_occupation_groups).await?;
+    let rows = state.act(reference::occupation_groups).await?;
     Ok(list(
         rows.into_iter()
             .map(|o| OccupationGroup {

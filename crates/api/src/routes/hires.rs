@@ -11,14 +11,12 @@ use kyushoku_domain::calendar::fiscal_quarter;
 use kyushoku_domain::profile::EmploymentType;
 use kyushoku_domain::JobNumber;
 use kyushoku_service::hires::{self, HireCommand, Through};
-use kyushoku_store::hires as stored_hires;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
 use crate::problem::{ApiError, Problem};
-use crate::routes::organisations::visible;
-use crate::{idempotency, AppState};
+use crate::{audit_log, idempotency, AppState};
 use kyushoku_domain::calendar::today_in_japan;
 
 /// A hire report: by job number or by `profile_id`, exactly
@@ -195,33 +193,22 @@ pub async fn list(
     id: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let org = visible(&state, &principal, &id).await?;
-    if let Principal::Bureau { prefecture, .. } = &principal {
-        if prefecture.as_str() != org.prefecture {
-            return Err(ApiError::Forbidden(
-                "only the labour bureau of the organisation's prefecture",
-            ));
-        }
-    }
-    let rows = state.db_run(move |c| stored_hires::list(c, org.id)).await?;
+    let caller = audit_log::caller(&principal);
+    let rows = state.act(move |c| hires::list(c, &caller, &id)).await?;
     let mut quarters: BTreeMap<(i32, u32), usize> = BTreeMap::new();
-    for (_, _, hired_on, _, _) in &rows {
-        *quarters.entry(fiscal_quarter(*hired_on)).or_default() += 1;
+    for hire in &rows {
+        *quarters.entry(fiscal_quarter(hire.hired_on)).or_default() += 1;
     }
     let items = rows
         .into_iter()
-        .map(|(hire_id, job_number, hired_on, employment_type, at)| {
-            Ok(Hire {
-                hire_id,
-                job_number,
-                hired_on,
-                employment_type: EmploymentType::parse(&employment_type).ok_or_else(|| {
-                    ApiError::Internal(format!("stored employment type {employment_type:?}"))
-                })?,
-                reported_at: at.and_utc(),
-            })
+        .map(|h| Hire {
+            hire_id: h.public_id,
+            job_number: h.job_number,
+            hired_on: h.hired_on,
+            employment_type: h.employment_type,
+            reported_at: h.reported_at.and_utc(),
         })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+        .collect();
     Ok(HttpResponse::Ok().json(HireList {
         items,
         quarters: quarters

@@ -3,7 +3,7 @@
 
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use kyushoku_store::messaging;
+use kyushoku_service::bureau::{self, IdPage};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -58,13 +58,13 @@ pub async fn list(
     query: crate::extract::Query<ReportQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let prefecture = principal.require_bureau()?.to_string();
+    let prefecture = principal.require_bureau()?.clone();
     let q = query.into_inner()?;
     let limit = pagination::limit(q.limit)?;
     let pager = pagination::Pager::new(&state, &principal, "reports");
-    let before = pager.after_id(q.cursor.as_deref())?;
+    let from = pager.after_id(q.cursor.as_deref())?;
     let mut rows = state
-        .db_run(move |c| messaging::list_reports(c, &prefecture, before, limit + 1))
+        .act(move |c| bureau::reports(c, &prefecture, IdPage { from, limit }))
         .await?;
     let next_cursor = pager.next_by_id(&mut rows, limit, |r| r.id);
     Ok(HttpResponse::Ok().json(ReportList {

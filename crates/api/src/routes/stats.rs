@@ -197,7 +197,9 @@ pub async fn stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         Some(s) => s,
         None => {
             let today = today_in_japan();
-            let counts = state.db_run(move |c| hires::counts(c, today)).await?;
+            let counts = state
+                .act(move |c| kyushoku_service::hires::counts(c, today))
+                .await?;
             let s = build(&counts);
             *CACHE.lock().expect("stats cache") = Some((Instant::now(), key, s.clone()));
             s

@@ -3,14 +3,14 @@
 
 use actix_web::{delete, post, put, web, HttpRequest, HttpResponse};
 use kyushoku_domain::offer::JobOffer;
-use kyushoku_store::offers;
+use kyushoku_domain::JobNumber;
+use kyushoku_service::ingest::{self, OfferBatchLine, Stored};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::ingest::{prepare_offer, OfferBatchLine, Stored};
 use crate::ndjson::{self, BatchAnswer, LineId, Prepared};
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiError, FieldError, Problem};
 use crate::AppState;
 use kyushoku_domain::calendar::today_in_japan;
 
@@ -45,9 +45,9 @@ pub async fn upsert(
 ) -> Result<HttpResponse, ApiError> {
     crate::routes::fallback::same_resource(&req)?;
     principal.require_hw_system()?;
-    let row = prepare_offer(&job_number, body.into_inner()?, today_in_japan())
-        .map_err(ApiError::Validation)?;
-    let created = state.db_run(move |c| offers::upsert(c, &row)).await?;
+    let row = ingest::prepare_offer(&job_number, body.into_inner()?, today_in_japan())
+        .map_err(FieldError::refused)?;
+    let created = state.act(move |c| ingest::put_offer(c, &row)).await?;
     let answer = OfferStored {
         job_number: job_number.into_inner(),
         status: Stored::of(created),
@@ -82,13 +82,8 @@ pub async fn withdraw(
 ) -> Result<HttpResponse, ApiError> {
     crate::routes::fallback::same_resource(&req)?;
     principal.require_hw_system()?;
-    if kyushoku_domain::JobNumber::parse(&job_number).is_err() {
-        return Err(ApiError::NotFound);
-    }
-    let n = job_number.into_inner();
-    if !state.db_run(move |c| offers::delete(c, &n)).await? {
-        return Err(ApiError::NotFound);
-    }
+    let n = JobNumber::parse(&job_number).map_err(|_| ApiError::NotFound)?;
+    state.act(move |c| ingest::withdraw_offer(c, &n)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -127,16 +122,16 @@ pub async fn batch(
             let offer: JobOffer =
                 crate::extract::json_from_value(serde_json::Value::Object(line.offer))
                     .map_err(|e| (Some(id.clone()), e))?;
-            match prepare_offer(&line.job_number, offer, today) {
+            match ingest::prepare_offer(&line.job_number, offer, today) {
                 Ok(row) => Ok(Prepared {
                     id,
                     row,
                     masked: None,
                 }),
-                Err(errors) => Err((Some(id), ApiError::Validation(errors))),
+                Err(errors) => Err((Some(id), FieldError::refused(errors))),
             }
         },
-        offers::upsert,
+        ingest::put_offer,
     )
     .await
 }

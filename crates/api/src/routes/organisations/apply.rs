@@ -7,9 +7,10 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use kyushoku_domain::credentials::{check_password_policy, hash_password};
 use kyushoku_domain::organisation::valid_licence_number;
 use kyushoku_domain::{MunicipalityCode, OrganisationKind, PrefectureCode, Service};
+use kyushoku_service::reference;
 use kyushoku_service::{accounts, Caller};
+use kyushoku_store::now;
 use kyushoku_store::organisations::{NewOrganisation, NewUser, OrganisationRow};
-use kyushoku_store::{now, reference};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
@@ -214,22 +215,10 @@ pub async fn apply(
         return Err(ApiError::RateLimited(d.into()));
     }
     // The municipality must be in the current reference list.
-    if let Some(m) = &checked.municipality {
-        let pref = checked.prefecture.clone();
-        let code = m.to_string();
-        let known = state
-            .db_run(move |c| {
-                Ok(reference::list_municipalities(c, Some(&pref))?
-                    .iter()
-                    .any(|row| row.code == code))
-            })
+    if let Some(m) = checked.municipality.clone() {
+        state
+            .act(move |c| reference::current_municipality(c, &m, "municipality"))
             .await?;
-        if !known {
-            return Err(ApiError::validation_one(
-                "municipality",
-                "not in the current list of municipalities",
-            ));
-        }
     }
     let key = idempotency::key_of(&req)?;
     let who = format!("anon:{}", client_address(&req));

@@ -4,9 +4,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use kyushoku_domain::StaffRole;
+use kyushoku_domain::{ClientKind, StaffRole};
 use kyushoku_service::accounts;
-use kyushoku_store::identity::{self, NewClient};
+use kyushoku_store::identity::NewClient;
 use kyushoku_store::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -36,8 +36,7 @@ pub struct NewClientRequest {
 pub struct Client {
     pub client_id: String,
     pub name: String,
-    #[schema(value_type = StaffRole)]
-    pub role: String,
+    pub role: StaffRole,
     pub created_at: DateTime<Utc>,
 }
 
@@ -103,10 +102,10 @@ pub async fn create(
     let new = NewClient {
         client_id: creds.client_id.clone(),
         secret_hash: creds.secret_hash.clone(),
-        kind: "org".into(),
+        kind: ClientKind::Organisation,
         organisation_id: Some(org.id),
         prefecture: None,
-        role: Some(role.as_str().to_owned()),
+        role: Some(role),
         name,
         created_at: now(),
     };
@@ -153,16 +152,14 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let org = administered(&state, &principal, &id).await?;
-    let rows = state
-        .db_run(move |c| identity::list_clients(c, org.id))
-        .await?;
+    let rows = state.act(move |c| accounts::clients(c, org.id)).await?;
     Ok(HttpResponse::Ok().json(ClientList {
         items: rows
             .into_iter()
             .map(|r| Client {
                 client_id: r.client_id,
                 name: r.name,
-                role: r.role.unwrap_or_else(|| "staff".into()),
+                role: r.role.unwrap_or_default(),
                 created_at: r.created_at.and_utc(),
             })
             .collect(),

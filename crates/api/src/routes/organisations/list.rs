@@ -2,7 +2,7 @@
 
 use actix_web::{get, web, HttpResponse};
 use kyushoku_domain::{OrganisationKind, OrganisationStatus, PrefectureCode};
-use kyushoku_store::organisations::{self, OrganisationFilter};
+use kyushoku_service::bureau::{self, IdPage};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -59,19 +59,22 @@ pub async fn list(
     principal.require_bureau()?;
     let q = query.into_inner()?;
     let mut errors = Vec::new();
-    if q.status
+    let status = q
+        .status
         .as_deref()
-        .is_some_and(|s| OrganisationStatus::parse(s).is_none())
-    {
+        .map(|s| OrganisationStatus::parse(s).ok_or(()));
+    if matches!(status, Some(Err(()))) {
         errors.push(FieldError::new("status", "not a status"));
     }
-    if q.kind
+    let kind = q
+        .kind
         .as_deref()
-        .is_some_and(|k| OrganisationKind::parse(k).is_none())
-    {
+        .map(|k| OrganisationKind::parse(k).ok_or(()));
+    if matches!(kind, Some(Err(()))) {
         errors.push(FieldError::new("kind", "not a kind of organisation"));
     }
-    if let Some(Err(e)) = q.prefecture.as_deref().map(PrefectureCode::parse) {
+    let prefecture = q.prefecture.as_deref().map(PrefectureCode::parse);
+    if let Some(Err(e)) = &prefecture {
         errors.push(FieldError::new("prefecture", e));
     }
     if !errors.is_empty() {
@@ -79,14 +82,11 @@ pub async fn list(
     }
     let limit = pagination::limit(q.limit)?;
     let pager = pagination::Pager::new(&state, &principal, "organisations");
-    let after = pager.after_id(q.cursor.as_deref())?;
-    let filter = OrganisationFilter {
-        status: q.status,
-        kind: q.kind,
-        prefecture: q.prefecture,
-    };
+    let from = pager.after_id(q.cursor.as_deref())?;
+    let (status, kind) = (status.and_then(Result::ok), kind.and_then(Result::ok));
+    let prefecture = prefecture.and_then(Result::ok);
     let mut rows = state
-        .db_run(move |c| organisations::list(c, &filter, after, limit + 1))
+        .act(move |c| bureau::organisations(c, status, kind, prefecture, IdPage { from, limit }))
         .await?;
     let next_cursor = pager.next_by_id(&mut rows, limit, |r| r.id);
     Ok(HttpResponse::Ok().json(OrganisationList {

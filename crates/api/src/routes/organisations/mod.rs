@@ -84,24 +84,11 @@ pub async fn visible(
     principal: &Principal,
     id: &str,
 ) -> Result<OrganisationRow, ApiError> {
-    if matches!(principal, Principal::HwSystem { .. }) {
-        return Err(ApiError::Forbidden(
-            "the Hello Work system does not read organisations",
-        ));
-    }
-    if uuid::Uuid::parse_str(id).is_err() {
-        return Err(ApiError::NotFound);
-    }
+    let caller = crate::audit_log::caller(principal);
     let id = id.to_owned();
-    let row = state
-        .db_run(move |c| kyushoku_store::organisations::find(c, &id))
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    match principal {
-        Principal::Bureau { .. } => Ok(row),
-        Principal::Member { member, .. } if member.organisation_id == row.id => Ok(row),
-        _ => Err(ApiError::NotFound),
-    }
+    state
+        .act(move |c| kyushoku_service::organisations::visible(c, &caller, &id))
+        .await
 }
 
 /// The organisation `id` when `principal` is an admin of it and it is

@@ -1,12 +1,12 @@
 //! `POST /v1/seekers/batch`: NDJSON upsert, one result per line.
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use kyushoku_store::seekers::{self, Upserted};
+use kyushoku_service::ingest::{self, SeekerBatchLine};
+use kyushoku_store::seekers::Upserted;
 
 use crate::auth::Principal;
-use crate::ingest::{prepare, SeekerBatchLine};
 use crate::ndjson::{self, BatchAnswer, LineId, Prepared};
-use crate::problem::ApiError;
+use crate::problem::{ApiError, FieldError};
 use crate::AppState;
 use kyushoku_domain::calendar::today_in_japan;
 
@@ -43,19 +43,16 @@ pub async fn batch(
             let line: SeekerBatchLine = ndjson::parse_line(text, None)?;
             let (seeker_ref, request) = line.into();
             let id = LineId::SeekerRef(seeker_ref.clone());
-            match prepare(&seeker_ref, request, today) {
+            match ingest::prepare_seeker(&seeker_ref, request, today) {
                 Ok((row, masked)) => Ok(Prepared {
                     id,
                     row,
                     masked: Some(masked.into()),
                 }),
-                Err(errors) => Err((Some(id), ApiError::Validation(errors))),
+                Err(errors) => Err((Some(id), FieldError::refused(errors))),
             }
         },
-        move |c, row| {
-            seekers::upsert(c, row, kyushoku_domain::ConsentChannel::HelloWork, today)
-                .map(|u| matches!(u, Upserted::Created(_)))
-        },
+        move |c, row| ingest::put_seeker(c, row, today).map(|u| matches!(u, Upserted::Created(_))),
     )
     .await
 }

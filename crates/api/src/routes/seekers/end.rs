@@ -2,14 +2,14 @@
 
 use actix_web::{delete, web, HttpResponse};
 use kyushoku_domain::RegistrationStatus;
-use kyushoku_store::seekers;
+use kyushoku_service::seekers;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
-use crate::ingest::check_seeker_ref;
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
+use kyushoku_service::ingest::check_seeker_ref;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -68,11 +68,8 @@ pub async fn end(
     let reason = RegistrationStatus::from(query.into_inner()?.reason);
     check_seeker_ref(&seeker_ref).map_err(|_| ApiError::NotFound)?;
     let seeker_ref = seeker_ref.into_inner();
-    let found = state
-        .db_run(move |c| seekers::end_registration(c, &seeker_ref, reason))
+    state
+        .act(move |c| seekers::end_registration(c, &seeker_ref, reason))
         .await?;
-    if !found {
-        return Err(ApiError::NotFound);
-    }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use kyushoku_domain::RegistrationStatus;
 
-use crate::ingest::{Masked, Stored};
+use kyushoku_service::ingest::{Masked, Stored};
 
 /// The answer to an upsert.
 #[derive(Debug, Serialize, ToSchema)]

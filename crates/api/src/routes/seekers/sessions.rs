@@ -3,14 +3,14 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use kyushoku_store::seekers;
+use kyushoku_service::seekers;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::{self, Actor, Principal, TokenSubject};
-use crate::ingest::check_seeker_ref;
 use crate::problem::{ApiError, Problem};
 use crate::{idempotency, AppState};
+use kyushoku_service::ingest::check_seeker_ref;
 
 /// A seeker session.
 #[derive(Debug, Serialize, ToSchema)]
@@ -60,16 +60,7 @@ async fn mint(
     seeker_ref: String,
 ) -> Result<(StatusCode, serde_json::Value), ApiError> {
     let r = seeker_ref.clone();
-    let epoch = state
-        .db_run(move |c| {
-            use kyushoku_store::identity::{principal_epoch, PrincipalRef};
-            if seekers::find_by_ref(c, &r)?.is_none() {
-                return Ok(None);
-            }
-            principal_epoch(c, &PrincipalRef::Seeker(r)).map(|e| e.map(|(e, _)| e))
-        })
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let epoch = state.act(move |c| seekers::session_epoch(c, &r)).await?;
     let (access_token, expires_in) = auth::issue_access_token(
         state,
         &TokenSubject {

@@ -2,12 +2,12 @@
 
 use actix_web::{put, web, HttpResponse};
 use kyushoku_domain::RegistrationStatus;
-use kyushoku_store::seekers::{self, Upserted};
+use kyushoku_service::ingest::{self, SeekerUpsertRequest, Stored};
+use kyushoku_store::seekers::Upserted;
 
 use super::SeekerStored;
 use crate::auth::Principal;
-use crate::ingest::{prepare, SeekerUpsertRequest, Stored};
-use crate::problem::ApiError;
+use crate::problem::{ApiError, FieldError};
 use crate::AppState;
 use kyushoku_domain::calendar::today_in_japan;
 
@@ -37,13 +37,11 @@ pub async fn upsert(
     crate::routes::fallback::same_resource(&req)?;
     principal.require_hw_system()?;
     let today = today_in_japan();
-    let (row, masked) =
-        prepare(&seeker_ref, body.into_inner()?, today).map_err(ApiError::Validation)?;
+    let (row, masked) = ingest::prepare_seeker(&seeker_ref, body.into_inner()?, today)
+        .map_err(FieldError::refused)?;
     let active = row.valid_until >= today;
     let result = state
-        .db_run(move |c| {
-            seekers::upsert(c, &row, kyushoku_domain::ConsentChannel::HelloWork, today)
-        })
+        .act(move |c| ingest::put_seeker(c, &row, today))
         .await?;
     let answer = SeekerStored {
         seeker_ref: seeker_ref.into_inner(),

@@ -1,17 +1,25 @@
-//! Turning what Hello Work sends about a seeker into what the store keeps:
-//! validation with field paths, R11 scrubbing, and the derived search
-//! columns. Used by `PUT /v1/seekers/{seeker_ref}`, the NDJSON batch, and
-//! the demo generator, so all three store exactly the same thing.
+//! What Hello Work sends, kept: a seeker's registration and a job offer,
+//! one at a time or as a batch of lines. [`prepare_seeker`] and
+//! [`prepare_offer`] check every field (with its path) and scrub the free
+//! text (R11) into the row the store keeps, with its search columns; the
+//! API, the batch and the demo generator all go through them, so all store
+//! exactly the same thing. [`store_lines`] applies a batch's lines each on
+//! its own: a bad line never stops or rolls back the others.
 
 use chrono::NaiveDate;
+use kyushoku_domain::offer::JobOffer;
 use kyushoku_domain::profile::{Invalid, Profile};
 use kyushoku_domain::scrub::{MaskCounts, MASKS};
-use kyushoku_domain::ConsentScope;
-use kyushoku_store::seekers::SeekerUpsert;
+use kyushoku_domain::{
+    ConsentChannel, ConsentScope, JobNumber, MunicipalityCode, OccupationCode, PrefectureCode,
+};
+use kyushoku_store::offers::{self, OfferUpsert};
+use kyushoku_store::seekers::{self, SeekerUpsert, Upserted};
+use kyushoku_store::{Db, DbConn, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::problem::FieldError;
+use crate::Refusal;
 
 /// `PUT /v1/seekers/{seeker_ref}`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -100,7 +108,7 @@ impl From<MaskCounts> for Masked {
 }
 
 /// A `seeker_ref` is Hello Work's opaque reference: 1–64 of `A-Z a-z 0-9 - _`.
-pub fn check_seeker_ref(seeker_ref: &str) -> Result<(), FieldError> {
+pub fn check_seeker_ref(seeker_ref: &str) -> Result<(), Invalid> {
     let ok = (1..=64).contains(&seeker_ref.len())
         && seeker_ref
             .bytes()
@@ -108,32 +116,26 @@ pub fn check_seeker_ref(seeker_ref: &str) -> Result<(), FieldError> {
     if ok {
         Ok(())
     } else {
-        Err(FieldError::new(
+        Err(Invalid::new(
             "seeker_ref",
             "1 to 64 letters, digits, '-' or '_'",
         ))
     }
 }
 
-fn to_field_errors(list: Vec<Invalid>) -> Vec<FieldError> {
-    list.into_iter()
-        .map(|i| FieldError::new(i.field, i.message))
-        .collect()
-}
-
 /// Validates and scrubs; returns the row to store and what was masked.
-pub fn prepare(
+pub fn prepare_seeker(
     seeker_ref: &str,
     request: SeekerUpsertRequest,
     today: NaiveDate,
-) -> Result<(SeekerUpsert, MaskCounts), Vec<FieldError>> {
+) -> Result<(SeekerUpsert, MaskCounts), Vec<Invalid>> {
     let mut errors = Vec::new();
     if let Err(e) = check_seeker_ref(seeker_ref) {
         errors.push(e);
     }
     let scope = ConsentScope::parse(&request.consent_scope);
     if scope.is_none() {
-        errors.push(FieldError::new(
+        errors.push(Invalid::new(
             "consent_scope",
             "both, public_only, private_only or none",
         ));
@@ -141,9 +143,9 @@ pub fn prepare(
     let lo = today - chrono::Duration::days(366);
     let hi = today + chrono::Duration::days(366);
     if request.valid_until < lo || request.valid_until > hi {
-        errors.push(FieldError::new("valid_until", "within a year of today"));
+        errors.push(Invalid::new("valid_until", "within a year of today"));
     }
-    errors.extend(to_field_errors(request.profile.check("profile", today)));
+    errors.extend(request.profile.check("profile", today));
     let (Some(consent_scope), true) = (scope, errors.is_empty()) else {
         return Err(errors);
     };
@@ -192,32 +194,50 @@ pub fn prepare(
     Ok((row, masked))
 }
 
-/// `PUT /v1/job-offers/{job_number}` and one line of the offers batch.
+/// `PUT /v1/job-offers/{job_number}` and one line of the offers batch:
+/// validates, and returns the row to store.
 pub fn prepare_offer(
     job_number: &str,
-    offer: kyushoku_domain::offer::JobOffer,
+    offer: JobOffer,
     today: NaiveDate,
-) -> Result<kyushoku_store::offers::OfferUpsert, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    if kyushoku_domain::JobNumber::parse(job_number).is_err() {
-        errors.push(FieldError::new(
+) -> Result<OfferUpsert, Vec<Invalid>> {
+    let number = JobNumber::parse(job_number).map_err(|_| {
+        Invalid::new(
             "job_number",
             "five digits, a hyphen and eight digits (NNNNN-NNNNNNNN)",
-        ));
-    }
-    errors.extend(to_field_errors(offer.check(today)));
+        )
+    });
+    let mut errors: Vec<Invalid> = number.clone().err().into_iter().collect();
+    errors.extend(offer.check(today));
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(kyushoku_store::offers::OfferUpsert {
-        job_number: job_number.to_owned(),
-        scope: offer.scope.clone(),
+    // What `check` passed, as types: a field it let through that does not
+    // parse is that field's error.
+    let typed = || -> Result<_, Invalid> {
+        Ok((
+            ConsentScope::parse(&offer.scope)
+                .ok_or_else(|| Invalid::new("scope", "both, public_only or private_only"))?,
+            OccupationCode::parse(&offer.occupation).map_err(|e| Invalid::new("occupation", e))?,
+            PrefectureCode::parse(&offer.prefecture).map_err(|e| Invalid::new("prefecture", e))?,
+            offer
+                .municipality
+                .as_deref()
+                .map(MunicipalityCode::parse)
+                .transpose()
+                .map_err(|e| Invalid::new("municipality", e))?,
+        ))
+    };
+    let (scope, occupation, prefecture, municipality) = typed().map_err(|e| vec![e])?;
+    Ok(OfferUpsert {
+        job_number: number.map_err(|e| vec![e])?,
+        scope,
         valid_through: offer.valid_through,
-        occupation: offer.occupation.clone(),
-        employment_type: offer.employment_type.as_str().to_owned(),
-        prefecture: offer.prefecture.clone(),
-        municipality: offer.municipality.clone(),
-        wage_kind: offer.wage.kind.as_str().to_owned(),
+        occupation,
+        employment_type: offer.employment_type,
+        prefecture,
+        municipality,
+        wage_kind: offer.wage.kind,
         wage_min: offer.wage.min,
         wage_max: offer.wage.max,
         search_text: offer.search_text(),
@@ -257,5 +277,78 @@ impl utoipa::PartialSchema for OfferBatchLine {
 impl ToSchema for OfferBatchLine {
     fn name() -> std::borrow::Cow<'static, str> {
         std::borrow::Cow::Borrowed("OfferBatchLine")
+    }
+}
+
+/// Hello Work registers or updates a seeker (the ledger records a changed
+/// scope, channel `hello_work`).
+pub fn put_seeker(
+    c: &mut DbConn,
+    row: &SeekerUpsert,
+    today: NaiveDate,
+) -> Result<Upserted, Refusal> {
+    Ok(seekers::upsert(c, row, ConsentChannel::HelloWork, today)?)
+}
+
+/// Hello Work creates or replaces an offer: true when created.
+pub fn put_offer(c: &mut DbConn, row: &OfferUpsert) -> Result<bool, Refusal> {
+    Ok(offers::upsert(c, row)?)
+}
+
+/// Hello Work withdraws an offer: it leaves every view at once, and the
+/// organisations that saw it get a deletion in their change feed. An offer
+/// that is not live is [`Refusal::NotFound`].
+pub fn withdraw_offer(c: &mut DbConn, job_number: &JobNumber) -> Result<(), Refusal> {
+    if offers::delete(c, job_number.as_str())? {
+        Ok(())
+    } else {
+        Err(Refusal::NotFound)
+    }
+}
+
+/// What became of one prepared line of a batch.
+#[derive(Debug)]
+pub enum LineOutcome {
+    /// Kept: true when created, false when replaced.
+    Stored(bool),
+    /// Refused for the line's own sake (a value already taken).
+    Refused(Refusal),
+}
+
+/// Applies a batch's prepared lines with `put`: all in one transaction,
+/// each line in a savepoint of its own, so a line refused for its own sake
+/// is rolled back alone. When the database fails a line, the group is
+/// applied again line by line, each in its own transaction. Only a lost
+/// database fails the whole batch (the caller retries it).
+pub fn store_lines<T>(
+    db: &Db,
+    rows: &[&T],
+    put: impl Fn(&mut DbConn, &T) -> Result<bool, Refusal>,
+) -> Result<Vec<LineOutcome>, Refusal> {
+    let grouped = db.run(|c| {
+        c.write_transaction(|c| {
+            rows.iter()
+                .map(|row| match put(c, row) {
+                    Ok(created) => Ok(LineOutcome::Stored(created)),
+                    Err(Refusal::Store(e @ StoreError::Conflict(_))) => {
+                        Ok(LineOutcome::Refused(Refusal::Store(e)))
+                    }
+                    Err(Refusal::Store(e)) => Err(e),
+                    Err(refused) => Ok(LineOutcome::Refused(refused)),
+                })
+                .collect::<Result<Vec<LineOutcome>, StoreError>>()
+        })
+    });
+    match grouped {
+        Ok(outcomes) => Ok(outcomes),
+        Err(e) if e.is_unavailable() => Err(e.into()),
+        Err(_) => rows
+            .iter()
+            .map(|row| match crate::run(db, |c| put(c, row)) {
+                Ok(created) => Ok(LineOutcome::Stored(created)),
+                Err(Refusal::Store(e)) if e.is_unavailable() => Err(Refusal::Store(e)),
+                Err(refused) => Ok(LineOutcome::Refused(refused)),
+            })
+            .collect(),
     }
 }
