@@ -260,16 +260,14 @@ pub async fn sweeper(db: Db, interval: Duration, retention_days: i64) {
     }
 }
 
-/// One sweep, now.
+/// One sweep, now (`kyushoku_service::retention::sweep`).
 pub fn sweep_once(
     db: &Db,
     retention_days: i64,
-) -> Result<kyushoku_store::seekers::Sweep, kyushoku_store::StoreError> {
+) -> Result<kyushoku_store::seekers::Sweep, kyushoku_service::Refusal> {
     let today = kyushoku_domain::calendar::today_in_japan();
     let purge_before = kyushoku_store::now() - chrono::Duration::days(retention_days);
-    db.run(|c| {
-        kyushoku_store::audit::ensure_partitions(c, today, 2)?;
-        kyushoku_store::offers::expire(c, today)?;
-        kyushoku_store::seekers::sweep(c, today, purge_before)
+    kyushoku_service::run(db, |c| {
+        kyushoku_service::retention::sweep(c, today, purge_before)
     })
 }

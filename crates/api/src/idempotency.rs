@@ -9,7 +9,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use kyushoku_domain::seal::Sealer;
-use kyushoku_service::idempotency::{open_answer, seal_answer};
+use kyushoku_service::idempotency::open_answer;
 pub use kyushoku_service::Pledge;
 use kyushoku_store::idempotency::{self, Remembered};
 
@@ -74,55 +74,12 @@ fn replay_or_refuse(
 }
 
 /// Runs `work` once per (principal, key): a retry with the same body gets
-/// the stored answer, one with another body 422. Without a key, just runs.
-pub async fn once<F, Fut>(
-    state: &AppState,
-    principal: &str,
-    key: Option<String>,
-    body: &[u8],
-    work: F,
-) -> Result<HttpResponse, ApiError>
-where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<(StatusCode, serde_json::Value), ApiError>>,
-{
-    let Some(key) = key else {
-        let (status, value) = work().await?;
-        return Ok(HttpResponse::build(status).json(value));
-    };
-    let hash = digest_bytes(body);
-    let principal = principal.to_owned();
-    let (p, k) = (principal.clone(), key.clone());
-    if let Some(r) = state
-        .db_run(move |c| idempotency::lookup(c, &p, &k))
-        .await?
-    {
-        return replay_or_refuse(&state.sealer, &principal, &key, &r, &hash);
-    }
-    let (status, value) = work().await?;
-    let answer = Remembered {
-        request_hash: hash.clone(),
-        status: i32::from(status.as_u16()),
-        response: seal_answer(&state.sealer, &principal, &key, &value),
-    };
-    let stored = answer.clone();
-    let (p, k) = (principal.clone(), key.clone());
-    let earlier = state
-        .db_run(move |c| idempotency::remember(c, &p, &k, &stored))
-        .await?;
-    match earlier {
-        // A concurrent request with the same key finished first.
-        Some(r) => replay_or_refuse(&state.sealer, &principal, &key, &r, &hash),
-        None => Ok(HttpResponse::build(status).json(value)),
-    }
-}
-
-/// Like [`once`], for work that creates something (a message, a hire
-/// report): the answer is stored in the same transaction as the work, by
-/// [`Pledge::keep`], so a crash between the two cannot leave work done with
-/// no answer kept, and two concurrent requests with one key cannot both do
-/// it. When the work fails and a request with the same key has meanwhile
-/// succeeded, its answer is replayed.
+/// the stored answer, one with another body 422; without a key, just runs.
+/// The answer is stored in the same transaction as the work, by the use
+/// case with [`Pledge::keep`], so a crash between the two cannot leave work
+/// done with no answer kept, and two concurrent requests with one key
+/// cannot both do it. When the work fails and a request with the same key
+/// has meanwhile succeeded, its answer is replayed.
 pub async fn once_atomic<F, Fut>(
     state: &AppState,
     principal: &str,
@@ -155,4 +112,32 @@ where
             None => Err(e),
         },
     }
+}
+
+/// [`once_atomic`] for work that is not one transaction (a batch of many,
+/// a session token of none): its answer is kept right after it, in a
+/// transaction of its own. A concurrent request with the same key whose
+/// answer was kept first is replayed instead.
+pub async fn once<F, Fut>(
+    state: &AppState,
+    principal: &str,
+    key: Option<String>,
+    body: &[u8],
+    work: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<(StatusCode, serde_json::Value), ApiError>>,
+{
+    let st = state.clone();
+    once_atomic(state, principal, key, body, move |pledge| async move {
+        let (status, value) = work().await?;
+        if let Some(pledge) = pledge {
+            let kept = value.clone();
+            st.act(move |c| Ok(pledge.keep(c, status.as_u16(), &kept)?))
+                .await?;
+        }
+        Ok((status, value))
+    })
+    .await
 }

@@ -1,8 +1,11 @@
 //! What every handler shares: the settings ([`ApiConfig`]) and the
 //! application state ([`AppState`]: the pool, the cluster, keys and
 //! secrets, the audit writer, the mail outbox and the event relay), with
-//! the two ways a handler reaches the database: [`AppState::act`] for a use
-//! case, [`AppState::db_run`] for a read the service does not cover yet.
+//! the ways the API reaches the database: [`AppState::act`] runs a use case,
+//! [`AppState::show`] one whose answer is shown to the caller (R9);
+//! [`AppState::db_run`] is the machinery's around the handlers
+//! (authentication, the idempotency lookup, the event relay), never a
+//! handler's.
 
 use std::sync::Arc;
 

@@ -26,6 +26,7 @@ pub mod organisations;
 pub mod profiles;
 pub mod reference;
 pub mod refusal;
+pub mod retention;
 pub mod seekers;
 pub mod sessions;
 pub mod threads;

@@ -49,7 +49,7 @@ pub fn offer_id(
             organisations::table
                 .select(organisations::id)
                 .filter(organisations::id.eq(organisation_id))
-                .filter(scope_covers_sector!(job_offers::scope)),
+                .filter(crate::visibility::scope_covers_sector(job_offers::scope)),
         ))
         .select(job_offers::id)
         .get_result(conn)

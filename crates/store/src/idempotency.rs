@@ -53,24 +53,6 @@ fn insert(
         .execute(conn)
 }
 
-/// Stores the first answer. When another request with the same key got
-/// there first, returns what it stored instead.
-pub fn remember(
-    conn: &mut DbConn,
-    principal: &str,
-    key: &str,
-    answer: &Remembered,
-) -> Result<Option<Remembered>, StoreError> {
-    match insert(conn, principal, key, answer) {
-        Ok(_) => Ok(None),
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => lookup(conn, principal, key),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Stores the first answer inside the caller's transaction, beside the work
 /// it answers: both commit or neither does. A concurrent request with the
 /// same key that committed first makes this a `Conflict`, rolling the

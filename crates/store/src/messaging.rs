@@ -15,6 +15,11 @@ use kyushoku_domain::{Author, MessageKind, OrganisationKind};
 
 use crate::schema::{guidance_counters, messages, organisations, reports, seekers, threads};
 use crate::seekers::{read_visible, Viewer};
+use crate::visibility::{seeker_visible_to, SeekerVisibleTo};
+use diesel::dsl;
+use diesel::query_source::Alias;
+
+type MultiBackend = <DbConn as Connection>::Backend;
 use crate::{
     now, per_backend, DbConn, MessageId, OrganisationId, ReportId, SeekerId, StoreError, ThreadId,
 };
@@ -393,34 +398,44 @@ pub struct OrganisationCard {
     pub kind: OrganisationKind,
 }
 
-/// Threads with whether each is open and its organisation, in one
+/// The thread organisation's columns a seeker is shown ([`OrganisationCard`]).
+type CardColumns = (
+    dsl::Field<Alias<ThreadOrganisation>, organisations::public_id>,
+    dsl::Field<Alias<ThreadOrganisation>, organisations::name>,
+    dsl::Field<Alias<ThreadOrganisation>, organisations::kind>,
+);
+
+/// Threads with whether each is open and its organisation's card, in one
 /// statement: the seeker's row is joined only where R1 holds between the
-/// thread's two parties (`visible_to!` with the thread's organisation), so
-/// a missing seeker row is a closed thread. A page of 20 was 1 + 20
-/// statements for the organisation and 1 + 40 for the seeker.
-macro_rules! listed_threads {
-    ($today:expr) => {
-        threads::table
-            .inner_join(
-                thread_organisation
-                    .on(thread_organisation.field(organisations::id).eq(threads::organisation_id)),
-            )
-            .left_join(
-                seekers::table.on(threads::seeker_id.eq(seekers::id).and(visible_to!(
-                    organisation: threads::organisation_id,
-                    today: $today
-                ))),
-            )
-            .select((
-                ThreadRow::as_select(),
-                seekers::id.nullable(),
-                thread_organisation.fields((
-                    organisations::public_id,
-                    organisations::name,
-                    organisations::kind,
-                )),
-            ))
-    };
+/// thread's two parties ([`seeker_visible_to`] with the thread's
+/// organisation), so a missing seeker row is a closed thread. A page of 20
+/// was 1 + 20 statements for the organisation and 1 + 40 for the seeker.
+#[dsl::auto_type(no_type_alias)]
+fn listed_threads(today: NaiveDate) -> _ {
+    let organisation_of_thread: dsl::Eq<
+        dsl::Field<Alias<ThreadOrganisation>, organisations::id>,
+        threads::organisation_id,
+    > = thread_organisation
+        .field(organisations::id)
+        .eq(threads::organisation_id);
+    let visible_seeker: dsl::And<
+        dsl::Eq<threads::seeker_id, seekers::id>,
+        SeekerVisibleTo<threads::organisation_id>,
+    > = threads::seeker_id
+        .eq(seekers::id)
+        .and(seeker_visible_to(threads::organisation_id, today));
+    let card: CardColumns = thread_organisation.fields((
+        organisations::public_id,
+        organisations::name,
+        organisations::kind,
+    ));
+    let seeker_if_open: dsl::Nullable<seekers::id> = seekers::id.nullable();
+    let thread: dsl::AsSelect<ThreadRow, MultiBackend> = ThreadRow::as_select();
+    let its_organisation: Alias<ThreadOrganisation> = thread_organisation;
+    threads::table
+        .inner_join(its_organisation.on(organisation_of_thread))
+        .left_join(seekers::table.on(visible_seeker))
+        .select((thread, seeker_if_open, card))
 }
 
 // The thread's organisation under another name: R1's subquery reads
@@ -447,7 +462,7 @@ pub fn list_threads(
     after: Option<(NaiveDateTime, ThreadId)>,
     limit: i64,
 ) -> Result<Vec<ListedThread>, StoreError> {
-    let mut q = listed_threads!(today)
+    let mut q = listed_threads(today)
         .order((threads::updated_at.desc(), threads::id.desc()))
         .limit(limit)
         .into_boxed();
@@ -658,7 +673,7 @@ pub fn thread_states(
     seeker_id: SeekerId,
     today: NaiveDate,
 ) -> Result<Vec<(String, String, bool)>, StoreError> {
-    let rows = listed_threads!(today)
+    let rows = listed_threads(today)
         .filter(threads::seeker_id.eq(seeker_id))
         .order(threads::id)
         .load(conn)?;

@@ -15,6 +15,7 @@ use crate::literal::Active;
 use crate::schema::{job_offers, offer_changes, organisations};
 use crate::seekers::Viewer;
 use crate::stored_time::{StoredDate, StoredTimestamp};
+use crate::visibility::{offer_visible_to, scope_covers_sector};
 use crate::{now, per_backend, Connection, DbConn, JobOfferId, StoreError};
 
 /// An offer as stored: the columns the filters use, and the content.
@@ -123,26 +124,6 @@ pub fn expire(conn: &mut DbConn, today: NaiveDate) -> Result<usize, StoreError> 
     })
 }
 
-/// R1 for offers: active, within `valid_through`, the organisation approved
-/// with `job_offers`, the employer's scope covering its sector.
-macro_rules! offer_visible_to {
-    ($viewer:expr) => {{
-        let v: Viewer = $viewer;
-        let scope_covers_sector = scope_covers_sector!(job_offers::scope);
-        job_offers::status
-            .eq(crate::literal::Active)
-            .and(job_offers::valid_through.ge(v.today))
-            .and(exists(
-                organisations::table
-                    .select(organisations::id)
-                    .filter(organisations::id.eq(v.organisation_id))
-                    .filter(organisations::status.eq("approved"))
-                    .filter(organisations::job_offers.eq(true))
-                    .filter(scope_covers_sector),
-            ))
-    }};
-}
-
 /// One page of the offers `viewer` may see, newest first.
 pub fn browse(
     conn: &mut DbConn,
@@ -152,7 +133,7 @@ pub fn browse(
     limit: i64,
 ) -> Result<Vec<OfferRow>, StoreError> {
     let mut q = job_offers::table
-        .filter(offer_visible_to!(viewer))
+        .filter(offer_visible_to(viewer.organisation_id, viewer.today))
         .select(OfferRow::as_select())
         .order((job_offers::updated_at.desc(), job_offers::id.desc()))
         .limit(limit)
@@ -160,10 +141,7 @@ pub fn browse(
     if let Some(k) = &f.keyword {
         let k = k.as_str();
         if crate::seekers::uses_bigram_index(conn, k) {
-            q = q.filter(crate::seekers::holds_bigrams_of!(
-                "job_offers",
-                k.to_owned()
-            ));
+            q = q.filter(crate::seekers::holds_bigrams_of("job_offers", k));
         }
         q = q.filter(
             job_offers::search_text
@@ -218,7 +196,7 @@ pub fn read_visible(
 ) -> Result<Option<OfferRow>, StoreError> {
     Ok(job_offers::table
         .filter(job_offers::job_number.eq(job_number.as_str()))
-        .filter(offer_visible_to!(viewer))
+        .filter(offer_visible_to(viewer.organisation_id, viewer.today))
         .select(OfferRow::as_select())
         .get_result(conn)
         .optional()?)
@@ -258,13 +236,15 @@ pub fn changes(
         organisations::table
             .select(organisations::id)
             .filter(organisations::id.eq(viewer.organisation_id))
-            .filter(scope_covers_sector!(offer_changes::prior_scope)),
+            .filter(scope_covers_sector(
+                offer_changes::prior_scope.assume_not_null(),
+            )),
     );
     let rows: Vec<ChangeRow> = offer_changes::table
         .inner_join(job_offers::table)
         .filter(offer_changes::seq.gt(since))
         .filter(offer_changes::seq.le(newest))
-        .filter(offer_visible_to!(viewer).or(was_visible))
+        .filter(offer_visible_to(viewer.organisation_id, viewer.today).or(was_visible))
         .order(offer_changes::seq.asc())
         .limit(limit)
         .select((
@@ -273,7 +253,7 @@ pub fn changes(
             job_offers::valid_through,
             job_offers::content,
             job_offers::updated_at,
-            offer_visible_to!(viewer),
+            offer_visible_to(viewer.organisation_id, viewer.today),
         ))
         .load(conn)?;
     let resume = match rows.last() {
@@ -330,7 +310,7 @@ fn walk_snapshot(
     let mut after = JobOfferId::from_row(0);
     loop {
         let mut q = job_offers::table
-            .filter(offer_visible_to!(viewer))
+            .filter(offer_visible_to(viewer.organisation_id, viewer.today))
             .filter(job_offers::id.gt(after))
             .order(job_offers::id.asc())
             .limit(page)

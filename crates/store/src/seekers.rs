@@ -1,17 +1,22 @@
 //! Job seekers: ingest, end of registration, consent ledger, blocks, and the
 //! search and read that enforce R1 inside the query.
 //!
-//! `visible_to!` (in `lib.rs`, beside the scope × sector part it uses) is
-//! the whole visibility rule in SQL. Every search and read goes through it,
-//! so pages stay full and counts never leak.
+//! R1 is [`crate::visibility::seeker_visible_to`], the whole visibility rule
+//! in SQL. Every search and read goes through it, so pages stay full and
+//! counts never leak.
 
 use std::collections::BTreeSet;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::exists;
+use diesel::dsl::{self, exists};
+use diesel::expression::{BoxableExpression, SqlLiteral, UncheckedBind};
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 use kyushoku_domain::search::Criteria;
-use kyushoku_domain::{ConsentChannel, ConsentScope, OccupationLevel, RegistrationStatus};
+use kyushoku_domain::{
+    ConsentChannel, ConsentScope, OccupationCode, OccupationLevel, PrefectureCode,
+    RegistrationStatus,
+};
 
 use crate::literal::Active;
 use crate::messaging::OrganisationCard;
@@ -21,7 +26,10 @@ use crate::schema::{
     seeker_prefectures, seeker_qualifications, seekers,
 };
 use crate::stored_time::{StoredDate, StoredTimestamp};
+use crate::visibility::seeker_visible_to;
 use crate::{now, per_backend, DbConn, OrganisationId, SeekerId, StoreError};
+
+type MultiBackend = <DbConn as diesel::Connection>::Backend;
 
 /// What an upsert writes: the profile already validated, scrubbed and
 /// serialised by the caller, and the columns derived from it.
@@ -418,20 +426,19 @@ pub(crate) fn uses_bigram_index(conn: &DbConn, keyword: &str) -> bool {
     matches!(conn, DbConn::Postgresql(_)) && keyword.chars().nth(1).is_some()
 }
 
-/// "The text holds every bigram of the keyword": what the GIN index
-/// answers. It only narrows; the LIKE beside it decides.
-macro_rules! holds_bigrams_of {
-    ($table:literal, $keyword:expr) => {
-        diesel::dsl::sql::<diesel::sql_types::Bool>(concat!(
-            "kyushoku_bigrams(\"",
-            $table,
-            "\".\"search_text\") @> kyushoku_bigrams("
-        ))
-        .bind::<diesel::sql_types::Text, _>($keyword)
-        .sql(")")
-    };
+/// "The search text holds every bigram of the keyword": what the bigram GIN
+/// index (`<table>_by_bigram`) answers. It only narrows; the LIKE beside it
+/// decides.
+pub(crate) type HoldsBigrams =
+    SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, dsl::AsExprOf<String, Text>>>;
+
+pub(crate) fn holds_bigrams_of(table: &'static str, keyword: &str) -> HoldsBigrams {
+    dsl::sql::<Bool>(&format!(
+        "kyushoku_bigrams(\"{table}\".\"search_text\") @> kyushoku_bigrams("
+    ))
+    .bind::<Text, _>(keyword.to_owned())
+    .sql(")")
 }
-pub(crate) use holds_bigrams_of;
 
 pub(crate) fn like_pattern(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -446,92 +453,139 @@ pub(crate) fn like_pattern(s: &str) -> String {
     out
 }
 
-/// The filters of a search other than occupation and prefecture (which
-/// [`search`] turns into the walk itself), applied to a boxed query over
-/// `seekers`, joined or not. `walked_qualification`: the query walks the
-/// qualification's own rows, which already filter by it (and a second
-/// `seeker_qualifications` in the query would be ambiguous).
-macro_rules! narrow {
-    ($q:ident, $conn:expr, $f:expr) => {{
-        narrow!($q, $conn, $f, walked_qualification);
-        let f: &Criteria = $f;
-        if let Some(v) = &f.qualification {
-            $q = $q.filter(exists(
-                seeker_qualifications::table
-                    .filter(seeker_qualifications::seeker_id.eq(seekers::id))
-                    .filter(seeker_qualifications::value.eq(v.clone())),
-            ));
+/// Which rows a search walks, newest first: one filter's order rows, or the
+/// recency index over all seekers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    Occupation,
+    Prefecture,
+    Qualification,
+    Recency,
+}
+
+impl Walk {
+    /// The narrowest walk for `f`: a major occupation group (two digits) is
+    /// broader than most prefectures, a finer code narrower than any; a
+    /// qualification's own rows when neither is asked for, however rare it
+    /// is.
+    fn for_criteria(f: &Criteria) -> Walk {
+        match (&f.occupation, &f.prefecture, &f.qualification) {
+            (Some(code), Some(_), _) if code.level() != OccupationLevel::Major => Walk::Occupation,
+            (Some(_), None, _) => Walk::Occupation,
+            (_, Some(_), _) => Walk::Prefecture,
+            (None, None, Some(_)) => Walk::Qualification,
+            (None, None, None) => Walk::Recency,
         }
-    }};
-    ($q:ident, $conn:expr, $f:expr, walked_qualification) => {{
-        let f: &Criteria = $f;
-        if let Some(k) = &f.keyword {
-            let k = k.as_str();
-            if uses_bigram_index($conn, k) {
-                $q = $q.filter(holds_bigrams_of!("seekers", k.to_owned()));
-            }
-            $q = $q.filter(seekers::search_text.like(like_pattern(k)).escape('\\'));
+    }
+}
+
+/// A condition on the seeker of a search's row, whatever the walk joins to
+/// `seekers` (`QS`).
+type Condition<QS> = Box<dyn BoxableExpression<QS, MultiBackend, SqlType = Bool>>;
+
+type KeywordLike = dsl::Escape<dsl::Like<seekers::search_text, String>>;
+/// "The seeker has a row of `table` (by `seeker_id`) whose `column` is …".
+type HasRow<T, S, C> =
+    dsl::exists<dsl::Filter<dsl::Filter<T, dsl::Eq<S, seekers::id>>, dsl::Eq<C, String>>>;
+type InMunicipality =
+    HasRow<seeker_locations::table, seeker_locations::seeker_id, seeker_locations::municipality>;
+type HasOccupation =
+    HasRow<seeker_occupations::table, seeker_occupations::seeker_id, seeker_occupations::code>;
+type HasPrefecture = HasRow<
+    seeker_prefectures::table,
+    seeker_prefectures::seeker_id,
+    seeker_prefectures::prefecture,
+>;
+type HoldsQualification = HasRow<
+    seeker_qualifications::table,
+    seeker_qualifications::seeker_id,
+    seeker_qualifications::value,
+>;
+type EmploysAs = dsl::Like<seekers::employment_types, String>;
+/// Named no wage, or a desired minimum of the kind at most the wage.
+type TakesWage = dsl::AssumeNotNull<
+    dsl::Or<
+        dsl::IsNull<seekers::wage_kind>,
+        dsl::And<dsl::Eq<seekers::wage_kind, &'static str>, dsl::LtEq<seekers::wage_min, i64>>,
+    >,
+>;
+type ChangedSince = dsl::GtEq<seekers::updated_at, NaiveDateTime>;
+
+fn holds_qualification(value: &str) -> HoldsQualification {
+    exists(
+        seeker_qualifications::table
+            .filter(seeker_qualifications::seeker_id.eq(seekers::id))
+            .filter(seeker_qualifications::value.eq(value.to_owned())),
+    )
+}
+
+fn has_occupation(code: &OccupationCode) -> HasOccupation {
+    exists(
+        seeker_occupations::table
+            .filter(seeker_occupations::seeker_id.eq(seekers::id))
+            .filter(seeker_occupations::code.eq(code.as_str().to_owned())),
+    )
+}
+
+fn has_prefecture(code: &PrefectureCode) -> HasPrefecture {
+    exists(
+        seeker_prefectures::table
+            .filter(seeker_prefectures::seeker_id.eq(seekers::id))
+            .filter(seeker_prefectures::prefecture.eq(code.as_str().to_owned())),
+    )
+}
+
+/// The conditions of `f` on the seeker's own row (its keyword,
+/// municipality, employment type, wage and date), in the order they are
+/// written into the query. The filters with order rows of their own
+/// (qualification, occupation, prefecture) are the walk's, or checked
+/// beside it ([`holds_qualification`], [`has_occupation`],
+/// [`has_prefecture`]).
+fn narrowing<QS>(conn: &DbConn, f: &Criteria) -> Vec<Condition<QS>>
+where
+    HoldsBigrams: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
+    KeywordLike: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
+    InMunicipality: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
+    EmploysAs: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
+    TakesWage: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
+    ChangedSince: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
+{
+    let mut all: Vec<Condition<QS>> = Vec::new();
+    if let Some(k) = &f.keyword {
+        let k = k.as_str();
+        if uses_bigram_index(conn, k) {
+            all.push(Box::new(holds_bigrams_of("seekers", k)));
         }
-        if let Some(m) = &f.municipality {
-            $q = $q.filter(exists(
-                seeker_locations::table
-                    .filter(seeker_locations::seeker_id.eq(seekers::id))
-                    .filter(seeker_locations::municipality.eq(m.as_str().to_owned())),
-            ));
-        }
-        if let Some(e) = f.employment_type {
-            $q = $q.filter(seekers::employment_types.like(format!("%,{},%", e.as_str())));
-        }
-        if let Some(w) = f.wage {
-            $q = $q.filter(
-                seekers::wage_kind.is_null().or(seekers::wage_kind
+        all.push(Box::new(
+            seekers::search_text.like(like_pattern(k)).escape('\\'),
+        ));
+    }
+    if let Some(m) = &f.municipality {
+        all.push(Box::new(exists(
+            seeker_locations::table
+                .filter(seeker_locations::seeker_id.eq(seekers::id))
+                .filter(seeker_locations::municipality.eq(m.as_str().to_owned())),
+        )));
+    }
+    if let Some(e) = f.employment_type {
+        all.push(Box::new(
+            seekers::employment_types.like(format!("%,{},%", e.as_str())),
+        ));
+    }
+    if let Some(w) = f.wage {
+        all.push(Box::new(
+            seekers::wage_kind
+                .is_null()
+                .or(seekers::wage_kind
                     .eq(w.kind.as_str())
-                    .and(seekers::wage_min.le(w.yen))),
-            );
-        }
-        if let Some(t) = f.updated_since {
-            $q = $q.filter(seekers::updated_at.ge(t));
-        }
-    }};
-}
-
-/// Newest first, after `after` = (updated_at, id) of the previous page's
-/// last row, in the columns of the table that drives the walk.
-macro_rules! newest_after {
-    ($q:ident, $after:expr, $updated_at:expr, $id:expr) => {{
-        $q = $q.order(($updated_at.desc(), $id.desc()));
-        if let Some((t, id)) = $after {
-            $q = $q.filter($updated_at.lt(t).or($updated_at.eq(t).and($id.lt(id))));
-        }
-    }};
-}
-
-/// A search that walks one filter's order rows (`$walk`, where `$key` is
-/// the value asked for): the seekers that have it, newest first, R1 and the
-/// other filters applied to each, the other order table (`$other`) as a
-/// plain condition when asked for too.
-macro_rules! walk_order_rows {
-    ($conn:expr, $viewer:expr, $f:expr, $after:expr, $limit:expr,
-     $walk:ident . $key:ident = $value:expr, also $other:ident . $other_key:ident in $also:expr
-     $(, $walked:ident)?) => {{
-        let mut q = $walk::table
-            .inner_join(seekers::table)
-            .filter($walk::$key.eq($value.to_string()))
-            .filter(visible_to!($viewer))
-            .select(VisibleProfileRow::as_select())
-            .limit($limit)
-            .into_boxed();
-        narrow!(q, $conn, $f $(, $walked)?);
-        if let Some(v) = $also {
-            q = q.filter(exists(
-                $other::table
-                    .filter($other::seeker_id.eq(seekers::id))
-                    .filter($other::$other_key.eq(v.to_string())),
-            ));
-        }
-        newest_after!(q, $after, $walk::updated_at, $walk::seeker_id);
-        Ok(PlannedPerCall(q).load($conn)?)
-    }};
+                    .and(seekers::wage_min.le(w.yen)))
+                .assume_not_null(),
+        ));
+    }
+    if let Some(t) = f.updated_since {
+        all.push(Box::new(seekers::updated_at.ge(t)));
+    }
+    all
 }
 
 /// One page of the profiles `viewer` may see, newest first, after
@@ -539,9 +593,10 @@ macro_rules! walk_order_rows {
 ///
 /// The walk is driven by the order rows of the occupation or the prefecture
 /// asked for (the narrower of the two when both are), else of the
-/// qualification, else by the recency index over all seekers: each visits
-/// only seekers that can match, newest first, and stops after one page,
-/// however rare the filter (migrations 000009 and 000011).
+/// qualification, else by the recency index over all seekers ([`Walk`]):
+/// each visits only seekers that can match, newest first, and stops after
+/// one page, however rare the filter (migrations 000009 and 000011). R1 is
+/// [`seeker_visible_to`], on every walk.
 pub fn search(
     conn: &mut DbConn,
     viewer: Viewer,
@@ -549,36 +604,111 @@ pub fn search(
     after: Option<(NaiveDateTime, SeekerId)>,
     limit: i64,
 ) -> Result<Vec<VisibleProfileRow>, StoreError> {
-    // Which walk: a major occupation group (two digits) is broader than most
-    // prefectures, a finer code narrower than any.
-    let by_occupation = match (&f.occupation, &f.prefecture) {
-        (Some(code), Some(_)) => code.level() != OccupationLevel::Major,
-        (Some(_), None) => true,
-        (None, _) => false,
+    let walk = Walk::for_criteria(f);
+    let visible = seeker_visible_to(viewer.organisation_id, viewer.today);
+    let rows = match walk {
+        Walk::Occupation => {
+            use seeker_occupations as walked;
+            let code = f.occupation.as_ref().map(|c| c.as_str().to_owned());
+            let mut q = walked::table
+                .inner_join(seekers::table)
+                .filter(walked::code.eq(code.unwrap_or_default()))
+                .filter(visible)
+                .select(VisibleProfileRow::as_select())
+                .limit(limit)
+                .into_boxed();
+            for c in narrowing(conn, f) {
+                q = q.filter(c);
+            }
+            if let Some(v) = &f.qualification {
+                q = q.filter(holds_qualification(v));
+            }
+            if let Some(p) = &f.prefecture {
+                q = q.filter(has_prefecture(p));
+            }
+            q = q.order((walked::updated_at.desc(), walked::seeker_id.desc()));
+            if let Some((t, id)) = after {
+                q = q.filter(
+                    walked::updated_at
+                        .lt(t)
+                        .or(walked::updated_at.eq(t).and(walked::seeker_id.lt(id))),
+                );
+            }
+            PlannedPerCall(q).load(conn)?
+        }
+        Walk::Prefecture => {
+            use seeker_prefectures as walked;
+            let code = f.prefecture.as_ref().map(|p| p.as_str().to_owned());
+            let mut q = walked::table
+                .inner_join(seekers::table)
+                .filter(walked::prefecture.eq(code.unwrap_or_default()))
+                .filter(visible)
+                .select(VisibleProfileRow::as_select())
+                .limit(limit)
+                .into_boxed();
+            for c in narrowing(conn, f) {
+                q = q.filter(c);
+            }
+            if let Some(v) = &f.qualification {
+                q = q.filter(holds_qualification(v));
+            }
+            if let Some(c) = &f.occupation {
+                q = q.filter(has_occupation(c));
+            }
+            q = q.order((walked::updated_at.desc(), walked::seeker_id.desc()));
+            if let Some((t, id)) = after {
+                q = q.filter(
+                    walked::updated_at
+                        .lt(t)
+                        .or(walked::updated_at.eq(t).and(walked::seeker_id.lt(id))),
+                );
+            }
+            PlannedPerCall(q).load(conn)?
+        }
+        Walk::Qualification => {
+            use seeker_qualifications as walked;
+            let mut q = walked::table
+                .inner_join(seekers::table)
+                .filter(walked::value.eq(f.qualification.clone().unwrap_or_default()))
+                .filter(visible)
+                .select(VisibleProfileRow::as_select())
+                .limit(limit)
+                .into_boxed();
+            for c in narrowing(conn, f) {
+                q = q.filter(c);
+            }
+            // Neither occupation nor prefecture is asked for (else they walk).
+            q = q.order((walked::updated_at.desc(), walked::seeker_id.desc()));
+            if let Some((t, id)) = after {
+                q = q.filter(
+                    walked::updated_at
+                        .lt(t)
+                        .or(walked::updated_at.eq(t).and(walked::seeker_id.lt(id))),
+                );
+            }
+            PlannedPerCall(q).load(conn)?
+        }
+        Walk::Recency => {
+            let mut q = seekers::table
+                .filter(visible)
+                .select(VisibleProfileRow::as_select())
+                .limit(limit)
+                .into_boxed();
+            for c in narrowing(conn, f) {
+                q = q.filter(c);
+            }
+            q = q.order((seekers::updated_at.desc(), seekers::id.desc()));
+            if let Some((t, id)) = after {
+                q = q.filter(
+                    seekers::updated_at
+                        .lt(t)
+                        .or(seekers::updated_at.eq(t).and(seekers::id.lt(id))),
+                );
+            }
+            PlannedPerCall(q).load(conn)?
+        }
     };
-    if let Some(code) = f.occupation.as_ref().filter(|_| by_occupation) {
-        return walk_order_rows!(conn, viewer, f, after, limit,
-            seeker_occupations.code = code, also seeker_prefectures.prefecture in &f.prefecture);
-    }
-    if let Some(p) = &f.prefecture {
-        return walk_order_rows!(conn, viewer, f, after, limit,
-            seeker_prefectures.prefecture = p, also seeker_occupations.code in &f.occupation);
-    }
-    if let Some(v) = &f.qualification {
-        // Neither occupation nor prefecture (the branches above): the
-        // qualification's own rows, however rare it is.
-        return walk_order_rows!(conn, viewer, f, after, limit,
-            seeker_qualifications.value = v, also seeker_occupations.code in &f.occupation,
-            walked_qualification);
-    }
-    let mut q = seekers::table
-        .filter(visible_to!(viewer))
-        .select(VisibleProfileRow::as_select())
-        .limit(limit)
-        .into_boxed();
-    narrow!(q, conn, f);
-    newest_after!(q, after, seekers::updated_at, seekers::id);
-    Ok(PlannedPerCall(q).load(conn)?)
+    Ok(rows)
 }
 
 /// The seeker, if `viewer` may see them (R1); else nothing, exactly as for
@@ -590,7 +720,7 @@ pub fn read_visible(
 ) -> Result<Option<VisibleProfileRow>, StoreError> {
     Ok(seekers::table
         .filter(seekers::id.eq(seeker_id))
-        .filter(visible_to!(viewer))
+        .filter(seeker_visible_to(viewer.organisation_id, viewer.today))
         .select(VisibleProfileRow::as_select())
         .get_result(conn)
         .optional()?)
