@@ -831,7 +831,13 @@ async fn narrowing_consent_hides_at_once_and_is_ledgered(app: TestApp) {
         .unwrap();
     let changes: Vec<(Option<String>, String, String)> = history
         .into_iter()
-        .map(|h| (h.old_scope, h.new_scope, h.channel))
+        .map(|h| {
+            (
+                h.old_scope.map(|s| s.as_str().to_owned()),
+                h.new_scope.as_str().to_owned(),
+                h.channel.as_str().to_owned(),
+            )
+        })
         .collect();
     assert_eq!(
         changes,

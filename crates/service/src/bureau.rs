@@ -46,7 +46,7 @@ pub fn reports(
 ) -> Result<Vec<ReportRow>, Refusal> {
     Ok(messaging::list_reports(
         c,
-        bureau.as_str(),
+        bureau,
         page.from,
         page.limit + 1,
     )?)

@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 use kyushoku_domain::profile::EmploymentType;
+use kyushoku_domain::JobNumber;
 use kyushoku_store::hires::{self, HireRow, NewHire};
 use kyushoku_store::{DbConn, OrganisationId, SeekerId};
 use serde::Serialize;
@@ -17,7 +18,7 @@ use crate::{Caller, Pledge, Refusal};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Through {
     /// An offer, by its job number.
-    Offer(String),
+    Offer(JobNumber),
     /// A profile: the seeker behind the organisation's pseudonym, or `None`
     /// for a pseudonym this organisation was never given.
     Profile(Option<SeekerId>),

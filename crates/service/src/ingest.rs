@@ -176,10 +176,7 @@ pub fn prepare_seeker(
         consent_scope,
         valid_until: request.valid_until,
         search_text: profile.search_text(),
-        wage_kind: profile
-            .desired_wage
-            .as_ref()
-            .map(|w| w.kind.as_str().to_owned()),
+        wage_kind: profile.desired_wage.as_ref().map(|w| w.kind),
         wage_min: profile.desired_wage.as_ref().map(|w| w.min),
         employment_types,
         occupations: profile.occupation_index(),
@@ -299,7 +296,7 @@ pub fn put_offer(c: &mut DbConn, row: &OfferUpsert) -> Result<bool, Refusal> {
 /// organisations that saw it get a deletion in their change feed. An offer
 /// that is not live is [`Refusal::NotFound`].
 pub fn withdraw_offer(c: &mut DbConn, job_number: &JobNumber) -> Result<(), Refusal> {
-    if offers::delete(c, job_number.as_str())? {
+    if offers::delete(c, job_number)? {
         Ok(())
     } else {
         Err(Refusal::NotFound)

@@ -86,7 +86,6 @@ pub fn export(
 ) -> Result<(), Refusal> {
     let viewer = viewer_of(caller)?;
     audit::record(c, &caller.event(AuditAction::OfferExport))?;
-    let prefecture = prefecture.map(|p| p.as_str().to_owned());
     Ok(offers::export_pages(
         c, viewer, prefecture, page, passes, each,
     )?)

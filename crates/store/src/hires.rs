@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use crate::literal::Active;
 use crate::schema::{blocks, hires, job_offers, messages, organisations, seekers};
 use kyushoku_domain::profile::EmploymentType;
+use kyushoku_domain::JobNumber;
 
 use crate::{now, DbConn, JobOfferId, OrganisationId, SeekerId, StoreError};
 
@@ -41,10 +42,10 @@ pub fn insert(conn: &mut DbConn, h: &NewHire) -> Result<(), StoreError> {
 pub fn offer_id(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
-    job_number: &str,
+    job_number: &JobNumber,
 ) -> Result<Option<JobOfferId>, StoreError> {
     Ok(job_offers::table
-        .filter(job_offers::job_number.eq(job_number))
+        .filter(job_offers::job_number.eq(job_number.as_str()))
         .filter(diesel::dsl::exists(
             organisations::table
                 .select(organisations::id)

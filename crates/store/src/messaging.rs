@@ -11,7 +11,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use kyushoku_domain::{Author, MessageKind, OrganisationKind};
+use kyushoku_domain::{Author, MessageKind, OrganisationKind, PrefectureCode};
 
 use crate::schema::{guidance_counters, messages, organisations, reports, seekers, threads};
 use crate::seekers::{read_visible, Viewer};
@@ -641,14 +641,14 @@ pub struct ReportRow {
 /// Reports about organisations of `prefecture`, newest first.
 pub fn list_reports(
     conn: &mut DbConn,
-    prefecture: &str,
+    prefecture: &PrefectureCode,
     before: Option<ReportId>,
     limit: i64,
 ) -> Result<Vec<ReportRow>, StoreError> {
     let mut q = reports::table
         .inner_join(threads::table)
         .inner_join(organisations::table.on(organisations::id.eq(reports::organisation_id)))
-        .filter(reports::prefecture.eq(prefecture.to_owned()))
+        .filter(reports::prefecture.eq(prefecture.as_str().to_owned()))
         .order(reports::id.desc())
         .limit(limit)
         .select((

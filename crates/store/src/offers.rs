@@ -89,7 +89,8 @@ pub fn upsert(conn: &mut DbConn, o: &OfferUpsert) -> Result<bool, StoreError> {
 }
 
 /// Withdraws an offer. False when there is no such (live) offer.
-pub fn delete(conn: &mut DbConn, job_number: &str) -> Result<bool, StoreError> {
+pub fn delete(conn: &mut DbConn, job_number: &JobNumber) -> Result<bool, StoreError> {
+    let job_number = job_number.as_str();
     let n = conn.write_transaction(|c| {
         diesel::update(
             job_offers::table
@@ -281,7 +282,7 @@ pub fn last_change(conn: &mut DbConn) -> Result<i64, StoreError> {
 pub fn export_pages(
     conn: &mut DbConn,
     viewer: Viewer,
-    prefecture: Option<String>,
+    prefecture: Option<&PrefectureCode>,
     page: i64,
     passes: u8,
     mut each: impl FnMut(u8, Vec<OfferRow>) -> bool,
@@ -294,7 +295,7 @@ pub fn export_pages(
                 .execute(pg)?;
         }
         for pass in 0..passes {
-            walk_snapshot(c, viewer, &prefecture, page, |rows| each(pass, rows))?;
+            walk_snapshot(c, viewer, prefecture, page, |rows| each(pass, rows))?;
         }
         Ok(())
     })
@@ -303,7 +304,7 @@ pub fn export_pages(
 fn walk_snapshot(
     c: &mut DbConn,
     viewer: Viewer,
-    prefecture: &Option<String>,
+    prefecture: Option<&PrefectureCode>,
     page: i64,
     mut each: impl FnMut(Vec<OfferRow>) -> bool,
 ) -> Result<(), StoreError> {
@@ -316,8 +317,8 @@ fn walk_snapshot(
             .limit(page)
             .select(OfferRow::as_select())
             .into_boxed();
-        if let Some(p) = &prefecture {
-            q = q.filter(job_offers::prefecture.eq(p.clone()));
+        if let Some(p) = prefecture {
+            q = q.filter(job_offers::prefecture.eq(p.as_str().to_owned()));
         }
         let rows: Vec<OfferRow> = q.load(c)?;
         let done = (rows.len() as i64) < page;

@@ -12,6 +12,7 @@ use diesel::dsl::{self, exists};
 use diesel::expression::{BoxableExpression, SqlLiteral, UncheckedBind};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
+use kyushoku_domain::profile::WageKind;
 use kyushoku_domain::search::Criteria;
 use kyushoku_domain::{
     ConsentChannel, ConsentScope, OccupationCode, OccupationLevel, PrefectureCode,
@@ -40,7 +41,7 @@ pub struct SeekerUpsert {
     pub valid_until: NaiveDate,
     pub profile_json: String,
     pub search_text: String,
-    pub wage_kind: Option<String>,
+    pub wage_kind: Option<WageKind>,
     pub wage_min: Option<i64>,
     /// `,full_time,part_time,`
     pub employment_types: String,
@@ -253,7 +254,7 @@ fn upsert_once(
                         seekers::valid_until.eq(s.valid_until),
                         seekers::profile.eq(Some(&s.profile_json)),
                         seekers::search_text.eq(&s.search_text),
-                        seekers::wage_kind.eq(&s.wage_kind),
+                        seekers::wage_kind.eq(s.wage_kind.map(WageKind::as_str)),
                         seekers::wage_min.eq(s.wage_min),
                         seekers::employment_types.eq(&s.employment_types),
                         seekers::updated_at.eq(at),
@@ -274,7 +275,7 @@ fn upsert_once(
                     valid_until: s.valid_until,
                     profile: Some(&s.profile_json),
                     search_text: &s.search_text,
-                    wage_kind: s.wage_kind.as_deref(),
+                    wage_kind: s.wage_kind.map(WageKind::as_str),
                     wage_min: s.wage_min,
                     employment_types: &s.employment_types,
                     created_at: at,
@@ -331,7 +332,7 @@ pub fn change_scope(
     seeker_id: SeekerId,
     scope: ConsentScope,
     channel: ConsentChannel,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<ConsentScope>, StoreError> {
     conn.write_transaction(|c| {
         let Some(old) = seekers::table
             .find(seeker_id)
@@ -341,11 +342,13 @@ pub fn change_scope(
         else {
             return Ok(None);
         };
-        if old != scope.as_str() {
+        let old =
+            ConsentScope::try_from(old).map_err(|e| StoreError::ReferenceData(e.to_string()))?;
+        if old != scope {
             diesel::update(seekers::table.find(seeker_id))
                 .set(seekers::consent_scope.eq(scope.as_str()))
                 .execute(c)?;
-            record_consent(c, seeker_id, channel, Some(&old), scope)?;
+            record_consent(c, seeker_id, channel, Some(old.as_str()), scope)?;
         }
         Ok(Some(old))
     })
@@ -355,9 +358,13 @@ pub fn change_scope(
 #[derive(Debug, Clone, Queryable)]
 pub struct ConsentChange {
     pub at: NaiveDateTime,
-    pub channel: String,
-    pub old_scope: Option<String>,
-    pub new_scope: String,
+    #[diesel(deserialize_as = String)]
+    pub channel: ConsentChannel,
+    /// None for the registration's first scope.
+    #[diesel(deserialize_as = crate::stored_word::MaybeWord<ConsentScope>)]
+    pub old_scope: Option<ConsentScope>,
+    #[diesel(deserialize_as = String)]
+    pub new_scope: ConsentScope,
 }
 
 pub fn consent_history(

@@ -117,7 +117,7 @@ pub async fn report(
     let member = principal.require_approved_member()?;
     let r = body.into_inner()?;
     let through = match (&r.job_number, &r.profile_id) {
-        (Some(n), None) => Through::Offer(n.as_str().to_owned()),
+        (Some(n), None) => Through::Offer(n.clone()),
         (None, Some(p)) => Through::Profile(
             state
                 .pseudonyms
