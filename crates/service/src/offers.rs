@@ -6,6 +6,7 @@
 use kyushoku_domain::search::Criteria;
 use kyushoku_domain::{AuditAction, JobNumber, PrefectureCode};
 use kyushoku_store::offers::{self, ChangeRow, OfferRow};
+use kyushoku_store::seekers::Viewer;
 use kyushoku_store::{audit, DbConn, JobOfferId};
 
 use crate::profiles::{viewer_of, Page};
@@ -72,21 +73,40 @@ pub fn snapshot_mark(c: &mut DbConn) -> Result<i64, Refusal> {
     Ok(offers::last_change(c)?)
 }
 
-/// A bulk download of the offers the caller's organisation may see (in
-/// `prefecture` when given), recorded in the trail before the first page:
-/// `each` gets pass and page, `passes` times over one snapshot (see
-/// `kyushoku_store::offers::export_pages`), and stops it by answering false.
+/// A bulk download the trail already holds (R9): only [`begin_export`]
+/// makes one, and [`export`] needs one.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportRecorded {
+    viewer: Viewer,
+}
+
+/// Records a bulk download by the caller's organisation in the trail, before
+/// anything is sent: a download whose event cannot be written is refused
+/// whole, never begun.
+pub fn begin_export(c: &mut DbConn, caller: &Caller) -> Result<ExportRecorded, Refusal> {
+    let viewer = viewer_of(caller)?;
+    audit::record(c, &caller.event(AuditAction::OfferExport))?;
+    Ok(ExportRecorded { viewer })
+}
+
+/// The recorded download of the offers the organisation may see (in
+/// `prefecture` when given): `each` gets pass and page, `passes` times over
+/// one snapshot (see `kyushoku_store::offers::export_pages`), and stops it
+/// by answering false.
 pub fn export(
     c: &mut DbConn,
-    caller: &Caller,
+    recorded: &ExportRecorded,
     prefecture: Option<&PrefectureCode>,
     page: i64,
     passes: u8,
     each: impl FnMut(u8, Vec<OfferRow>) -> bool,
 ) -> Result<(), Refusal> {
-    let viewer = viewer_of(caller)?;
-    audit::record(c, &caller.event(AuditAction::OfferExport))?;
     Ok(offers::export_pages(
-        c, viewer, prefecture, page, passes, each,
+        c,
+        recorded.viewer,
+        prefecture,
+        page,
+        passes,
+        each,
     )?)
 }

@@ -5,7 +5,7 @@
 
 use actix_web::{delete, get, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use kyushoku_service::seekers::{self as choices, Me};
+use kyushoku_service::seekers as choices;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -53,13 +53,7 @@ pub async fn block(
     let seeker = me(&state, &principal).await?;
     let today = today_in_japan();
     state
-        .act(move |c| {
-            let me = Me {
-                id: seeker.id,
-                seeker_ref: &seeker.seeker_ref,
-            };
-            choices::block(c, me, &organisation_id, today)
-        })
+        .act(move |c| choices::block(c, (&seeker).into(), &organisation_id, today))
         .await?;
     state.relay.wake(&state);
     Ok(HttpResponse::NoContent().finish())
@@ -88,13 +82,7 @@ pub async fn unblock(
     let seeker = me(&state, &principal).await?;
     let today = today_in_japan();
     state
-        .act(move |c| {
-            let me = Me {
-                id: seeker.id,
-                seeker_ref: &seeker.seeker_ref,
-            };
-            choices::unblock(c, me, &organisation_id, today)
-        })
+        .act(move |c| choices::unblock(c, (&seeker).into(), &organisation_id, today))
         .await?;
     state.relay.wake(&state);
     Ok(HttpResponse::NoContent().finish())

@@ -41,13 +41,7 @@ pub async fn change(
     let scope = body.into_inner()?.consent_scope;
     let today = kyushoku_domain::calendar::today_in_japan();
     state
-        .act(move |c| {
-            let me = kyushoku_service::seekers::Me {
-                id: seeker.id,
-                seeker_ref: &seeker.seeker_ref,
-            };
-            kyushoku_service::seekers::change_consent(c, me, scope, today)
-        })
+        .act(move |c| kyushoku_service::seekers::change_consent(c, (&seeker).into(), scope, today))
         .await?;
     state.relay.wake(&state);
     Ok(HttpResponse::Ok().json(ConsentChange {

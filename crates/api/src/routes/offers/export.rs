@@ -282,6 +282,7 @@ pub async fn export(
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(PAGES_AHEAD);
     let db = state.db.clone();
     let caller = audit_log::caller(&principal);
+    let recorded = state.act(move |c| offers::begin_export(c, &caller)).await?;
     // Shift_JIS: a first pass over the same snapshot counts what CP932
     // cannot hold, so the count can be a header before the body.
     let counting = matches!(
@@ -303,7 +304,7 @@ pub async fn export(
         let result = kyushoku_service::run(&db, |c| {
             offers::export(
                 c,
-                &caller,
+                &recorded,
                 prefecture.as_ref(),
                 PAGE,
                 passes,
