@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use kyushoku_api::auth::secrets::new_client_credentials;
 use kyushoku_domain::credentials::hash_password;
 use kyushoku_domain::{
-    ClientKind, ConsentScope, OrganisationKind, OrganisationStatus, PrefectureCode,
-    RegistrationStatus, Sector, StaffRole,
+    ClientKind, ConsentScope, MunicipalityCode, OrganisationKind, OrganisationStatus,
+    PrefectureCode, RegistrationStatus, Sector, StaffRole,
 };
 use kyushoku_store::identity::{self, NewClient};
 use kyushoku_store::organisations::{self, Grant, NewOrganisation, NewUser, StatusChange};
@@ -169,8 +169,11 @@ fn create_org(conn: &mut DbConn, o: &DemoOrg) -> Result<DemoClient, StoreError> 
             public_id: uuid::Uuid::now_v7().to_string(),
             name: o.name.to_owned(),
             kind: o.kind,
-            prefecture: o.prefecture.to_owned(),
-            municipality: o.municipality.map(str::to_owned),
+            prefecture: cast_prefecture(Some(o.prefecture))
+                .expect("a cast organisation has a prefecture"),
+            municipality: o.municipality.map(|m| {
+                MunicipalityCode::parse(m).expect("the cast's municipality codes are valid")
+            }),
             licence_number: o.licence.map(str::to_owned),
             requests_seeker_info: true,
             requests_job_offers: true,

@@ -86,6 +86,14 @@ macro_rules! code_newtype {
             }
         }
 
+        /// A stored code, read back (the store keeps codes as text).
+        impl TryFrom<String> for $name {
+            type Error = CodeError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::parse(&s)
+            }
+        }
+
         impl std::str::FromStr for $name {
             type Err = CodeError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {

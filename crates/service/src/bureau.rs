@@ -97,7 +97,7 @@ pub fn trail(
         None => None,
     };
     let filter = AuditFilter {
-        prefecture: bureau.as_str().to_owned(),
+        prefecture: bureau.clone(),
         organisation_id,
         seeker_id,
         action: query.action,

@@ -12,7 +12,7 @@ pub struct Membership {
     pub id: OrganisationId,
     pub public_id: String,
     /// Where the organisation is: the bureau that reads its events.
-    pub prefecture: String,
+    pub prefecture: PrefectureCode,
 }
 
 #[derive(Debug, Clone)]

@@ -113,11 +113,7 @@ pub fn list(
     organisation_public_id: &str,
 ) -> Result<Vec<HireRow>, Refusal> {
     let org = crate::organisations::visible(c, caller, organisation_public_id)?;
-    if caller
-        .bureau
-        .as_ref()
-        .is_some_and(|p| p.as_str() != org.prefecture)
-    {
+    if caller.bureau.as_ref().is_some_and(|p| *p != org.prefecture) {
         return Err(Refusal::Forbidden(
             "only the labour bureau of the organisation's prefecture",
         ));

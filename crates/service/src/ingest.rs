@@ -11,7 +11,8 @@ use kyushoku_domain::offer::JobOffer;
 use kyushoku_domain::profile::{Invalid, Profile};
 use kyushoku_domain::scrub::{MaskCounts, MASKS};
 use kyushoku_domain::{
-    ConsentChannel, ConsentScope, JobNumber, MunicipalityCode, OccupationCode, PrefectureCode,
+    CodeError, ConsentChannel, ConsentScope, JobNumber, MunicipalityCode, OccupationCode,
+    PrefectureCode,
 };
 use kyushoku_store::offers::{self, OfferUpsert};
 use kyushoku_store::seekers::{self, SeekerUpsert, Upserted};
@@ -171,6 +172,28 @@ pub fn prepare_seeker(
             }
         }
     }
+    // The codes `check` passed, as types (a code it let through that does
+    // not parse is its field's error).
+    let occupations = profile
+        .occupation_index()
+        .iter()
+        .map(|c| OccupationCode::parse(c))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| vec![Invalid::new("profile.desired_occupations", e)])?;
+    let locations = profile
+        .work_locations
+        .iter()
+        .map(|l| {
+            Ok((
+                PrefectureCode::parse(&l.prefecture)?,
+                l.municipality
+                    .as_deref()
+                    .map(MunicipalityCode::parse)
+                    .transpose()?,
+            ))
+        })
+        .collect::<Result<Vec<_>, CodeError>>()
+        .map_err(|e| vec![Invalid::new("profile.work_locations", e)])?;
     let row = SeekerUpsert {
         seeker_ref: seeker_ref.to_owned(),
         consent_scope,
@@ -179,12 +202,8 @@ pub fn prepare_seeker(
         wage_kind: profile.desired_wage.as_ref().map(|w| w.kind),
         wage_min: profile.desired_wage.as_ref().map(|w| w.min),
         employment_types,
-        occupations: profile.occupation_index(),
-        locations: profile
-            .work_locations
-            .iter()
-            .map(|l| (l.prefecture.clone(), l.municipality.clone()))
-            .collect(),
+        occupations,
+        locations,
         qualifications,
         profile_json: serde_json::to_string(&profile).expect("a profile serialises"),
     };

@@ -4,7 +4,7 @@
 //! with its reason in the same transaction; suspension and revocation bump
 //! the organisation's epoch, which ends every token it holds.
 
-use kyushoku_domain::{ActorKind, AuditAction, Decision, Sector, Service};
+use kyushoku_domain::{ActorKind, AuditAction, Decision, PrefectureCode, Sector, Service};
 use kyushoku_store::organisations::{self, Grant, OrganisationRow, StatusChange};
 use kyushoku_store::{audit, DbConn};
 
@@ -35,7 +35,7 @@ pub const MAX_REASON_CHARS: usize = 1000;
 pub fn decide(
     c: &mut DbConn,
     caller: &Caller,
-    bureau_prefecture: &str,
+    bureau_prefecture: &PrefectureCode,
     organisation: &str,
     cmd: DecisionCommand,
 ) -> Result<OrganisationRow, Refusal> {
@@ -67,7 +67,7 @@ pub fn decide(
         return Err(Refusal::NotFound);
     }
     let row = organisations::find(c, organisation)?.ok_or(Refusal::NotFound)?;
-    if row.prefecture != bureau_prefecture {
+    if row.prefecture != *bureau_prefecture {
         return Err(Refusal::Forbidden(
             "only the labour bureau of the organisation's prefecture may decide",
         ));

@@ -7,7 +7,7 @@
 //! digests; the caller brings the digest of what was presented.
 
 use chrono::NaiveDateTime;
-use kyushoku_domain::{AuditAction, OrganisationStatus};
+use kyushoku_domain::{AuditAction, OrganisationStatus, PrefectureCode};
 use kyushoku_store::audit;
 use kyushoku_store::identity::{self, ClientRow, OrganisationState, PrincipalRef, UserRow};
 use kyushoku_store::{now, organisations, DbConn, StoreError};
@@ -97,7 +97,7 @@ pub fn revoke_access(
     caller: &Caller,
     holder: &PrincipalRef,
     organisation: Option<&str>,
-    prefecture: Option<String>,
+    prefecture: Option<PrefectureCode>,
 ) -> Result<(), Refusal> {
     c.write_transaction(|c| {
         identity::bump_epoch(c, holder)?;

@@ -10,7 +10,7 @@
 use chrono::NaiveDateTime;
 use diesel::dsl;
 use diesel::prelude::*;
-use kyushoku_domain::{ActorKind, AuditAction};
+use kyushoku_domain::{ActorKind, AuditAction, PrefectureCode};
 
 use crate::schema::audit_events;
 use crate::{AuditEventId, DbConn, OrganisationId, SeekerId, StoreError};
@@ -26,7 +26,7 @@ pub struct NewAuditEvent {
     pub actor_id: String,
     pub organisation_id: Option<OrganisationId>,
     /// The prefecture whose bureau may read this event.
-    pub prefecture: Option<String>,
+    pub prefecture: Option<PrefectureCode>,
     pub action: AuditAction,
     pub target: Option<String>,
     /// Small JSON with the decision's reason, etc. Never personal data.
@@ -64,7 +64,7 @@ impl NewAuditEvent {
             actor_kind.eq(self.actor_kind.as_str()),
             actor_id.eq(self.actor_id.as_str()),
             organisation_id.eq(self.organisation_id),
-            prefecture.eq(self.prefecture.as_deref()),
+            prefecture.eq(self.prefecture.as_ref().map(PrefectureCode::as_str)),
             action.eq(self.action.as_str()),
             target.eq(self.target.as_deref()),
             detail.eq(self.detail.as_deref()),
@@ -83,7 +83,8 @@ pub struct AuditEventRow {
     pub actor_kind: ActorKind,
     pub actor_id: String,
     pub organisation_id: Option<OrganisationId>,
-    pub prefecture: Option<String>,
+    #[diesel(deserialize_as = crate::stored_word::MaybeWord<PrefectureCode>)]
+    pub prefecture: Option<PrefectureCode>,
     #[diesel(deserialize_as = String)]
     pub action: AuditAction,
     pub target: Option<String>,
@@ -239,10 +240,10 @@ pub fn seekers_of(
         .collect())
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AuditFilter {
     /// Required: a bureau sees only its prefecture.
-    pub prefecture: String,
+    pub prefecture: PrefectureCode,
     pub organisation_id: Option<OrganisationId>,
     /// Only events that showed this seeker ("who saw seeker S").
     pub seeker_id: Option<SeekerId>,
@@ -259,7 +260,7 @@ pub fn query(
     limit: i64,
 ) -> Result<Vec<AuditEventRow>, StoreError> {
     let mut q = audit_events::table
-        .filter(audit_events::prefecture.eq(f.prefecture.clone()))
+        .filter(audit_events::prefecture.eq(f.prefecture.as_str().to_owned()))
         .select(AuditEventRow::as_select())
         .order(audit_events::id.desc())
         .limit(limit)
@@ -363,7 +364,7 @@ mod tests {
             actor_kind: ActorKind::Client,
             actor_id: "kc_1".into(),
             organisation_id: Some(OrganisationId::from_row(7)),
-            prefecture: Some("13".into()),
+            prefecture: PrefectureCode::parse("13").ok(),
             action: AuditAction::ProfileSearch,
             target: Some("target-1".into()),
             detail: Some(r#"{"results":2}"#.into()),
@@ -396,7 +397,7 @@ mod tests {
                     (r.actor_kind.as_str(), r.actor_id.as_str()),
                     (
                         r.organisation_id.map(OrganisationId::get),
-                        r.prefecture.as_deref(),
+                        r.prefecture.as_ref().map(PrefectureCode::as_str),
                     ),
                     (r.action.as_str(), r.target.as_deref(), r.detail.as_deref()),
                     r.seeker_ids.as_deref(),

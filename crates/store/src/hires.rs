@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::literal::Active;
 use crate::schema::{blocks, hires, job_offers, messages, organisations, seekers};
 use kyushoku_domain::profile::EmploymentType;
-use kyushoku_domain::JobNumber;
+use kyushoku_domain::{Author, ConsentScope, JobNumber, OrganisationKind, OrganisationStatus};
 
 use crate::{now, DbConn, JobOfferId, OrganisationId, SeekerId, StoreError};
 
@@ -90,18 +90,52 @@ pub fn list(
 /// Raw counts for the statistics; the API suppresses small ones.
 #[derive(Debug, Clone, Default)]
 pub struct Counts {
-    /// (kind, status, count)
-    pub organisations: Vec<(String, String, i64)>,
+    /// By kind and status, in that order.
+    pub organisations: Vec<KindStatusCount>,
     /// Active seekers by consent scope.
-    pub seekers_by_scope: Vec<(String, i64)>,
-    /// Active offers by scope.
-    pub offers_by_scope: Vec<(String, i64)>,
-    /// Messages by author (`organisation`, `seeker`).
-    pub messages_by_author: Vec<(String, i64)>,
+    pub seekers_by_scope: Vec<ScopeCount>,
+    /// Active offers by the employer's scope.
+    pub offers_by_scope: Vec<ScopeCount>,
+    /// Messages by author.
+    pub messages_by_author: Vec<AuthorCount>,
     pub blocks: i64,
-    /// (organisation kind, hired_on) for every hire: grouped by fiscal year
-    /// in the API, where the calendar rule lives.
-    pub hires: Vec<(String, NaiveDate)>,
+    /// Every hire with its organisation's kind: grouped by fiscal year in
+    /// the API, where the calendar rule lives.
+    pub hires: Vec<HireOfKind>,
+}
+
+/// Organisations of one kind in one status.
+#[derive(Debug, Clone, Queryable)]
+pub struct KindStatusCount {
+    #[diesel(deserialize_as = String)]
+    pub kind: OrganisationKind,
+    #[diesel(deserialize_as = String)]
+    pub status: OrganisationStatus,
+    pub count: i64,
+}
+
+/// Seekers or offers of one scope.
+#[derive(Debug, Clone, Queryable)]
+pub struct ScopeCount {
+    #[diesel(deserialize_as = String)]
+    pub scope: ConsentScope,
+    pub count: i64,
+}
+
+/// Messages by one party.
+#[derive(Debug, Clone, Queryable)]
+pub struct AuthorCount {
+    #[diesel(deserialize_as = String)]
+    pub author: Author,
+    pub count: i64,
+}
+
+/// A hire, by the kind of organisation that reported it.
+#[derive(Debug, Clone, Queryable)]
+pub struct HireOfKind {
+    #[diesel(deserialize_as = String)]
+    pub kind: OrganisationKind,
+    pub hired_on: NaiveDate,
 }
 
 pub fn counts(conn: &mut DbConn, today: NaiveDate) -> Result<Counts, StoreError> {

@@ -52,7 +52,9 @@ pub struct ClientRow {
     #[diesel(deserialize_as = String)]
     pub kind: ClientKind,
     pub organisation_id: Option<OrganisationId>,
-    pub prefecture: Option<String>,
+    /// A bureau's client's prefecture.
+    #[diesel(deserialize_as = MaybeWord<PrefectureCode>)]
+    pub prefecture: Option<PrefectureCode>,
     /// An organisation's client's role.
     #[diesel(deserialize_as = MaybeWord<StaffRole>)]
     pub role: Option<StaffRole>,
@@ -225,7 +227,7 @@ pub struct OrganisationState {
     pub job_offers: bool,
     pub sector: Option<Sector>,
     /// Where the organisation is: the prefecture its audit events belong to.
-    pub prefecture: String,
+    pub prefecture: PrefectureCode,
     /// Grows with every change of this state (its `updated_at` in
     /// microseconds, which `organisations::change_status` keeps strictly
     /// increasing): a cache never replaces a newer state with an older one
@@ -262,9 +264,11 @@ pub fn organisation_state(
             NaiveDateTime,
         )>(conn)
         .optional()?
-        .map(
+        .and_then(
             |(id, public_id, status, epoch, seeker_info, job_offers, sector, prefecture, at)| {
-                OrganisationState {
+                // Nor does a prefecture it cannot read.
+                let prefecture = PrefectureCode::parse(&prefecture).ok()?;
+                Some(OrganisationState {
                     id,
                     public_id,
                     // A status the code does not know (a row written by a
@@ -277,7 +281,7 @@ pub fn organisation_state(
                     sector: sector.as_deref().and_then(Sector::parse),
                     prefecture,
                     version: at.and_utc().timestamp_micros(),
-                }
+                })
             },
         ))
 }

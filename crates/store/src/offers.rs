@@ -350,7 +350,7 @@ mod tests {
             public_id: format!("org-{n}"),
             name: format!("窓口{n}"),
             kind: kyushoku_domain::OrganisationKind::Municipality,
-            prefecture: "13".into(),
+            prefecture: PrefectureCode::parse("13").unwrap(),
             municipality: None,
             licence_number: None,
             requests_seeker_info: true,

@@ -6,7 +6,9 @@ use diesel::prelude::*;
 use crate::schema::{organisations, users};
 use crate::stored_word::MaybeWord;
 use crate::{now, per_backend, DbConn, OrganisationId, StoreError, UserId};
-use kyushoku_domain::{OrganisationKind, OrganisationStatus, PrefectureCode, Sector, StaffRole};
+use kyushoku_domain::{
+    MunicipalityCode, OrganisationKind, OrganisationStatus, PrefectureCode, Sector, StaffRole,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = organisations)]
@@ -16,8 +18,10 @@ pub struct OrganisationRow {
     pub name: String,
     #[diesel(deserialize_as = String)]
     pub kind: OrganisationKind,
-    pub prefecture: String,
-    pub municipality: Option<String>,
+    #[diesel(deserialize_as = String)]
+    pub prefecture: PrefectureCode,
+    #[diesel(deserialize_as = MaybeWord<MunicipalityCode>)]
+    pub municipality: Option<MunicipalityCode>,
     pub licence_number: Option<String>,
     pub requests_seeker_info: bool,
     pub requests_job_offers: bool,
@@ -37,8 +41,8 @@ pub struct NewOrganisation {
     pub public_id: String,
     pub name: String,
     pub kind: OrganisationKind,
-    pub prefecture: String,
-    pub municipality: Option<String>,
+    pub prefecture: PrefectureCode,
+    pub municipality: Option<MunicipalityCode>,
     pub licence_number: Option<String>,
     pub requests_seeker_info: bool,
     pub requests_job_offers: bool,
@@ -101,8 +105,8 @@ pub fn create_application(
                 organisations::public_id.eq(&org.public_id),
                 organisations::name.eq(&org.name),
                 organisations::kind.eq(org.kind.as_str()),
-                organisations::prefecture.eq(&org.prefecture),
-                organisations::municipality.eq(&org.municipality),
+                organisations::prefecture.eq(org.prefecture.as_str()),
+                organisations::municipality.eq(org.municipality.as_ref().map(MunicipalityCode::as_str)),
                 organisations::licence_number.eq(&org.licence_number),
                 organisations::requests_seeker_info.eq(org.requests_seeker_info),
                 organisations::requests_job_offers.eq(org.requests_job_offers),

@@ -15,8 +15,8 @@ use diesel::sql_types::{Bool, Text};
 use kyushoku_domain::profile::WageKind;
 use kyushoku_domain::search::Criteria;
 use kyushoku_domain::{
-    ConsentChannel, ConsentScope, OccupationCode, OccupationLevel, PrefectureCode,
-    RegistrationStatus,
+    ConsentChannel, ConsentScope, MunicipalityCode, OccupationCode, OccupationLevel,
+    PrefectureCode, RegistrationStatus,
 };
 
 use crate::literal::Active;
@@ -45,9 +45,9 @@ pub struct SeekerUpsert {
     pub wage_min: Option<i64>,
     /// `,full_time,part_time,`
     pub employment_types: String,
-    pub occupations: Vec<String>,
+    pub occupations: Vec<OccupationCode>,
     /// (prefecture, municipality)
-    pub locations: Vec<(String, Option<String>)>,
+    pub locations: Vec<(PrefectureCode, Option<MunicipalityCode>)>,
     pub qualifications: Vec<String>,
 }
 
@@ -151,7 +151,7 @@ fn write_children(
         .map(|code| {
             (
                 seeker_occupations::seeker_id.eq(id),
-                seeker_occupations::code.eq(code),
+                seeker_occupations::code.eq(code.as_str()),
                 seeker_occupations::updated_at.eq(at),
             )
         })
@@ -162,8 +162,8 @@ fn write_children(
         .map(|(pref, muni)| {
             (
                 seeker_locations::seeker_id.eq(id),
-                seeker_locations::prefecture.eq(pref),
-                seeker_locations::municipality.eq(muni.as_ref()),
+                seeker_locations::prefecture.eq(pref.as_str()),
+                seeker_locations::municipality.eq(muni.as_ref().map(MunicipalityCode::as_str)),
             )
         })
         .collect();
@@ -176,7 +176,7 @@ fn write_children(
         .map(|pref| {
             (
                 seeker_prefectures::seeker_id.eq(id),
-                seeker_prefectures::prefecture.eq(pref),
+                seeker_prefectures::prefecture.eq(pref.as_str()),
                 seeker_prefectures::updated_at.eq(at),
             )
         })

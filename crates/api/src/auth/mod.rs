@@ -88,7 +88,7 @@ pub struct Member {
     pub job_offers: bool,
     pub sector: Option<Sector>,
     /// The organisation's prefecture (its audit events are its bureau's).
-    pub prefecture: String,
+    pub prefecture: PrefectureCode,
 }
 
 /// An authenticated caller.
@@ -542,7 +542,7 @@ fn decode_org(v: &str) -> Option<OrganisationState> {
         } else {
             Some(Sector::parse(sector)?)
         },
-        prefecture: (*prefecture).to_owned(),
+        prefecture: PrefectureCode::parse(prefecture).ok()?,
     })
 }
 
@@ -627,7 +627,7 @@ pub struct TokenSubject {
     pub actor: Actor,
     pub role: &'static str,
     pub organisation_public_id: Option<String>,
-    pub prefecture: Option<String>,
+    pub prefecture: Option<PrefectureCode>,
     pub epoch: i64,
     pub organisation_epoch: Option<i64>,
 }
@@ -650,7 +650,7 @@ pub fn issue_access_token(
         role: subject.role.to_owned(),
         act: subject.actor.kind().to_owned(),
         org: subject.organisation_public_id.clone(),
-        pref: subject.prefecture.clone(),
+        pref: subject.prefecture.as_ref().map(|p| p.as_str().to_owned()),
         ep: subject.epoch,
         oep: subject.organisation_epoch,
     };
@@ -678,7 +678,7 @@ mod tests {
             seeker_info: true,
             job_offers: false,
             sector: Some(Sector::Public),
-            prefecture: "13".into(),
+            prefecture: PrefectureCode::parse("13").unwrap(),
             version: 1_700_000_000_000_000,
         };
         assert_eq!(decode_org(&encode_org(&o)), Some(o));

@@ -12,7 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use kyushoku_domain::{credentials, ClientKind, StaffRole};
+use kyushoku_domain::{credentials, ClientKind, PrefectureCode, StaffRole};
 use kyushoku_service::sessions::{self, Refreshed, Revoked, SignedInClient};
 use kyushoku_store::identity;
 use kyushoku_store::now;
@@ -647,7 +647,11 @@ pub async fn revoke(
                 Actor::Seeker(id) => identity::PrincipalRef::Seeker(id.clone()),
             };
             let revoker = audit_log::caller_of(Some(&caller));
-            let (org_public, pref) = (claims.org.clone(), claims.pref.clone());
+            let org_public = claims.org.clone();
+            let pref = claims
+                .pref
+                .as_deref()
+                .and_then(|p| PrefectureCode::parse(p).ok());
             state
                 .act(move |c| {
                     sessions::revoke_access(c, &revoker, &who, org_public.as_deref(), pref)

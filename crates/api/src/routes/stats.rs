@@ -91,15 +91,15 @@ fn p(count: i64) -> Option<i64> {
     publishable(count, SUPPRESS_BELOW)
 }
 
-fn scope_table(rows: &[(String, i64)]) -> ScopeTable {
-    let total: i64 = rows.iter().map(|(_, n)| n).sum();
+fn scope_table(rows: &[hires::ScopeCount]) -> ScopeTable {
+    let total: i64 = rows.iter().map(|r| r.count).sum();
     let by_scope = ["both", "public_only", "private_only", "none"]
         .into_iter()
         .map(|scope| {
             let n = rows
                 .iter()
-                .find(|(s, _)| s == scope)
-                .map(|(_, n)| *n)
+                .find(|r| r.scope.as_str() == scope)
+                .map(|r| r.count)
                 .unwrap_or(0);
             let count = p(n);
             ScopeShare {
@@ -120,19 +120,20 @@ fn scope_table(rows: &[(String, i64)]) -> ScopeTable {
 /// Builds the published figures from raw counts (pure, for tests).
 pub fn build(counts: &hires::Counts) -> Stats {
     let mut years: BTreeMap<i32, BTreeMap<String, i64>> = BTreeMap::new();
-    for (kind, day) in &counts.hires {
+    // Kinds by their word, as published (the order of the words).
+    for hire in &counts.hires {
         *years
-            .entry(fiscal_year(*day))
+            .entry(fiscal_year(hire.hired_on))
             .or_default()
-            .entry(kind.clone())
+            .entry(hire.kind.as_str().to_owned())
             .or_default() += 1;
     }
-    let author = |a: &str| {
+    let author = |a: Author| {
         counts
             .messages_by_author
             .iter()
-            .find(|(x, _)| x == a)
-            .map(|(_, n)| *n)
+            .find(|x| x.author == a)
+            .map(|x| x.count)
             .unwrap_or(0)
     };
     Stats {
@@ -141,17 +142,17 @@ pub fn build(counts: &hires::Counts) -> Stats {
         organisations: counts
             .organisations
             .iter()
-            .map(|(kind, status, n)| KindStatusCount {
-                kind: kind.clone(),
-                status: status.clone(),
-                count: p(*n),
+            .map(|r| KindStatusCount {
+                kind: r.kind.as_str().to_owned(),
+                status: r.status.as_str().to_owned(),
+                count: p(r.count),
             })
             .collect(),
         seekers: scope_table(&counts.seekers_by_scope),
         job_offers: scope_table(&counts.offers_by_scope),
         messages: MessageCounts {
-            from_organisations: p(author(Author::Organisation.as_str())),
-            from_seekers: p(author(Author::Seeker.as_str())),
+            from_organisations: p(author(Author::Organisation)),
+            from_seekers: p(author(Author::Seeker)),
             blocks: p(counts.blocks),
         },
         hires: years
@@ -213,14 +214,19 @@ pub async fn stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kyushoku_domain::ConsentScope;
+
+    fn scope(scope: ConsentScope, count: i64) -> hires::ScopeCount {
+        hires::ScopeCount { scope, count }
+    }
 
     #[test]
     fn the_source_documents_split_comes_out_as_shares() {
         let counts = hires::Counts {
             seekers_by_scope: vec![
-                ("both".into(), 800),
-                ("public_only".into(), 188),
-                ("private_only".into(), 12),
+                scope(ConsentScope::Both, 800),
+                scope(ConsentScope::PublicOnly, 188),
+                scope(ConsentScope::PrivateOnly, 12),
             ],
             ..Default::default()
         };
@@ -233,7 +239,10 @@ mod tests {
     #[test]
     fn small_counts_are_null() {
         let counts = hires::Counts {
-            seekers_by_scope: vec![("both".into(), 30), ("private_only".into(), 3)],
+            seekers_by_scope: vec![
+                scope(ConsentScope::Both, 30),
+                scope(ConsentScope::PrivateOnly, 3),
+            ],
             blocks: 4,
             ..Default::default()
         };

@@ -62,7 +62,7 @@ pub async fn decide(
     body: crate::extract::Json<DecisionRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let prefecture = principal.require_bureau()?.as_str().to_owned();
+    let prefecture = principal.require_bureau()?.clone();
     let request = body.into_inner()?;
     let caller = audit_log::caller(&principal);
     let cmd = DecisionCommand {
