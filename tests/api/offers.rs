@@ -401,9 +401,27 @@ async fn export_is_the_visible_set_in_every_format(app: TestApp) {
         exported, browse_all,
         "export equals paginated browse, offer by offer"
     );
+    // Each download is in the audit trail before it starts (R9); a 304,
+    // which shows nothing, is not.
+    let bureau = app.client_token(cast.get("bureau_13")).await;
+    let exports = || async {
+        app.call(
+            "GET",
+            "/v1/audit?action=offer_export&limit=100",
+            Some(&bureau),
+            None,
+        )
+        .await
+        .json()["items"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(exports().await, 1);
     // ETag: unchanged snapshot → 304; a change → a new one.
     let tag = a.header("etag").unwrap().to_owned();
     assert_eq!(export(&app, &public, "", Some(&tag)).await.status, 304);
+    assert_eq!(exports().await, 1, "a 304 records no download");
     put_offer_quiet(&app, &hw, 5000, "both", "13").await;
     assert_eq!(export(&app, &public, "", Some(&tag)).await.status, 200);
     // One prefecture.
@@ -435,6 +453,8 @@ async fn export_is_the_visible_set_in_every_format(app: TestApp) {
             .await
             .assert_problem(422, "validation");
     }
+    // Refused requests record nothing: the 200s above are the whole count.
+    assert_eq!(exports().await, 4);
 }
 
 pub async fn exported_numbers(app: &TestApp, token: &str) -> BTreeSet<String> {
