@@ -63,6 +63,15 @@ pub struct ServeArgs {
     #[arg(long, env = "KYUSHOKU_ACCESS_TOKEN_TTL", default_value_t = 900)]
     pub access_token_ttl: i64,
 
+    /// A page session (My Page, staff) ends after this many seconds
+    /// without a request.
+    #[arg(long, env = "KYUSHOKU_SESSION_IDLE", default_value_t = 1800, value_parser = clap::value_parser!(i64).range(60..=86_400))]
+    pub session_idle: i64,
+
+    /// A page session ends this many seconds after sign-in, however busy.
+    #[arg(long, env = "KYUSHOKU_SESSION_ABSOLUTE", default_value_t = 28_800, value_parser = clap::value_parser!(i64).range(300..=604_800))]
+    pub session_absolute: i64,
+
     /// 64 hex digits: the secret profile pseudonyms are derived from (R10).
     /// Without it, one is made on first start and kept with the data.
     #[arg(long, env = "KYUSHOKU_SECRET", hide_env_values = true)]
@@ -149,6 +158,8 @@ impl ServeArgs {
             anonymous_rate_limit: 120,
             applications_per_hour: 10,
             access_token_ttl: 900,
+            session_idle: 1800,
+            session_absolute: 28_800,
             secret: None,
             batch_max_lines: 10_000,
             guidance_daily_cap: 1000,

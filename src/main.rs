@@ -412,12 +412,32 @@ async fn demo(
             Some((*name, pseudonyms.encode(seeker_id?.get())))
         })
         .collect();
+    // A My Page sign-in link for the demo seeker (one use, five minutes:
+    // Hello Work's system makes the next with POST …/sign-in-links).
+    let sign_in_url = match demo_seeker.clone() {
+        Some(r) => {
+            let db = running.state.db.clone();
+            let link = tokio::task::spawn_blocking(move || {
+                kyushoku_service::run(&db, |c| {
+                    kyushoku_service::browser::issue_sign_in_link(c, &r, kyushoku_store::now())
+                })
+            })
+            .await??;
+            Some(format!(
+                "{}/my-page/sign-in/{}",
+                running.base_url(),
+                link.token
+            ))
+        }
+        None => None,
+    };
     let credentials = serde_json::json!({
         "base_url": running.base_url(),
         "clients": clients,
         // A seeker with threads in several states, for trying My Page.
         "demo_seeker_ref": demo_seeker,
         "demo_seeker_profile_ids": profile_ids,
+        "web": {"my_page_sign_in_url": sign_in_url},
     });
     if let Some(path) = &credentials_out {
         std::fs::write(path, serde_json::to_vec_pretty(&credentials)?)
@@ -431,6 +451,11 @@ async fn demo(
     if let Some(r) = &demo_seeker {
         eprintln!(
             "demo seeker {r}: a My Page token is `POST /v1/seekers/{r}/sessions` with the hw_system token"
+        );
+    }
+    if let Some(url) = &sign_in_url {
+        eprintln!(
+            "My Page in a browser (one use, 5 minutes; the next from POST /v1/seekers/{{ref}}/sign-in-links):\n  {url}"
         );
     }
     eprintln!("demo clients (client_credentials at POST /v1/auth/token):");

@@ -126,6 +126,8 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
         cors_origins: args.cors_origins.clone(),
         hsts: args.tls_cert.is_some(),
         public_url: args.public_url.clone(),
+        session_idle_secs: args.session_idle,
+        session_absolute_secs: args.session_absolute,
         ..ApiConfig::default()
     };
     let secret = match &args.secret {
@@ -145,6 +147,10 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
             state.db.clone(),
             Duration::from_secs(args.sweep_interval),
             args.retention_days,
+            kyushoku_service::browser::Timeouts {
+                idle: chrono::Duration::seconds(args.session_idle),
+                absolute: chrono::Duration::seconds(args.session_absolute),
+            },
         ));
     }
     let spec = openapi();
@@ -242,13 +248,29 @@ async fn shutdown_signal() {
 /// R7 in the background: every `interval`, expire registrations past
 /// `valid_until` and purge the data of those that ended more than
 /// `retention_days` ago. Every instance may run it; the work is idempotent.
-pub async fn sweeper(db: Db, interval: Duration, retention_days: i64) {
+/// Ended page sessions and expired sign-in links are deleted on the same
+/// beat.
+pub async fn sweeper(
+    db: Db,
+    interval: Duration,
+    retention_days: i64,
+    sessions: kyushoku_service::browser::Timeouts,
+) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         let db = db.clone();
-        let result = tokio::task::spawn_blocking(move || sweep_once(&db, retention_days)).await;
+        let result = tokio::task::spawn_blocking(move || {
+            let now = kyushoku_store::now();
+            if let Err(e) =
+                kyushoku_service::run(&db, |c| kyushoku_service::browser::sweep(c, sessions, now))
+            {
+                tracing::warn!(error = %e, "ended sessions were not swept; will retry");
+            }
+            sweep_once(&db, retention_days)
+        })
+        .await;
         match result {
             Ok(Ok(s)) if s.expired + s.purged > 0 => {
                 tracing::info!(expired = s.expired, purged = s.purged, "sweeper")

@@ -13,6 +13,7 @@ mod mail;
 pub mod messaging;
 pub mod offers;
 mod ops;
+pub mod pages;
 mod profiles;
 mod security;
 mod spec;

@@ -297,6 +297,16 @@ impl TestApp {
         }
     }
 
+    /// A GET to build on (headers of the caller's choosing).
+    pub fn client_get(&self, path: &str) -> awc::ClientRequest {
+        self.client.get(self.url(path))
+    }
+
+    /// A POST to build on.
+    pub fn client_post(&self, path: &str) -> awc::ClientRequest {
+        self.client.post(self.url(path))
+    }
+
     pub async fn get(&self, path: &str) -> Answer {
         self.send(self.client.get(self.url(path)), None).await
     }

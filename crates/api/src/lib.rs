@@ -16,6 +16,7 @@ pub mod mail;
 pub mod metrics;
 pub mod ndjson;
 pub mod observe;
+pub mod pages;
 pub mod pagination;
 pub mod problem;
 pub mod routes;
@@ -440,6 +441,8 @@ pub fn build_app(
                 .insert_header((actix_web::http::header::LOCATION, "/docs/"))
                 .finish()
         }))
+        // The pages for people (outside the documented API).
+        .configure(pages::configure)
         .default_service(web::to(routes::fallback::not_routed))
         .wrap(middleware::from_fn(auth::authenticate))
         .wrap(middleware::Compress::default())

@@ -150,7 +150,10 @@ fn needs_problem_body<B>(res: &ServiceResponse<B>) -> bool {
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    !(kind.starts_with(crate::problem::PROBLEM_JSON) || kind.starts_with("application/json"))
+    let page = crate::pages::is_page(res.request().path()) && kind.starts_with("text/html");
+    !(page
+        || kind.starts_with(crate::problem::PROBLEM_JSON)
+        || kind.starts_with("application/json"))
 }
 
 #[cfg(test)]

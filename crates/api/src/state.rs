@@ -44,6 +44,10 @@ pub struct ApiConfig {
     /// The base URL clients reach this deployment at (the OAuth issuer in
     /// the RFC 8414 metadata). None: the request's host is used.
     pub public_url: Option<String>,
+    /// A page session ends after this many seconds without a request.
+    pub session_idle_secs: i64,
+    /// A page session ends this many seconds after sign-in, however busy.
+    pub session_absolute_secs: i64,
 }
 
 impl Default for ApiConfig {
@@ -61,6 +65,8 @@ impl Default for ApiConfig {
             cors_origins: Vec::new(),
             hsts: false,
             public_url: None,
+            session_idle_secs: 30 * 60,
+            session_absolute_secs: 8 * 3600,
         }
     }
 }

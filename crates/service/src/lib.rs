@@ -13,6 +13,7 @@
 //! transaction in a handler.
 
 pub mod accounts;
+pub mod browser;
 pub mod bureau;
 pub mod caller;
 pub mod events;

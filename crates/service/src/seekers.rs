@@ -150,3 +150,21 @@ pub fn session_epoch(c: &mut DbConn, seeker_ref: &str) -> Result<i64, Refusal> {
         .map(|(epoch, _)| epoch)
         .ok_or(Refusal::NotFound)
 }
+
+/// R9, the seeker's view: which organisations opened the seeker's profile,
+/// and when (newest first, at most `limit`).
+pub fn profile_views(
+    c: &mut DbConn,
+    me: Me<'_>,
+    limit: i64,
+) -> Result<Vec<kyushoku_store::audit::ProfileView>, Refusal> {
+    Ok(kyushoku_store::audit::profile_views(c, me.id, limit)?)
+}
+
+/// R6: the seeker's consent changes as the ledger keeps them, oldest first.
+pub fn consent_history(
+    c: &mut DbConn,
+    me: Me<'_>,
+) -> Result<Vec<kyushoku_store::seekers::ConsentChange>, Refusal> {
+    Ok(seekers::consent_history(c, me.id)?)
+}

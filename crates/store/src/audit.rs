@@ -504,3 +504,59 @@ mod tests {
         assert_eq!(seekers_listed(None).count(), 0);
     }
 }
+
+/// R9, the seeker's side: an organisation that read the seeker's profile,
+/// and when.
+#[derive(Debug, Clone, Queryable)]
+pub struct ProfileView {
+    pub organisation: crate::messaging::OrganisationCard,
+    #[diesel(deserialize_as = crate::stored_time::StoredTimestamp)]
+    pub at: NaiveDateTime,
+}
+
+/// The reads of a seeker's profile by organisations, newest first (at most
+/// `limit`). Searches that listed the seeker are not reads: an
+/// organisation sees a profile only when it opens it.
+pub fn profile_views(
+    conn: &mut DbConn,
+    seeker: SeekerId,
+    limit: i64,
+) -> Result<Vec<ProfileView>, StoreError> {
+    use crate::schema::{audit_seekers, organisations};
+    use diesel::sql_types::{BigInt, Bool};
+    let q = audit_events::table
+        .inner_join(
+            organisations::table.on(audit_events::organisation_id.eq(organisations::id.nullable())),
+        )
+        .filter(audit_events::action.eq(AuditAction::ProfileRead.as_str()))
+        .order(audit_events::id.desc())
+        .limit(limit)
+        .select((
+            (
+                organisations::public_id,
+                organisations::name,
+                organisations::kind,
+                organisations::licence_number,
+                organisations::prefecture,
+                organisations::municipality,
+            ),
+            audit_events::at,
+        ))
+        .into_boxed();
+    let q = match conn {
+        // The expression of the GIN index `audit_events_by_seeker`.
+        DbConn::Postgresql(_) => q.filter(
+            diesel::dsl::sql::<Bool>(
+                "string_to_array(audit_events.seeker_ids, ',')::bigint[] @> ARRAY[",
+            )
+            .bind::<BigInt, _>(seeker)
+            .sql("]::bigint[]"),
+        ),
+        DbConn::Sqlite(_) => q.filter(diesel::dsl::exists(
+            audit_seekers::table
+                .filter(audit_seekers::seeker_id.eq(seeker))
+                .filter(audit_seekers::event_id.eq(audit_events::id)),
+        )),
+    };
+    Ok(q.load(conn)?)
+}

@@ -39,6 +39,7 @@ pub mod test_support;
 #[cfg(test)]
 mod testing;
 mod visibility;
+pub mod web;
 
 pub use connection::{
     keep_openssl_until_exit, redact, Backend, DatabaseUrl, Db, DbConn, PoolOptions,

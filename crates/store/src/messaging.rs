@@ -9,9 +9,10 @@
 //! first and never has to upgrade a read lock (which could fail at once
 //! under concurrency instead of waiting).
 
+use crate::stored_word::MaybeWord;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use kyushoku_domain::{Author, MessageKind, OrganisationKind, PrefectureCode};
+use kyushoku_domain::{Author, MessageKind, MunicipalityCode, OrganisationKind, PrefectureCode};
 
 use crate::schema::{guidance_counters, messages, organisations, reports, seekers, threads};
 use crate::seekers::{read_visible, Viewer};
@@ -389,13 +390,20 @@ pub struct ListedThread {
     pub organisation: OrganisationCard,
 }
 
-/// An organisation as a seeker is shown it: its public id, name and kind.
+/// An organisation as a seeker is shown it: its public id, name, kind,
+/// licence or notification number and where it is (organisations are
+/// public, R10).
 #[derive(Debug, Clone, Queryable)]
 pub struct OrganisationCard {
     pub public_id: String,
     pub name: String,
     #[diesel(deserialize_as = String)]
     pub kind: OrganisationKind,
+    pub licence_number: Option<String>,
+    #[diesel(deserialize_as = String)]
+    pub prefecture: PrefectureCode,
+    #[diesel(deserialize_as = MaybeWord<MunicipalityCode>)]
+    pub municipality: Option<MunicipalityCode>,
 }
 
 /// The thread organisation's columns a seeker is shown ([`OrganisationCard`]).
@@ -403,6 +411,9 @@ type CardColumns = (
     dsl::Field<Alias<ThreadOrganisation>, organisations::public_id>,
     dsl::Field<Alias<ThreadOrganisation>, organisations::name>,
     dsl::Field<Alias<ThreadOrganisation>, organisations::kind>,
+    dsl::Field<Alias<ThreadOrganisation>, organisations::licence_number>,
+    dsl::Field<Alias<ThreadOrganisation>, organisations::prefecture>,
+    dsl::Field<Alias<ThreadOrganisation>, organisations::municipality>,
 );
 
 /// Threads with whether each is open and its organisation's card, in one
@@ -428,6 +439,9 @@ fn listed_threads(today: NaiveDate) -> _ {
         organisations::public_id,
         organisations::name,
         organisations::kind,
+        organisations::licence_number,
+        organisations::prefecture,
+        organisations::municipality,
     ));
     let seeker_if_open: dsl::Nullable<seekers::id> = seekers::id.nullable();
     let thread: dsl::AsSelect<ThreadRow, MultiBackend> = ThreadRow::as_select();
@@ -571,6 +585,9 @@ pub fn organisation_card(
             organisations::public_id,
             organisations::name,
             organisations::kind,
+            organisations::licence_number,
+            organisations::prefecture,
+            organisations::municipality,
         ))
         .get_result(conn)?)
 }

@@ -371,7 +371,31 @@ diesel::table! {
 
 diesel::joinable!(mail_tokens -> users (user_id));
 
+diesel::table! {
+    sign_in_links (token_hash) {
+        token_hash -> Text,
+        seeker_id -> BigInt,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    web_sessions (token_hash) {
+        token_hash -> Text,
+        actor_kind -> Text,
+        actor_id -> Text,
+        claims -> Text,
+        csrf -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sign_in_links -> seekers (seeker_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    sign_in_links,
     mail_outbox,
     mail_tokens,
     hires,
@@ -400,4 +424,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     blocks,
     audit_seekers,
     idempotency_keys,
+    web_sessions,
 );

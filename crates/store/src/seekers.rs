@@ -888,6 +888,9 @@ pub fn list_blocks(conn: &mut DbConn, seeker_id: SeekerId) -> Result<Vec<Blocked
                 organisations::public_id,
                 organisations::name,
                 organisations::kind,
+                organisations::licence_number,
+                organisations::prefecture,
+                organisations::municipality,
             ),
             blocks::created_at,
         ))

@@ -260,12 +260,28 @@ pub async fn authenticate(
     let Some(state) = state.filter(|_| !is_operational(req.path())) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    let signed = match bearer(&req) {
-        Some(token) => match verify(&state, &token).await {
-            Ok(v) => Some(v),
+    // The API takes bearer tokens only; the pages take only their session
+    // cookie (so that no page's form can act with an API token, and no
+    // API call with a cookie a browser sends by itself).
+    let page = crate::pages::is_page(req.path());
+    let signed = if page {
+        match crate::pages::session::from_cookie(&state, req.request()).await {
+            Ok(Some((session, claims))) => {
+                let outcome = signed_by(claims);
+                req.extensions_mut().insert(session);
+                Some(outcome)
+            }
+            Ok(None) => None,
             Err(e) => return Ok(req.into_response(e.error_response()).map_into_right_body()),
-        },
-        None => None,
+        }
+    } else {
+        match bearer(&req) {
+            Some(token) => match verify(&state, &token).await {
+                Ok(v) => Some(v),
+                Err(e) => return Ok(req.into_response(e.error_response()).map_into_right_body()),
+            },
+            None => None,
+        }
     };
     // A validly signed token counts against its principal's limit, and its
     // principal's and organisation's cached state come back in the same
@@ -358,13 +374,21 @@ async fn verify(
     let Ok(claims) = verified else {
         return Ok(Err(INVALID));
     };
+    Ok(signed_by(claims))
+}
+
+/// The token a set of claims stands for, if its actor is one there is:
+/// from a verified bearer token or from a browser session (which keeps
+/// the claims an access token would carry).
+fn signed_by(claims: Claims) -> Result<SignedToken, &'static str> {
+    const INVALID: &str = "the access token is invalid or expired";
     let actor = match claims.act.as_str() {
         "user" => Actor::User(claims.sub.clone()),
         "client" => Actor::Client(claims.sub.clone()),
         "seeker" => Actor::Seeker(claims.sub.clone()),
-        _ => return Ok(Err(INVALID)),
+        _ => return Err(INVALID),
     };
-    Ok(Ok(SignedToken { actor, claims }))
+    Ok(SignedToken { actor, claims })
 }
 
 /// Checks a signed token against current state (R8): the principal's
@@ -637,9 +661,15 @@ pub fn issue_access_token(
     state: &AppState,
     subject: &TokenSubject,
 ) -> Result<(String, i64), ApiError> {
-    let now = chrono::Utc::now().timestamp();
     let ttl = state.config.access_token_ttl_secs;
-    let claims = Claims {
+    Ok((state.keys.sign(&claims_for(subject, ttl))?, ttl))
+}
+
+/// The claims of an access token for `subject` that lives `ttl` seconds
+/// (a browser session keeps the same claims).
+pub fn claims_for(subject: &TokenSubject, ttl: i64) -> Claims {
+    let now = chrono::Utc::now().timestamp();
+    Claims {
         iss: keys::ISSUER.into(),
         aud: keys::AUDIENCE.into(),
         sub: subject.actor.id().to_owned(),
@@ -653,8 +683,7 @@ pub fn issue_access_token(
         pref: subject.prefecture.as_ref().map(|p| p.as_str().to_owned()),
         ep: subject.epoch,
         oep: subject.organisation_epoch,
-    };
-    Ok((state.keys.sign(&claims)?, ttl))
+    }
 }
 
 #[cfg(test)]

@@ -755,7 +755,7 @@ pub async fn metadata(req: HttpRequest, state: web::Data<AppState>) -> HttpRespo
 /// The base URL this deployment is reached at: the configured one, or the
 /// scheme this server speaks and the request's `Host` when it is a plain
 /// host name (never a forwarded header, which any client can write).
-fn issuer_of(req: &HttpRequest, config: &crate::ApiConfig) -> String {
+pub fn issuer_of(req: &HttpRequest, config: &crate::ApiConfig) -> String {
     if let Some(url) = &config.public_url {
         return url.trim_end_matches('/').to_owned();
     }

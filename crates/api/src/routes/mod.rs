@@ -78,7 +78,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(seekers::batch::batch)
                 .service(seekers::upsert::upsert)
                 .service(seekers::end::end)
-                .service(seekers::sessions::create),
+                .service(seekers::sessions::create)
+                .service(seekers::sessions::sign_in_link),
         )
         .service(
             utoipa_actix_web::scope("/v1/profiles")
@@ -104,7 +105,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(me::threads::list)
                 .service(me::threads::read)
                 .service(me::threads::send)
-                .service(me::threads::report),
+                .service(me::threads::report)
+                .service(me::views::list),
         )
         .service(
             utoipa_actix_web::scope("/v1/job-offers")

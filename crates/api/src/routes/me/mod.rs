@@ -6,6 +6,7 @@ pub mod consent;
 pub mod events;
 pub mod status;
 pub mod threads;
+pub mod views;
 
 use kyushoku_service::seekers;
 use kyushoku_store::seekers::SeekerRow;

@@ -20,12 +20,20 @@ use crate::routes::threads::{Message, MessageSend, MessageSent};
 use crate::{idempotency, pagination, AppState};
 use kyushoku_domain::calendar::today_in_japan;
 
-/// An organisation as the seeker sees it: by its real name.
+/// An organisation as the seeker sees it: by its real name, with its
+/// licence or notification number and where it is (organisations are
+/// public).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrganisationCard {
     pub organisation_id: String,
     pub name: String,
     pub kind: kyushoku_domain::OrganisationKind,
+    /// 許可・届出番号 of a placement agency; none for public bodies.
+    pub licence_number: Option<String>,
+    #[schema(value_type = String, pattern = "^[0-9]{2}$")]
+    pub prefecture: kyushoku_domain::PrefectureCode,
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{6}$")]
+    pub municipality: Option<kyushoku_domain::MunicipalityCode>,
 }
 
 impl From<kyushoku_store::messaging::OrganisationCard> for OrganisationCard {
@@ -34,6 +42,9 @@ impl From<kyushoku_store::messaging::OrganisationCard> for OrganisationCard {
             organisation_id: card.public_id,
             name: card.name,
             kind: card.kind,
+            licence_number: card.licence_number,
+            prefecture: card.prefecture,
+            municipality: card.municipality,
         }
     }
 }

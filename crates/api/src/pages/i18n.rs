@@ -1,0 +1,527 @@
+//! The pages' one message catalogue: every word a page shows, in Japanese
+//! (first) and English. A template reads `t.<name>`; a missing entry is a
+//! compile error, not a blank on a page.
+
+use actix_web::http::header;
+use actix_web::HttpRequest;
+
+/// The language a page is shown in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Ja,
+    En,
+}
+
+/// The cookie the language switch sets.
+pub const LANG_COOKIE: &str = "kyushoku_lang";
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code {
+            "ja" => Some(Lang::Ja),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The other language (the switch's target).
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Ja => Lang::En,
+            Lang::En => Lang::Ja,
+        }
+    }
+
+    pub fn text(self) -> &'static Text {
+        match self {
+            Lang::Ja => &JA,
+            Lang::En => &EN,
+        }
+    }
+
+    /// The switch's cookie if set, else the first of Japanese and English
+    /// that `Accept-Language` prefers, else Japanese.
+    pub fn of(req: &HttpRequest) -> Lang {
+        if let Some(lang) = super::cookie(req, LANG_COOKIE).and_then(|v| Lang::parse(&v)) {
+            return lang;
+        }
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(preferred)
+            .unwrap_or(Lang::Ja)
+    }
+}
+
+/// Japanese or English, whichever an `Accept-Language` value ranks higher
+/// (Japanese on a tie or when it names neither).
+fn preferred(accept: &str) -> Lang {
+    let mut best: Option<(f32, Lang)> = None;
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .filter_map(|q| q.parse::<f32>().ok())
+            .next()
+            .unwrap_or(1.0);
+        let primary = tag.split('-').next().unwrap_or("");
+        let Some(lang) = Lang::parse(primary) else {
+            continue;
+        };
+        if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
+            best = Some((q, lang));
+        }
+    }
+    best.map(|(_, l)| l).unwrap_or(Lang::Ja)
+}
+
+/// A profile field's name (the keys of `Profile`), in `lang`.
+pub fn profile_label(lang: Lang, key: &str) -> &'static str {
+    let ja = lang == Lang::Ja;
+    match key {
+        "desired_occupations" => {
+            if ja {
+                "希望職種"
+            } else {
+                "Desired occupations"
+            }
+        }
+        "employment_types" => {
+            if ja {
+                "希望する就業形態"
+            } else {
+                "Employment types"
+            }
+        }
+        "work_locations" => {
+            if ja {
+                "希望勤務地"
+            } else {
+                "Work locations"
+            }
+        }
+        "desired_wage" => {
+            if ja {
+                "希望賃金"
+            } else {
+                "Desired wage"
+            }
+        }
+        "working_hours" => {
+            if ja {
+                "希望する勤務時間・日数"
+            } else {
+                "Working hours and days"
+            }
+        }
+        "earliest_start" => {
+            if ja {
+                "就業可能日"
+            } else {
+                "Earliest start"
+            }
+        }
+        "qualifications" => {
+            if ja {
+                "資格・免許"
+            } else {
+                "Qualifications"
+            }
+        }
+        "experience" => {
+            if ja {
+                "経験"
+            } else {
+                "Experience"
+            }
+        }
+        "work_history" => {
+            if ja {
+                "職歴"
+            } else {
+                "Work history"
+            }
+        }
+        "education_level" => {
+            if ja {
+                "学歴"
+            } else {
+                "Education"
+            }
+        }
+        "pc_skills" => {
+            if ja {
+                "パソコンスキル"
+            } else {
+                "PC skills"
+            }
+        }
+        "language_skills" => {
+            if ja {
+                "語学"
+            } else {
+                "Languages"
+            }
+        }
+        "self_pr" => {
+            if ja {
+                "自己PR"
+            } else {
+                "Self-PR"
+            }
+        }
+        _ => {
+            if ja {
+                "その他"
+            } else {
+                "Other"
+            }
+        }
+    }
+}
+
+/// Every word of the pages, in one language.
+#[derive(Debug)]
+pub struct Text {
+    pub service: &'static str,
+    pub skip_to_content: &'static str,
+    pub other_language: &'static str,
+    pub my_page: &'static str,
+    pub inbox: &'static str,
+    pub refusals: &'static str,
+    pub consent: &'static str,
+    pub profile_as_seen: &'static str,
+    pub views: &'static str,
+    pub sign_out: &'static str,
+    pub sign_out_everywhere: &'static str,
+    pub sign_in_title: &'static str,
+    pub sign_in_lead: &'static str,
+    pub sign_in_button: &'static str,
+    pub link_unusable_title: &'static str,
+    pub link_unusable: &'static str,
+    pub signed_out_title: &'static str,
+    pub signed_out: &'static str,
+    pub welcome_title: &'static str,
+    pub welcome: &'static str,
+    pub inbox_empty: &'static str,
+    pub unread: &'static str,
+    pub open: &'static str,
+    pub closed: &'static str,
+    pub updated: &'static str,
+    pub new_messages: &'static str,
+    pub reload: &'static str,
+    pub kind_public: &'static str,
+    pub kind_paid: &'static str,
+    pub kind_free: &'static str,
+    pub kind_school: &'static str,
+    pub kind_special: &'static str,
+    pub licence: &'static str,
+    pub location: &'static str,
+    pub from_organisation: &'static str,
+    pub from_you: &'static str,
+    pub guidance: &'static str,
+    pub answer: &'static str,
+    pub your_message: &'static str,
+    pub send: &'static str,
+    pub message_rules: &'static str,
+    pub closed_by_refusal: &'static str,
+    pub closed_otherwise: &'static str,
+    pub undo_refusal: &'static str,
+    pub refuse_this: &'static str,
+    pub refuse_this_hint: &'static str,
+    pub report: &'static str,
+    pub report_reason: &'static str,
+    pub report_send: &'static str,
+    pub report_filed: &'static str,
+    pub sent: &'static str,
+    pub warn_title: &'static str,
+    pub warn_lead: &'static str,
+    pub warn_kinds: &'static str,
+    pub warn_phone: &'static str,
+    pub warn_email: &'static str,
+    pub warn_url: &'static str,
+    pub warn_postal: &'static str,
+    pub warn_number: &'static str,
+    pub warn_name: &'static str,
+    pub warn_address: &'static str,
+    pub warn_birth: &'static str,
+    pub warn_handle: &'static str,
+    pub warn_send_anyway: &'static str,
+    pub warn_edit: &'static str,
+    pub refusals_lead: &'static str,
+    pub refused_none: &'static str,
+    pub refused_since: &'static str,
+    pub guidance_title: &'static str,
+    pub guidance_on: &'static str,
+    pub guidance_off: &'static str,
+    pub guidance_refuse: &'static str,
+    pub guidance_accept: &'static str,
+    pub consent_lead: &'static str,
+    pub consent_current: &'static str,
+    pub scope_both: &'static str,
+    pub scope_both_hint: &'static str,
+    pub scope_public_only: &'static str,
+    pub scope_public_only_hint: &'static str,
+    pub scope_private_only: &'static str,
+    pub scope_private_only_hint: &'static str,
+    pub scope_none: &'static str,
+    pub scope_none_hint: &'static str,
+    pub consent_change: &'static str,
+    pub consent_history: &'static str,
+    pub consent_when: &'static str,
+    pub consent_channel: &'static str,
+    pub consent_from: &'static str,
+    pub consent_to: &'static str,
+    pub channel_counter: &'static str,
+    pub channel_my_page: &'static str,
+    pub registration_first: &'static str,
+    pub profile_lead: &'static str,
+    pub profile_none: &'static str,
+    pub views_lead: &'static str,
+    pub views_none: &'static str,
+    pub viewed_at: &'static str,
+    pub organisation: &'static str,
+    pub saved: &'static str,
+    pub error_title: &'static str,
+    pub not_found: &'static str,
+    pub try_again: &'static str,
+    pub form_expired: &'static str,
+    pub back_to_inbox: &'static str,
+}
+
+pub static JA: Text = Text {
+    service: "求人・求職情報提供サービス",
+    skip_to_content: "本文へ移動",
+    other_language: "English",
+    my_page: "マイページ",
+    inbox: "メッセージ",
+    refusals: "受信拒否",
+    consent: "情報の提供先",
+    profile_as_seen: "提供されている情報",
+    views: "閲覧した団体",
+    sign_out: "ログアウト",
+    sign_out_everywhere: "すべての端末からログアウト",
+    sign_in_title: "マイページにログイン",
+    sign_in_lead: "ハローワークから届いたリンクです。下のボタンを押すとマイページが開きます。リンクは一度だけ、5分以内に使えます。",
+    sign_in_button: "マイページを開く",
+    link_unusable_title: "このリンクは使えません",
+    link_unusable: "リンクの有効期限（5分）が過ぎたか、すでに使われています。ハローワークで新しいリンクを受け取ってください。",
+    signed_out_title: "ログアウトしました",
+    signed_out: "マイページを開くには、ハローワークから新しいリンクを受け取ってください。",
+    welcome_title: "マイページ",
+    welcome: "地方自治体や職業紹介事業者からの案内と、あなたの質問・回答です。あなたの氏名や連絡先は相手に伝わりません。",
+    inbox_empty: "まだ案内は届いていません。",
+    unread: "未読",
+    open: "やりとり中",
+    closed: "終了",
+    updated: "更新",
+    new_messages: "新しいメッセージが届きました。",
+    reload: "再読み込み",
+    kind_public: "地方自治体等",
+    kind_paid: "職業紹介事業者（有料）",
+    kind_free: "職業紹介事業者（無料）",
+    kind_school: "学校等",
+    kind_special: "特別の法人",
+    licence: "許可・届出番号",
+    location: "所在地",
+    from_organisation: "団体から",
+    from_you: "あなたから",
+    guidance: "案内",
+    answer: "回答",
+    your_message: "質問・回答を書く",
+    send: "送信する",
+    message_rules: "1〜4,000文字。氏名・電話番号・住所などは書かないことをおすすめします。",
+    closed_by_refusal: "この団体を受信拒否しているため、このやりとりは終了しています。受信拒否を取り消すと再開できます。",
+    closed_otherwise: "このやりとりは終了しているため、送信できません（団体の利用停止、または情報の提供先の変更によるものです）。",
+    undo_refusal: "受信拒否を取り消す",
+    refuse_this: "この団体を受信拒否する",
+    refuse_this_hint: "この団体はあなたの情報を見られなくなり、メッセージも届かなくなります。団体には通知されません。",
+    report: "この団体を労働局に報告する",
+    report_reason: "報告の内容",
+    report_send: "報告する",
+    report_filed: "報告を受け付けました。労働局が確認します。",
+    sent: "送信しました。",
+    warn_title: "個人を特定できる情報が含まれているようです",
+    warn_lead: "このまま送ると、団体にあなたが誰か分かる可能性があります。送るかどうかはあなたが決められます。",
+    warn_kinds: "見つかったもの",
+    warn_phone: "電話番号",
+    warn_email: "メールアドレス",
+    warn_url: "URL",
+    warn_postal: "郵便番号",
+    warn_number: "個人番号などの番号",
+    warn_name: "氏名",
+    warn_address: "住所",
+    warn_birth: "生年月日",
+    warn_handle: "SNSのID",
+    warn_send_anyway: "このまま送信する",
+    warn_edit: "書き直す",
+    refusals_lead: "受信拒否した団体は、あなたの情報を検索・閲覧できず、メッセージも送れません。団体には通知されません。",
+    refused_none: "受信拒否している団体はありません。",
+    refused_since: "受信拒否した日時",
+    guidance_title: "新しい案内の受け取り",
+    guidance_on: "新しい案内を受け取っています。",
+    guidance_off: "すべての新しい案内を断っています（やりとり中のものは続きます）。",
+    guidance_refuse: "すべての新しい案内を断る",
+    guidance_accept: "新しい案内を受け取る",
+    consent_lead: "あなたの情報（氏名・連絡先を除く）をどの団体に提供するかを選べます。変更はすぐに反映され、提供先でなくなった団体とのやりとりは終了します。",
+    consent_current: "現在の提供先",
+    scope_both: "地方自治体と職業紹介事業者の両方",
+    scope_both_hint: "地方自治体等と、民間の職業紹介事業者の両方から案内を受けられます。",
+    scope_public_only: "地方自治体等のみ",
+    scope_public_only_hint: "市区町村などの地方自治体等だけがあなたの情報を見られます。",
+    scope_private_only: "職業紹介事業者のみ",
+    scope_private_only_hint: "民間の職業紹介事業者だけがあなたの情報を見られます。",
+    scope_none: "提供しない",
+    scope_none_hint: "どの団体もあなたの情報を見られません。案内も届きません。",
+    consent_change: "提供先を変更する",
+    consent_history: "変更の履歴",
+    consent_when: "日時",
+    consent_channel: "手続きした場所",
+    consent_from: "変更前",
+    consent_to: "変更後",
+    channel_counter: "ハローワークの窓口",
+    channel_my_page: "マイページ",
+    registration_first: "（登録時）",
+    profile_lead: "提供先の団体には、次の内容だけが見えます（氏名・連絡先などは自動的に伏せられています）。",
+    profile_none: "提供されている情報はありません。",
+    views_lead: "あなたの情報を開いて見た団体と日時です。",
+    views_none: "まだどの団体も見ていません。",
+    viewed_at: "日時",
+    organisation: "団体",
+    saved: "変更しました。",
+    error_title: "エラー",
+    not_found: "ページが見つかりません。",
+    try_again: "しばらくしてからもう一度お試しください。",
+    form_expired: "フォームの有効期限が切れました。もう一度お試しください。",
+    back_to_inbox: "メッセージ一覧に戻る",
+};
+
+pub static EN: Text = Text {
+    service: "Job-offer and job-seeker information service",
+    skip_to_content: "Skip to content",
+    other_language: "日本語",
+    my_page: "My Page",
+    inbox: "Messages",
+    refusals: "Refusals",
+    consent: "Who may see",
+    profile_as_seen: "What organisations see",
+    views: "Who viewed",
+    sign_out: "Sign out",
+    sign_out_everywhere: "Sign out everywhere",
+    sign_in_title: "Sign in to My Page",
+    sign_in_lead: "This is the link Hello Work gave you. Press the button to open your My Page. The link works once, within 5 minutes.",
+    sign_in_button: "Open My Page",
+    link_unusable_title: "This link cannot be used",
+    link_unusable: "The link has expired (after 5 minutes) or was already used. Ask Hello Work for a new one.",
+    signed_out_title: "Signed out",
+    signed_out: "To open My Page again, ask Hello Work for a new link.",
+    welcome_title: "My Page",
+    welcome: "Guidance from municipalities and placement agencies, and your questions and answers. Your name and contact details are never passed on.",
+    inbox_empty: "No guidance yet.",
+    unread: "unread",
+    open: "open",
+    closed: "closed",
+    updated: "updated",
+    new_messages: "New messages arrived.",
+    reload: "Reload",
+    kind_public: "Municipality or public body",
+    kind_paid: "Placement agency (fee-charging)",
+    kind_free: "Placement agency (free)",
+    kind_school: "School",
+    kind_special: "Special corporation",
+    licence: "Licence or notification number",
+    location: "Located in",
+    from_organisation: "From the organisation",
+    from_you: "From you",
+    guidance: "Guidance",
+    answer: "Answer",
+    your_message: "Write a question or answer",
+    send: "Send",
+    message_rules: "1 to 4,000 characters. We advise against writing your name, phone number or address.",
+    closed_by_refusal: "You refused this organisation, so this conversation is closed. Undo the refusal to reopen it.",
+    closed_otherwise: "This conversation is closed (the organisation was suspended, or you changed who may see your information).",
+    undo_refusal: "Undo the refusal",
+    refuse_this: "Refuse this organisation",
+    refuse_this_hint: "It will no longer see your information or send you messages. It is not told.",
+    report: "Report this organisation to the labour bureau",
+    report_reason: "What happened",
+    report_send: "Report",
+    report_filed: "Your report was received. The labour bureau will look into it.",
+    sent: "Sent.",
+    warn_title: "Your message seems to contain personal details",
+    warn_lead: "If you send it as it is, the organisation may learn who you are. It is your choice.",
+    warn_kinds: "Found",
+    warn_phone: "a phone number",
+    warn_email: "an e-mail address",
+    warn_url: "a URL",
+    warn_postal: "a postal code",
+    warn_number: "an identity number",
+    warn_name: "a name",
+    warn_address: "an address",
+    warn_birth: "a date of birth",
+    warn_handle: "a social-network ID",
+    warn_send_anyway: "Send as it is",
+    warn_edit: "Edit",
+    refusals_lead: "Organisations you refuse can neither find nor read your information, nor write to you. They are not told.",
+    refused_none: "You refuse no organisation.",
+    refused_since: "Refused at",
+    guidance_title: "New guidance",
+    guidance_on: "You receive new guidance.",
+    guidance_off: "You refuse all new guidance (open conversations go on).",
+    guidance_refuse: "Refuse all new guidance",
+    guidance_accept: "Receive new guidance",
+    consent_lead: "Choose which organisations may see your information (never your name or contact details). A change applies at once; conversations with organisations no longer chosen close.",
+    consent_current: "Now",
+    scope_both: "Municipalities and placement agencies",
+    scope_both_hint: "Both public bodies and private placement agencies may send you guidance.",
+    scope_public_only: "Municipalities only",
+    scope_public_only_hint: "Only municipalities and other public bodies may see your information.",
+    scope_private_only: "Placement agencies only",
+    scope_private_only_hint: "Only private placement agencies may see your information.",
+    scope_none: "Nobody",
+    scope_none_hint: "No organisation may see your information or send you guidance.",
+    consent_change: "Change",
+    consent_history: "History",
+    consent_when: "When",
+    consent_channel: "Where",
+    consent_from: "Before",
+    consent_to: "After",
+    channel_counter: "At a Hello Work counter",
+    channel_my_page: "My Page",
+    registration_first: "(at registration)",
+    profile_lead: "Organisations you chose see exactly this (names and contact details are masked).",
+    profile_none: "No information is shared.",
+    views_lead: "Organisations that opened your information, and when.",
+    views_none: "No organisation has opened it yet.",
+    viewed_at: "When",
+    organisation: "Organisation",
+    saved: "Saved.",
+    error_title: "Error",
+    not_found: "This page does not exist.",
+    try_again: "Please try again in a moment.",
+    form_expired: "The form expired. Please try again.",
+    back_to_inbox: "Back to messages",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_preferred_of_ja_and_en() {
+        assert_eq!(preferred("en-US,en;q=0.9"), Lang::En);
+        assert_eq!(preferred("ja,en;q=0.8"), Lang::Ja);
+        assert_eq!(preferred("fr,en;q=0.5,ja;q=0.9"), Lang::Ja);
+        assert_eq!(preferred("fr"), Lang::Ja);
+        assert_eq!(preferred("en;q=0"), Lang::Ja);
+        assert_eq!(preferred(""), Lang::Ja);
+    }
+}

@@ -1,0 +1,49 @@
+//! Place names for pages: a prefecture's and a municipality's name by code,
+//! from the code lists shipped with the service.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use kyushoku_domain::{MunicipalityCode, PrefectureCode};
+use kyushoku_store::reference::ReferenceData;
+
+struct Names {
+    prefectures: HashMap<String, String>,
+    municipalities: HashMap<String, String>,
+}
+
+fn names() -> &'static Names {
+    static NAMES: OnceLock<Names> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let data = ReferenceData::shipped().unwrap_or_default();
+        Names {
+            prefectures: data
+                .prefectures
+                .into_iter()
+                .map(|p| (p.code, p.name))
+                .collect(),
+            municipalities: data
+                .municipalities
+                .into_iter()
+                .map(|m| (m.code, m.name))
+                .collect(),
+        }
+    })
+}
+
+/// `東京都 新宿区`, or the codes where a list does not name them.
+pub fn name(prefecture: &PrefectureCode, municipality: Option<&MunicipalityCode>) -> String {
+    let n = names();
+    let p = n
+        .prefectures
+        .get(prefecture.as_str())
+        .cloned()
+        .unwrap_or_else(|| prefecture.as_str().to_owned());
+    match municipality {
+        Some(m) => match n.municipalities.get(m.as_str()) {
+            Some(name) => format!("{p} {name}"),
+            None => format!("{p} {}", m.as_str()),
+        },
+        None => p,
+    }
+}

@@ -1,0 +1,149 @@
+//! What the pages for people keep (migration `000016_web_sessions`): the
+//! seekers' single-use sign-in links and the browser sessions. Both are
+//! found by the SHA-256 of a random token; the tokens themselves are never
+//! stored.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::schema::{sign_in_links, web_sessions};
+use crate::stored_time::StoredTimestamp;
+use crate::{DbConn, SeekerId, StoreError};
+
+/// Keeps a new sign-in link for `seeker` until `expires_at`.
+pub fn put_sign_in_link(
+    conn: &mut DbConn,
+    token_hash: &str,
+    seeker: SeekerId,
+    expires_at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::insert_into(sign_in_links::table)
+        .values((
+            sign_in_links::token_hash.eq(token_hash),
+            sign_in_links::seeker_id.eq(seeker),
+            sign_in_links::expires_at.eq(expires_at),
+            sign_in_links::used_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Uses a link once: the seeker it was made for, if it exists, has not
+/// expired at `at` and was not used before. Two browsers racing for one
+/// link: one wins (the update is the check).
+pub fn redeem_sign_in_link(
+    conn: &mut DbConn,
+    token_hash: &str,
+    at: NaiveDateTime,
+) -> Result<Option<SeekerId>, StoreError> {
+    Ok(diesel::update(
+        sign_in_links::table
+            .filter(sign_in_links::token_hash.eq(token_hash))
+            .filter(sign_in_links::used_at.is_null())
+            .filter(sign_in_links::expires_at.gt(at)),
+    )
+    .set(sign_in_links::used_at.eq(Some(at)))
+    .returning(sign_in_links::seeker_id)
+    .get_result(conn)
+    .optional()?)
+}
+
+/// A new browser session.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = web_sessions)]
+pub struct NewWebSession<'a> {
+    pub token_hash: &'a str,
+    pub actor_kind: &'a str,
+    pub actor_id: &'a str,
+    pub claims: &'a str,
+    pub csrf: &'a str,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+}
+
+/// A browser session as kept.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = web_sessions)]
+pub struct WebSessionRow {
+    pub token_hash: String,
+    pub actor_kind: String,
+    pub actor_id: String,
+    pub claims: String,
+    pub csrf: String,
+    #[diesel(deserialize_as = StoredTimestamp)]
+    pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = StoredTimestamp)]
+    pub last_seen_at: NaiveDateTime,
+}
+
+pub fn open_session(conn: &mut DbConn, session: &NewWebSession<'_>) -> Result<(), StoreError> {
+    diesel::insert_into(web_sessions::table)
+        .values(session)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_session(
+    conn: &mut DbConn,
+    token_hash: &str,
+) -> Result<Option<WebSessionRow>, StoreError> {
+    Ok(web_sessions::table
+        .filter(web_sessions::token_hash.eq(token_hash))
+        .select(WebSessionRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Records that the session was used at `at`.
+pub fn touch_session(
+    conn: &mut DbConn,
+    token_hash: &str,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(web_sessions::table.filter(web_sessions::token_hash.eq(token_hash)))
+        .set(web_sessions::last_seen_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Ends one session (signing out of this browser).
+pub fn close_session(conn: &mut DbConn, token_hash: &str) -> Result<(), StoreError> {
+    diesel::delete(web_sessions::table.filter(web_sessions::token_hash.eq(token_hash)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Ends every session of one principal (signing out everywhere).
+pub fn close_sessions_of(
+    conn: &mut DbConn,
+    actor_kind: &str,
+    actor_id: &str,
+) -> Result<usize, StoreError> {
+    Ok(diesel::delete(
+        web_sessions::table
+            .filter(web_sessions::actor_kind.eq(actor_kind))
+            .filter(web_sessions::actor_id.eq(actor_id)),
+    )
+    .execute(conn)?)
+}
+
+/// Deletes sessions idle since `idle_before` or opened before
+/// `opened_before`, and sign-in links expired before `at`.
+pub fn sweep(
+    conn: &mut DbConn,
+    idle_before: NaiveDateTime,
+    opened_before: NaiveDateTime,
+    at: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    let sessions = diesel::delete(
+        web_sessions::table.filter(
+            web_sessions::last_seen_at
+                .lt(idle_before)
+                .or(web_sessions::created_at.lt(opened_before)),
+        ),
+    )
+    .execute(conn)?;
+    let links = diesel::delete(sign_in_links::table.filter(sign_in_links::expires_at.lt(at)))
+        .execute(conn)?;
+    Ok(sessions + links)
+}
