@@ -3,6 +3,7 @@
 mod support;
 
 mod authz;
+mod browser;
 mod cli;
 pub mod cluster;
 mod codes;

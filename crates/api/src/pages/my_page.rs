@@ -90,7 +90,7 @@ pub async fn sign_in_page(req: HttpRequest, token: web::Path<String>) -> HttpRes
     html(
         StatusCode::OK,
         &SignInPage {
-            chrome: Chrome::new(lang, "/my-page", None),
+            chrome: Chrome::new(lang, action.clone(), None),
             action,
         },
     )

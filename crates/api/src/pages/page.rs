@@ -1,6 +1,8 @@
 //! How a page goes out: HTML with the headers every page carries (a
 //! Content-Security-Policy that allows only this site's own script and
-//! style files, no framing, no caching, no referrer), and the error pages.
+//! style files, no framing, no caching, a referrer only to this site — so
+//! that forms carry their `Origin`, and a sign-in link's token never
+//! leaves it), and the error pages.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
@@ -54,7 +56,7 @@ pub fn html(status: StatusCode, page: &impl Template) -> HttpResponse {
             .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
             .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
             .insert_header((header::CACHE_CONTROL, "no-store"))
-            .insert_header((header::REFERRER_POLICY, "no-referrer"))
+            .insert_header((header::REFERRER_POLICY, "same-origin"))
             .insert_header((header::X_FRAME_OPTIONS, "DENY"))
             .body(body),
         Err(e) => {

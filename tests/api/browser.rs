@@ -1,0 +1,388 @@
+//! The pages in a real browser (issue 33, point 6): headless Chromium
+//! driven over WebDriver (Debian's `chromium` and `chromium-driver`), on
+//! both backends, with axe-core run on every page a journey visits, in
+//! both languages. Outside CI a machine without the browser, its driver or
+//! axe-core skips these (saying so); in CI that is a failure. `.ci/run`
+//! installs them when missing.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+use crate::backend_tests;
+use crate::messaging::{only_profile, seeker, send, world};
+use crate::pages::link;
+use crate::support::TestApp;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// axe-core's script: `KYUSHOKU_TEST_AXE`, else where `.ci/run` installs it.
+fn axe_path() -> PathBuf {
+    if let Ok(p) = std::env::var("KYUSHOKU_TEST_AXE") {
+        return PathBuf::from(p);
+    }
+    let cache = std::env::var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache")
+        });
+    cache.join("kyushoku/axe/node_modules/axe-core/axe.min.js")
+}
+
+/// What the browser tests need, or why they cannot run here.
+fn tools() -> Result<String, String> {
+    for (what, path) in [("chromium", CHROMIUM), ("chromedriver", CHROMEDRIVER)] {
+        if !std::path::Path::new(path).exists() {
+            return Err(format!("{what} is not installed ({path})"));
+        }
+    }
+    std::fs::read_to_string(axe_path())
+        .map_err(|_| format!("axe-core is not installed ({})", axe_path().display()))
+}
+
+/// A headless Chromium under its own chromedriver, closed when dropped.
+struct Browser {
+    driver: Child,
+    client: Client,
+    axe: String,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Browser {
+    /// Starts one, or says why it cannot (a failure under CI).
+    async fn start(width: u32, height: u32) -> Option<Browser> {
+        let axe = match tools() {
+            Ok(axe) => axe,
+            Err(why) if std::env::var_os("CI").is_some() => {
+                panic!("the browser tests cannot run in CI: {why}")
+            }
+            Err(why) => {
+                eprintln!("SKIPPED in api: the browser tests did not run: {why}");
+                return None;
+            }
+        };
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu",
+                    "--disable-dev-shm-usage", "--no-first-run",
+                    format!("--window-size={width},{height}"),
+                    "--lang=ja",
+                ],
+                // A Japanese browser: the pages' first language.
+                "prefs": {"intl.accept_languages": "ja,en"}
+            }
+        }))
+        .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last = None;
+        for _ in 0..100 {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Some(Browser {
+                        driver,
+                        client,
+                        axe,
+                    })
+                }
+                Err(e) => last = Some(e.to_string()),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not answer: {last:?}");
+    }
+
+    async fn open(&self, url: &str) {
+        self.client.goto(url).await.expect("the page opens");
+    }
+
+    async fn path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_owned()
+    }
+
+    /// Waits for the page to show `needle` (a click's navigation may still
+    /// be on its way).
+    async fn shows(&self, needle: &str) {
+        for _ in 0..50 {
+            if self.text().await.contains(needle) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page does not show {needle:?}: {}", self.text().await);
+    }
+
+    /// Waits for a click's navigation to reach `path`.
+    async fn arrives_at(&self, path: &str) {
+        for _ in 0..50 {
+            if self.path().await == path {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "not at {path} but {}: {}",
+            self.path().await,
+            self.text().await
+        );
+    }
+
+    /// The page's text, once a page is there (a click's navigation may
+    /// still be replacing it).
+    async fn text(&self) -> String {
+        let mut last = None;
+        for _ in 0..50 {
+            match self.client.find(Locator::Css("body")).await {
+                Ok(body) => match body.text().await {
+                    Ok(t) => return t,
+                    Err(e) => last = Some(e),
+                },
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no page: {last:?}");
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Runs axe-core on the page: WCAG 2.0–2.2 A and AA and best
+    /// practices; any violation fails, with what and where.
+    async fn accessible(&self, what: &str) {
+        self.client
+            .execute(&self.axe, vec![])
+            .await
+            .expect("axe loads");
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {runOnly: {type: 'tag', values:
+                   ['wcag2a','wcag2aa','wcag21a','wcag21aa','wcag22aa','best-practice']}})
+                   .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact,
+                     nodes: v.nodes.map(n => n.target.join(' '))}))))
+                   .catch(e => done([{id: 'axe-error', nodes: [String(e)]}]));",
+                vec![],
+            )
+            .await
+            .expect("axe runs");
+        assert_eq!(
+            found,
+            json!([]),
+            "axe-core on {what} ({})",
+            self.path().await
+        );
+    }
+
+    /// Checks the page in Japanese and in English (by the switch), and
+    /// comes back to Japanese.
+    async fn accessible_in_both(&self, what: &str) {
+        self.accessible(what).await;
+        self.click("header.site a[hreflang=en]").await;
+        self.in_language("en").await;
+        self.accessible(&format!("{what} (English)")).await;
+        self.click("header.site a[hreflang=ja]").await;
+        self.in_language("ja").await;
+    }
+
+    async fn in_language(&self, code: &str) {
+        let css = format!("html[lang={code}]");
+        for _ in 0..50 {
+            if self.client.find(Locator::Css(&css)).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page is not in {code}");
+    }
+}
+
+/// The seeker's journey: a sign-in link, the inbox, a guidance, an answer,
+/// a message arriving live, 受信拒否, consent; axe-core on every page.
+async fn the_seeker_journey_in_a_browser(app: TestApp) {
+    let Some(browser) = Browser::start(390, 844).await else {
+        return;
+    };
+    let w = world(&app).await;
+    seeker(&app, &w, "journey-1", "both").await;
+    let profile = only_profile(&app, &w.private).await;
+    let sent = send(
+        &app,
+        &w.private,
+        &profile,
+        Some("介護職のご案内"),
+        "夜勤のない求人があります",
+    )
+    .await;
+    assert_eq!(sent.status, 201);
+
+    // Hello Work's link opens a page with one button; pressing it signs in.
+    let path = link(&app, &w, "journey-1").await;
+    browser.open(&app.url(&path)).await;
+    browser.accessible_in_both("the sign-in page").await;
+    browser.click("main form button[type=submit]").await;
+    browser.arrives_at("/my-page").await;
+    browser.shows("未読 1").await;
+    browser.accessible_in_both("the inbox").await;
+
+    // The guidance, and an answer.
+    browser.click("ul.threads a.title").await;
+    browser.shows("夜勤のない求人があります").await;
+    browser.accessible_in_both("a thread").await;
+    let thread = browser.path().await;
+    browser
+        .client
+        .find(Locator::Id("body"))
+        .await
+        .unwrap()
+        .send_keys("ぜひ詳しく教えてください")
+        .await
+        .unwrap();
+    browser
+        .click("form[action$='/messages'] button[type=submit]")
+        .await;
+    browser.shows("送信しました").await;
+    browser.shows("ぜひ詳しく教えてください").await;
+
+    // The organisation answers while the seeker reads the thread: with
+    // JavaScript, the page says so without a reload.
+    browser.open(&app.url(&thread)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let again = send(&app, &w.private, &profile, None, "詳細をお送りします").await;
+    assert_eq!(again.status, 201, "{}", again.text());
+    let mut shown = false;
+    for _ in 0..50 {
+        if browser
+            .client
+            .find(Locator::Css("#live:not([hidden])"))
+            .await
+            .is_ok()
+        {
+            shown = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(shown, "the new message is announced live");
+
+    // A phone number: the page warns; the seeker edits instead.
+    browser.open(&app.url(&thread)).await;
+    browser
+        .client
+        .find(Locator::Id("body"))
+        .await
+        .unwrap()
+        .send_keys("連絡先は 03-1234-5678 です")
+        .await
+        .unwrap();
+    browser
+        .click("form[action$='/messages'] button[type=submit]")
+        .await;
+    browser.shows("個人を特定できる情報").await;
+    browser.accessible("the warning").await;
+
+    // 受信拒否 from the thread.
+    browser.click("details summary").await;
+    browser
+        .click("form[action='/my-page/refusals'] button")
+        .await;
+    browser.shows("受信拒否しているため").await;
+    browser.open(&app.url("/my-page/refusals")).await;
+    browser.shows("株式会社みらい人材").await;
+    browser.accessible_in_both("the refusals page").await;
+
+    // Consent: a choice, and the history says it was My Page.
+    browser.open(&app.url("/my-page/consent")).await;
+    browser.accessible_in_both("the consent page").await;
+    browser.click("#scope-public_only").await;
+    browser
+        .click("form[action='/my-page/consent'] button[type=submit]")
+        .await;
+    browser.shows("変更しました").await;
+    browser.shows("現在の提供先: 地方自治体等のみ").await;
+
+    for (page, what) in [
+        ("/my-page/profile", "the profile as organisations see it"),
+        ("/my-page/views", "who viewed"),
+    ] {
+        browser.open(&app.url(page)).await;
+        browser.accessible_in_both(what).await;
+    }
+    // Keyboard alone: the skip link is the first stop, and leads to the
+    // content.
+    browser.open(&app.url("/my-page")).await;
+    let active = browser
+        .client
+        .execute(
+            "document.body.focus(); return document.activeElement.tagName;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(active, json!("BODY"));
+    browser
+        .client
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("\u{E004}")
+        .await
+        .unwrap();
+    let first = browser
+        .client
+        .execute("return document.activeElement.className;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(first, json!("skip"), "Tab reaches the skip link first");
+
+    // Signing out: the page after it is the signed-out page, and My Page
+    // is closed to this browser.
+    browser
+        .click("footer.site form[action='/my-page/sign-out'] button")
+        .await;
+    browser.arrives_at("/my-page/signed-out").await;
+    browser.accessible_in_both("the signed-out page").await;
+    browser.open(&app.url("/my-page")).await;
+    browser.shows("ログアウトしました").await;
+    let _ = browser.client.clone().close().await;
+}
+
+backend_tests!(the_seeker_journey_in_a_browser);
