@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod my_page;
 pub mod page;
 pub mod places;
+pub mod profile_view;
 pub mod session;
 
 use actix_web::http::header;

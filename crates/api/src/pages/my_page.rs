@@ -22,11 +22,13 @@ use serde::Deserialize;
 use super::i18n::{Lang, Text};
 use super::page::{html, see_other, Chrome, PageError};
 use super::places;
+use super::profile_view::{fields, Field};
 use super::session::{self, SeekerSession};
 use crate::auth::{Actor, TokenSubject};
 use crate::problem::ApiError;
 use crate::routes::me::me;
 use crate::{audit_log, idempotency, AppState};
+use kyushoku_domain::profile::Profile;
 
 /// Threads shown on the inbox page (the most recent).
 const INBOX_SIZE: i64 = 50;
@@ -847,55 +849,12 @@ pub async fn change_consent(
 
 // ---- the profile as shown, and who opened it ----------------------------
 
-struct Field {
-    label: &'static str,
-    values: Vec<String>,
-}
-
 #[derive(Template)]
 #[template(path = "my_page/profile.html")]
 struct ProfilePage {
     chrome: Chrome,
     current: &'static str,
     fields: Vec<Field>,
-}
-
-/// The profile's fields as lines of text, in the profile's order.
-fn fields(lang: Lang, profile: &serde_json::Value) -> Vec<Field> {
-    fn lines(v: &serde_json::Value, out: &mut Vec<String>) {
-        match v {
-            serde_json::Value::Null => {}
-            serde_json::Value::Array(items) => items.iter().for_each(|i| lines(i, out)),
-            serde_json::Value::Object(map) => {
-                let parts: Vec<String> = map
-                    .iter()
-                    .filter(|(_, v)| !v.is_null())
-                    .map(|(k, v)| match v {
-                        serde_json::Value::String(s) => format!("{k}: {s}"),
-                        other => format!("{k}: {other}"),
-                    })
-                    .collect();
-                if !parts.is_empty() {
-                    out.push(parts.join(" / "));
-                }
-            }
-            serde_json::Value::String(s) => out.push(s.clone()),
-            other => out.push(other.to_string()),
-        }
-    }
-    let Some(map) = profile.as_object() else {
-        return Vec::new();
-    };
-    map.iter()
-        .filter_map(|(key, v)| {
-            let mut values = Vec::new();
-            lines(v, &mut values);
-            (!values.is_empty()).then(|| Field {
-                label: super::i18n::profile_label(lang, key),
-                values,
-            })
-        })
-        .collect()
 }
 
 /// `GET /my-page/profile`: exactly what organisations in scope are shown
@@ -906,17 +865,18 @@ pub async fn profile(
 ) -> Result<HttpResponse, PageError> {
     let fail = PageError::of(s.lang);
     let seeker = me(&state, &s.principal).await.map_err(&fail)?;
-    let shown: serde_json::Value = seeker
+    let shown: Option<Profile> = seeker
         .profile
         .as_deref()
-        .and_then(|p| serde_json::from_str(p).ok())
-        .unwrap_or(serde_json::Value::Null);
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| fail(ApiError::Internal(e.to_string())))?;
     Ok(html(
         StatusCode::OK,
         &ProfilePage {
             chrome: Chrome::new(s.lang, "/my-page/profile", Some(s.session.csrf.clone())),
             current: "profile",
-            fields: fields(s.lang, &shown),
+            fields: shown.map(|p| fields(s.lang, &p)).unwrap_or_default(),
         },
     ))
 }

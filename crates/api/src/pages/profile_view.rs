@@ -1,0 +1,256 @@
+//! A profile as a page shows it: the same fields organisations receive
+//! (`kyushoku_domain::profile::Profile`, scrubbed), each as lines of plain
+//! words in the page's language: places by name, closed sets by label,
+//! wages in yen.
+
+use kyushoku_domain::profile::{EducationLevel, EmploymentType, Profile, WageKind};
+use kyushoku_domain::{MunicipalityCode, PrefectureCode};
+
+use super::i18n::{profile_label, Lang};
+use super::places;
+
+/// One field: its name and its lines.
+pub struct Field {
+    pub label: &'static str,
+    pub values: Vec<String>,
+}
+
+fn employment(ja: bool, t: EmploymentType) -> &'static str {
+    match (t, ja) {
+        (EmploymentType::FullTime, true) => "正社員（フルタイム）",
+        (EmploymentType::FullTime, false) => "Full time",
+        (EmploymentType::PartTime, true) => "パートタイム",
+        (EmploymentType::PartTime, false) => "Part time",
+        (EmploymentType::Contract, true) => "契約社員",
+        (EmploymentType::Contract, false) => "Fixed-term contract",
+        (EmploymentType::Dispatch, true) => "派遣",
+        (EmploymentType::Dispatch, false) => "Temporary agency work",
+        (EmploymentType::Other, true) => "その他",
+        (EmploymentType::Other, false) => "Other",
+    }
+}
+
+fn education(ja: bool, e: EducationLevel) -> &'static str {
+    match (e, ja) {
+        (EducationLevel::JuniorHigh, true) => "中学校",
+        (EducationLevel::JuniorHigh, false) => "Junior high school",
+        (EducationLevel::HighSchool, true) => "高等学校",
+        (EducationLevel::HighSchool, false) => "High school",
+        (EducationLevel::Vocational, true) => "専修学校・各種学校",
+        (EducationLevel::Vocational, false) => "Vocational school",
+        (EducationLevel::JuniorCollege, true) => "短期大学・高等専門学校",
+        (EducationLevel::JuniorCollege, false) => "Junior college",
+        (EducationLevel::University, true) => "大学",
+        (EducationLevel::University, false) => "University",
+        (EducationLevel::Graduate, true) => "大学院",
+        (EducationLevel::Graduate, false) => "Graduate school",
+        (EducationLevel::Other, true) => "その他",
+        (EducationLevel::Other, false) => "Other",
+    }
+}
+
+/// `220,000`.
+fn yen(n: i64) -> String {
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+fn place(prefecture: &str, municipality: Option<&str>) -> String {
+    match PrefectureCode::parse(prefecture) {
+        Ok(p) => {
+            let m = municipality.and_then(|m| MunicipalityCode::parse(m).ok());
+            places::name(&p, m.as_ref())
+        }
+        Err(_) => prefecture.to_owned(),
+    }
+}
+
+fn occupation(ja: bool, code: &str) -> String {
+    if ja {
+        format!("職業分類 {code}")
+    } else {
+        format!("occupation {code}")
+    }
+}
+
+/// The profile's fields, in the order organisations receive them; empty
+/// ones left out.
+pub fn fields(lang: Lang, p: &Profile) -> Vec<Field> {
+    let ja = lang == Lang::Ja;
+    let mut out = Vec::new();
+    let mut add = |key: &str, values: Vec<String>| {
+        if !values.is_empty() {
+            out.push(Field {
+                label: profile_label(lang, key),
+                values,
+            });
+        }
+    };
+    add(
+        "desired_occupations",
+        p.desired_occupations
+            .iter()
+            .map(|c| occupation(ja, c))
+            .collect(),
+    );
+    add(
+        "employment_types",
+        p.employment_types
+            .iter()
+            .map(|t| employment(ja, *t).to_owned())
+            .collect(),
+    );
+    add(
+        "work_locations",
+        p.work_locations
+            .iter()
+            .map(|l| place(&l.prefecture, l.municipality.as_deref()))
+            .collect(),
+    );
+    add(
+        "desired_wage",
+        p.desired_wage
+            .iter()
+            .map(|w| {
+                let kind = match (w.kind, ja) {
+                    (WageKind::Monthly, true) => "月給",
+                    (WageKind::Daily, true) => "日給",
+                    (WageKind::Hourly, true) => "時給",
+                    (WageKind::Monthly, false) => "Monthly",
+                    (WageKind::Daily, false) => "Daily",
+                    (WageKind::Hourly, false) => "Hourly",
+                };
+                if ja {
+                    format!("{kind} {}円以上", yen(w.min))
+                } else {
+                    format!("{kind}, at least ¥{}", yen(w.min))
+                }
+            })
+            .collect(),
+    );
+    add(
+        "working_hours",
+        p.working_hours
+            .iter()
+            .flat_map(|h| {
+                let mut v = Vec::new();
+                if let Some(d) = h.days_per_week {
+                    v.push(if ja {
+                        format!("週{d}日")
+                    } else {
+                        format!("{d} days a week")
+                    });
+                }
+                if let Some(n) = h.hours_per_day {
+                    v.push(if ja {
+                        format!("1日{n}時間")
+                    } else {
+                        format!("{n} hours a day")
+                    });
+                }
+                if let Some(night) = h.night_shift {
+                    v.push(
+                        match (night, ja) {
+                            (true, true) => "夜勤可",
+                            (false, true) => "夜勤不可",
+                            (true, false) => "Night shifts possible",
+                            (false, false) => "No night shifts",
+                        }
+                        .to_owned(),
+                    );
+                }
+                v
+            })
+            .collect(),
+    );
+    add(
+        "earliest_start",
+        p.earliest_start.iter().map(|d| d.to_string()).collect(),
+    );
+    add(
+        "qualifications",
+        p.qualifications
+            .iter()
+            .map(|q| match q.year {
+                Some(y) if ja => format!("{}（{y}年）", q.name),
+                Some(y) => format!("{} ({y})", q.name),
+                None => q.name.clone(),
+            })
+            .collect(),
+    );
+    add(
+        "experience",
+        p.experience
+            .iter()
+            .map(|e| {
+                if ja {
+                    format!("{} {}年", occupation(ja, &e.occupation), e.years)
+                } else {
+                    format!("{}, {} years", occupation(ja, &e.occupation), e.years)
+                }
+            })
+            .collect(),
+    );
+    add(
+        "work_history",
+        p.work_history
+            .iter()
+            .map(|h| {
+                let mut parts = Vec::new();
+                if let Some(i) = &h.industry {
+                    parts.push(i.clone());
+                }
+                parts.push(occupation(ja, &h.occupation));
+                if let Some(t) = h.employment_type {
+                    parts.push(employment(ja, t).to_owned());
+                }
+                parts.push(if ja {
+                    format!("{}年", h.years)
+                } else {
+                    format!("{} years", h.years)
+                });
+                let mut line = parts.join(" · ");
+                if let Some(d) = &h.duties {
+                    line.push_str(if ja { "：" } else { ": " });
+                    line.push_str(d);
+                }
+                line
+            })
+            .collect(),
+    );
+    add(
+        "education_level",
+        p.education_level
+            .iter()
+            .map(|e| education(ja, *e).to_owned())
+            .collect(),
+    );
+    add("pc_skills", p.pc_skills.clone());
+    add("language_skills", p.language_skills.clone());
+    add("self_pr", p.self_pr.iter().cloned().collect());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yen_has_thousands_separators() {
+        assert_eq!(yen(220_000), "220,000");
+        assert_eq!(yen(1_000), "1,000");
+        assert_eq!(yen(999), "999");
+        assert_eq!(yen(1_234_567), "1,234,567");
+    }
+}
