@@ -127,18 +127,21 @@ end
 
 WRK_SCRIPT = r"""
 -- Rotates through the paths in KYUSHOKU_PATHS_FILE (one per line), each with the
--- bearer token in KYUSHOKU_TOKEN; KYUSHOKU_DELAY_MS paces each connection.
+-- bearer token in KYUSHOKU_TOKEN (or the cookie in KYUSHOKU_COOKIE, for the
+-- pages); KYUSHOKU_DELAY_MS paces each connection.
 local paths = {}
 for p in io.lines(os.getenv("KYUSHOKU_PATHS_FILE")) do
   table.insert(paths, p)
 end
 local token = os.getenv("KYUSHOKU_TOKEN")
+local cookie = os.getenv("KYUSHOKU_COOKIE")
 local pause = tonumber(os.getenv("KYUSHOKU_DELAY_MS") or "0")
 local i = 0
 request = function()
   i = i + 1
   local headers = {}
   if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
+  if cookie and cookie ~= "" then headers["Cookie"] = cookie end
   return wrk.format("GET", paths[(i % #paths) + 1], headers)
 end
 if pause > 0 then
@@ -147,7 +150,7 @@ end
 """ + WRK_DONE
 
 
-def wrk(base, paths, token, seconds, connections, threads=1, delay_ms=0, workdir="/tmp"):
+def wrk(base, paths, token, seconds, connections, threads=1, delay_ms=0, workdir="/tmp", cookie=None):
     """Runs wrk over `paths`; returns throughput (req/s), p50/p99 (ms),
     non-2xx/3xx answers and socket errors."""
     script = os.path.join(workdir, "rotate.lua")
@@ -161,6 +164,7 @@ def wrk(base, paths, token, seconds, connections, threads=1, delay_ms=0, workdir
         {
             "KYUSHOKU_PATHS_FILE": paths_file,
             "KYUSHOKU_TOKEN": token or "",
+            "KYUSHOKU_COOKIE": cookie or "",
             "KYUSHOKU_DELAY_MS": str(delay_ms),
         }
     )

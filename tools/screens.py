@@ -151,12 +151,17 @@ def main():
                         shots += 1
                     d.click("footer.site form[action='/my-page/sign-out'] button")
                     d.shoot(f"{args.out}/signed-out-{lang}-{width_name}.png")
-                    shots += 2
+                    agency = creds["clients"]["org_private"]["organisation_id"]
+                    d.go(f"{base}/offers")
+                    d.shoot(f"{args.out}/offers-{lang}-{width_name}.png")
+                    d.go(f"{base}/offers?organisation_id={agency}&prefecture=13")
+                    d.shoot(f"{args.out}/offers-found-{lang}-{width_name}.png")
+                    shots += 4
                 finally:
                     d.quit()
-        names = ["sign-in"] + [n for n, _ in PAGES] + ["signed-out"]
+        names = ["sign-in"] + [n for n, _ in PAGES] + ["signed-out", "offers", "offers-found"]
         with open(f"{args.out}/README.md", "w") as f:
-            f.write("# Screens\n\nEvery page of My Page from a fresh demo, made by "
+            f.write("# Screens\n\nEvery page of My Page and the public offer search from a fresh demo, made by "
                     "`python3 tools/screens.py target/debug/kyushoku`.\n\n")
             f.write("| page | 日本語 (phone) | English (phone) | 日本語 (desktop) |\n|---|---|---|---|\n")
             for n in names:

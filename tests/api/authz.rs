@@ -174,6 +174,12 @@ fn rows() -> Vec<Row> {
         ),
         row(
             "POST",
+            "/v1/seekers/{seeker_ref}/sign-in-links",
+            None,
+            [401, 201, 403, 403, 403, 403, 403, 403, 403],
+        ),
+        row(
+            "POST",
             "/v1/profiles/{profile_id}/messages",
             Some(json!({"subject": "ご案内", "body": "matrix"})),
             [401, 403, 403, 403, 404, 404, 404, 403, 403],
@@ -211,6 +217,12 @@ fn rows() -> Vec<Row> {
         row(
             "GET",
             "/v1/me/blocks",
+            None,
+            [401, 403, 403, 403, 403, 403, 403, 403, 200],
+        ),
+        row(
+            "GET",
+            "/v1/me/profile-views",
             None,
             [401, 403, 403, 403, 403, 403, 403, 403, 200],
         ),

@@ -346,6 +346,25 @@ async fn the_seeker_journey_in_a_browser(app: TestApp) {
         browser.open(&app.url(page)).await;
         browser.accessible_in_both(what).await;
     }
+    // The public offer search by organisation ID, without signing in.
+    browser.open(&app.url("/offers")).await;
+    browser.accessible_in_both("the public offer search").await;
+    browser
+        .client
+        .find(Locator::Id("organisation_id"))
+        .await
+        .unwrap()
+        .send_keys(w.cast.org_id("org_private"))
+        .await
+        .unwrap();
+    browser
+        .click("form[action='/offers'] button[type=submit]")
+        .await;
+    browser.shows("が紹介できる求人").await;
+    browser
+        .accessible_in_both("the offers an organisation presents")
+        .await;
+
     // Keyboard alone: the skip link is the first stop, and leads to the
     // content.
     browser.open(&app.url("/my-page")).await;

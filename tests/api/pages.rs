@@ -9,15 +9,15 @@ use crate::backend_tests;
 use crate::messaging::{only_profile, seeker, send, world, World};
 use crate::support::{Answer, TestApp};
 
-/// A browser: a cookie jar of one session cookie and the CSRF token the
-/// last page carried.
+/// A browser as far as these tests need one: a jar of one session cookie.
+#[derive(Default)]
 pub struct Browser {
     pub cookie: Option<String>,
 }
 
 impl Browser {
     pub fn new() -> Browser {
-        Browser { cookie: None }
+        Browser::default()
     }
 
     pub async fn get(&self, app: &TestApp, path: &str) -> Answer {
@@ -500,7 +500,90 @@ async fn pages_speak_english_when_asked(app: TestApp) {
     assert_eq!(b.get(&app, "/assets/app.css").await.status, 404);
 }
 
+async fn anyone_searches_the_offers_an_organisation_presents_by_its_id(app: TestApp) {
+    let w = world(&app).await;
+    for (n, scope, title) in [
+        ("13010-00000001", "both", "介護職員（正社員）"),
+        ("13010-00000002", "private_only", "民間だけの求人"),
+    ] {
+        let mut body = crate::offers::offer_json(scope);
+        body["title"] = json!(title);
+        let a = app
+            .call(
+                "PUT",
+                &format!("/v1/job-offers/{n}"),
+                Some(&w.hw),
+                Some(body),
+            )
+            .await;
+        assert!(a.status.is_success(), "{}", a.text());
+    }
+    let anyone = Browser::new();
+    let form = anyone.get(&app, "/offers").await;
+    assert_eq!(form.status, 200);
+    assert!(form.text().contains("利用団体ID"));
+    // Shinjuku City (public sector) presents only what the public sector
+    // may see; the private agency both.
+    let city = w.cast.org_id("org_public");
+    let page = anyone
+        .get(
+            &app,
+            &format!(
+                "/offers?organisation_id={city}&{}",
+                serde_urlencoded::to_string([("q", "介護")]).unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(page.status, 200);
+    let text = page.text();
+    assert!(text.contains("介護職員（正社員）"), "{text}");
+    assert!(!text.contains("民間だけの求人"));
+    let agency = w.cast.org_id("org_private");
+    let text = anyone
+        .get(&app, &format!("/offers?organisation_id={agency}"))
+        .await
+        .text();
+    assert!(text.contains("民間だけの求人"));
+    // An ID that is not an approved organisation with the service reads as
+    // one that does not exist (R2), whatever it is.
+    let pending = w.cast.org_id("org_pending");
+    for id in [pending, "00000000-0000-7000-8000-000000000000", "not-an-id"] {
+        let a = anyone
+            .get(&app, &format!("/offers?organisation_id={id}"))
+            .await;
+        assert_eq!(a.status, 404, "{id}");
+        assert!(a.text().contains("見つかりません"));
+    }
+    // Bad filters: said on the page, nothing searched.
+    let a = anyone
+        .get(
+            &app,
+            &format!(
+                "/offers?organisation_id={city}&{}",
+                serde_urlencoded::to_string([("wage_min", "たくさん")]).unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(a.status, 422);
+    // The search is in the organisation's trail, by an anonymous actor.
+    let bureau = app
+        .call(
+            "GET",
+            &format!("/v1/audit?organisation_id={city}&action=offer_search"),
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    let items = bureau["items"].as_array().unwrap();
+    assert!(
+        items.iter().any(|e| e["actor_kind"] == "anonymous"),
+        "{bureau}"
+    );
+}
+
 backend_tests!(
+    anyone_searches_the_offers_an_organisation_presents_by_its_id,
     a_sign_in_link_opens_my_page_once,
     an_expired_link_opens_nothing,
     forms_need_the_session_csrf_token_and_this_site,

@@ -3,6 +3,7 @@
 //! employer's scope is applied inside the store's query (R1 for offers);
 //! an offer the caller may not see is [`Refusal::NotFound`] (R2).
 
+use kyushoku_domain::calendar::today_in_japan;
 use kyushoku_domain::search::Criteria;
 use kyushoku_domain::{AuditAction, JobNumber, PrefectureCode};
 use kyushoku_store::offers::{self, ChangeRow, OfferRow};
@@ -30,6 +31,50 @@ pub fn browse(
         caller.event(AuditAction::OfferSearch),
         Vec::new(),
     ))
+}
+
+/// An organisation that presents job offers to seekers, as the public
+/// search by organisation ID (利用団体ID) shows it.
+#[derive(Debug, Clone)]
+pub struct Presenter {
+    pub public_id: String,
+    pub name: String,
+}
+
+/// 利用団体ID: anyone (a seeker an organisation pointed to its offers)
+/// searches the offers that organisation may present, i.e. those it may
+/// see itself (R1 for offers: its sector's scope). An ID that is not an
+/// approved organisation with the job-offer service answers as one that
+/// does not exist (R2). The search is recorded as the organisation's,
+/// with an anonymous actor.
+pub fn browse_presented_by(
+    c: &mut DbConn,
+    caller: &Caller,
+    organisation_public_id: &str,
+    criteria: &Criteria,
+    page: Page<JobOfferId>,
+) -> Result<Shown<(Presenter, Vec<OfferRow>)>, Refusal> {
+    use kyushoku_domain::OrganisationStatus;
+    if uuid::Uuid::parse_str(organisation_public_id).is_err() {
+        return Err(Refusal::NotFound);
+    }
+    let org = kyushoku_store::organisations::find(c, organisation_public_id)?
+        .filter(|o| o.status == OrganisationStatus::Approved && o.job_offers)
+        .ok_or(Refusal::NotFound)?;
+    let viewer = Viewer {
+        organisation_id: org.id,
+        today: today_in_japan(),
+    };
+    let rows = offers::browse(c, viewer, criteria, page.after, page.limit + 1)?;
+    let mut event = caller.event(AuditAction::OfferSearch);
+    event.organisation_id = Some(org.id);
+    event.prefecture = Some(org.prefecture.clone());
+    event.detail = Some(r#"{"via":"public_search_by_organisation_id"}"#.to_owned());
+    let presenter = Presenter {
+        public_id: org.public_id,
+        name: org.name,
+    };
+    Ok(Shown::new((presenter, rows), event, Vec::new()))
 }
 
 /// One offer, if the caller's organisation may see it.

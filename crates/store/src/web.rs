@@ -90,7 +90,7 @@ pub fn find_session(
     Ok(web_sessions::table
         .filter(web_sessions::token_hash.eq(token_hash))
         .select(WebSessionRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

@@ -10,6 +10,7 @@
 pub mod assets;
 pub mod i18n;
 pub mod my_page;
+pub mod offers;
 pub mod page;
 pub mod places;
 pub mod profile_view;
@@ -29,6 +30,7 @@ pub fn is_page(path: &str) -> bool {
         || path.starts_with("/my-page/")
         || path.starts_with("/assets/")
         || path.starts_with("/lang/")
+        || path == "/offers"
 }
 
 /// Registers the pages.
@@ -36,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home))
         .route("/lang/{code}", web::get().to(switch_language))
         .route("/assets/{name}", web::get().to(assets::serve))
+        .route("/offers", web::get().to(offers::search))
         .service(
             web::scope("/my-page")
                 .app_data(

@@ -8,6 +8,8 @@ use kyushoku_domain::{MunicipalityCode, PrefectureCode};
 use kyushoku_store::reference::ReferenceData;
 
 struct Names {
+    /// In code order, for pickers.
+    list: Vec<(String, String)>,
     prefectures: HashMap<String, String>,
     municipalities: HashMap<String, String>,
 }
@@ -17,6 +19,11 @@ fn names() -> &'static Names {
     NAMES.get_or_init(|| {
         let data = ReferenceData::shipped().unwrap_or_default();
         Names {
+            list: data
+                .prefectures
+                .iter()
+                .map(|p| (p.code.clone(), p.name.clone()))
+                .collect(),
             prefectures: data
                 .prefectures
                 .into_iter()
@@ -46,4 +53,9 @@ pub fn name(prefecture: &PrefectureCode, municipality: Option<&MunicipalityCode>
         },
         None => p,
     }
+}
+
+/// Every prefecture, (code, name), in code order.
+pub fn prefectures() -> Vec<(String, String)> {
+    names().list.clone()
 }

@@ -15,7 +15,7 @@ pub struct Field {
     pub values: Vec<String>,
 }
 
-fn employment(ja: bool, t: EmploymentType) -> &'static str {
+pub fn employment(ja: bool, t: EmploymentType) -> &'static str {
     match (t, ja) {
         (EmploymentType::FullTime, true) => "正社員（フルタイム）",
         (EmploymentType::FullTime, false) => "Full time",
@@ -49,12 +49,23 @@ fn education(ja: bool, e: EducationLevel) -> &'static str {
     }
 }
 
+pub fn wage_kind(ja: bool, k: WageKind) -> &'static str {
+    match (k, ja) {
+        (WageKind::Monthly, true) => "月給",
+        (WageKind::Daily, true) => "日給",
+        (WageKind::Hourly, true) => "時給",
+        (WageKind::Monthly, false) => "Monthly",
+        (WageKind::Daily, false) => "Daily",
+        (WageKind::Hourly, false) => "Hourly",
+    }
+}
+
 /// `220,000`.
-fn yen(n: i64) -> String {
+pub fn yen(n: i64) -> String {
     let digits = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -66,7 +77,7 @@ fn yen(n: i64) -> String {
     }
 }
 
-fn place(prefecture: &str, municipality: Option<&str>) -> String {
+pub fn place(prefecture: &str, municipality: Option<&str>) -> String {
     match PrefectureCode::parse(prefecture) {
         Ok(p) => {
             let m = municipality.and_then(|m| MunicipalityCode::parse(m).ok());
@@ -123,14 +134,7 @@ pub fn fields(lang: Lang, p: &Profile) -> Vec<Field> {
         p.desired_wage
             .iter()
             .map(|w| {
-                let kind = match (w.kind, ja) {
-                    (WageKind::Monthly, true) => "月給",
-                    (WageKind::Daily, true) => "日給",
-                    (WageKind::Hourly, true) => "時給",
-                    (WageKind::Monthly, false) => "Monthly",
-                    (WageKind::Daily, false) => "Daily",
-                    (WageKind::Hourly, false) => "Hourly",
-                };
+                let kind = wage_kind(ja, w.kind);
                 if ja {
                     format!("{kind} {}円以上", yen(w.min))
                 } else {

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""A page against its API call (issue 33, point 5): does rendering My Page
+cost more than the JSON of the same use case?
+
+    python3 bench/pages.py target/release/kyushoku [--seconds 10] [--rounds 3]
+
+Starts `kyushoku demo` (SQLite, rate limits out of the way), signs the demo
+seeker in twice — a bearer token for the API and a cookie session for the
+pages — and measures with wrk, alternating rounds, each pair:
+
+    inbox:  GET /my-page                 vs GET /v1/me/threads
+    thread: GET /my-page/threads/{id}    vs GET /v1/me/threads/{id}
+
+at 4 connections, reporting the median round's req/s, p50 and p99 of each
+side and page/API as a ratio (1.0: the page costs what its call costs).
+Also the page's first load: HTML, CSS and script, gzip-compressed bytes.
+"""
+
+import argparse
+import gzip
+import http.cookiejar
+import os
+import re
+import statistics
+import sys
+import tempfile
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import get, post, start_demo, tokens, wrk  # noqa: E402
+
+
+def sign_in(base, hw_token, seeker_ref):
+    """A cookie session for the seeker, through a sign-in link."""
+    url = post(base, "/v1/seekers/%s/sign-in-links" % seeker_ref, {}, token=hw_token)["url"]
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(urllib.request.Request(url, data=b"", method="POST"), timeout=30).read()
+    cookie = "; ".join("%s=%s" % (c.name, c.value) for c in jar)
+    assert "kyushoku_session" in cookie, cookie
+    return cookie
+
+
+def fetch(base, path, cookie):
+    req = urllib.request.Request(base + path, headers={"cookie": cookie})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.read()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("binary")
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--connections", type=int, default=4)
+    args = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="kyushoku-pages-")
+    proc, creds = start_demo(os.path.abspath(args.binary), work)
+    try:
+        base = creds["base_url"]
+        t = tokens(base, creds)
+        seeker = t["seeker"]
+        cookie = sign_in(base, t["hw_system_client"], creds["demo_seeker_ref"])
+        threads = get(base, "/v1/me/threads", seeker)["items"]
+        thread = threads[0]["thread_id"]
+        pairs = [
+            ("inbox", "/my-page", "/v1/me/threads"),
+            ("thread", "/my-page/threads/" + thread, "/v1/me/threads/" + thread),
+        ]
+        print("shape   side  req/s   p50 ms  p99 ms")
+        rows = []
+        for name, page, api in pairs:
+            runs = {"page": [], "api": []}
+            for _ in range(args.rounds):
+                runs["api"].append(
+                    wrk(base, [api], seeker, args.seconds, args.connections, 2, workdir=work))
+                runs["page"].append(
+                    wrk(base, [page], None, args.seconds, args.connections, 2, workdir=work,
+                        cookie=cookie))
+            median = {}
+            for side, rs in runs.items():
+                assert all(r["non_2xx"] == 0 for r in rs), (side, rs)
+                m = sorted(rs, key=lambda r: r["rps"])[len(rs) // 2]
+                median[side] = m
+                print("%-7s %-5s %6.0f  %6.2f  %6.2f" % (name, side, m["rps"], m["p50_ms"], m["p99_ms"]))
+            ratio = median["page"]["rps"] / median["api"]["rps"]
+            rows.append((name, median, ratio))
+            print("%-7s page/API req/s: %.2f" % (name, ratio))
+        html = fetch(base, "/my-page", cookie)
+        assets = re.findall(rb'(?:href|src)="(/assets/[^"]+)"', html)
+        sizes = [("html", html)] + [(a.decode(), fetch(base, a.decode(), cookie)) for a in assets]
+        raw = sum(len(b) for _, b in sizes)
+        packed = sum(len(gzip.compress(b)) for _, b in sizes)
+        print("first load of /my-page: %d bytes (%s), %d gzip-compressed"
+              % (raw, ", ".join("%s %d" % (n, len(b)) for n, b in sizes), packed))
+        worst = min(rows, key=lambda r: r[2])
+        print("worst: %s at %.2f of its API call" % (worst[0], worst[2]))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
