@@ -13,11 +13,16 @@ pages — and measures with wrk, alternating rounds, each pair:
 
 at 4 connections, reporting the median round's req/s, p50 and p99 of each
 side and page/API as a ratio (1.0: the page costs what its call costs).
-Also the page's first load: HTML, CSS and script, gzip-compressed bytes.
+Also the page's first load: HTML, CSS and script, gzip-compressed bytes;
+and with `--lighthouse BIN` (npm's lighthouse, run with Debian's chromium)
+Lighthouse's mobile performance and accessibility scores of the inbox and
+a thread page, signed in.
 """
 
 import argparse
 import gzip
+import json
+import subprocess
 import http.cookiejar
 import os
 import re
@@ -53,6 +58,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--connections", type=int, default=4)
+    ap.add_argument("--lighthouse", help="the lighthouse command (npm)")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="kyushoku-pages-")
     proc, creds = start_demo(os.path.abspath(args.binary), work)
@@ -95,6 +101,26 @@ def main():
               % (raw, ", ".join("%s %d" % (n, len(b)) for n, b in sizes), packed))
         worst = min(rows, key=lambda r: r[2])
         print("worst: %s at %.2f of its API call" % (worst[0], worst[2]))
+        if args.lighthouse:
+            for name, page, _ in pairs:
+                out = os.path.join(work, "lh-%s.json" % name)
+                subprocess.run(
+                    [args.lighthouse, base + page, "--quiet", "--output=json",
+                     "--output-path=" + out, "--only-categories=performance,accessibility",
+                     "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+                     "--extra-headers=" + json.dumps({"Cookie": cookie})],
+                    env=dict(os.environ, CHROME_PATH="/usr/bin/chromium"), check=True)
+                report = json.load(open(out))
+                cats = report["categories"]
+                audits = report["audits"]
+                print("lighthouse (mobile) %-7s performance %3d  accessibility %3d  "
+                      "FCP %s  LCP %s  TBT %s  transfer %s"
+                      % (name, round(cats["performance"]["score"] * 100),
+                         round(cats["accessibility"]["score"] * 100),
+                         audits["first-contentful-paint"]["displayValue"],
+                         audits["largest-contentful-paint"]["displayValue"],
+                         audits["total-blocking-time"]["displayValue"],
+                         audits["total-byte-weight"]["displayValue"]))
     finally:
         proc.terminate()
         proc.wait(timeout=30)

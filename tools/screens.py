@@ -87,7 +87,7 @@ class Driver:
     def shoot(self, path):
         full = self.script("return document.documentElement.scrollHeight;")
         call("POST", f"{self.url}/window/rect",
-             {"width": self.width, "height": max(self.height, int(full) + 120)})
+             {"width": self.width, "height": min(2400, max(self.height, int(full) + 120))})
         time.sleep(0.2)
         png = call("GET", f"{self.url}/screenshot")["value"]
         with open(path, "wb") as f:
@@ -154,7 +154,7 @@ def main():
                     agency = creds["clients"]["org_private"]["organisation_id"]
                     d.go(f"{base}/offers")
                     d.shoot(f"{args.out}/offers-{lang}-{width_name}.png")
-                    d.go(f"{base}/offers?organisation_id={agency}&prefecture=13")
+                    d.go(f"{base}/offers?organisation_id={agency}&prefecture=13&employment_type=part_time")
                     d.shoot(f"{args.out}/offers-found-{lang}-{width_name}.png")
                     shots += 4
                 finally:

@@ -27,11 +27,11 @@ use super::session::{self, SeekerSession};
 use crate::auth::{Actor, TokenSubject};
 use crate::problem::ApiError;
 use crate::routes::me::me;
-use crate::{audit_log, idempotency, AppState};
+use crate::{audit_log, idempotency, pagination, AppState};
 use kyushoku_domain::profile::Profile;
 
-/// Threads shown on the inbox page (the most recent).
-const INBOX_SIZE: i64 = 50;
+/// Threads on one page of the inbox.
+const INBOX_SIZE: i64 = 30;
 /// Profile views shown.
 const VIEWS_SHOWN: i64 = 100;
 
@@ -239,29 +239,49 @@ struct InboxPage {
     chrome: Chrome,
     current: &'static str,
     threads: Vec<ThreadLine>,
+    older: Option<String>,
 }
 
-/// `GET /my-page`: the seeker's threads, most recent first.
+#[derive(Deserialize)]
+pub struct InboxQuery {
+    /// The "older" link's cursor (the API's, sealed for this seeker).
+    cursor: Option<String>,
+}
+
+/// `GET /my-page`: the seeker's threads, most recent first, a page at a
+/// time (the API's cursor behind an "older" link).
 pub async fn inbox(
     s: SeekerSession,
+    query: web::Query<InboxQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
     let fail = PageError::of(s.lang);
     let seeker = me(&state, &s.principal).await.map_err(&fail)?;
+    let pager = pagination::Pager::new(&state, &s.principal, "seeker_threads");
+    let after = pager
+        .after_recency(query.cursor.as_deref())
+        .map_err(|_| PageError::not_found(s.lang))?;
     let mut items = state
         .act(move |c| {
             threads::list_for_seeker(
                 c,
                 (&seeker).into(),
                 Page {
-                    after: None,
+                    after,
                     limit: INBOX_SIZE,
                 },
             )
         })
         .await
         .map_err(&fail)?;
-    items.truncate(INBOX_SIZE as usize);
+    let older = pager
+        .next_by_recency(&mut items, INBOX_SIZE, |r| {
+            (r.thread.updated_at, r.thread.id)
+        })
+        .map(|c| {
+            let c: String = form_urlencoded::byte_serialize(c.as_bytes()).collect();
+            format!("/my-page?cursor={c}")
+        });
     let t = s.lang.text();
     let threads = items
         .into_iter()
@@ -285,6 +305,7 @@ pub async fn inbox(
             chrome: Chrome::new(s.lang, "/my-page", Some(s.session.csrf.clone())),
             current: "inbox",
             threads,
+            older,
         },
     ))
 }
