@@ -133,7 +133,7 @@ impl Browser {
     /// Waits for the page to show `needle` (a click's navigation may still
     /// be on its way).
     async fn shows(&self, needle: &str) {
-        for _ in 0..50 {
+        for _ in 0..200 {
             if self.text().await.contains(needle) {
                 return;
             }
@@ -144,7 +144,7 @@ impl Browser {
 
     /// Waits for a click's navigation to reach `path`.
     async fn arrives_at(&self, path: &str) {
-        for _ in 0..50 {
+        for _ in 0..200 {
             if self.path().await == path {
                 return;
             }
@@ -161,7 +161,7 @@ impl Browser {
     /// still be replacing it).
     async fn text(&self) -> String {
         let mut last = None;
-        for _ in 0..50 {
+        for _ in 0..200 {
             match self.client.find(Locator::Css("body")).await {
                 Ok(body) => match body.text().await {
                     Ok(t) => return t,
@@ -225,7 +225,7 @@ impl Browser {
 
     async fn in_language(&self, code: &str) {
         let css = format!("html[lang={code}]");
-        for _ in 0..50 {
+        for _ in 0..200 {
             if self.client.find(Locator::Css(&css)).await.is_ok() {
                 return;
             }
@@ -285,11 +285,24 @@ async fn the_seeker_journey_in_a_browser(app: TestApp) {
     // The organisation answers while the seeker reads the thread: with
     // JavaScript, the page says so without a reload.
     browser.open(&app.url(&thread)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut listening = false;
+    for _ in 0..200 {
+        if browser
+            .client
+            .find(Locator::Css("#live[data-state=open]"))
+            .await
+            .is_ok()
+        {
+            listening = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(listening, "the page listens to the seeker's stream");
     let again = send(&app, &w.private, &profile, None, "詳細をお送りします").await;
     assert_eq!(again.status, 201, "{}", again.text());
     let mut shown = false;
-    for _ in 0..50 {
+    for _ in 0..200 {
         if browser
             .client
             .find(Locator::Css("#live:not([hidden])"))

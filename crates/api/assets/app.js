@@ -12,6 +12,9 @@
     shown = true;
     live.hidden = false;
   }
+  // Tells whoever looks (a test, a screen reader's inspector) that the
+  // page is listening.
+  source.addEventListener("open", function () { live.setAttribute("data-state", "open"); });
   source.addEventListener("message", arrived);
   source.addEventListener("thread_closed", arrived);
   source.addEventListener("thread_reopened", arrived);
