@@ -212,9 +212,77 @@ impl Browser {
         );
     }
 
+    /// Keyboard alone: Tab from the top of the page visits every link,
+    /// button, field and disclosure that is on screen (one stop for a
+    /// group of radio buttons), in some order, before it leaves the page.
+    async fn keyboard_reaches_everything(&self, what: &str) {
+        let count = self
+            .client
+            .execute(
+                "const seen = new Set(); let n = 0;
+                 for (const e of document.querySelectorAll(
+                     'a[href],button,input:not([type=hidden]),textarea,select,summary')) {
+                   if (e.getClientRects().length === 0 || !e.checkVisibility({contentVisibilityAuto: true, visibilityProperty: true})) continue;
+                   if (e.type === 'radio') {
+                     if (seen.has(e.name)) continue;
+                     seen.add(e.name);
+                     const group = document.querySelectorAll(`input[type=radio][name='${e.name}']`);
+                     const chosen = Array.from(group).find(r => r.checked) || group[0];
+                     chosen.setAttribute('data-kb', n++);
+                     continue;
+                   }
+                   e.setAttribute('data-kb', n++);
+                 }
+                 document.activeElement && document.activeElement.blur();
+                 window.scrollTo(0, 0);
+                 return n;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap();
+        let mut reached = std::collections::BTreeSet::new();
+        for _ in 0..count + 3 {
+            self.client
+                .active_element()
+                .await
+                .unwrap()
+                .send_keys("\u{E004}")
+                .await
+                .unwrap();
+            let at = self
+                .client
+                .execute(
+                    "const e = document.activeElement;
+                     return e ? e.getAttribute('data-kb') : null;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            if let Some(i) = at.as_str() {
+                reached.insert(i.parse::<u64>().unwrap());
+            }
+        }
+        let missed: Vec<u64> = (0..count).filter(|i| !reached.contains(i)).collect();
+        if !missed.is_empty() {
+            let named = self
+                .client
+                .execute(
+                    "return Array.from(document.querySelectorAll('[data-kb]'))
+                       .map(e => e.getAttribute('data-kb') + ' ' + e.outerHTML.slice(0, 100));",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            panic!("Tab does not reach {missed:?} of {count} controls on {what}: {named:#}");
+        }
+    }
+
     /// Checks the page in Japanese and in English (by the switch), and
     /// comes back to Japanese.
     async fn accessible_in_both(&self, what: &str) {
+        self.keyboard_reaches_everything(what).await;
         self.accessible(what).await;
         self.click("header.site a[hreflang=en]").await;
         self.in_language("en").await;

@@ -443,11 +443,23 @@ async fn signing_out_ends_the_session_here_or_everywhere(app: TestApp) {
     let mut two = two;
     let csrf = input(&two.get(&app, "/my-page").await.text(), "csrf");
     let three = signed_in(&app, &w, "web-5").await;
+    assert_eq!(three.get(&app, "/my-page").await.status, 200);
+    let api = app
+        .call("POST", "/v1/seekers/web-5/sessions", Some(&w.hw), None)
+        .await
+        .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let a = two
         .post(&app, "/my-page/sign-out-everywhere", &[("csrf", &csrf)])
         .await;
     assert_eq!(a.status, 303);
     assert_eq!(three.get(&app, "/my-page").await.status, 401);
+    // Everywhere: the seeker's API tokens too (the epoch was raised).
+    app.call("GET", "/v1/me", Some(&api), None)
+        .await
+        .assert_problem(401, "unauthorized");
     // A registration purged after its end (R7): its threads are gone from
     // the pages as from the API.
     let four = signed_in(&app, &w, "web-5").await;

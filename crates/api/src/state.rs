@@ -89,6 +89,9 @@ pub struct AppState {
     pub outbox: mail::Outbox,
     /// Publishes the events the use cases wrote (see [`events`]).
     pub relay: events::Relay,
+    /// Page sessions read in the last seconds (see
+    /// [`crate::pages::session::Recent`]).
+    pub page_sessions: Arc<crate::pages::session::Recent>,
 }
 
 impl AppState {
@@ -123,6 +126,7 @@ impl AppState {
             audit,
             outbox: mail::Outbox::default(),
             relay: events::Relay::default(),
+            page_sessions: Arc::default(),
             db,
             cluster: cluster.namespaced(&deployment),
             keys: Arc::new(keys),

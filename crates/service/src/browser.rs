@@ -162,10 +162,22 @@ pub fn close(c: &mut DbConn, token: &str) -> Result<(), Refusal> {
     Ok(web::close_session(c, &digest(token))?)
 }
 
-/// Signs a principal out of every browser.
+/// Signs a principal out of every browser: its sessions are deleted and
+/// its epoch raised, so that a session another instance still holds in
+/// memory, and every access token of the principal, fail their next
+/// check (R8's machinery).
 pub fn close_everywhere(c: &mut DbConn, actor_kind: &str, actor_id: &str) -> Result<(), Refusal> {
-    web::close_sessions_of(c, actor_kind, actor_id)?;
-    Ok(())
+    use kyushoku_store::identity::{bump_epoch, PrincipalRef};
+    let who = match actor_kind {
+        "seeker" => PrincipalRef::Seeker(actor_id.to_owned()),
+        "user" => PrincipalRef::User(actor_id.to_owned()),
+        _ => return Err(Refusal::NotFound),
+    };
+    c.write_transaction(|c| {
+        web::close_sessions_of(c, actor_kind, actor_id)?;
+        bump_epoch(c, &who)?;
+        Ok(())
+    })
 }
 
 /// Deletes ended sessions and expired links (the retention sweep).

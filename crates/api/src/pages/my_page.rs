@@ -200,6 +200,7 @@ pub async fn sign_out(
 ) -> Result<HttpResponse, PageError> {
     s.check_form(&req, &form.csrf)?;
     let hash = s.session.token_hash.clone();
+    state.page_sessions.forget(&hash);
     state
         .act(move |c| Ok(kyushoku_store::web::close_session(c, &hash)?))
         .await
@@ -220,6 +221,10 @@ pub async fn sign_out_everywhere(
         .act(move |c| browser::close_everywhere(c, &kind, &id))
         .await
         .map_err(PageError::of(s.lang))?;
+    crate::auth::principal_changed(&state, s.principal.actor())
+        .await
+        .map_err(PageError::of(s.lang))?;
+    state.page_sessions.forget(&s.session.token_hash);
     Ok(signed_out_answer(&req))
 }
 

@@ -56,15 +56,67 @@ pub async fn from_cookie(
     let Some(token) = super::cookie(req, cookie_name(state.config.hsts)) else {
         return Ok(None);
     };
-    let timeouts = timeouts(state);
-    let now = kyushoku_store::now();
-    let found = state
-        .act(move |c| browser::current(c, &token, timeouts, now))
-        .await?;
+    let found = match state.page_sessions.get(&token) {
+        Some(row) => Some(row),
+        None => {
+            let timeouts = timeouts(state);
+            let now = kyushoku_store::now();
+            let t = token.clone();
+            let found = state
+                .act(move |c| browser::current(c, &t, timeouts, now))
+                .await?;
+            if let Some(row) = &found {
+                state.page_sessions.keep(token, row.clone());
+            }
+            found
+        }
+    };
     Ok(found.and_then(|row| {
         let claims = serde_json::from_str(&row.claims).ok()?;
         Some((row, claims))
     }))
+}
+
+/// Sessions this instance read in the last few seconds, so that a page
+/// costs no more database reads than its API call (a bearer token is
+/// checked without one). What a session may do is still checked at every
+/// request, from its claims (the principal's epoch, R8); only the row is
+/// remembered. Signing out here forgets it at once; "everywhere" raises
+/// the principal's epoch, which every instance sees at once; another
+/// instance may take a cookie signed out here for at most [`REMEMBERED`].
+#[derive(Default)]
+pub struct Recent {
+    rows: std::sync::Mutex<std::collections::HashMap<String, (WebSessionRow, std::time::Instant)>>,
+}
+
+/// How long a session row is remembered.
+pub const REMEMBERED: std::time::Duration = std::time::Duration::from_secs(10);
+const REMEMBERED_MOST: usize = 10_000;
+
+impl Recent {
+    fn get(&self, token: &str) -> Option<WebSessionRow> {
+        let rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
+        rows.get(token)
+            .filter(|(_, at)| at.elapsed() < REMEMBERED)
+            .map(|(row, _)| row.clone())
+    }
+
+    fn keep(&self, token: String, row: WebSessionRow) {
+        let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
+        if rows.len() >= REMEMBERED_MOST {
+            rows.retain(|_, (_, at)| at.elapsed() < REMEMBERED);
+            if rows.len() >= REMEMBERED_MOST {
+                rows.clear();
+            }
+        }
+        rows.insert(token, (row, std::time::Instant::now()));
+    }
+
+    /// Forgets the session whose token hashes to `token_hash`.
+    pub fn forget(&self, token_hash: &str) {
+        let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
+        rows.retain(|_, (row, _)| row.token_hash != token_hash);
+    }
 }
 
 /// Opens a session for `subject` (a new token, whatever the browser had).
