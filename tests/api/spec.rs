@@ -16,6 +16,61 @@ fn checked_in_spec_matches_the_code() {
     }
 }
 
+/// utoipa names a schema after its type, and a second type of the same
+/// name silently takes the first one's place in the document (a profile
+/// read once answered with the schema of a profile *view*). Every type
+/// that derives `ToSchema` has a name of its own.
+#[test]
+fn no_two_schema_types_share_a_name() {
+    let mut names = std::collections::BTreeMap::<String, Vec<String>>::new();
+    let mut dirs = vec![std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates"
+    ))];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let mut deriving = false;
+                for line in text.lines() {
+                    let line = line.trim();
+                    if line.starts_with("#[derive(") && line.contains("ToSchema") {
+                        deriving = true;
+                    } else if deriving
+                        && (line.starts_with("pub struct ")
+                            || line.starts_with("pub enum ")
+                            || line.starts_with("struct ")
+                            || line.starts_with("enum "))
+                    {
+                        let name = line
+                            .split_whitespace()
+                            .find(|w| !matches!(*w, "pub" | "struct" | "enum"))
+                            .unwrap()
+                            .trim_end_matches(['{', '<', '('])
+                            .to_owned();
+                        names
+                            .entry(name)
+                            .or_default()
+                            .push(path.display().to_string());
+                        deriving = false;
+                    } else if !line.starts_with("#[")
+                        && !line.starts_with("///")
+                        && !line.is_empty()
+                    {
+                        deriving = false;
+                    }
+                }
+            }
+        }
+    }
+    let shared: Vec<_> = names.iter().filter(|(_, files)| files.len() > 1).collect();
+    assert!(names.len() > 50, "the scan found the schema types");
+    assert!(shared.is_empty(), "schema names used twice: {shared:?}");
+}
+
 #[test]
 fn spec_is_openapi_3_1_and_documents_problem_types() {
     let spec: serde_json::Value = serde_json::from_str(CHECKED_IN).unwrap();

@@ -18,15 +18,15 @@ pub const VIEWS_SHOWN: i64 = 100;
 
 /// One read of the seeker's profile.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ProfileView {
+pub struct ViewOfMyProfile {
     pub organisation: OrganisationCard,
     pub viewed_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ProfileViews {
+pub struct ViewsOfMyProfile {
     /// Newest first, the latest 100.
-    pub items: Vec<ProfileView>,
+    pub items: Vec<ViewOfMyProfile>,
 }
 
 /// Which organisations opened the seeker's profile, and when.
@@ -37,7 +37,7 @@ pub struct ProfileViews {
     tag = "my page",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = ProfileViews),
+        (status = 200, body = ViewsOfMyProfile),
     )
 )]
 #[get("/profile-views")]
@@ -49,14 +49,14 @@ pub async fn list(
     let views = state
         .act(move |c| seekers::profile_views(c, (&seeker).into(), VIEWS_SHOWN))
         .await?;
-    Ok(HttpResponse::Ok().json(ProfileViews {
-        items: views.into_iter().map(ProfileView::from).collect(),
+    Ok(HttpResponse::Ok().json(ViewsOfMyProfile {
+        items: views.into_iter().map(ViewOfMyProfile::from).collect(),
     }))
 }
 
-impl From<kyushoku_store::audit::ProfileView> for ProfileView {
+impl From<kyushoku_store::audit::ProfileView> for ViewOfMyProfile {
     fn from(v: kyushoku_store::audit::ProfileView) -> Self {
-        ProfileView {
+        ViewOfMyProfile {
             organisation: v.organisation.into(),
             viewed_at: v.at.and_utc(),
         }
