@@ -7,6 +7,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{Duration, NaiveDateTime};
+use kyushoku_store::identity::{bump_epoch, PrincipalRef};
 use kyushoku_store::web::{self, NewWebSession, WebSessionRow};
 use kyushoku_store::{seekers, DbConn};
 use sha2::{Digest, Sha256};
@@ -55,19 +56,14 @@ pub fn issue_sign_in_link(
 }
 
 /// Uses a sign-in link: the seeker's reference, once. A link that is
-/// unknown, expired or used is [`Refusal::NotFound`], all alike.
-pub fn redeem_sign_in_link(
-    c: &mut DbConn,
-    token: &str,
-    now: NaiveDateTime,
-) -> Result<String, Refusal> {
+/// unknown, expired or used is [`Refusal::NotFound`], all alike. Runs in
+/// the caller's transaction ([`sign_in_seeker`]).
+fn redeem_sign_in_link(c: &mut DbConn, token: &str, now: NaiveDateTime) -> Result<String, Refusal> {
     if token.is_empty() || token.len() > 64 {
         return Err(Refusal::NotFound);
     }
-    c.write_transaction(|c| {
-        let seeker = web::redeem_sign_in_link(c, &digest(token), now)?.ok_or(Refusal::NotFound)?;
-        seekers::ref_of(c, seeker)?.ok_or(Refusal::NotFound)
-    })
+    let seeker = web::redeem_sign_in_link(c, &digest(token), now)?.ok_or(Refusal::NotFound)?;
+    seekers::ref_of(c, seeker)?.ok_or(Refusal::NotFound)
 }
 
 /// How long a browser session lasts.
@@ -100,13 +96,21 @@ pub struct Opened {
     pub csrf: String,
 }
 
-/// Who a session is for and what it may do: the claims of an access token
-/// of the same principal, as the API layer writes them.
+/// Who a session is for and what it may do: the principal, and the claims
+/// of an access token of the same principal, as the API layer writes them.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionFor<'a> {
-    pub actor_kind: &'a str,
-    pub actor_id: &'a str,
+    pub principal: &'a PrincipalRef,
     pub claims: &'a str,
+}
+
+/// The kind and id a session row keeps for its principal.
+fn stored(principal: &PrincipalRef) -> (&'static str, &str) {
+    match principal {
+        PrincipalRef::User(id) => ("user", id),
+        PrincipalRef::Client(id) => ("client", id),
+        PrincipalRef::Seeker(id) => ("seeker", id),
+    }
 }
 
 /// Opens a new session (a new token at every sign-in: a session id is
@@ -114,12 +118,13 @@ pub struct SessionFor<'a> {
 pub fn open(c: &mut DbConn, who: SessionFor<'_>, now: NaiveDateTime) -> Result<Opened, Refusal> {
     let token = random_token();
     let csrf = random_token();
+    let (actor_kind, actor_id) = stored(who.principal);
     web::open_session(
         c,
         &NewWebSession {
             token_hash: &digest(&token),
-            actor_kind: who.actor_kind,
-            actor_id: who.actor_id,
+            actor_kind,
+            actor_id,
             claims: who.claims,
             csrf: &csrf,
             created_at: now,
@@ -127,6 +132,42 @@ pub fn open(c: &mut DbConn, who: SessionFor<'_>, now: NaiveDateTime) -> Result<O
         },
     )?;
     Ok(Opened { token, csrf })
+}
+
+/// A seeker signs in with Hello Work's link, in one transaction: the link
+/// is used (once; unknown, expired and used links are all
+/// [`Refusal::NotFound`]), the session this browser had (`replacing`) is
+/// ended, and a new one opens with the claims `claims(seeker_ref, epoch)`
+/// writes for the seeker's current epoch. No link is used without a
+/// session, nor a session opened without a link.
+pub fn sign_in_seeker(
+    c: &mut DbConn,
+    link: &str,
+    replacing: Option<&str>,
+    now: NaiveDateTime,
+    claims: impl FnOnce(&str, i64) -> String,
+) -> Result<Opened, Refusal> {
+    use kyushoku_store::identity::principal_epoch;
+    c.write_transaction(|c| {
+        let seeker_ref = redeem_sign_in_link(c, link, now)?;
+        let who = PrincipalRef::Seeker(seeker_ref);
+        let (epoch, _) = principal_epoch(c, &who)?.ok_or(Refusal::NotFound)?;
+        if let Some(old) = replacing {
+            close(c, old)?;
+        }
+        let PrincipalRef::Seeker(seeker_ref) = &who else {
+            unreachable!("made a seeker above")
+        };
+        let claims = claims(seeker_ref, epoch);
+        open(
+            c,
+            SessionFor {
+                principal: &who,
+                claims: &claims,
+            },
+            now,
+        )
+    })
 }
 
 /// How often a session's last use is written (not at every request).
@@ -166,16 +207,11 @@ pub fn close(c: &mut DbConn, token: &str) -> Result<(), Refusal> {
 /// its epoch raised, so that a session another instance still holds in
 /// memory, and every access token of the principal, fail their next
 /// check (R8's machinery).
-pub fn close_everywhere(c: &mut DbConn, actor_kind: &str, actor_id: &str) -> Result<(), Refusal> {
-    use kyushoku_store::identity::{bump_epoch, PrincipalRef};
-    let who = match actor_kind {
-        "seeker" => PrincipalRef::Seeker(actor_id.to_owned()),
-        "user" => PrincipalRef::User(actor_id.to_owned()),
-        _ => return Err(Refusal::NotFound),
-    };
+pub fn close_everywhere(c: &mut DbConn, who: &PrincipalRef) -> Result<(), Refusal> {
+    let (actor_kind, actor_id) = stored(who);
     c.write_transaction(|c| {
         web::close_sessions_of(c, actor_kind, actor_id)?;
-        bump_epoch(c, &who)?;
+        bump_epoch(c, who)?;
         Ok(())
     })
 }

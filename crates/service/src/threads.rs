@@ -114,3 +114,19 @@ pub fn read_as_seeker(
         card,
     ))
 }
+
+/// A thread as My Page shows it: [`read_as_seeker`], and whether a closed
+/// thread is closed because the seeker refused its organisation (受信拒否,
+/// which the seeker may undo from there) rather than for another reason.
+pub fn read_on_my_page(
+    c: &mut DbConn,
+    me: Me<'_>,
+    public_id: &str,
+) -> Result<(ThreadRead, OrganisationCard, bool), Refusal> {
+    let (read, card) = read_as_seeker(c, me, public_id)?;
+    let refused = !read.open
+        && kyushoku_store::seekers::list_blocks(c, me.id)?
+            .iter()
+            .any(|b| b.organisation.public_id == card.public_id);
+    Ok((read, card, refused))
+}

@@ -67,7 +67,8 @@ impl Actor {
         }
     }
 
-    fn to_ref(&self) -> PrincipalRef {
+    /// The principal as the store names it.
+    pub fn to_ref(&self) -> PrincipalRef {
         match self {
             Actor::User(id) => PrincipalRef::User(id.clone()),
             Actor::Client(id) => PrincipalRef::Client(id.clone()),

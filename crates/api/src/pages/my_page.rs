@@ -5,7 +5,7 @@
 //! calls, with the same audit rows, idempotency and rules.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDateTime;
 use kyushoku_domain::calendar::today_in_japan;
@@ -24,7 +24,6 @@ use super::page::{html, see_other, Chrome, PageError};
 use super::places;
 use super::profile_view::{fields, Field};
 use super::session::{self, SeekerSession};
-use crate::auth::{Actor, TokenSubject};
 use crate::problem::ApiError;
 use crate::routes::me::me;
 use crate::{audit_log, idempotency, pagination, AppState};
@@ -111,39 +110,24 @@ pub async fn sign_in(
         return Err(PageError::form_expired(lang));
     }
     let now = kyushoku_store::now();
-    let token = token.into_inner();
-    let seeker_ref = match state
-        .act(move |c| browser::redeem_sign_in_link(c, &token, now))
+    let link = token.into_inner();
+    let replacing = session::token_of(&req);
+    let st = state.clone();
+    let opened = match state
+        .act(move |c| {
+            browser::sign_in_seeker(c, &link, replacing.as_deref(), now, |seeker, epoch| {
+                session::seeker_claims(&st, seeker, epoch)
+            })
+        })
         .await
     {
-        Ok(r) => r,
+        Ok(opened) => opened,
         Err(ApiError::NotFound) => return Err(PageError::link_unusable(lang)),
         Err(e) => return Err(fail(e)),
     };
-    let r = seeker_ref.clone();
-    let epoch = state
-        .act(move |c| choices::session_epoch(c, &r))
-        .await
-        .map_err(&fail)?;
-    if let Some(old) = session::token_of(&req) {
-        state
-            .act(move |c| browser::close(c, &old))
-            .await
-            .map_err(&fail)?;
+    if let Some(old) = req.extensions().get::<kyushoku_store::web::WebSessionRow>() {
+        state.page_sessions.forget(&old.token_hash);
     }
-    let opened = session::open(
-        &state,
-        &TokenSubject {
-            actor: Actor::Seeker(seeker_ref),
-            role: "seeker",
-            organisation_public_id: None,
-            prefecture: None,
-            epoch,
-            organisation_epoch: None,
-        },
-    )
-    .await
-    .map_err(&fail)?;
     let mut res = see_other("/my-page");
     res.headers_mut().insert(
         header::SET_COOKIE,
@@ -216,9 +200,9 @@ pub async fn sign_out_everywhere(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
     s.check_form(&req, &form.csrf)?;
-    let (kind, id) = (s.session.actor_kind.clone(), s.session.actor_id.clone());
+    let who = s.principal.actor().to_ref();
     state
-        .act(move |c| browser::close_everywhere(c, &kind, &id))
+        .act(move |c| browser::close_everywhere(c, &who))
         .await
         .map_err(PageError::of(s.lang))?;
     crate::auth::principal_changed(&state, s.principal.actor())
@@ -412,18 +396,6 @@ async fn thread_page(
 ) -> Result<HttpResponse, PageError> {
     let fail = PageError::of(s.lang);
     let seeker = me(state, &s.principal).await.map_err(&fail)?;
-    let read = state
-        .act(move |c| {
-            let me = (&seeker).into();
-            let (read, card) = threads::read_as_seeker(c, me, &thread_id)?;
-            let refused = !read.open
-                && choices::refused(c, me)?
-                    .iter()
-                    .any(|b| b.organisation.public_id == card.public_id);
-            Ok((read, card, refused))
-        })
-        .await
-        .map_err(&fail)?;
     let (
         ThreadRead {
             thread,
@@ -432,7 +404,10 @@ async fn thread_page(
         },
         card,
         refused,
-    ) = read;
+    ) = state
+        .act(move |c| threads::read_on_my_page(c, (&seeker).into(), &thread_id))
+        .await
+        .map_err(&fail)?;
     let t = s.lang.text();
     let status = if draft.warning.is_some() || draft.invalid {
         StatusCode::UNPROCESSABLE_ENTITY

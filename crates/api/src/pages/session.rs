@@ -10,7 +10,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use chrono::Duration;
-use kyushoku_service::browser::{self, Opened, SessionFor, Timeouts};
+use kyushoku_service::browser::{self, Timeouts};
 use kyushoku_store::web::WebSessionRow;
 
 use super::i18n::Lang;
@@ -119,26 +119,19 @@ impl Recent {
     }
 }
 
-/// Opens a session for `subject` (a new token, whatever the browser had).
-pub async fn open(state: &AppState, subject: &TokenSubject) -> Result<Opened, ApiError> {
-    let claims = auth::claims_for(subject, state.config.session_absolute_secs);
-    let claims = serde_json::to_string(&claims).expect("claims serialise");
-    let kind = subject.actor.kind();
-    let id = subject.actor.id().to_owned();
-    let now = kyushoku_store::now();
-    state
-        .act(move |c| {
-            browser::open(
-                c,
-                SessionFor {
-                    actor_kind: kind,
-                    actor_id: &id,
-                    claims: &claims,
-                },
-                now,
-            )
-        })
-        .await
+/// The claims a seeker's page session keeps: those of an access token
+/// for the seeker at `epoch`, living as long as the session may.
+pub fn seeker_claims(state: &AppState, seeker_ref: &str, epoch: i64) -> String {
+    let subject = TokenSubject {
+        actor: auth::Actor::Seeker(seeker_ref.to_owned()),
+        role: "seeker",
+        organisation_public_id: None,
+        prefecture: None,
+        epoch,
+        organisation_epoch: None,
+    };
+    let claims = auth::claims_for(&subject, state.config.session_absolute_secs);
+    serde_json::to_string(&claims).expect("claims serialise")
 }
 
 /// The `Set-Cookie` value that hands a browser its session.
