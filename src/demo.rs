@@ -514,3 +514,76 @@ pub fn load_offers(db: &Db, count: u64, seed: u64) -> Result<(), StoreError> {
         })
     })
 }
+
+/// A person's sign-in for the staff pages, in the `--credentials-out`
+/// file's `web.staff`.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebStaff {
+    pub email: String,
+    pub password: String,
+    /// The base32 key of their authenticator app, for an administrator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub totp_secret: Option<String>,
+}
+
+/// The people of the staff pages: for each approved cast organisation
+/// with its own staff (`org_public`, `org_private`), an administrator
+/// (who signs in with a one-time code: their app's key is set anew at
+/// every demo start) and a staff member (password only). Created when
+/// missing; the organisation's first administrator (the API walk's) is
+/// left as it is.
+pub fn web_staff(
+    db: &Db,
+    sealer: &kyushoku_domain::seal::Sealer,
+) -> Result<BTreeMap<String, WebStaff>, anyhow::Error> {
+    use kyushoku_domain::second_factor::TotpSecret;
+    let out = kyushoku_service::run(db, |c| {
+        c.write_transaction(|c| {
+            let mut out = BTreeMap::new();
+            for (name, o) in ORGS
+                .iter()
+                .filter(|(n, _)| ["org_public", "org_private"].contains(n))
+            {
+                let Some(first) = identity::find_user_by_email(c, o.email)? else {
+                    continue;
+                };
+                let local = o.email.split('@').next().unwrap_or("x");
+                for (suffix, role) in [("admin", StaffRole::Admin), ("staff", StaffRole::Staff)] {
+                    let email = format!("{local}.{suffix}{DEMO_DOMAIN}");
+                    let password = format!("demo-{local}-{suffix}-password");
+                    if identity::find_user_by_email(c, &email)?.is_none() {
+                        organisations::insert_user(
+                            c,
+                            first.organisation_id,
+                            &NewUser {
+                                public_id: uuid::Uuid::now_v7().to_string(),
+                                email: email.clone(),
+                                password_hash: hash_password(&password),
+                                role,
+                            },
+                        )?;
+                    }
+                    let user = identity::find_user_by_email(c, &email)?
+                        .ok_or_else(|| StoreError::ReferenceData("a demo user vanished".into()))?;
+                    let totp_secret = if role == StaffRole::Admin {
+                        let secret = TotpSecret::generate();
+                        kyushoku_service::staff_sign_in::set_secret(c, &user, &secret, sealer)?;
+                        Some(secret.base32())
+                    } else {
+                        None
+                    };
+                    out.insert(
+                        format!("{name}_{suffix}"),
+                        WebStaff {
+                            email,
+                            password,
+                            totp_secret,
+                        },
+                    );
+                }
+            }
+            Ok::<_, kyushoku_service::Refusal>(out)
+        })
+    })?;
+    Ok(out)
+}

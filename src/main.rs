@@ -431,13 +431,25 @@ async fn demo(
         }
         None => None,
     };
+    // The staff pages' people (an administrator with a one-time-code app
+    // key, a staff member with a password) of the two approved cast
+    // organisations.
+    let staff = {
+        let db = running.state.db.clone();
+        let sealer = running.state.sealer.clone();
+        tokio::task::spawn_blocking(move || kyushoku::demo::web_staff(&db, &sealer)).await??
+    };
     let credentials = serde_json::json!({
         "base_url": running.base_url(),
         "clients": clients,
         // A seeker with threads in several states, for trying My Page.
         "demo_seeker_ref": demo_seeker,
         "demo_seeker_profile_ids": profile_ids,
-        "web": {"my_page_sign_in_url": sign_in_url},
+        "web": {
+            "my_page_sign_in_url": sign_in_url,
+            "staff_sign_in_url": format!("{}/staff/sign-in", running.base_url()),
+            "staff": staff,
+        },
     });
     if let Some(path) = &credentials_out {
         std::fs::write(path, serde_json::to_vec_pretty(&credentials)?)
@@ -457,6 +469,17 @@ async fn demo(
         eprintln!(
             "My Page in a browser (one use, 5 minutes; the next from POST /v1/seekers/{{ref}}/sign-in-links):\n  {url}"
         );
+    }
+    eprintln!(
+        "staff pages in a browser: {}/staff/sign-in (an administrator's one-time code: any \
+         authenticator app with the key below, or `oathtool --totp -b KEY`)",
+        running.base_url()
+    );
+    for (name, s) in &staff {
+        match &s.totp_secret {
+            Some(key) => eprintln!("  {name:20} {} / {}  key {key}", s.email, s.password),
+            None => eprintln!("  {name:20} {} / {}", s.email, s.password),
+        }
     }
     eprintln!("demo clients (client_credentials at POST /v1/auth/token):");
     for (name, c) in &clients {

@@ -485,4 +485,149 @@ async fn the_seeker_journey_in_a_browser(app: TestApp) {
     let _ = browser.client.clone().close().await;
 }
 
-backend_tests!(the_seeker_journey_in_a_browser);
+/// Types `text` into the field with id `id`.
+async fn type_into(browser: &Browser, id: &str, text: &str) {
+    browser
+        .client
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("no #{id}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+/// Waits for the page's event stream to be open (the script marks it).
+async fn listening(browser: &Browser) {
+    for _ in 0..200 {
+        if browser
+            .client
+            .find(Locator::Css("#live[data-state=open]"))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page does not listen to its stream");
+}
+
+/// The organisation staff's journey (desktop): an administrator signs in
+/// with password and one-time code, searches, reads a profile, sends the
+/// first guidance (the day's cap shown), sees the seeker's answer arrive
+/// live, answers; searches offers and opens one; axe-core and the
+/// keyboard on every page, in both languages.
+async fn the_staff_journey_in_a_browser(app: TestApp) {
+    let Some(browser) = Browser::start(1280, 900).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let staff = crate::staff_pages::web_staff(&app).await;
+    let admin = &staff["org_public_admin"];
+    let key = admin.totp_secret.clone().unwrap();
+    let token = seeker(&app, &w, "staff-journey-1", "both").await;
+    crate::offers::load_one(&app, &w.hw).await;
+
+    browser.open(&app.url("/staff")).await;
+    browser.shows("ログインしてください").await;
+    browser.open(&app.url("/staff/sign-in")).await;
+    browser.accessible_in_both("the staff sign-in").await;
+    type_into(&browser, "email", &admin.email).await;
+    type_into(&browser, "password", &admin.password).await;
+    browser.click("main form button[type=submit]").await;
+    browser.arrives_at("/staff/sign-in/code").await;
+    browser.accessible_in_both("the code page").await;
+    type_into(&browser, "code", &crate::staff_pages::code(&key, 0)).await;
+    browser.click("main form button[type=submit]").await;
+    browser.arrives_at("/staff").await;
+    browser.shows(&w.cast.org_id("org_public")).await;
+    browser.accessible_in_both("the staff home").await;
+
+    // The search, by the pickers.
+    browser.open(&app.url("/staff/profiles")).await;
+    browser.accessible_in_both("the profile search").await;
+    type_into(&browser, "q", "介護").await;
+    browser.click("form.filters button[type=submit]").await;
+    browser.shows("検索結果").await;
+    browser.accessible_in_both("the search results").await;
+    browser.click("ul.threads a.title").await;
+    browser.shows("案内を送る").await;
+    browser.accessible_in_both("a profile").await;
+    let profile = browser.path().await;
+    type_into(&browser, "subject", "介護職のご案内").await;
+    type_into(&browser, "body", "夜勤のない求人があります").await;
+    browser
+        .click("form[action$='/messages'] button[type=submit]")
+        .await;
+    browser.shows("送信しました").await;
+    assert!(browser.path().await == profile);
+
+    // The threads: the seeker answers while staff look at the list.
+    browser.open(&app.url("/staff/threads")).await;
+    browser.shows("返信待ち").await;
+    browser.accessible_in_both("the threads").await;
+    listening(&browser).await;
+    let threads = app.call("GET", "/v1/me/threads", Some(&token), None).await;
+    let thread = threads.json()["items"][0]["thread_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let answered = app
+        .call(
+            "POST",
+            &format!("/v1/me/threads/{thread}/messages"),
+            Some(&token),
+            Some(json!({"body": "ぜひ詳しく教えてください"})),
+        )
+        .await;
+    assert_eq!(answered.status, 201, "{}", answered.text());
+    let mut shown = false;
+    for _ in 0..200 {
+        if browser
+            .client
+            .find(Locator::Css("#live:not([hidden])"))
+            .await
+            .is_ok()
+        {
+            shown = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(shown, "the seeker's answer is announced live");
+    browser.click("#live a").await;
+    browser.shows("返信あり").await;
+    browser.click("table a").await;
+    browser.shows("ぜひ詳しく教えてください").await;
+    browser.accessible_in_both("a thread").await;
+    type_into(&browser, "body", "はい、ご説明します。").await;
+    browser
+        .click("form[action$='/messages'] button[type=submit]")
+        .await;
+    browser.shows("送信しました").await;
+    browser.shows("はい、ご説明します。").await;
+
+    // Offers: the search, one offer, the download links.
+    browser.open(&app.url("/staff/offers")).await;
+    browser.accessible_in_both("the offer search").await;
+    browser.click("form.filters button[type=submit]").await;
+    browser.shows("検索結果").await;
+    browser.accessible_in_both("the offer results").await;
+    browser.click("ul.threads a.title").await;
+    browser.shows("仕事の内容").await;
+    browser.accessible_in_both("an offer").await;
+
+    browser
+        .click("footer.site form[action='/staff/sign-out'] button")
+        .await;
+    browser.arrives_at("/staff/sign-in").await;
+    browser.open(&app.url("/staff")).await;
+    browser.shows("ログインしてください").await;
+    let _ = browser.client.clone().close().await;
+}
+
+backend_tests!(
+    the_seeker_journey_in_a_browser,
+    the_staff_journey_in_a_browser
+);

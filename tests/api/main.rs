@@ -18,4 +18,5 @@ pub mod pages;
 mod profiles;
 mod security;
 mod spec;
+mod staff_pages;
 mod tls;

@@ -37,6 +37,19 @@ pub fn offer_json(scope: &str) -> Value {
     })
 }
 
+/// Puts one offer both sectors may see (job number 13010-00000001).
+pub async fn load_one(app: &TestApp, hw: &str) {
+    let a = app
+        .call(
+            "PUT",
+            "/v1/job-offers/13010-00000001",
+            Some(hw),
+            Some(offer_json("both")),
+        )
+        .await;
+    assert!(a.status.is_success(), "{}", a.text());
+}
+
 /// POSTs NDJSON lines to the offer batch endpoint; the per-line results.
 async fn offer_batch(app: &TestApp, hw: &str, lines: &[String]) -> Vec<Value> {
     let req = app

@@ -87,6 +87,7 @@ problem_types! {
     Internal => "internal", INTERNAL_SERVER_ERROR, "Internal error";
     Unauthorized => "unauthorized", UNAUTHORIZED, "Authentication required";
     InvalidCredentials => "invalid-credentials", UNAUTHORIZED, "Invalid credentials";
+    SecondFactorRequired => "second-factor-required", UNAUTHORIZED, "One-time code required";
     Forbidden => "forbidden", FORBIDDEN, "Forbidden";
     AccessRevoked => "access-revoked", FORBIDDEN, "Access revoked";
     NotApproved => "organisation-not-approved", FORBIDDEN, "Organisation not approved";
@@ -205,6 +206,9 @@ pub enum ApiError {
     /// A login that failed, whether or not the account exists.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// The password was right; this account also needs its one-time code.
+    #[error("second factor required")]
+    SecondFactorRequired,
     /// Authenticated, but this principal may not do this.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
@@ -357,6 +361,7 @@ impl ApiError {
             ApiError::Internal(_) => ProblemType::Internal,
             ApiError::Unauthorized(_) => ProblemType::Unauthorized,
             ApiError::InvalidCredentials => ProblemType::InvalidCredentials,
+            ApiError::SecondFactorRequired => ProblemType::SecondFactorRequired,
             ApiError::Forbidden(_) => ProblemType::Forbidden,
             ApiError::AccessRevoked => ProblemType::AccessRevoked,
             ApiError::NotApproved => ProblemType::NotApproved,
@@ -394,7 +399,13 @@ impl ApiError {
             ApiError::Unavailable(_) => Some("a dependency is unavailable; retry later".into()),
             ApiError::Internal(_) => None,
             ApiError::Unauthorized(why) => Some((*why).to_owned()),
-            ApiError::InvalidCredentials => Some("the e-mail address or password is wrong".into()),
+            ApiError::InvalidCredentials => Some(
+                "the e-mail address, the password or the one-time code is wrong".into(),
+            ),
+            ApiError::SecondFactorRequired => Some(
+                "this account signs in with a one-time code from its authenticator app: send it as `totp`"
+                    .into(),
+            ),
             ApiError::Forbidden(why) => Some((*why).to_owned()),
             ApiError::AccessRevoked => Some(
                 "the organisation's access was suspended or revoked; this token no longer works"

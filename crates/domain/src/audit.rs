@@ -36,6 +36,10 @@ closed_set! {
         ClientDeleted = "client_deleted",
         /// A staff sign-in failed.
         LoginFailed = "login_failed",
+        /// A staff sign-in's one-time code was wrong, or used before.
+        SecondFactorFailed = "second_factor_failed",
+        /// A staff user set up their one-time codes (TOTP).
+        SecondFactorEnrolled = "second_factor_enrolled",
         /// An API client presented a wrong secret.
         ClientAuthFailed = "client_auth_failed",
         /// A used refresh token was presented again: its family was revoked.

@@ -21,6 +21,7 @@ pub mod pseudonym;
 pub mod scrub;
 pub mod seal;
 pub mod search;
+pub mod second_factor;
 
 pub use audit::{ActorKind, AuditAction};
 pub use consent::{ConsentChannel, ConsentScope, RegistrationStatus};

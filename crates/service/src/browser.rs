@@ -18,14 +18,14 @@ use crate::Refusal;
 pub const SIGN_IN_LINK_TTL: Duration = Duration::minutes(5);
 
 /// A random 256-bit token, base64url.
-fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     let mut buf = [0u8; 32];
     getrandom::fill(&mut buf).expect("the operating system's random source");
     URL_SAFE_NO_PAD.encode(buf)
 }
 
 /// The stored form of a token: its SHA-256, hex.
-fn digest(token: &str) -> String {
+pub(crate) fn digest(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -30,6 +30,7 @@ pub mod refusal;
 pub mod retention;
 pub mod seekers;
 pub mod sessions;
+pub mod staff_sign_in;
 pub mod threads;
 pub mod witness;
 

@@ -88,6 +88,21 @@ fn answer_json(answer: &MessageSent) -> serde_json::Value {
     serde_json::to_value(answer).unwrap_or_default()
 }
 
+/// R13 as the staff see it: how many first guidances the caller's
+/// organisation may still send on `today` under `daily_cap`.
+pub fn guidance_left(
+    c: &mut DbConn,
+    caller: &Caller,
+    today: NaiveDate,
+    daily_cap: i32,
+) -> Result<i32, Refusal> {
+    let Some(member) = &caller.organisation else {
+        return Err(Refusal::NotFound);
+    };
+    let sent = store::guidance_sent(c, member.id, today)?;
+    Ok((daily_cap - sent).max(0))
+}
+
 /// R3 and R13: an organisation's first guidance (needs a subject) or, once
 /// the seeker wrote, its answer.
 ///

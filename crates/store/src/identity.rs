@@ -25,6 +25,51 @@ pub struct UserRow {
     pub role: StaffRole,
     pub epoch: i64,
     pub created_at: NaiveDateTime,
+    /// The user's one-time-code secret, sealed (`None`: not set up).
+    pub totp_secret: Option<String>,
+    /// The last step whose code was accepted (a code works once).
+    pub totp_last_step: Option<i64>,
+}
+
+/// Marks the code of `step` used for `user`, if no code of that step or
+/// a later one was: the update is the check, so two sign-ins racing with
+/// one code cannot both pass. `enrol`: the sealed secret the code proved,
+/// to keep as the user's.
+pub fn use_totp_step(
+    conn: &mut DbConn,
+    user: UserId,
+    step: i64,
+    enrol: Option<&str>,
+) -> Result<bool, StoreError> {
+    let target = users::table.filter(users::id.eq(user)).filter(
+        users::totp_last_step
+            .is_null()
+            .or(users::totp_last_step.lt(step)),
+    );
+    let n = match enrol {
+        Some(secret) => diesel::update(target)
+            .set((
+                users::totp_last_step.eq(Some(step)),
+                users::totp_secret.eq(Some(secret)),
+            ))
+            .execute(conn)?,
+        None => diesel::update(target)
+            .set(users::totp_last_step.eq(Some(step)))
+            .execute(conn)?,
+    };
+    Ok(n == 1)
+}
+
+/// Replaces a user's one-time-code secret (sealed) and forgets the last
+/// used step.
+pub fn set_totp_secret(conn: &mut DbConn, user: UserId, sealed: &str) -> Result<(), StoreError> {
+    diesel::update(users::table.filter(users::id.eq(user)))
+        .set((
+            users::totp_secret.eq(Some(sealed)),
+            users::totp_last_step.eq(None::<i64>),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn find_user_by_email(conn: &mut DbConn, email: &str) -> Result<Option<UserRow>, StoreError> {

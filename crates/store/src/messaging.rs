@@ -616,7 +616,7 @@ pub fn report(
     Ok(())
 }
 
-/// Guidance sent today by an organisation (for tests and statistics).
+/// How many first guidances the organisation sent on `day` (R13's count).
 pub fn guidance_sent(
     conn: &mut DbConn,
     organisation_id: OrganisationId,

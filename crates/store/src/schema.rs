@@ -61,6 +61,8 @@ diesel::table! {
         role -> Text,
         epoch -> BigInt,
         created_at -> Timestamp,
+        totp_secret -> Nullable<Text>,
+        totp_last_step -> Nullable<BigInt>,
     }
 }
 
@@ -392,7 +394,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    staff_sign_in_steps (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        enrol_secret -> Nullable<Text>,
+        failures -> Integer,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sign_in_links -> seekers (seeker_id));
+diesel::joinable!(staff_sign_in_steps -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     sign_in_links,
@@ -425,4 +438,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_seekers,
     idempotency_keys,
     web_sessions,
+    staff_sign_in_steps,
 );

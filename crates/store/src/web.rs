@@ -1,14 +1,16 @@
-//! What the pages for people keep (migration `000016_web_sessions`): the
-//! seekers' single-use sign-in links and the browser sessions. Both are
+//! What the pages for people keep (migrations `000016_web_sessions`,
+//! `000017_second_factor`): the seekers' single-use sign-in links, the
+//! staff's sign-ins waiting for their one-time code, and the browser
+//! sessions. Both are
 //! found by the SHA-256 of a random token; the tokens themselves are never
 //! stored.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::{sign_in_links, web_sessions};
+use crate::schema::{sign_in_links, staff_sign_in_steps, web_sessions};
 use crate::stored_time::StoredTimestamp;
-use crate::{DbConn, SeekerId, StoreError};
+use crate::{DbConn, SeekerId, StoreError, UserId};
 
 /// Keeps a new sign-in link for `seeker` until `expires_at`.
 pub fn put_sign_in_link(
@@ -145,5 +147,74 @@ pub fn sweep(
     .execute(conn)?;
     let links = diesel::delete(sign_in_links::table.filter(sign_in_links::expires_at.lt(at)))
         .execute(conn)?;
-    Ok(sessions + links)
+    let steps =
+        diesel::delete(staff_sign_in_steps::table.filter(staff_sign_in_steps::expires_at.lt(at)))
+            .execute(conn)?;
+    Ok(sessions + links + steps)
+}
+
+/// A staff sign-in waiting for its one-time code.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = staff_sign_in_steps)]
+pub struct SignInStepRow {
+    pub token_hash: String,
+    pub user_id: UserId,
+    /// For an administrator setting up their app: the new secret, sealed.
+    pub enrol_secret: Option<String>,
+    pub failures: i32,
+    #[diesel(deserialize_as = StoredTimestamp)]
+    pub expires_at: NaiveDateTime,
+}
+
+/// Keeps a half-done staff sign-in until `expires_at`.
+pub fn put_sign_in_step(
+    conn: &mut DbConn,
+    token_hash: &str,
+    user: UserId,
+    enrol_secret: Option<&str>,
+    expires_at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::insert_into(staff_sign_in_steps::table)
+        .values((
+            staff_sign_in_steps::token_hash.eq(token_hash),
+            staff_sign_in_steps::user_id.eq(user),
+            staff_sign_in_steps::enrol_secret.eq(enrol_secret),
+            staff_sign_in_steps::failures.eq(0),
+            staff_sign_in_steps::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A half-done sign-in that has not expired at `at`.
+pub fn find_sign_in_step(
+    conn: &mut DbConn,
+    token_hash: &str,
+    at: NaiveDateTime,
+) -> Result<Option<SignInStepRow>, StoreError> {
+    Ok(staff_sign_in_steps::table
+        .filter(staff_sign_in_steps::token_hash.eq(token_hash))
+        .filter(staff_sign_in_steps::expires_at.gt(at))
+        .select(SignInStepRow::as_select())
+        .get_result(conn)
+        .optional()?)
+}
+
+/// Counts a wrong code against a half-done sign-in.
+pub fn step_failed(conn: &mut DbConn, token_hash: &str) -> Result<(), StoreError> {
+    diesel::update(
+        staff_sign_in_steps::table.filter(staff_sign_in_steps::token_hash.eq(token_hash)),
+    )
+    .set(staff_sign_in_steps::failures.eq(staff_sign_in_steps::failures + 1))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Ends a half-done sign-in (done, or given up).
+pub fn drop_sign_in_step(conn: &mut DbConn, token_hash: &str) -> Result<(), StoreError> {
+    diesel::delete(
+        staff_sign_in_steps::table.filter(staff_sign_in_steps::token_hash.eq(token_hash)),
+    )
+    .execute(conn)?;
+    Ok(())
 }

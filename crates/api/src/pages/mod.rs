@@ -15,6 +15,7 @@ pub mod page;
 pub mod places;
 pub mod profile_view;
 pub mod session;
+pub mod staff;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -31,6 +32,8 @@ pub fn is_page(path: &str) -> bool {
         || path.starts_with("/assets/")
         || path.starts_with("/lang/")
         || path == "/offers"
+        || path == "/staff"
+        || path.starts_with("/staff/")
 }
 
 /// Registers the pages.
@@ -74,7 +77,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/views", web::get().to(my_page::views))
                 // The API's seeker stream, under the session cookie.
                 .service(me::events::events),
-        );
+        )
+        .configure(staff::configure);
 }
 
 /// `/`: the seeker's My Page when signed in, else how to reach it.
@@ -163,6 +167,8 @@ mod tests {
         assert!(is_page("/my-page/threads/x"));
         assert!(is_page("/assets/app.css"));
         assert!(!is_page("/my-pages"));
+        assert!(is_page("/staff/profiles"));
+        assert!(!is_page("/staffing"));
         assert!(!is_page("/v1/me"));
     }
 }

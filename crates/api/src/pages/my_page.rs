@@ -35,12 +35,12 @@ const INBOX_SIZE: i64 = 30;
 const VIEWS_SHOWN: i64 = 100;
 
 /// Times are shown in Japan's time, to the minute.
-fn jst(at: NaiveDateTime) -> String {
+pub fn jst(at: NaiveDateTime) -> String {
     let tokyo = at.and_utc() + chrono::Duration::hours(9);
     tokyo.format("%Y-%m-%d %H:%M").to_string()
 }
 
-fn kind_label(t: &'static Text, kind: OrganisationKind) -> &'static str {
+pub fn kind_label(t: &'static Text, kind: OrganisationKind) -> &'static str {
     match kind {
         OrganisationKind::PaidAgency => t.kind_paid,
         OrganisationKind::FreeAgency => t.kind_free,
@@ -143,7 +143,7 @@ struct InfoPage<'a> {
     chrome: Chrome,
     title: &'a str,
     message: &'a str,
-    signed_in: bool,
+    back: Option<(&'static str, &'static str)>,
 }
 
 /// `GET /my-page/signed-out`.
@@ -156,7 +156,7 @@ pub async fn signed_out(req: HttpRequest) -> HttpResponse {
             chrome: Chrome::new(lang, "/my-page/signed-out", None),
             title: t.signed_out_title,
             message: t.signed_out,
-            signed_in: false,
+            back: None,
         },
     )
 }

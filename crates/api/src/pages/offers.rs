@@ -36,14 +36,14 @@ pub struct OfferSearch {
 }
 
 /// One offer as the list shows it.
-struct OfferLine {
-    job_number: String,
-    title: String,
-    employer: String,
-    place: String,
-    wage: String,
-    employment: &'static str,
-    valid_through: String,
+pub struct OfferLine {
+    pub job_number: String,
+    pub title: String,
+    pub employer: String,
+    pub place: String,
+    pub wage: String,
+    pub employment: &'static str,
+    pub valid_through: String,
 }
 
 struct Option_ {
@@ -67,7 +67,8 @@ struct OffersPage {
     more: bool,
 }
 
-fn line(lang: Lang, job_number: String, content: &str) -> Option<OfferLine> {
+/// An offer's stored content as a list line, in `lang`.
+pub fn line(lang: Lang, job_number: String, content: &str) -> Option<OfferLine> {
     let o: JobOffer = serde_json::from_str(content).ok()?;
     let ja = lang == Lang::Ja;
     let place = profile_view::place(&o.prefecture, o.municipality.as_deref());

@@ -80,7 +80,8 @@ struct ErrorPage<'a> {
     chrome: Chrome,
     title: &'a str,
     message: &'a str,
-    signed_in: bool,
+    /// Where to go from here: a link and its words.
+    back: Option<(&'static str, &'static str)>,
 }
 
 /// A request a page could not serve, shown as a page in the visitor's
@@ -90,6 +91,14 @@ pub struct PageError {
     lang: Lang,
     status: StatusCode,
     kind: Failure,
+    area: Area,
+}
+
+/// Whose pages an error is shown among (where its link leads back to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Area {
+    MyPage,
+    Staff,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -99,6 +108,10 @@ enum Failure {
     FormExpired,
     NotFound,
     Unavailable,
+    /// A staff sign-in whose code step expired or failed too often.
+    SignInExpired,
+    /// The organisation may not do this (its services, its state).
+    NotAllowed,
 }
 
 impl PageError {
@@ -107,6 +120,7 @@ impl PageError {
             lang,
             status: StatusCode::UNAUTHORIZED,
             kind: Failure::SignedOut,
+            area: Area::MyPage,
         }
     }
 
@@ -116,6 +130,7 @@ impl PageError {
             lang,
             status: StatusCode::GONE,
             kind: Failure::LinkUnusable,
+            area: Area::MyPage,
         }
     }
 
@@ -125,6 +140,7 @@ impl PageError {
             lang,
             status: StatusCode::BAD_REQUEST,
             kind: Failure::FormExpired,
+            area: Area::MyPage,
         }
     }
 
@@ -133,6 +149,7 @@ impl PageError {
             lang,
             status: StatusCode::FORBIDDEN,
             kind: Failure::FormExpired,
+            area: Area::MyPage,
         }
     }
 
@@ -141,6 +158,41 @@ impl PageError {
             lang,
             status: StatusCode::NOT_FOUND,
             kind: Failure::NotFound,
+            area: Area::MyPage,
+        }
+    }
+
+    /// The staff pages' sign-in is needed.
+    pub fn staff_signed_out(lang: Lang) -> PageError {
+        PageError {
+            area: Area::Staff,
+            ..PageError::signed_out(lang)
+        }
+    }
+
+    /// A staff sign-in to start again.
+    pub fn sign_in_expired(lang: Lang) -> PageError {
+        PageError {
+            lang,
+            status: StatusCode::GONE,
+            kind: Failure::SignInExpired,
+            area: Area::Staff,
+        }
+    }
+
+    /// As [`PageError::of`], among the staff pages.
+    pub fn of_staff(lang: Lang) -> impl Fn(ApiError) -> PageError {
+        move |e| PageError {
+            area: Area::Staff,
+            ..PageError::of(lang)(e)
+        }
+    }
+
+    /// This error, among the staff pages.
+    pub fn staff(self) -> PageError {
+        PageError {
+            area: Area::Staff,
+            ..self
         }
     }
 
@@ -153,6 +205,12 @@ impl PageError {
                 PageError::not_found(lang)
             }
             ApiError::Unauthorized(_) | ApiError::AccessRevoked => PageError::signed_out(lang),
+            ApiError::Forbidden(_) | ApiError::NotApproved => PageError {
+                lang,
+                status: StatusCode::FORBIDDEN,
+                kind: Failure::NotAllowed,
+                area: Area::MyPage,
+            },
             e => {
                 let status = e.status_code();
                 if status.is_server_error() {
@@ -162,6 +220,7 @@ impl PageError {
                     lang,
                     status,
                     kind: Failure::Unavailable,
+                    area: Area::MyPage,
                 }
             }
         }
@@ -181,18 +240,34 @@ impl ResponseError for PageError {
 
     fn error_response(&self) -> HttpResponse {
         let t = self.lang.text();
+        let s = t.staff;
+        let staff = self.area == Area::Staff;
         let (title, message) = match self.kind {
+            Failure::SignedOut if staff => (s.sign_in_title, s.signed_out),
             Failure::SignedOut => (t.signed_out_title, t.signed_out),
             Failure::LinkUnusable => (t.link_unusable_title, t.link_unusable),
             Failure::FormExpired => (t.error_title, t.form_expired),
             Failure::NotFound => (t.error_title, t.not_found),
             Failure::Unavailable => (t.error_title, t.try_again),
+            Failure::SignInExpired => (s.sign_in_title, s.code_gone),
+            Failure::NotAllowed => (t.error_title, s.not_allowed),
         };
+        let signed_in = !matches!(
+            self.kind,
+            Failure::SignedOut | Failure::LinkUnusable | Failure::SignInExpired
+        );
+        let back = match (staff, signed_in) {
+            (true, true) => Some(("/staff", s.home)),
+            (true, false) => Some(("/staff/sign-in", s.sign_in_title)),
+            (false, true) => Some(("/my-page", t.back_to_inbox)),
+            (false, false) => None,
+        };
+        let here = if staff { "/staff" } else { "/my-page" };
         let page = ErrorPage {
-            chrome: Chrome::new(self.lang, "/my-page", None),
+            chrome: Chrome::new(self.lang, here, None),
             title,
             message,
-            signed_in: !matches!(self.kind, Failure::SignedOut | Failure::LinkUnusable),
+            back,
         };
         let mut res = html(self.status, &page);
         if matches!(self.kind, Failure::Unavailable) && self.status.is_server_error() {

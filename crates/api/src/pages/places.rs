@@ -10,6 +10,10 @@ use kyushoku_store::reference::ReferenceData;
 struct Names {
     /// In code order, for pickers.
     list: Vec<(String, String)>,
+    /// Municipalities (code, name), in code order.
+    municipality_list: Vec<(String, String)>,
+    /// Occupation groups (code, name), in code order.
+    occupations: Vec<(String, String)>,
     prefectures: HashMap<String, String>,
     municipalities: HashMap<String, String>,
 }
@@ -19,6 +23,16 @@ fn names() -> &'static Names {
     NAMES.get_or_init(|| {
         let data = ReferenceData::shipped().unwrap_or_default();
         Names {
+            municipality_list: data
+                .municipalities
+                .iter()
+                .map(|m| (m.code.clone(), m.name.clone()))
+                .collect(),
+            occupations: data
+                .occupations
+                .iter()
+                .map(|o| (o.code.clone(), o.name.clone()))
+                .collect(),
             list: data
                 .prefectures
                 .iter()
@@ -58,4 +72,28 @@ pub fn name(prefecture: &PrefectureCode, municipality: Option<&MunicipalityCode>
 /// Every prefecture, (code, name), in code order.
 pub fn prefectures() -> Vec<(String, String)> {
     names().list.clone()
+}
+
+/// The municipalities of a prefecture, (code, name), in code order.
+pub fn municipalities_of(prefecture: &PrefectureCode) -> Vec<(String, String)> {
+    names()
+        .municipality_list
+        .iter()
+        .filter(|(code, _)| code.starts_with(prefecture.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// The occupation groups of the code list, (code, name), in code order.
+pub fn occupations() -> Vec<(String, String)> {
+    names().occupations.clone()
+}
+
+/// An occupation code's name, when the list has it.
+pub fn occupation_name(code: &str) -> Option<String> {
+    names()
+        .occupations
+        .iter()
+        .find(|(c, _)| c == code)
+        .map(|(_, n)| n.clone())
 }

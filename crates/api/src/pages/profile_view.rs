@@ -87,11 +87,15 @@ pub fn place(prefecture: &str, municipality: Option<&str>) -> String {
     }
 }
 
-fn occupation(ja: bool, code: &str) -> String {
-    if ja {
-        format!("職業分類 {code}")
-    } else {
-        format!("occupation {code}")
+/// An occupation code with the name of its major group (the code list
+/// names the major groups only): `126-05（運搬・清掃・包装等の職業）`.
+pub fn occupation(ja: bool, code: &str) -> String {
+    let group = code.get(..2).and_then(places::occupation_name);
+    match (group, ja) {
+        (Some(name), true) => format!("{code}（{name}）"),
+        (Some(name), false) => format!("{code} ({name})"),
+        (None, true) => format!("職業分類 {code}"),
+        (None, false) => format!("occupation {code}"),
     }
 }
 

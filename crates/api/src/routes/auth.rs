@@ -14,6 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use kyushoku_domain::{credentials, ClientKind, PrefectureCode, StaffRole};
 use kyushoku_service::sessions::{self, Refreshed, Revoked, SignedInClient};
+use kyushoku_service::staff_sign_in;
 use kyushoku_store::identity;
 use kyushoku_store::now;
 use serde::{Deserialize, Serialize};
@@ -353,7 +354,7 @@ async fn refresh_grant(request: &TokenRequest, state: &AppState) -> Result<HttpR
     }
 }
 
-fn user_subject(user: &identity::UserRow, org: &identity::OrganisationState) -> TokenSubject {
+pub fn user_subject(user: &identity::UserRow, org: &identity::OrganisationState) -> TokenSubject {
     TokenSubject {
         actor: Actor::User(user.public_id.clone()),
         role: if user.role == kyushoku_domain::StaffRole::Admin {
@@ -375,6 +376,11 @@ pub struct LoginRequest {
     pub email: String,
     #[schema(max_length = 128)]
     pub password: String,
+    /// The six-digit one-time code of the account's authenticator app
+    /// (RFC 6238), for an account that set one up: without it such an
+    /// account is answered 401 `second-factor-required`.
+    #[schema(example = "123456", max_length = 20)]
+    pub totp: Option<String>,
 }
 
 /// Login attempts allowed per address in this window.
@@ -393,18 +399,19 @@ fn backoff(failures: u64) -> Option<Duration> {
     Some(Duration::from_secs(secs.min(LOGIN_WINDOW.as_secs())))
 }
 
-/// Staff login: e-mail and password (argon2id) for an access token and a
-/// refresh token.
+/// Staff login: e-mail and password (argon2id), and the one-time code for
+/// an account that set one up, for an access token and a refresh token.
 ///
-/// Wrong e-mail and wrong password answer alike, in the same time; attempts
-/// are limited per account and per address.
+/// Wrong e-mail, wrong password and wrong code answer alike, in the same
+/// time; attempts are limited per account and per address. A code is
+/// accepted once.
 #[utoipa::path(
     operation_id = "auth_login",
     tag = "auth",
     request_body = LoginRequest,
     responses(
         (status = 200, body = TokenAnswer),
-        (status = 401, body = Problem, content_type = "application/problem+json", description = "invalid-credentials: wrong e-mail or password, or an organisation not approved (one answer for all)"),
+        (status = 401, body = Problem, content_type = "application/problem+json", description = "invalid-credentials: wrong e-mail, password or one-time code, or an organisation not approved (one answer for all); second-factor-required: the password was right and the account needs its one-time code (`totp`)"),
     )
 )]
 #[post("/login")]
@@ -413,70 +420,27 @@ pub async fn login(
     body: crate::extract::Json<LoginRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let LoginRequest { email, password } = body.into_inner()?;
-    let email = email.trim().to_lowercase();
-    if email.len() > 254
-        || password.chars().count() > credentials::MAX_PASSWORD_CHARS
-        || !crate::problem::is_plain(&email)
-    {
-        return Err(ApiError::InvalidCredentials);
-    }
-    let address = client_address(&req);
-    let (d, _) = state
-        .cluster
-        .hit(
-            &format!("login:addr:{address}"),
-            LOGIN_PER_ADDRESS,
-            LOGIN_WINDOW,
-        )
-        .await;
-    if !d.allowed {
-        return Err(ApiError::RateLimited(d.into()));
-    }
-    let pair = format!("{}:{address}", digest(&email));
-    let lock_key = format!("login:wait:{pair}");
-    if let Ok(Some(until)) = state.cluster.cache_get(&lock_key).await {
-        let left = until
-            .parse::<i64>()
-            .unwrap_or(0)
-            .saturating_sub(chrono::Utc::now().timestamp());
-        if left > 0 {
-            return Err(ApiError::RateLimited(RateHeaders {
-                limit: FAILURES_BEFORE_BACKOFF,
-                remaining: 0,
-                reset_secs: left as u64,
-            }));
-        }
-    }
-    let lookup = email.clone();
-    let user = state
-        .act(move |c| sessions::staff_account(c, &lookup))
-        .await?;
-    let hash = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| credentials::dummy_hash().to_owned());
-    let ok = web::block(move || credentials::verify_password(&password, &hash)).await?;
-    let Some(user) = user.filter(|_| ok) else {
-        // Counted per (account, address): past a few, this pair waits.
-        let (counted, _) = state
-            .cluster
-            .hit(&format!("login:fail:{pair}"), u64::MAX, LOGIN_WINDOW)
-            .await;
-        let failures = u64::MAX - counted.remaining;
-        if let Some(wait) = backoff(failures) {
-            let until = chrono::Utc::now().timestamp() + wait.as_secs() as i64;
-            let _ = state
-                .cluster
-                .cache_put(&lock_key, failures as i64, &until.to_string(), wait)
-                .await;
-        }
+    let LoginRequest {
+        email,
+        password,
+        totp,
+    } = body.into_inner()?;
+    let (attempt, user) = staff_password(&state, &req, &email, password).await?;
+    if user.totp_secret.is_some() {
+        let Some(code) = totp else {
+            return Err(ApiError::SecondFactorRequired);
+        };
         let caller = audit_log::caller_of(None);
-        state
-            .act(move |c| sessions::sign_in_failed(c, &caller, &email))
+        let sealer = state.sealer.clone();
+        let u = user.clone();
+        let ok = state
+            .act(move |c| staff_sign_in::check_code(c, &caller, &u, &code, &sealer, now()))
             .await?;
-        return Err(ApiError::InvalidCredentials);
-    };
+        if !ok {
+            attempt.failed(&state).await;
+            return Err(ApiError::InvalidCredentials);
+        }
+    }
     let refresh = random_token();
     let refresh_hash = digest(&refresh);
     let expires = now() + chrono::Duration::seconds(state.config.refresh_token_ttl_secs);
@@ -501,6 +465,101 @@ pub async fn login(
         expires_in,
         refresh_token: Some(refresh),
     }))
+}
+
+/// A staff sign-in under way, for counting its failures.
+pub struct Attempt {
+    /// (account, address), hashed: the pair whose failures are counted.
+    pair: String,
+}
+
+impl Attempt {
+    fn lock_key(&self) -> String {
+        format!("login:wait:{}", self.pair)
+    }
+
+    /// Counts a failure of this (account, address): past a few, the pair
+    /// waits (doubling), while the account's owner elsewhere is not held.
+    pub async fn failed(&self, state: &AppState) {
+        let (counted, _) = state
+            .cluster
+            .hit(&format!("login:fail:{}", self.pair), u64::MAX, LOGIN_WINDOW)
+            .await;
+        let failures = u64::MAX - counted.remaining;
+        if let Some(wait) = backoff(failures) {
+            let until = chrono::Utc::now().timestamp() + wait.as_secs() as i64;
+            let _ = state
+                .cluster
+                .cache_put(&self.lock_key(), failures as i64, &until.to_string(), wait)
+                .await;
+        }
+    }
+}
+
+/// A staff member's e-mail and password, as the API's login and the staff
+/// pages' sign-in check them: limited per address and per (account,
+/// address), in the same time whether or not the account exists, every
+/// failure recorded (`login_failed`). The user, when the password is
+/// right; whether their organisation may sign in is the caller's to ask.
+pub async fn staff_password(
+    state: &AppState,
+    req: &HttpRequest,
+    email: &str,
+    password: String,
+) -> Result<(Attempt, identity::UserRow), ApiError> {
+    let email = email.trim().to_lowercase();
+    if email.len() > 254
+        || password.chars().count() > credentials::MAX_PASSWORD_CHARS
+        || !crate::problem::is_plain(&email)
+    {
+        return Err(ApiError::InvalidCredentials);
+    }
+    let address = client_address(req);
+    let (d, _) = state
+        .cluster
+        .hit(
+            &format!("login:addr:{address}"),
+            LOGIN_PER_ADDRESS,
+            LOGIN_WINDOW,
+        )
+        .await;
+    if !d.allowed {
+        return Err(ApiError::RateLimited(d.into()));
+    }
+    let attempt = Attempt {
+        pair: format!("{}:{address}", digest(&email)),
+    };
+    if let Ok(Some(until)) = state.cluster.cache_get(&attempt.lock_key()).await {
+        let left = until
+            .parse::<i64>()
+            .unwrap_or(0)
+            .saturating_sub(chrono::Utc::now().timestamp());
+        if left > 0 {
+            return Err(ApiError::RateLimited(RateHeaders {
+                limit: FAILURES_BEFORE_BACKOFF,
+                remaining: 0,
+                reset_secs: left as u64,
+            }));
+        }
+    }
+    let lookup = email.clone();
+    let user = state
+        .act(move |c| sessions::staff_account(c, &lookup))
+        .await?;
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| credentials::dummy_hash().to_owned());
+    let ok = web::block(move || credentials::verify_password(&password, &hash)).await?;
+    let Some(user) = user.filter(|_| ok) else {
+        attempt.failed(state).await;
+        let caller = audit_log::caller_of(None);
+        state
+            .act(move |c| sessions::sign_in_failed(c, &caller, &email))
+            .await?;
+        return Err(ApiError::InvalidCredentials);
+    };
+    Ok((attempt, user))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

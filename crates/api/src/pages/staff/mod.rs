@@ -1,0 +1,193 @@
+//! The browser method (ブラウザ方式) for an organisation's staff (issue 33,
+//! point 2), desktop first: sign-in with e-mail and password and, for
+//! administrators and anyone who set one up, a one-time code
+//! ([`sign_in`]); the organisation's home with its ID (利用団体ID); the
+//! profile search, a profile and its first guidance ([`profiles`]); the
+//! threads with live updates ([`threads`]); the job-offer search, an offer
+//! and the downloads ([`offers`]). Every handler calls the use case the
+//! API calls, under a session whose claims are those of the user's access
+//! token (R8 checked at every request).
+
+pub mod offers;
+pub mod profiles;
+pub mod sign_in;
+pub mod threads;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use askama::Template;
+use kyushoku_domain::calendar::today_in_japan;
+use kyushoku_domain::{OrganisationKind, OrganisationStatus};
+use kyushoku_service::{browser, messaging, organisations};
+use kyushoku_store::web::WebSessionRow;
+
+use super::i18n::{Lang, StaffText, Text};
+use super::page::{html, Chrome, PageError};
+use super::session::same_origin;
+use crate::auth::{Member, Principal};
+use crate::{audit_log, AppState};
+
+/// A signed-in staff user on a page: their principal (a member of one
+/// organisation), their session (its CSRF secret) and the page's
+/// language. Anyone else is sent to the staff sign-in.
+pub struct StaffSession {
+    pub principal: Principal,
+    pub member: Member,
+    pub session: WebSessionRow,
+    pub lang: Lang,
+}
+
+impl StaffSession {
+    /// A state-changing form must carry this session's CSRF token and come
+    /// from this site.
+    pub fn check_form(&self, req: &HttpRequest, csrf: &str) -> Result<(), PageError> {
+        if same_origin(req) && browser::csrf_matches(&self.session, csrf) {
+            Ok(())
+        } else {
+            Err(PageError::form_expired(self.lang))
+        }
+    }
+
+    pub fn t(&self) -> &'static Text {
+        self.lang.text()
+    }
+
+    pub fn s(&self) -> &'static StaffText {
+        self.lang.text().staff
+    }
+
+    /// The layout's parts for the page at `here`.
+    pub fn chrome(&self, here: impl Into<String>) -> Chrome {
+        Chrome::new(self.lang, here, Some(self.session.csrf.clone()))
+    }
+}
+
+impl FromRequest for StaffSession {
+    type Error = PageError;
+    type Future = std::future::Ready<Result<Self, PageError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let lang = Lang::of(req);
+        let principal = crate::auth::principal_of(req);
+        let session = req.extensions().get::<WebSessionRow>().cloned();
+        std::future::ready(match (principal, session) {
+            (Some(principal), Some(session)) if session.actor_kind == "user" => {
+                match principal.member().cloned() {
+                    Some(member) => Ok(StaffSession {
+                        principal,
+                        member,
+                        session,
+                        lang,
+                    }),
+                    None => Err(PageError::staff_signed_out(lang)),
+                }
+            }
+            _ => Err(PageError::staff_signed_out(lang)),
+        })
+    }
+}
+
+/// Registers the staff pages under `/staff`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/staff")
+            .app_data(
+                web::FormConfig::default()
+                    .limit(64 * 1024)
+                    .error_handler(|_, req| PageError::bad_form(Lang::of(req)).into()),
+            )
+            .route("", web::get().to(home))
+            .route("/sign-in", web::get().to(sign_in::form))
+            .route("/sign-in", web::post().to(sign_in::password))
+            .route("/sign-in/code", web::get().to(sign_in::code_form))
+            .route("/sign-in/code", web::post().to(sign_in::code))
+            .route("/sign-out", web::post().to(sign_in::sign_out))
+            .route("/profiles", web::get().to(profiles::search))
+            .route("/profiles/{profile_id}", web::get().to(profiles::read))
+            .route(
+                "/profiles/{profile_id}/messages",
+                web::post().to(profiles::send),
+            )
+            .route("/threads", web::get().to(threads::list))
+            .route("/threads/{thread_id}", web::get().to(threads::read))
+            .route("/offers", web::get().to(offers::search))
+            .route("/offers/{job_number}", web::get().to(offers::read))
+            // The API's download, under the session cookie (same query,
+            // same audit row, same formats): `/staff/downloads/export`.
+            .service(web::scope("/downloads").service(crate::routes::offers::export::export))
+            // The API's organisation stream, under the session cookie.
+            .service(crate::routes::threads::events::events),
+    );
+}
+
+fn kind_label(t: &'static Text, kind: OrganisationKind) -> &'static str {
+    super::my_page::kind_label(t, kind)
+}
+
+fn status_label(s: &'static StaffText, status: OrganisationStatus) -> &'static str {
+    match status {
+        OrganisationStatus::Pending => s.status_pending,
+        OrganisationStatus::Approved => s.status_approved,
+        OrganisationStatus::Rejected => s.status_rejected,
+        OrganisationStatus::Suspended => s.status_suspended,
+        OrganisationStatus::Revoked => s.status_revoked,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/home.html")]
+struct HomePage {
+    chrome: Chrome,
+    current: &'static str,
+    name: String,
+    organisation_id: String,
+    kind: &'static str,
+    status: &'static str,
+    approved: bool,
+    admin: bool,
+    seeker_info: bool,
+    job_offers: bool,
+    guidance_left: Option<i32>,
+    cap: i32,
+}
+
+/// `GET /staff`: the organisation's home: its name, its ID (利用団体ID, to
+/// give seekers for the public offer search), its state and services,
+/// and what is left of today's guidance.
+pub async fn home(s: StaffSession, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let fail = PageError::of(s.lang);
+    let caller = audit_log::caller(&s.principal);
+    let public_id = s.member.organisation_public_id.clone();
+    let cap = state.config.guidance_daily_cap;
+    let seeker_info = s.member.seeker_info && s.member.status == OrganisationStatus::Approved;
+    let (org, left) = state
+        .act(move |c| {
+            let org = organisations::visible(c, &caller, &public_id)?;
+            let left = if seeker_info {
+                Some(messaging::guidance_left(c, &caller, today_in_japan(), cap)?)
+            } else {
+                None
+            };
+            Ok((org, left))
+        })
+        .await
+        .map_err(&fail)?;
+    Ok(html(
+        StatusCode::OK,
+        &HomePage {
+            chrome: s.chrome("/staff"),
+            current: "home",
+            kind: kind_label(s.t(), org.kind),
+            status: status_label(s.s(), org.status),
+            approved: org.status == OrganisationStatus::Approved,
+            name: org.name,
+            organisation_id: org.public_id,
+            admin: s.member.admin,
+            seeker_info: s.member.seeker_info,
+            job_offers: s.member.job_offers,
+            guidance_left: left,
+            cap,
+        },
+    ))
+}
