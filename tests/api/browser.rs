@@ -541,7 +541,7 @@ async fn the_staff_journey_in_a_browser(app: TestApp) {
     type_into(&browser, "code", &crate::staff_pages::code(&key, 0)).await;
     browser.click("main form button[type=submit]").await;
     browser.arrives_at("/staff").await;
-    browser.shows(&w.cast.org_id("org_public")).await;
+    browser.shows(w.cast.org_id("org_public")).await;
     browser.accessible_in_both("the staff home").await;
 
     // The search, by the pickers.
