@@ -526,12 +526,13 @@ pub struct WebStaff {
     pub totp_secret: Option<String>,
 }
 
-/// The people of the staff pages: for each approved cast organisation
-/// with its own staff (`org_public`, `org_private`), an administrator
-/// (who signs in with a one-time code: their app's key is set anew at
-/// every demo start) and a staff member (password only). Created when
-/// missing; the organisation's first administrator (the API walk's) is
-/// left as it is.
+/// The people of the pages: for each approved cast organisation with its
+/// own staff (`org_public`, `org_private`), an administrator (who signs in
+/// with a one-time code: their app's key is set anew at every demo start)
+/// and a staff member (password only); and `bureau_13`, an officer of
+/// Tokyo's labour bureau (the console; a code, set anew too). Created
+/// when missing; the organisation's first administrator (the API walk's)
+/// is left as it is.
 pub fn web_staff(
     db: &Db,
     sealer: &kyushoku_domain::seal::Sealer,
@@ -567,7 +568,12 @@ pub fn web_staff(
                         .ok_or_else(|| StoreError::ReferenceData("a demo user vanished".into()))?;
                     let totp_secret = if role == StaffRole::Admin {
                         let secret = TotpSecret::generate();
-                        kyushoku_service::staff_sign_in::set_secret(c, &user, &secret, sealer)?;
+                        kyushoku_service::staff_sign_in::set_secret(
+                            c,
+                            &kyushoku_service::staff_sign_in::Person::Staff(user),
+                            &secret,
+                            sealer,
+                        )?;
                         Some(secret.base32())
                     } else {
                         None
@@ -582,6 +588,33 @@ pub fn web_staff(
                     );
                 }
             }
+            // The bureau of Tokyo's officer (the console; always a code).
+            let email = format!("officer.13{DEMO_DOMAIN}");
+            let password = "demo-officer-13-password".to_owned();
+            let officer = match identity::find_officer_by_email(c, &email)? {
+                Some(o) => o,
+                None => kyushoku_service::staff_sign_in::add_officer(
+                    c,
+                    &PrefectureCode::parse("13").expect("Tokyo's code"),
+                    &email,
+                    &hash_password(&password),
+                )?,
+            };
+            let secret = TotpSecret::generate();
+            kyushoku_service::staff_sign_in::set_secret(
+                c,
+                &kyushoku_service::staff_sign_in::Person::Officer(officer),
+                &secret,
+                sealer,
+            )?;
+            out.insert(
+                "bureau_13".to_owned(),
+                WebStaff {
+                    email,
+                    password,
+                    totp_secret: Some(secret.base32()),
+                },
+            );
             Ok::<_, kyushoku_service::Refusal>(out)
         })
     })?;

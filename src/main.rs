@@ -126,6 +126,18 @@ enum AdminTask {
         #[arg(long, default_value = "created by kyushoku admin")]
         name: String,
     },
+    /// Add a labour bureau's officer (the bureau's console in a browser)
+    /// and print their sign-in as JSON: the password is shown only this
+    /// once; the officer sets up their one-time codes at the first sign-in.
+    AddOfficer {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The bureau's prefecture (JIS X 0401).
+        #[arg(long)]
+        prefecture: String,
+        #[arg(long)]
+        email: String,
+    },
     /// Expire registrations past `valid_until` and purge ended ones older
     /// than the retention period, once (the server also does it on a timer).
     Sweep {
@@ -315,6 +327,40 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin {
+            task:
+                AdminTask::AddOfficer {
+                    store,
+                    prefecture,
+                    email,
+                },
+        } => {
+            let prefecture = kyushoku_domain::PrefectureCode::parse(&prefecture)
+                .with_context(|| format!("--prefecture {prefecture:?}"))?;
+            let email = email.trim().to_lowercase();
+            anyhow::ensure!(
+                email.contains('@') && email.len() <= 254,
+                "--email {email:?} is not an e-mail address"
+            );
+            let password = kyushoku_api::auth::secrets::random_token();
+            let hash = kyushoku_domain::credentials::hash_password(&password);
+            let db = server::open_store(&store).await?;
+            let (p, e) = (prefecture.clone(), email.clone());
+            tokio::task::spawn_blocking(move || {
+                kyushoku_service::run(&db, |c| {
+                    kyushoku_service::staff_sign_in::add_officer(c, &p, &e, &hash)
+                })
+            })
+            .await??;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "email": email, "password": password, "prefecture": prefecture.as_str(),
+                    "sign_in": "/bureau/sign-in"
+                })
+            );
+            Ok(())
+        }
+        Command::Admin {
             task: AdminTask::RotateKeys { store },
         } => {
             let db = server::open_store(&store).await?;
@@ -448,6 +494,7 @@ async fn demo(
         "web": {
             "my_page_sign_in_url": sign_in_url,
             "staff_sign_in_url": format!("{}/staff/sign-in", running.base_url()),
+            "bureau_sign_in_url": format!("{}/bureau/sign-in", running.base_url()),
             "staff": staff,
         },
     });
@@ -471,8 +518,8 @@ async fn demo(
         );
     }
     eprintln!(
-        "staff pages in a browser: {}/staff/sign-in (an administrator's one-time code: any \
-         authenticator app with the key below, or `oathtool --totp -b KEY`)",
+        "pages for organisation staff: {0}/staff/sign-in, for the labour bureau: {0}/bureau/sign-in\n  \
+         (a one-time code: any authenticator app with the key below, or `oathtool --totp -b KEY`)",
         running.base_url()
     );
     for (name, s) in &staff {

@@ -4,6 +4,7 @@ mod support;
 
 mod authz;
 mod browser;
+mod bureau_pages;
 mod cli;
 pub mod cluster;
 mod codes;
@@ -18,5 +19,5 @@ pub mod pages;
 mod profiles;
 mod security;
 mod spec;
-mod staff_pages;
+pub mod staff_pages;
 mod tls;

@@ -65,7 +65,7 @@ pub async fn only_profile(app: &TestApp, org: &str) -> String {
 }
 
 /// The profile_ids of the organisation's first page of search results.
-async fn profiles(app: &TestApp, org: &str) -> Vec<String> {
+pub async fn profiles(app: &TestApp, org: &str) -> Vec<String> {
     let list = app
         .call("GET", "/v1/profiles", Some(org), None)
         .await

@@ -91,21 +91,32 @@ pub fn code(key: &str, steps: i64) -> String {
     TotpSecret::from_base32(key).unwrap().code_at(at as u64)
 }
 
-/// Signs in with e-mail and password, and the code when one is asked.
+/// Signs in at the staff's door with e-mail and password, and the code
+/// when one is asked.
 pub async fn sign_in(app: &TestApp, email: &str, password: &str, key: Option<&str>) -> Jar {
+    sign_in_at(app, "/staff", email, password, key).await
+}
+
+/// Signs in at the door of `base` (`/staff`, `/bureau`).
+pub async fn sign_in_at(
+    app: &TestApp,
+    base: &str,
+    email: &str,
+    password: &str,
+    key: Option<&str>,
+) -> Jar {
     let mut b = Jar::default();
-    let a = b
-        .post(
-            app,
-            "/staff/sign-in",
-            &[("email", email), ("password", password)],
-        )
-        .await;
+    let form = [("email", email), ("password", password)];
+    let a = b.post(app, &format!("{base}/sign-in"), &form).await;
     assert_eq!(a.status, 303, "{}", a.text());
-    if a.header("location") == Some("/staff/sign-in/code") {
+    if a.header("location") == Some(format!("{base}/sign-in/code").as_str()) {
         let key = key.expect("a code is asked");
         let a = b
-            .post(app, "/staff/sign-in/code", &[("code", &code(key, 0))])
+            .post(
+                app,
+                &format!("{base}/sign-in/code"),
+                &[("code", &code(key, 0))],
+            )
             .await;
         assert_eq!(a.status, 303, "{}", a.text());
     }

@@ -1,4 +1,4 @@
-//! The staff's second factor: RFC 6238 one-time codes (six digits, 30 s
+//! The second factor of the people who sign in to the pages (staff, bureau officers): RFC 6238 one-time codes (six digits, 30 s
 //! steps, HMAC-SHA-1: what every authenticator app reads from an
 //! `otpauth://` link), each accepted once. Who must use one is
 //! [`required`]; a code is checked by [`check`], which also refuses a code
@@ -100,11 +100,21 @@ fn form_urlencode(s: &str) -> String {
         .collect()
 }
 
-/// Whether a staff user must give a one-time code to sign in: an
-/// organisation's administrator always (they hand out API clients and add
+/// Who signs in to the pages with a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    /// An organisation's staff user, in their role.
+    Staff(StaffRole),
+    /// A labour bureau's officer.
+    Officer,
+}
+
+/// Whether someone must give a one-time code to sign in: a bureau's
+/// officer and an organisation's administrator always (they decide on
+/// organisations and read the trail; they hand out API clients and add
 /// staff), anyone else once they set one up.
-pub fn required(role: StaffRole, enrolled: bool) -> bool {
-    enrolled || role == StaffRole::Admin
+pub fn required(holder: Holder, enrolled: bool) -> bool {
+    enrolled || matches!(holder, Holder::Officer | Holder::Staff(StaffRole::Admin))
 }
 
 /// What a person typed, as the six digits it means: spaces and hyphens
@@ -207,10 +217,11 @@ mod tests {
     }
 
     #[test]
-    fn administrators_always_need_a_code_staff_once_enrolled() {
-        assert!(required(StaffRole::Admin, false));
-        assert!(required(StaffRole::Admin, true));
-        assert!(!required(StaffRole::Staff, false));
-        assert!(required(StaffRole::Staff, true));
+    fn officers_and_administrators_always_need_a_code_staff_once_enrolled() {
+        assert!(required(Holder::Officer, false));
+        assert!(required(Holder::Staff(StaffRole::Admin), false));
+        assert!(required(Holder::Staff(StaffRole::Admin), true));
+        assert!(!required(Holder::Staff(StaffRole::Staff), false));
+        assert!(required(Holder::Staff(StaffRole::Staff), true));
     }
 }

@@ -110,6 +110,7 @@ fn stored(principal: &PrincipalRef) -> (&'static str, &str) {
         PrincipalRef::User(id) => ("user", id),
         PrincipalRef::Client(id) => ("client", id),
         PrincipalRef::Seeker(id) => ("seeker", id),
+        PrincipalRef::Officer(id) => ("officer", id),
     }
 }
 

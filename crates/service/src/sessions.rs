@@ -214,24 +214,6 @@ pub fn client(c: &mut DbConn, client_id: &str) -> Result<Option<ClientRow>, Refu
     Ok(identity::find_client(c, client_id)?)
 }
 
-/// The staff account of an e-mail address, if there is one.
-pub fn staff_account(c: &mut DbConn, email: &str) -> Result<Option<UserRow>, Refusal> {
-    Ok(identity::find_user_by_email(c, email)?)
-}
-
-/// A staff sign-in failed: into the trail (`login_failed`), naming the
-/// account when the address has one.
-pub fn sign_in_failed(c: &mut DbConn, caller: &Caller, email: &str) -> Result<(), Refusal> {
-    let mut e = caller.event(AuditAction::LoginFailed);
-    if let Some(u) = identity::find_user_by_email(c, email)? {
-        e.target = Some(u.public_id);
-        e.organisation_id = Some(u.organisation_id);
-        e.prefecture = organisations::find_by_id(c, u.organisation_id)?.map(|o| o.prefecture);
-    }
-    audit::record(c, &e)?;
-    Ok(())
-}
-
 /// A staff user whose password was right: when the organisation lets its
 /// staff sign in ([`may_sign_in`]), a refresh token (digest `refresh`,
 /// of a new `family`, valid until `expires`) opens the session. `None`:

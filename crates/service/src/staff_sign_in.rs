@@ -1,18 +1,20 @@
-//! A staff member signs in: the password first (checked by the caller, off
-//! the database), then, where [`second_factor::required`] says so, a
-//! one-time code. In a browser the two are two pages, so a sign-in whose
-//! password was right waits as a *step* (five minutes, five wrong codes);
-//! an administrator who has no code yet sets up their app there, proving
-//! it with a first code. The API takes the code in the same request once
-//! the user has set one up. A code is accepted once (the user's last used
-//! step only moves on). Secrets are sealed with the deployment's key.
+//! A person signs in to the pages: an organisation's staff user at the
+//! staff door, a labour bureau's officer at the bureau's. The password
+//! first (checked by the caller, off the database), then, where
+//! [`second_factor::required`] says so, a one-time code. In a browser the
+//! two are two pages, so a sign-in whose password was right waits as a
+//! *step* (five minutes, five wrong codes); someone who must use a code
+//! but has none yet sets up their app there, proving it with a first code.
+//! The API's staff login takes the code in the same request once the user
+//! has set one up. A code is accepted once (the last used step only moves
+//! on). Secrets are sealed with the deployment's key.
 
 use chrono::{Duration, NaiveDateTime};
 use kyushoku_domain::seal::Sealer;
-use kyushoku_domain::second_factor::{self, TotpSecret};
-use kyushoku_domain::AuditAction;
-use kyushoku_store::identity::{self, OrganisationState, UserRow};
-use kyushoku_store::{audit, web, DbConn};
+use kyushoku_domain::second_factor::{self, Holder, TotpSecret};
+use kyushoku_domain::{ActorKind, AuditAction};
+use kyushoku_store::identity::{self, OfficerRow, OrganisationState, PersonId, UserRow};
+use kyushoku_store::{audit, organisations, web, DbConn, StoreError};
 
 use crate::accounts::user_event;
 use crate::browser::{digest, random_token, Opened};
@@ -24,18 +26,146 @@ pub const STEP_TTL: Duration = Duration::minutes(5);
 /// Wrong codes a waiting sign-in allows; then it is dropped.
 pub const STEP_TRIES: i32 = 5;
 
-/// What the sealed secret is bound to: its user (a secret moved to another
-/// user's row does not open).
-fn context(user: &UserRow) -> Vec<u8> {
-    format!("totp:{}", user.public_id).into_bytes()
+/// Where someone signs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Door {
+    /// An organisation's staff (`/staff`).
+    Staff,
+    /// A labour bureau's officers (`/bureau`).
+    Bureau,
 }
 
-fn seal(sealer: &Sealer, user: &UserRow, secret: &TotpSecret) -> String {
-    sealer.seal_bytes(&context(user), secret.as_bytes())
+/// Someone who signs in with a password (and, where asked, a code).
+#[derive(Debug, Clone)]
+pub enum Person {
+    Staff(UserRow),
+    Officer(OfficerRow),
 }
 
-fn unseal(sealer: &Sealer, user: &UserRow, sealed: &str) -> Option<TotpSecret> {
-    TotpSecret::from_bytes(sealer.open_bytes(&context(user), sealed)?)
+impl Person {
+    pub fn id(&self) -> PersonId {
+        match self {
+            Person::Staff(u) => PersonId::User(u.id),
+            Person::Officer(o) => PersonId::Officer(o.id),
+        }
+    }
+
+    pub fn public_id(&self) -> &str {
+        match self {
+            Person::Staff(u) => &u.public_id,
+            Person::Officer(o) => &o.public_id,
+        }
+    }
+
+    pub fn email(&self) -> &str {
+        match self {
+            Person::Staff(u) => &u.email,
+            Person::Officer(o) => &o.email,
+        }
+    }
+
+    pub fn password_hash(&self) -> &str {
+        match self {
+            Person::Staff(u) => &u.password_hash,
+            Person::Officer(o) => &o.password_hash,
+        }
+    }
+
+    /// The sealed secret of their app, once set up.
+    pub fn totp_secret(&self) -> Option<&str> {
+        match self {
+            Person::Staff(u) => u.totp_secret.as_deref(),
+            Person::Officer(o) => o.totp_secret.as_deref(),
+        }
+    }
+
+    fn totp_last_step(&self) -> Option<i64> {
+        match self {
+            Person::Staff(u) => u.totp_last_step,
+            Person::Officer(o) => o.totp_last_step,
+        }
+    }
+
+    fn holder(&self) -> Holder {
+        match self {
+            Person::Staff(u) => Holder::Staff(u.role),
+            Person::Officer(_) => Holder::Officer,
+        }
+    }
+}
+
+/// The person of an e-mail address at a door, if there is one.
+pub fn account(c: &mut DbConn, door: Door, email: &str) -> Result<Option<Person>, Refusal> {
+    Ok(match door {
+        Door::Staff => identity::find_user_by_email(c, email)?.map(Person::Staff),
+        Door::Bureau => identity::find_officer_by_email(c, email)?.map(Person::Officer),
+    })
+}
+
+fn find(c: &mut DbConn, who: PersonId) -> Result<Option<Person>, StoreError> {
+    Ok(match who {
+        PersonId::User(id) => identity::find_user(c, id)?.map(Person::Staff),
+        PersonId::Officer(id) => identity::find_officer(c, id)?.map(Person::Officer),
+    })
+}
+
+/// An event of the trail about a person, in their name.
+fn person_event(
+    c: &mut DbConn,
+    caller: &Caller,
+    who: &Person,
+    action: AuditAction,
+) -> Result<Option<kyushoku_store::audit::NewAuditEvent>, StoreError> {
+    match who {
+        Person::Staff(u) => user_event(c, caller, u.id, action),
+        Person::Officer(o) => {
+            let mut e = caller.event(action);
+            e.actor_kind = ActorKind::Bureau;
+            e.actor_id = format!("officer:{}", o.public_id);
+            e.target = Some(o.public_id.clone());
+            e.prefecture = Some(o.prefecture.clone());
+            Ok(Some(e))
+        }
+    }
+}
+
+/// A sign-in with a wrong password, or for nobody: into the trail
+/// (`login_failed`), naming the person when the address has one.
+pub fn sign_in_failed(
+    c: &mut DbConn,
+    caller: &Caller,
+    door: Door,
+    email: &str,
+) -> Result<(), Refusal> {
+    let mut e = caller.event(AuditAction::LoginFailed);
+    match account(c, door, email)? {
+        Some(Person::Staff(u)) => {
+            e.target = Some(u.public_id);
+            e.organisation_id = Some(u.organisation_id);
+            e.prefecture = organisations::find_by_id(c, u.organisation_id)?.map(|o| o.prefecture);
+        }
+        Some(Person::Officer(o)) => {
+            e.target = Some(o.public_id);
+            e.prefecture = Some(o.prefecture);
+        }
+        None => {}
+    }
+    audit::record(c, &e)?;
+    Ok(())
+}
+
+/// What the sealed secret is bound to: its person (a secret moved to
+/// another row does not open).
+fn context(who: &Person) -> Vec<u8> {
+    format!("totp:{}", who.public_id()).into_bytes()
+}
+
+fn seal(sealer: &Sealer, who: &Person, secret: &TotpSecret) -> String {
+    sealer.seal_bytes(&context(who), secret.as_bytes())
+}
+
+fn unseal(sealer: &Sealer, who: &Person, sealed: &str) -> Option<TotpSecret> {
+    TotpSecret::from_bytes(sealer.open_bytes(&context(who), sealed)?)
 }
 
 /// Seconds since 1970 of a stored (UTC) time.
@@ -43,46 +173,71 @@ fn unix(at: NaiveDateTime) -> u64 {
     u64::try_from(at.and_utc().timestamp()).unwrap_or(0)
 }
 
+/// A person's organisation, when it lets its staff sign in; `Ok(None)`
+/// for an officer (who has none). `Err(())`: it does not.
+fn organisation_of(
+    c: &mut DbConn,
+    who: &Person,
+) -> Result<Result<Option<OrganisationState>, ()>, StoreError> {
+    match who {
+        Person::Officer(_) => Ok(Ok(None)),
+        Person::Staff(u) => Ok(identity::organisation_state(c, u.organisation_id)?
+            .filter(|o| may_sign_in(o.status))
+            .map(Some)
+            .ok_or(())),
+    }
+}
+
 /// What comes after a right password, in a browser.
 #[derive(Debug, Clone)]
 pub enum Begun {
-    /// No code is asked of this user: the session is open.
+    /// No code is asked of this person: the session is open.
     Opened(Opened),
     /// A code is asked; the browser holds `token` for the next page.
     Code { token: String },
-    /// An administrator without a code sets up their app first.
+    /// Someone who must use a code but has none sets up their app first.
     Enrol { token: String },
     /// The organisation may not sign in (pending, rejected, revoked): to
     /// be answered as a wrong password is.
     Refused,
 }
 
-/// After a right password, in one transaction: a user of an organisation
-/// that may not sign in is refused; one of whom no code is asked gets the
-/// session `open` makes; anyone else a step that waits for their code
-/// (for an administrator without one, with a new secret for their app).
+/// Opens a person's session: given the person and, for staff, their
+/// organisation's state.
+pub trait OpenSession:
+    FnOnce(&mut DbConn, &Person, Option<&OrganisationState>) -> Result<Opened, Refusal>
+{
+}
+impl<F> OpenSession for F where
+    F: FnOnce(&mut DbConn, &Person, Option<&OrganisationState>) -> Result<Opened, Refusal>
+{
+}
+
+/// After a right password, in one transaction: staff of an organisation
+/// that may not sign in are refused; someone of whom no code is asked
+/// gets the session `open` makes; anyone else a step that waits for their
+/// code (with a new secret for their app when they have none yet).
 pub fn begin(
     c: &mut DbConn,
-    user: &UserRow,
+    who: &Person,
     sealer: &Sealer,
     now: NaiveDateTime,
-    open: impl FnOnce(&mut DbConn, &UserRow, &OrganisationState) -> Result<Opened, Refusal>,
+    open: impl OpenSession,
 ) -> Result<Begun, Refusal> {
     c.write_transaction(|c| {
-        let org = identity::organisation_state(c, user.organisation_id)?;
-        let Some(org) = org.filter(|o| may_sign_in(o.status)) else {
+        let Ok(org) = organisation_of(c, who)? else {
             return Ok(Begun::Refused);
         };
-        let enrolled = user.totp_secret.is_some();
-        if !second_factor::required(user.role, enrolled) {
-            return Ok(Begun::Opened(open(c, user, &org)?));
+        let enrolled = who.totp_secret().is_some();
+        if !second_factor::required(who.holder(), enrolled) {
+            return Ok(Begun::Opened(open(c, who, org.as_ref())?));
         }
         let token = random_token();
-        let enrol = (!enrolled).then(|| seal(sealer, user, &TotpSecret::generate()));
+        let enrol = (!enrolled).then(|| seal(sealer, who, &TotpSecret::generate()));
         web::put_sign_in_step(
             c,
             &digest(&token),
-            user.id,
+            who.id(),
             enrol.as_deref(),
             now + STEP_TTL,
         )?;
@@ -98,7 +253,7 @@ pub fn begin(
 #[derive(Debug, Clone)]
 pub struct Waiting {
     pub email: String,
-    /// The secret to set up, when the user has none yet.
+    /// The secret to set up, when the person has none yet.
     pub enrol: Option<TotpSecret>,
 }
 
@@ -115,15 +270,18 @@ pub fn waiting(
     let Some(step) = web::find_sign_in_step(c, &digest(token), now)? else {
         return Ok(None);
     };
-    let Some(user) = identity::find_user(c, step.user_id)? else {
+    let Some(who) = step.person() else {
+        return Ok(None);
+    };
+    let Some(person) = find(c, who)? else {
         return Ok(None);
     };
     let enrol = match &step.enrol_secret {
-        Some(sealed) => Some(unseal(sealer, &user, sealed).ok_or(Refusal::NotFound)?),
+        Some(sealed) => Some(unseal(sealer, &person, sealed).ok_or(Refusal::NotFound)?),
         None => None,
     };
     Ok(Some(Waiting {
-        email: user.email,
+        email: person.email().to_owned(),
         enrol,
     }))
 }
@@ -140,11 +298,30 @@ pub enum Finished {
     Gone,
 }
 
+/// Whether `typed` is the code of now for the person (or of the secret
+/// being set up), not used before; its step is then marked used (and a
+/// new secret kept).
+fn accept(
+    c: &mut DbConn,
+    who: &Person,
+    enrol: Option<&str>,
+    typed: &str,
+    sealer: &Sealer,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let secret = enrol
+        .or(who.totp_secret())
+        .and_then(|s| unseal(sealer, who, s));
+    match secret.and_then(|s| second_factor::check(&s, typed, unix(now), who.totp_last_step())) {
+        Some(step) => identity::use_totp_step(c, who.id(), step, enrol),
+        None => Ok(false),
+    }
+}
+
 /// The code typed for the sign-in `token` names, in one transaction: a
-/// right code (of a step not used before) marks its step used, keeps an
-/// administrator's new secret, ends the wait and opens the session that
-/// `open` makes for the user of the organisation; a wrong one is counted
-/// and recorded (`second_factor_failed`).
+/// right code (of a step not used before) marks its step used, keeps a
+/// new secret, ends the wait and opens the session that `open` makes; a
+/// wrong one is counted and recorded (`second_factor_failed`).
 pub fn finish(
     c: &mut DbConn,
     caller: &Caller,
@@ -152,7 +329,7 @@ pub fn finish(
     typed: &str,
     sealer: &Sealer,
     now: NaiveDateTime,
-    open: impl FnOnce(&mut DbConn, &UserRow, &OrganisationState) -> Result<Opened, Refusal>,
+    open: impl OpenSession,
 ) -> Result<Finished, Refusal> {
     if token.is_empty() || token.len() > 64 {
         return Ok(Finished::Gone);
@@ -162,35 +339,25 @@ pub fn finish(
         let Some(step) = web::find_sign_in_step(c, &hash, now)? else {
             return Ok(Finished::Gone);
         };
-        let user = identity::find_user(c, step.user_id)?;
-        let org = match &user {
-            Some(u) => identity::organisation_state(c, u.organisation_id)?,
+        let who = match step.person() {
+            Some(id) => find(c, id)?,
             None => None,
         };
-        let (Some(user), Some(org)) = (user, org) else {
+        let Some(who) = who else {
             web::drop_sign_in_step(c, &hash)?;
             return Ok(Finished::Gone);
         };
-        if step.failures >= STEP_TRIES || !may_sign_in(org.status) {
+        let Ok(org) = organisation_of(c, &who)? else {
+            web::drop_sign_in_step(c, &hash)?;
+            return Ok(Finished::Gone);
+        };
+        if step.failures >= STEP_TRIES {
             web::drop_sign_in_step(c, &hash)?;
             return Ok(Finished::Gone);
         }
-        let sealed = step.enrol_secret.as_deref().or(user.totp_secret.as_deref());
-        let secret = sealed.and_then(|s| unseal(sealer, &user, s));
-        let accepted = match &secret {
-            Some(secret) => {
-                match second_factor::check(secret, typed, unix(now), user.totp_last_step) {
-                    Some(used) => {
-                        identity::use_totp_step(c, user.id, used, step.enrol_secret.as_deref())?
-                    }
-                    None => false,
-                }
-            }
-            None => false,
-        };
-        if !accepted {
+        if !accept(c, &who, step.enrol_secret.as_deref(), typed, sealer, now)? {
             web::step_failed(c, &hash)?;
-            if let Some(e) = user_event(c, caller, user.id, AuditAction::SecondFactorFailed)? {
+            if let Some(e) = person_event(c, caller, &who, AuditAction::SecondFactorFailed)? {
                 audit::record(c, &e)?;
             }
             let left = STEP_TRIES - step.failures - 1;
@@ -202,17 +369,17 @@ pub fn finish(
         }
         web::drop_sign_in_step(c, &hash)?;
         if step.enrol_secret.is_some() {
-            if let Some(e) = user_event(c, caller, user.id, AuditAction::SecondFactorEnrolled)? {
+            if let Some(e) = person_event(c, caller, &who, AuditAction::SecondFactorEnrolled)? {
                 audit::record(c, &e)?;
             }
         }
-        Ok(Finished::Opened(open(c, &user, &org)?))
+        Ok(Finished::Opened(open(c, &who, org.as_ref())?))
     })
 }
 
-/// The API's check, for a user who set up a code: whether `typed` is the
-/// code of now, not used before (its step is then marked used). A wrong
-/// or missing code is recorded (`second_factor_failed`).
+/// The API's check, for a staff user who set up a code: whether `typed`
+/// is the code of now, not used before (its step is then marked used). A
+/// wrong or missing code is recorded (`second_factor_failed`).
 pub fn check_code(
     c: &mut DbConn,
     caller: &Caller,
@@ -225,18 +392,10 @@ pub fn check_code(
         let Some(user) = identity::find_user(c, user.id)? else {
             return Ok(false);
         };
-        let secret = user
-            .totp_secret
-            .as_deref()
-            .and_then(|s| unseal(sealer, &user, s));
-        let accepted = match secret
-            .and_then(|s| second_factor::check(&s, typed, unix(now), user.totp_last_step))
-        {
-            Some(step) => identity::use_totp_step(c, user.id, step, None)?,
-            None => false,
-        };
+        let who = Person::Staff(user);
+        let accepted = accept(c, &who, None, typed, sealer, now)?;
         if !accepted {
-            if let Some(e) = user_event(c, caller, user.id, AuditAction::SecondFactorFailed)? {
+            if let Some(e) = person_event(c, caller, &who, AuditAction::SecondFactorFailed)? {
                 audit::record(c, &e)?;
             }
         }
@@ -244,17 +403,30 @@ pub fn check_code(
     })
 }
 
-/// Sets a user's secret directly (the demo's cast, whose codes its
+/// Sets a person's secret directly (the demo's cast, whose codes its
 /// credentials file gives), replacing any.
 pub fn set_secret(
     c: &mut DbConn,
-    user: &UserRow,
+    who: &Person,
     secret: &TotpSecret,
     sealer: &Sealer,
 ) -> Result<(), Refusal> {
     Ok(identity::set_totp_secret(
         c,
-        user.id,
-        &seal(sealer, user, secret),
+        who.id(),
+        &seal(sealer, who, secret),
     )?)
+}
+
+/// A new officer of the bureau of `prefecture` (who sets up their code at
+/// their first sign-in). A taken e-mail is [`Refusal::Conflict`]-like.
+pub fn add_officer(
+    c: &mut DbConn,
+    prefecture: &kyushoku_domain::PrefectureCode,
+    email: &str,
+    password_hash: &str,
+) -> Result<OfficerRow, Refusal> {
+    let public_id = uuid::Uuid::now_v7().to_string();
+    identity::insert_officer(c, &public_id, prefecture, email, password_hash)?;
+    identity::find_officer_by_email(c, email)?.ok_or(Refusal::NotFound)
 }

@@ -5,12 +5,15 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::{api_clients, organisations, refresh_tokens, signing_keys, users};
+use crate::schema::{
+    api_clients, bureau_officers, organisations, refresh_tokens, signing_keys, users,
+};
 use crate::stored_word::MaybeWord;
 use kyushoku_domain::{ClientKind, OrganisationStatus, PrefectureCode, Sector, StaffRole};
 
 use crate::{
-    now, per_backend, ApiClientId, DbConn, OrganisationId, RefreshTokenId, StoreError, UserId,
+    now, per_backend, ApiClientId, DbConn, OfficerId, OrganisationId, RefreshTokenId, StoreError,
+    UserId,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -31,44 +34,144 @@ pub struct UserRow {
     pub totp_last_step: Option<i64>,
 }
 
-/// Marks the code of `step` used for `user`, if no code of that step or
-/// a later one was: the update is the check, so two sign-ins racing with
-/// one code cannot both pass. `enrol`: the sealed secret the code proved,
-/// to keep as the user's.
+/// Someone who signs in to the pages with a password: a staff user of an
+/// organisation, or a labour bureau's officer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonId {
+    User(UserId),
+    Officer(OfficerId),
+}
+
+/// A labour bureau's officer (the bureau's console).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = bureau_officers)]
+pub struct OfficerRow {
+    pub id: OfficerId,
+    pub public_id: String,
+    #[diesel(deserialize_as = String)]
+    pub prefecture: PrefectureCode,
+    pub email: String,
+    pub password_hash: String,
+    pub totp_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
+    pub epoch: i64,
+    pub created_at: NaiveDateTime,
+}
+
+/// A new officer of the bureau of `prefecture`. A taken e-mail is
+/// `Conflict`.
+pub fn insert_officer(
+    conn: &mut DbConn,
+    public_id: &str,
+    prefecture: &PrefectureCode,
+    email: &str,
+    password_hash: &str,
+) -> Result<(), StoreError> {
+    diesel::insert_into(bureau_officers::table)
+        .values((
+            bureau_officers::public_id.eq(public_id),
+            bureau_officers::prefecture.eq(prefecture.as_str()),
+            bureau_officers::email.eq(email),
+            bureau_officers::password_hash.eq(password_hash),
+            bureau_officers::epoch.eq(0i64),
+            bureau_officers::created_at.eq(now()),
+        ))
+        .execute(conn)
+        .map_err(|e| StoreError::conflict_on_unique(e, "email"))?;
+    Ok(())
+}
+
+pub fn find_officer_by_email(
+    conn: &mut DbConn,
+    email: &str,
+) -> Result<Option<OfficerRow>, StoreError> {
+    Ok(bureau_officers::table
+        .filter(bureau_officers::email.eq(email))
+        .select(OfficerRow::as_select())
+        .get_result(conn)
+        .optional()?)
+}
+
+pub fn find_officer(conn: &mut DbConn, id: OfficerId) -> Result<Option<OfficerRow>, StoreError> {
+    Ok(bureau_officers::table
+        .find(id)
+        .select(OfficerRow::as_select())
+        .get_result(conn)
+        .optional()?)
+}
+
+/// Marks the code of `step` used for the person, if no code of that step
+/// or a later one was: the update is the check, so two sign-ins racing
+/// with one code cannot both pass. `enrol`: the sealed secret the code
+/// proved, to keep as the person's.
 pub fn use_totp_step(
     conn: &mut DbConn,
-    user: UserId,
+    who: PersonId,
     step: i64,
     enrol: Option<&str>,
 ) -> Result<bool, StoreError> {
-    let target = users::table.filter(users::id.eq(user)).filter(
-        users::totp_last_step
-            .is_null()
-            .or(users::totp_last_step.lt(step)),
-    );
-    let n = match enrol {
-        Some(secret) => diesel::update(target)
-            .set((
-                users::totp_last_step.eq(Some(step)),
-                users::totp_secret.eq(Some(secret)),
-            ))
-            .execute(conn)?,
-        None => diesel::update(target)
-            .set(users::totp_last_step.eq(Some(step)))
-            .execute(conn)?,
+    let n = match who {
+        PersonId::User(id) => {
+            let target = users::table.filter(users::id.eq(id)).filter(
+                users::totp_last_step
+                    .is_null()
+                    .or(users::totp_last_step.lt(step)),
+            );
+            match enrol {
+                Some(secret) => diesel::update(target)
+                    .set((
+                        users::totp_last_step.eq(Some(step)),
+                        users::totp_secret.eq(Some(secret)),
+                    ))
+                    .execute(conn)?,
+                None => diesel::update(target)
+                    .set(users::totp_last_step.eq(Some(step)))
+                    .execute(conn)?,
+            }
+        }
+        PersonId::Officer(id) => {
+            let target = bureau_officers::table
+                .filter(bureau_officers::id.eq(id))
+                .filter(
+                    bureau_officers::totp_last_step
+                        .is_null()
+                        .or(bureau_officers::totp_last_step.lt(step)),
+                );
+            match enrol {
+                Some(secret) => diesel::update(target)
+                    .set((
+                        bureau_officers::totp_last_step.eq(Some(step)),
+                        bureau_officers::totp_secret.eq(Some(secret)),
+                    ))
+                    .execute(conn)?,
+                None => diesel::update(target)
+                    .set(bureau_officers::totp_last_step.eq(Some(step)))
+                    .execute(conn)?,
+            }
+        }
     };
     Ok(n == 1)
 }
 
-/// Replaces a user's one-time-code secret (sealed) and forgets the last
+/// Replaces a person's one-time-code secret (sealed) and forgets the last
 /// used step.
-pub fn set_totp_secret(conn: &mut DbConn, user: UserId, sealed: &str) -> Result<(), StoreError> {
-    diesel::update(users::table.filter(users::id.eq(user)))
-        .set((
-            users::totp_secret.eq(Some(sealed)),
-            users::totp_last_step.eq(None::<i64>),
-        ))
-        .execute(conn)?;
+pub fn set_totp_secret(conn: &mut DbConn, who: PersonId, sealed: &str) -> Result<(), StoreError> {
+    match who {
+        PersonId::User(id) => diesel::update(users::table.filter(users::id.eq(id)))
+            .set((
+                users::totp_secret.eq(Some(sealed)),
+                users::totp_last_step.eq(None::<i64>),
+            ))
+            .execute(conn)?,
+        PersonId::Officer(id) => {
+            diesel::update(bureau_officers::table.filter(bureau_officers::id.eq(id)))
+                .set((
+                    bureau_officers::totp_secret.eq(Some(sealed)),
+                    bureau_officers::totp_last_step.eq(None::<i64>),
+                ))
+                .execute(conn)?
+        }
+    };
     Ok(())
 }
 
@@ -221,6 +324,8 @@ pub enum PrincipalRef {
     Client(String),
     /// A job seeker's `seeker_ref` (My Page sessions).
     Seeker(String),
+    /// A bureau officer's `public_id` (the bureau's console).
+    Officer(String),
 }
 
 /// What a token is checked against on every request: the principal's own
@@ -259,6 +364,12 @@ pub fn principal_epoch(
                 .optional()?
                 .map(|e| (e, None))
         }
+        PrincipalRef::Officer(id) => bureau_officers::table
+            .filter(bureau_officers::public_id.eq(id))
+            .select(bureau_officers::epoch)
+            .get_result::<i64>(conn)
+            .optional()?
+            .map(|e| (e, None)),
     })
 }
 
@@ -385,6 +496,11 @@ pub fn bump_epoch(conn: &mut DbConn, who: &PrincipalRef) -> Result<(), StoreErro
             use crate::schema::seekers;
             diesel::update(seekers::table.filter(seekers::seeker_ref.eq(r)))
                 .set(seekers::epoch.eq(seekers::epoch + 1))
+                .execute(conn)?
+        }
+        PrincipalRef::Officer(id) => {
+            diesel::update(bureau_officers::table.filter(bureau_officers::public_id.eq(id)))
+                .set(bureau_officers::epoch.eq(bureau_officers::epoch + 1))
                 .execute(conn)?
         }
     };

@@ -117,6 +117,10 @@ row_id!(
     SeekerId
 );
 row_id!(
+    /// A row of `bureau_officers`.
+    OfficerId
+);
+row_id!(
     /// A row of `organisations`.
     OrganisationId
 );

@@ -52,7 +52,7 @@ pub use diesel::result::Error as QueryError;
 pub use diesel::Connection;
 pub use error::StoreError;
 pub use ids::{
-    ApiClientId, AuditEventId, EventId, JobOfferId, LetterId, MessageId, OrganisationId,
+    ApiClientId, AuditEventId, EventId, JobOfferId, LetterId, MessageId, OfficerId, OrganisationId,
     RefreshTokenId, ReportId, RowId, SeekerId, ThreadId, UserId,
 };
 

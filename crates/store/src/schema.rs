@@ -395,9 +395,24 @@ diesel::table! {
 }
 
 diesel::table! {
-    staff_sign_in_steps (token_hash) {
+    bureau_officers (id) {
+        id -> BigInt,
+        public_id -> Text,
+        prefecture -> Text,
+        email -> Text,
+        password_hash -> Text,
+        totp_secret -> Nullable<Text>,
+        totp_last_step -> Nullable<BigInt>,
+        epoch -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sign_in_steps (token_hash) {
         token_hash -> Text,
-        user_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        officer_id -> Nullable<BigInt>,
         enrol_secret -> Nullable<Text>,
         failures -> Integer,
         expires_at -> Timestamp,
@@ -405,7 +420,8 @@ diesel::table! {
 }
 
 diesel::joinable!(sign_in_links -> seekers (seeker_id));
-diesel::joinable!(staff_sign_in_steps -> users (user_id));
+diesel::joinable!(sign_in_steps -> users (user_id));
+diesel::joinable!(sign_in_steps -> bureau_officers (officer_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     sign_in_links,
@@ -438,5 +454,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_seekers,
     idempotency_keys,
     web_sessions,
-    staff_sign_in_steps,
+    sign_in_steps,
+    bureau_officers,
 );

@@ -1,6 +1,6 @@
 //! What the pages for people keep (migrations `000016_web_sessions`,
 //! `000017_second_factor`): the seekers' single-use sign-in links, the
-//! staff's sign-ins waiting for their one-time code, and the browser
+//! sign-ins waiting for their one-time code, and the browser
 //! sessions. Both are
 //! found by the SHA-256 of a random token; the tokens themselves are never
 //! stored.
@@ -8,9 +8,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::{sign_in_links, staff_sign_in_steps, web_sessions};
+use crate::identity::PersonId;
+use crate::schema::{sign_in_links, sign_in_steps, web_sessions};
 use crate::stored_time::StoredTimestamp;
-use crate::{DbConn, SeekerId, StoreError, UserId};
+use crate::{DbConn, OfficerId, SeekerId, StoreError, UserId};
 
 /// Keeps a new sign-in link for `seeker` until `expires_at`.
 pub fn put_sign_in_link(
@@ -147,18 +148,18 @@ pub fn sweep(
     .execute(conn)?;
     let links = diesel::delete(sign_in_links::table.filter(sign_in_links::expires_at.lt(at)))
         .execute(conn)?;
-    let steps =
-        diesel::delete(staff_sign_in_steps::table.filter(staff_sign_in_steps::expires_at.lt(at)))
-            .execute(conn)?;
+    let steps = diesel::delete(sign_in_steps::table.filter(sign_in_steps::expires_at.lt(at)))
+        .execute(conn)?;
     Ok(sessions + links + steps)
 }
 
-/// A staff sign-in waiting for its one-time code.
+/// A sign-in waiting for its one-time code.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = staff_sign_in_steps)]
+#[diesel(table_name = sign_in_steps)]
 pub struct SignInStepRow {
     pub token_hash: String,
-    pub user_id: UserId,
+    pub user_id: Option<UserId>,
+    pub officer_id: Option<OfficerId>,
     /// For an administrator setting up their app: the new secret, sealed.
     pub enrol_secret: Option<String>,
     pub failures: i32,
@@ -166,21 +167,37 @@ pub struct SignInStepRow {
     pub expires_at: NaiveDateTime,
 }
 
-/// Keeps a half-done staff sign-in until `expires_at`.
+impl SignInStepRow {
+    /// Whose sign-in this is.
+    pub fn person(&self) -> Option<PersonId> {
+        match (self.user_id, self.officer_id) {
+            (Some(u), None) => Some(PersonId::User(u)),
+            (None, Some(o)) => Some(PersonId::Officer(o)),
+            _ => None,
+        }
+    }
+}
+
+/// Keeps a half-done sign-in until `expires_at`.
 pub fn put_sign_in_step(
     conn: &mut DbConn,
     token_hash: &str,
-    user: UserId,
+    who: PersonId,
     enrol_secret: Option<&str>,
     expires_at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    diesel::insert_into(staff_sign_in_steps::table)
+    let (user, officer) = match who {
+        PersonId::User(u) => (Some(u), None),
+        PersonId::Officer(o) => (None, Some(o)),
+    };
+    diesel::insert_into(sign_in_steps::table)
         .values((
-            staff_sign_in_steps::token_hash.eq(token_hash),
-            staff_sign_in_steps::user_id.eq(user),
-            staff_sign_in_steps::enrol_secret.eq(enrol_secret),
-            staff_sign_in_steps::failures.eq(0),
-            staff_sign_in_steps::expires_at.eq(expires_at),
+            sign_in_steps::token_hash.eq(token_hash),
+            sign_in_steps::user_id.eq(user),
+            sign_in_steps::officer_id.eq(officer),
+            sign_in_steps::enrol_secret.eq(enrol_secret),
+            sign_in_steps::failures.eq(0),
+            sign_in_steps::expires_at.eq(expires_at),
         ))
         .execute(conn)?;
     Ok(())
@@ -192,9 +209,9 @@ pub fn find_sign_in_step(
     token_hash: &str,
     at: NaiveDateTime,
 ) -> Result<Option<SignInStepRow>, StoreError> {
-    Ok(staff_sign_in_steps::table
-        .filter(staff_sign_in_steps::token_hash.eq(token_hash))
-        .filter(staff_sign_in_steps::expires_at.gt(at))
+    Ok(sign_in_steps::table
+        .filter(sign_in_steps::token_hash.eq(token_hash))
+        .filter(sign_in_steps::expires_at.gt(at))
         .select(SignInStepRow::as_select())
         .get_result(conn)
         .optional()?)
@@ -202,19 +219,15 @@ pub fn find_sign_in_step(
 
 /// Counts a wrong code against a half-done sign-in.
 pub fn step_failed(conn: &mut DbConn, token_hash: &str) -> Result<(), StoreError> {
-    diesel::update(
-        staff_sign_in_steps::table.filter(staff_sign_in_steps::token_hash.eq(token_hash)),
-    )
-    .set(staff_sign_in_steps::failures.eq(staff_sign_in_steps::failures + 1))
-    .execute(conn)?;
+    diesel::update(sign_in_steps::table.filter(sign_in_steps::token_hash.eq(token_hash)))
+        .set(sign_in_steps::failures.eq(sign_in_steps::failures + 1))
+        .execute(conn)?;
     Ok(())
 }
 
 /// Ends a half-done sign-in (done, or given up).
 pub fn drop_sign_in_step(conn: &mut DbConn, token_hash: &str) -> Result<(), StoreError> {
-    diesel::delete(
-        staff_sign_in_steps::table.filter(staff_sign_in_steps::token_hash.eq(token_hash)),
-    )
-    .execute(conn)?;
+    diesel::delete(sign_in_steps::table.filter(sign_in_steps::token_hash.eq(token_hash)))
+        .execute(conn)?;
     Ok(())
 }

@@ -41,6 +41,8 @@ pub enum Actor {
     Client(String),
     /// A job seeker on My Page, by `seeker_ref`.
     Seeker(String),
+    /// A labour bureau's officer in the bureau's console, by `public_id`.
+    Officer(String),
 }
 
 impl Actor {
@@ -49,6 +51,7 @@ impl Actor {
             Actor::User(_) => "user",
             Actor::Client(_) => "client",
             Actor::Seeker(_) => "seeker",
+            Actor::Officer(_) => "officer",
         }
     }
 
@@ -58,12 +61,13 @@ impl Actor {
             Actor::User(_) => ActorKind::User,
             Actor::Client(_) => ActorKind::Client,
             Actor::Seeker(_) => ActorKind::Seeker,
+            Actor::Officer(_) => ActorKind::Bureau,
         }
     }
 
     pub fn id(&self) -> &str {
         match self {
-            Actor::User(id) | Actor::Client(id) | Actor::Seeker(id) => id,
+            Actor::User(id) | Actor::Client(id) | Actor::Seeker(id) | Actor::Officer(id) => id,
         }
     }
 
@@ -73,6 +77,7 @@ impl Actor {
             Actor::User(id) => PrincipalRef::User(id.clone()),
             Actor::Client(id) => PrincipalRef::Client(id.clone()),
             Actor::Seeker(id) => PrincipalRef::Seeker(id.clone()),
+            Actor::Officer(id) => PrincipalRef::Officer(id.clone()),
         }
     }
 }
@@ -387,6 +392,7 @@ fn signed_by(claims: Claims) -> Result<SignedToken, &'static str> {
         "user" => Actor::User(claims.sub.clone()),
         "client" => Actor::Client(claims.sub.clone()),
         "seeker" => Actor::Seeker(claims.sub.clone()),
+        "officer" => Actor::Officer(claims.sub.clone()),
         _ => return Err(INVALID),
     };
     Ok(SignedToken { actor, claims })
@@ -467,6 +473,7 @@ fn principal_key(actor: &Actor) -> String {
         Actor::User(id) => format!("ps:u:{id}"),
         Actor::Client(id) => format!("ps:c:{id}"),
         Actor::Seeker(id) => format!("ps:s:{id}"),
+        Actor::Officer(id) => format!("ps:b:{id}"),
     }
 }
 

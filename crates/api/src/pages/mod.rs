@@ -8,6 +8,7 @@
 //! `unsafe-inline` ([`page`]).
 
 pub mod assets;
+pub mod bureau;
 pub mod i18n;
 pub mod my_page;
 pub mod offers;
@@ -34,6 +35,8 @@ pub fn is_page(path: &str) -> bool {
         || path == "/offers"
         || path == "/staff"
         || path.starts_with("/staff/")
+        || path == "/bureau"
+        || path.starts_with("/bureau/")
 }
 
 /// Registers the pages.
@@ -78,7 +81,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 // The API's seeker stream, under the session cookie.
                 .service(me::events::events),
         )
-        .configure(staff::configure);
+        .configure(staff::configure)
+        .configure(bureau::configure);
 }
 
 /// `/`: the seeker's My Page when signed in, else how to reach it.

@@ -99,6 +99,7 @@ pub struct PageError {
 enum Area {
     MyPage,
     Staff,
+    Bureau,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -196,6 +197,19 @@ impl PageError {
         }
     }
 
+    /// This error, among the bureau's console's pages.
+    pub fn bureau(self) -> PageError {
+        PageError {
+            area: Area::Bureau,
+            ..self
+        }
+    }
+
+    /// As [`PageError::of`], among the bureau's console's pages.
+    pub fn of_bureau(lang: Lang) -> impl Fn(ApiError) -> PageError {
+        move |e| PageError::of(lang)(e).bureau()
+    }
+
     /// What the API would have refused, as a page: a refusal the visitor
     /// can do nothing about reads as "not found" (R2), a session that
     /// ended as signed out, anything else as "try again".
@@ -241,28 +255,36 @@ impl ResponseError for PageError {
     fn error_response(&self) -> HttpResponse {
         let t = self.lang.text();
         let s = t.staff;
-        let staff = self.area == Area::Staff;
-        let (title, message) = match self.kind {
-            Failure::SignedOut if staff => (s.sign_in_title, s.signed_out),
-            Failure::SignedOut => (t.signed_out_title, t.signed_out),
-            Failure::LinkUnusable => (t.link_unusable_title, t.link_unusable),
-            Failure::FormExpired => (t.error_title, t.form_expired),
-            Failure::NotFound => (t.error_title, t.not_found),
-            Failure::Unavailable => (t.error_title, t.try_again),
-            Failure::SignInExpired => (s.sign_in_title, s.code_gone),
-            Failure::NotAllowed => (t.error_title, s.not_allowed),
-        };
         let signed_in = !matches!(
             self.kind,
             Failure::SignedOut | Failure::LinkUnusable | Failure::SignInExpired
         );
-        let back = match (staff, signed_in) {
-            (true, true) => Some(("/staff", s.home)),
-            (true, false) => Some(("/staff/sign-in", s.sign_in_title)),
-            (false, true) => Some(("/my-page", t.back_to_inbox)),
-            (false, false) => None,
+        // The sign-in of the area's door, and its home.
+        let (door, home) = match self.area {
+            Area::Staff => (
+                Some(("/staff/sign-in", s.sign_in_title)),
+                ("/staff", s.home),
+            ),
+            Area::Bureau => (
+                Some(("/bureau/sign-in", t.bureau.sign_in_title)),
+                ("/bureau", t.bureau.home),
+            ),
+            Area::MyPage => (None, ("/my-page", t.back_to_inbox)),
         };
-        let here = if staff { "/staff" } else { "/my-page" };
+        let (title, message) = match self.kind {
+            Failure::SignedOut => match door {
+                Some((_, title)) => (title, s.signed_out),
+                None => (t.signed_out_title, t.signed_out),
+            },
+            Failure::LinkUnusable => (t.link_unusable_title, t.link_unusable),
+            Failure::FormExpired => (t.error_title, t.form_expired),
+            Failure::NotFound => (t.error_title, t.not_found),
+            Failure::Unavailable => (t.error_title, t.try_again),
+            Failure::SignInExpired => (door.map_or(s.sign_in_title, |d| d.1), s.code_gone),
+            Failure::NotAllowed => (t.error_title, s.not_allowed),
+        };
+        let back = if signed_in { Some(home) } else { door };
+        let here = home.0;
         let page = ErrorPage {
             chrome: Chrome::new(self.lang, here, None),
             title,

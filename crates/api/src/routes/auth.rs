@@ -14,7 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use kyushoku_domain::{credentials, ClientKind, PrefectureCode, StaffRole};
 use kyushoku_service::sessions::{self, Refreshed, Revoked, SignedInClient};
-use kyushoku_service::staff_sign_in;
+use kyushoku_service::staff_sign_in::{self, Door, Person};
 use kyushoku_store::identity;
 use kyushoku_store::now;
 use serde::{Deserialize, Serialize};
@@ -425,7 +425,10 @@ pub async fn login(
         password,
         totp,
     } = body.into_inner()?;
-    let (attempt, user) = staff_password(&state, &req, &email, password).await?;
+    let (attempt, person) = password_of(&state, &req, Door::Staff, &email, password).await?;
+    let Person::Staff(user) = person else {
+        return Err(ApiError::InvalidCredentials);
+    };
     if user.totp_secret.is_some() {
         let Some(code) = totp else {
             return Err(ApiError::SecondFactorRequired);
@@ -496,17 +499,19 @@ impl Attempt {
     }
 }
 
-/// A staff member's e-mail and password, as the API's login and the staff
-/// pages' sign-in check them: limited per address and per (account,
-/// address), in the same time whether or not the account exists, every
-/// failure recorded (`login_failed`). The user, when the password is
-/// right; whether their organisation may sign in is the caller's to ask.
-pub async fn staff_password(
+/// An e-mail and password at a door (a staff member's, as the API's login
+/// and the staff pages check them; a bureau officer's at the console):
+/// limited per address and per (account, address), in the same time
+/// whether or not the account exists, every failure recorded
+/// (`login_failed`). The person, when the password is right; whether
+/// their organisation may sign in is the caller's to ask.
+pub async fn password_of(
     state: &AppState,
     req: &HttpRequest,
+    door: Door,
     email: &str,
     password: String,
-) -> Result<(Attempt, identity::UserRow), ApiError> {
+) -> Result<(Attempt, Person), ApiError> {
     let email = email.trim().to_lowercase();
     if email.len() > 254
         || password.chars().count() > credentials::MAX_PASSWORD_CHARS
@@ -527,7 +532,7 @@ pub async fn staff_password(
         return Err(ApiError::RateLimited(d.into()));
     }
     let attempt = Attempt {
-        pair: format!("{}:{address}", digest(&email)),
+        pair: format!("{}:{address}", digest(&format!("{door:?}:{email}"))),
     };
     if let Ok(Some(until)) = state.cluster.cache_get(&attempt.lock_key()).await {
         let left = until
@@ -543,23 +548,23 @@ pub async fn staff_password(
         }
     }
     let lookup = email.clone();
-    let user = state
-        .act(move |c| sessions::staff_account(c, &lookup))
+    let person = state
+        .act(move |c| staff_sign_in::account(c, door, &lookup))
         .await?;
-    let hash = user
+    let hash = person
         .as_ref()
-        .map(|u| u.password_hash.clone())
+        .map(|p| p.password_hash().to_owned())
         .unwrap_or_else(|| credentials::dummy_hash().to_owned());
     let ok = web::block(move || credentials::verify_password(&password, &hash)).await?;
-    let Some(user) = user.filter(|_| ok) else {
+    let Some(person) = person.filter(|_| ok) else {
         attempt.failed(state).await;
         let caller = audit_log::caller_of(None);
         state
-            .act(move |c| sessions::sign_in_failed(c, &caller, &email))
+            .act(move |c| staff_sign_in::sign_in_failed(c, &caller, door, &email))
             .await?;
         return Err(ApiError::InvalidCredentials);
     };
-    Ok((attempt, user))
+    Ok((attempt, person))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -704,6 +709,7 @@ pub async fn revoke(
                 Actor::User(id) => identity::PrincipalRef::User(id.clone()),
                 Actor::Client(id) => identity::PrincipalRef::Client(id.clone()),
                 Actor::Seeker(id) => identity::PrincipalRef::Seeker(id.clone()),
+                Actor::Officer(id) => identity::PrincipalRef::Officer(id.clone()),
             };
             let revoker = audit_log::caller_of(Some(&caller));
             let org_public = claims.org.clone();

@@ -92,6 +92,7 @@ impl FromRequest for StaffSession {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/staff")
+            .app_data(web::Data::new(sign_in::Gate::STAFF))
             .app_data(
                 web::FormConfig::default()
                     .limit(64 * 1024)
@@ -125,7 +126,7 @@ fn kind_label(t: &'static Text, kind: OrganisationKind) -> &'static str {
     super::my_page::kind_label(t, kind)
 }
 
-fn status_label(s: &'static StaffText, status: OrganisationStatus) -> &'static str {
+pub fn status_label(s: &'static StaffText, status: OrganisationStatus) -> &'static str {
     match status {
         OrganisationStatus::Pending => s.status_pending,
         OrganisationStatus::Approved => s.status_approved,

@@ -1,25 +1,57 @@
-//! Staff sign-in in a browser: e-mail and password (the API login's own
-//! check: the same limits, timing and audit), then the one-time code where
-//! it is asked (`kyushoku_service::staff_sign_in`); an administrator
-//! without one sets up their authenticator app on the way. Between the two
-//! pages the browser holds a short-lived step cookie, never the session.
+//! Sign-in in a browser, at the staff's door (`/staff`) and at the bureau's
+//! (`/bureau`): e-mail and password (the API login's own check: the same
+//! limits, timing and audit), then the one-time code where it is asked
+//! (`kyushoku_service::staff_sign_in`); someone who must use a code but has
+//! none sets up their authenticator app on the way. Between the two pages
+//! the browser holds a short-lived step cookie, never the session. Which
+//! door a request came through is its scope's [`Gate`].
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
 use kyushoku_service::browser::{self, Opened, SessionFor};
-use kyushoku_service::staff_sign_in::{self, Begun, Finished};
-use kyushoku_store::identity::{OrganisationState, PrincipalRef, UserRow};
+use kyushoku_service::staff_sign_in::{self, Begun, Door, Finished, Person};
+use kyushoku_store::identity::{OrganisationState, PrincipalRef};
 use kyushoku_store::{now, DbConn};
 use serde::Deserialize;
 
-use super::StaffSession;
 use crate::pages::i18n::Lang;
 use crate::pages::page::{html, see_other, Chrome, PageError};
 use crate::pages::session::{self, same_origin};
 use crate::problem::ApiError;
-use crate::routes::auth::{staff_password, user_subject};
+use crate::routes::auth::{password_of, user_subject};
 use crate::{audit_log, auth, AppState};
+
+/// A door to the pages: who signs in there, and where its pages are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gate {
+    pub door: Door,
+    /// The pages' root: `/staff`, `/bureau`.
+    pub base: &'static str,
+}
+
+impl Gate {
+    pub const STAFF: Gate = Gate {
+        door: Door::Staff,
+        base: "/staff",
+    };
+    pub const BUREAU: Gate = Gate {
+        door: Door::Bureau,
+        base: "/bureau",
+    };
+
+    fn page(self, tail: &str) -> String {
+        format!("{}{tail}", self.base)
+    }
+
+    /// The error of this door's pages.
+    fn area(self, e: PageError) -> PageError {
+        match self.door {
+            Door::Staff => e.staff(),
+            Door::Bureau => e.bureau(),
+        }
+    }
+}
 
 const STEP_COOKIE: &str = "kyushoku_step";
 const SECURE_STEP_COOKIE: &str = "__Host-kyushoku_step";
@@ -49,11 +81,14 @@ fn header_value(v: &str) -> header::HeaderValue {
 #[template(path = "staff/sign_in.html")]
 struct SignInPage {
     chrome: Chrome,
+    base: &'static str,
+    bureau: bool,
     email: String,
     error: Option<&'static str>,
 }
 
 fn sign_in_page(
+    gate: Gate,
     lang: Lang,
     status: StatusCode,
     email: String,
@@ -62,16 +97,18 @@ fn sign_in_page(
     html(
         status,
         &SignInPage {
-            chrome: Chrome::new(lang, "/staff/sign-in", None),
+            chrome: Chrome::new(lang, gate.page("/sign-in"), None),
+            base: gate.base,
+            bureau: gate.door == Door::Bureau,
             email,
             error,
         },
     )
 }
 
-/// `GET /staff/sign-in`.
-pub async fn form(req: HttpRequest) -> HttpResponse {
-    sign_in_page(Lang::of(&req), StatusCode::OK, String::new(), None)
+/// `GET /staff/sign-in`, `GET /bureau/sign-in`.
+pub async fn form(req: HttpRequest, gate: web::Data<Gate>) -> HttpResponse {
+    sign_in_page(**gate, Lang::of(&req), StatusCode::OK, String::new(), None)
 }
 
 #[derive(Deserialize)]
@@ -80,19 +117,39 @@ pub struct PasswordForm {
     password: String,
 }
 
-/// The session of a staff user: the claims their access token would carry.
+/// A person's session: the claims an access token of theirs would carry
+/// (a staff user's as their API login gives; an officer's as their
+/// bureau's).
 fn open_for(
     state: &AppState,
     c: &mut DbConn,
-    user: &UserRow,
-    org: &OrganisationState,
+    who: &Person,
+    org: Option<&OrganisationState>,
 ) -> Result<Opened, kyushoku_service::Refusal> {
-    let claims = auth::claims_for(&user_subject(user, org), state.config.session_absolute_secs);
+    let (subject, principal) = match (who, org) {
+        (Person::Staff(user), Some(org)) => (
+            user_subject(user, org),
+            PrincipalRef::User(user.public_id.clone()),
+        ),
+        (Person::Officer(officer), _) => (
+            auth::TokenSubject {
+                actor: auth::Actor::Officer(officer.public_id.clone()),
+                role: "bureau",
+                organisation_public_id: None,
+                prefecture: Some(officer.prefecture.clone()),
+                epoch: officer.epoch,
+                organisation_epoch: None,
+            },
+            PrincipalRef::Officer(officer.public_id.clone()),
+        ),
+        (Person::Staff(_), None) => return Err(kyushoku_service::Refusal::NotFound),
+    };
+    let claims = auth::claims_for(&subject, state.config.session_absolute_secs);
     let claims = serde_json::to_string(&claims).expect("claims serialise");
     browser::open(
         c,
         SessionFor {
-            principal: &PrincipalRef::User(user.public_id.clone()),
+            principal: &principal,
             claims: &claims,
         },
         now(),
@@ -100,11 +157,16 @@ fn open_for(
 }
 
 /// Hands the browser its new session (ending the one it had).
-async fn signed_in(state: &AppState, req: &HttpRequest, opened: &Opened) -> HttpResponse {
+async fn signed_in(
+    gate: Gate,
+    state: &AppState,
+    req: &HttpRequest,
+    opened: &Opened,
+) -> HttpResponse {
     if let Some(old) = session::token_of(req) {
         let _ = state.act(move |c| browser::close(c, &old)).await;
     }
-    let mut res = see_other("/staff");
+    let mut res = see_other(gate.base);
     res.headers_mut().append(
         header::SET_COOKIE,
         header_value(&session::set_cookie(req, &opened.token)),
@@ -114,59 +176,50 @@ async fn signed_in(state: &AppState, req: &HttpRequest, opened: &Opened) -> Http
     res
 }
 
-/// `POST /staff/sign-in`: the password; then the session, or the code page.
+/// `POST /staff/sign-in`, `POST /bureau/sign-in`: the password; then the
+/// session, or the code page.
 pub async fn password(
     req: HttpRequest,
+    gate: web::Data<Gate>,
     form: web::Form<PasswordForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
+    let gate = **gate;
     let lang = Lang::of(&req);
     let s = lang.text().staff;
     if !same_origin(&req) {
-        return Err(PageError::form_expired(lang));
+        return Err(gate.area(PageError::form_expired(lang)));
     }
     let PasswordForm { email, password } = form.into_inner();
-    let user = match staff_password(&state, &req, &email, password).await {
-        Ok((_, user)) => user,
+    let refused = |status, email, why| sign_in_page(gate, lang, status, email, Some(why));
+    let person = match password_of(&state, &req, gate.door, &email, password).await {
+        Ok((_, person)) => person,
         Err(ApiError::InvalidCredentials) => {
-            return Ok(sign_in_page(
-                lang,
-                StatusCode::UNAUTHORIZED,
-                email,
-                Some(s.sign_in_wrong),
-            ))
+            return Ok(refused(StatusCode::UNAUTHORIZED, email, s.sign_in_wrong))
         }
         Err(ApiError::RateLimited(_)) => {
-            return Ok(sign_in_page(
-                lang,
+            return Ok(refused(
                 StatusCode::TOO_MANY_REQUESTS,
                 email,
-                Some(s.sign_in_wait),
+                s.sign_in_wait,
             ))
         }
-        Err(e) => return Err(PageError::of(lang)(e)),
+        Err(e) => return Err(gate.area(PageError::of(lang)(e))),
     };
     let sealer = state.sealer.clone();
     let st = state.clone();
     let begun = state
         .act(move |c| {
-            staff_sign_in::begin(c, &user, &sealer, now(), |c, u, o| open_for(&st, c, u, o))
+            staff_sign_in::begin(c, &person, &sealer, now(), |c, p, o| open_for(&st, c, p, o))
         })
         .await
-        .map_err(PageError::of(lang))?;
+        .map_err(|e| gate.area(PageError::of(lang)(e)))?;
     let token = match begun {
-        Begun::Opened(opened) => return Ok(signed_in(&state, &req, &opened).await),
-        Begun::Refused => {
-            return Ok(sign_in_page(
-                lang,
-                StatusCode::UNAUTHORIZED,
-                email,
-                Some(s.sign_in_wrong),
-            ))
-        }
+        Begun::Opened(opened) => return Ok(signed_in(gate, &state, &req, &opened).await),
+        Begun::Refused => return Ok(refused(StatusCode::UNAUTHORIZED, email, s.sign_in_wrong)),
         Begun::Code { token } | Begun::Enrol { token } => token,
     };
-    let mut res = see_other("/staff/sign-in/code");
+    let mut res = see_other(gate.page("/sign-in/code"));
     res.headers_mut().append(
         header::SET_COOKIE,
         header_value(&step_cookie(
@@ -182,6 +235,7 @@ pub async fn password(
 #[template(path = "staff/code.html")]
 struct CodePage {
     chrome: Chrome,
+    base: &'static str,
     email: String,
     /// For an administrator setting up their app: the key, grouped by four
     /// for typing, and the `otpauth://` link.
@@ -194,21 +248,23 @@ fn step_token(req: &HttpRequest) -> Option<String> {
 }
 
 async fn code_page(
+    gate: Gate,
     req: &HttpRequest,
     state: &AppState,
     status: StatusCode,
     error: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let lang = Lang::of(req);
+    let expired = || gate.area(PageError::sign_in_expired(lang));
     let Some(token) = step_token(req) else {
-        return Err(PageError::sign_in_expired(lang));
+        return Err(expired());
     };
     let sealer = state.sealer.clone();
     let waiting = state
         .act(move |c| staff_sign_in::waiting(c, &token, &sealer, now()))
         .await
-        .map_err(PageError::of(lang))?
-        .ok_or(PageError::sign_in_expired(lang))?;
+        .map_err(|e| gate.area(PageError::of(lang)(e)))?
+        .ok_or_else(expired)?;
     let enrol = waiting.enrol.map(|secret| {
         let key = secret.base32();
         let grouped = key
@@ -225,7 +281,8 @@ async fn code_page(
     Ok(html(
         status,
         &CodePage {
-            chrome: Chrome::new(lang, "/staff/sign-in/code", None),
+            chrome: Chrome::new(lang, gate.page("/sign-in/code"), None),
+            base: gate.base,
             email: waiting.email,
             enrol,
             error,
@@ -233,13 +290,14 @@ async fn code_page(
     ))
 }
 
-/// `GET /staff/sign-in/code`: the code (and, for an administrator without
-/// one, the set-up of their app).
+/// `GET …/sign-in/code`: the code (and, for someone who has none yet, the
+/// set-up of their app).
 pub async fn code_form(
     req: HttpRequest,
+    gate: web::Data<Gate>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    code_page(&req, &state, StatusCode::OK, None).await
+    code_page(**gate, &req, &state, StatusCode::OK, None).await
 }
 
 #[derive(Deserialize)]
@@ -247,18 +305,20 @@ pub struct CodeForm {
     code: String,
 }
 
-/// `POST /staff/sign-in/code`: a right code opens the session.
+/// `POST …/sign-in/code`: a right code opens the session.
 pub async fn code(
     req: HttpRequest,
+    gate: web::Data<Gate>,
     form: web::Form<CodeForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
+    let gate = **gate;
     let lang = Lang::of(&req);
     if !same_origin(&req) {
-        return Err(PageError::form_expired(lang));
+        return Err(gate.area(PageError::form_expired(lang)));
     }
     let Some(token) = step_token(&req) else {
-        return Err(PageError::sign_in_expired(lang));
+        return Err(gate.area(PageError::sign_in_expired(lang)));
     };
     let typed = form.into_inner().code;
     let caller = audit_log::caller_of(None);
@@ -271,15 +331,15 @@ pub async fn code(
             })
         })
         .await
-        .map_err(PageError::of(lang))?;
+        .map_err(|e| gate.area(PageError::of(lang)(e)))?;
     match finished {
-        Finished::Opened(opened) => Ok(signed_in(&state, &req, &opened).await),
+        Finished::Opened(opened) => Ok(signed_in(gate, &state, &req, &opened).await),
         Finished::Wrong { left } => {
             let s = lang.text().staff;
             let error = format!("{} {}: {left}", s.code_wrong, s.tries_left);
-            code_page(&req, &state, StatusCode::UNAUTHORIZED, Some(error)).await
+            code_page(gate, &req, &state, StatusCode::UNAUTHORIZED, Some(error)).await
         }
-        Finished::Gone => Err(PageError::sign_in_expired(lang)),
+        Finished::Gone => Err(gate.area(PageError::sign_in_expired(lang))),
     }
 }
 
@@ -288,21 +348,31 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
-/// `POST /staff/sign-out`: ends this browser's session.
+/// `POST /staff/sign-out`, `POST /bureau/sign-out`: ends this browser's
+/// session (whoever's it is: signing out needs only its CSRF token).
 pub async fn sign_out(
     req: HttpRequest,
-    s: StaffSession,
+    gate: web::Data<Gate>,
     form: web::Form<CsrfOnly>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    s.check_form(&req, &form.csrf)?;
-    let hash = s.session.token_hash.clone();
+    let gate = **gate;
+    let lang = Lang::of(&req);
+    let session = req
+        .extensions()
+        .get::<kyushoku_store::web::WebSessionRow>()
+        .cloned()
+        .ok_or_else(|| gate.area(PageError::signed_out(lang)))?;
+    if !same_origin(&req) || !browser::csrf_matches(&session, &form.csrf) {
+        return Err(gate.area(PageError::form_expired(lang)));
+    }
+    let hash = session.token_hash.clone();
     state.page_sessions.forget(&hash);
     state
         .act(move |c| Ok(kyushoku_store::web::close_session(c, &hash)?))
         .await
-        .map_err(PageError::of(s.lang))?;
-    let mut res = see_other("/staff/sign-in");
+        .map_err(|e| gate.area(PageError::of(lang)(e)))?;
+    let mut res = see_other(gate.page("/sign-in"));
     res.headers_mut().insert(
         header::SET_COOKIE,
         header_value(&session::clear_cookie(&req)),

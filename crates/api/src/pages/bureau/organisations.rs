@@ -1,0 +1,399 @@
+//! The bureau's organisations: the list (its prefecture's, by status:
+//! the applications first), one organisation with its history (its
+//! application and every decision, with reasons), and a decision with its
+//! reason (R8: `kyushoku_service::organisations::decide`, the API's use
+//! case; suspension and revocation end the organisation's sessions and
+//! tokens at once).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use kyushoku_domain::{AuditAction, Decision, OrganisationStatus, Service};
+use kyushoku_service::bureau::{self as reads, IdPage, TrailQuery};
+use kyushoku_service::organisations::{self, DecisionCommand};
+use kyushoku_store::organisations::OrganisationRow;
+use serde::Deserialize;
+
+use super::BureauSession;
+use crate::pages::i18n::{BureauText, Text};
+use crate::pages::my_page::{jst, kind_label};
+use crate::pages::page::{html, see_other, Chrome, PageError};
+use crate::pages::places;
+use crate::pages::staff::status_label;
+use crate::problem::ApiError;
+use crate::{audit_log, auth, AppState};
+
+/// Organisations on one page of the list.
+const SHOWN: i64 = 50;
+
+struct Line {
+    id: String,
+    name: String,
+    kind: &'static str,
+    place: String,
+    status: &'static str,
+    applied: String,
+}
+
+fn line(t: &'static Text, o: OrganisationRow) -> Line {
+    Line {
+        kind: kind_label(t, o.kind),
+        place: places::name(&o.prefecture, o.municipality.as_ref()),
+        status: status_label(t.staff, o.status),
+        applied: jst(o.created_at),
+        id: o.public_id,
+        name: o.name,
+    }
+}
+
+struct StatusTab {
+    value: &'static str,
+    label: &'static str,
+    current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "bureau/organisations.html")]
+struct ListPage {
+    chrome: Chrome,
+    current: &'static str,
+    tabs: Vec<StatusTab>,
+    organisations: Vec<Line>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    /// The last organisation of the page before (its public id).
+    after: Option<String>,
+}
+
+/// `GET /bureau/organisations?status=pending`: the bureau's prefecture's
+/// organisations of one status (applications first), in the order they
+/// applied.
+pub async fn list(
+    b: BureauSession,
+    query: web::Query<ListQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    let fail = PageError::of_bureau(b.lang);
+    let status = match query.status.as_deref() {
+        None | Some("") => OrganisationStatus::Pending,
+        Some(s) => OrganisationStatus::parse(s).ok_or(PageError::not_found(b.lang).bureau())?,
+    };
+    let after = query.after.clone();
+    let prefecture = b.prefecture.clone();
+    let caller = audit_log::caller(&b.principal);
+    let mut rows = state
+        .act(move |c| {
+            let from = match after.as_deref() {
+                Some(public) => Some(organisations::visible(c, &caller, public)?.id),
+                None => None,
+            };
+            reads::organisations(
+                c,
+                Some(status),
+                None,
+                Some(prefecture),
+                IdPage { from, limit: SHOWN },
+            )
+        })
+        .await
+        .map_err(&fail)?;
+    let next = (rows.len() > SHOWN as usize).then(|| {
+        rows.truncate(SHOWN as usize);
+        format!(
+            "/bureau/organisations?status={}&after={}",
+            status.as_str(),
+            rows.last().map(|o| o.public_id.as_str()).unwrap_or("")
+        )
+    });
+    let t = b.lang.text();
+    let tabs = [
+        OrganisationStatus::Pending,
+        OrganisationStatus::Approved,
+        OrganisationStatus::Suspended,
+        OrganisationStatus::Rejected,
+        OrganisationStatus::Revoked,
+    ]
+    .into_iter()
+    .map(|s| StatusTab {
+        value: s.as_str(),
+        label: status_label(t.staff, s),
+        current: s == status,
+    })
+    .collect();
+    Ok(html(
+        StatusCode::OK,
+        &ListPage {
+            chrome: b.chrome(format!("/bureau/organisations?status={}", status.as_str())),
+            current: "organisations",
+            tabs,
+            organisations: rows.into_iter().map(|o| line(t, o)).collect(),
+            next,
+        },
+    ))
+}
+
+fn decision_label(b: &'static BureauText, d: Decision) -> &'static str {
+    match d {
+        Decision::Approve => b.approve,
+        Decision::Reject => b.reject,
+        Decision::Suspend => b.suspend,
+        Decision::Reinstate => b.reinstate,
+        Decision::Revoke => b.revoke,
+    }
+}
+
+/// One entry of an organisation's history.
+struct Entry {
+    at: String,
+    what: String,
+    reason: Option<String>,
+}
+
+struct Choice {
+    value: &'static str,
+    label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "bureau/organisation.html")]
+struct OrganisationPage {
+    chrome: Chrome,
+    current: &'static str,
+    id: String,
+    name: String,
+    kind: &'static str,
+    place: String,
+    licence: Option<String>,
+    status: &'static str,
+    requested: Vec<&'static str>,
+    granted: Vec<&'static str>,
+    history: Vec<Entry>,
+    own: bool,
+    decisions: Vec<Choice>,
+    problem: Option<String>,
+    reason: String,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+async fn organisation_page(
+    b: &BureauSession,
+    state: &AppState,
+    id: String,
+    status: StatusCode,
+    problem: Option<String>,
+    reason: String,
+    notice: Option<&'static str>,
+) -> Result<HttpResponse, PageError> {
+    let fail = PageError::of_bureau(b.lang);
+    let caller = audit_log::caller(&b.principal);
+    let prefecture = b.prefecture.clone();
+    let (org, events) = state
+        .act(move |c| {
+            let org = organisations::visible(c, &caller, &id)?;
+            let mut events = Vec::new();
+            for action in [
+                AuditAction::OrganisationApplied,
+                AuditAction::OrganisationDecision,
+            ] {
+                let trail = reads::trail(
+                    c,
+                    &prefecture,
+                    TrailQuery {
+                        organisation: Some(org.public_id.clone()),
+                        seeker_ref: None,
+                        action: Some(action),
+                        from: None,
+                        to: None,
+                    },
+                    IdPage {
+                        from: None,
+                        limit: 100,
+                    },
+                )?;
+                events.extend(trail.events);
+            }
+            events.sort_by_key(|e| e.id);
+            Ok((org, events))
+        })
+        .await
+        .map_err(&fail)?;
+    let t = b.lang.text();
+    let bt = b.b();
+    let history = events
+        .into_iter()
+        .map(|e| {
+            let detail: serde_json::Value = e
+                .detail
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok())
+                .unwrap_or_default();
+            let what = match e.action {
+                AuditAction::OrganisationApplied => bt.applied.to_owned(),
+                _ => detail["decision"]
+                    .as_str()
+                    .and_then(Decision::parse)
+                    .map(|d| decision_label(bt, d).to_owned())
+                    .unwrap_or_else(|| bt.decided.to_owned()),
+            };
+            Entry {
+                at: jst(e.at),
+                what,
+                reason: detail["reason"].as_str().map(str::to_owned),
+            }
+        })
+        .collect();
+    let services = |seeker_info: bool, job_offers: bool| {
+        let mut v = Vec::new();
+        if seeker_info {
+            v.push(t.staff.service_seeker_info);
+        }
+        if job_offers {
+            v.push(t.staff.service_job_offers);
+        }
+        v
+    };
+    let decisions = Decision::ALL
+        .into_iter()
+        .filter(|d| org.status.after(*d).is_some())
+        .map(|d| Choice {
+            value: d.as_str(),
+            label: decision_label(bt, d),
+        })
+        .collect();
+    let here = format!("/bureau/organisations/{}", org.public_id);
+    Ok(html(
+        status,
+        &OrganisationPage {
+            chrome: b.chrome(here),
+            current: "organisations",
+            kind: kind_label(t, org.kind),
+            place: places::name(&org.prefecture, org.municipality.as_ref()),
+            status: status_label(t.staff, org.status),
+            requested: services(org.requests_seeker_info, org.requests_job_offers),
+            granted: services(org.seeker_info, org.job_offers),
+            own: org.prefecture == b.prefecture,
+            licence: org.licence_number,
+            id: org.public_id,
+            name: org.name,
+            history,
+            decisions,
+            problem,
+            reason,
+            notice,
+        },
+    ))
+}
+
+/// `GET /bureau/organisations/{id}`: one organisation, its history and,
+/// for one of the bureau's prefecture, the decisions its status allows.
+pub async fn read(
+    b: BureauSession,
+    id: web::Path<String>,
+    query: web::Query<Done>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    let notice = (query.done.as_deref() == Some("decided")).then_some(b.b().decided_notice);
+    organisation_page(
+        &b,
+        &state,
+        id.into_inner(),
+        StatusCode::OK,
+        None,
+        String::new(),
+        notice,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    csrf: String,
+    decision: String,
+    reason: String,
+    /// On approval: the services granted (checkboxes; none ticked grants
+    /// those requested).
+    #[serde(default)]
+    seeker_info: Option<String>,
+    #[serde(default)]
+    job_offers: Option<String>,
+}
+
+/// `POST /bureau/organisations/{id}/decisions`: a decision with its reason.
+pub async fn decide(
+    req: HttpRequest,
+    b: BureauSession,
+    id: web::Path<String>,
+    form: web::Form<DecisionForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    b.check_form(&req, &form.csrf)?;
+    let DecisionForm {
+        decision,
+        reason,
+        seeker_info,
+        job_offers,
+        ..
+    } = form.into_inner();
+    let id = id.into_inner();
+    let mut services = Vec::new();
+    if seeker_info.is_some() {
+        services.push(Service::SeekerInfo);
+    }
+    if job_offers.is_some() {
+        services.push(Service::JobOffers);
+    }
+    let cmd = DecisionCommand {
+        decision,
+        reason: reason.clone(),
+        services: (!services.is_empty()).then_some(services),
+        sector: None,
+    };
+    let caller = audit_log::caller(&b.principal);
+    let prefecture = b.prefecture.clone();
+    let target = id.clone();
+    let decided = state
+        .act(move |c| organisations::decide(c, &caller, &prefecture, &target, cmd))
+        .await;
+    let bt = b.b();
+    let problem = match decided {
+        Ok(updated) => {
+            auth::organisation_changed(&state, updated.id)
+                .await
+                .map_err(PageError::of_bureau(b.lang))?;
+            return Ok(see_other(format!(
+                "/bureau/organisations/{id}?done=decided"
+            )));
+        }
+        Err(ApiError::Validation(errors)) => errors
+            .iter()
+            .map(|e| match e.field.as_str() {
+                "reason" => bt.reason_invalid,
+                "decision" => bt.decision_invalid,
+                _ => bt.services_invalid,
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        Err(ApiError::IllegalTransition(_)) => bt.decision_not_allowed.to_owned(),
+        Err(ApiError::Forbidden(_)) => bt.not_your_prefecture.to_owned(),
+        Err(e) => return Err(PageError::of_bureau(b.lang)(e)),
+    };
+    organisation_page(
+        &b,
+        &state,
+        id,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(problem),
+        reason,
+        None,
+    )
+    .await
+}

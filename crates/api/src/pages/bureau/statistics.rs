@@ -1,0 +1,224 @@
+//! The statistics in the source document's shape, for the bureau: the
+//! figures of `GET /v1/stats` (organisations by kind and status, seekers
+//! by consent choice with shares, offers by scope, messages, hires by
+//! organisation kind and fiscal year), plus hires by month and kind for
+//! the last twelve months. Service-wide, and suppressed as published:
+//! counts from 1 to 9 are shown as "—" (R14's rule for small groups).
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::Datelike;
+use kyushoku_domain::calendar::{publishable, today_in_japan};
+use kyushoku_domain::{ConsentScope, OrganisationKind, OrganisationStatus};
+
+use super::BureauSession;
+use crate::pages::i18n::Text;
+use crate::pages::my_page::kind_label;
+use crate::pages::page::{html, Chrome, PageError};
+use crate::pages::staff::status_label;
+use crate::routes::stats::{build, SUPPRESS_BELOW};
+use crate::AppState;
+
+/// A count as published: "—" when suppressed.
+fn shown(n: Option<i64>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_else(|| "—".to_owned())
+}
+
+struct Table {
+    head: Vec<String>,
+    rows: Vec<(String, Vec<String>)>,
+}
+
+#[derive(Template)]
+#[template(path = "bureau/statistics.html")]
+struct StatisticsPage {
+    chrome: Chrome,
+    current: &'static str,
+    tables: Vec<(&'static str, Table)>,
+    messages: Vec<(&'static str, String)>,
+    threshold: i64,
+}
+
+fn scope_label(t: &'static Text, scope: &str) -> &'static str {
+    match ConsentScope::parse(scope) {
+        Some(ConsentScope::Both) => t.scope_both,
+        Some(ConsentScope::PublicOnly) => t.scope_public_only,
+        Some(ConsentScope::PrivateOnly) => t.scope_private_only,
+        _ => t.scope_none,
+    }
+}
+
+fn kind_word(t: &'static Text, kind: &str) -> &'static str {
+    OrganisationKind::parse(kind).map_or("—", |k| kind_label(t, k))
+}
+
+/// `GET /bureau/statistics`.
+pub async fn show(b: BureauSession, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let today = today_in_japan();
+    let counts = state
+        .act(move |c| kyushoku_service::hires::counts(c, today))
+        .await
+        .map_err(PageError::of_bureau(b.lang))?;
+    let stats = build(&counts);
+    let t = b.lang.text();
+    let bt = b.b();
+
+    let statuses = [
+        OrganisationStatus::Pending,
+        OrganisationStatus::Approved,
+        OrganisationStatus::Suspended,
+        OrganisationStatus::Rejected,
+        OrganisationStatus::Revoked,
+    ];
+    let mut kinds: Vec<&str> = stats
+        .organisations
+        .iter()
+        .map(|r| r.kind.as_str())
+        .collect();
+    kinds.dedup();
+    let organisations = Table {
+        head: statuses
+            .iter()
+            .map(|s| status_label(t.staff, *s).to_owned())
+            .collect(),
+        rows: kinds
+            .iter()
+            .map(|kind| {
+                let cells = statuses
+                    .iter()
+                    .map(|s| {
+                        shown(
+                            stats
+                                .organisations
+                                .iter()
+                                .find(|r| r.kind == *kind && r.status == s.as_str())
+                                .map_or(Some(0), |r| r.count),
+                        )
+                    })
+                    .collect();
+                (format!("{} ({kind})", kind_word(t, kind)), cells)
+            })
+            .collect(),
+    };
+    let scope_table = |table: &crate::routes::stats::ScopeTable| Table {
+        head: vec![bt.count.to_owned(), bt.share.to_owned()],
+        rows: table
+            .by_scope
+            .iter()
+            .map(|s| {
+                (
+                    scope_label(t, &s.scope).to_owned(),
+                    vec![
+                        shown(s.count),
+                        s.share
+                            .map(|x| format!("{:.1} %", x * 100.0))
+                            .unwrap_or_else(|| "—".to_owned()),
+                    ],
+                )
+            })
+            .chain(std::iter::once((
+                bt.total.to_owned(),
+                vec![shown(table.total), String::new()],
+            )))
+            .collect(),
+    };
+    let messages = vec![
+        (
+            bt.from_organisations,
+            shown(stats.messages.from_organisations),
+        ),
+        (bt.from_seekers, shown(stats.messages.from_seekers)),
+        (bt.refusals, shown(stats.messages.blocks)),
+    ];
+    let mut year_kinds: Vec<String> = stats
+        .hires
+        .iter()
+        .flat_map(|y| y.by_kind.iter().map(|k| k.kind.clone()))
+        .collect();
+    year_kinds.sort();
+    year_kinds.dedup();
+    let hires_by_year = Table {
+        head: year_kinds
+            .iter()
+            .map(|k| kind_word(t, k).to_owned())
+            .chain(std::iter::once(bt.total.to_owned()))
+            .collect(),
+        rows: stats
+            .hires
+            .iter()
+            .map(|y| {
+                let cells = year_kinds
+                    .iter()
+                    .map(|k| {
+                        shown(
+                            y.by_kind
+                                .iter()
+                                .find(|c| &c.kind == k)
+                                .map_or(Some(0), |c| c.count),
+                        )
+                    })
+                    .chain(std::iter::once(shown(y.total)))
+                    .collect();
+                (format!("{} {}", bt.fiscal_year, y.fiscal_year), cells)
+            })
+            .collect(),
+    };
+    // Hires by month (the last twelve) and organisation kind.
+    let first = (today - chrono::Duration::days(365))
+        .with_day(1)
+        .unwrap_or(today);
+    // Kinds by their word (as the yearly table and the API publish them).
+    let mut by_month: BTreeMap<(i32, u32), BTreeMap<&'static str, i64>> = BTreeMap::new();
+    for h in counts.hires.iter().filter(|h| h.hired_on >= first) {
+        *by_month
+            .entry((h.hired_on.year(), h.hired_on.month()))
+            .or_default()
+            .entry(h.kind.as_str())
+            .or_default() += 1;
+    }
+    let mut month_kinds: Vec<&'static str> =
+        by_month.values().flat_map(|m| m.keys().copied()).collect();
+    month_kinds.sort();
+    month_kinds.dedup();
+    let hires_by_month = Table {
+        head: month_kinds
+            .iter()
+            .map(|k| kind_word(t, k).to_owned())
+            .chain(std::iter::once(bt.total.to_owned()))
+            .collect(),
+        rows: by_month
+            .iter()
+            .rev()
+            .map(|((y, m), kinds)| {
+                let cells = month_kinds
+                    .iter()
+                    .map(|k| shown(publishable(*kinds.get(k).unwrap_or(&0), SUPPRESS_BELOW)))
+                    .chain(std::iter::once(shown(publishable(
+                        kinds.values().sum(),
+                        SUPPRESS_BELOW,
+                    ))))
+                    .collect();
+                (format!("{y}-{m:02}"), cells)
+            })
+            .collect(),
+    };
+    Ok(html(
+        StatusCode::OK,
+        &StatisticsPage {
+            chrome: b.chrome("/bureau/statistics"),
+            current: "statistics",
+            tables: vec![
+                (bt.organisations_by_kind, organisations),
+                (bt.seekers_by_choice, scope_table(&stats.seekers)),
+                (bt.offers_by_scope, scope_table(&stats.job_offers)),
+                (bt.hires_by_year, hires_by_year),
+                (bt.hires_by_month, hires_by_month),
+            ],
+            messages,
+            threshold: SUPPRESS_BELOW,
+        },
+    ))
+}

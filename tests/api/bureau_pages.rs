@@ -1,0 +1,246 @@
+//! The labour bureau's console (issue 33, point 3) through HTTP as a
+//! browser sends it: an officer's sign-in (password and, always, a
+//! one-time code), the applications of the bureau's prefecture, a decision
+//! with its reason (R8: the organisation's admin then signs in), the audit
+//! search (who saw a seeker), the statistics; and the doors kept apart.
+
+use crate::backend_tests;
+use crate::messaging::{profiles, seeker, world};
+use crate::pages::input;
+use crate::staff_pages::{code, sign_in, sign_in_at, web_staff, Jar};
+use crate::support::TestApp;
+
+async fn an_officer_decides_on_applications_of_their_prefecture(app: TestApp) {
+    let w = world(&app).await;
+    let people = web_staff(&app).await;
+    let officer = &people["bureau_13"];
+    let key = officer.totp_secret.clone().unwrap();
+    let pending = w.cast.org_id("org_pending").to_owned();
+
+    // The password alone opens nothing: an officer always gives a code.
+    let mut b = Jar::default();
+    let a = b
+        .post(
+            &app,
+            "/bureau/sign-in",
+            &[("email", &officer.email), ("password", &officer.password)],
+        )
+        .await;
+    assert_eq!(a.header("location"), Some("/bureau/sign-in/code"));
+    assert!(!b.has_session());
+    let a = b
+        .post(&app, "/bureau/sign-in/code", &[("code", &code(&key, 0))])
+        .await;
+    assert_eq!(a.status, 303, "{}", a.text());
+    assert_eq!(a.header("location"), Some("/bureau"));
+    let home = b.get(&app, "/bureau").await;
+    assert_eq!(home.status, 200);
+    assert!(home.text().contains("東京労働局"));
+
+    // The applications: the pending organisation, its page, the form.
+    let list = b.get(&app, "/bureau/organisations?status=pending").await;
+    assert_eq!(list.status, 200);
+    assert!(list.text().contains(&pending));
+    let page = b
+        .get(&app, &format!("/bureau/organisations/{pending}"))
+        .await;
+    assert_eq!(page.status, 200);
+    let csrf = input(&page.text(), "csrf");
+    let path = format!("/bureau/organisations/{pending}/decisions");
+    // Without the CSRF token, or without a reason: nothing changes.
+    let forged = b
+        .post(
+            &app,
+            &path,
+            &[("csrf", "x"), ("decision", "approve"), ("reason", "ok")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let empty = b
+        .post(
+            &app,
+            &path,
+            &[("csrf", &csrf), ("decision", "approve"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(empty.status, 422);
+    let org_path = format!("/v1/organisations/{pending}");
+    assert_eq!(org_status(&app, &org_path, &w.bureau).await, "pending");
+    // A decision its status does not allow is refused on the page.
+    let odd = b
+        .post(
+            &app,
+            &path,
+            &[("csrf", &csrf), ("decision", "reinstate"), ("reason", "r")],
+        )
+        .await;
+    assert_eq!(odd.status, 422);
+    assert_eq!(org_status(&app, &org_path, &w.bureau).await, "pending");
+    // Approval with its reason: recorded, in the history, in the trail.
+    let a = b
+        .post(
+            &app,
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("decision", "approve"),
+                ("reason", "要件確認済み"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, 303, "{}", a.text());
+    assert_eq!(org_status(&app, &org_path, &w.bureau).await, "approved");
+    let page = b
+        .get(
+            &app,
+            &format!("/bureau/organisations/{pending}?done=decided"),
+        )
+        .await
+        .text();
+    assert!(page.contains("要件確認済み"));
+    let trail = app
+        .call(
+            "GET",
+            &format!("/v1/audit?organisation_id={pending}&action=organisation_decision"),
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    let event = &trail["items"][0];
+    assert!(
+        event["actor_id"].as_str().unwrap().starts_with("officer:"),
+        "{event}"
+    );
+    // The new organisation's administrator now signs in (setting up the
+    // code an administrator needs).
+    let admin = w.cast.get("org_pending");
+    let mut s = Jar::default();
+    let a = s
+        .post(
+            &app,
+            "/staff/sign-in",
+            &[
+                ("email", admin.admin_email.as_deref().unwrap()),
+                ("password", admin.admin_password.as_deref().unwrap()),
+            ],
+        )
+        .await;
+    assert_eq!(a.header("location"), Some("/staff/sign-in/code"));
+    let enrol = s.get(&app, "/staff/sign-in/code").await.text();
+    assert!(enrol.contains("totp-key"));
+
+    // Another prefecture's officer reads the organisation but may not
+    // decide on it.
+    let osaka = {
+        let state = app.state();
+        let (db, sealer) = (state.db.clone(), state.sealer.clone());
+        tokio::task::spawn_blocking(move || {
+            kyushoku_service::run(&db, |c| {
+                use kyushoku_service::staff_sign_in::{add_officer, set_secret, Person};
+                let o = add_officer(
+                    c,
+                    &kyushoku_domain::PrefectureCode::parse("27").unwrap(),
+                    "officer.27@bureau.example.jp",
+                    &kyushoku_domain::credentials::hash_password("a long officer passphrase"),
+                )?;
+                let secret = kyushoku_domain::second_factor::TotpSecret::generate();
+                set_secret(c, &Person::Officer(o), &secret, &sealer)?;
+                Ok(secret.base32())
+            })
+        })
+        .await
+        .unwrap()
+        .unwrap()
+    };
+    let mut o = Jar::default();
+    o.post(
+        &app,
+        "/bureau/sign-in",
+        &[
+            ("email", "officer.27@bureau.example.jp"),
+            ("password", "a long officer passphrase"),
+        ],
+    )
+    .await;
+    let a = o
+        .post(&app, "/bureau/sign-in/code", &[("code", &code(&osaka, 0))])
+        .await;
+    assert_eq!(a.status, 303, "{}", a.text());
+    let page = o
+        .get(&app, &format!("/bureau/organisations/{pending}"))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        !page.text().contains("/decisions\""),
+        "no form for another prefecture"
+    );
+    let csrf27 = input(&o.get(&app, "/bureau").await.text(), "csrf");
+    let refused = o
+        .post(
+            &app,
+            &path,
+            &[("csrf", &csrf27), ("decision", "suspend"), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(org_status(&app, &org_path, &w.bureau).await, "approved");
+}
+
+async fn the_bureau_searches_the_trail_and_reads_statistics(app: TestApp) {
+    let w = world(&app).await;
+    let people = web_staff(&app).await;
+    let officer = &people["bureau_13"];
+    seeker(&app, &w, "trail-1", "both").await;
+    // An organisation searches: the trail shows who saw the seeker.
+    assert_eq!(profiles(&app, &w.public).await.len(), 1);
+    let mut b = sign_in_at(
+        &app,
+        "/bureau",
+        &officer.email,
+        &officer.password,
+        officer.totp_secret.as_deref(),
+    )
+    .await;
+    let found = b.get(&app, "/bureau/audit?seeker_ref=trail-1").await;
+    assert_eq!(found.status, 200);
+    let text = found.text();
+    assert!(text.contains("profile_search"), "{text}");
+    assert!(text.contains(w.cast.org_id("org_public")));
+    // A seeker nobody saw, or a bad day: nothing, said plainly.
+    let none = b.get(&app, "/bureau/audit?seeker_ref=nobody").await;
+    assert_eq!(none.status, 200);
+    assert!(!none.text().contains("profile_search</td>"));
+    let bad = b.get(&app, "/bureau/audit?from=yesterday").await;
+    assert_eq!(bad.status, 422);
+    let stats = b.get(&app, "/bureau/statistics").await;
+    assert_eq!(stats.status, 200);
+    assert!(stats.text().contains("求職者（提供先の選択別）"));
+
+    // The doors are apart: an officer's session opens no staff page, a
+    // staff session no console page, and the cookie no API call.
+    assert_eq!(b.get(&app, "/staff").await.status, 401);
+    let staff = &people["org_public_staff"];
+    let mut s = sign_in(&app, &staff.email, &staff.password, None).await;
+    let refused = s.get(&app, "/bureau").await;
+    assert_eq!(refused.status, 401);
+    assert!(refused.text().contains("/bureau/sign-in"));
+    let a = b.get(&app, "/v1/audit").await;
+    assert_eq!(a.status, 401);
+    // Signed out, the console says where to sign in.
+    let csrf = input(&b.get(&app, "/bureau").await.text(), "csrf");
+    let out = b.post(&app, "/bureau/sign-out", &[("csrf", &csrf)]).await;
+    assert_eq!(out.header("location"), Some("/bureau/sign-in"));
+    assert_eq!(b.get(&app, "/bureau/statistics").await.status, 401);
+}
+
+/// An organisation's status, as its bureau's API reads it.
+async fn org_status(app: &TestApp, path: &str, bureau: &str) -> String {
+    let a = app.call("GET", path, Some(bureau), None).await;
+    a.json()["status"].as_str().unwrap().to_owned()
+}
+
+backend_tests!(
+    an_officer_decides_on_applications_of_their_prefecture,
+    the_bureau_searches_the_trail_and_reads_statistics,
+);
