@@ -623,6 +623,23 @@ async fn the_staff_journey_in_a_browser(app: TestApp) {
     browser.shows("仕事の内容").await;
     browser.accessible_in_both("an offer").await;
 
+    // Hires, staff users and API clients (an administrator's pages); a
+    // new client's secret is shown once.
+    for (page, what) in [
+        ("/staff/hires", "the hire reports"),
+        ("/staff/users", "the staff users"),
+        ("/staff/clients", "the API clients"),
+    ] {
+        browser.open(&app.url(page)).await;
+        browser.accessible_in_both(what).await;
+    }
+    type_into(&browser, "name", "matching system").await;
+    browser
+        .click("form[action='/staff/clients'] button[type=submit]")
+        .await;
+    browser.shows("client_secret").await;
+    browser.accessible("a new API client").await;
+
     browser
         .click("footer.site form[action='/staff/sign-out'] button")
         .await;

@@ -518,7 +518,157 @@ async fn staff_pages_need_a_staff_session(app: TestApp) {
     assert_eq!(a.status, 403);
 }
 
+async fn administrators_manage_users_and_clients_and_hires_are_reported(app: TestApp) {
+    let w = world(&app).await;
+    let people = web_staff(&app).await;
+    let admin = &people["org_public_admin"];
+    let mut a = sign_in(
+        &app,
+        &admin.email,
+        &admin.password,
+        admin.totp_secret.as_deref(),
+    )
+    .await;
+    let org = w.cast.org_id("org_public").to_owned();
+
+    // API clients: created with the secret shown once, which works.
+    let page = a.get(&app, "/staff/clients").await;
+    assert_eq!(page.status, 200);
+    let (csrf, key) = (input(&page.text(), "csrf"), input(&page.text(), "key"));
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("key", key.as_str()),
+        ("name", "matching"),
+        ("role", "staff"),
+    ];
+    let created = a.post(&app, "/staff/clients", &form).await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    assert_eq!(created.header("cache-control"), Some("no-store"));
+    let text = created.text();
+    let grab = |id: &str| {
+        let marker = format!("id=\"{id}\">");
+        let start = text.find(&marker).unwrap() + marker.len();
+        text[start..start + text[start..].find('<').unwrap()].to_owned()
+    };
+    let (client_id, secret) = (grab("client-id"), grab("client-secret"));
+    let token = app
+        .form(
+            "/v1/auth/token",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &client_id),
+                ("client_secret", &secret),
+            ],
+        )
+        .await;
+    assert_eq!(token.status, 200, "{}", token.text());
+    // The same form again (a second press): the same client, not another.
+    let again = a.post(&app, "/staff/clients", &form).await;
+    assert!(again.text().contains(&client_id));
+    let listed = a.get(&app, "/staff/clients").await.text();
+    assert_eq!(listed.matches("<td>matching</td>").count(), 1, "one client");
+    assert!(!listed.contains(&secret), "the secret is never shown again");
+    // Deleted: its token stops at once.
+    let gone = a
+        .post(
+            &app,
+            &format!("/staff/clients/{client_id}/delete"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(gone.status, 303);
+    let bearer = token.json()["access_token"].as_str().unwrap().to_owned();
+    app.call("GET", "/v1/profiles", Some(&bearer), None)
+        .await
+        .assert_problem(401, "unauthorized");
+
+    // Staff users: added, and told by mail to set a password.
+    let page = a.get(&app, "/staff/users").await.text();
+    assert!(page.contains(&admin.email));
+    let key = input(&page, "key");
+    let added = a
+        .post(
+            &app,
+            "/staff/users",
+            &[
+                ("csrf", &csrf),
+                ("key", &key),
+                ("email", "new.staff@agency.example.jp"),
+                ("role", "staff"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.text());
+    assert!(a
+        .get(&app, "/staff/users")
+        .await
+        .text()
+        .contains("new.staff@agency.example.jp"));
+    let bad = a
+        .post(
+            &app,
+            "/staff/users",
+            &[
+                ("csrf", &csrf),
+                ("key", &uuid::Uuid::new_v4().to_string()),
+                ("email", "not an address"),
+                ("role", "staff"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+
+    // A staff member may not manage either, and sees no link to them.
+    let member = &people["org_public_staff"];
+    let mut m = sign_in(&app, &member.email, &member.password, None).await;
+    let home = m.get(&app, "/staff").await.text();
+    assert!(!home.contains("/staff/clients"));
+    assert_eq!(m.get(&app, "/staff/clients").await.status, 403);
+    assert_eq!(m.get(&app, "/staff/users").await.status, 403);
+
+    // Hires: reported through an offer, counted by quarter; a bad one is
+    // said on the page.
+    crate::offers::load_one(&app, &w.hw).await;
+    let page = m.get(&app, "/staff/hires").await.text();
+    let (mcsrf, key) = (input(&page, "csrf"), input(&page, "key"));
+    let today = kyushoku_domain::calendar::today_in_japan().to_string();
+    let hire = [
+        ("csrf", mcsrf.as_str()),
+        ("key", key.as_str()),
+        ("through", "offer"),
+        ("job_number", "13010-00000001"),
+        ("hired_on", today.as_str()),
+        ("employment_type", "full_time"),
+    ];
+    let reported = m.post(&app, "/staff/hires", &hire).await;
+    assert_eq!(reported.status, 303, "{}", reported.text());
+    assert_eq!(
+        m.post(&app, "/staff/hires", &hire).await.status,
+        303,
+        "a second press: once"
+    );
+    let list = app
+        .call(
+            "GET",
+            &format!("/v1/organisations/{org}/hires"),
+            Some(&w.public),
+            None,
+        )
+        .await;
+    assert_eq!(list.json()["items"].as_array().unwrap().len(), 1);
+    let future = [
+        ("csrf", mcsrf.as_str()),
+        ("key", &uuid::Uuid::new_v4().to_string()),
+        ("through", "offer"),
+        ("job_number", "13010-00000001"),
+        ("hired_on", "2099-01-01"),
+        ("employment_type", "full_time"),
+    ];
+    assert_eq!(m.post(&app, "/staff/hires", &future).await.status, 422);
+}
+
 backend_tests!(
+    administrators_manage_users_and_clients_and_hires_are_reported,
     administrators_sign_in_with_a_one_time_code_used_once,
     staff_without_a_code_sign_in_and_administrators_set_one_up,
     staff_pages_keep_the_api_rules,

@@ -173,7 +173,7 @@ pub fn set_password(
 }
 
 /// A new client with its secret, shown this once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub struct CreatedClient {
     pub client_id: String,
     pub client_secret: String,
@@ -248,6 +248,14 @@ pub fn delete_client(
 }
 
 /// An organisation's live API clients, oldest first.
+/// An organisation's staff users (for its admins).
+pub fn users(
+    c: &mut DbConn,
+    organisation: OrganisationId,
+) -> Result<Vec<kyushoku_store::identity::UserRow>, Refusal> {
+    Ok(identity::users_of(c, organisation)?)
+}
+
 pub fn clients(c: &mut DbConn, organisation: OrganisationId) -> Result<Vec<ClientRow>, Refusal> {
     Ok(identity::list_clients(c, organisation)?)
 }

@@ -183,6 +183,18 @@ pub fn find_user_by_email(conn: &mut DbConn, email: &str) -> Result<Option<UserR
         .optional()?)
 }
 
+/// An organisation's staff users, in the order they were added.
+pub fn users_of(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+) -> Result<Vec<UserRow>, StoreError> {
+    Ok(users::table
+        .filter(users::organisation_id.eq(organisation))
+        .order(users::id.asc())
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
+
 pub fn find_user(conn: &mut DbConn, id: UserId) -> Result<Option<UserRow>, StoreError> {
     Ok(users::table
         .find(id)

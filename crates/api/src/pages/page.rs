@@ -27,6 +27,9 @@ pub struct Chrome {
     pub csrf: Option<String>,
     pub css: &'static str,
     pub js: &'static str,
+    /// The signed-in person administers their organisation (the staff
+    /// pages then show its users and API clients).
+    pub admin: bool,
 }
 
 impl Chrome {
@@ -39,6 +42,7 @@ impl Chrome {
             csrf,
             css: assets.css,
             js: assets.js,
+            admin: false,
         }
     }
 

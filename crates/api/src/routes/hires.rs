@@ -114,8 +114,20 @@ pub async fn report(
     body: crate::extract::Json<HireReport>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let member = principal.require_approved_member()?;
     let r = body.into_inner()?;
+    let key = idempotency::key_of(&req)?;
+    report_hire(&state, &principal, r, key).await
+}
+
+/// Records a hire of the caller's organisation, once per idempotency key:
+/// the answer as the API sends it. The staff pages call it too.
+pub async fn report_hire(
+    state: &web::Data<AppState>,
+    principal: &Principal,
+    r: HireReport,
+    key: Option<String>,
+) -> Result<HttpResponse, ApiError> {
+    let member = principal.require_approved_member()?;
     let through = match (&r.job_number, &r.profile_id) {
         (Some(n), None) => Through::Offer(n.clone()),
         (None, Some(p)) => Through::Profile(
@@ -127,7 +139,6 @@ pub async fn report(
         ),
         _ => Through::Unclear,
     };
-    let key = idempotency::key_of(&req)?;
     let raw = serde_json::to_vec(&r).unwrap_or_default();
     let who = format!("org:{}", member.organisation_public_id);
     let cmd = HireCommand {
@@ -138,7 +149,7 @@ pub async fn report(
         today: today_in_japan(),
     };
     let st = state.clone();
-    idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
+    idempotency::once_atomic(state, &who, key, &raw, move |pledge| async move {
         let recorded = st
             .act(move |c| hires::report(c, cmd, pledge.as_ref()))
             .await?;

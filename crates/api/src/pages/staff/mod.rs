@@ -4,10 +4,13 @@
 //! ([`sign_in`]); the organisation's home with its ID (利用団体ID); the
 //! profile search, a profile and its first guidance ([`profiles`]); the
 //! threads with live updates ([`threads`]); the job-offer search, an offer
-//! and the downloads ([`offers`]). Every handler calls the use case the
+//! and the downloads ([`offers`]); hire reports ([`hires`]); for
+//! administrators, staff users and API clients ([`admin`]). Every handler calls the use case the
 //! API calls, under a session whose claims are those of the user's access
 //! token (R8 checked at every request).
 
+pub mod admin;
+pub mod hires;
 pub mod offers;
 pub mod profiles;
 pub mod sign_in;
@@ -45,7 +48,7 @@ impl StaffSession {
         if same_origin(req) && browser::csrf_matches(&self.session, csrf) {
             Ok(())
         } else {
-            Err(PageError::form_expired(self.lang))
+            Err(PageError::form_expired(self.lang).staff())
         }
     }
 
@@ -59,7 +62,10 @@ impl StaffSession {
 
     /// The layout's parts for the page at `here`.
     pub fn chrome(&self, here: impl Into<String>) -> Chrome {
-        Chrome::new(self.lang, here, Some(self.session.csrf.clone()))
+        Chrome {
+            admin: self.member.admin,
+            ..Chrome::new(self.lang, here, Some(self.session.csrf.clone()))
+        }
     }
 }
 
@@ -96,7 +102,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(
                 web::FormConfig::default()
                     .limit(64 * 1024)
-                    .error_handler(|_, req| PageError::bad_form(Lang::of(req)).into()),
+                    .error_handler(|_, req| PageError::bad_form(Lang::of(req)).staff().into()),
             )
             .route("", web::get().to(home))
             .route("/sign-in", web::get().to(sign_in::form))
@@ -112,6 +118,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/threads", web::get().to(threads::list))
             .route("/threads/{thread_id}", web::get().to(threads::read))
+            .route("/hires", web::get().to(hires::list))
+            .route("/hires", web::post().to(hires::report))
+            .route("/users", web::get().to(admin::users))
+            .route("/users", web::post().to(admin::invite))
+            .route("/clients", web::get().to(admin::clients))
+            .route("/clients", web::post().to(admin::create_client))
+            .route(
+                "/clients/{client_id}/delete",
+                web::post().to(admin::delete_client),
+            )
             .route("/offers", web::get().to(offers::search))
             .route("/offers/{job_number}", web::get().to(offers::read))
             // The API's download, under the session cookie (same query,

@@ -88,16 +88,26 @@ pub async fn create(
     let org = administered(&state, &principal, &id).await?;
     let key = idempotency::key_of(&req)?;
     let body = body.into_inner()?;
+    create_client(&state, &principal, org, &body.name, body.role, key).await
+}
+
+/// Creates an API client of `org` (administered by `principal`), once per
+/// idempotency key: the answer (201 with the secret, shown once, or a
+/// problem) as the API sends it. The staff pages call it too.
+pub async fn create_client(
+    state: &web::Data<AppState>,
+    principal: &Principal,
+    org: kyushoku_store::organisations::OrganisationRow,
+    name: &str,
+    role: Option<StaffRole>,
+    key: Option<String>,
+) -> Result<HttpResponse, ApiError> {
     let raw = serde_json::to_vec(&serde_json::json!({
-        "organisation": org.public_id, "name": body.name, "role": body.role
+        "organisation": org.public_id, "name": name, "role": role
     }))
     .unwrap_or_default();
-    let mut errors = Vec::new();
-    let name = check_name(&body.name).map_err(|e| errors.push(e)).ok();
-    let role = body.role.unwrap_or_default();
-    let Some(name) = name.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::Validation(errors));
-    };
+    let name = check_name(name).map_err(|e| ApiError::Validation(vec![e]))?;
+    let role = role.unwrap_or_default();
     let creds = new_client_credentials();
     let new = NewClient {
         client_id: creds.client_id.clone(),
@@ -109,11 +119,11 @@ pub async fn create(
         name,
         created_at: now(),
     };
-    let caller = audit_log::caller(&principal);
+    let caller = audit_log::caller(principal);
     let who = format!("org:{}", org.public_id);
     let most = state.config.clients_per_organisation;
     let st = state.clone();
-    idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
+    idempotency::once_atomic(state, &who, key, &raw, move |pledge| async move {
         let created = st
             .act(move |c| {
                 accounts::create_client(
@@ -191,11 +201,22 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let (id, client_id) = path.into_inner();
     let org = administered(&state, &principal, &id).await?;
-    let caller = audit_log::caller(&principal);
+    delete_client(&state, &principal, org, client_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deletes one of `org`'s API clients; its tokens stop at once, on every
+/// instance. The staff pages call it too.
+pub async fn delete_client(
+    state: &AppState,
+    principal: &Principal,
+    org: kyushoku_store::organisations::OrganisationRow,
+    client_id: String,
+) -> Result<(), ApiError> {
+    let caller = audit_log::caller(principal);
     let target = client_id.clone();
     state
         .act(move |c| accounts::delete_client(c, &caller, &org, &target))
         .await?;
-    auth::principal_changed(&state, &Actor::Client(client_id)).await?;
-    Ok(HttpResponse::NoContent().finish())
+    auth::principal_changed(state, &Actor::Client(client_id)).await
 }

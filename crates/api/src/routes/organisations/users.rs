@@ -72,6 +72,19 @@ pub async fn create(
     let org = administered(&state, &principal, &id).await?;
     let key = idempotency::key_of(&req)?;
     let request = body.into_inner()?;
+    invite(&state, &principal, org, request, key).await
+}
+
+/// Adds a staff user to `org` (administered by `principal`) and mails
+/// them the code to set their password, once per idempotency key: the
+/// answer as the API sends it. The staff pages call it too.
+pub async fn invite(
+    state: &web::Data<AppState>,
+    principal: &Principal,
+    org: kyushoku_store::organisations::OrganisationRow,
+    request: NewUserRequest,
+    key: Option<String>,
+) -> Result<HttpResponse, ApiError> {
     let raw = serde_json::to_vec(&serde_json::json!({
         "organisation": org.public_id, "email": request.email, "role": request.role,
     }))
@@ -117,9 +130,9 @@ pub async fn create(
         invitation,
         address_in_use: in_use,
     };
-    let caller = audit_log::caller(&principal);
+    let caller = audit_log::caller(principal);
     let st = state.clone();
-    idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
+    idempotency::once_atomic(state, &who, key, &raw, move |pledge| async move {
         let kept = answer.clone();
         st.act(move |c| accounts::add_user(c, &caller, &org, &staff, &kept, pledge.as_ref()))
             .await?;
