@@ -11,6 +11,15 @@ pages — and measures with wrk, alternating rounds, each pair:
     inbox:  GET /my-page                 vs GET /v1/me/threads
     thread: GET /my-page/threads/{id}    vs GET /v1/me/threads/{id}
 
+and a staff member of Shinjuku City (`web.staff.org_public_staff`: a
+cookie session through the sign-in form, an access token through
+`POST /v1/auth/login`):
+
+    search:  GET /staff/profiles?prefecture=13&search=1   vs GET /v1/profiles?prefecture=13&limit=20
+    profile: GET /staff/profiles/{id}                     vs GET /v1/profiles/{id}
+    threads: GET /staff/threads                           vs GET /v1/threads?limit=30
+    offers:  GET /staff/offers?prefecture=13&search=1     vs GET /v1/job-offers?prefecture=13&limit=30
+
 at 4 connections, reporting the median round's req/s, p50 and p99 of each
 side and page/API as a ratio (1.0: the page costs what its call costs).
 Also the page's first load: HTML, CSS and script, gzip-compressed bytes;
@@ -29,6 +38,7 @@ import re
 import statistics
 import sys
 import tempfile
+import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -41,6 +51,18 @@ def sign_in(base, hw_token, seeker_ref):
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.open(urllib.request.Request(url, data=b"", method="POST"), timeout=30).read()
+    cookie = "; ".join("%s=%s" % (c.name, c.value) for c in jar)
+    assert "kyushoku_session" in cookie, cookie
+    return cookie
+
+
+def staff_sign_in(base, person):
+    """A cookie session for a staff member without a one-time code."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    body = urllib.parse.urlencode({"email": person["email"], "password": person["password"]})
+    opener.open(urllib.request.Request(base + "/staff/sign-in", data=body.encode(), method="POST"),
+                timeout=30).read()
     cookie = "; ".join("%s=%s" % (c.name, c.value) for c in jar)
     assert "kyushoku_session" in cookie, cookie
     return cookie
@@ -69,20 +91,32 @@ def main():
         cookie = sign_in(base, t["hw_system_client"], creds["demo_seeker_ref"])
         threads = get(base, "/v1/me/threads", seeker)["items"]
         thread = threads[0]["thread_id"]
+        member = creds["web"]["staff"]["org_public_staff"]
+        staff_cookie = staff_sign_in(base, member)
+        staff_token = post(base, "/v1/auth/login",
+                           {"email": member["email"], "password": member["password"]})["access_token"]
+        profile = get(base, "/v1/profiles?prefecture=13&limit=1", staff_token)["items"][0]["profile_id"]
         pairs = [
-            ("inbox", "/my-page", "/v1/me/threads"),
-            ("thread", "/my-page/threads/" + thread, "/v1/me/threads/" + thread),
+            ("inbox", "/my-page", "/v1/me/threads", seeker, cookie),
+            ("thread", "/my-page/threads/" + thread, "/v1/me/threads/" + thread, seeker, cookie),
+            ("search", "/staff/profiles?prefecture=13&search=1", "/v1/profiles?prefecture=13&limit=20",
+             staff_token, staff_cookie),
+            ("profile", "/staff/profiles/" + profile, "/v1/profiles/" + profile,
+             staff_token, staff_cookie),
+            ("threads", "/staff/threads", "/v1/threads?limit=30", staff_token, staff_cookie),
+            ("offers", "/staff/offers?prefecture=13&search=1", "/v1/job-offers?prefecture=13&limit=30",
+             staff_token, staff_cookie),
         ]
         print("shape   side  req/s   p50 ms  p99 ms")
         rows = []
-        for name, page, api in pairs:
+        for name, page, api, token, session in pairs:
             runs = {"page": [], "api": []}
             for _ in range(args.rounds):
                 runs["api"].append(
-                    wrk(base, [api], seeker, args.seconds, args.connections, 2, workdir=work))
+                    wrk(base, [api], token, args.seconds, args.connections, 2, workdir=work))
                 runs["page"].append(
                     wrk(base, [page], None, args.seconds, args.connections, 2, workdir=work,
-                        cookie=cookie))
+                        cookie=session))
             median = {}
             for side, rs in runs.items():
                 assert all(r["non_2xx"] == 0 for r in rs), (side, rs)
@@ -102,7 +136,7 @@ def main():
         worst = min(rows, key=lambda r: r[2])
         print("worst: %s at %.2f of its API call" % (worst[0], worst[2]))
         if args.lighthouse:
-            for name, page, _ in pairs:
+            for name, page, _, _, _ in pairs[:2]:
                 out = os.path.join(work, "lh-%s.json" % name)
                 subprocess.run(
                     [args.lighthouse, base + page, "--quiet", "--output=json",

@@ -4,17 +4,21 @@
 Starts `kyushoku demo` (SQLite, a temporary folder), signs the demo seeker
 in through a fresh sign-in link in headless Chromium (Debian's chromium and
 chromedriver, spoken to over the WebDriver protocol with the standard
-library only) and saves each page whole, in Japanese and English, at a
-phone's width and a desktop's, as PNG.
+library only), then an organisation's administrator and a bureau officer
+(password and one-time code), and saves each page whole, in Japanese and
+English, at a phone's width and a desktop's, as PNG.
 
     python3 tools/screens.py target/debug/kyushoku [--out docs/screens]
 """
 
 import argparse
 import base64
+import hashlib
+import hmac
 import json
 import os
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -30,6 +34,48 @@ PAGES = [
     ("profile", "/my-page/profile"),
     ("views", "/my-page/views"),
 ]
+
+
+STAFF_PAGES = [
+    ("staff-home", "/staff"),
+    ("staff-profiles", "/staff/profiles?prefecture=13&search=1"),
+    ("staff-profile", "FIRST ul.threads a.title"),
+    ("staff-threads", "/staff/threads"),
+    ("staff-thread", "FIRST table a"),
+    ("staff-offers", "/staff/offers?prefecture=13&search=1"),
+    ("staff-offer", "FIRST ul.threads a.title"),
+    ("staff-hires", "/staff/hires"),
+    ("staff-users", "/staff/users"),
+    ("staff-clients", "/staff/clients"),
+]
+BUREAU_PAGES = [
+    ("bureau-home", "/bureau"),
+    ("bureau-organisations", "/bureau/organisations?status=pending"),
+    ("bureau-organisation", "FIRST table a"),
+    ("bureau-audit", "/bureau/audit?action=organisation_decision"),
+    ("bureau-statistics", "/bureau/statistics"),
+]
+
+
+def totp(key, step):
+    """RFC 6238: the six-digit code of a base32 key at a 30-second step."""
+    raw = base64.b32decode(key + "=" * (-len(key) % 8))
+    mac = hmac.new(raw, struct.pack(">Q", step), hashlib.sha1).digest()
+    at = mac[-1] & 15
+    return "%06d" % ((struct.unpack(">I", mac[at:at + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+USED = {}
+
+
+def fresh_code(key):
+    """A code of a step not used before with this key (a code works once)."""
+    while True:
+        step = int(time.time()) // 30
+        if USED.get(key, -1) < step:
+            USED[key] = step
+            return totp(key, step)
+        time.sleep(1)
 
 
 def free_port():
@@ -74,6 +120,30 @@ class Driver:
 
     def go(self, url):
         call("POST", f"{self.url}/url", {"url": url})
+
+    def type(self, css, text):
+        found = call("POST", f"{self.url}/element", {"using": "css selector", "value": css})
+        element = list(found["value"].values())[0]
+        call("POST", f"{self.url}/element/{element}/value", {"text": text})
+
+    def sign_in(self, base, door, person):
+        """Signs in at /staff or /bureau with the password and a code."""
+        self.go(f"{base}{door}/sign-in")
+        self.type("#email", person["email"])
+        self.type("#password", person["password"])
+        self.click("main form button[type=submit]")
+        if person.get("totp_secret"):
+            self.type("#code", fresh_code(person["totp_secret"]))
+            self.click("main form button[type=submit]")
+
+    def shoot_pages(self, base, pages, out, suffix):
+        for name, path in pages:
+            if path.startswith("FIRST "):
+                self.click(path[len("FIRST "):])
+            else:
+                self.go(f"{base}{path}")
+            self.shoot(f"{out}/{name}-{suffix}.png")
+        return len(pages)
 
     def click(self, css):
         found = call("POST", f"{self.url}/element", {"using": "css selector", "value": css})
@@ -159,9 +229,38 @@ def main():
                     shots += 4
                 finally:
                     d.quit()
-        names = ["sign-in"] + [n for n, _ in PAGES] + ["signed-out", "offers", "offers-found"]
+        # Staff (an administrator: every page) and a bureau officer, at
+        # each width; the language switch keeps the session.
+        staff = creds["web"]["staff"]
+        for width_name, (w, h) in WIDTHS.items():
+            d = Driver(driver_port, w, h)
+            try:
+                admin = staff["org_public_admin" if width_name == "desktop" else "org_private_admin"]
+                for lang in ("ja", "en"):
+                    d.go(f"{base}/lang/{lang}?back=/staff/sign-in")
+                    d.shoot(f"{args.out}/staff-sign-in-{lang}-{width_name}.png")
+                    d.go(f"{base}/lang/{lang}?back=/bureau/sign-in")
+                    d.shoot(f"{args.out}/bureau-sign-in-{lang}-{width_name}.png")
+                    shots += 2
+                d.go(f"{base}/lang/ja?back=/staff/sign-in")
+                d.sign_in(base, "/staff", admin)
+                for lang in ("ja", "en"):
+                    d.go(f"{base}/lang/{lang}?back=/staff")
+                    shots += d.shoot_pages(base, STAFF_PAGES, args.out, f"{lang}-{width_name}")
+                d.click("footer.site form[action='/staff/sign-out'] button")
+                d.go(f"{base}/lang/ja?back=/bureau/sign-in")
+                d.sign_in(base, "/bureau", staff["bureau_13"])
+                for lang in ("ja", "en"):
+                    d.go(f"{base}/lang/{lang}?back=/bureau")
+                    shots += d.shoot_pages(base, BUREAU_PAGES, args.out, f"{lang}-{width_name}")
+            finally:
+                d.quit()
+        names = (["sign-in"] + [n for n, _ in PAGES] + ["signed-out", "offers", "offers-found"]
+                 + ["staff-sign-in"] + [n for n, _ in STAFF_PAGES]
+                 + ["bureau-sign-in"] + [n for n, _ in BUREAU_PAGES])
         with open(f"{args.out}/README.md", "w") as f:
-            f.write("# Screens\n\nEvery page of My Page and the public offer search from a fresh demo, made by "
+            f.write("# Screens\n\nEvery page of My Page, the public offer search, the staff's browser "
+                    "method and the bureau's console from a fresh demo, made by "
                     "`python3 tools/screens.py target/debug/kyushoku`.\n\n")
             f.write("| page | 日本語 (phone) | English (phone) | 日本語 (desktop) |\n|---|---|---|---|\n")
             for n in names:
