@@ -419,6 +419,12 @@ async fn staff_pages_keep_the_api_rules(app: TestApp) {
     let list = b.get(&app, "/staff/threads").await;
     assert_eq!(list.status, 200);
     assert!(list.text().contains("返信あり"));
+    // By state: the store filters (a page is full of that state).
+    let to_answer = b.get(&app, "/staff/threads?state=to_answer").await.text();
+    assert!(to_answer.contains(&thread));
+    let waiting = b.get(&app, "/staff/threads?state=waiting").await.text();
+    assert!(!waiting.contains(&thread));
+    assert_eq!(b.get(&app, "/staff/threads?state=bogus").await.status, 404);
     let page = b
         .get(&app, &format!("/staff/threads/{thread}"))
         .await
@@ -437,9 +443,24 @@ async fn staff_pages_keep_the_api_rules(app: TestApp) {
         format!("/staff/threads/{thread}?done=sent")
     );
 
-    // Offers: the search, one offer, the downloads (recorded as the API's).
+    // Offers: the search, one offer, the downloads (recorded as the API's),
+    // and when the organisation's systems last read the change feed.
     let offers = b.get(&app, "/staff/offers?search=1").await;
     assert_eq!(offers.status, 200);
+    assert!(offers.text().contains("まだありません"), "never synced yet");
+    let feed = app
+        .call(
+            "GET",
+            "/v1/job-offers/changes?since=0",
+            Some(&w.public),
+            None,
+        )
+        .await;
+    assert_eq!(feed.status, 200, "{}", feed.text());
+    let next = feed.json()["next_since"].as_i64().unwrap();
+    assert_eq!(audit_count(&app, &w, &org, "offer_changes").await, 1);
+    let offers = b.get(&app, "/staff/offers").await.text();
+    assert!(offers.contains(&format!("変更番号 {next}")), "{offers}");
     assert_eq!(
         b.get(&app, "/staff/offers/99999-99999999").await.status,
         404

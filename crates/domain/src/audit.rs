@@ -16,6 +16,9 @@ closed_set! {
         OfferRead = "offer_read",
         /// An organisation downloaded job offers in bulk.
         OfferExport = "offer_export",
+        /// An organisation read its job-offer change feed (`detail`: from
+        /// which change, to which, how many).
+        OfferChanges = "offer_changes",
         /// An organisation applied to its labour bureau.
         OrganisationApplied = "organisation_applied",
         /// An application named an administrator e-mail already in use

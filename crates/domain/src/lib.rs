@@ -25,7 +25,7 @@ pub mod second_factor;
 
 pub use audit::{ActorKind, AuditAction};
 pub use consent::{ConsentChannel, ConsentScope, RegistrationStatus};
-pub use message::{Author, MessageKind, ThreadState};
+pub use message::{Author, MessageKind, ThreadStanding, ThreadState};
 pub use organisation::{
     ClientKind, Decision, OrganisationKind, OrganisationStatus, Sector, Service, StaffRole,
 };

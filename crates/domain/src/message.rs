@@ -33,6 +33,31 @@ closed_set! {
     }
 }
 
+closed_set! {
+    /// Where an open or closed thread stands for its organisation (R3's
+    /// turn, R5's closing): the staff's inbox sorts by it.
+    pub enum ThreadStanding {
+        /// Open, and the seeker wrote last: the organisation may answer.
+        ToAnswer = "to_answer",
+        /// Open, and the organisation wrote last: it waits for the seeker.
+        Waiting = "waiting",
+        /// Closed (which of R5's reasons is not said).
+        Closed = "closed",
+    }
+}
+
+impl ThreadStanding {
+    /// R3 and R5: a thread's standing from whether it is open and who
+    /// wrote last.
+    pub fn of(open: bool, last: Author) -> Self {
+        match (open, last) {
+            (false, _) => ThreadStanding::Closed,
+            (true, Author::Seeker) => ThreadStanding::ToAnswer,
+            (true, Author::Organisation) => ThreadStanding::Waiting,
+        }
+    }
+}
+
 impl ThreadState {
     pub fn of(open: bool) -> Self {
         if open {
@@ -114,6 +139,15 @@ pub fn check_report_reason(reason: &str) -> Result<(), TextProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_thread_stands_as_r3_and_r5_say() {
+        use ThreadStanding as S;
+        assert_eq!(S::of(true, Author::Seeker), S::ToAnswer);
+        assert_eq!(S::of(true, Author::Organisation), S::Waiting);
+        assert_eq!(S::of(false, Author::Seeker), S::Closed);
+        assert_eq!(S::of(false, Author::Organisation), S::Closed);
+    }
 
     #[test]
     fn a_body_is_one_to_two_thousand_characters_of_text() {

@@ -92,13 +92,14 @@ pub fn read(
 
 /// The changes after `since` to the offers the caller's organisation may
 /// see, in order, at most `limit`, with the number to ask again from (see
-/// `kyushoku_store::offers::changes`).
+/// `kyushoku_store::offers::changes`); recorded (`offer_changes`), which
+/// also tells the staff pages when the organisation last synced.
 pub fn changes(
     c: &mut DbConn,
     caller: &Caller,
     since: i64,
     limit: i64,
-) -> Result<(Vec<ChangeRow>, i64), Refusal> {
+) -> Result<Shown<(Vec<ChangeRow>, i64)>, Refusal> {
     if since < 0 {
         return Err(Refusal::invalid(
             "since",
@@ -109,7 +110,44 @@ pub fn changes(
         return Err(Refusal::invalid("limit", "1 to 1,000"));
     }
     let viewer = viewer_of(caller)?;
-    Ok(offers::changes(c, viewer, since, limit)?)
+    let (rows, next_since) = offers::changes(c, viewer, since, limit)?;
+    let mut event = caller.event(AuditAction::OfferChanges);
+    event.detail = Some(
+        serde_json::json!({"since": since, "next_since": next_since, "changes": rows.len()})
+            .to_string(),
+    );
+    Ok(Shown::new((rows, next_since), event, Vec::new()))
+}
+
+/// The caller's organisation's last read of its change feed (its
+/// systems' last sync): when, and up to which change, from the trail.
+#[derive(Debug, Clone)]
+pub struct LastSync {
+    pub at: chrono::NaiveDateTime,
+    pub next_since: Option<i64>,
+}
+
+pub fn last_sync(c: &mut DbConn, caller: &Caller) -> Result<Option<LastSync>, Refusal> {
+    let Some(member) = &caller.organisation else {
+        return Err(Refusal::NotFound);
+    };
+    let filter = kyushoku_store::audit::AuditFilter {
+        prefecture: member.prefecture.clone(),
+        organisation_id: Some(member.id),
+        seeker_id: None,
+        action: Some(AuditAction::OfferChanges),
+        from: None,
+        to: None,
+    };
+    let newest = kyushoku_store::audit::query(c, &filter, None, 1)?;
+    Ok(newest.into_iter().next().map(|e| LastSync {
+        at: e.at,
+        next_since: e
+            .detail
+            .as_deref()
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+            .and_then(|v| v["next_since"].as_i64()),
+    }))
 }
 
 /// The newest change number: names the snapshot an export would give

@@ -5,6 +5,7 @@
 //! nothing. A thread of another party is [`Refusal::NotFound`] (R2).
 
 use kyushoku_domain::calendar::today_in_japan;
+use kyushoku_domain::ThreadStanding;
 use kyushoku_store::messaging::{
     self, ListedThread, MessageRow, OrganisationCard, Party, ThreadRow,
 };
@@ -41,11 +42,13 @@ fn check_id(public_id: &str) -> Result<(), Refusal> {
 }
 
 /// A page of the caller's organisation's threads, most recently active
-/// first (up to `page.limit + 1`: the last tells another page follows).
+/// first (up to `page.limit + 1`: the last tells another page follows),
+/// all of them or those of one standing (to answer, waiting, closed).
 pub fn list_for_organisation(
     c: &mut DbConn,
     caller: &Caller,
     page: Page<ThreadId>,
+    standing: Option<ThreadStanding>,
 ) -> Result<Vec<ListedThread>, Refusal> {
     let party = organisation_of(caller)?;
     Ok(messaging::list_threads(
@@ -54,6 +57,7 @@ pub fn list_for_organisation(
         today_in_japan(),
         page.after,
         page.limit + 1,
+        standing,
     )?)
 }
 
@@ -69,6 +73,7 @@ pub fn list_for_seeker(
         today_in_japan(),
         page.after,
         page.limit + 1,
+        None,
     )?)
 }
 

@@ -12,7 +12,9 @@
 use crate::stored_word::MaybeWord;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use kyushoku_domain::{Author, MessageKind, MunicipalityCode, OrganisationKind, PrefectureCode};
+use kyushoku_domain::{
+    Author, MessageKind, MunicipalityCode, OrganisationKind, PrefectureCode, ThreadStanding,
+};
 
 use crate::schema::{guidance_counters, messages, organisations, reports, seekers, threads};
 use crate::seekers::{read_visible, Viewer};
@@ -475,11 +477,24 @@ pub fn list_threads(
     today: NaiveDate,
     after: Option<(NaiveDateTime, ThreadId)>,
     limit: i64,
+    standing: Option<ThreadStanding>,
 ) -> Result<Vec<ListedThread>, StoreError> {
     let mut q = listed_threads(today)
         .order((threads::updated_at.desc(), threads::id.desc()))
         .limit(limit)
         .into_boxed();
+    // A thread is open where the seeker's row joined (R1 between the two,
+    // no refusal): `ThreadStanding::of` written as conditions.
+    q = match standing {
+        None => q,
+        Some(ThreadStanding::Closed) => q.filter(seekers::id.nullable().is_null()),
+        Some(ThreadStanding::ToAnswer) => q
+            .filter(seekers::id.nullable().is_not_null())
+            .filter(threads::last_author.eq(Author::Seeker.as_str())),
+        Some(ThreadStanding::Waiting) => q
+            .filter(seekers::id.nullable().is_not_null())
+            .filter(threads::last_author.eq(Author::Organisation.as_str())),
+    };
     q = match party {
         Party::Organisation(o) => q.filter(threads::organisation_id.eq(o)),
         Party::Seeker(s) => q.filter(threads::seeker_id.eq(s)),

@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use super::profiles::Choice;
 use super::StaffSession;
+use crate::pages::my_page::jst;
 use crate::pages::offers::{line, OfferLine};
 use crate::pages::page::{html, Chrome, PageError};
 use crate::pages::profile_view::{employment, occupation, place, wage_kind, yen};
@@ -69,6 +70,9 @@ struct SearchPage {
     invalid: bool,
     offers: Vec<OfferLine>,
     next: Option<String>,
+    /// When the organisation's systems last read the change feed, and up
+    /// to which change.
+    last_sync: Option<(String, Option<i64>)>,
 }
 
 /// `GET /staff/offers`: the form, the results a page at a time, and the
@@ -81,6 +85,12 @@ pub async fn search(
 ) -> Result<HttpResponse, PageError> {
     let fail = PageError::of_staff(s.lang);
     job_offers_member(&s.principal).map_err(&fail)?;
+    let caller = audit_log::caller(&s.principal);
+    let last_sync = state
+        .act(move |c| offers::last_sync(c, &caller))
+        .await
+        .map_err(&fail)?
+        .map(|l| (jst(l.at), l.next_since));
     let form = query.into_inner();
     let ja = s.lang == Lang::Ja;
     let prefecture = blank(&form.prefecture).and_then(|p| PrefectureCode::parse(p).ok());
@@ -111,6 +121,7 @@ pub async fn search(
         invalid: false,
         offers: Vec::new(),
         next: None,
+        last_sync,
         form: SearchForm::default(),
     };
     if !page.searched {

@@ -8,7 +8,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use kyushoku_domain::{Author, MessageKind};
+use kyushoku_domain::{Author, MessageKind, ThreadStanding};
 use kyushoku_service::profiles::Page;
 use kyushoku_service::threads::{self, ThreadRead};
 use kyushoku_store::messaging::ListedThread;
@@ -23,42 +23,26 @@ use crate::{audit_log, pagination, AppState};
 /// Threads on one page of the inbox.
 const SHOWN: i64 = 30;
 
-/// Where a thread stands, for the staff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Standing {
-    /// The seeker wrote last: the organisation may answer.
-    ToAnswer,
-    /// The organisation wrote last: it waits for the seeker (R3).
-    Waiting,
-    /// Closed (a refusal, a consent change, the end of registration: R5
-    /// does not say which).
-    Closed,
+fn label(standing: ThreadStanding, t: &'static StaffText) -> &'static str {
+    match standing {
+        ThreadStanding::ToAnswer => t.state_to_answer,
+        ThreadStanding::Waiting => t.state_waiting,
+        ThreadStanding::Closed => t.state_closed,
+    }
 }
 
-impl Standing {
-    fn of(open: bool, last: Author) -> Standing {
-        match (open, last) {
-            (false, _) => Standing::Closed,
-            (true, Author::Seeker) => Standing::ToAnswer,
-            (true, _) => Standing::Waiting,
-        }
+fn class(standing: ThreadStanding) -> &'static str {
+    match standing {
+        ThreadStanding::ToAnswer => "unread",
+        ThreadStanding::Waiting => "waiting",
+        ThreadStanding::Closed => "closed",
     }
+}
 
-    fn label(self, t: &'static StaffText) -> &'static str {
-        match self {
-            Standing::ToAnswer => t.state_to_answer,
-            Standing::Waiting => t.state_waiting,
-            Standing::Closed => t.state_closed,
-        }
-    }
-
-    fn class(self) -> &'static str {
-        match self {
-            Standing::ToAnswer => "unread",
-            Standing::Waiting => "waiting",
-            Standing::Closed => "closed",
-        }
-    }
+struct Tab {
+    href: String,
+    label: &'static str,
+    current: bool,
 }
 
 struct ThreadLine {
@@ -75,12 +59,15 @@ struct ThreadLine {
 struct ListPage {
     chrome: Chrome,
     current: &'static str,
+    tabs: Vec<Tab>,
     threads: Vec<ThreadLine>,
     older: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub struct ListQuery {
+    /// `to_answer`, `waiting`, `closed`; none: every thread.
+    state: Option<String>,
     cursor: Option<String>,
 }
 
@@ -96,6 +83,12 @@ pub async fn list(
         .require_approved_member()
         .map_err(&fail)?
         .clone();
+    let standing = match query.state.as_deref() {
+        None | Some("") => None,
+        Some(word) => {
+            Some(ThreadStanding::parse(word).ok_or(PageError::not_found(s.lang).staff())?)
+        }
+    };
     let pager = pagination::Pager::new(&state, &s.principal, "threads");
     let after = pager
         .after_recency(query.cursor.as_deref())
@@ -110,6 +103,7 @@ pub async fn list(
                     after,
                     limit: SHOWN,
                 },
+                standing,
             )
         })
         .await
@@ -118,7 +112,10 @@ pub async fn list(
         .next_by_recency(&mut rows, SHOWN, |r| (r.thread.updated_at, r.thread.id))
         .map(|c| {
             let c: String = form_urlencoded::byte_serialize(c.as_bytes()).collect();
-            format!("/staff/threads?cursor={c}")
+            match standing {
+                Some(st) => format!("/staff/threads?state={}&cursor={c}", st.as_str()),
+                None => format!("/staff/threads?cursor={c}"),
+            }
         });
     let pseudonyms = state
         .pseudonyms
@@ -127,12 +124,12 @@ pub async fn list(
     let threads = rows
         .into_iter()
         .map(|ListedThread { thread, open, .. }| {
-            let standing = Standing::of(open, thread.last_author);
+            let standing = ThreadStanding::of(open, thread.last_author);
             ThreadLine {
                 id: thread.public_id,
                 profile_id: pseudonyms.encode(thread.seeker_id.get()),
-                state: standing.label(t),
-                state_class: standing.class(),
+                state: label(standing, t),
+                state_class: class(standing),
                 unread: thread.org_unread,
                 updated: jst(thread.updated_at),
             }
@@ -143,6 +140,21 @@ pub async fn list(
         &ListPage {
             chrome: s.chrome("/staff/threads"),
             current: "threads",
+            tabs: std::iter::once((None, t.state_all))
+                .chain(
+                    ThreadStanding::ALL
+                        .iter()
+                        .map(|st| (Some(*st), label(*st, t))),
+                )
+                .map(|(st, label)| Tab {
+                    href: match st {
+                        Some(st) => format!("/staff/threads?state={}", st.as_str()),
+                        None => "/staff/threads".to_owned(),
+                    },
+                    label,
+                    current: st == standing,
+                })
+                .collect(),
             threads,
             older,
         },
@@ -202,7 +214,7 @@ pub async fn read(
         .await
         .map_err(&fail)?;
     let t = s.s();
-    let standing = Standing::of(open, thread.last_author);
+    let standing = ThreadStanding::of(open, thread.last_author);
     let profile_id = state
         .pseudonyms
         .for_organisation(&member.organisation_public_id)
@@ -228,25 +240,12 @@ pub async fn read(
             current: "threads",
             id: thread.public_id,
             profile_id,
-            state: standing.label(t),
-            may_answer: standing == Standing::ToAnswer,
-            closed: standing == Standing::Closed,
+            state: label(standing, t),
+            may_answer: standing == ThreadStanding::ToAnswer,
+            closed: standing == ThreadStanding::Closed,
             messages,
             notice: (query.done.as_deref() == Some("sent")).then_some(t.guidance_sent),
             form_key: uuid::Uuid::new_v4().to_string(),
         },
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_thread_stands_as_r3_and_r5_say() {
-        assert_eq!(Standing::of(true, Author::Seeker), Standing::ToAnswer);
-        assert_eq!(Standing::of(true, Author::Organisation), Standing::Waiting);
-        assert_eq!(Standing::of(false, Author::Seeker), Standing::Closed);
-        assert_eq!(Standing::of(false, Author::Organisation), Standing::Closed);
-    }
 }

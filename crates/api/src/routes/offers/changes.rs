@@ -79,7 +79,7 @@ pub async fn changes(
     let (since, limit) = (query.since.unwrap_or(0), query.limit.unwrap_or(500));
     let caller = audit_log::caller(&principal);
     let (rows, next_since) = state
-        .act(move |c| offers::changes(c, &caller, since, limit))
+        .show(move |c| offers::changes(c, &caller, since, limit))
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {

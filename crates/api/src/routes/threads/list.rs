@@ -75,7 +75,7 @@ pub async fn list(
     let after = pager.after_recency(q.cursor.as_deref())?;
     let caller = audit_log::caller(&principal);
     let mut rows = state
-        .act(move |c| threads::list_for_organisation(c, &caller, Page { after, limit }))
+        .act(move |c| threads::list_for_organisation(c, &caller, Page { after, limit }, None))
         .await?;
     let next_cursor =
         pager.next_by_recency(&mut rows, limit, |r| (r.thread.updated_at, r.thread.id));
