@@ -216,6 +216,14 @@ async fn the_bureau_searches_the_trail_and_reads_statistics(app: TestApp) {
     let stats = b.get(&app, "/bureau/statistics").await;
     assert_eq!(stats.status, 200);
     assert!(stats.text().contains("求職者（提供先の選択別）"));
+    // In the source document's shape: organisations by sector, guidance
+    // (this test sent none, so the table may be empty) and hires by month.
+    assert!(stats
+        .text()
+        .contains("利用団体（地方自治体等・職業紹介事業者別）"));
+    assert!(stats
+        .text()
+        .contains("案内の件数（月・団体種別、直近12か月）"));
 
     // The doors are apart: an officer's session opens no staff page, a
     // staff session no console page, and the cookie no API call.

@@ -52,6 +52,15 @@ pub fn reports(
     )?)
 }
 
+/// First guidances by organisation kind and day since `since`, for the
+/// statistics (the caller groups them by month).
+pub fn guidance_by_day(
+    c: &mut DbConn,
+    since: chrono::NaiveDate,
+) -> Result<Vec<kyushoku_store::hires::GuidanceOfKind>, Refusal> {
+    Ok(kyushoku_store::hires::guidance_by_day(c, since)?)
+}
+
 /// What a bureau asks of its trail.
 #[derive(Debug, Clone)]
 pub struct TrailQuery {

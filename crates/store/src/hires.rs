@@ -169,3 +169,32 @@ pub fn counts(conn: &mut DbConn, today: NaiveDate) -> Result<Counts, StoreError>
             .load(conn)?,
     })
 }
+
+/// First guidances sent on one day by organisations of one kind.
+#[derive(Debug, Clone, Queryable)]
+pub struct GuidanceOfKind {
+    #[diesel(deserialize_as = String)]
+    pub kind: OrganisationKind,
+    pub day: NaiveDate,
+    pub sent: Option<i64>,
+}
+
+/// First guidances by organisation kind and day since `since` (R13's
+/// daily counters, summed: a row per kind and day, whatever the number of
+/// organisations).
+pub fn guidance_by_day(
+    conn: &mut DbConn,
+    since: NaiveDate,
+) -> Result<Vec<GuidanceOfKind>, StoreError> {
+    use crate::schema::guidance_counters;
+    Ok(guidance_counters::table
+        .inner_join(organisations::table)
+        .filter(guidance_counters::day.ge(since))
+        .group_by((organisations::kind, guidance_counters::day))
+        .select((
+            organisations::kind,
+            guidance_counters::day,
+            diesel::dsl::sum(guidance_counters::sent),
+        ))
+        .load(conn)?)
+}

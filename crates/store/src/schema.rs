@@ -420,6 +420,12 @@ diesel::table! {
 }
 
 diesel::joinable!(sign_in_links -> seekers (seeker_id));
+diesel::joinable!(guidance_counters -> organisations (organisation_id));
+// First guidances by organisation kind and day (the bureau's statistics).
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    organisations::kind,
+    guidance_counters::day,
+);
 diesel::joinable!(sign_in_steps -> users (user_id));
 diesel::joinable!(sign_in_steps -> bureau_officers (officer_id));
 

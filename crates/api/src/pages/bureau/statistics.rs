@@ -1,8 +1,9 @@
 //! The statistics in the source document's shape, for the bureau: the
 //! figures of `GET /v1/stats` (organisations by kind and status, seekers
 //! by consent choice with shares, offers by scope, messages, hires by
-//! organisation kind and fiscal year), plus hires by month and kind for
-//! the last twelve months. Service-wide, and suppressed as published:
+//! organisation kind and fiscal year), plus organisations by sector, and
+//! hires and first guidances by month and organisation kind for the last
+//! twelve months. Service-wide, and suppressed as published:
 //! counts from 1 to 9 are shown as "—" (R14's rule for small groups).
 
 use std::collections::BTreeMap;
@@ -58,8 +59,16 @@ fn kind_word(t: &'static Text, kind: &str) -> &'static str {
 /// `GET /bureau/statistics`.
 pub async fn show(b: BureauSession, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     let today = today_in_japan();
-    let counts = state
-        .act(move |c| kyushoku_service::hires::counts(c, today))
+    let first = (today - chrono::Duration::days(365))
+        .with_day(1)
+        .unwrap_or(today);
+    let (counts, guidance) = state
+        .act(move |c| {
+            Ok((
+                kyushoku_service::hires::counts(c, today)?,
+                kyushoku_service::bureau::guidance_by_day(c, first)?,
+            ))
+        })
         .await
         .map_err(PageError::of_bureau(b.lang))?;
     let stats = build(&counts);
@@ -166,11 +175,8 @@ pub async fn show(b: BureauSession, state: web::Data<AppState>) -> Result<HttpRe
             })
             .collect(),
     };
-    // Hires by month (the last twelve) and organisation kind.
-    let first = (today - chrono::Duration::days(365))
-        .with_day(1)
-        .unwrap_or(today);
-    // Kinds by their word (as the yearly table and the API publish them).
+    // Hires and first guidances by month (the last twelve) and
+    // organisation kind (by its word, as the yearly table publishes it).
     let mut by_month: BTreeMap<(i32, u32), BTreeMap<&'static str, i64>> = BTreeMap::new();
     for h in counts.hires.iter().filter(|h| h.hired_on >= first) {
         *by_month
@@ -179,29 +185,76 @@ pub async fn show(b: BureauSession, state: web::Data<AppState>) -> Result<HttpRe
             .entry(h.kind.as_str())
             .or_default() += 1;
     }
-    let mut month_kinds: Vec<&'static str> =
-        by_month.values().flat_map(|m| m.keys().copied()).collect();
-    month_kinds.sort();
-    month_kinds.dedup();
-    let hires_by_month = Table {
-        head: month_kinds
+    let mut guidance_by_month: BTreeMap<(i32, u32), BTreeMap<&'static str, i64>> = BTreeMap::new();
+    for g in &guidance {
+        *guidance_by_month
+            .entry((g.day.year(), g.day.month()))
+            .or_default()
+            .entry(g.kind.as_str())
+            .or_default() += g.sent.unwrap_or(0);
+    }
+    let month_table = |by_month: &BTreeMap<(i32, u32), BTreeMap<&'static str, i64>>| {
+        let mut kinds: Vec<&'static str> =
+            by_month.values().flat_map(|m| m.keys().copied()).collect();
+        kinds.sort();
+        kinds.dedup();
+        Table {
+            head: kinds
+                .iter()
+                .map(|k| kind_word(t, k).to_owned())
+                .chain(std::iter::once(bt.total.to_owned()))
+                .collect(),
+            rows: by_month
+                .iter()
+                .rev()
+                .map(|((y, m), counts)| {
+                    let cells = kinds
+                        .iter()
+                        .map(|k| shown(publishable(*counts.get(k).unwrap_or(&0), SUPPRESS_BELOW)))
+                        .chain(std::iter::once(shown(publishable(
+                            counts.values().sum(),
+                            SUPPRESS_BELOW,
+                        ))))
+                        .collect();
+                    (format!("{y}-{m:02}"), cells)
+                })
+                .collect(),
+        }
+    };
+    let hires_by_month = month_table(&by_month);
+    let guidance_by_month = month_table(&guidance_by_month);
+    // Organisations by sector (public: municipalities and the like;
+    // private: placement agencies), the kinds' counts added up.
+    let mut sectors: BTreeMap<&'static str, BTreeMap<&'static str, i64>> = BTreeMap::new();
+    for r in &counts.organisations {
+        let sector = match r.kind.sector() {
+            kyushoku_domain::Sector::Public => bt.sector_public,
+            kyushoku_domain::Sector::Private => bt.sector_private,
+        };
+        *sectors
+            .entry(sector)
+            .or_default()
+            .entry(r.status.as_str())
+            .or_default() += r.count;
+    }
+    let organisations_by_sector = Table {
+        head: statuses
             .iter()
-            .map(|k| kind_word(t, k).to_owned())
-            .chain(std::iter::once(bt.total.to_owned()))
+            .map(|s| status_label(t.staff, *s).to_owned())
             .collect(),
-        rows: by_month
+        rows: sectors
             .iter()
-            .rev()
-            .map(|((y, m), kinds)| {
-                let cells = month_kinds
+            .map(|(sector, by_status)| {
+                let cells = statuses
                     .iter()
-                    .map(|k| shown(publishable(*kinds.get(k).unwrap_or(&0), SUPPRESS_BELOW)))
-                    .chain(std::iter::once(shown(publishable(
-                        kinds.values().sum(),
-                        SUPPRESS_BELOW,
-                    ))))
+                    .map(|s| {
+                        shown(publishable(
+                            *by_status.get(s.as_str()).unwrap_or(&0),
+                            SUPPRESS_BELOW,
+                        ))
+                    })
                     .collect();
-                (format!("{y}-{m:02}"), cells)
+                ((*sector).to_owned(), cells)
             })
             .collect(),
     };
@@ -212,10 +265,12 @@ pub async fn show(b: BureauSession, state: web::Data<AppState>) -> Result<HttpRe
             current: "statistics",
             tables: vec![
                 (bt.organisations_by_kind, organisations),
+                (bt.organisations_by_sector, organisations_by_sector),
                 (bt.seekers_by_choice, scope_table(&stats.seekers)),
                 (bt.offers_by_scope, scope_table(&stats.job_offers)),
                 (bt.hires_by_year, hires_by_year),
                 (bt.hires_by_month, hires_by_month),
+                (bt.guidance_by_month, guidance_by_month),
             ],
             messages,
             threshold: SUPPRESS_BELOW,
