@@ -9,6 +9,7 @@
 
 pub mod assets;
 pub mod bureau;
+pub mod form;
 pub mod i18n;
 pub mod my_page;
 pub mod offers;

@@ -14,6 +14,7 @@ use kyushoku_service::offers;
 use kyushoku_service::profiles::Page;
 use serde::Deserialize;
 
+use super::form::{blank, Choice};
 use super::i18n::Lang;
 use super::page::{html, Chrome, PageError};
 use super::profile_view::{employment, yen};
@@ -46,19 +47,13 @@ pub struct OfferLine {
     pub valid_through: String,
 }
 
-struct Option_ {
-    value: String,
-    label: String,
-    selected: bool,
-}
-
 #[derive(Template)]
 #[template(path = "offers.html")]
 struct OffersPage {
     chrome: Chrome,
     form: OfferSearch,
-    prefectures: Vec<Option_>,
-    employment_types: Vec<Option_>,
+    prefectures: Vec<Choice>,
+    employment_types: Vec<Choice>,
     searched: bool,
     presenter: Option<String>,
     unknown: bool,
@@ -89,10 +84,6 @@ pub fn line(lang: Lang, job_number: String, content: &str) -> Option<OfferLine> 
     })
 }
 
-fn blank(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
 /// `GET /offers?organisation_id=…&q=…`: the form, and the results once an
 /// ID is given.
 pub async fn search(
@@ -106,7 +97,7 @@ pub async fn search(
     let here = format!("/offers?{}", req.query_string());
     let prefectures = places::prefectures()
         .into_iter()
-        .map(|(code, name)| Option_ {
+        .map(|(code, name)| Choice {
             selected: blank(&form.prefecture) == Some(code.as_str()),
             value: code,
             label: name,
@@ -114,7 +105,7 @@ pub async fn search(
         .collect();
     let employment_types = kyushoku_domain::profile::EmploymentType::ALL
         .into_iter()
-        .map(|t| Option_ {
+        .map(|t| Choice {
             value: t.as_str().to_owned(),
             label: employment(ja, t).to_owned(),
             selected: blank(&form.employment_type) == Some(t.as_str()),

@@ -13,6 +13,7 @@ use kyushoku_store::AuditEventId;
 use serde::Deserialize;
 
 use super::BureauSession;
+use crate::pages::form::{blank, next_link};
 use crate::pages::my_page::jst;
 use crate::pages::page::{html, Chrome, PageError};
 use crate::AppState;
@@ -30,10 +31,6 @@ pub struct SearchForm {
     to: Option<String>,
     /// The id of the last event of the page before.
     before: Option<i64>,
-}
-
-fn blank(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 struct Row {
@@ -140,23 +137,14 @@ pub async fn search(
         .then(|| events.last().map(|e| e.id.get()))
         .flatten()
         .map(|last| {
-            let mut q: Vec<(&str, String)> = Vec::new();
-            for (k, v) in [
+            let fields = [
                 ("seeker_ref", &form.seeker_ref),
                 ("organisation_id", &form.organisation_id),
                 ("action", &form.action),
                 ("from", &form.from),
                 ("to", &form.to),
-            ] {
-                if let Some(v) = blank(v) {
-                    q.push((k, v.to_owned()));
-                }
-            }
-            q.push(("before", last.to_string()));
-            format!(
-                "/bureau/audit?{}",
-                serde_urlencoded::to_string(&q).unwrap_or_default()
-            )
+            ];
+            next_link("/bureau/audit", &fields, ("before", last.to_string()))
         });
     page.rows = events
         .into_iter()

@@ -14,8 +14,8 @@ use kyushoku_domain::JobNumber;
 use kyushoku_service::hires;
 use serde::Deserialize;
 
-use super::profiles::Choice;
 use super::StaffSession;
+use crate::pages::form::Choice;
 use crate::pages::my_page::jst;
 use crate::pages::page::{html, see_other, Chrome, PageError};
 use crate::pages::profile_view::employment;

@@ -14,8 +14,8 @@ use kyushoku_service::offers;
 use kyushoku_service::profiles::Page;
 use serde::Deserialize;
 
-use super::profiles::Choice;
 use super::StaffSession;
+use crate::pages::form::{blank, choices, next_link, Choice};
 use crate::pages::my_page::jst;
 use crate::pages::offers::{line, OfferLine};
 use crate::pages::page::{html, Chrome, PageError};
@@ -36,24 +36,6 @@ pub struct SearchForm {
     employment_type: Option<String>,
     wage_min: Option<String>,
     cursor: Option<String>,
-}
-
-fn blank(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn choices(list: Vec<(String, String)>, chosen: Option<&str>, show_code: bool) -> Vec<Choice> {
-    list.into_iter()
-        .map(|(code, name)| Choice {
-            selected: chosen == Some(code.as_str()),
-            label: if show_code {
-                format!("{code} {name}")
-            } else {
-                name
-            },
-            value: code,
-        })
-        .collect()
 }
 
 #[derive(Template)]
@@ -174,24 +156,15 @@ pub async fn search(
         .filter_map(|r| line(s.lang, r.job_number, &r.content))
         .collect();
     page.next = next.map(|cursor| {
-        let mut q: Vec<(&str, String)> = Vec::new();
-        for (k, v) in [
+        let fields = [
             ("q", &form.q),
             ("occupation", &form.occupation),
             ("prefecture", &form.prefecture),
             ("municipality", &form.municipality),
             ("employment_type", &form.employment_type),
             ("wage_min", &form.wage_min),
-        ] {
-            if let Some(v) = blank(v) {
-                q.push((k, v.to_owned()));
-            }
-        }
-        q.push(("cursor", cursor));
-        format!(
-            "/staff/offers?{}",
-            serde_urlencoded::to_string(&q).unwrap_or_default()
-        )
+        ];
+        next_link("/staff/offers", &fields, ("cursor", cursor))
     });
     page.form = form;
     Ok(html(StatusCode::OK, &page))

@@ -18,6 +18,7 @@ use kyushoku_store::SeekerId;
 use serde::Deserialize;
 
 use super::StaffSession;
+use crate::pages::form::{blank, choices, next_link, Choice};
 use crate::pages::page::{html, see_other, Chrome, PageError};
 use crate::pages::places;
 use crate::pages::profile_view::{employment, fields, wage_kind, Field};
@@ -41,31 +42,6 @@ pub struct SearchForm {
     /// A day (`YYYY-MM-DD`, the date input's value).
     updated_since: Option<String>,
     cursor: Option<String>,
-}
-
-fn blank(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// A picker's choice.
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-fn choices(list: Vec<(String, String)>, chosen: Option<&str>, show_code: bool) -> Vec<Choice> {
-    list.into_iter()
-        .map(|(code, name)| Choice {
-            selected: chosen == Some(code.as_str()),
-            label: if show_code {
-                format!("{code} {name}")
-            } else {
-                name
-            },
-            value: code,
-        })
-        .collect()
 }
 
 struct ProfileLine {
@@ -230,8 +206,7 @@ pub async fn search(
         })
         .collect();
     page.next = next.map(|cursor| {
-        let mut q: Vec<(&str, String)> = Vec::new();
-        for (k, v) in [
+        let fields = [
             ("q", &form.q),
             ("occupation", &form.occupation),
             ("prefecture", &form.prefecture),
@@ -241,16 +216,8 @@ pub async fn search(
             ("wage_kind", &form.wage_kind),
             ("qualification", &form.qualification),
             ("updated_since", &form.updated_since),
-        ] {
-            if let Some(v) = blank(v) {
-                q.push((k, v.to_owned()));
-            }
-        }
-        q.push(("cursor", cursor));
-        format!(
-            "/staff/profiles?{}",
-            serde_urlencoded::to_string(&q).unwrap_or_default()
-        )
+        ];
+        next_link("/staff/profiles", &fields, ("cursor", cursor))
     });
     page.form = form;
     Ok(html(StatusCode::OK, &page))
