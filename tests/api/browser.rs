@@ -174,6 +174,18 @@ impl Browser {
         panic!("no page: {last:?}");
     }
 
+    /// Keys sent to whatever has the focus (`\u{E004}` Tab, `\u{E007}`
+    /// Enter, or text).
+    async fn press(&self, keys: &str) {
+        self.client
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(keys)
+            .await
+            .unwrap();
+    }
+
     async fn click(&self, css: &str) {
         self.client
             .find(Locator::Css(css))
@@ -538,13 +550,15 @@ async fn the_staff_journey_in_a_browser(app: TestApp) {
     browser.shows("ログインしてください").await;
     browser.open(&app.url("/staff/sign-in")).await;
     browser.accessible_in_both("the staff sign-in").await;
+    // By keyboard alone: type, Tab to the next field, Enter sends.
     type_into(&browser, "email", &admin.email).await;
-    type_into(&browser, "password", &admin.password).await;
-    browser.click("main form button[type=submit]").await;
+    browser.press("\u{E004}").await;
+    browser.press(&admin.password).await;
+    browser.press("\u{E007}").await;
     browser.arrives_at("/staff/sign-in/code").await;
     browser.accessible_in_both("the code page").await;
     type_into(&browser, "code", &crate::staff_pages::code(&key, 0)).await;
-    browser.click("main form button[type=submit]").await;
+    browser.press("\u{E007}").await;
     browser.arrives_at("/staff").await;
     browser.shows(w.cast.org_id("org_public")).await;
     browser.accessible_in_both("the staff home").await;
