@@ -131,6 +131,24 @@ pub struct ServeArgs {
     #[arg(long, env = "KYUSHOKU_RETENTION_DAYS", default_value_t = 180)]
     pub retention_days: i64,
 
+    /// Webhooks may call `http://` URLs, not only `https://`: for tests and
+    /// closed networks only.
+    #[arg(long, env = "KYUSHOKU_WEBHOOK_ALLOW_HTTP", default_value_t = false)]
+    pub webhook_allow_http: bool,
+
+    /// Networks webhooks may call besides the public Internet,
+    /// comma-separated CIDR blocks (`10.20.0.0/16,fd00:1::/64`): a
+    /// municipality's closed network. Loopback, private, link-local and
+    /// metadata addresses are refused unless listed here.
+    #[arg(long, env = "KYUSHOKU_WEBHOOK_ALLOWED_NETWORKS", value_delimiter = ',', value_parser = network_block)]
+    pub webhook_allowed_networks: Vec<String>,
+
+    /// Seconds a claimed webhook delivery is held for its attempt before
+    /// another instance may attempt it (an instance that died mid-attempt
+    /// leaves it this long). More than the 15 s a request may take.
+    #[arg(long, env = "KYUSHOKU_WEBHOOK_LEASE", default_value_t = 60, value_parser = clap::value_parser!(u64).range(16..=3600))]
+    pub webhook_lease: u64,
+
     /// PEM certificate chain: serve HTTPS (with HSTS) instead of plain HTTP.
     /// Needs `--tls-key`. Without both, put a TLS-terminating proxy in front.
     #[arg(long, env = "KYUSHOKU_TLS_CERT", requires = "tls_key")]
@@ -173,6 +191,9 @@ impl ServeArgs {
             mail_from: "求人・求職情報提供サービス <no-reply@localhost>".into(),
             tls_cert: None,
             tls_key: None,
+            webhook_allow_http: false,
+            webhook_allowed_networks: Vec::new(),
+            webhook_lease: 60,
         }
     }
 }
@@ -210,6 +231,10 @@ pub struct CodeFiles {
 }
 
 /// A base URL: `http` or `https`, a host, no query or fragment (RFC 8414 §2).
+fn network_block(text: &str) -> Result<String, String> {
+    kyushoku_domain::webhook::Networks::parse([text]).map(|_| text.trim().to_owned())
+}
+
 fn public_url(value: &str) -> Result<String, String> {
     let rest = value
         .strip_prefix("https://")

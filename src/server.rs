@@ -128,6 +128,15 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
         public_url: args.public_url.clone(),
         session_idle_secs: args.session_idle,
         session_absolute_secs: args.session_absolute,
+        webhooks: kyushoku_api::webhooks::WebhookConfig {
+            allow_http: args.webhook_allow_http,
+            networks: kyushoku_domain::webhook::Networks::parse(
+                args.webhook_allowed_networks.iter().map(String::as_str),
+            )
+            .map_err(anyhow::Error::msg)?,
+            lease: Duration::from_secs(args.webhook_lease),
+            ..Default::default()
+        },
         ..ApiConfig::default()
     };
     let secret = match &args.secret {
@@ -142,6 +151,7 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
     state.cluster.start_listener();
     start_mail(args, &state)?;
     state.relay.start(&state);
+    state.webhooks.start(&state);
     if args.sweep_interval > 0 {
         tokio::spawn(sweeper(
             state.db.clone(),

@@ -321,6 +321,116 @@ fn rows() -> Vec<Row> {
             None,
             [401, 403, 403, 403, 200, 200, 200, 403, 403],
         ),
+        // Webhooks: a refused URL proves the caller was let through
+        // (422) without registering anything; an unknown webhook 404.
+        row(
+            "POST",
+            "/v1/organisations/{id}/webhooks",
+            Some(json!({"url": "https://127.0.0.1/x", "events": ["message.received"]})),
+            [401, 403, 403, 403, 422, 403, 404, 404, 404],
+        ),
+        row(
+            "GET",
+            "/v1/organisations/{id}/webhooks",
+            None,
+            [401, 403, 403, 403, 200, 403, 404, 404, 404],
+        ),
+        row(
+            "GET",
+            "/v1/organisations/{id}/webhooks/{webhook_id}",
+            None,
+            [401, 403, 403, 403, 404, 403, 404, 404, 404],
+        ),
+        row(
+            "PATCH",
+            "/v1/organisations/{id}/webhooks/{webhook_id}",
+            Some(json!({"enabled": false})),
+            [401, 403, 403, 403, 404, 403, 404, 404, 404],
+        ),
+        row(
+            "DELETE",
+            "/v1/organisations/{id}/webhooks/{webhook_id}",
+            None,
+            [401, 403, 403, 403, 404, 403, 404, 404, 404],
+        ),
+        row(
+            "POST",
+            "/v1/organisations/{id}/webhooks/{webhook_id}/secret",
+            None,
+            [401, 403, 403, 403, 404, 403, 404, 404, 404],
+        ),
+        row(
+            "POST",
+            "/v1/organisations/{id}/webhooks/{webhook_id}/test",
+            None,
+            [401, 403, 403, 403, 404, 403, 404, 404, 404],
+        ),
+        row(
+            "GET",
+            "/v1/organisations/{id}/webhooks/{webhook_id}/deliveries",
+            None,
+            [401, 403, 403, 403, 404, 403, 404, 404, 404],
+        ),
+        row(
+            "POST",
+            "/v1/organisations/{id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+            None,
+            [401, 403, 403, 403, 404, 403, 404, 404, 404],
+        ),
+        row(
+            "POST",
+            "/v1/webhooks",
+            Some(json!({"url": "https://127.0.0.1/x", "events": ["message.received"]})),
+            [401, 422, 422, 422, 422, 403, 422, 403, 403],
+        ),
+        row(
+            "GET",
+            "/v1/webhooks",
+            None,
+            [401, 200, 200, 200, 200, 403, 200, 403, 403],
+        ),
+        row(
+            "GET",
+            "/v1/webhooks/{webhook_id}",
+            None,
+            [401, 404, 404, 404, 404, 403, 404, 403, 403],
+        ),
+        row(
+            "PATCH",
+            "/v1/webhooks/{webhook_id}",
+            Some(json!({"enabled": false})),
+            [401, 404, 404, 404, 404, 403, 404, 403, 403],
+        ),
+        row(
+            "DELETE",
+            "/v1/webhooks/{webhook_id}",
+            None,
+            [401, 404, 404, 404, 404, 403, 404, 403, 403],
+        ),
+        row(
+            "POST",
+            "/v1/webhooks/{webhook_id}/secret",
+            None,
+            [401, 404, 404, 404, 404, 403, 404, 403, 403],
+        ),
+        row(
+            "POST",
+            "/v1/webhooks/{webhook_id}/test",
+            None,
+            [401, 404, 404, 404, 404, 403, 404, 403, 403],
+        ),
+        row(
+            "GET",
+            "/v1/webhooks/{webhook_id}/deliveries",
+            None,
+            [401, 404, 404, 404, 404, 403, 404, 403, 403],
+        ),
+        row(
+            "POST",
+            "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+            None,
+            [401, 404, 404, 404, 404, 403, 404, 403, 403],
+        ),
         // After the reads above.
         row(
             "DELETE",
@@ -413,7 +523,9 @@ async fn every_operation_against_every_principal(app: TestApp) {
             .replace("{profile_id}", "AAAAAAAAAAAAAAAAAAAAAA")
             .replace("{organisation_id}", &public)
             .replace("{thread_id}", "00000000-0000-7000-8000-000000000000")
-            .replace("{job_number}", "13010-00000001");
+            .replace("{job_number}", "13010-00000001")
+            .replace("{webhook_id}", "wh_00000000000000000000000000000000")
+            .replace("{delivery_id}", "msg_00000000000000000000000000000000");
         for (i, token) in tokens.iter().enumerate() {
             let a = app
                 .call(row.method, &path, token.as_deref(), row.body.clone())

@@ -21,3 +21,4 @@ mod security;
 mod spec;
 pub mod staff_pages;
 mod tls;
+mod webhooks;

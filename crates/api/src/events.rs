@@ -66,6 +66,8 @@ impl Relay {
     pub fn wake(&self, state: &AppState) {
         self.start(state);
         self.inner.wake.notify_one();
+        // A seeker's message may also be a webhook's event.
+        state.webhooks.wake();
     }
 
     async fn run(&self, state: &AppState) {

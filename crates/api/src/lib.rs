@@ -22,6 +22,7 @@ pub mod problem;
 pub mod routes;
 pub mod spreadsheet;
 mod state;
+pub mod webhooks;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -57,6 +58,7 @@ pub use state::{parse_secret, ApiConfig, AppState};
         (name = "my page", description = "The job seeker's My Page: status, consent, blocks, threads"),
         (name = "job offers", description = "Hello Work's job offers for approved organisations"),
         (name = "audit", description = "The audit trail, for labour bureaus"),
+        (name = "webhooks", description = "Standard Webhooks subscriptions: signed events to organisations', Hello Work's and bureaus' systems"),
     ),
     modifiers(&BearerAuth),
     // The types query and path parameters refer to, which utoipa does not

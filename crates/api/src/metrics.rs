@@ -4,7 +4,7 @@
 //! classic text format (0.0.4) by default and as OpenMetrics 1.0 when a
 //! scraper asks for it; every label value comes from a bounded set.
 
-use std::sync::atomic::AtomicI64;
+use std::sync::atomic::{AtomicI64, AtomicU64};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -19,6 +19,15 @@ pub struct RequestLabels {
     pub method: String,
     pub route: String,
     pub status: u16,
+}
+
+/// A webhook attempt: its event type and what became of its delivery
+/// (`delivered`, `pending`: to be retried, `failed`: given up). Both from
+/// closed sets.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WebhookLabels {
+    pub event: &'static str,
+    pub outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -40,6 +49,16 @@ pub struct Metrics {
     pub pool_idle: Gauge<i64, AtomicI64>,
     /// 1 when the dependency answered its last check, 0 when not.
     pub dependency_up: Family<DependencyLabels, Gauge<i64, AtomicI64>>,
+    /// Webhook attempts by event type and outcome.
+    pub webhook_attempts: Family<WebhookLabels, Counter>,
+    /// How long one webhook request took.
+    pub webhook_attempt_seconds: Histogram,
+    /// From an event's commit to its delivery (2xx).
+    pub webhook_delivery_seconds: Histogram,
+    /// Deliveries due now, not yet attempted.
+    pub webhook_queue: Gauge<i64, AtomicI64>,
+    /// How long the oldest due delivery has waited.
+    pub webhook_oldest_due_seconds: Gauge<f64, AtomicU64>,
 }
 
 impl Default for Metrics {
@@ -72,7 +91,43 @@ impl Default for Metrics {
             "Whether a dependency answered its last check (1) or not (0)",
             dependency_up.clone(),
         );
+        let webhook_attempts = Family::<WebhookLabels, Counter>::default();
+        let webhook_attempt_seconds = latency_histogram();
+        // 5 ms … ~45 h: a delivery may wait for its retries.
+        let webhook_delivery_seconds = Histogram::new(exponential_buckets(0.005, 4.0, 13));
+        let webhook_queue = Gauge::<i64, AtomicI64>::default();
+        let webhook_oldest_due_seconds = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "webhook_attempts",
+            "Webhook attempts by event type and the delivery's outcome",
+            webhook_attempts.clone(),
+        );
+        registry.register(
+            "webhook_attempt_duration_seconds",
+            "Time one webhook request took",
+            webhook_attempt_seconds.clone(),
+        );
+        registry.register(
+            "webhook_delivery_latency_seconds",
+            "Time from an event to its delivery",
+            webhook_delivery_seconds.clone(),
+        );
+        registry.register(
+            "webhook_due_deliveries",
+            "Webhook deliveries due and not yet attempted",
+            webhook_queue.clone(),
+        );
+        registry.register(
+            "webhook_oldest_due_seconds",
+            "How long the oldest due webhook delivery has waited",
+            webhook_oldest_due_seconds.clone(),
+        );
         Self {
+            webhook_attempts,
+            webhook_attempt_seconds,
+            webhook_delivery_seconds,
+            webhook_queue,
+            webhook_oldest_due_seconds,
             registry,
             requests,
             latency,
@@ -87,6 +142,24 @@ impl Metrics {
     pub fn observe_request(&self, labels: RequestLabels, seconds: f64) {
         self.latency.get_or_create(&labels).observe(seconds);
         self.requests.get_or_create(&labels).inc();
+    }
+
+    /// One webhook attempt: its duration, and for a delivery the time
+    /// since its event.
+    pub fn observe_webhook(
+        &self,
+        event: &'static str,
+        outcome: &'static str,
+        seconds: f64,
+        delivered_after: Option<f64>,
+    ) {
+        self.webhook_attempts
+            .get_or_create(&WebhookLabels { event, outcome })
+            .inc();
+        self.webhook_attempt_seconds.observe(seconds);
+        if let Some(s) = delivered_after {
+            self.webhook_delivery_seconds.observe(s);
+        }
     }
 
     pub fn set_dependency(&self, name: &str, up: bool) {

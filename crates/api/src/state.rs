@@ -48,6 +48,8 @@ pub struct ApiConfig {
     pub session_idle_secs: i64,
     /// A page session ends this many seconds after sign-in, however busy.
     pub session_absolute_secs: i64,
+    /// How webhooks go out.
+    pub webhooks: crate::webhooks::WebhookConfig,
 }
 
 impl Default for ApiConfig {
@@ -67,6 +69,7 @@ impl Default for ApiConfig {
             public_url: None,
             session_idle_secs: 30 * 60,
             session_absolute_secs: 8 * 3600,
+            webhooks: crate::webhooks::WebhookConfig::default(),
         }
     }
 }
@@ -89,6 +92,9 @@ pub struct AppState {
     pub outbox: mail::Outbox,
     /// Publishes the events the use cases wrote (see [`events`]).
     pub relay: events::Relay,
+    /// Delivers webhooks and announces job-offer changes (see
+    /// [`crate::webhooks`]).
+    pub webhooks: crate::webhooks::Deliverer,
     /// Page sessions read in the last seconds (see
     /// [`crate::pages::session::Recent`]).
     pub page_sessions: Arc<crate::pages::session::Recent>,
@@ -126,6 +132,7 @@ impl AppState {
             audit,
             outbox: mail::Outbox::default(),
             relay: events::Relay::default(),
+            webhooks: crate::webhooks::Deliverer::default(),
             page_sessions: Arc::default(),
             db,
             cluster: cluster.namespaced(&deployment),

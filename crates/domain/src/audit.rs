@@ -51,6 +51,17 @@ closed_set! {
         AccessTokenRevoked = "access_token_revoked",
         /// A refresh token was revoked (RFC 7009).
         RefreshTokenRevoked = "refresh_token_revoked",
+        /// A webhook was registered (`target`: its id; `detail`: its
+        /// events).
+        WebhookCreated = "webhook_created",
+        /// A webhook's URL, events or state was changed (`detail`: what).
+        WebhookChanged = "webhook_changed",
+        /// A webhook was deleted.
+        WebhookDeleted = "webhook_deleted",
+        /// A webhook's secret was rotated.
+        WebhookSecretRotated = "webhook_secret_rotated",
+        /// A delivery was sent again, or a test event sent, on request.
+        WebhookRedelivered = "webhook_redelivered",
     }
 }
 

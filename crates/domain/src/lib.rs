@@ -22,6 +22,7 @@ pub mod scrub;
 pub mod seal;
 pub mod search;
 pub mod second_factor;
+pub mod webhook;
 
 pub use audit::{ActorKind, AuditAction};
 pub use consent::{ConsentChannel, ConsentScope, RegistrationStatus};

@@ -18,6 +18,9 @@ closed_set! {
         /// To the owner of an address an administrator tried to add, which
         /// already has an account: nothing changed.
         InvitationAddressInUse = "invitation_address_in_use",
+        /// To an organisation's administrators (or a bureau's officers):
+        /// one of their webhook endpoints was turned off.
+        WebhookDisabled = "webhook_disabled",
     }
 }
 
@@ -50,6 +53,14 @@ pub enum Letter {
     InvitationAddressInUse {
         organisation: String,
     },
+    /// An endpoint was turned off: it answered 410 Gone (`gone`), or failed
+    /// for five days. Names the endpoint by its id and host only (a path
+    /// may carry the receiver's own token).
+    WebhookDisabled {
+        webhook_id: String,
+        host: String,
+        gone: bool,
+    },
 }
 
 impl Letter {
@@ -59,6 +70,7 @@ impl Letter {
             Letter::ApplicationAddressInUse => MailKind::ApplicationAddressInUse,
             Letter::Invitation { .. } => MailKind::Invitation,
             Letter::InvitationAddressInUse { .. } => MailKind::InvitationAddressInUse,
+            Letter::WebhookDisabled { .. } => MailKind::WebhookDisabled,
         }
     }
 
@@ -119,6 +131,32 @@ impl Letter {
                      user. The address already has an account, so nothing changed.\n{FOOTER}"
                 ),
             ),
+            Letter::WebhookDisabled {
+                webhook_id,
+                host,
+                gone,
+            } => {
+                let (why_ja, why_en) = if *gone {
+                    (
+                        "受信側が 410 Gone(廃止)と応答したため",
+                        "it answered 410 Gone",
+                    )
+                } else {
+                    (
+                        "5日間、配信がすべて失敗したため",
+                        "every delivery to it failed for five days",
+                    )
+                };
+                (
+                    "【求人・求職情報提供サービス】Webhook の送信先を停止しました / A webhook endpoint was turned off".into(),
+                    format!(
+                        "Webhook {webhook_id}(送信先 {host})は、{why_ja}停止しました。\n\
+                         未配信のイベントは保持されています。送信先を直したうえで有効にすると配信を再開します。\n\n\
+                         The webhook {webhook_id} (endpoint {host}) was turned off because {why_en}.\n\
+                         Undelivered events are kept: fix the endpoint and enable it again to resume.\n{FOOTER}"
+                    ),
+                )
+            }
         }
     }
 }
@@ -141,6 +179,11 @@ mod tests {
             Letter::InvitationAddressInUse {
                 organisation: org.clone(),
             },
+            Letter::WebhookDisabled {
+                webhook_id: "wh_1".into(),
+                host: "hooks.example.jp".into(),
+                gone: true,
+            },
         ];
         let kinds: Vec<_> = letters.iter().map(Letter::kind).collect();
         assert_eq!(kinds, MailKind::ALL);
@@ -150,7 +193,9 @@ mod tests {
             assert!(!subject.contains('\n'));
             let about_an_application = matches!(
                 letter,
-                Letter::ApplicationReceived | Letter::ApplicationAddressInUse
+                Letter::ApplicationReceived
+                    | Letter::ApplicationAddressInUse
+                    | Letter::WebhookDisabled { .. }
             );
             assert_eq!(
                 body.contains(&org),

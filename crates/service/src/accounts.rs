@@ -72,6 +72,7 @@ pub fn apply(
         e.prefecture = Some(row.prefecture.clone());
         e.target = Some(row.public_id.clone());
         audit::record(c, &e)?;
+        crate::webhooks::organisation_applied(c, &row)?;
         keep(c, pledge, answer)
     });
     match filed {

@@ -97,6 +97,9 @@ pub fn report(
                 employment_type: cmd.employment_type,
             },
         )?;
+        if let Some(org) = kyushoku_store::organisations::find_by_id(c, cmd.organisation)? {
+            crate::webhooks::hire_reported(c, &answer.hire_id, &org.public_id)?;
+        }
         if let Some(p) = pledge {
             p.keep(c, 201, &serde_json::to_value(&answer).unwrap_or_default())?;
         }

@@ -32,6 +32,7 @@ pub mod seekers;
 pub mod sessions;
 pub mod staff_sign_in;
 pub mod threads;
+pub mod webhooks;
 pub mod witness;
 
 pub use caller::Caller;

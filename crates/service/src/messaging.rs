@@ -236,6 +236,12 @@ pub fn send_as_seeker(
                     Author::Seeker,
                     answer.kind,
                 )?;
+                crate::webhooks::message_received(
+                    c,
+                    t.organisation_id,
+                    &answer.thread_id,
+                    &answer.message_id,
+                )?;
             }
             match pledge {
                 Some(p) => p.keep(c, 201, &answer_json(&answer)),
@@ -278,6 +284,9 @@ pub fn report_thread(
     // The report and its idempotency record commit together.
     c.write_transaction(|c| {
         store::report(c, &t, &answer.report_id, reason)?;
+        if let Some(org) = organisations::find_by_id(c, t.organisation_id)? {
+            crate::webhooks::message_reported(c, &answer.report_id, &org.public_id)?;
+        }
         if let Some(p) = pledge {
             p.keep(c, 201, &serde_json::to_value(&answer).unwrap_or_default())?;
         }

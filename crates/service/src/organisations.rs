@@ -135,6 +135,7 @@ pub fn decide(
         let updated = organisations::change_status(c, row.id, &change)?;
         if updated.is_some() {
             audit::record(c, &event)?;
+            crate::webhooks::status_changed(c, &row, from, to)?;
         }
         Ok::<_, Refusal>(updated)
     })?

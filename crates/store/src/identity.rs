@@ -92,6 +92,18 @@ pub fn find_officer_by_email(
         .optional()?)
 }
 
+/// The officers of one prefecture's bureau.
+pub fn officers_of(
+    conn: &mut DbConn,
+    prefecture: &PrefectureCode,
+) -> Result<Vec<OfficerRow>, StoreError> {
+    Ok(bureau_officers::table
+        .filter(bureau_officers::prefecture.eq(prefecture.as_str()))
+        .order(bureau_officers::id.asc())
+        .select(OfficerRow::as_select())
+        .load(conn)?)
+}
+
 pub fn find_officer(conn: &mut DbConn, id: OfficerId) -> Result<Option<OfficerRow>, StoreError> {
     Ok(bureau_officers::table
         .find(id)

@@ -113,6 +113,14 @@ macro_rules! row_id {
 }
 
 row_id!(
+    /// A row of `webhooks`.
+    WebhookId
+);
+row_id!(
+    /// A row of `webhook_deliveries`.
+    DeliveryId
+);
+row_id!(
     /// A row of `seekers`.
     SeekerId
 );

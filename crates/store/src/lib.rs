@@ -40,6 +40,7 @@ pub mod test_support;
 mod testing;
 mod visibility;
 pub mod web;
+pub mod webhooks;
 
 pub use connection::{
     keep_openssl_until_exit, redact, Backend, DatabaseUrl, Db, DbConn, PoolOptions,
@@ -52,8 +53,8 @@ pub use diesel::result::Error as QueryError;
 pub use diesel::Connection;
 pub use error::StoreError;
 pub use ids::{
-    ApiClientId, AuditEventId, EventId, JobOfferId, LetterId, MessageId, OfficerId, OrganisationId,
-    RefreshTokenId, ReportId, RowId, SeekerId, ThreadId, UserId,
+    ApiClientId, AuditEventId, DeliveryId, EventId, JobOfferId, LetterId, MessageId, OfficerId,
+    OrganisationId, RefreshTokenId, ReportId, RowId, SeekerId, ThreadId, UserId, WebhookId,
 };
 
 // The bundled SQLite is linked through this crate; naming it keeps the

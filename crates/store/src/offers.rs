@@ -264,6 +264,34 @@ pub fn changes(
     Ok((rows, resume))
 }
 
+/// Whether `viewer`'s change feed has an entry in `(since, until]`: the
+/// same changes [`changes`] would give it (an offer in its view now, or
+/// in it just before the change).
+pub fn has_changes_for(
+    conn: &mut DbConn,
+    viewer: Viewer,
+    since: i64,
+    until: i64,
+) -> Result<bool, StoreError> {
+    let was_visible = exists(
+        organisations::table
+            .select(organisations::id)
+            .filter(organisations::id.eq(viewer.organisation_id))
+            .filter(scope_covers_sector(
+                offer_changes::prior_scope.assume_not_null(),
+            )),
+    );
+    Ok(diesel::select(exists(
+        offer_changes::table
+            .inner_join(job_offers::table)
+            .filter(offer_changes::seq.gt(since))
+            .filter(offer_changes::seq.le(until))
+            .filter(offer_visible_to(viewer.organisation_id, viewer.today).or(was_visible))
+            .select(offer_changes::seq),
+    ))
+    .get_result(conn)?)
+}
+
 /// The newest change number (0 when there is none): names a snapshot.
 pub fn last_change(conn: &mut DbConn) -> Result<i64, StoreError> {
     Ok(offer_changes::table

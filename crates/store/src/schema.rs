@@ -419,6 +419,65 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        public_id -> Text,
+        owner -> Text,
+        organisation_id -> Nullable<BigInt>,
+        prefecture -> Nullable<Text>,
+        url -> Text,
+        events -> Text,
+        description -> Nullable<Text>,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_until -> Nullable<Timestamp>,
+        failing_since -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        public_id -> Text,
+        webhook_id -> BigInt,
+        event_type -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        claimed_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> Integer,
+        next_retry_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_marks (name) {
+        name -> Text,
+        seq -> BigInt,
+    }
+}
+
+diesel::joinable!(webhooks -> organisations (organisation_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+
 diesel::joinable!(sign_in_links -> seekers (seeker_id));
 diesel::joinable!(guidance_counters -> organisations (organisation_id));
 // First guidances by organisation kind and day (the bureau's statistics).
@@ -462,4 +521,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     web_sessions,
     sign_in_steps,
     bureau_officers,
+    webhooks,
+    webhook_deliveries,
+    webhook_attempts,
+    webhook_marks,
 );

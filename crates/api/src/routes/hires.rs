@@ -153,6 +153,7 @@ pub async fn report_hire(
         let recorded = st
             .act(move |c| hires::report(c, cmd, pledge.as_ref()))
             .await?;
+        st.webhooks.wake();
         Ok((StatusCode::CREATED, serde_json::json!(recorded)))
     })
     .await

@@ -33,6 +33,7 @@ pub mod reports;
 pub mod seekers;
 pub mod stats;
 pub mod threads;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -70,7 +71,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(organisations::clients::list)
                 .service(organisations::clients::delete)
                 .service(organisations::users::create)
-                .service(hires::list),
+                .service(hires::list)
+                .service(webhooks::org_create)
+                .service(webhooks::org_list)
+                .service(webhooks::org_read)
+                .service(webhooks::org_update)
+                .service(webhooks::org_delete)
+                .service(webhooks::org_rotate)
+                .service(webhooks::org_test)
+                .service(webhooks::org_deliveries)
+                .service(webhooks::org_redeliver),
         )
         .service(
             utoipa_actix_web::scope("/v1/seekers")
@@ -122,5 +132,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(hires::report)
         .service(stats::stats)
         .service(audit::query)
-        .service(reports::list);
+        .service(reports::list)
+        .service(
+            utoipa_actix_web::scope("/v1/webhooks")
+                .service(webhooks::own_create)
+                .service(webhooks::own_list)
+                .service(webhooks::own_read)
+                .service(webhooks::own_update)
+                .service(webhooks::own_delete)
+                .service(webhooks::own_rotate)
+                .service(webhooks::own_test)
+                .service(webhooks::own_deliveries)
+                .service(webhooks::own_redeliver),
+        );
 }

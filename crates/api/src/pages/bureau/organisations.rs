@@ -363,6 +363,7 @@ pub async fn decide(
     let decided = state
         .act(move |c| organisations::decide(c, &caller, &prefecture, &target, cmd))
         .await;
+    state.webhooks.wake();
     let bt = b.b();
     let problem = match decided {
         Ok(updated) => {

@@ -48,6 +48,7 @@ pub async fn upsert(
     let row = ingest::prepare_offer(&job_number, body.into_inner()?, today_in_japan())
         .map_err(FieldError::refused)?;
     let created = state.act(move |c| ingest::put_offer(c, &row)).await?;
+    state.webhooks.offers_changed();
     let answer = OfferStored {
         job_number: job_number.into_inner(),
         status: Stored::of(created),
@@ -84,6 +85,7 @@ pub async fn withdraw(
     principal.require_hw_system()?;
     let n = JobNumber::parse(&job_number).map_err(|_| ApiError::NotFound)?;
     state.act(move |c| ingest::withdraw_offer(c, &n)).await?;
+    state.webhooks.offers_changed();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -111,7 +113,7 @@ pub async fn batch(
 ) -> Result<HttpResponse, ApiError> {
     principal.require_hw_system()?;
     let today = today_in_japan();
-    ndjson::process(
+    let answer = ndjson::process(
         &state,
         &req,
         &principal,
@@ -133,5 +135,7 @@ pub async fn batch(
         },
         ingest::put_offer,
     )
-    .await
+    .await;
+    state.webhooks.offers_changed();
+    answer
 }

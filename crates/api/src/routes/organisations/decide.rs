@@ -74,6 +74,7 @@ pub async fn decide(
     let updated = state
         .act(move |c| organisations::decide(c, &caller, &prefecture, &id, cmd))
         .await?;
+    state.webhooks.wake();
     auth::organisation_changed(&state, updated.id).await?;
     Ok(HttpResponse::Ok().json(Organisation::from(updated)))
 }
