@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod echo;
 pub mod generate;
 pub mod probe;
 pub mod server;

@@ -45,6 +45,12 @@ enum Command {
         /// Write {"base_url", "clients": {…}} to this file.
         #[arg(long)]
         credentials_out: Option<PathBuf>,
+        /// Also start a local webhook receiver on this address (default
+        /// 127.0.0.1:8099) that prints what it gets; the demo may call it
+        /// (and only it, of this machine) over http. Its URL is
+        /// `webhook_echo_url` in the credentials.
+        #[arg(long, num_args = 0..=1, default_missing_value = "127.0.0.1:8099", value_name = "ADDR")]
+        webhook_echo: Option<std::net::SocketAddr>,
     },
     /// Apply pending database migrations and load the reference code lists
     /// if the database has none, then exit.
@@ -230,7 +236,16 @@ async fn run() -> anyhow::Result<()> {
         Command::Demo {
             serve,
             credentials_out,
-        } => demo(serve.serve, demo_database_given, credentials_out).await,
+            webhook_echo,
+        } => {
+            demo(
+                serve.serve,
+                demo_database_given,
+                credentials_out,
+                webhook_echo,
+            )
+            .await
+        }
         Command::Migrate(store) => {
             server::open_store(&store).await?;
             eprintln!("database is up to date");
@@ -397,7 +412,19 @@ async fn demo(
     mut serve: ServeArgs,
     database_given: bool,
     credentials_out: Option<PathBuf>,
+    webhook_echo: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<()> {
+    // The receiver first: the server is allowed to call it, and only it.
+    let echo_url = match webhook_echo {
+        Some(addr) => {
+            let url = kyushoku::echo::start(addr)?;
+            serve.webhook_allow_http = true;
+            serve.webhook_allowed_networks.push(addr.ip().to_string());
+            eprintln!("webhook echo receiver: {url} (GET /received lists what came)");
+            Some(url)
+        }
+        None => None,
+    };
     // Kept alive until the server stops, then removed.
     let temp = tempfile::tempdir()?;
     if !database_given {
@@ -491,6 +518,7 @@ async fn demo(
         // A seeker with threads in several states, for trying My Page.
         "demo_seeker_ref": demo_seeker,
         "demo_seeker_profile_ids": profile_ids,
+        "webhook_echo_url": echo_url,
         "web": {
             "my_page_sign_in_url": sign_in_url,
             "staff_sign_in_url": format!("{}/staff/sign-in", running.base_url()),

@@ -6,7 +6,7 @@ written, against a fresh demo, and checks every `#=>` line (issue 36).
 
 The walk runs in a temporary folder in which `./target/release/kyushoku`
 is the binary given (so CI need not build a release), after
-`kyushoku demo --credentials-out creds.json` started there on
+`kyushoku demo --credentials-out creds.json --webhook-echo` started there on
 127.0.0.1:8080, as the README says. Commands are the lines between
 comments; a `#=> text` line after a command must match what the command
 printed (`…` stands for any text; several `#=>` lines are several lines).
@@ -22,7 +22,7 @@ import time
 import urllib.request
 
 SECTION = "## A walk through the API with curl"
-START = "cargo run --release -- demo --credentials-out creds.json"
+START = "cargo run --release -- demo --credentials-out creds.json --webhook-echo"
 
 
 def blocks(readme):
@@ -79,7 +79,7 @@ def main():
         os.symlink(binary, os.path.join(folder, "target", "release", "kyushoku"))
         log = open(os.path.join(folder, "demo.log"), "w")
         demo = subprocess.Popen(
-            ["./target/release/kyushoku", "demo", "--credentials-out", "creds.json"],
+            ["./target/release/kyushoku"] + START.split(" -- ", 1)[1].split(),
             cwd=folder, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.time() + 120
