@@ -767,6 +767,15 @@ impl Process {
         if let Some(r) = &args.redis_url {
             cmd.arg("--redis-url").arg(r);
         }
+        cmd.env("KYUSHOKU_WEBHOOK_LEASE", args.webhook_lease.to_string())
+            .env(
+                "KYUSHOKU_WEBHOOK_ALLOW_HTTP",
+                args.webhook_allow_http.to_string(),
+            )
+            .env(
+                "KYUSHOKU_WEBHOOK_ALLOWED_NETWORKS",
+                args.webhook_allowed_networks.join(","),
+            );
         let mut child = cmd.spawn().expect("kyushoku starts");
         let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
         let addr = loop {

@@ -58,12 +58,20 @@ struct Plan {
     /// Then answer this status (default 204); 302 redirects to the cloud
     /// metadata address.
     status: Option<u16>,
+    /// Hold this many requests a minute without answering (the sender is
+    /// mid-attempt), before the plan above.
+    hang: usize,
+    /// Answer each request after this many milliseconds.
+    delay_ms: u64,
 }
 
 #[derive(Clone, Default)]
 struct Receiver {
     got: Arc<Mutex<Vec<Received>>>,
     plan: Arc<Mutex<Plan>>,
+    /// `webhook-id`s being answered now, and whether one was ever being
+    /// answered twice at once.
+    in_flight: Arc<Mutex<(Vec<String>, bool)>>,
 }
 
 impl Receiver {
@@ -84,7 +92,24 @@ impl Receiver {
     }
 
     fn set(&self, fail: usize, status: Option<u16>) {
-        *self.plan.lock().unwrap() = Plan { fail, status };
+        *self.plan.lock().unwrap() = Plan {
+            fail,
+            status,
+            ..Plan::default()
+        };
+    }
+
+    fn hang(&self, n: usize) {
+        self.plan.lock().unwrap().hang = n;
+    }
+
+    fn delay(&self, ms: u64) {
+        self.plan.lock().unwrap().delay_ms = ms;
+    }
+
+    /// Whether two attempts of one delivery were ever in flight at once.
+    fn overlapped(&self) -> bool {
+        self.in_flight.lock().unwrap().1
     }
 
     fn all(&self) -> Vec<Received> {
@@ -114,14 +139,41 @@ impl Receiver {
 }
 
 async fn receive(req: HttpRequest, body: web::Bytes, me: web::Data<Receiver>) -> HttpResponse {
-    me.got.lock().unwrap().push(Received {
+    let got = Received {
         headers: req
             .headers()
             .iter()
             .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
             .collect(),
         body: body.to_vec(),
-    });
+    };
+    let id = got.header("webhook-id").to_owned();
+    me.got.lock().unwrap().push(got);
+    let (hang, delay) = {
+        let mut plan = me.plan.lock().unwrap();
+        let hang = plan.hang > 0;
+        if hang {
+            plan.hang -= 1;
+        }
+        (hang, plan.delay_ms)
+    };
+    if hang {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    }
+    {
+        let mut f = me.in_flight.lock().unwrap();
+        if f.0.contains(&id) {
+            f.1 = true;
+        }
+        f.0.push(id.clone());
+    }
+    tokio::time::sleep(Duration::from_millis(delay)).await;
+    {
+        let mut f = me.in_flight.lock().unwrap();
+        if let Some(i) = f.0.iter().position(|x| *x == id) {
+            f.0.remove(i);
+        }
+    }
     let mut plan = me.plan.lock().unwrap();
     if plan.fail > 0 {
         plan.fail -= 1;
@@ -615,6 +667,407 @@ async fn redirects_are_not_followed(app: TestApp) {
     // The 302 is the answer: failed, to be retried, never followed.
     assert_eq!(d["attempts"][0]["status_code"], 302, "{d}");
     assert_eq!(rx.all().len(), 1);
+}
+
+/// The delivering process is killed mid-attempt (the receiver holds the
+/// request): after a restart, once the lease ends, it is attempted again
+/// with the same `webhook-id`, delivered, and recorded once.
+async fn a_killed_deliverer_loses_nothing(app: TestApp) {
+    let w = world(&app).await;
+    let admin = admin_token(&app, &w, "org_public").await;
+    let org = w.cast.org_id("org_public").to_owned();
+    let hooks = format!("/v1/organisations/{org}/webhooks");
+    let rx = Receiver::default();
+    let url = rx.start().await;
+    let created = register(&app, &hooks, &admin, &url, &["message.received"]).await;
+    let id = created["webhook_id"].as_str().unwrap().to_owned();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let process = app.into_process().await;
+    rx.hang(1);
+    let t = process
+        .app
+        .call("POST", &format!("{hooks}/{id}/test"), Some(&admin), None)
+        .await;
+    assert_eq!(t.status, 202, "{}", t.text());
+    let delivery = t.json()["delivery_id"].as_str().unwrap().to_owned();
+    let first = rx.nth("webhook.test", 1, Duration::from_secs(10)).await;
+    assert_eq!(first.header("webhook-id"), delivery);
+    // Killed while the receiver holds the attempt.
+    let mut process = process;
+    process.kill();
+    let process = process.restart();
+    let again = rx
+        .nth(
+            "webhook.test",
+            2,
+            Duration::from_secs(process.app.args.webhook_lease + 20),
+        )
+        .await;
+    assert_eq!(again.header("webhook-id"), delivery);
+    again.verify(&secret).unwrap();
+    let d = wait_for_state(
+        &process.app,
+        &format!("{hooks}/{id}/deliveries"),
+        &admin,
+        &delivery,
+        "delivered",
+    )
+    .await;
+    assert_eq!(d["attempts"].as_array().unwrap().len(), 1, "{d}");
+    process.terminate().await;
+}
+
+mod a_killed_deliverer_loses_nothing {
+    async fn app(store: crate::support::Store) -> Option<crate::support::TestApp> {
+        crate::support::TestApp::spawn_with(store, |a| {
+            a.webhook_allow_http = true;
+            a.webhook_allowed_networks = vec!["127.0.0.0/8".into()];
+            a.webhook_lease = 16;
+        })
+        .await
+    }
+
+    #[actix_web::test]
+    async fn sqlite() {
+        super::a_killed_deliverer_loses_nothing(app(crate::support::Store::Sqlite).await.unwrap())
+            .await;
+    }
+
+    #[actix_web::test]
+    async fn postgres() {
+        if let Some(a) = app(crate::support::Store::Postgres).await {
+            super::a_killed_deliverer_loses_nothing(a).await;
+        }
+    }
+}
+
+/// Asks twenty test events of one instance; their delivery ids.
+async fn ask_tests(app: &TestApp, admin: &str, path: String) -> Vec<String> {
+    let mut out = Vec::new();
+    for _ in 0..20 {
+        let t = app.call("POST", &path, Some(admin), None).await;
+        assert_eq!(t.status, 202, "{}", t.text());
+        out.push(t.json()["delivery_id"].as_str().unwrap().to_owned());
+    }
+    out
+}
+
+/// Three instances on PostgreSQL and Redis deliver every event, each
+/// attempt once: no `webhook-id` is ever being answered twice at once, and
+/// with a healthy receiver none arrives twice.
+#[actix_web::test]
+async fn three_instances_deliver_each_event_once() {
+    let Some(redis) = crate::support::redis_url() else {
+        return;
+    };
+    let Some(a) = TestApp::spawn_with(Store::Postgres, |args| {
+        args.webhook_allow_http = true;
+        args.webhook_allowed_networks = vec!["127.0.0.0/8".into()];
+        args.redis_url = Some(redis);
+    })
+    .await
+    else {
+        return;
+    };
+    let b = a.another_instance().await;
+    let c = a.another_instance().await;
+    let w = world(&a).await;
+    let admin = admin_token(&a, &w, "org_public").await;
+    let org = w.cast.org_id("org_public").to_owned();
+    let hooks = format!("/v1/organisations/{org}/webhooks");
+    let rx = Receiver::default();
+    rx.delay(30);
+    let url = rx.start().await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let created = register(&a, &hooks, &admin, &url, &["message.received"]).await;
+        ids.push(created["webhook_id"].as_str().unwrap().to_owned());
+    }
+    // Tests asked of all three instances at once, each waking its own
+    // deliverer.
+    let (x, y, z) = tokio::join!(
+        ask_tests(&a, &admin, format!("{hooks}/{}/test", ids[0])),
+        ask_tests(&b, &admin, format!("{hooks}/{}/test", ids[1])),
+        ask_tests(&c, &admin, format!("{hooks}/{}/test", ids[2]))
+    );
+    let sent: Vec<String> = x.into_iter().chain(y).chain(z).collect();
+    rx.nth("webhook.test", sent.len(), Duration::from_secs(30))
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let got: Vec<String> = rx
+        .all()
+        .iter()
+        .map(|r| r.header("webhook-id").to_owned())
+        .collect();
+    let mut unique = got.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(got.len(), sent.len(), "each event once");
+    assert_eq!(unique.len(), sent.len());
+    for id in &sent {
+        assert!(unique.contains(id), "{id} not delivered");
+    }
+    assert!(!rx.overlapped(), "an attempt was made twice at once");
+    c.stop().await;
+    b.stop().await;
+    a.stop().await;
+}
+
+/// The staff's pages: an administrator registers a webhook (the secret
+/// shown once), sends a test, sees the delivery and its attempt, rotates
+/// the secret, turns it off and deletes it; staff who are not
+/// administrators do not reach them.
+async fn administrators_manage_webhooks_in_the_browser(app: TestApp) {
+    use crate::pages::input;
+    use crate::staff_pages::{sign_in, web_staff};
+    world(&app).await;
+    let people = web_staff(&app).await;
+    let admin = &people["org_public_admin"];
+    let mut b = sign_in(
+        &app,
+        &admin.email,
+        &admin.password,
+        admin.totp_secret.as_deref(),
+    )
+    .await;
+    let rx = Receiver::default();
+    let url = rx.start().await;
+    let page = b.get(&app, "/staff/webhooks").await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let (csrf, key) = (input(&page.text(), "csrf"), input(&page.text(), "key"));
+    // A URL inside is refused, with the reason, and nothing registered.
+    let refused = b
+        .post(
+            &app,
+            "/staff/webhooks",
+            &[
+                ("csrf", &csrf),
+                ("key", &key),
+                ("url", "https://169.254.169.254/"),
+                ("events", "message.received"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(refused.text().contains("id=\"problem\""));
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("key", key.as_str()),
+        ("url", url.as_str()),
+        ("events", "message.received"),
+        ("events", "job_offers.changed"),
+        ("description", "マッチングシステム"),
+    ];
+    let created = b.post(&app, "/staff/webhooks", &form).await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    assert_eq!(created.header("cache-control"), Some("no-store"));
+    let text = created.text();
+    let grab = |text: &str, id: &str| {
+        let marker = format!("id=\"{id}\">");
+        let start = text.find(&marker).unwrap() + marker.len();
+        text[start..start + text[start..].find('<').unwrap()].to_owned()
+    };
+    let (id, secret) = (grab(&text, "webhook-id"), grab(&text, "webhook-secret"));
+    assert!(secret.starts_with("whsec_"));
+    // A second press: the same webhook, not another.
+    let again = b.post(&app, "/staff/webhooks", &form).await;
+    assert!(again.text().contains(&id));
+    let listed = b.get(&app, "/staff/webhooks").await.text();
+    assert_eq!(
+        listed.matches(&format!("/staff/webhooks/{id}")).count(),
+        1,
+        "{listed}"
+    );
+    assert!(!listed.contains(&secret), "the secret is never shown again");
+    // A test, verified by the reference library, shows in the deliveries.
+    let detail = b.get(&app, &format!("/staff/webhooks/{id}")).await;
+    assert_eq!(detail.status, 200);
+    let (csrf, key) = (input(&detail.text(), "csrf"), input(&detail.text(), "key"));
+    let sent = b
+        .post(
+            &app,
+            &format!("/staff/webhooks/{id}/test"),
+            &[("csrf", &csrf), ("key", &key)],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.text());
+    let got = rx.nth("webhook.test", 1, Duration::from_secs(10)).await;
+    got.verify(&secret).unwrap();
+    let mut shown = String::new();
+    for _ in 0..100 {
+        shown = b.get(&app, &format!("/staff/webhooks/{id}")).await.text();
+        if shown.contains("HTTP 204") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(shown.contains("HTTP 204"), "{shown}");
+    assert!(shown.contains(got.header("webhook-id")));
+    // Rotation shows the new secret once; both sign for a day.
+    let rotated = b
+        .post(
+            &app,
+            &format!("/staff/webhooks/{id}/secret"),
+            &[("csrf", &csrf), ("key", &uuid::Uuid::new_v4().to_string())],
+        )
+        .await;
+    assert_eq!(rotated.status, 201, "{}", rotated.text());
+    let new_secret = grab(&rotated.text(), "webhook-secret");
+    assert_ne!(new_secret, secret);
+    // Off, then deleted.
+    let off = b
+        .post(
+            &app,
+            &format!("/staff/webhooks/{id}/enabled"),
+            &[("csrf", &csrf), ("on", "false")],
+        )
+        .await;
+    assert_eq!(off.status, 303);
+    let shown = b.get(&app, &format!("/staff/webhooks/{id}")).await.text();
+    assert!(shown.contains("id=\"webhook-state\">停止中"), "{shown}");
+    let gone = b
+        .post(
+            &app,
+            &format!("/staff/webhooks/{id}/delete"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(gone.status, 303);
+    assert_eq!(
+        b.get(&app, &format!("/staff/webhooks/{id}")).await.status,
+        404
+    );
+    // Without the form's token, nothing happens.
+    let forged = b
+        .post(
+            &app,
+            "/staff/webhooks",
+            &[
+                ("csrf", "nope"),
+                ("key", &key),
+                ("url", url.as_str()),
+                ("events", "message.received"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403, "{}", forged.text());
+    // Staff who are not administrators do not reach the pages.
+    let staff = &people["org_public_staff"];
+    let mut s = sign_in(
+        &app,
+        &staff.email,
+        &staff.password,
+        staff.totp_secret.as_deref(),
+    )
+    .await;
+    assert_eq!(s.get(&app, "/staff/webhooks").await.status, 403);
+}
+
+mod administrators_manage_webhooks_in_the_browser {
+    #[actix_web::test]
+    async fn sqlite() {
+        let app = super::spawn_local(crate::support::Store::Sqlite)
+            .await
+            .unwrap();
+        super::administrators_manage_webhooks_in_the_browser(app).await;
+    }
+
+    #[actix_web::test]
+    async fn postgres() {
+        if let Some(app) = super::spawn_local(crate::support::Store::Postgres).await {
+            super::administrators_manage_webhooks_in_the_browser(app).await;
+        }
+    }
+}
+
+/// An endpoint whose every attempt has failed for five days is turned off
+/// at its next failure, and its administrators are told.
+async fn an_endpoint_failing_five_days_is_turned_off(app: TestApp) {
+    let w = world(&app).await;
+    let admin = admin_token(&app, &w, "org_public").await;
+    let org = w.cast.org_id("org_public").to_owned();
+    let hooks = format!("/v1/organisations/{org}/webhooks");
+    let rx = Receiver::default();
+    let url = rx.start().await;
+    rx.set(100, None);
+    let created = register(&app, &hooks, &admin, &url, &["message.received"]).await;
+    let id = created["webhook_id"].as_str().unwrap().to_owned();
+    // A first failure starts the count; it is then moved five days back.
+    app.call("POST", &format!("{hooks}/{id}/test"), Some(&admin), None)
+        .await;
+    rx.nth("webhook.test", 1, Duration::from_secs(10)).await;
+    let mut hook = Value::Null;
+    for _ in 0..100 {
+        hook = app
+            .call("GET", &format!("{hooks}/{id}"), Some(&admin), None)
+            .await
+            .json();
+        if hook["failing_since"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(hook["failing_since"].is_string(), "{hook}");
+    assert_eq!(hook["enabled"], true);
+    let db = app.state().db.clone();
+    let target = id.clone();
+    tokio::task::spawn_blocking(move || {
+        db.run(|c| {
+            use diesel::prelude::*;
+            use kyushoku_store::schema::webhooks;
+            diesel::update(webhooks::table.filter(webhooks::public_id.eq(&target)))
+                .set(
+                    webhooks::failing_since
+                        .eq(Some(kyushoku_store::now() - chrono::Duration::days(5))),
+                )
+                .execute(c)?;
+            Ok(())
+        })
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    app.call("POST", &format!("{hooks}/{id}/test"), Some(&admin), None)
+        .await;
+    rx.nth("webhook.test", 2, Duration::from_secs(10)).await;
+    let mut off = Value::Null;
+    for _ in 0..100 {
+        off = app
+            .call("GET", &format!("{hooks}/{id}"), Some(&admin), None)
+            .await
+            .json();
+        if off["enabled"] == false {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(off["enabled"], false, "{off}");
+    assert_eq!(off["disabled_reason"], "failing");
+    let email = w.cast.get("org_public").admin_email.clone().unwrap();
+    let letters = app.letters_to(&email, 1).await;
+    assert!(
+        letters
+            .iter()
+            .any(|l| l.body.contains(&id) && l.body.contains("5日間")),
+        "{letters:?}"
+    );
+}
+
+mod an_endpoint_failing_five_days_is_turned_off {
+    #[actix_web::test]
+    async fn sqlite() {
+        let app = super::spawn_local(crate::support::Store::Sqlite)
+            .await
+            .unwrap();
+        super::an_endpoint_failing_five_days_is_turned_off(app).await;
+    }
+
+    #[actix_web::test]
+    async fn postgres() {
+        if let Some(app) = super::spawn_local(crate::support::Store::Postgres).await {
+            super::an_endpoint_failing_five_days_is_turned_off(app).await;
+        }
+    }
 }
 
 mod signed_retried_rotated_and_gone {

@@ -226,15 +226,39 @@ async fn round(state: &AppState, client: &reqwest::Client) -> Result<usize, crat
         .act(move |c| service::claim(c, &sealer, at, lease, ROUND))
         .await?;
     let n = claimed.len();
-    futures_util::stream::iter(claimed)
-        .for_each_concurrent(config.concurrency, |out| async move {
-            let tried = attempt(client, &config.networks, &out).await;
-            settle(state, out, tried).await;
-        })
-        .await;
+    // Attempts run side by side; their outcomes are recorded as they come,
+    // those that ended together in one transaction.
+    let (done, mut results) = tokio::sync::mpsc::unbounded_channel();
+    let send = async move {
+        futures_util::stream::iter(claimed)
+            .for_each_concurrent(config.concurrency, |out| {
+                let done = done.clone();
+                async move {
+                    let tried = attempt(client, &config.networks, &out).await;
+                    let _ = done.send((out, tried));
+                }
+            })
+            .await;
+    };
+    let record = async {
+        while let Some(first) = results.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < RECORD_BATCH {
+                match results.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
+            }
+            settle(state, batch).await;
+        }
+    };
+    tokio::join!(send, record);
     observe_queue(state).await;
     Ok(n)
 }
+
+/// The most attempts recorded in one transaction.
+const RECORD_BATCH: usize = 128;
 
 /// Posts one delivery and reads at most [`MAX_ANSWER_BYTES`] of the answer.
 async fn attempt(client: &reqwest::Client, networks: &Networks, out: &Outgoing) -> Tried {
@@ -327,41 +351,52 @@ fn jitter() -> f64 {
     f64::from(u32::from_le_bytes(b)) / f64::from(u32::MAX)
 }
 
-async fn settle(state: &AppState, out: Outgoing, tried: Tried) {
-    let (id, event) = (out.due.public_id.clone(), out.due.event);
-    let outcome = match (tried.status, tried.error) {
-        (Some(s), _) => s.to_string(),
-        (None, Some(e)) => e.as_str().to_owned(),
-        (None, None) => "none".to_owned(),
-    };
-    let created = out.due.created_at;
-    let settled = state.act(move |c| service::settle(c, &out, tried)).await;
-    match settled {
-        Ok(s) => {
-            let waited = (s.state == DeliveryState::Delivered)
-                .then(|| (now() - created).num_milliseconds().max(0) as f64 / 1000.0);
-            state.metrics.observe_webhook(
-                event.as_str(),
-                s.state.as_str(),
-                f64::from(tried.duration_ms) / 1000.0,
-                waited,
-            );
-            tracing::info!(
-                delivery = %id,
-                event = event.as_str(),
-                outcome = %outcome,
-                state = s.state.as_str(),
-                duration_ms = tried.duration_ms,
-                recorded = s.recorded,
-                "webhook attempt"
-            );
-            if let Some(reason) = s.disabled {
-                tracing::warn!(delivery = %id, reason = reason.as_str(), "webhook endpoint turned off");
-                state.outbox.wake();
-            }
-        }
+async fn settle(state: &AppState, batch: Vec<(Outgoing, Tried)>) {
+    let about: Vec<_> = batch
+        .iter()
+        .map(|(out, tried)| {
+            (
+                out.due.public_id.clone(),
+                out.due.event,
+                out.due.created_at,
+                *tried,
+            )
+        })
+        .collect();
+    let settled = state.act(move |c| service::settle_all(c, &batch)).await;
+    let settled = match settled {
+        Ok(s) => s,
         Err(e) => {
-            tracing::warn!(delivery = %id, error = %e, "webhook attempt not recorded; it will be retried")
+            tracing::warn!(deliveries = about.len(), error = %e, "webhook attempts not recorded; they will be retried");
+            return;
+        }
+    };
+    for ((id, event, created, tried), s) in about.into_iter().zip(settled) {
+        let outcome = match (tried.status, tried.error) {
+            (Some(code), _) => code.to_string(),
+            (None, Some(e)) => e.as_str().to_owned(),
+            (None, None) => "none".to_owned(),
+        };
+        let waited = (s.state == DeliveryState::Delivered)
+            .then(|| (now() - created).num_milliseconds().max(0) as f64 / 1000.0);
+        state.metrics.observe_webhook(
+            event.as_str(),
+            s.state.as_str(),
+            f64::from(tried.duration_ms) / 1000.0,
+            waited,
+        );
+        tracing::info!(
+            delivery = %id,
+            event = event.as_str(),
+            outcome = %outcome,
+            state = s.state.as_str(),
+            duration_ms = tried.duration_ms,
+            recorded = s.recorded,
+            "webhook attempt"
+        );
+        if let Some(reason) = s.disabled {
+            tracing::warn!(delivery = %id, reason = reason.as_str(), "webhook endpoint turned off");
+            state.outbox.wake();
         }
     }
 }

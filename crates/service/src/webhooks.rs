@@ -23,7 +23,7 @@ use kyushoku_store::webhooks::{
 use kyushoku_store::{
     audit, identity, now, offers, DbConn, DeliveryId, OrganisationId, StoreError,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::mail::send_later;
@@ -74,7 +74,7 @@ impl Holder {
 }
 
 /// A subscription as its owner reads it (never its secret).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Webhook {
     #[schema(example = "wh_01938a7b2c3d7e4f8a9b0c1d2e3f4a5b")]
     pub webhook_id: String,
@@ -115,7 +115,7 @@ impl Webhook {
 }
 
 /// A new subscription, with its secret: shown this once.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CreatedWebhook {
     #[serde(flatten)]
     pub webhook: Webhook,
@@ -126,7 +126,7 @@ pub struct CreatedWebhook {
 
 /// A rotated secret: the new one, shown once; the old one signs beside it
 /// until `previous_secret_until`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RotatedSecret {
     pub webhook_id: String,
     pub secret: String,
@@ -134,7 +134,7 @@ pub struct RotatedSecret {
 }
 
 /// A delivery sent on request (again, or a test).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Queued {
     /// The delivery's id, which is also its `webhook-id` header.
     #[schema(example = "msg_01938a7b2c3d7e4f8a9b0c1d2e3f4a5b")]
@@ -856,6 +856,22 @@ pub fn settle(c: &mut DbConn, out: &Outgoing, tried: Tried) -> Result<Settled, R
             recorded: true,
         })
     })?)
+}
+
+/// [`settle`] for attempts that ended together, in one transaction (one
+/// commit for many: the deliverer records as results come in). Should the
+/// database refuse the batch, each is settled on its own.
+pub fn settle_all(c: &mut DbConn, tried: &[(Outgoing, Tried)]) -> Result<Vec<Settled>, Refusal> {
+    let together = c.write_transaction(|c| {
+        tried
+            .iter()
+            .map(|(out, t)| settle(c, out, *t))
+            .collect::<Result<Vec<_>, Refusal>>()
+    });
+    match together {
+        Ok(settled) => Ok(settled),
+        Err(_) => tried.iter().map(|(out, t)| settle(c, out, *t)).collect(),
+    }
 }
 
 /// Mails the people of an endpoint's owner that it was turned off: an
