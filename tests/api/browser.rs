@@ -654,6 +654,61 @@ async fn the_staff_journey_in_a_browser(app: TestApp) {
     browser.shows("client_secret").await;
     browser.accessible("a new API client").await;
 
+    // Webhooks: the list and its form; an address kyushoku does not call
+    // is refused with the reason; one webhook (registered through the use
+    // case: this server calls no local receiver) with a delivery.
+    browser.open(&app.url("/staff/webhooks")).await;
+    browser.accessible_in_both("the webhooks").await;
+    type_into(&browser, "url", "https://169.254.169.254/latest").await;
+    browser.click("#event-1").await;
+    browser
+        .click("form[action='/staff/webhooks'] button[type=submit]")
+        .await;
+    browser.shows("送信できません").await;
+    browser.accessible("a refused webhook URL").await;
+    let hook = {
+        let db = app.state().db.clone();
+        let sealer = app.state().sealer.clone();
+        let org = w.cast.org_id("org_public").to_owned();
+        tokio::task::spawn_blocking(move || {
+            kyushoku_service::run(&db, |c| {
+                let row = kyushoku_store::organisations::find(c, &org)?.unwrap();
+                let holder = kyushoku_service::webhooks::Holder::Organisation(row);
+                let caller = kyushoku_service::Caller::anonymous(None);
+                let created = kyushoku_service::webhooks::register(
+                    c,
+                    &caller,
+                    &sealer,
+                    &holder,
+                    kyushoku_service::webhooks::Subscription {
+                        url: "https://hooks.example.jp/kyushoku".parse().unwrap(),
+                        events: vec!["message.received".into()],
+                        description: Some("マッチング".into()),
+                    },
+                    None,
+                )?;
+                kyushoku_service::webhooks::send_test(
+                    c,
+                    &caller,
+                    &holder,
+                    &created.webhook.webhook_id,
+                    None,
+                )?;
+                Ok(created.webhook.webhook_id)
+            })
+        })
+        .await
+        .unwrap()
+        .unwrap()
+    };
+    browser
+        .open(&app.url(&format!("/staff/webhooks/{hook}")))
+        .await;
+    browser.shows("配信履歴").await;
+    browser
+        .accessible_in_both("a webhook and its deliveries")
+        .await;
+
     browser
         .click("footer.site form[action='/staff/sign-out'] button")
         .await;

@@ -213,6 +213,14 @@ async fn the_bureau_searches_the_trail_and_reads_statistics(app: TestApp) {
     assert!(!none.text().contains("profile_search</td>"));
     let bad = b.get(&app, "/bureau/audit?from=yesterday").await;
     assert_eq!(bad.status, 422);
+    // An address whose query does not parse is a page, not a bare error.
+    let garbled = b.get(&app, "/bureau/audit?before=abc").await;
+    assert_eq!(garbled.status, 400);
+    assert!(garbled.text().contains("検索条件"), "{}", garbled.text());
+    assert!(garbled.text().contains("href=\"/bureau\""));
+    let public = app.get("/offers?q=a&q=b").await;
+    assert_eq!(public.status, 400, "{}", public.text());
+    assert!(public.text().contains("検索条件"));
     let stats = b.get(&app, "/bureau/statistics").await;
     assert_eq!(stats.status, 200);
     assert!(stats.text().contains("求職者（提供先の選択別）"));

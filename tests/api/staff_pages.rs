@@ -688,7 +688,46 @@ async fn administrators_manage_users_and_clients_and_hires_are_reported(app: Tes
     assert_eq!(m.post(&app, "/staff/hires", &future).await.status, 422);
 }
 
+/// Two sign-ins racing with one code: the code is accepted once, so
+/// exactly one of them opens a session.
+async fn one_code_opens_one_of_two_racing_sign_ins(app: TestApp) {
+    world(&app).await;
+    let staff = web_staff(&app).await;
+    let admin = &staff["org_private_admin"];
+    let key = admin.totp_secret.clone().unwrap();
+    for round in 0..2 {
+        let (mut one, mut two) = (Jar::default(), Jar::default());
+        for jar in [&mut one, &mut two] {
+            let a = jar
+                .post(
+                    &app,
+                    "/staff/sign-in",
+                    &[("email", &admin.email), ("password", &admin.password)],
+                )
+                .await;
+            assert_eq!(a.status, 303, "{}", a.text());
+        }
+        // Each round a code of a later step (a step's code is used once).
+        let c = code(&key, round);
+        let form = [("code", c.as_str())];
+        let (a, b) = tokio::join!(
+            one.post(&app, "/staff/sign-in/code", &form),
+            two.post(&app, "/staff/sign-in/code", &form)
+        );
+        let opened = [&a, &b].iter().filter(|x| x.status == 303).count();
+        assert_eq!(opened, 1, "round {round}: {} and {}", a.status, b.status);
+        assert_eq!(
+            [one.has_session(), two.has_session()]
+                .iter()
+                .filter(|s| **s)
+                .count(),
+            1
+        );
+    }
+}
+
 backend_tests!(
+    one_code_opens_one_of_two_racing_sign_ins,
     administrators_manage_users_and_clients_and_hires_are_reported,
     administrators_sign_in_with_a_one_time_code_used_once,
     staff_without_a_code_sign_in_and_administrators_set_one_up,

@@ -114,6 +114,51 @@ where
     }
 }
 
+/// [`once_atomic`] for a caller that renders the answer itself (a page's
+/// form, whose hidden key makes a second press do nothing twice): the
+/// answer as a value, and on a replay the first answer again.
+pub async fn once_value<F, Fut>(
+    state: &AppState,
+    principal: &str,
+    key: String,
+    body: &[u8],
+    work: F,
+) -> Result<serde_json::Value, ApiError>
+where
+    F: FnOnce(Option<Pledge>) -> Fut,
+    Fut: std::future::Future<Output = Result<serde_json::Value, ApiError>>,
+{
+    let hash = digest_bytes(body);
+    let earlier = |state: &AppState| {
+        let (p, k) = (principal.to_owned(), key.clone());
+        let db = state.clone();
+        async move { db.db_run(move |c| idempotency::lookup(c, &p, &k)).await }
+    };
+    let remembered = |r: Remembered| -> Result<serde_json::Value, ApiError> {
+        if r.request_hash != hash {
+            return Err(ApiError::validation_one(
+                "Idempotency-Key",
+                "this key was used with another request body",
+            ));
+        }
+        let body = open_answer(&state.sealer, principal, &key, &r.response)
+            .ok_or_else(|| ApiError::Internal("a stored answer does not open".into()))?;
+        serde_json::from_slice(&body)
+            .map_err(|_| ApiError::Internal("a stored answer is not JSON".into()))
+    };
+    if let Some(r) = earlier(state).await? {
+        return remembered(r);
+    }
+    let pledge = Pledge::new(principal, &key, &hash, state.sealer.clone());
+    match work(Some(pledge)).await {
+        Ok(value) => Ok(value),
+        Err(e) => match earlier(state).await? {
+            Some(r) => remembered(r),
+            None => Err(e),
+        },
+    }
+}
+
 /// [`once_atomic`] for work that is not one transaction (a batch of many,
 /// a session token of none): its answer is kept right after it, in a
 /// transaction of its own. A concurrent request with the same key whose

@@ -45,13 +45,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home))
         .route("/lang/{code}", web::get().to(switch_language))
         .route("/assets/{name}", web::get().to(assets::serve))
-        .route("/offers", web::get().to(offers::search))
+        .service(
+            web::resource("/offers")
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|_, req| page::PageError::bad_query(Lang::of(req)).into()),
+                )
+                .route(web::get().to(offers::search)),
+        )
         .service(
             web::scope("/my-page")
                 .app_data(
                     web::FormConfig::default()
                         .limit(64 * 1024)
                         .error_handler(|_, req| page::PageError::bad_form(Lang::of(req)).into()),
+                )
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|_, req| page::PageError::bad_query(Lang::of(req)).into()),
                 )
                 .route("", web::get().to(my_page::inbox))
                 .route("/sign-in/{token}", web::get().to(my_page::sign_in_page))

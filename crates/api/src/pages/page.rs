@@ -117,6 +117,8 @@ enum Failure {
     SignInExpired,
     /// The organisation may not do this (its services, its state).
     NotAllowed,
+    /// A page's address whose query does not parse.
+    BadQuery,
 }
 
 impl PageError {
@@ -145,6 +147,16 @@ impl PageError {
             lang,
             status: StatusCode::BAD_REQUEST,
             kind: Failure::FormExpired,
+            area: Area::MyPage,
+        }
+    }
+
+    /// A page address whose query does not parse (`?before=abc`).
+    pub fn bad_query(lang: Lang) -> PageError {
+        PageError {
+            lang,
+            status: StatusCode::BAD_REQUEST,
+            kind: Failure::BadQuery,
             area: Area::MyPage,
         }
     }
@@ -286,6 +298,7 @@ impl ResponseError for PageError {
             Failure::Unavailable => (t.error_title, t.try_again),
             Failure::SignInExpired => (door.map_or(s.sign_in_title, |d| d.1), s.code_gone),
             Failure::NotAllowed => (t.error_title, s.not_allowed),
+            Failure::BadQuery => (t.error_title, t.bad_query),
         };
         let back = if signed_in { Some(home) } else { door };
         let here = home.0;

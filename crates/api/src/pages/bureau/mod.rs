@@ -108,6 +108,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .limit(64 * 1024)
                     .error_handler(|_, req| PageError::bad_form(Lang::of(req)).bureau().into()),
             )
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|_, req| PageError::bad_query(Lang::of(req)).bureau().into()),
+            )
             .route("", web::get().to(home))
             .route("/sign-in", web::get().to(sign_in::form))
             .route("/sign-in", web::post().to(sign_in::password))

@@ -260,18 +260,10 @@ pub async fn create_client(
     };
     let org = own_organisation(&s, &state).await?;
     let answer =
-        clients::create_client(&state, &s.principal, org, &name, Some(role), Some(key)).await;
+        clients::create_client_once(&state, &s.principal, org, &name, Some(role), key).await;
     let t = s.s();
     match answer {
-        Ok(res) => {
-            let body = actix_web::body::to_bytes(res.into_body())
-                .await
-                .map_err(|_| {
-                    PageError::of_staff(s.lang)(ApiError::Internal("client answer".into()))
-                })?;
-            let created: CreatedClient = serde_json::from_slice(&body).map_err(|_| {
-                PageError::of_staff(s.lang)(ApiError::Internal("client answer".into()))
-            })?;
+        Ok(created) => {
             clients_page(&s, &state, StatusCode::CREATED, Some(created), None, None).await
         }
         Err(ApiError::Validation(_)) => {

@@ -15,6 +15,7 @@ pub mod offers;
 pub mod profiles;
 pub mod sign_in;
 pub mod threads;
+pub mod webhooks;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -104,6 +105,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .limit(64 * 1024)
                     .error_handler(|_, req| PageError::bad_form(Lang::of(req)).staff().into()),
             )
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|_, req| PageError::bad_query(Lang::of(req)).staff().into()),
+            )
             .route("", web::get().to(home))
             .route("/sign-in", web::get().to(sign_in::form))
             .route("/sign-in", web::post().to(sign_in::password))
@@ -127,6 +132,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/clients/{client_id}/delete",
                 web::post().to(admin::delete_client),
+            )
+            .route("/webhooks", web::get().to(webhooks::list))
+            .route("/webhooks", web::post().to(webhooks::create))
+            .route("/webhooks/{webhook_id}", web::get().to(webhooks::read))
+            .route(
+                "/webhooks/{webhook_id}/test",
+                web::post().to(webhooks::test),
+            )
+            .route(
+                "/webhooks/{webhook_id}/secret",
+                web::post().to(webhooks::rotate),
+            )
+            .route(
+                "/webhooks/{webhook_id}/enabled",
+                web::post().to(webhooks::switch),
+            )
+            .route(
+                "/webhooks/{webhook_id}/delete",
+                web::post().to(webhooks::delete),
+            )
+            .route(
+                "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+                web::post().to(webhooks::redeliver),
             )
             .route("/offers", web::get().to(offers::search))
             .route("/offers/{job_number}", web::get().to(offers::read))

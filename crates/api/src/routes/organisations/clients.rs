@@ -91,17 +91,29 @@ pub async fn create(
     create_client(&state, &principal, org, &body.name, body.role, key).await
 }
 
-/// Creates an API client of `org` (administered by `principal`), once per
-/// idempotency key: the answer (201 with the secret, shown once, or a
-/// problem) as the API sends it. The staff pages call it too.
-pub async fn create_client(
-    state: &web::Data<AppState>,
+/// A client to create: the request as its idempotency record digests it,
+/// and the work, which answers the new client (its secret shown once).
+struct Creation {
+    raw: Vec<u8>,
+    who: String,
+}
+
+/// The work of creating a client: given the request's pledge (if it
+/// carried a key), the new client.
+type CreateWork = Box<
+    dyn FnOnce(
+            Option<idempotency::Pledge>,
+        ) -> futures_util::future::BoxFuture<'static, Result<CreatedClient, ApiError>>
+        + Send,
+>;
+
+fn creation(
+    state: &AppState,
     principal: &Principal,
     org: kyushoku_store::organisations::OrganisationRow,
     name: &str,
     role: Option<StaffRole>,
-    key: Option<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<(Creation, CreateWork), ApiError> {
     let raw = serde_json::to_vec(&serde_json::json!({
         "organisation": org.public_id, "name": name, "role": role
     }))
@@ -123,9 +135,9 @@ pub async fn create_client(
     let who = format!("org:{}", org.public_id);
     let most = state.config.clients_per_organisation;
     let st = state.clone();
-    idempotency::once_atomic(state, &who, key, &raw, move |pledge| async move {
-        let created = st
-            .act(move |c| {
+    let work: CreateWork = Box::new(move |pledge: Option<idempotency::Pledge>| {
+        Box::pin(async move {
+            st.act(move |c| {
                 accounts::create_client(
                     c,
                     &caller,
@@ -136,10 +148,47 @@ pub async fn create_client(
                     pledge.as_ref(),
                 )
             })
-            .await?;
+            .await
+        })
+    });
+    Ok((Creation { raw, who }, work))
+}
+
+/// Creates an API client of `org` (administered by `principal`), once per
+/// idempotency key: the answer (201 with the secret, shown once, or a
+/// problem) as the API sends it.
+pub async fn create_client(
+    state: &web::Data<AppState>,
+    principal: &Principal,
+    org: kyushoku_store::organisations::OrganisationRow,
+    name: &str,
+    role: Option<StaffRole>,
+    key: Option<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (c, work) = creation(state, principal, org, name, role)?;
+    idempotency::once_atomic(state, &c.who, key, &c.raw, move |pledge| async move {
+        let created = work(pledge).await?;
         Ok((StatusCode::CREATED, serde_json::json!(created)))
     })
     .await
+}
+
+/// [`create_client`] for the staff pages: the new client itself (a second
+/// press of the same form gets the first one again).
+pub async fn create_client_once(
+    state: &AppState,
+    principal: &Principal,
+    org: kyushoku_store::organisations::OrganisationRow,
+    name: &str,
+    role: Option<StaffRole>,
+    key: String,
+) -> Result<CreatedClient, ApiError> {
+    let (c, work) = creation(state, principal, org, name, role)?;
+    let value = idempotency::once_value(state, &c.who, key, &c.raw, move |pledge| async move {
+        Ok(serde_json::json!(work(pledge).await?))
+    })
+    .await?;
+    serde_json::from_value(value).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// List the organisation's live API clients.
