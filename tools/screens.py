@@ -47,6 +47,8 @@ STAFF_PAGES = [
     ("staff-hires", "/staff/hires"),
     ("staff-users", "/staff/users"),
     ("staff-clients", "/staff/clients"),
+    ("staff-webhooks", "/staff/webhooks"),
+    ("staff-webhook", "FIRST table a"),
 ]
 BUREAU_PAGES = [
     ("bureau-home", "/bureau"),
@@ -178,7 +180,8 @@ def main():
     creds_path = os.path.join(work, "creds.json")
     port = free_port()
     demo = subprocess.Popen(
-        [args.binary, "demo", "--bind", f"127.0.0.1:{port}", "--credentials-out", creds_path],
+        [args.binary, "demo", "--bind", f"127.0.0.1:{port}", "--credentials-out", creds_path,
+         "--webhook-echo", f"127.0.0.1:{free_port()}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     driver_port = free_port()
     chromedriver = subprocess.Popen(["chromedriver", f"--port={driver_port}"],
@@ -199,6 +202,20 @@ def main():
             headers={"content-type": "application/x-www-form-urlencoded"}, method="POST")
         token = json.load(urllib.request.urlopen(req))["access_token"]
         seeker = creds["demo_seeker_ref"]
+        # Each organisation's systems get a webhook at the demo's echo
+        # receiver, with one test delivered (the webhook pages show it).
+        for org in ("org_public", "org_private"):
+            c = creds["clients"][org]
+            req = urllib.request.Request(
+                f"{base}/v1/auth/token",
+                data=f"grant_type=client_credentials&client_id={c['client_id']}&client_secret={c['client_secret']}".encode(),
+                headers={"content-type": "application/x-www-form-urlencoded"}, method="POST")
+            org_token = json.load(urllib.request.urlopen(req))["access_token"]
+            auth = {"authorization": f"Bearer {org_token}"}
+            hook = call("POST", f"{base}/v1/webhooks",
+                        {"url": creds["webhook_echo_url"], "events": ["message.received", "job_offers.changed"],
+                         "description": "マッチングシステム"}, auth)
+            call("POST", f"{base}/v1/webhooks/{hook['webhook_id']}/test", {}, auth)
         time.sleep(0.5)
         shots = 0
         for width_name, (w, h) in WIDTHS.items():

@@ -129,3 +129,39 @@ pub fn trail(
         seekers,
     })
 }
+
+/// An organisation as its bureau reads it in the console: the
+/// organisation, and its history (the application and every decision, with
+/// their reasons) in order.
+pub fn organisation_history(
+    c: &mut DbConn,
+    caller: &crate::Caller,
+    bureau: &PrefectureCode,
+    public_id: &str,
+) -> Result<(OrganisationRow, Vec<AuditEventRow>), Refusal> {
+    let org = crate::organisations::visible(c, caller, public_id)?;
+    let mut events = Vec::new();
+    for action in [
+        AuditAction::OrganisationApplied,
+        AuditAction::OrganisationDecision,
+    ] {
+        let page = trail(
+            c,
+            bureau,
+            TrailQuery {
+                organisation: Some(org.public_id.clone()),
+                seeker_ref: None,
+                action: Some(action),
+                from: None,
+                to: None,
+            },
+            IdPage {
+                from: None,
+                limit: 100,
+            },
+        )?;
+        events.extend(page.events);
+    }
+    events.sort_by_key(|e| e.id);
+    Ok((org, events))
+}

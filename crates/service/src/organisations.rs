@@ -146,6 +146,38 @@ pub fn decide(
     })
 }
 
+/// An organisation's home as its staff see it: the organisation, and
+/// what is left of today's guidance where it may send guidance (R13).
+#[derive(Debug, Clone)]
+pub struct Home {
+    pub organisation: OrganisationRow,
+    pub guidance_left: Option<i32>,
+}
+
+/// The caller's own organisation for its home page.
+pub fn home(
+    c: &mut DbConn,
+    caller: &Caller,
+    public_id: &str,
+    today: chrono::NaiveDate,
+    daily_cap: i32,
+) -> Result<Home, Refusal> {
+    let organisation = visible(c, caller, public_id)?;
+    let sends = organisation.seeker_info
+        && organisation.status == kyushoku_domain::OrganisationStatus::Approved;
+    let guidance_left = if sends {
+        Some(crate::messaging::guidance_left(
+            c, caller, today, daily_cap,
+        )?)
+    } else {
+        None
+    };
+    Ok(Home {
+        organisation,
+        guidance_left,
+    })
+}
+
 /// The organisation `public_id` as the caller may see it: a bureau sees
 /// every one, a member its own; Hello Work's system reads none. Any other
 /// is [`Refusal::NotFound`], as one that does not exist (R2).

@@ -76,3 +76,18 @@ pub fn read(
         vec![seeker],
     ))
 }
+
+/// [`read`] for the staff's profile page, which offers the first
+/// guidance: the profile, and what is left of today's guidance (R13,
+/// [`crate::messaging::guidance_left`]).
+pub fn read_for_guidance(
+    c: &mut DbConn,
+    caller: &Caller,
+    seeker: SeekerId,
+    today: chrono::NaiveDate,
+    daily_cap: i32,
+) -> Result<Shown<(VisibleProfileRow, i32)>, Refusal> {
+    let shown = read(c, caller, seeker)?;
+    let left = crate::messaging::guidance_left(c, caller, today, daily_cap)?;
+    Ok(shown.map(|row| (row, left)))
+}

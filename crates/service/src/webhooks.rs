@@ -863,9 +863,38 @@ pub fn settle(c: &mut DbConn, out: &Outgoing, tried: Tried) -> Result<Settled, R
 /// database refuse the batch, each is settled on its own.
 pub fn settle_all(c: &mut DbConn, tried: &[(Outgoing, Tried)]) -> Result<Vec<Settled>, Refusal> {
     let together = c.write_transaction(|c| {
+        // The delivered ones together (the common case: three statements
+        // for the lot); the others one by one, as their outcome decides.
+        let attempts: Vec<Option<Attempt>> = tried
+            .iter()
+            .map(|(_, t)| {
+                (webhook::judge(t.status) == Verdict::Delivered).then_some(Attempt {
+                    at: t.at,
+                    status: t.status,
+                    error: t.error,
+                    duration_ms: t.duration_ms,
+                    next_retry: None,
+                    state: DeliveryState::Delivered,
+                })
+            })
+            .collect();
+        let delivered: Vec<(&DueDelivery, &Attempt)> = tried
+            .iter()
+            .zip(&attempts)
+            .filter_map(|((out, _), a)| Some((&out.due, a.as_ref()?)))
+            .collect();
+        let recorded = store::record_delivered(c, &delivered)?;
         tried
             .iter()
-            .map(|(out, t)| settle(c, out, *t))
+            .zip(&attempts)
+            .map(|((out, t), a)| match a {
+                Some(_) => Ok(Settled {
+                    state: DeliveryState::Delivered,
+                    disabled: None,
+                    recorded: recorded.contains(&out.due.id),
+                }),
+                None => settle(c, out, *t),
+            })
             .collect::<Result<Vec<_>, Refusal>>()
     });
     match together {

@@ -37,6 +37,15 @@ impl<T> Shown<T> {
         }
     }
 
+    /// What is shown, with more beside it (read in the same use case).
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Shown<U> {
+        Shown {
+            what: f(self.what),
+            event: self.event,
+            seekers: self.seekers,
+        }
+    }
+
     /// Waits for the audit event to be committed, then gives what it
     /// holds; a trail that cannot be written refuses it.
     pub async fn recorded(self, writer: &AuditWriter) -> Result<T, Refusal> {

@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use kyushoku_domain::{AuditAction, Decision, OrganisationStatus, Service};
-use kyushoku_service::bureau::{self as reads, IdPage, TrailQuery};
+use kyushoku_service::bureau::{self as reads, IdPage};
 use kyushoku_service::organisations::{self, DecisionCommand};
 use kyushoku_store::organisations::OrganisationRow;
 use serde::Deserialize;
@@ -197,33 +197,7 @@ async fn organisation_page(
     let caller = audit_log::caller(&b.principal);
     let prefecture = b.prefecture.clone();
     let (org, events) = state
-        .act(move |c| {
-            let org = organisations::visible(c, &caller, &id)?;
-            let mut events = Vec::new();
-            for action in [
-                AuditAction::OrganisationApplied,
-                AuditAction::OrganisationDecision,
-            ] {
-                let trail = reads::trail(
-                    c,
-                    &prefecture,
-                    TrailQuery {
-                        organisation: Some(org.public_id.clone()),
-                        seeker_ref: None,
-                        action: Some(action),
-                        from: None,
-                        to: None,
-                    },
-                    IdPage {
-                        from: None,
-                        limit: 100,
-                    },
-                )?;
-                events.extend(trail.events);
-            }
-            events.sort_by_key(|e| e.id);
-            Ok((org, events))
-        })
+        .act(move |c| reads::organisation_history(c, &caller, &prefecture, &id))
         .await
         .map_err(&fail)?;
     let t = b.lang.text();

@@ -23,7 +23,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
 use kyushoku_domain::calendar::today_in_japan;
 use kyushoku_domain::{OrganisationKind, OrganisationStatus};
-use kyushoku_service::{browser, messaging, organisations};
+use kyushoku_service::{browser, organisations};
 use kyushoku_store::web::WebSessionRow;
 
 use super::i18n::{Lang, StaffText, Text};
@@ -205,19 +205,11 @@ pub async fn home(s: StaffSession, state: web::Data<AppState>) -> Result<HttpRes
     let caller = audit_log::caller(&s.principal);
     let public_id = s.member.organisation_public_id.clone();
     let cap = state.config.guidance_daily_cap;
-    let seeker_info = s.member.seeker_info && s.member.status == OrganisationStatus::Approved;
-    let (org, left) = state
-        .act(move |c| {
-            let org = organisations::visible(c, &caller, &public_id)?;
-            let left = if seeker_info {
-                Some(messaging::guidance_left(c, &caller, today_in_japan(), cap)?)
-            } else {
-                None
-            };
-            Ok((org, left))
-        })
+    let home = state
+        .act(move |c| organisations::home(c, &caller, &public_id, today_in_japan(), cap))
         .await
         .map_err(&fail)?;
+    let (org, left) = (home.organisation, home.guidance_left);
     Ok(html(
         StatusCode::OK,
         &HomePage {

@@ -12,7 +12,7 @@ use kyushoku_domain::calendar::today_in_japan;
 use kyushoku_domain::profile::{EmploymentType, Profile, WageKind};
 use kyushoku_domain::search::Asked;
 use kyushoku_domain::PrefectureCode;
-use kyushoku_service::messaging::{self, send_as_organisation, OrganisationSend};
+use kyushoku_service::messaging::{send_as_organisation, OrganisationSend};
 use kyushoku_service::profiles::{self as search_profiles, Page};
 use kyushoku_store::SeekerId;
 use serde::Deserialize;
@@ -285,14 +285,11 @@ async fn profile_page(
         .map(SeekerId::from_row)
         .ok_or(PageError::not_found(s.lang).staff())?;
     let caller = audit_log::caller(&s.principal);
-    let row = state
-        .show(move |c| search_profiles::read(c, &caller, seeker))
-        .await
-        .map_err(&fail)?;
-    let caller = audit_log::caller(&s.principal);
     let cap = state.config.guidance_daily_cap;
-    let left = state
-        .act(move |c| messaging::guidance_left(c, &caller, today_in_japan(), cap))
+    let (row, left) = state
+        .show(move |c| {
+            search_profiles::read_for_guidance(c, &caller, seeker, today_in_japan(), cap)
+        })
         .await
         .map_err(&fail)?;
     let profile: Profile = serde_json::from_str(row.profile.as_deref().unwrap_or("null"))
