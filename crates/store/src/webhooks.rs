@@ -530,6 +530,83 @@ pub fn record_attempt(
     })
 }
 
+/// Records attempts that delivered (2xx), many at once: each delivery
+/// still held by its claim becomes `delivered` with its attempt written,
+/// and the endpoints are healthy again; three statements for the lot.
+/// Returns the deliveries recorded (one whose claim lapsed is not: another
+/// instance's attempt counts instead).
+pub fn record_delivered(
+    c: &mut DbConn,
+    delivered: &[(&DueDelivery, &Attempt)],
+) -> Result<Vec<DeliveryId>, StoreError> {
+    let mut recorded = Vec::new();
+    for chunk in delivered.chunks(500) {
+        // One claim holds one lease; a chunk may mix claims of two rounds.
+        let mut leases: Vec<NaiveDateTime> = chunk.iter().map(|(d, _)| d.lease).collect();
+        leases.sort();
+        leases.dedup();
+        for lease in leases {
+            let ids: Vec<DeliveryId> = chunk
+                .iter()
+                .filter(|(d, _)| d.lease == lease)
+                .map(|(d, _)| d.id)
+                .collect();
+            let target = webhook_deliveries::table
+                .filter(webhook_deliveries::id.eq_any(&ids))
+                .filter(webhook_deliveries::claimed_until.eq(Some(lease)));
+            let moved: Vec<DeliveryId> = crate::per_backend!(c, c => diesel::update(target)
+                .set((
+                    webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+                    webhook_deliveries::state.eq(DeliveryState::Delivered.as_str()),
+                    webhook_deliveries::next_attempt_at.eq(None::<NaiveDateTime>),
+                    webhook_deliveries::claimed_until.eq(None::<NaiveDateTime>),
+                ))
+                .returning(webhook_deliveries::id)
+                .get_results(c))?;
+            recorded.extend(moved);
+        }
+    }
+    if recorded.is_empty() {
+        return Ok(recorded);
+    }
+    let rows: Vec<_> = delivered
+        .iter()
+        .filter(|(d, _)| recorded.contains(&d.id))
+        .map(|(d, a)| {
+            (
+                webhook_attempts::delivery_id.eq(d.id),
+                webhook_attempts::attempted_at.eq(a.at),
+                webhook_attempts::status_code.eq(a.status.map(i32::from)),
+                webhook_attempts::error.eq(a.error.map(|e| e.as_str())),
+                webhook_attempts::duration_ms.eq(a.duration_ms),
+                webhook_attempts::next_retry_at.eq(None::<NaiveDateTime>),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        crate::per_backend!(c, c => diesel::insert_into(webhook_attempts::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    let mut hooks: Vec<WebhookId> = delivered
+        .iter()
+        .filter(|(d, _)| recorded.contains(&d.id))
+        .map(|(d, _)| d.webhook.id)
+        .collect();
+    hooks.sort();
+    hooks.dedup();
+    for chunk in hooks.chunks(500) {
+        diesel::update(
+            webhooks::table
+                .filter(webhooks::id.eq_any(chunk))
+                .filter(webhooks::failing_since.is_not_null()),
+        )
+        .set(webhooks::failing_since.eq(None::<NaiveDateTime>))
+        .execute(c)?;
+    }
+    Ok(recorded)
+}
+
 /// After a delivered attempt: the endpoint is healthy again.
 pub fn mark_healthy(c: &mut DbConn, id: WebhookId) -> Result<(), StoreError> {
     diesel::update(
