@@ -50,6 +50,14 @@ impl Received {
     }
 }
 
+/// Every secret the tests were given (registrations, rotations): each
+/// delivery a receiver got must verify under one of them.
+static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+fn known(secret: &str) {
+    SECRETS.lock().unwrap().push(secret.to_owned());
+}
+
 /// How the receiver answers.
 #[derive(Default)]
 struct Plan {
@@ -114,6 +122,21 @@ impl Receiver {
 
     fn all(&self) -> Vec<Received> {
         self.got.lock().unwrap().clone()
+    }
+
+    /// The reference library verifies every request this receiver got
+    /// under one of the secrets the tests were given.
+    fn assert_all_verified(&self) {
+        let secrets = SECRETS.lock().unwrap().clone();
+        let all = self.all();
+        assert!(!all.is_empty());
+        for r in all {
+            assert!(
+                secrets.iter().any(|s| r.verify(s).is_ok()),
+                "{} does not verify",
+                r.header("webhook-id")
+            );
+        }
     }
 
     /// Waits for the `n`th request of event type `kind` (1-based).
@@ -215,7 +238,9 @@ async fn register(app: &TestApp, path: &str, token: &str, url: &str, events: &[&
         )
         .await;
     assert_eq!(a.status, 201, "{}", a.text());
-    a.json()
+    let created = a.json();
+    known(created["secret"].as_str().unwrap());
+    created
 }
 
 async fn signed_retried_rotated_and_gone(app: TestApp) {
@@ -321,6 +346,7 @@ async fn signed_retried_rotated_and_gone(app: TestApp) {
         .await;
     assert_eq!(r.status, 201, "{}", r.text());
     let new_secret = r.json()["secret"].as_str().unwrap().to_owned();
+    known(&new_secret);
     assert_ne!(new_secret, secret);
     app.call("POST", &format!("{hooks}/{id}/test"), Some(&admin), None)
         .await;
@@ -411,6 +437,7 @@ async fn signed_retried_rotated_and_gone(app: TestApp) {
     );
     assert!(metrics.contains("kyushoku_webhook_due_deliveries"));
 
+    rx.assert_all_verified();
     // Deleted, it is gone.
     let d = app
         .call("DELETE", &format!("{hooks}/{id}"), Some(&admin), None)
@@ -592,6 +619,7 @@ async fn who_may_have_which_webhooks(app: TestApp) {
         .unwrap()
         .iter()
         .any(|c| c["job_number"] == "13010-00000002"));
+    rx.assert_all_verified();
 }
 
 async fn requests_inside_are_refused(app: TestApp) {
@@ -667,6 +695,7 @@ async fn redirects_are_not_followed(app: TestApp) {
     // The 302 is the answer: failed, to be retried, never followed.
     assert_eq!(d["attempts"][0]["status_code"], 302, "{d}");
     assert_eq!(rx.all().len(), 1);
+    rx.assert_all_verified();
 }
 
 /// The delivering process is killed mid-attempt (the receiver holds the
@@ -714,6 +743,7 @@ async fn a_killed_deliverer_loses_nothing(app: TestApp) {
     )
     .await;
     assert_eq!(d["attempts"].as_array().unwrap().len(), 1, "{d}");
+    rx.assert_all_verified();
     process.terminate().await;
 }
 
@@ -808,6 +838,7 @@ async fn three_instances_deliver_each_event_once() {
         assert!(unique.contains(id), "{id} not delivered");
     }
     assert!(!rx.overlapped(), "an attempt was made twice at once");
+    rx.assert_all_verified();
     c.stop().await;
     b.stop().await;
     a.stop().await;
@@ -869,6 +900,7 @@ async fn administrators_manage_webhooks_in_the_browser(app: TestApp) {
     };
     let (id, secret) = (grab(&text, "webhook-id"), grab(&text, "webhook-secret"));
     assert!(secret.starts_with("whsec_"));
+    known(&secret);
     // A second press: the same webhook, not another.
     let again = b.post(&app, "/staff/webhooks", &form).await;
     assert!(again.text().contains(&id));
@@ -913,6 +945,7 @@ async fn administrators_manage_webhooks_in_the_browser(app: TestApp) {
         .await;
     assert_eq!(rotated.status, 201, "{}", rotated.text());
     let new_secret = grab(&rotated.text(), "webhook-secret");
+    known(&new_secret);
     assert_ne!(new_secret, secret);
     // Off, then deleted.
     let off = b
@@ -961,6 +994,7 @@ async fn administrators_manage_webhooks_in_the_browser(app: TestApp) {
     )
     .await;
     assert_eq!(s.get(&app, "/staff/webhooks").await.status, 403);
+    rx.assert_all_verified();
 }
 
 mod administrators_manage_webhooks_in_the_browser {
@@ -1051,6 +1085,7 @@ async fn an_endpoint_failing_five_days_is_turned_off(app: TestApp) {
             .any(|l| l.body.contains(&id) && l.body.contains("5日間")),
         "{letters:?}"
     );
+    rx.assert_all_verified();
 }
 
 mod an_endpoint_failing_five_days_is_turned_off {
