@@ -726,7 +726,62 @@ async fn one_code_opens_one_of_two_racing_sign_ins(app: TestApp) {
     }
 }
 
+/// A sign-in whose password was right, waiting for its code.
+async fn begin(app: &TestApp, email: &str, password: &str) -> Jar {
+    let mut jar = Jar::default();
+    let a = jar
+        .post(
+            app,
+            "/staff/sign-in",
+            &[("email", email), ("password", password)],
+        )
+        .await;
+    assert_eq!(a.status, 303, "{}", a.text());
+    jar
+}
+
+/// Wrong codes count per account, across sign-ins and the API: after ten,
+/// the account's code step waits, even for the right code, on the pages
+/// and in `POST /v1/auth/login`.
+async fn wrong_codes_count_per_account_across_sign_ins(app: TestApp) {
+    world(&app).await;
+    let staff = web_staff(&app).await;
+    let admin = &staff["org_private_admin"];
+    let key = admin.totp_secret.clone().unwrap();
+    // Two sign-ins of five wrong codes each: the fifth ends its sign-in.
+    for _ in 0..2 {
+        let mut jar = begin(&app, &admin.email, &admin.password).await;
+        for i in 0..5 {
+            let a = jar
+                .post(&app, "/staff/sign-in/code", &[("code", "000000")])
+                .await;
+            let expected = if i == 4 { 410 } else { 401 };
+            assert_eq!(a.status, expected, "wrong code {i}: {}", a.text());
+        }
+    }
+    // The eleventh try, with the right code, waits.
+    let mut jar = begin(&app, &admin.email, &admin.password).await;
+    let right = code(&key, 0);
+    let a = jar
+        .post(&app, "/staff/sign-in/code", &[("code", &right)])
+        .await;
+    assert_eq!(a.status, 429, "{}", a.text());
+    assert!(!jar.has_session());
+    assert!(a.text().contains("しばらくお待ちください"), "{}", a.text());
+    // The API's login waits too.
+    let api = app
+        .call(
+            "POST",
+            "/v1/auth/login",
+            None,
+            Some(serde_json::json!({"email": admin.email, "password": admin.password, "totp": right})),
+        )
+        .await;
+    api.assert_problem(429, "rate-limited");
+}
+
 backend_tests!(
+    wrong_codes_count_per_account_across_sign_ins,
     one_code_opens_one_of_two_racing_sign_ins,
     administrators_manage_users_and_clients_and_hires_are_reported,
     administrators_sign_in_with_a_one_time_code_used_once,

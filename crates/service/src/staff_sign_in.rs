@@ -293,6 +293,8 @@ pub enum Finished {
     Opened(Opened),
     /// Wrong, or used before: `left` more tries.
     Wrong { left: i32 },
+    /// Wrong, or used before, and it was the last try: start again.
+    Exhausted,
     /// Nothing waits (expired, unknown, too many wrong codes, or the
     /// organisation may no longer sign in): start again.
     Gone,
@@ -363,7 +365,7 @@ pub fn finish(
             let left = STEP_TRIES - step.failures - 1;
             if left <= 0 {
                 web::drop_sign_in_step(c, &hash)?;
-                return Ok(Finished::Gone);
+                return Ok(Finished::Exhausted);
             }
             return Ok(Finished::Wrong { left });
         }

@@ -433,6 +433,8 @@ pub async fn login(
         let Some(code) = totp else {
             return Err(ApiError::SecondFactorRequired);
         };
+        let guard = CodeGuard::of(Door::Staff, &user.email);
+        guard.check(&state).await.map_err(ApiError::RateLimited)?;
         let caller = audit_log::caller_of(None);
         let sealer = state.sealer.clone();
         let u = user.clone();
@@ -441,6 +443,7 @@ pub async fn login(
             .await?;
         if !ok {
             attempt.failed(&state).await;
+            guard.failed(&state).await;
             return Err(ApiError::InvalidCredentials);
         }
     }
@@ -468,6 +471,80 @@ pub async fn login(
         expires_in,
         refresh_token: Some(refresh),
     }))
+}
+
+/// Wrong one-time codes counted per account over a day.
+const CODE_WINDOW: Duration = Duration::from_secs(24 * 3600);
+/// Wrong codes of one account, from anywhere, before its code step waits:
+/// 30 s, doubling with every further one, at most 15 minutes. A code is
+/// one of a million (three are valid at once): without this, whoever has
+/// the password could guess from many sign-ins and many addresses; with
+/// it, about a hundred guesses a day.
+const CODE_FAILURES_BEFORE_WAIT: u64 = 10;
+const CODE_LONGEST_WAIT: u64 = 15 * 60;
+
+/// How long an account's code step waits after `failures` wrong codes.
+fn code_backoff(failures: u64) -> Option<Duration> {
+    let over = failures.checked_sub(CODE_FAILURES_BEFORE_WAIT)?;
+    let secs = 30u64.saturating_mul(1 << over.min(10));
+    Some(Duration::from_secs(secs.min(CODE_LONGEST_WAIT)))
+}
+
+/// The one-time codes of one account (at one door), wherever the sign-ins
+/// come from: the API's login and the pages' code step count together.
+pub struct CodeGuard {
+    account: String,
+}
+
+impl CodeGuard {
+    pub fn of(door: Door, email: &str) -> Self {
+        CodeGuard {
+            account: digest(&format!("{door:?}:{}", email.trim().to_lowercase())),
+        }
+    }
+
+    fn lock_key(&self) -> String {
+        format!("code:wait:{}", self.account)
+    }
+
+    /// Whether a code may be tried now; if not, how long to wait.
+    pub async fn check(&self, state: &AppState) -> Result<(), RateHeaders> {
+        if let Ok(Some(until)) = state.cluster.cache_get(&self.lock_key()).await {
+            let left = until
+                .parse::<i64>()
+                .unwrap_or(0)
+                .saturating_sub(chrono::Utc::now().timestamp());
+            if left > 0 {
+                return Err(RateHeaders {
+                    limit: CODE_FAILURES_BEFORE_WAIT,
+                    remaining: 0,
+                    reset_secs: left as u64,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts a wrong (or used) code; past a few, the account's code step
+    /// waits.
+    pub async fn failed(&self, state: &AppState) {
+        let (counted, _) = state
+            .cluster
+            .hit(
+                &format!("code:fail:{}", self.account),
+                u64::MAX,
+                CODE_WINDOW,
+            )
+            .await;
+        let failures = u64::MAX - counted.remaining;
+        if let Some(wait) = code_backoff(failures) {
+            let until = chrono::Utc::now().timestamp() + wait.as_secs() as i64;
+            let _ = state
+                .cluster
+                .cache_put(&self.lock_key(), failures as i64, &until.to_string(), wait)
+                .await;
+        }
+    }
 }
 
 /// A staff sign-in under way, for counting its failures.

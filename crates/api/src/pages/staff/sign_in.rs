@@ -19,7 +19,7 @@ use crate::pages::i18n::Lang;
 use crate::pages::page::{html, see_other, Chrome, PageError};
 use crate::pages::session::{self, same_origin};
 use crate::problem::ApiError;
-use crate::routes::auth::{password_of, user_subject};
+use crate::routes::auth::{password_of, user_subject, CodeGuard};
 use crate::{audit_log, auth, AppState};
 
 /// A door to the pages: who signs in there, and where its pages are.
@@ -321,6 +321,31 @@ pub async fn code(
         return Err(gate.area(PageError::sign_in_expired(lang)));
     };
     let typed = form.into_inner().code;
+    // The account's wrong codes count wherever they come from (the API's
+    // login too): past a few, its code step waits.
+    let guard = {
+        let (token, sealer) = (token.clone(), state.sealer.clone());
+        state
+            .act(move |c| staff_sign_in::waiting(c, &token, &sealer, now()))
+            .await
+            .map_err(|e| gate.area(PageError::of(lang)(e)))?
+            .map(|w| CodeGuard::of(gate.door, &w.email))
+    };
+    if let Some(g) = &guard {
+        if let Err(wait) = g.check(&state).await {
+            let s = lang.text().staff;
+            let minutes = wait.reset_secs.div_ceil(60);
+            let error = format!("{} ({minutes} {})", s.code_wait, s.minutes);
+            return code_page(
+                gate,
+                &req,
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(error),
+            )
+            .await;
+        }
+    }
     let caller = audit_log::caller_of(None);
     let sealer = state.sealer.clone();
     let st = state.clone();
@@ -335,9 +360,18 @@ pub async fn code(
     match finished {
         Finished::Opened(opened) => Ok(signed_in(gate, &state, &req, &opened).await),
         Finished::Wrong { left } => {
+            if let Some(g) = &guard {
+                g.failed(&state).await;
+            }
             let s = lang.text().staff;
             let error = format!("{} {}: {left}", s.code_wrong, s.tries_left);
             code_page(gate, &req, &state, StatusCode::UNAUTHORIZED, Some(error)).await
+        }
+        Finished::Exhausted => {
+            if let Some(g) = &guard {
+                g.failed(&state).await;
+            }
+            Err(gate.area(PageError::sign_in_expired(lang)))
         }
         Finished::Gone => Err(gate.area(PageError::sign_in_expired(lang))),
     }
