@@ -7,6 +7,21 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 
+closed_set! {
+    /// Whose a browser session is (the pages' cookie sessions).
+    pub enum SessionHolder {
+        /// An organisation's staff user (the browser method).
+        User = "user",
+        /// An organisation's API client (a token's revocation ends its
+        /// sessions alike).
+        Client = "client",
+        /// A job seeker on My Page.
+        Seeker = "seeker",
+        /// A labour bureau's officer (the bureau's console).
+        Officer = "officer",
+    }
+}
+
 pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_CHARS: usize = 128;
 

@@ -7,6 +7,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{Duration, NaiveDateTime};
+use kyushoku_domain::credentials::SessionHolder;
 use kyushoku_store::identity::{bump_epoch, PrincipalRef};
 use kyushoku_store::web::{self, NewWebSession, WebSessionRow};
 use kyushoku_store::{seekers, DbConn};
@@ -105,12 +106,12 @@ pub struct SessionFor<'a> {
 }
 
 /// The kind and id a session row keeps for its principal.
-fn stored(principal: &PrincipalRef) -> (&'static str, &str) {
+fn stored(principal: &PrincipalRef) -> (SessionHolder, &str) {
     match principal {
-        PrincipalRef::User(id) => ("user", id),
-        PrincipalRef::Client(id) => ("client", id),
-        PrincipalRef::Seeker(id) => ("seeker", id),
-        PrincipalRef::Officer(id) => ("officer", id),
+        PrincipalRef::User(id) => (SessionHolder::User, id),
+        PrincipalRef::Client(id) => (SessionHolder::Client, id),
+        PrincipalRef::Seeker(id) => (SessionHolder::Seeker, id),
+        PrincipalRef::Officer(id) => (SessionHolder::Officer, id),
     }
 }
 
@@ -124,7 +125,7 @@ pub fn open(c: &mut DbConn, who: SessionFor<'_>, now: NaiveDateTime) -> Result<O
         c,
         &NewWebSession {
             token_hash: &digest(&token),
-            actor_kind,
+            actor_kind: actor_kind.as_str(),
             actor_id,
             claims: who.claims,
             csrf: &csrf,

@@ -7,6 +7,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use kyushoku_domain::credentials::SessionHolder;
 
 use crate::identity::PersonId;
 use crate::schema::{sign_in_links, sign_in_steps, web_sessions};
@@ -69,7 +70,8 @@ pub struct NewWebSession<'a> {
 #[diesel(table_name = web_sessions)]
 pub struct WebSessionRow {
     pub token_hash: String,
-    pub actor_kind: String,
+    #[diesel(deserialize_as = String)]
+    pub actor_kind: SessionHolder,
     pub actor_id: String,
     pub claims: String,
     pub csrf: String,
@@ -119,12 +121,12 @@ pub fn close_session(conn: &mut DbConn, token_hash: &str) -> Result<(), StoreErr
 /// Ends every session of one principal (signing out everywhere).
 pub fn close_sessions_of(
     conn: &mut DbConn,
-    actor_kind: &str,
+    actor_kind: SessionHolder,
     actor_id: &str,
 ) -> Result<usize, StoreError> {
     Ok(diesel::delete(
         web_sessions::table
-            .filter(web_sessions::actor_kind.eq(actor_kind))
+            .filter(web_sessions::actor_kind.eq(actor_kind.as_str()))
             .filter(web_sessions::actor_id.eq(actor_id)),
     )
     .execute(conn)?)

@@ -16,6 +16,7 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
+use kyushoku_domain::credentials::SessionHolder;
 use kyushoku_domain::{OrganisationStatus, PrefectureCode};
 use kyushoku_service::browser;
 use kyushoku_service::bureau::{self as bureau_reads, IdPage};
@@ -81,7 +82,7 @@ impl FromRequest for BureauSession {
         let session = req.extensions().get::<WebSessionRow>().cloned();
         std::future::ready(match (principal, session) {
             (Some(principal @ Principal::Bureau { .. }), Some(session))
-                if session.actor_kind == "officer" =>
+                if session.actor_kind == SessionHolder::Officer =>
             {
                 let Principal::Bureau { prefecture, .. } = &principal else {
                     unreachable!("matched above")

@@ -22,6 +22,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
 use kyushoku_domain::calendar::today_in_japan;
+use kyushoku_domain::credentials::SessionHolder;
 use kyushoku_domain::{OrganisationKind, OrganisationStatus};
 use kyushoku_service::{browser, organisations};
 use kyushoku_store::web::WebSessionRow;
@@ -79,7 +80,7 @@ impl FromRequest for StaffSession {
         let principal = crate::auth::principal_of(req);
         let session = req.extensions().get::<WebSessionRow>().cloned();
         std::future::ready(match (principal, session) {
-            (Some(principal), Some(session)) if session.actor_kind == "user" => {
+            (Some(principal), Some(session)) if session.actor_kind == SessionHolder::User => {
                 match principal.member().cloned() {
                     Some(member) => Ok(StaffSession {
                         principal,
