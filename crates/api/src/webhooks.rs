@@ -407,3 +407,60 @@ async fn observe_queue(state: &AppState) {
         state.metrics.webhook_oldest_due_seconds.set(oldest);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::dns::Resolve;
+
+    /// The check at connection: a name is resolved by the guard, which
+    /// keeps only permitted addresses, so a name that now points inside
+    /// (DNS rebinding) is refused when the request is made, whatever it
+    /// pointed to at registration.
+    #[tokio::test]
+    async fn a_name_pointing_inside_is_refused_at_connection() {
+        let none = Guard {
+            networks: Networks::default(),
+        };
+        assert!(none.resolve("localhost".parse().unwrap()).await.is_err());
+        let local = Guard {
+            networks: Networks::parse(["127.0.0.0/8", "::1"]).unwrap(),
+        };
+        let addrs: Vec<SocketAddr> = local
+            .resolve("localhost".parse().unwrap())
+            .await
+            .unwrap()
+            .collect();
+        assert!(!addrs.is_empty());
+        assert!(addrs.iter().all(|a| a.ip().is_loopback()));
+
+        // The client itself: a request to the name fails as refused,
+        // before any connection.
+        let config = WebhookConfig {
+            allow_http: true,
+            ..WebhookConfig::default()
+        };
+        let err = client(&config)
+            .post("http://localhost:9/hook")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(classify(&err), AttemptError::RefusedAddress);
+    }
+
+    #[test]
+    fn registration_refuses_a_name_pointing_inside() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let config = WebhookConfig {
+            allow_http: true,
+            ..WebhookConfig::default()
+        };
+        assert_eq!(
+            rt.block_on(check_url(&config, "http://localhost:9/hook")),
+            Err(UrlProblem::RefusedAddress)
+        );
+    }
+}
