@@ -214,12 +214,39 @@ async fn receive(req: HttpRequest, body: web::Bytes, me: web::Data<Receiver>) ->
 
 /// A server that may call 127.0.0.0/8 over http, as the tests' receivers
 /// sit there.
+/// (The shortest lease: a test that kills the deliverer waits it out.)
 async fn spawn_local(store: Store) -> Option<TestApp> {
     TestApp::spawn_with(store, |a| {
         a.webhook_allow_http = true;
         a.webhook_allowed_networks = vec!["127.0.0.0/8".into()];
+        a.webhook_lease = 16;
     })
     .await
+}
+
+/// `NAME::sqlite` and `NAME::postgres` for each `async fn NAME(app)`, on
+/// a server that may call the tests' receivers ([`spawn_local`]).
+macro_rules! local_backend_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[actix_web::test]
+                async fn sqlite() {
+                    let app = super::spawn_local(crate::support::Store::Sqlite)
+                        .await
+                        .expect("SQLite is always available");
+                    super::$name(app).await;
+                }
+
+                #[actix_web::test]
+                async fn postgres() {
+                    if let Some(app) = super::spawn_local(crate::support::Store::Postgres).await {
+                        super::$name(app).await;
+                    }
+                }
+            }
+        )*
+    };
 }
 
 async fn admin_token(app: &TestApp, w: &crate::messaging::World, name: &str) -> String {
@@ -747,30 +774,6 @@ async fn a_killed_deliverer_loses_nothing(app: TestApp) {
     process.terminate().await;
 }
 
-mod a_killed_deliverer_loses_nothing {
-    async fn app(store: crate::support::Store) -> Option<crate::support::TestApp> {
-        crate::support::TestApp::spawn_with(store, |a| {
-            a.webhook_allow_http = true;
-            a.webhook_allowed_networks = vec!["127.0.0.0/8".into()];
-            a.webhook_lease = 16;
-        })
-        .await
-    }
-
-    #[actix_web::test]
-    async fn sqlite() {
-        super::a_killed_deliverer_loses_nothing(app(crate::support::Store::Sqlite).await.unwrap())
-            .await;
-    }
-
-    #[actix_web::test]
-    async fn postgres() {
-        if let Some(a) = app(crate::support::Store::Postgres).await {
-            super::a_killed_deliverer_loses_nothing(a).await;
-        }
-    }
-}
-
 /// Asks twenty test events of one instance; their delivery ids.
 async fn ask_tests(app: &TestApp, admin: &str, path: String) -> Vec<String> {
     let mut out = Vec::new();
@@ -997,23 +1000,6 @@ async fn administrators_manage_webhooks_in_the_browser(app: TestApp) {
     rx.assert_all_verified();
 }
 
-mod administrators_manage_webhooks_in_the_browser {
-    #[actix_web::test]
-    async fn sqlite() {
-        let app = super::spawn_local(crate::support::Store::Sqlite)
-            .await
-            .unwrap();
-        super::administrators_manage_webhooks_in_the_browser(app).await;
-    }
-
-    #[actix_web::test]
-    async fn postgres() {
-        if let Some(app) = super::spawn_local(crate::support::Store::Postgres).await {
-            super::administrators_manage_webhooks_in_the_browser(app).await;
-        }
-    }
-}
-
 /// An endpoint whose every attempt has failed for five days is turned off
 /// at its next failure, and its administrators are told.
 async fn an_endpoint_failing_five_days_is_turned_off(app: TestApp) {
@@ -1088,72 +1074,13 @@ async fn an_endpoint_failing_five_days_is_turned_off(app: TestApp) {
     rx.assert_all_verified();
 }
 
-mod an_endpoint_failing_five_days_is_turned_off {
-    #[actix_web::test]
-    async fn sqlite() {
-        let app = super::spawn_local(crate::support::Store::Sqlite)
-            .await
-            .unwrap();
-        super::an_endpoint_failing_five_days_is_turned_off(app).await;
-    }
-
-    #[actix_web::test]
-    async fn postgres() {
-        if let Some(app) = super::spawn_local(crate::support::Store::Postgres).await {
-            super::an_endpoint_failing_five_days_is_turned_off(app).await;
-        }
-    }
-}
-
-mod signed_retried_rotated_and_gone {
-    #[actix_web::test]
-    async fn sqlite() {
-        let app = super::spawn_local(crate::support::Store::Sqlite)
-            .await
-            .unwrap();
-        super::signed_retried_rotated_and_gone(app).await;
-    }
-
-    #[actix_web::test]
-    async fn postgres() {
-        if let Some(app) = super::spawn_local(crate::support::Store::Postgres).await {
-            super::signed_retried_rotated_and_gone(app).await;
-        }
-    }
-}
-
-mod who_may_have_which_webhooks {
-    #[actix_web::test]
-    async fn sqlite() {
-        let app = super::spawn_local(crate::support::Store::Sqlite)
-            .await
-            .unwrap();
-        super::who_may_have_which_webhooks(app).await;
-    }
-
-    #[actix_web::test]
-    async fn postgres() {
-        if let Some(app) = super::spawn_local(crate::support::Store::Postgres).await {
-            super::who_may_have_which_webhooks(app).await;
-        }
-    }
-}
-
-mod redirects_are_not_followed {
-    #[actix_web::test]
-    async fn sqlite() {
-        let app = super::spawn_local(crate::support::Store::Sqlite)
-            .await
-            .unwrap();
-        super::redirects_are_not_followed(app).await;
-    }
-
-    #[actix_web::test]
-    async fn postgres() {
-        if let Some(app) = super::spawn_local(crate::support::Store::Postgres).await {
-            super::redirects_are_not_followed(app).await;
-        }
-    }
-}
-
 crate::backend_tests!(requests_inside_are_refused);
+
+local_backend_tests!(
+    a_killed_deliverer_loses_nothing,
+    administrators_manage_webhooks_in_the_browser,
+    an_endpoint_failing_five_days_is_turned_off,
+    signed_retried_rotated_and_gone,
+    who_may_have_which_webhooks,
+    redirects_are_not_followed,
+);
