@@ -537,6 +537,78 @@ async fn who_may_have_which_webhooks(app: TestApp) {
     )
     .await
     .assert_problem(422, "validation");
+    // R12: the same Idempotency-Key and body give the first webhook (and
+    // its secret) again, not a second one; another body under it is 422.
+    let keyed = |body: Value| {
+        let req = app
+            .client_post(&hooks)
+            .insert_header(("authorization", format!("Bearer {admin}")))
+            .insert_header(("content-type", "application/json"))
+            .insert_header(("idempotency-key", "hook-once-1"));
+        app.send(req, Some(serde_json::to_vec(&body).unwrap()))
+    };
+    let body = json!({"url": url, "events": ["message.received"]});
+    let first = keyed(body.clone()).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    let again = keyed(body).await;
+    assert_eq!(again.status, 201, "{}", again.text());
+    assert_eq!(again.json()["webhook_id"], first.json()["webhook_id"]);
+    assert_eq!(again.json()["secret"], first.json()["secret"]);
+    keyed(json!({"url": url, "events": ["job_offers.changed"]}))
+        .await
+        .assert_problem(422, "validation");
+    let id = first.json()["webhook_id"].as_str().unwrap().to_owned();
+    known(first.json()["secret"].as_str().unwrap());
+    // Bad changes are refused field by field and change nothing.
+    let before = app
+        .call("GET", &format!("{hooks}/{id}"), Some(&admin), None)
+        .await
+        .json();
+    for bad in [
+        json!({"events": []}),
+        json!({"events": ["hire.reported"]}),
+        json!({"url": "https://169.254.169.254/"}),
+        json!({"url": "ftp://x"}),
+        json!({"description": "x".repeat(201)}),
+        json!({"description": "a\u{7}b"}),
+        json!({"enabled": "yes"}),
+        json!({"secret": "whsec_x"}),
+    ] {
+        let a = app
+            .call(
+                "PATCH",
+                &format!("{hooks}/{id}"),
+                Some(&admin),
+                Some(bad.clone()),
+            )
+            .await;
+        assert!(
+            a.status == 422 || a.status == 400,
+            "{bad}: {} {}",
+            a.status,
+            a.text()
+        );
+        assert_eq!(
+            a.header("content-type"),
+            Some("application/problem+json"),
+            "{bad}"
+        );
+    }
+    let after = app
+        .call("GET", &format!("{hooks}/{id}"), Some(&admin), None)
+        .await
+        .json();
+    assert_eq!(before, after, "a refused change changed nothing");
+    app.call(
+        "POST",
+        &hooks,
+        Some(&admin),
+        Some(json!({"url": url, "events": ["message.received"], "description": "x".repeat(201)})),
+    )
+    .await
+    .assert_problem(422, "validation");
+    let listed = app.call("GET", &hooks, Some(&admin), None).await.json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
     // Hello Work's own: hires; a bureau's own: applications.
     let hw_hook = register(
         &app,

@@ -497,6 +497,18 @@ pub fn deliveries(
         .collect())
 }
 
+/// One webhook with its newest `limit` deliveries (the staff's page of it).
+pub fn detail(
+    c: &mut DbConn,
+    holder: &Holder,
+    webhook_id: &str,
+    limit: i64,
+) -> Result<(Webhook, Vec<DeliveryView>), Refusal> {
+    let hook = get(c, holder, webhook_id)?;
+    let shown = deliveries(c, holder, webhook_id, None, limit)?;
+    Ok((hook, shown.into_iter().map(|(_, d)| d).collect()))
+}
+
 /// Sends one of a webhook's deliveries again, at once, with a fresh round
 /// of attempts and the same `webhook-id`.
 pub fn redeliver(

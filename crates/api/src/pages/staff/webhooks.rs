@@ -362,11 +362,7 @@ async fn detail_page(
 ) -> Result<HttpResponse, PageError> {
     let h = holder(s, state).await?;
     let (hook, deliveries) = state
-        .act(move |c| {
-            let hook = service::get(c, &h, &id)?;
-            let deliveries = service::deliveries(c, &h, &id, None, SHOWN)?;
-            Ok((hook, deliveries))
-        })
+        .act(move |c| service::detail(c, &h, &id, SHOWN))
         .await
         .map_err(PageError::of_staff(s.lang))?;
     let t = s.s();
@@ -386,7 +382,7 @@ async fn detail_page(
             rotated,
             deliveries: deliveries
                 .into_iter()
-                .map(|(_, d)| DeliveryLine {
+                .map(|d| DeliveryLine {
                     event: event_label(t, d.event_type),
                     created: jst(d.created_at),
                     state: state_label(t, d.state),
