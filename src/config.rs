@@ -90,6 +90,13 @@ pub struct ServeArgs {
     #[arg(long, env = "KYUSHOKU_GUIDANCE_DAILY_CAP", default_value_t = 1000)]
     pub guidance_daily_cap: i32,
 
+    /// R14: the fewest seekers visible to a sector that must share what an
+    /// organisation is shown of a profile (its work locations, desired
+    /// occupations and qualifications); rarer details are generalised.
+    /// 1 turns the guard off. A change recounts every seeker at start-up.
+    #[arg(long, env = "KYUSHOKU_K_ANONYMITY", default_value_t = 5, value_parser = clap::value_parser!(i64).range(1..=1000))]
+    pub k_anonymity: i64,
+
     /// Live API clients one organisation may hold. Its request budget is
     /// the organisation's, shared by its staff and all its clients.
     #[arg(long, env = "KYUSHOKU_CLIENTS_PER_ORGANISATION", default_value_t = 20)]
@@ -181,6 +188,7 @@ impl ServeArgs {
             secret: None,
             batch_max_lines: 10_000,
             guidance_daily_cap: 1000,
+            k_anonymity: 5,
             clients_per_organisation: 20,
             cors_origins: Vec::new(),
             sweep_interval: 3600,

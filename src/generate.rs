@@ -140,21 +140,51 @@ pub struct SeekerGenerator {
     rng: Rng,
     /// Municipalities by prefecture index (0 = Hokkaido).
     municipalities: Vec<Vec<String>>,
+    /// Their weights ([`municipal_weight`]), in the same order.
+    weights: Vec<Vec<u32>>,
     today: NaiveDate,
     seed: u64,
+}
+
+/// The 20 designated cities (政令指定都市).
+const DESIGNATED_CITIES: [&str; 20] = [
+    "011002", "041009", "111007", "121002", "141003", "141305", "141500", "151009", "221007",
+    "221309", "231002", "261009", "271004", "271403", "281000", "331007", "341002", "401005",
+    "401307", "431001",
+];
+
+/// How many seekers a municipality draws, by its kind: a proxy for its
+/// population (thousands of people, roughly the national means of each
+/// kind), since the code list carries no populations: a designated city
+/// 1,000, a Tokyo ward 250, a city 60, a town 15, a village 4.
+pub fn municipal_weight(code: &str, name: &str) -> u32 {
+    if DESIGNATED_CITIES.contains(&code) {
+        1000
+    } else if name.ends_with('区') {
+        250
+    } else if name.ends_with('市') {
+        60
+    } else if name.ends_with('町') {
+        15
+    } else {
+        4
+    }
 }
 
 impl SeekerGenerator {
     pub fn new(seed: u64, today: NaiveDate) -> Self {
         let reference = ReferenceData::shipped().expect("shipped reference data");
         let mut municipalities = vec![Vec::new(); 47];
+        let mut weights = vec![Vec::new(); 47];
         for m in reference.municipalities {
             let i: usize = m.prefecture_code.parse::<usize>().unwrap_or(1) - 1;
+            weights[i].push(municipal_weight(&m.code, &m.name));
             municipalities[i].push(m.code);
         }
         Self {
             rng: Rng::new(seed),
             municipalities,
+            weights,
             today,
             seed,
         }
@@ -188,7 +218,8 @@ impl SeekerGenerator {
         let pref_code = format!("{:02}", pref + 1);
         let mut location = json!({"prefecture": pref_code});
         if self.rng.chance(0.7) && !self.municipalities[pref].is_empty() {
-            location["municipality"] = json!(self.rng.pick(&self.municipalities[pref]).clone());
+            let m = self.rng.weighted(&self.weights[pref]);
+            location["municipality"] = json!(self.municipalities[pref][m].clone());
         }
         let mut locations = vec![location];
         if self.rng.chance(0.2) {

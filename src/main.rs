@@ -68,6 +68,17 @@ enum Command {
         #[command(subcommand)]
         what: GenerateWhat,
     },
+    /// Measure R14 on a generated population: the share of profiles shown
+    /// generalised and withheld, the smallest group shown alike, and what
+    /// filtered searches still find (Markdown, as in docs/privacy.md).
+    AnonymityReport {
+        #[arg(long, default_value_t = 100_000)]
+        count: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(i64).range(1..=1000))]
+        k: i64,
+    },
     /// Operator tasks.
     Admin {
         #[command(subcommand)]
@@ -224,7 +235,10 @@ async fn run() -> anyhow::Result<()> {
         .is_some_and(|s| s != clap::parser::ValueSource::DefaultValue);
     if !matches!(
         cli.command,
-        Command::Openapi | Command::Probe { .. } | Command::Generate { .. }
+        Command::Openapi
+            | Command::Probe { .. }
+            | Command::Generate { .. }
+            | Command::AnonymityReport { .. }
     ) {
         init_logging(&cli.log);
     }
@@ -301,6 +315,11 @@ async fn run() -> anyhow::Result<()> {
                     "client_secret": client.client_secret,
                 }))?
             );
+            Ok(())
+        }
+        Command::AnonymityReport { count, seed, k } => {
+            let k = kyushoku_domain::anonymity::K::new(k).context("k: 1 to 1000")?;
+            print!("{}", kyushoku::anonymity_report::report(count, seed, k));
             Ok(())
         }
         Command::Generate { what } => {

@@ -45,6 +45,22 @@ pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Db> {
     .with_context(|| format!("database {shown}"))
 }
 
+/// R14: makes the counts those of the configured *k* (recounting every
+/// seeker when it or the generalisation chain changed).
+async fn prepare_anonymity(db: &Db, k: i64) -> anyhow::Result<()> {
+    let k = kyushoku_domain::anonymity::K::new(k).context("KYUSHOKU_K_ANONYMITY: 1 to 1000")?;
+    let db = db.clone();
+    let rebuilt = tokio::task::spawn_blocking(move || {
+        kyushoku_service::run(&db, |c| Ok(kyushoku_store::anonymity::prepare(c, k)?))
+    })
+    .await?
+    .map_err(|e| anyhow::anyhow!("counting seekers for R14: {e}"))?;
+    if rebuilt {
+        tracing::info!(k = k.get(), "R14: seekers counted afresh");
+    }
+    Ok(())
+}
+
 /// A server running in the background.
 pub struct Running {
     /// The address actually bound (useful with port 0).
@@ -114,6 +130,7 @@ fn start_mail(args: &ServeArgs, state: &AppState) -> anyhow::Result<()> {
 
 /// Starts serving with an open store and shared state.
 pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::Result<Running> {
+    prepare_anonymity(&db, args.k_anonymity).await?;
     let config = ApiConfig {
         json_limit: args.body_limit,
         rate_limit_per_minute: args.rate_limit,

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod anonymity;
 mod authz;
 mod browser;
 mod bureau_pages;

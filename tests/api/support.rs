@@ -199,6 +199,9 @@ impl TestApp {
         args.workers = Some(2);
         args.store.db_pool_size = 4;
         args.shutdown_timeout = 2;
+        // R14 off unless a test asks for it: the other rules' tests hold
+        // a handful of seekers, each unique (tests/api/anonymity.rs sets k).
+        args.k_anonymity = 1;
         let mail = tempfile::tempdir().expect("a mail directory");
         args.mail_dir = Some(mail.path().to_owned());
         adjust(&mut args);
@@ -767,7 +770,8 @@ impl Process {
         if let Some(r) = &args.redis_url {
             cmd.arg("--redis-url").arg(r);
         }
-        cmd.env("KYUSHOKU_WEBHOOK_LEASE", args.webhook_lease.to_string())
+        cmd.env("KYUSHOKU_K_ANONYMITY", args.k_anonymity.to_string())
+            .env("KYUSHOKU_WEBHOOK_LEASE", args.webhook_lease.to_string())
             .env(
                 "KYUSHOKU_WEBHOOK_ALLOW_HTTP",
                 args.webhook_allow_http.to_string(),

@@ -7,6 +7,7 @@
 
 #[macro_use]
 pub mod closed_set;
+pub mod anonymity;
 pub mod audit;
 pub mod calendar;
 pub mod codes;

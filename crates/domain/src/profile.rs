@@ -463,9 +463,10 @@ impl Profile {
                 parts.push(i);
             }
         }
-        for q in &self.qualifications {
-            parts.push(&q.name);
-        }
+        // Qualifications are not searched by keyword: they are a
+        // quasi-identifier shown generalised (R14), and a keyword must not
+        // find a name the profile does not show. The `qualification`
+        // filter asks for them, where shown.
         for s in self.pc_skills.iter().chain(&self.language_skills) {
             parts.push(s);
         }

@@ -200,11 +200,17 @@ pub fn prepare_seeker(
         valid_until: request.valid_until,
         search_text: profile.search_text(),
         wage_kind: profile.desired_wage.as_ref().map(|w| w.kind),
-        wage_min: profile.desired_wage.as_ref().map(|w| w.min),
+        // The band's floor, as organisations are shown it (R14): a wage
+        // filter then answers from the band alone.
+        wage_min: profile
+            .desired_wage
+            .as_ref()
+            .map(|w| kyushoku_domain::anonymity::shown_wage(w).min),
         employment_types,
         occupations,
         locations,
         qualifications,
+        chain: kyushoku_domain::anonymity::QuasiIdentifiers::of(&profile).chain(),
         profile_json: serde_json::to_string(&profile).expect("a profile serialises"),
     };
     Ok((row, masked))

@@ -114,6 +114,46 @@ pub fn whoami(c: &mut DbConn, seeker_ref: &str) -> Result<SeekerRow, Refusal> {
     seekers::find_by_ref(c, seeker_ref)?.ok_or(Refusal::SessionEnded)
 }
 
+/// What organisations of one sector are shown of the seeker (R14): `seen`
+/// is `None` while that sector is shown nothing (the scope leaves it out,
+/// the registration ended, or the profile is withheld as too rare).
+#[derive(Debug, Clone)]
+pub struct AsSeen {
+    pub sector: kyushoku_domain::Sector,
+    pub seen: Option<(
+        kyushoku_domain::anonymity::ShownProfile,
+        kyushoku_domain::anonymity::Generalisation,
+    )>,
+}
+
+/// The seeker's profile exactly as each sector's organisations see it,
+/// for the sectors their consent covers (My Page, `GET /v1/me`).
+pub fn as_organisations_see(c: &mut DbConn, row: &SeekerRow) -> Result<Vec<AsSeen>, Refusal> {
+    let Some(profile) = row
+        .profile
+        .as_deref()
+        .and_then(|p| serde_json::from_str::<kyushoku_domain::profile::Profile>(p).ok())
+    else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for sector in [
+        kyushoku_domain::Sector::Public,
+        kyushoku_domain::Sector::Private,
+    ] {
+        if !row.consent_scope.covers(sector) {
+            continue;
+        }
+        let seen = if row.status == RegistrationStatus::Active {
+            crate::profiles::as_sector_sees(c, row.id, &profile, sector)?
+        } else {
+            None
+        };
+        out.push(AsSeen { sector, seen });
+    }
+    Ok(out)
+}
+
 /// The organisations the seeker refused, most recent first.
 pub fn refused(c: &mut DbConn, me: Me<'_>) -> Result<Vec<Blocked>, Refusal> {
     Ok(seekers::list_blocks(c, me.id)?)

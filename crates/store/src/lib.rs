@@ -14,6 +14,7 @@
 //! fifth of the service's time. A page's `LIMIT` is still bound (its value
 //! varies), so a page's statement is compiled again each time.
 
+pub mod anonymity;
 pub mod audit;
 mod connection;
 mod error;

@@ -154,6 +154,39 @@ diesel::table! {
 }
 
 diesel::table! {
+    seeker_classes (seeker_id) {
+        seeker_id -> BigInt,
+        qi0 -> BigInt,
+        qi1 -> BigInt,
+        qi2 -> BigInt,
+        qi3 -> BigInt,
+        qi4 -> BigInt,
+        qi5 -> BigInt,
+        qi6 -> BigInt,
+        qi7 -> BigInt,
+        qi8 -> BigInt,
+        counted -> Integer,
+    }
+}
+
+diesel::table! {
+    qi_classes (sector, class_key) {
+        sector -> Text,
+        class_key -> BigInt,
+        seekers -> BigInt,
+        residual -> BigInt,
+    }
+}
+
+diesel::table! {
+    qi_scheme (id) {
+        id -> Text,
+        k -> BigInt,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     seeker_occupations (seeker_id, code) {
         seeker_id -> BigInt,
         code -> Text,
@@ -226,6 +259,7 @@ diesel::table! {
 }
 
 diesel::joinable!(seeker_occupations -> seekers (seeker_id));
+diesel::joinable!(seeker_classes -> seekers (seeker_id));
 diesel::joinable!(seeker_locations -> seekers (seeker_id));
 diesel::joinable!(seeker_prefectures -> seekers (seeker_id));
 diesel::joinable!(seeker_qualifications -> seekers (seeker_id));
@@ -510,6 +544,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     deployment,
     seekers,
+    qi_classes,
+    qi_scheme,
+    seeker_classes,
     seeker_occupations,
     seeker_locations,
     seeker_prefectures,

@@ -49,6 +49,8 @@ pub struct SeekerUpsert {
     /// (prefecture, municipality)
     pub locations: Vec<(PrefectureCode, Option<MunicipalityCode>)>,
     pub qualifications: Vec<String>,
+    /// The profile's classes for R14 (`kyushoku_domain::anonymity`).
+    pub chain: kyushoku_domain::anonymity::Chain,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -239,6 +241,7 @@ fn upsert_once(
     status: RegistrationStatus,
 ) -> Result<Upserted, StoreError> {
     conn.write_transaction(|c| {
+        crate::anonymity::lock(c)?;
         let existing = seekers::table
             .filter(seekers::seeker_ref.eq(&s.seeker_ref))
             .select((seekers::id, seekers::consent_scope))
@@ -294,6 +297,14 @@ fn upsert_once(
             Upserted::Created(id) | Upserted::Updated(id) => id,
         };
         write_children(c, id, s, at)?;
+        crate::anonymity::recount(
+            c,
+            id,
+            crate::anonymity::Counted {
+                chain: Some(s.chain),
+                sectors: crate::anonymity::counted_sectors(s.consent_scope, status),
+            },
+        )?;
         Ok(result)
     })
 }
@@ -306,15 +317,27 @@ pub fn end_registration(
     seeker_ref: &str,
     reason: RegistrationStatus,
 ) -> Result<bool, StoreError> {
-    let at = now();
-    let n = diesel::update(seekers::table.filter(seekers::seeker_ref.eq(seeker_ref)))
-        .set((
-            seekers::status.eq(reason.as_str()),
-            seekers::ended_at.eq(Some(at)),
-            seekers::updated_at.eq(at),
-        ))
-        .execute(conn)?;
-    Ok(n == 1)
+    conn.write_transaction(|c| {
+        crate::anonymity::lock(c)?;
+        let Some(id) = seekers::table
+            .filter(seekers::seeker_ref.eq(seeker_ref))
+            .select(seekers::id)
+            .get_result::<SeekerId>(c)
+            .optional()?
+        else {
+            return Ok(false);
+        };
+        let at = now();
+        diesel::update(seekers::table.find(id))
+            .set((
+                seekers::status.eq(reason.as_str()),
+                seekers::ended_at.eq(Some(at)),
+                seekers::updated_at.eq(at),
+            ))
+            .execute(c)?;
+        crate::anonymity::recount_sectors(c, id, 0)?;
+        Ok(true)
+    })
 }
 
 pub fn find_by_ref(conn: &mut DbConn, seeker_ref: &str) -> Result<Option<SeekerRow>, StoreError> {
@@ -334,6 +357,7 @@ pub fn change_scope(
     channel: ConsentChannel,
 ) -> Result<Option<ConsentScope>, StoreError> {
     conn.write_transaction(|c| {
+        crate::anonymity::lock(c)?;
         let Some(old) = seekers::table
             .find(seeker_id)
             .select(seekers::consent_scope)
@@ -348,7 +372,17 @@ pub fn change_scope(
             diesel::update(seekers::table.find(seeker_id))
                 .set(seekers::consent_scope.eq(scope.as_str()))
                 .execute(c)?;
+            let status: String = seekers::table
+                .find(seeker_id)
+                .select(seekers::status)
+                .get_result(c)?;
             record_consent(c, seeker_id, channel, Some(old.as_str()), scope)?;
+            let status = RegistrationStatus::parse(&status).unwrap_or(RegistrationStatus::Expired);
+            crate::anonymity::recount_sectors(
+                c,
+                seeker_id,
+                crate::anonymity::counted_sectors(scope, status),
+            )?;
         }
         Ok(Some(old))
     })
@@ -548,8 +582,9 @@ fn has_prefecture(code: &PrefectureCode) -> HasPrefecture {
 /// (qualification, occupation, prefecture) are the walk's, or checked
 /// beside it ([`holds_qualification`], [`has_occupation`],
 /// [`has_prefecture`]).
-fn narrowing<QS>(conn: &DbConn, f: &Criteria) -> Vec<Condition<QS>>
+fn narrowing<QS>(conn: &DbConn, viewer: Viewer, f: &Criteria) -> Vec<Condition<QS>>
 where
+    SqlLiteral<Bool>: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
     HoldsBigrams: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
     KeywordLike: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
     InMunicipality: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
@@ -558,6 +593,11 @@ where
     ChangedSince: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
 {
     let mut all: Vec<Condition<QS>> = Vec::new();
+    // R14: shown at all, and at a level that shows what is filtered on.
+    all.push(Box::new(crate::anonymity::shown_at_or_below(
+        viewer.organisation_id,
+        filter_level(f),
+    )));
     if let Some(k) = &f.keyword {
         let k = k.as_str();
         if uses_bigram_index(conn, k) {
@@ -595,6 +635,27 @@ where
     all
 }
 
+/// The coarsest level of R14's chain a seeker may be shown at and still
+/// match `f`: a filter finds only what the profile shows
+/// (`kyushoku_domain::anonymity::filter_levels`).
+fn filter_level(f: &Criteria) -> usize {
+    use kyushoku_domain::anonymity::{filter_levels, LEVELS};
+    [
+        f.municipality
+            .as_ref()
+            .map(|_| filter_levels::municipality()),
+        f.prefecture.as_ref().map(|_| filter_levels::prefecture()),
+        f.occupation.as_ref().map(filter_levels::occupation),
+        f.qualification
+            .as_ref()
+            .map(|_| filter_levels::qualification()),
+    ]
+    .into_iter()
+    .flatten()
+    .min()
+    .unwrap_or(LEVELS - 1)
+}
+
 /// One page of the profiles `viewer` may see, newest first, after
 /// `after` = (updated_at, id) of the last row of the previous page.
 ///
@@ -624,7 +685,7 @@ pub fn search(
                 .select(VisibleProfileRow::as_select())
                 .limit(limit)
                 .into_boxed();
-            for c in narrowing(conn, f) {
+            for c in narrowing(conn, viewer, f) {
                 q = q.filter(c);
             }
             if let Some(v) = &f.qualification {
@@ -653,7 +714,7 @@ pub fn search(
                 .select(VisibleProfileRow::as_select())
                 .limit(limit)
                 .into_boxed();
-            for c in narrowing(conn, f) {
+            for c in narrowing(conn, viewer, f) {
                 q = q.filter(c);
             }
             if let Some(v) = &f.qualification {
@@ -681,7 +742,7 @@ pub fn search(
                 .select(VisibleProfileRow::as_select())
                 .limit(limit)
                 .into_boxed();
-            for c in narrowing(conn, f) {
+            for c in narrowing(conn, viewer, f) {
                 q = q.filter(c);
             }
             // Neither occupation nor prefecture is asked for (else they walk).
@@ -701,7 +762,7 @@ pub fn search(
                 .select(VisibleProfileRow::as_select())
                 .limit(limit)
                 .into_boxed();
-            for c in narrowing(conn, f) {
+            for c in narrowing(conn, viewer, f) {
                 q = q.filter(c);
             }
             q = q.order((seekers::updated_at.desc(), seekers::id.desc()));
@@ -728,6 +789,10 @@ pub fn read_visible(
     Ok(seekers::table
         .filter(seekers::id.eq(seeker_id))
         .filter(seeker_visible_to(viewer.organisation_id, viewer.today))
+        .filter(crate::anonymity::shown_at_or_below(
+            viewer.organisation_id,
+            kyushoku_domain::anonymity::LEVELS - 1,
+        ))
         .select(VisibleProfileRow::as_select())
         .get_result(conn)
         .optional()?)
@@ -749,17 +814,35 @@ pub fn sweep(
     purge_before: NaiveDateTime,
 ) -> Result<Sweep, StoreError> {
     conn.write_transaction(|c| {
+        crate::anonymity::lock(c)?;
         let at = now();
-        let expired = diesel::update(
-            seekers::table
-                .filter(seekers::status.eq(Active))
-                .filter(seekers::valid_until.lt(today)),
-        )
-        .set((
-            seekers::status.eq("expired"),
-            seekers::ended_at.eq(Some(at)),
-        ))
-        .execute(c)?;
+        let expiring: Vec<SeekerId> = seekers::table
+            .filter(seekers::status.eq(Active))
+            .filter(seekers::valid_until.lt(today))
+            .select(seekers::id)
+            .load(c)?;
+        let mut expired = 0;
+        for chunk in expiring.chunks(500) {
+            expired += diesel::update(seekers::table.filter(seekers::id.eq_any(chunk)))
+                .set((
+                    seekers::status.eq("expired"),
+                    seekers::ended_at.eq(Some(at)),
+                ))
+                .execute(c)?;
+            let uncounted: Vec<_> = chunk
+                .iter()
+                .map(|id| {
+                    (
+                        *id,
+                        crate::anonymity::Counted {
+                            chain: None,
+                            sectors: 0,
+                        },
+                    )
+                })
+                .collect();
+            crate::anonymity::recount_many(c, &uncounted)?;
+        }
         let doomed: Vec<SeekerId> = seekers::table
             .filter(seekers::ended_at.lt(purge_before))
             .filter(seekers::purged_at.is_null())

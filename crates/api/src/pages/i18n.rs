@@ -178,6 +178,13 @@ pub fn profile_label(lang: Lang, key: &str) -> &'static str {
                 "Self-PR"
             }
         }
+        "generalised" => {
+            if ja {
+                "表示の調整"
+            } else {
+                "Shown broader"
+            }
+        }
         _ => {
             if ja {
                 "その他"
@@ -285,6 +292,9 @@ pub struct Text {
     pub registration_first: &'static str,
     pub profile_lead: &'static str,
     pub profile_none: &'static str,
+    pub seen_by_public: &'static str,
+    pub seen_by_private: &'static str,
+    pub seen_withheld: &'static str,
     pub views_lead: &'static str,
     pub views_none: &'static str,
     pub viewed_at: &'static str,
@@ -416,6 +426,9 @@ pub static JA: Text = Text {
     registration_first: "（登録時）",
     profile_lead: "提供先の団体には、次の内容だけが見えます（氏名・連絡先などは自動的に伏せられています）。",
     profile_none: "提供されている情報はありません。",
+    seen_by_public: "自治体等に見える内容",
+    seen_by_private: "民間の職業紹介事業者等に見える内容",
+    seen_withheld: "同じような内容の求職者がまだ少ないため、個人が特定されないよう、いまは表示されていません。",
     views_lead: "あなたの情報を開いて見た団体と日時です。",
     views_none: "まだどの団体も見ていません。",
     viewed_at: "日時",
@@ -545,6 +558,9 @@ pub static EN: Text = Text {
     registration_first: "(at registration)",
     profile_lead: "Organisations you chose see exactly this (names and contact details are masked).",
     profile_none: "No information is shared.",
+    seen_by_public: "What municipalities see",
+    seen_by_private: "What private placement agencies see",
+    seen_withheld: "Too few seekers share details like yours yet, so to keep you from being singled out your profile is not shown for now.",
     views_lead: "Organisations that opened your information, and when.",
     views_none: "No organisation has opened it yet.",
     viewed_at: "When",

@@ -27,7 +27,6 @@ use super::session::{self, SeekerSession};
 use crate::problem::ApiError;
 use crate::routes::me::me;
 use crate::{audit_log, idempotency, pagination, AppState};
-use kyushoku_domain::profile::Profile;
 
 /// Threads on one page of the inbox.
 const INBOX_SIZE: i64 = 30;
@@ -850,34 +849,54 @@ pub async fn change_consent(
 
 // ---- the profile as shown, and who opened it ----------------------------
 
+struct SectorView {
+    heading: &'static str,
+    fields: Vec<Field>,
+    withheld: bool,
+}
+
 #[derive(Template)]
 #[template(path = "my_page/profile.html")]
 struct ProfilePage {
     chrome: Chrome,
     current: &'static str,
-    fields: Vec<Field>,
+    views: Vec<SectorView>,
 }
 
-/// `GET /my-page/profile`: exactly what organisations in scope are shown
-/// (the scrubbed profile, as `GET /v1/me` gives it).
+/// `GET /my-page/profile`: exactly what organisations of each sector in
+/// scope are shown (scrubbed and generalised for R14, as `GET /v1/me`
+/// gives it).
 pub async fn profile(
     s: SeekerSession,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
     let fail = PageError::of(s.lang);
     let seeker = me(&state, &s.principal).await.map_err(&fail)?;
-    let shown: Option<Profile> = seeker
-        .profile
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()
-        .map_err(|e| fail(ApiError::Internal(e.to_string())))?;
+    let seen = state
+        .act(move |c| choices::as_organisations_see(c, &seeker))
+        .await
+        .map_err(&fail)?;
+    let t = s.lang.text();
+    let views = seen
+        .into_iter()
+        .map(|a| SectorView {
+            heading: match a.sector {
+                kyushoku_domain::Sector::Public => t.seen_by_public,
+                kyushoku_domain::Sector::Private => t.seen_by_private,
+            },
+            withheld: a.seen.is_none(),
+            fields: a
+                .seen
+                .map(|(p, g)| fields(s.lang, &p, &g))
+                .unwrap_or_default(),
+        })
+        .collect();
     Ok(html(
         StatusCode::OK,
         &ProfilePage {
             chrome: Chrome::new(s.lang, "/my-page/profile", Some(s.session.csrf.clone())),
             current: "profile",
-            fields: shown.map(|p| fields(s.lang, &p)).unwrap_or_default(),
+            views,
         },
     ))
 }

@@ -1,9 +1,12 @@
 //! A profile as a page shows it: the same fields organisations receive
-//! (`kyushoku_domain::profile::Profile`, scrubbed), each as lines of plain
-//! words in the page's language: places by name, closed sets by label,
-//! wages in yen.
+//! (`kyushoku_domain::anonymity::ShownProfile`: scrubbed, and generalised
+//! for R14), each as lines of plain words in the page's language: places
+//! by name, closed sets by label, wages in yen, and what was generalised.
 
-use kyushoku_domain::profile::{EducationLevel, EmploymentType, Profile, WageKind};
+use kyushoku_domain::anonymity::{
+    Generalisation, LocationDetail, OccupationDetail, QualificationDetail, ShownProfile,
+};
+use kyushoku_domain::profile::{EducationLevel, EmploymentType, WageKind};
 use kyushoku_domain::{MunicipalityCode, PrefectureCode};
 
 use super::i18n::{profile_label, Lang};
@@ -101,7 +104,7 @@ pub fn occupation(ja: bool, code: &str) -> String {
 
 /// The profile's fields, in the order organisations receive them; empty
 /// ones left out.
-pub fn fields(lang: Lang, p: &Profile) -> Vec<Field> {
+pub fn fields(lang: Lang, p: &ShownProfile, g: &Generalisation) -> Vec<Field> {
     let ja = lang == Lang::Ja;
     let mut out = Vec::new();
     let mut add = |key: &str, values: Vec<String>| {
@@ -130,7 +133,12 @@ pub fn fields(lang: Lang, p: &Profile) -> Vec<Field> {
         "work_locations",
         p.work_locations
             .iter()
-            .map(|l| place(&l.prefecture, l.municipality.as_deref()))
+            .map(|l| match (&l.prefecture, l.region) {
+                (Some(pref), _) => place(pref, l.municipality.as_deref()),
+                (None, Some(r)) if ja => format!("{}地方", r.name_ja()),
+                (None, Some(r)) => format!("{} region", r.as_str()),
+                (None, None) => String::new(),
+            })
             .collect(),
     );
     add(
@@ -140,9 +148,9 @@ pub fn fields(lang: Lang, p: &Profile) -> Vec<Field> {
             .map(|w| {
                 let kind = wage_kind(ja, w.kind);
                 if ja {
-                    format!("{kind} {}円以上", yen(w.min))
+                    format!("{kind} {}円〜{}円未満", yen(w.min), yen(w.max))
                 } else {
-                    format!("{kind}, at least ¥{}", yen(w.min))
+                    format!("{kind}, ¥{} to under ¥{}", yen(w.min), yen(w.max))
                 }
             })
             .collect(),
@@ -182,18 +190,15 @@ pub fn fields(lang: Lang, p: &Profile) -> Vec<Field> {
             })
             .collect(),
     );
-    add(
-        "earliest_start",
-        p.earliest_start.iter().map(|d| d.to_string()).collect(),
-    );
+    add("earliest_start", p.earliest_start.iter().cloned().collect());
     add(
         "qualifications",
         p.qualifications
             .iter()
-            .map(|q| match q.year {
-                Some(y) if ja => format!("{}（{y}年）", q.name),
-                Some(y) => format!("{} ({y})", q.name),
-                None => q.name.clone(),
+            .map(|q| match (q.field, ja) {
+                (true, true) => format!("{}（分野）", q.name),
+                (true, false) => format!("{} (field)", q.name),
+                (false, _) => q.name.clone(),
             })
             .collect(),
     );
@@ -202,11 +207,12 @@ pub fn fields(lang: Lang, p: &Profile) -> Vec<Field> {
         p.experience
             .iter()
             .map(|e| {
-                if ja {
-                    format!("{} {}年", occupation(ja, &e.occupation), e.years)
-                } else {
-                    format!("{}, {} years", occupation(ja, &e.occupation), e.years)
-                }
+                format!(
+                    "{}{}{}",
+                    occupation(ja, &e.occupation),
+                    if ja { " " } else { ", " },
+                    years(ja, e.years, e.years_max)
+                )
             })
             .collect(),
     );
@@ -223,11 +229,7 @@ pub fn fields(lang: Lang, p: &Profile) -> Vec<Field> {
                 if let Some(t) = h.employment_type {
                     parts.push(employment(ja, t).to_owned());
                 }
-                parts.push(if ja {
-                    format!("{}年", h.years)
-                } else {
-                    format!("{} years", h.years)
-                });
+                parts.push(years(ja, h.years, h.years_max));
                 let mut line = parts.join(" · ");
                 if let Some(d) = &h.duties {
                     line.push_str(if ja { "：" } else { ": " });
@@ -247,6 +249,58 @@ pub fn fields(lang: Lang, p: &Profile) -> Vec<Field> {
     add("pc_skills", p.pc_skills.clone());
     add("language_skills", p.language_skills.clone());
     add("self_pr", p.self_pr.iter().cloned().collect());
+    add("generalised", generalised(ja, g));
+    out
+}
+
+/// A range of years: `6〜10年`, `21年以上`.
+fn years(ja: bool, from: u8, to: Option<u8>) -> String {
+    match (to, ja) {
+        (Some(to), true) => format!("{from}〜{to}年"),
+        (None, true) => format!("{from}年以上"),
+        (Some(to), false) => format!("{from}–{to} years"),
+        (None, false) => format!("{from} years or more"),
+    }
+}
+
+/// What was generalised, and why, in words (nothing when nothing was).
+pub fn generalised(ja: bool, g: &Generalisation) -> Vec<String> {
+    let mut out = Vec::new();
+    let k = g.k;
+    match (g.work_locations, ja) {
+        (LocationDetail::AsGiven, _) => {}
+        (LocationDetail::Prefecture, true) => out.push("希望勤務地は都道府県までの表示です".into()),
+        (LocationDetail::Region, true) => out.push("希望勤務地は地方までの表示です".into()),
+        (LocationDetail::Hidden, true) => out.push("希望勤務地は表示していません".into()),
+        (LocationDetail::Prefecture, false) => {
+            out.push("Work locations shown by prefecture".into())
+        }
+        (LocationDetail::Region, false) => out.push("Work locations shown by region".into()),
+        (LocationDetail::Hidden, false) => out.push("Work locations not shown".into()),
+    }
+    match (g.desired_occupations, ja) {
+        (OccupationDetail::AsGiven, _) => {}
+        (OccupationDetail::Middle, true) => out.push("希望職種は中分類までの表示です".into()),
+        (OccupationDetail::Major, true) => out.push("希望職種は大分類までの表示です".into()),
+        (OccupationDetail::Hidden, true) => out.push("希望職種は表示していません".into()),
+        (OccupationDetail::Middle, false) => out.push("Occupations shown by middle group".into()),
+        (OccupationDetail::Major, false) => out.push("Occupations shown by major group".into()),
+        (OccupationDetail::Hidden, false) => out.push("Occupations not shown".into()),
+    }
+    match (g.qualifications, ja) {
+        (QualificationDetail::Name, _) => {}
+        (QualificationDetail::Field, true) => out.push("資格は分野までの表示です".into()),
+        (QualificationDetail::Hidden, true) => out.push("資格は表示していません".into()),
+        (QualificationDetail::Field, false) => out.push("Qualifications shown by field".into()),
+        (QualificationDetail::Hidden, false) => out.push("Qualifications not shown".into()),
+    }
+    if !out.is_empty() {
+        out.push(if ja {
+            format!("同じ内容で表示される求職者が{k}人に満たないため、個人が特定されないよう一部をまとめて表示しています")
+        } else {
+            format!("Fewer than {k} seekers would share the details, so some are shown broader to keep anyone from being singled out")
+        });
+    }
     out
 }
 

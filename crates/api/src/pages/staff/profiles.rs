@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use kyushoku_domain::calendar::today_in_japan;
-use kyushoku_domain::profile::{EmploymentType, Profile, WageKind};
+use kyushoku_domain::profile::{EmploymentType, WageKind};
 use kyushoku_domain::search::Asked;
 use kyushoku_domain::PrefectureCode;
 use kyushoku_service::messaging::{send_as_organisation, OrganisationSend};
@@ -194,15 +194,14 @@ pub async fn search(
         .for_organisation(&member.organisation_public_id);
     page.profiles = rows
         .into_iter()
-        .filter_map(|r| {
-            let p: Profile = serde_json::from_str(r.profile.as_deref()?).ok()?;
-            let mut summary = fields(s.lang, &p);
+        .map(|r| {
+            let mut summary = fields(s.lang, &r.profile, &r.generalisation);
             summary.truncate(4);
-            Some(ProfileLine {
+            ProfileLine {
                 id: pseudonyms.encode(r.id.get()),
                 updated: day_of(r.updated_at).date_naive().to_string(),
                 summary,
-            })
+            }
         })
         .collect();
     page.next = next.map(|cursor| {
@@ -292,8 +291,6 @@ async fn profile_page(
         })
         .await
         .map_err(&fail)?;
-    let profile: Profile = serde_json::from_str(row.profile.as_deref().unwrap_or("null"))
-        .map_err(|_| PageError::not_found(s.lang).staff())?;
     let here = format!("/staff/profiles/{profile_id}");
     Ok(html(
         status,
@@ -303,7 +300,7 @@ async fn profile_page(
             id: profile_id,
             updated: day_of(row.updated_at).date_naive().to_string(),
             valid_until: row.valid_until.to_string(),
-            fields: fields(s.lang, &profile),
+            fields: fields(s.lang, &row.profile, &row.generalisation),
             guidance_left: left,
             cap,
             subject: draft.subject,

@@ -21,8 +21,22 @@ pub struct MyStatus {
     pub valid_until: NaiveDate,
     /// False after refusing all new guidance.
     pub receive_guidance: bool,
-    /// Exactly what organisations in scope see (scrubbed).
+    /// The profile as Hello Work registered it (scrubbed).
     pub profile: Option<Profile>,
+    /// Exactly what organisations of each sector in scope see: generalised
+    /// where the details would single the seeker out (R14), or nothing
+    /// (`profile` absent) while withheld or ended.
+    pub seen_by: Vec<SeenBy>,
+}
+
+/// What one sector's organisations see.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeenBy {
+    pub sector: kyushoku_domain::Sector,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<kyushoku_domain::anonymity::ShownProfile>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generalised: Option<kyushoku_domain::anonymity::Generalisation>,
 }
 
 /// The seeker's own status.
@@ -42,6 +56,21 @@ pub async fn status(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let row = me(&state, &principal).await?;
+    let seen_row = row.clone();
+    let seen = state
+        .act(move |c| kyushoku_service::seekers::as_organisations_see(c, &seen_row))
+        .await?;
+    let seen_by = seen
+        .into_iter()
+        .map(|a| {
+            let (profile, generalised) = a.seen.map_or((None, None), |(p, g)| (Some(p), Some(g)));
+            SeenBy {
+                sector: a.sector,
+                profile,
+                generalised,
+            }
+        })
+        .collect();
     let profile = match row.profile.as_deref() {
         Some(p) => Some(serde_json::from_str(p).map_err(|e| ApiError::Internal(e.to_string()))?),
         None => None,
@@ -52,5 +81,6 @@ pub async fn status(
         valid_until: row.valid_until,
         receive_guidance: row.receive_guidance,
         profile,
+        seen_by,
     }))
 }

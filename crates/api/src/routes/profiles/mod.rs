@@ -7,9 +7,9 @@ pub mod read;
 pub mod search;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use kyushoku_domain::profile::Profile;
+use kyushoku_domain::anonymity::{Generalisation, ShownProfile};
 use kyushoku_domain::pseudonym::Pseudonyms;
-use kyushoku_store::seekers::VisibleProfileRow;
+use kyushoku_service::profiles::SeenProfile;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -27,18 +27,22 @@ pub struct ProfileView {
     /// view and so link them (R10).
     pub updated_at: DateTime<Utc>,
     pub valid_until: NaiveDate,
-    pub profile: Profile,
+    /// The profile with its quasi-identifiers generalised until at least
+    /// *k* seekers the organisation's sector may see share them (R14).
+    pub profile: ShownProfile,
+    /// How far, and why: `work_locations` may read `prefecture` or
+    /// `region` where a town would single the seeker out.
+    pub generalised: Generalisation,
 }
 
 impl ProfileView {
-    pub fn from_row(row: VisibleProfileRow, pseudonyms: &Pseudonyms) -> Result<Self, ApiError> {
-        let profile: Profile = serde_json::from_str(row.profile.as_deref().unwrap_or("null"))
-            .map_err(|e| ApiError::Internal(format!("stored profile {}: {e}", row.id.get())))?;
+    pub fn from_row(row: SeenProfile, pseudonyms: &Pseudonyms) -> Result<Self, ApiError> {
         Ok(ProfileView {
             profile_id: pseudonyms.encode(row.id.get()),
             updated_at: day_of(row.updated_at),
             valid_until: row.valid_until,
-            profile,
+            profile: row.profile,
+            generalised: row.generalisation,
         })
     }
 }

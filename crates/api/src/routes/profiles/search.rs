@@ -117,7 +117,7 @@ pub async fn search(
     // several times over.
     let size: usize = rows
         .iter()
-        .map(|r| r.profile.as_ref().map_or(0, String::len) + 128)
+        .map(|r| r.profile.self_pr.as_ref().map_or(0, String::len) + 1024)
         .sum();
     let items = rows
         .into_iter()

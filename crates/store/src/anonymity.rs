@@ -1,0 +1,463 @@
+//! R14's counts: per sector, how many visible seekers each class of the
+//! generalisation chain holds and its residual
+//! (`kyushoku_domain::anonymity`). They change in the transaction of the
+//! write that changes what a seeker counts for (ingest, consent, end of
+//! registration, expiry), along that seeker's chain only, and the query of
+//! every search and read asks them which level a seeker is shown at.
+
+use std::collections::HashMap;
+
+use diesel::dsl;
+use diesel::expression::SqlLiteral;
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+use kyushoku_domain::anonymity::{count, Chain, Tally, K, LEVELS, SCHEME_VERSION};
+use kyushoku_domain::profile::Profile;
+use kyushoku_domain::{ConsentScope, RegistrationStatus, Sector};
+
+use crate::schema::{qi_classes, qi_scheme, seeker_classes, seekers};
+use crate::{per_backend, DbConn, SeekerId, StoreError};
+
+/// One advisory lock serialises changes of the tallies on PostgreSQL
+/// (SQLite has one writer): a change reads a chain's tallies and writes
+/// them back, and the coarse classes are shared by nearly every chain.
+const TALLY_LOCK: i64 = 0x6b79_5f71_6900;
+
+const SECTORS: [Sector; 2] = [Sector::Public, Sector::Private];
+
+fn bit(s: Sector) -> i32 {
+    match s {
+        Sector::Public => 1,
+        Sector::Private => 2,
+    }
+}
+
+/// The sectors a seeker counts in: those their scope covers, while their
+/// registration is active.
+pub fn counted_sectors(scope: ConsentScope, status: RegistrationStatus) -> i32 {
+    if status != RegistrationStatus::Active {
+        return 0;
+    }
+    SECTORS
+        .into_iter()
+        .filter(|s| scope.covers(*s))
+        .map(bit)
+        .sum()
+}
+
+/// The *k* the tallies were made with (the default before any start-up
+/// wrote one).
+pub fn k(c: &mut DbConn) -> Result<K, StoreError> {
+    let stored: Option<i64> = qi_scheme::table
+        .find("current")
+        .select(qi_scheme::k)
+        .get_result(c)
+        .optional()?;
+    Ok(stored.and_then(K::new).unwrap_or(K::DEFAULT))
+}
+
+type Row = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i32);
+
+fn counted_of(row: &Row) -> Counted {
+    Counted {
+        chain: Some(Chain([
+            row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8,
+        ])),
+        sectors: row.9,
+    }
+}
+
+const NOWHERE: Counted = Counted {
+    chain: None,
+    sectors: 0,
+};
+
+macro_rules! row_columns {
+    () => {
+        (
+            seeker_classes::qi0,
+            seeker_classes::qi1,
+            seeker_classes::qi2,
+            seeker_classes::qi3,
+            seeker_classes::qi4,
+            seeker_classes::qi5,
+            seeker_classes::qi6,
+            seeker_classes::qi7,
+            seeker_classes::qi8,
+            seeker_classes::counted,
+        )
+    };
+}
+
+/// Remembers what `seeker` counts for now.
+fn remember(c: &mut DbConn, seeker: SeekerId, now: Counted) -> Result<(), StoreError> {
+    diesel::delete(seeker_classes::table.find(seeker)).execute(c)?;
+    if let Some(Chain(q)) = now.chain {
+        diesel::insert_into(seeker_classes::table)
+            .values((
+                seeker_classes::seeker_id.eq(seeker),
+                seeker_classes::qi0.eq(q[0]),
+                seeker_classes::qi1.eq(q[1]),
+                seeker_classes::qi2.eq(q[2]),
+                seeker_classes::qi3.eq(q[3]),
+                seeker_classes::qi4.eq(q[4]),
+                seeker_classes::qi5.eq(q[5]),
+                seeker_classes::qi6.eq(q[6]),
+                seeker_classes::qi7.eq(q[7]),
+                seeker_classes::qi8.eq(q[8]),
+                seeker_classes::counted.eq(now.sectors),
+            ))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// Takes the tallies' lock for the rest of the transaction. A write that
+/// will recount a seeker takes it before it writes anything else, so two
+/// such writes never wait for each other's rows while one holds the lock.
+pub fn lock(c: &mut DbConn) -> Result<(), StoreError> {
+    if let DbConn::Postgresql(pg) = c {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({TALLY_LOCK})")).execute(pg)?;
+    }
+    Ok(())
+}
+
+fn load(
+    c: &mut DbConn,
+    sector: Sector,
+    classes: Vec<i64>,
+) -> Result<HashMap<i64, Tally>, StoreError> {
+    let mut out = HashMap::new();
+    for chunk in classes.chunks(500) {
+        let rows: Vec<(i64, i64, i64)> = qi_classes::table
+            .filter(qi_classes::sector.eq(sector.as_str()))
+            .filter(qi_classes::class_key.eq_any(chunk))
+            .select((
+                qi_classes::class_key,
+                qi_classes::seekers,
+                qi_classes::residual,
+            ))
+            .load(c)?;
+        for (class, seekers, residual) in rows {
+            out.insert(class, Tally { seekers, residual });
+        }
+    }
+    Ok(out)
+}
+
+fn store(c: &mut DbConn, sector: Sector, tallies: &HashMap<i64, Tally>) -> Result<(), StoreError> {
+    let gone: Vec<i64> = tallies
+        .iter()
+        .filter(|(_, t)| t.seekers <= 0)
+        .map(|(k, _)| *k)
+        .collect();
+    for chunk in gone.chunks(500) {
+        diesel::delete(
+            qi_classes::table
+                .filter(qi_classes::sector.eq(sector.as_str()))
+                .filter(qi_classes::class_key.eq_any(chunk)),
+        )
+        .execute(c)?;
+    }
+    let kept: Vec<_> = tallies
+        .iter()
+        .filter(|(_, t)| t.seekers > 0)
+        .map(|(class, t)| {
+            (
+                qi_classes::sector.eq(sector.as_str()),
+                qi_classes::class_key.eq(*class),
+                qi_classes::seekers.eq(t.seekers),
+                qi_classes::residual.eq(t.residual),
+            )
+        })
+        .collect();
+    for chunk in kept.chunks(1000) {
+        use diesel::upsert::excluded;
+        per_backend!(c, c => diesel::insert_into(qi_classes::table)
+            .values(chunk)
+            .on_conflict((qi_classes::sector, qi_classes::class_key))
+            .do_update()
+            .set((
+                qi_classes::seekers.eq(excluded(qi_classes::seekers)),
+                qi_classes::residual.eq(excluded(qi_classes::residual)),
+            ))
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// What one seeker counts for after a write: their chain (none while they
+/// have no profile) and the sectors they count in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counted {
+    pub chain: Option<Chain>,
+    pub sectors: i32,
+}
+
+/// Moves `seeker` from what they counted for to `now` in the tallies, and
+/// remembers it on their row. Call inside the write's transaction.
+pub fn recount(c: &mut DbConn, seeker: SeekerId, now: Counted) -> Result<(), StoreError> {
+    recount_many(c, &[(seeker, now)])
+}
+
+/// [`recount`] for many seekers at once (a batch, a sweep).
+pub fn recount_many(c: &mut DbConn, changes: &[(SeekerId, Counted)]) -> Result<(), StoreError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut before: HashMap<SeekerId, Counted> = HashMap::new();
+    let ids: Vec<SeekerId> = changes.iter().map(|(id, _)| *id).collect();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(SeekerId, Row)> = seeker_classes::table
+            .filter(seeker_classes::seeker_id.eq_any(chunk))
+            .select((seeker_classes::seeker_id, row_columns!()))
+            .load(c)?;
+        for (id, row) in rows {
+            before.insert(id, counted_of(&row));
+        }
+    }
+    let moves: Vec<(SeekerId, Counted, Counted)> = changes
+        .iter()
+        .filter_map(|(id, now)| {
+            let was = before.get(id).copied().unwrap_or(NOWHERE);
+            (was != *now).then_some((*id, was, *now))
+        })
+        .collect();
+    if moves.is_empty() {
+        return Ok(());
+    }
+    lock(c)?;
+    let k = k(c)?;
+    for sector in SECTORS {
+        let mut classes: Vec<i64> = Vec::new();
+        for (_, was, now) in &moves {
+            for counted in [was, now] {
+                if counted.sectors & bit(sector) != 0 {
+                    if let Some(chain) = counted.chain {
+                        classes.extend(chain.0);
+                    }
+                }
+            }
+        }
+        if classes.is_empty() {
+            continue;
+        }
+        classes.sort_unstable();
+        classes.dedup();
+        let mut tallies = load(c, sector, classes)?;
+        for (_, was, now) in &moves {
+            if let (Some(chain), true) = (was.chain, was.sectors & bit(sector) != 0) {
+                count(&mut tallies, &chain, -1, k);
+            }
+            if let (Some(chain), true) = (now.chain, now.sectors & bit(sector) != 0) {
+                count(&mut tallies, &chain, 1, k);
+            }
+        }
+        store(c, sector, &tallies)?;
+    }
+    for (id, _, now) in &moves {
+        remember(c, *id, *now)?;
+    }
+    Ok(())
+}
+
+/// [`recount`] when only the sectors change (a consent change): the chain
+/// stays what the row holds.
+pub fn recount_sectors(c: &mut DbConn, seeker: SeekerId, sectors: i32) -> Result<(), StoreError> {
+    let row: Option<Row> = seeker_classes::table
+        .find(seeker)
+        .select(row_columns!())
+        .get_result(c)
+        .optional()?;
+    let Some(row) = row else { return Ok(()) };
+    let was = counted_of(&row);
+    recount(
+        c,
+        seeker,
+        Counted {
+            chain: if sectors == 0 { None } else { was.chain },
+            sectors,
+        },
+    )
+}
+
+/// Makes the tallies those of `k` and this chain version: when either
+/// differs from what they were made with (or none were), every seeker is
+/// counted afresh. True when it rebuilt.
+pub fn prepare(c: &mut DbConn, k: K) -> Result<bool, StoreError> {
+    c.write_transaction(|c| {
+        lock(c)?;
+        let stored: Option<(i64, i64)> = qi_scheme::table
+            .find("current")
+            .select((qi_scheme::k, qi_scheme::version))
+            .get_result(c)
+            .optional()?;
+        if stored == Some((k.get(), SCHEME_VERSION)) {
+            return Ok(false);
+        }
+        diesel::delete(qi_scheme::table).execute(c)?;
+        diesel::insert_into(qi_scheme::table)
+            .values((
+                qi_scheme::id.eq("current"),
+                qi_scheme::k.eq(k.get()),
+                qi_scheme::version.eq(SCHEME_VERSION),
+            ))
+            .execute(c)?;
+        rebuild(c, k)?;
+        Ok(true)
+    })
+}
+
+/// Counts every seeker afresh from their stored profile.
+fn rebuild(c: &mut DbConn, k: K) -> Result<(), StoreError> {
+    diesel::delete(qi_classes::table).execute(c)?;
+    diesel::delete(seeker_classes::table).execute(c)?;
+    let mut tallies: [HashMap<i64, Tally>; 2] = [HashMap::new(), HashMap::new()];
+    let mut after = 0i64;
+    loop {
+        let rows: Vec<(SeekerId, Option<String>, String, String)> = seekers::table
+            .filter(seekers::id.gt(after))
+            .order(seekers::id)
+            .limit(2000)
+            .select((
+                seekers::id,
+                seekers::profile,
+                seekers::consent_scope,
+                seekers::status,
+            ))
+            .load(c)?;
+        let Some(last) = rows.last() else { break };
+        after = last.0.get();
+        for (id, profile, scope, status) in rows {
+            let chain = profile
+                .as_deref()
+                .and_then(|p| serde_json::from_str::<Profile>(p).ok())
+                .map(|p| kyushoku_domain::anonymity::QuasiIdentifiers::of(&p).chain());
+            let sectors = match (
+                ConsentScope::parse(&scope),
+                RegistrationStatus::parse(&status),
+            ) {
+                (Some(scope), Some(status)) if chain.is_some() => counted_sectors(scope, status),
+                _ => 0,
+            };
+            for (i, sector) in SECTORS.into_iter().enumerate() {
+                if let (Some(chain), true) = (chain, sectors & bit(sector) != 0) {
+                    count(&mut tallies[i], &chain, 1, k);
+                }
+            }
+            remember(
+                c,
+                id,
+                if sectors == 0 {
+                    NOWHERE
+                } else {
+                    Counted { chain, sectors }
+                },
+            )?;
+        }
+    }
+    for (i, sector) in SECTORS.into_iter().enumerate() {
+        store(c, sector, &tallies[i])?;
+    }
+    Ok(())
+}
+
+/// The residuals of `classes` in `sector`, with the *k* they count
+/// against: what decides the level each profile of a page is shown at.
+pub fn residuals(
+    c: &mut DbConn,
+    sector: Sector,
+    classes: &[i64],
+) -> Result<(K, HashMap<i64, i64>), StoreError> {
+    let k = k(c)?;
+    let mut out = HashMap::new();
+    let mut classes = classes.to_vec();
+    classes.sort_unstable();
+    classes.dedup();
+    for chunk in classes.chunks(500) {
+        let rows: Vec<(i64, i64)> = qi_classes::table
+            .filter(qi_classes::sector.eq(sector.as_str()))
+            .filter(qi_classes::class_key.eq_any(chunk))
+            .select((qi_classes::class_key, qi_classes::residual))
+            .load(c)?;
+        out.extend(rows);
+    }
+    Ok((k, out))
+}
+
+/// "The seeker of this row is shown to `sector` at level `level` or
+/// finer": one of their classes up to that level holds at least *k*
+/// (`kyushoku_domain::anonymity::shown_level`). With the last level it
+/// says whether they are shown at all.
+pub(crate) fn shown_at_or_below(
+    organisation: crate::OrganisationId,
+    level: usize,
+) -> SqlLiteral<Bool> {
+    let columns: Vec<String> = (0..=level.min(LEVELS - 1))
+        .map(|l| format!("\"sc\".\"qi{l}\""))
+        .collect();
+    dsl::sql::<Bool>(&format!(
+        "EXISTS (SELECT 1 FROM \"seeker_classes\" \"sc\", \"qi_classes\" \
+         WHERE \"sc\".\"seeker_id\" = \"seekers\".\"id\" \
+         AND \"qi_classes\".\"sector\" = \
+             (SELECT \"o\".\"sector\" FROM \"organisations\" \"o\" WHERE \"o\".\"id\" = {}) \
+         AND \"qi_classes\".\"class_key\" IN ({}) \
+         AND \"qi_classes\".\"residual\" >= COALESCE((SELECT \"k\" FROM \"qi_scheme\" WHERE \"id\" = 'current'), {}))",
+        organisation.get(),
+        columns.join(", "),
+        K::DEFAULT.get()
+    ))
+}
+
+/// The sector of an organisation (`None` if there is no such one).
+pub fn sector_of(
+    c: &mut DbConn,
+    organisation: crate::OrganisationId,
+) -> Result<Option<Sector>, StoreError> {
+    use crate::schema::organisations;
+    let word: Option<Option<String>> = organisations::table
+        .find(organisation)
+        .select(organisations::sector)
+        .get_result(c)
+        .optional()?;
+    Ok(word.flatten().and_then(|w| match w.as_str() {
+        "public" => Some(Sector::Public),
+        "private" => Some(Sector::Private),
+        _ => None,
+    }))
+}
+
+/// The level each of `seekers` is shown at to `sector`
+/// (`kyushoku_domain::anonymity::shown_level`): absent or `None` for one
+/// withheld (or counted nowhere).
+pub fn shown_levels(
+    c: &mut DbConn,
+    sector: Sector,
+    seekers: &[SeekerId],
+) -> Result<(K, HashMap<SeekerId, usize>), StoreError> {
+    let mut chains: Vec<(SeekerId, Chain)> = Vec::new();
+    for chunk in seekers.chunks(500) {
+        let rows: Vec<(SeekerId, Row)> = seeker_classes::table
+            .filter(seeker_classes::seeker_id.eq_any(chunk))
+            .select((seeker_classes::seeker_id, row_columns!()))
+            .load(c)?;
+        chains.extend(
+            rows.iter()
+                .filter_map(|(id, row)| counted_of(row).chain.map(|ch| (*id, ch))),
+        );
+    }
+    let classes: Vec<i64> = chains.iter().flat_map(|(_, ch)| ch.0).collect();
+    let (k, residual) = residuals(c, sector, &classes)?;
+    let levels = chains
+        .into_iter()
+        .filter_map(|(id, chain)| {
+            kyushoku_domain::anonymity::shown_level(
+                |class| residual.get(&class).copied().unwrap_or(0),
+                &chain,
+                k,
+            )
+            .map(|level| (id, level))
+        })
+        .collect();
+    Ok((k, levels))
+}
