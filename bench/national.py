@@ -954,9 +954,10 @@ def send_guidance(base, token, ids, args, workdir, name="message send (first gui
 
 def seekers_who_wrote(base, t, count, workdir):
     """`count` threads where the seeker wrote last, for the answers
-    scenario: seekers with a known reference and a unique qualification
-    code are ingested, found by that code (the organisation never learns a
-    reference), sent a first guidance, and answer it from My Page.
+    scenario: seekers with a known reference and a unique word in their
+    self-PR are ingested, found by that word (the organisation never learns
+    a reference; a unique qualification code would be generalised away by
+    R14), sent a first guidance, and answer it from My Page.
     Returns the profile ids (as the public organisation sees them)."""
     hw, org = t["hw_system_client"], t["org_public_client"]
     today = datetime.date.today()
@@ -967,14 +968,13 @@ def seekers_who_wrote(base, t, count, workdir):
         "seeker_ref": r, "consent_scope": "both",
         "valid_until": (today + datetime.timedelta(days=60)).isoformat(),
         "profile": {"desired_occupations": ["08"], "work_locations": [{"prefecture": "13"}],
-                    "qualifications": [{"name": "ベンチ資格", "code": "BENCH%s%05d" % (tag, i)}],
-                    "self_pr": "介護の仕事を希望します。"},
+                    "self_pr": "介護の仕事を希望します。bench%s%05d" % (tag, i)},
     }, ensure_ascii=False) + "\n" for i, r in enumerate(refs)]
     for at in range(0, len(lines), 1000):
         upload(base, hw, "/v1/seekers/batch", lines[at:at + 1000], "answers-%s-%d-%d" % (tag, count, at))
 
     def one(i):
-        found = get(base, "/v1/profiles?qualification=BENCH%s%05d&limit=1" % (tag, i), org)["items"]
+        found = get(base, "/v1/profiles?q=bench%s%05d&limit=1" % (tag, i), org)["items"]
         if not found:
             return None
         pid = found[0]["profile_id"]

@@ -283,10 +283,18 @@ pub async fn sweeper(
     retention_days: i64,
     sessions: kyushoku_service::browser::Timeouts,
 ) {
-    let mut tick = tokio::time::interval(interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut first = true;
     loop {
-        tick.tick().await;
+        // Also just after midnight in Japan, when registrations past
+        // `valid_until` expire: until they are swept they still count
+        // toward R14's k for others.
+        if !first {
+            let midnight = Duration::from_secs(
+                kyushoku_domain::calendar::seconds_until_midnight_in_japan() + 1,
+            );
+            tokio::time::sleep(interval.min(midnight)).await;
+        }
+        first = false;
         let db = db.clone();
         let result = tokio::task::spawn_blocking(move || {
             let now = kyushoku_store::now();

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
+use crate::messaging::{world, World};
 use crate::support::{Store, TestApp};
 
 const K: i64 = 5;
@@ -69,21 +70,6 @@ fn seeker(
             "self_pr": marker,
         }
     })
-}
-
-struct World {
-    hw: String,
-    public: String,
-    private: String,
-}
-
-async fn world(app: &TestApp) -> World {
-    let cast = app.cast().await;
-    World {
-        hw: app.client_token(cast.get("hw_system")).await,
-        public: app.client_token(cast.get("org_public")).await,
-        private: app.client_token(cast.get("org_private")).await,
-    }
 }
 
 async fn put(app: &TestApp, w: &World, seeker_ref: &str, body: Value) {
@@ -401,13 +387,7 @@ async fn the_seeker_sees_exactly_what_organisations_see(app: TestApp) {
             &app,
             &w,
             &format!("other-{i}"),
-            seeker(
-                "both",
-                ("43", Some(town)),
-                &["081"],
-                &[],
-                &format!("O{i}"),
-            ),
+            seeker("both", ("43", Some(town)), &["081"], &[], &format!("O{i}")),
         )
         .await;
     }
@@ -424,6 +404,25 @@ async fn the_seeker_sees_exactly_what_organisations_see(app: TestApp) {
     assert_eq!(private["generalised"], shown["generalised"]);
     assert_eq!(shown["generalised"]["qualifications"], "hidden");
     assert!(!shown.to_string().contains("珍しい"));
+    // My Page says the same in words, for each sector.
+    let browser = crate::pages::signed_in(&app, &w, "me").await;
+    let page = browser.get(&app, "/my-page/profile").await;
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(
+        html.contains("民間の職業紹介事業者等に見える内容"),
+        "{html}"
+    );
+    assert!(
+        html.contains("希望勤務地は都道府県までの表示です"),
+        "{html}"
+    );
+    assert!(html.contains("資格は表示していません"), "{html}");
+    assert!(html.contains("熊本県"));
+    assert!(
+        !html.contains("産山村") && !html.contains("珍しい"),
+        "{html}"
+    );
 }
 
 /// A small deterministic generator (xorshift), so a failure replays.

@@ -121,7 +121,7 @@ pub const LEVELS: usize = 9;
 
 /// Bumped whenever keys or the chain change: stored counts of another
 /// version are rebuilt.
-pub const SCHEME_VERSION: i64 = 1;
+pub const SCHEME_VERSION: i64 = 2;
 
 /// The eight regions (地方) a prefecture is shown as when even its
 /// prefecture is too rare.
@@ -217,7 +217,9 @@ pub fn field_of(name: &str) -> &'static str {
 pub struct QuasiIdentifiers {
     pub locations: Vec<(PrefectureCode, Option<MunicipalityCode>)>,
     pub occupations: Vec<OccupationCode>,
-    /// Qualification names, as written.
+    /// Qualifications as written: the name, and the code after a `|` when
+    /// there is one (a code is shown with the name, so it is part of what
+    /// must be shared: a code unique to one seeker is an identifier).
     pub qualifications: Vec<String>,
 }
 
@@ -246,7 +248,10 @@ impl QuasiIdentifiers {
             qualifications: profile
                 .qualifications
                 .iter()
-                .map(|q| q.name.clone())
+                .map(|q| match &q.code {
+                    Some(code) => format!("{}|{code}", q.name),
+                    None => q.name.clone(),
+                })
                 .collect(),
         }
     }
@@ -278,7 +283,9 @@ impl QuasiIdentifiers {
                 QualificationDetail::Name => {
                     Some(ShownQualificationKey::Name(qualification_key(q)))
                 }
-                QualificationDetail::Field => Some(ShownQualificationKey::Field(field_of(q))),
+                QualificationDetail::Field => Some(ShownQualificationKey::Field(field_of(
+                    q.split_once('|').map_or(q.as_str(), |(name, _)| name),
+                ))),
                 QualificationDetail::Hidden => None,
             })
             .collect();
@@ -812,6 +819,23 @@ mod tests {
         // either, so qualifications go, and the place stays.
         assert_eq!(shown_level(r, &rare.chain(), k(5)), Some(4));
         assert_eq!(shown_level(r, &mixed.chain(), k(5)), Some(4));
+    }
+
+    #[test]
+    fn a_code_is_part_of_the_qualification() {
+        let a = qi(&[("13", None)], &["08"], &["介護福祉士"]);
+        let mut b = a.clone();
+        b.qualifications = vec!["介護福祉士|K-000123".into()];
+        assert_ne!(
+            a.chain().0[0],
+            b.chain().0[0],
+            "a unique code is its own class"
+        );
+        assert_eq!(
+            a.chain().0[1],
+            b.chain().0[1],
+            "both are 介護・福祉 by field"
+        );
     }
 
     #[test]

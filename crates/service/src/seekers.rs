@@ -126,9 +126,17 @@ pub struct AsSeen {
     )>,
 }
 
+/// The seeker a My Page session names, with their profile exactly as each
+/// sector's organisations see it (`GET /v1/me`, My Page's profile).
+pub fn status(c: &mut DbConn, seeker_ref: &str) -> Result<(SeekerRow, Vec<AsSeen>), Refusal> {
+    let row = whoami(c, seeker_ref)?;
+    let seen = as_organisations_see(c, &row)?;
+    Ok((row, seen))
+}
+
 /// The seeker's profile exactly as each sector's organisations see it,
-/// for the sectors their consent covers (My Page, `GET /v1/me`).
-pub fn as_organisations_see(c: &mut DbConn, row: &SeekerRow) -> Result<Vec<AsSeen>, Refusal> {
+/// for the sectors their consent covers.
+fn as_organisations_see(c: &mut DbConn, row: &SeekerRow) -> Result<Vec<AsSeen>, Refusal> {
     let Some(profile) = row
         .profile
         .as_deref()

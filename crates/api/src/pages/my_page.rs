@@ -871,9 +871,9 @@ pub async fn profile(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
     let fail = PageError::of(s.lang);
-    let seeker = me(&state, &s.principal).await.map_err(&fail)?;
-    let seen = state
-        .act(move |c| choices::as_organisations_see(c, &seeker))
+    let seeker_ref = s.principal.require_seeker().map_err(&fail)?.to_owned();
+    let (_, seen) = state
+        .act(move |c| choices::status(c, &seeker_ref))
         .await
         .map_err(&fail)?;
     let t = s.lang.text();

@@ -6,7 +6,6 @@ use kyushoku_domain::profile::Profile;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::me;
 use crate::auth::Principal;
 use crate::problem::ApiError;
 use crate::AppState;
@@ -55,10 +54,9 @@ pub async fn status(
     principal: Principal,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = me(&state, &principal).await?;
-    let seen_row = row.clone();
-    let seen = state
-        .act(move |c| kyushoku_service::seekers::as_organisations_see(c, &seen_row))
+    let seeker_ref = principal.require_seeker()?.to_owned();
+    let (row, seen) = state
+        .act(move |c| kyushoku_service::seekers::status(c, &seeker_ref))
         .await?;
     let seen_by = seen
         .into_iter()
