@@ -355,7 +355,7 @@ pub fn load_seekers(db: &Db, count: u64, seed: u64) -> Result<Vec<String>, Store
                     kyushoku_service::ingest::prepare_seeker(&seeker_ref, request, today).map_err(
                         |e| StoreError::ReferenceData(format!("generated seeker {n}: {e:?}")),
                     )?;
-                kyushoku_store::seekers::upsert(
+                kyushoku_store::seekers::upsert_in_batch(
                     c,
                     &row,
                     kyushoku_domain::ConsentChannel::HelloWork,
@@ -363,6 +363,7 @@ pub fn load_seekers(db: &Db, count: u64, seed: u64) -> Result<Vec<String>, Store
                 )?;
                 refs.push(seeker_ref);
             }
+            kyushoku_store::anonymity::settle_pending(c)?;
             Ok(refs)
         })
     })

@@ -699,6 +699,21 @@ pub mod filter_levels {
     pub fn qualification() -> usize {
         last(|d| d.qualifications == QualificationDetail::Name)
     }
+
+    /// The coarsest level a profile may be shown at and still answer
+    /// `criteria`: every filtered value must be shown.
+    pub fn for_criteria(criteria: &crate::search::Criteria) -> usize {
+        [
+            criteria.municipality.as_ref().map(|_| municipality()),
+            criteria.prefecture.as_ref().map(|_| prefecture()),
+            criteria.occupation.as_ref().map(occupation),
+            criteria.qualification.as_ref().map(|_| qualification()),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(LEVELS - 1)
+    }
 }
 
 #[cfg(test)]

@@ -312,6 +312,21 @@ pub fn put_seeker(
     Ok(seekers::upsert(c, row, ConsentChannel::HelloWork, today)?)
 }
 
+/// [`put_seeker`] for a line of a batch: R14's counts are settled once for
+/// the batch's transaction by [`store_lines`].
+pub fn put_seeker_in_batch(
+    c: &mut DbConn,
+    row: &SeekerUpsert,
+    today: NaiveDate,
+) -> Result<Upserted, Refusal> {
+    Ok(seekers::upsert_in_batch(
+        c,
+        row,
+        ConsentChannel::HelloWork,
+        today,
+    )?)
+}
+
 /// Hello Work creates or replaces an offer: true when created.
 pub fn put_offer(c: &mut DbConn, row: &OfferUpsert) -> Result<bool, Refusal> {
     Ok(offers::upsert(c, row)?)
@@ -349,7 +364,8 @@ pub fn store_lines<T>(
 ) -> Result<Vec<LineOutcome>, Refusal> {
     let grouped = db.run(|c| {
         c.write_transaction(|c| {
-            rows.iter()
+            let outcomes = rows
+                .iter()
                 .map(|row| match put(c, row) {
                     Ok(created) => Ok(LineOutcome::Stored(created)),
                     Err(Refusal::Store(e @ StoreError::Conflict(_))) => {
@@ -358,7 +374,10 @@ pub fn store_lines<T>(
                     Err(Refusal::Store(e)) => Err(e),
                     Err(refused) => Ok(LineOutcome::Refused(refused)),
                 })
-                .collect::<Result<Vec<LineOutcome>, StoreError>>()
+                .collect::<Result<Vec<LineOutcome>, StoreError>>()?;
+            // R14's counts for the seekers the lines noted, once for all.
+            kyushoku_store::anonymity::settle_pending(c)?;
+            Ok(outcomes)
         })
     });
     match grouped {
@@ -366,10 +385,18 @@ pub fn store_lines<T>(
         Err(e) if e.is_unavailable() => Err(e.into()),
         Err(_) => rows
             .iter()
-            .map(|row| match crate::run(db, |c| put(c, row)) {
-                Ok(created) => Ok(LineOutcome::Stored(created)),
-                Err(Refusal::Store(e)) if e.is_unavailable() => Err(Refusal::Store(e)),
-                Err(refused) => Ok(LineOutcome::Refused(refused)),
+            .map(|row| {
+                match crate::run(db, |c| {
+                    c.write_transaction(|c| {
+                        let created = put(c, row)?;
+                        kyushoku_store::anonymity::settle_pending(c)?;
+                        Ok(created)
+                    })
+                }) {
+                    Ok(created) => Ok(LineOutcome::Stored(created)),
+                    Err(Refusal::Store(e)) if e.is_unavailable() => Err(Refusal::Store(e)),
+                    Err(refused) => Ok(LineOutcome::Refused(refused)),
+                }
             })
             .collect(),
     }

@@ -5,7 +5,7 @@
 //! caller may not see is [`Refusal::NotFound`], as one that never was (R2).
 
 use chrono::NaiveDateTime;
-use kyushoku_domain::anonymity::{Generalisation, ShownProfile};
+use kyushoku_domain::anonymity::{filter_levels, Generalisation, ShownProfile, LEVELS};
 use kyushoku_domain::calendar::{start_of_day, today_in_japan};
 use kyushoku_domain::profile::Profile;
 use kyushoku_domain::search::Criteria;
@@ -36,13 +36,14 @@ pub struct SeenProfile {
     pub generalisation: Generalisation,
 }
 
-/// `rows` as `organisation` is shown them, in their order; a row whose
-/// seeker is withheld (or whose level moved out of reach since the query)
-/// is left out.
+/// `rows` as `organisation` is shown them (R14), in their order: only
+/// those shown at `coarsest` or finer (a profile shown coarser than a
+/// filter asks does not answer it; a withheld one is shown at no level).
 fn seen_by(
     c: &mut DbConn,
     organisation: OrganisationId,
     rows: Vec<VisibleProfileRow>,
+    coarsest: usize,
 ) -> Result<Vec<SeenProfile>, Refusal> {
     let Some(sector) = kyushoku_store::anonymity::sector_of(c, organisation)? else {
         return Ok(Vec::new());
@@ -53,6 +54,9 @@ fn seen_by(
         .into_iter()
         .filter_map(|row| {
             let level = *levels.get(&row.id)?;
+            if level > coarsest {
+                return None;
+            }
             let profile: Profile = serde_json::from_str(row.profile.as_deref()?).ok()?;
             let generalisation = Generalisation::at(level, k);
             Some(SeenProfile {
@@ -98,6 +102,12 @@ pub(crate) fn viewer_of(caller: &Caller) -> Result<Viewer, Refusal> {
 /// only tells that another page follows and is not recorded as shown.
 /// `updated_since` counts from the start of its (UTC) day, the resolution
 /// organisations are shown (R10).
+///
+/// R14: the store's query matches the values as given; a row is kept only
+/// when the profile is shown at a level that shows every filtered value
+/// ([`filter_levels::for_criteria`]), and the query is read on (in growing
+/// steps) until the page is full or the rows run out, so a filter never
+/// finds what the profile does not show and pages stay full.
 pub fn search(
     c: &mut DbConn,
     caller: &Caller,
@@ -109,9 +119,24 @@ pub fn search(
         updated_since: criteria.updated_since.map(start_of_day),
         ..criteria.clone()
     };
-    let rows = seekers::search(c, viewer, &criteria, page.after, page.limit + 1)?;
-    let mut rows = seen_by(c, viewer.organisation_id, rows)?;
-    rows.truncate(page.limit as usize + 1);
+    let wanted = page.limit as usize + 1;
+    let coarsest = filter_levels::for_criteria(&criteria);
+    let mut rows: Vec<SeenProfile> = Vec::with_capacity(wanted);
+    let mut after = page.after;
+    // A quarter more than a page: a profile or two shown too coarse for
+    // the filters should not cost a second read.
+    let mut step = page.limit + 1 + (page.limit + 1) / 4 + 2;
+    loop {
+        let read = seekers::search(c, viewer, &criteria, after, step)?;
+        let exhausted = (read.len() as i64) < step;
+        after = read.last().map(|r| (r.updated_at, r.id)).or(after);
+        rows.extend(seen_by(c, viewer.organisation_id, read, coarsest)?);
+        if rows.len() >= wanted || exhausted {
+            break;
+        }
+        step = (step * 2).min(1000);
+    }
+    rows.truncate(wanted);
     let shown: Vec<SeekerId> = rows
         .iter()
         .take(page.limit as usize)
@@ -131,7 +156,7 @@ pub fn read(
 ) -> Result<Shown<SeenProfile>, Refusal> {
     let viewer = viewer_of(caller)?;
     let row = seekers::read_visible(c, viewer, seeker)?.ok_or(Refusal::NotFound)?;
-    let row = seen_by(c, viewer.organisation_id, vec![row])?
+    let row = seen_by(c, viewer.organisation_id, vec![row], LEVELS - 1)?
         .pop()
         .ok_or(Refusal::NotFound)?;
     Ok(Shown::new(

@@ -7,15 +7,12 @@
 
 use std::collections::HashMap;
 
-use diesel::dsl;
-use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
-use kyushoku_domain::anonymity::{count, Chain, Tally, K, LEVELS, SCHEME_VERSION};
+use kyushoku_domain::anonymity::{count, Chain, Tally, K, SCHEME_VERSION};
 use kyushoku_domain::profile::Profile;
 use kyushoku_domain::{ConsentScope, RegistrationStatus, Sector};
 
-use crate::schema::{qi_classes, qi_scheme, seeker_classes, seekers};
+use crate::schema::{qi_classes, qi_pending, qi_scheme, seeker_classes, seekers};
 use crate::{per_backend, DbConn, SeekerId, StoreError};
 
 /// One advisory lock serialises changes of the tallies on PostgreSQL
@@ -89,13 +86,20 @@ macro_rules! row_columns {
     };
 }
 
-/// Remembers what `seeker` counts for now.
-fn remember(c: &mut DbConn, seeker: SeekerId, now: Counted) -> Result<(), StoreError> {
-    diesel::delete(seeker_classes::table.find(seeker)).execute(c)?;
-    if let Some(Chain(q)) = now.chain {
-        diesel::insert_into(seeker_classes::table)
-            .values((
-                seeker_classes::seeker_id.eq(seeker),
+/// Remembers what each of `seekers` counts for now (a row per seeker with
+/// a chain; none for one counted nowhere).
+fn remember(c: &mut DbConn, seekers: &[(SeekerId, Counted)]) -> Result<(), StoreError> {
+    let ids: Vec<SeekerId> = seekers.iter().map(|(id, _)| *id).collect();
+    for chunk in ids.chunks(500) {
+        diesel::delete(seeker_classes::table.filter(seeker_classes::seeker_id.eq_any(chunk)))
+            .execute(c)?;
+    }
+    let rows: Vec<_> = seekers
+        .iter()
+        .filter_map(|(id, now)| {
+            let Chain(q) = now.chain?;
+            Some((
+                seeker_classes::seeker_id.eq(*id),
                 seeker_classes::qi0.eq(q[0]),
                 seeker_classes::qi1.eq(q[1]),
                 seeker_classes::qi2.eq(q[2]),
@@ -107,8 +111,67 @@ fn remember(c: &mut DbConn, seeker: SeekerId, now: Counted) -> Result<(), StoreE
                 seeker_classes::qi8.eq(q[8]),
                 seeker_classes::counted.eq(now.sectors),
             ))
-            .execute(c)?;
+        })
+        .collect();
+    for chunk in rows.chunks(1000) {
+        per_backend!(c, c => diesel::insert_into(seeker_classes::table).values(chunk).execute(c))?;
     }
+    Ok(())
+}
+
+/// Notes what `seeker` will count for, to be settled by [`settle_pending`]
+/// before the transaction commits (a batch's lines, each in its
+/// savepoint: a line rolled back takes its note with it).
+pub fn defer(c: &mut DbConn, seeker: SeekerId, now: Chain, sectors: i32) -> Result<(), StoreError> {
+    let Chain(q) = now;
+    diesel::delete(qi_pending::table.find(seeker)).execute(c)?;
+    diesel::insert_into(qi_pending::table)
+        .values((
+            qi_pending::seeker_id.eq(seeker),
+            qi_pending::qi0.eq(q[0]),
+            qi_pending::qi1.eq(q[1]),
+            qi_pending::qi2.eq(q[2]),
+            qi_pending::qi3.eq(q[3]),
+            qi_pending::qi4.eq(q[4]),
+            qi_pending::qi5.eq(q[5]),
+            qi_pending::qi6.eq(q[6]),
+            qi_pending::qi7.eq(q[7]),
+            qi_pending::qi8.eq(q[8]),
+            qi_pending::counted.eq(sectors),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Counts what [`defer`] noted in this transaction, all at once: each
+/// class changed by the lot is written once.
+pub fn settle_pending(c: &mut DbConn) -> Result<(), StoreError> {
+    let rows: Vec<(SeekerId, Row)> = qi_pending::table
+        .select((
+            qi_pending::seeker_id,
+            (
+                qi_pending::qi0,
+                qi_pending::qi1,
+                qi_pending::qi2,
+                qi_pending::qi3,
+                qi_pending::qi4,
+                qi_pending::qi5,
+                qi_pending::qi6,
+                qi_pending::qi7,
+                qi_pending::qi8,
+                qi_pending::counted,
+            ),
+        ))
+        .load(c)?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let changes: Vec<(SeekerId, Counted)> = rows
+        .iter()
+        .map(|(id, row)| (*id, counted_of(row)))
+        .collect();
+    recount_many(c, &changes)?;
+    diesel::delete(qi_pending::table).execute(c)?;
     Ok(())
 }
 
@@ -255,9 +318,9 @@ pub fn recount_many(c: &mut DbConn, changes: &[(SeekerId, Counted)]) -> Result<(
         }
         store(c, sector, &tallies)?;
     }
-    for (id, _, now) in &moves {
-        remember(c, *id, *now)?;
-    }
+    let remembered: Vec<(SeekerId, Counted)> =
+        moves.iter().map(|(id, _, now)| (*id, *now)).collect();
+    remember(c, &remembered)?;
     Ok(())
 }
 
@@ -328,6 +391,7 @@ fn rebuild(c: &mut DbConn, k: K) -> Result<(), StoreError> {
             .load(c)?;
         let Some(last) = rows.last() else { break };
         after = last.0.get();
+        let mut remembered = Vec::with_capacity(rows.len());
         for (id, profile, scope, status) in rows {
             let chain = profile
                 .as_deref()
@@ -345,16 +409,16 @@ fn rebuild(c: &mut DbConn, k: K) -> Result<(), StoreError> {
                     count(&mut tallies[i], &chain, 1, k);
                 }
             }
-            remember(
-                c,
+            remembered.push((
                 id,
                 if sectors == 0 {
                     NOWHERE
                 } else {
                     Counted { chain, sectors }
                 },
-            )?;
+            ));
         }
+        remember(c, &remembered)?;
     }
     for (i, sector) in SECTORS.into_iter().enumerate() {
         store(c, sector, &tallies[i])?;
@@ -383,30 +447,6 @@ pub fn residuals(
         out.extend(rows);
     }
     Ok((k, out))
-}
-
-/// "The seeker of this row is shown to `sector` at level `level` or
-/// finer": one of their classes up to that level holds at least *k*
-/// (`kyushoku_domain::anonymity::shown_level`). With the last level it
-/// says whether they are shown at all.
-pub(crate) fn shown_at_or_below(
-    organisation: crate::OrganisationId,
-    level: usize,
-) -> SqlLiteral<Bool> {
-    let columns: Vec<String> = (0..=level.min(LEVELS - 1))
-        .map(|l| format!("\"sc\".\"qi{l}\""))
-        .collect();
-    dsl::sql::<Bool>(&format!(
-        "EXISTS (SELECT 1 FROM \"seeker_classes\" \"sc\", \"qi_classes\" \
-         WHERE \"sc\".\"seeker_id\" = \"seekers\".\"id\" \
-         AND \"qi_classes\".\"sector\" = \
-             (SELECT \"o\".\"sector\" FROM \"organisations\" \"o\" WHERE \"o\".\"id\" = {}) \
-         AND \"qi_classes\".\"class_key\" IN ({}) \
-         AND \"qi_classes\".\"residual\" >= COALESCE((SELECT \"k\" FROM \"qi_scheme\" WHERE \"id\" = 'current'), {}))",
-        organisation.get(),
-        columns.join(", "),
-        K::DEFAULT.get()
-    ))
 }
 
 /// The sector of an organisation (`None` if there is no such one).

@@ -170,6 +170,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    qi_pending (seeker_id) {
+        seeker_id -> BigInt,
+        qi0 -> BigInt,
+        qi1 -> BigInt,
+        qi2 -> BigInt,
+        qi3 -> BigInt,
+        qi4 -> BigInt,
+        qi5 -> BigInt,
+        qi6 -> BigInt,
+        qi7 -> BigInt,
+        qi8 -> BigInt,
+        counted -> Integer,
+    }
+}
+
+diesel::table! {
     qi_classes (sector, class_key) {
         sector -> Text,
         class_key -> BigInt,
@@ -545,6 +561,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     deployment,
     seekers,
     qi_classes,
+    qi_pending,
     qi_scheme,
     seeker_classes,
     seeker_occupations,

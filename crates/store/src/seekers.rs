@@ -220,6 +220,22 @@ pub fn upsert(
     channel: ConsentChannel,
     today: NaiveDate,
 ) -> Result<Upserted, StoreError> {
+    conn.write_transaction(|c| {
+        let done = upsert_in_batch(c, s, channel, today)?;
+        crate::anonymity::settle_pending(c)?;
+        Ok(done)
+    })
+}
+
+/// [`upsert`] for one line of a batch: R14's counts are only noted, and
+/// the caller settles them for the whole batch
+/// (`anonymity::settle_pending`) before its transaction commits.
+pub fn upsert_in_batch(
+    conn: &mut DbConn,
+    s: &SeekerUpsert,
+    channel: ConsentChannel,
+    today: NaiveDate,
+) -> Result<Upserted, StoreError> {
     let status = if s.valid_until >= today {
         RegistrationStatus::Active
     } else {
@@ -297,13 +313,11 @@ fn upsert_once(
             Upserted::Created(id) | Upserted::Updated(id) => id,
         };
         write_children(c, id, s, at)?;
-        crate::anonymity::recount(
+        crate::anonymity::defer(
             c,
             id,
-            crate::anonymity::Counted {
-                chain: Some(s.chain),
-                sectors: crate::anonymity::counted_sectors(s.consent_scope, status),
-            },
+            s.chain,
+            crate::anonymity::counted_sectors(s.consent_scope, status),
         )?;
         Ok(result)
     })
@@ -582,9 +596,8 @@ fn has_prefecture(code: &PrefectureCode) -> HasPrefecture {
 /// (qualification, occupation, prefecture) are the walk's, or checked
 /// beside it ([`holds_qualification`], [`has_occupation`],
 /// [`has_prefecture`]).
-fn narrowing<QS>(conn: &DbConn, viewer: Viewer, f: &Criteria) -> Vec<Condition<QS>>
+fn narrowing<QS>(conn: &DbConn, f: &Criteria) -> Vec<Condition<QS>>
 where
-    SqlLiteral<Bool>: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
     HoldsBigrams: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
     KeywordLike: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
     InMunicipality: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
@@ -593,11 +606,6 @@ where
     ChangedSince: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
 {
     let mut all: Vec<Condition<QS>> = Vec::new();
-    // R14: shown at all, and at a level that shows what is filtered on.
-    all.push(Box::new(crate::anonymity::shown_at_or_below(
-        viewer.organisation_id,
-        filter_level(f),
-    )));
     if let Some(k) = &f.keyword {
         let k = k.as_str();
         if uses_bigram_index(conn, k) {
@@ -635,27 +643,6 @@ where
     all
 }
 
-/// The coarsest level of R14's chain a seeker may be shown at and still
-/// match `f`: a filter finds only what the profile shows
-/// (`kyushoku_domain::anonymity::filter_levels`).
-fn filter_level(f: &Criteria) -> usize {
-    use kyushoku_domain::anonymity::{filter_levels, LEVELS};
-    [
-        f.municipality
-            .as_ref()
-            .map(|_| filter_levels::municipality()),
-        f.prefecture.as_ref().map(|_| filter_levels::prefecture()),
-        f.occupation.as_ref().map(filter_levels::occupation),
-        f.qualification
-            .as_ref()
-            .map(|_| filter_levels::qualification()),
-    ]
-    .into_iter()
-    .flatten()
-    .min()
-    .unwrap_or(LEVELS - 1)
-}
-
 /// One page of the profiles `viewer` may see, newest first, after
 /// `after` = (updated_at, id) of the last row of the previous page.
 ///
@@ -685,7 +672,7 @@ pub fn search(
                 .select(VisibleProfileRow::as_select())
                 .limit(limit)
                 .into_boxed();
-            for c in narrowing(conn, viewer, f) {
+            for c in narrowing(conn, f) {
                 q = q.filter(c);
             }
             if let Some(v) = &f.qualification {
@@ -714,7 +701,7 @@ pub fn search(
                 .select(VisibleProfileRow::as_select())
                 .limit(limit)
                 .into_boxed();
-            for c in narrowing(conn, viewer, f) {
+            for c in narrowing(conn, f) {
                 q = q.filter(c);
             }
             if let Some(v) = &f.qualification {
@@ -742,7 +729,7 @@ pub fn search(
                 .select(VisibleProfileRow::as_select())
                 .limit(limit)
                 .into_boxed();
-            for c in narrowing(conn, viewer, f) {
+            for c in narrowing(conn, f) {
                 q = q.filter(c);
             }
             // Neither occupation nor prefecture is asked for (else they walk).
@@ -762,7 +749,7 @@ pub fn search(
                 .select(VisibleProfileRow::as_select())
                 .limit(limit)
                 .into_boxed();
-            for c in narrowing(conn, viewer, f) {
+            for c in narrowing(conn, f) {
                 q = q.filter(c);
             }
             q = q.order((seekers::updated_at.desc(), seekers::id.desc()));
@@ -789,10 +776,6 @@ pub fn read_visible(
     Ok(seekers::table
         .filter(seekers::id.eq(seeker_id))
         .filter(seeker_visible_to(viewer.organisation_id, viewer.today))
-        .filter(crate::anonymity::shown_at_or_below(
-            viewer.organisation_id,
-            kyushoku_domain::anonymity::LEVELS - 1,
-        ))
         .select(VisibleProfileRow::as_select())
         .get_result(conn)
         .optional()?)

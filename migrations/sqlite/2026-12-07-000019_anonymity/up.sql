@@ -10,6 +10,16 @@ CREATE TABLE seeker_classes (
     counted INTEGER NOT NULL CHECK (counted BETWEEN 0 AND 3)
 ) WITHOUT ROWID;
 
+-- What a batch's lines will count for, settled once before the batch's
+-- transaction commits (one update per class for the lot, not per line).
+CREATE TABLE qi_pending (
+    seeker_id BIGINT PRIMARY KEY REFERENCES seekers (id) ON DELETE CASCADE,
+    qi0 BIGINT NOT NULL, qi1 BIGINT NOT NULL, qi2 BIGINT NOT NULL,
+    qi3 BIGINT NOT NULL, qi4 BIGINT NOT NULL, qi5 BIGINT NOT NULL,
+    qi6 BIGINT NOT NULL, qi7 BIGINT NOT NULL, qi8 BIGINT NOT NULL,
+    counted INTEGER NOT NULL CHECK (counted BETWEEN 0 AND 3)
+) WITHOUT ROWID;
+
 CREATE TABLE qi_classes (
     sector TEXT NOT NULL CHECK (sector IN ('public', 'private')),
     class_key BIGINT NOT NULL,

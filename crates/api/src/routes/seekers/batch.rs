@@ -52,7 +52,9 @@ pub async fn batch(
                 Err(errors) => Err((Some(id), FieldError::refused(errors))),
             }
         },
-        move |c, row| ingest::put_seeker(c, row, today).map(|u| matches!(u, Upserted::Created(_))),
+        move |c, row| {
+            ingest::put_seeker_in_batch(c, row, today).map(|u| matches!(u, Upserted::Created(_)))
+        },
     )
     .await
 }
