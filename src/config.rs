@@ -97,6 +97,16 @@ pub struct ServeArgs {
     #[arg(long, env = "KYUSHOKU_K_ANONYMITY", default_value_t = 5, value_parser = clap::value_parser!(i64).range(1..=1000))]
     pub k_anonymity: i64,
 
+    /// Searches, profile reads and downloads running at once in this
+    /// instance (default: two per core); the rest wait their turn.
+    #[arg(long, env = "KYUSHOKU_SEARCHES_IN_FLIGHT", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub searches_in_flight: Option<u32>,
+
+    /// Milliseconds a search waits for its turn before it is answered 503
+    /// with `Retry-After`.
+    #[arg(long, env = "KYUSHOKU_SEARCH_WAIT_MS", default_value_t = 1000)]
+    pub search_wait_ms: u64,
+
     /// Live API clients one organisation may hold. Its request budget is
     /// the organisation's, shared by its staff and all its clients.
     #[arg(long, env = "KYUSHOKU_CLIENTS_PER_ORGANISATION", default_value_t = 20)]
@@ -189,6 +199,8 @@ impl ServeArgs {
             batch_max_lines: 10_000,
             guidance_daily_cap: 1000,
             k_anonymity: 5,
+            searches_in_flight: None,
+            search_wait_ms: 1000,
             clients_per_organisation: 20,
             cors_origins: Vec::new(),
             sweep_interval: 3600,

@@ -47,6 +47,24 @@ pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Db> {
 
 /// R14: makes the counts those of the configured *k* (recounting every
 /// seeker when it or the generalisation chain changed).
+/// Folds the stored search text again if the keyword fold has changed
+/// since it was written (kyushoku_store::keyword_index::prepare).
+async fn prepare_search_text(db: &Db) -> anyhow::Result<()> {
+    let db = db.clone();
+    let folded = tokio::task::spawn_blocking(move || {
+        kyushoku_service::run(&db, |c| Ok(kyushoku_store::keyword_index::prepare(c)?))
+    })
+    .await?
+    .map_err(|e| anyhow::anyhow!("folding search text: {e}"))?;
+    if folded {
+        tracing::info!(
+            version = kyushoku_domain::fold::FOLD_VERSION,
+            "search text folded afresh"
+        );
+    }
+    Ok(())
+}
+
 async fn prepare_anonymity(db: &Db, k: i64) -> anyhow::Result<()> {
     let k = kyushoku_domain::anonymity::K::new(k).context("KYUSHOKU_K_ANONYMITY: 1 to 1000")?;
     let db = db.clone();
@@ -130,6 +148,7 @@ fn start_mail(args: &ServeArgs, state: &AppState) -> anyhow::Result<()> {
 
 /// Starts serving with an open store and shared state.
 pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::Result<Running> {
+    prepare_search_text(&db).await?;
     prepare_anonymity(&db, args.k_anonymity).await?;
     let config = ApiConfig {
         json_limit: args.body_limit,
@@ -145,6 +164,10 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
         public_url: args.public_url.clone(),
         session_idle_secs: args.session_idle,
         session_absolute_secs: args.session_absolute,
+        shown_in_flight: args
+            .searches_in_flight
+            .map_or_else(kyushoku_api::default_shown_in_flight, |n| n as usize),
+        shown_wait_ms: args.search_wait_ms,
         webhooks: kyushoku_api::webhooks::WebhookConfig {
             allow_http: args.webhook_allow_http,
             networks: kyushoku_domain::webhook::Networks::parse(

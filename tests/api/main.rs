@@ -18,6 +18,7 @@ pub mod offers;
 mod ops;
 pub mod pages;
 mod profiles;
+mod search;
 mod security;
 mod spec;
 pub mod staff_pages;

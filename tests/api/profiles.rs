@@ -697,8 +697,9 @@ async fn ordered_markers(app: &TestApp, token: &str, query: &str) -> Vec<String>
     }
 }
 
-/// A search by occupation, prefecture or qualification walks that filter's
-/// own order rows (migrations 000009, 000011); it must show exactly the
+/// A search by municipality, occupation, prefecture or qualification walks
+/// that filter's own order rows (migrations 000009, 000011, 000020); it
+/// must show exactly the
 /// matching part of the whole, each seeker once,
 /// in the same newest-first order, across pages, after updates, an ended
 /// registration and its return.
@@ -706,10 +707,12 @@ async fn filtered_searches_keep_the_order_of_the_whole(app: TestApp) {
     let w = world(&app).await;
     let occupations = ["08", "06", "130"];
     let prefectures = ["13", "27", "14"];
+    let municipalities = ["131041", "271004", "141003"];
     let profile = |i: usize| {
         json!({"consent_scope": "both", "valid_until": (today() + chrono::Duration::days(30)).to_string(),
             "profile": {"desired_occupations": [occupations[i % 3]],
-                "work_locations": [{"prefecture": prefectures[(i / 3) % 3], "municipality": null},
+                "work_locations": [{"prefecture": prefectures[(i / 3) % 3],
+                                    "municipality": if i % 2 == 0 { json!(municipalities[(i / 3) % 3]) } else { Value::Null }},
                                    {"prefecture": prefectures[(i / 3) % 3]}],
                 "employment_types": [if i % 2 == 0 { "full_time" } else { "part_time" }],
                 // The code twice (a name and a code): the seeker is shown once.
@@ -733,19 +736,20 @@ async fn filtered_searches_keep_the_order_of_the_whole(app: TestApp) {
     // An ended registration: its order rows follow its seekers row.
     app.call(
         "DELETE",
-        "/v1/seekers/o-7?reason=withdrawn",
+        "/v1/seekers/o-8?reason=withdrawn",
         Some(&w.hw),
         None,
     )
     .await;
-    let id = seeker_id(&app, "o-7");
+    let id = seeker_id(&app, "o-8");
     let (seeker_at, order_at) = app
         .state()
         .db
         .run(move |c| {
             use diesel::prelude::*;
             use kyushoku_store::schema::{
-                seeker_occupations, seeker_prefectures, seeker_qualifications, seekers,
+                seeker_municipalities, seeker_occupations, seeker_prefectures,
+                seeker_qualifications, seekers,
             };
             let s: chrono::NaiveDateTime = seekers::table
                 .find(id)
@@ -762,6 +766,12 @@ async fn filtered_searches_keep_the_order_of_the_whole(app: TestApp) {
                     .load::<chrono::NaiveDateTime>(c)?,
             );
             o.extend(
+                seeker_municipalities::table
+                    .filter(seeker_municipalities::seeker_id.eq(id))
+                    .select(seeker_municipalities::updated_at)
+                    .load::<chrono::NaiveDateTime>(c)?,
+            );
+            o.extend(
                 seeker_qualifications::table
                     .filter(seeker_qualifications::seeker_id.eq(id))
                     .select(seeker_qualifications::updated_at)
@@ -772,17 +782,27 @@ async fn filtered_searches_keep_the_order_of_the_whole(app: TestApp) {
         .unwrap();
     assert_eq!(
         order_at.len(),
-        4,
-        "an occupation, a prefecture, Qn and licence"
+        6,
+        "an occupation (130) with its group (13), a prefecture, a municipality, Qn and licence"
     );
     assert!(order_at.iter().all(|t| *t == seeker_at));
-    assert_eq!(put(&app, &w.hw, "o-7", profile(7)).await.status, 200);
+    assert_eq!(put(&app, &w.hw, "o-8", profile(8)).await.status, 200);
 
     let whole = ordered_markers(&app, &w.public, "").await;
     assert_eq!(whole.len(), 24);
-    assert_eq!(&whole[..2], ["order-7", "order-10"]);
+    assert_eq!(&whole[..2], ["order-8", "order-10"]);
     let of = |m: &str| m.trim_start_matches("order-").parse::<usize>().unwrap();
-    let cases: [(&str, &dyn Fn(usize) -> bool); 8] = [
+    let cases: [(&str, &dyn Fn(usize) -> bool); 12] = [
+        ("municipality=131041", &|i| i % 2 == 0 && (i / 3) % 3 == 0),
+        ("municipality=271004&occupation=08", &|i| {
+            i % 2 == 0 && (i / 3) % 3 == 1 && i % 3 == 0
+        }),
+        ("municipality=141003&q=order-1", &|i| {
+            i % 2 == 0 && (i / 3) % 3 == 2 && i.to_string().starts_with('1')
+        }),
+        ("municipality=131041&qualification=Q2&prefecture=13", &|i| {
+            i % 2 == 0 && (i / 3) % 3 == 0 && i % 4 == 2
+        }),
         ("occupation=08", &|i| i % 3 == 0),
         ("prefecture=27", &|i| (i / 3) % 3 == 1),
         ("occupation=06&prefecture=14", &|i| {

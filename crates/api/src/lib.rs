@@ -7,6 +7,7 @@
 //! - [`problem`] is the one error type; [`observe`] the request-id, log and
 //!   metrics middleware.
 
+pub mod admission;
 pub mod audit_log;
 pub mod auth;
 pub mod events;
@@ -33,7 +34,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use metrics::Metrics;
 pub use problem::{ApiError, Problem};
-pub use state::{parse_secret, ApiConfig, AppState};
+pub use state::{default_shown_in_flight, parse_secret, ApiConfig, AppState};
 
 /// Settings the HTTP layer needs.
 #[derive(OpenApi)]
@@ -184,7 +185,11 @@ fn problem_description(status: &str) -> Option<&'static str> {
         "422" => "validation: a field or query parameter is invalid",
         "429" => "rate-limited (or guidance-cap-reached where documented)",
         "500" => "internal: an unexpected failure (the request id is logged)",
-        "503" => "service-unavailable: the database is out of reach; retry",
+        "503" => {
+            "service-unavailable: the database is out of reach, or (searches, reads, \
+             downloads) too many are already running in this instance; retry after \
+             `Retry-After` seconds"
+        }
         _ => return None,
     })
 }

@@ -197,6 +197,10 @@ pub enum ApiError {
     /// A dependency (the database) cannot be reached: the client may retry.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// Too many searches and reads already running or waiting in this
+    /// instance (admission control): the client may retry after the wait.
+    #[error("busy")]
+    Busy { retry_after: u64 },
     /// Anything unexpected. The string is logged, never sent.
     #[error("internal: {0}")]
     Internal(String),
@@ -358,6 +362,7 @@ impl ApiError {
             ApiError::HeadersTooLarge { .. } => ProblemType::HeadersTooLarge,
             ApiError::Validation(_) => ProblemType::Validation,
             ApiError::Unavailable(_) => ProblemType::ServiceUnavailable,
+            ApiError::Busy { .. } => ProblemType::ServiceUnavailable,
             ApiError::Internal(_) => ProblemType::Internal,
             ApiError::Unauthorized(_) => ProblemType::Unauthorized,
             ApiError::InvalidCredentials => ProblemType::InvalidCredentials,
@@ -397,6 +402,9 @@ impl ApiError {
             )),
             ApiError::Validation(_) => Some("one or more fields are invalid".into()),
             ApiError::Unavailable(_) => Some("a dependency is unavailable; retry later".into()),
+            ApiError::Busy { retry_after } => Some(format!(
+                "too many searches at once; retry in {retry_after} s"
+            )),
             ApiError::Internal(_) => None,
             ApiError::Unauthorized(why) => Some((*why).to_owned()),
             ApiError::InvalidCredentials => Some(
@@ -468,6 +476,11 @@ impl ResponseError for ApiError {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            ApiError::Busy { retry_after } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
             }
             // RFC 6750 §3.1: a token presented and refused is
             // `invalid_token`; no token at all gets the bare challenge.

@@ -50,6 +50,11 @@ pub struct ApiConfig {
     pub session_absolute_secs: i64,
     /// How webhooks go out.
     pub webhooks: crate::webhooks::WebhookConfig,
+    /// Searches, reads and downloads running at once in this instance
+    /// (admission control, [`crate::admission`]).
+    pub shown_in_flight: usize,
+    /// How long one waits for a place before it is answered 503.
+    pub shown_wait_ms: u64,
 }
 
 impl Default for ApiConfig {
@@ -70,8 +75,16 @@ impl Default for ApiConfig {
             session_idle_secs: 30 * 60,
             session_absolute_secs: 8 * 3600,
             webhooks: crate::webhooks::WebhookConfig::default(),
+            shown_in_flight: default_shown_in_flight(),
+            shown_wait_ms: 1000,
         }
     }
+}
+
+/// Two searches per core: enough to keep the cores busy while others wait
+/// on the database, few enough that the database does not queue them.
+pub fn default_shown_in_flight() -> usize {
+    std::thread::available_parallelism().map_or(4, |n| n.get() * 2)
 }
 
 /// What every handler can reach. Cheap to clone: everything is shared.
@@ -98,6 +111,8 @@ pub struct AppState {
     /// Page sessions read in the last seconds (see
     /// [`crate::pages::session::Recent`]).
     pub page_sessions: Arc<crate::pages::session::Recent>,
+    /// Bounds the searches, reads and downloads running at once.
+    pub admission: Arc<crate::admission::Admission>,
 }
 
 impl AppState {
@@ -134,6 +149,10 @@ impl AppState {
             relay: events::Relay::default(),
             webhooks: crate::webhooks::Deliverer::default(),
             page_sessions: Arc::default(),
+            admission: Arc::new(crate::admission::Admission::new(
+                config.shown_in_flight,
+                std::time::Duration::from_millis(config.shown_wait_ms),
+            )),
             db,
             cluster: cluster.namespaced(&deployment),
             keys: Arc::new(keys),
@@ -167,7 +186,9 @@ impl AppState {
             + Send
             + 'static,
     {
+        let admitted = self.admission.admit().await?;
         let shown = self.act(use_case).await?;
+        drop(admitted);
         Ok(shown.recorded(&self.audit).await?)
     }
 

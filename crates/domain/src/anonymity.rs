@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::profile::{
-    fold_for_search, DesiredWage, EducationLevel, EmploymentType, Profile, WageKind, WorkingHours,
+    DesiredWage, EducationLevel, EmploymentType, Profile, WageKind, WorkingHours,
 };
 use crate::{MunicipalityCode, OccupationCode, PrefectureCode};
 
@@ -119,9 +119,10 @@ pub const CHAIN: [Detail; LEVELS] = {
 /// The number of levels in [`CHAIN`].
 pub const LEVELS: usize = 9;
 
-/// Bumped whenever keys or the chain change: stored counts of another
-/// version are rebuilt.
-pub const SCHEME_VERSION: i64 = 2;
+/// Bumped whenever keys or the chain change (a qualification's key is its
+/// folded name, so a change of [`crate::fold`] is one): stored counts of
+/// another version are rebuilt.
+pub const SCHEME_VERSION: i64 = 3;
 
 /// The eight regions (地方) a prefecture is shown as when even its
 /// prefecture is too rare.
@@ -185,7 +186,7 @@ impl Region {
 pub const OTHER_FIELD: &str = "その他の資格";
 
 fn qualification_key(name: &str) -> String {
-    fold_for_search(name)
+    crate::fold::fold(name)
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect()

@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod codes;
 pub mod consent;
 pub mod credentials;
+pub mod fold;
 pub mod mail;
 pub mod message;
 pub mod offer;

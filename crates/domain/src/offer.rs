@@ -197,7 +197,7 @@ impl JobOffer {
 
     /// The text a keyword search looks in, folded.
     pub fn search_text(&self) -> String {
-        crate::profile::fold_for_search(&format!(
+        crate::fold::fold(&format!(
             "{}\n{}\n{}\n{}\n{}",
             self.title,
             self.description,

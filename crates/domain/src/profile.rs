@@ -471,7 +471,7 @@ impl Profile {
             parts.push(s);
         }
         // What was masked is not searched, nor the masks themselves.
-        fold_for_search(&crate::scrub::without_masks(&parts.join("\n")))
+        crate::fold::fold(&crate::scrub::without_masks(&parts.join("\n")))
     }
 }
 
@@ -511,20 +511,6 @@ fn scrub_strings(v: &mut serde_json::Value, key: Option<&str>, counts: &mut Mask
         }
         _ => {}
     }
-}
-
-/// Folds text for keyword matching: full-width ASCII to ASCII, lower case.
-/// Japanese is matched as written (no segmentation is needed for a
-/// substring search, so two-character words like 介護 match).
-pub fn fold_for_search(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            _ => c,
-        })
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 #[cfg(test)]
@@ -625,6 +611,6 @@ mod tests {
         let t = p.search_text();
         assert!(t.contains("pc操作"));
         assert!(t.contains("介護"));
-        assert_eq!(fold_for_search("ＥＸＣＥＬ"), "excel");
+        assert_eq!(crate::fold::fold("ＥＸＣＥＬ"), "excel");
     }
 }

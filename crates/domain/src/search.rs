@@ -5,7 +5,8 @@
 
 use chrono::NaiveDateTime;
 
-use crate::profile::{fold_for_search, EmploymentType, Invalid, WageKind};
+use crate::fold::fold;
+use crate::profile::{EmploymentType, Invalid, WageKind};
 use crate::{MunicipalityCode, OccupationCode, PrefectureCode};
 
 /// The longest keyword, in characters.
@@ -13,8 +14,8 @@ pub const KEYWORD_MAX_CHARS: usize = 50;
 /// The longest qualification asked for, in characters.
 pub const QUALIFICATION_MAX_CHARS: usize = 100;
 
-/// A keyword folded for matching (full-width ASCII to ASCII, lower case;
-/// see [`fold_for_search`]): 1 to 50 characters, no control characters.
+/// A keyword folded for matching ([`fold`]: width, case, kana, variants):
+/// 1 to 50 characters as typed and as folded, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keyword(String);
 
@@ -74,8 +75,20 @@ impl Criteria {
     /// times the top of that kind's sane range.
     pub fn parse(asked: &Asked<'_>) -> Result<Criteria, Vec<Invalid>> {
         let mut errors = Vec::new();
-        let keyword = asked.q.map(str::trim).filter(|k| !k.is_empty());
-        if keyword.is_some_and(|k| k.chars().count() > KEYWORD_MAX_CHARS || !plain(k)) {
+        // Measured as typed and as folded (NFKC can lengthen a character).
+        let keyword = asked
+            .q
+            .filter(|k| k.chars().count() <= KEYWORD_MAX_CHARS)
+            .map(|k| fold(k).trim().to_owned())
+            .filter(|k| !k.is_empty());
+        let too_long = asked
+            .q
+            .is_some_and(|k| k.chars().count() > KEYWORD_MAX_CHARS);
+        if too_long
+            || keyword
+                .as_ref()
+                .is_some_and(|k| k.chars().count() > KEYWORD_MAX_CHARS || !plain(k))
+        {
             errors.push(Invalid::new(
                 "q",
                 "1 to 50 characters, no control characters",
@@ -132,7 +145,7 @@ impl Criteria {
             return Err(errors);
         }
         Ok(Criteria {
-            keyword: keyword.map(|k| Keyword(fold_for_search(k))),
+            keyword: keyword.map(Keyword),
             occupation: occupation.ok().flatten(),
             prefecture: prefecture.ok().flatten(),
             municipality: municipality.ok().flatten(),

@@ -22,6 +22,7 @@ pub mod hires;
 pub mod idempotency;
 pub mod identity;
 pub mod ids;
+pub mod keyword_index;
 mod literal;
 pub mod mail;
 pub mod messaging;

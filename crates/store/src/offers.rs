@@ -11,6 +11,7 @@ use kyushoku_domain::{
     ConsentScope, JobNumber, MunicipalityCode, OccupationCode, OccupationLevel, PrefectureCode,
 };
 
+use crate::keyword_index::{self, Indexed, KeywordPlan};
 use crate::literal::Active;
 use crate::schema::{job_offers, offer_changes, organisations};
 use crate::seekers::Viewer;
@@ -141,12 +142,14 @@ pub fn browse(
         .into_boxed();
     if let Some(k) = &f.keyword {
         let k = k.as_str();
-        if crate::seekers::uses_bigram_index(conn, k) {
-            q = q.filter(crate::seekers::holds_bigrams_of("job_offers", k));
+        // Few offers hold it: its index drives the query; many: the order
+        // does, and stops after a page (see keyword_index).
+        if keyword_index::plan(conn, Indexed::JobOffers, k, limit)? == KeywordPlan::Index {
+            q = q.filter(keyword_index::holds_keyword(conn, Indexed::JobOffers, k));
         }
         q = q.filter(
             job_offers::search_text
-                .like(crate::seekers::like_pattern(k))
+                .like(keyword_index::like_pattern(k))
                 .escape('\\'),
         );
     }
@@ -155,8 +158,14 @@ pub fn browse(
         let code = code.as_str().to_owned();
         q = match level {
             OccupationLevel::Major => q.filter(job_offers::occupation_major.eq(code)),
-            // A validated three-digit code: no wildcard can hide in it.
-            OccupationLevel::Middle => q.filter(job_offers::occupation.like(format!("{code}%"))),
+            // As its index (job_offers_by_middle, migration 000020) is
+            // written, so that both planners use it.
+            OccupationLevel::Middle => q.filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "substr(\"job_offers\".\"occupation\", 1, 3) = ",
+                )
+                .bind::<diesel::sql_types::Text, _>(code),
+            ),
             OccupationLevel::Minor => q.filter(job_offers::occupation.eq(code)),
         };
     }

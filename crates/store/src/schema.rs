@@ -219,6 +219,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    seeker_municipalities (seeker_id, municipality) {
+        seeker_id -> BigInt,
+        municipality -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    text_fold (id) {
+        id -> Text,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     seeker_locations (seeker_id, prefecture) {
         seeker_id -> BigInt,
         prefecture -> Text,
@@ -278,6 +293,7 @@ diesel::joinable!(seeker_occupations -> seekers (seeker_id));
 diesel::joinable!(seeker_classes -> seekers (seeker_id));
 diesel::joinable!(seeker_locations -> seekers (seeker_id));
 diesel::joinable!(seeker_prefectures -> seekers (seeker_id));
+diesel::joinable!(seeker_municipalities -> seekers (seeker_id));
 diesel::joinable!(seeker_qualifications -> seekers (seeker_id));
 diesel::joinable!(consent_ledger -> seekers (seeker_id));
 diesel::joinable!(blocks -> seekers (seeker_id));
@@ -567,6 +583,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     seeker_occupations,
     seeker_locations,
     seeker_prefectures,
+    seeker_municipalities,
     seeker_qualifications,
     consent_ledger,
     blocks,

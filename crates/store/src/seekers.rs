@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{self, exists};
-use diesel::expression::{BoxableExpression, SqlLiteral, UncheckedBind};
+use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::Bool;
 use kyushoku_domain::profile::WageKind;
 use kyushoku_domain::search::Criteria;
 use kyushoku_domain::{
@@ -19,12 +19,13 @@ use kyushoku_domain::{
     PrefectureCode, RegistrationStatus,
 };
 
+use crate::keyword_index::{self, holds_keyword, like_pattern, HoldsKeyword, Indexed, KeywordPlan};
 use crate::literal::Active;
 use crate::messaging::OrganisationCard;
 use crate::plan::PlannedPerCall;
 use crate::schema::{
-    blocks, consent_ledger, organisations, seeker_locations, seeker_occupations,
-    seeker_prefectures, seeker_qualifications, seekers,
+    blocks, consent_ledger, organisations, seeker_locations, seeker_municipalities,
+    seeker_occupations, seeker_prefectures, seeker_qualifications, seekers,
 };
 use crate::stored_time::{StoredDate, StoredTimestamp};
 use crate::visibility::seeker_visible_to;
@@ -143,6 +144,8 @@ fn write_children(
         .execute(conn)?;
     diesel::delete(seeker_prefectures::table.filter(seeker_prefectures::seeker_id.eq(id)))
         .execute(conn)?;
+    diesel::delete(seeker_municipalities::table.filter(seeker_municipalities::seeker_id.eq(id)))
+        .execute(conn)?;
     diesel::delete(seeker_qualifications::table.filter(seeker_qualifications::seeker_id.eq(id)))
         .execute(conn)?;
     let occupations: Vec<_> = s
@@ -183,6 +186,20 @@ fn write_children(
             )
         })
         .collect();
+    let municipalities: Vec<_> = s
+        .locations
+        .iter()
+        .filter_map(|(_, muni)| muni.as_ref())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(|muni| {
+            (
+                seeker_municipalities::seeker_id.eq(id),
+                seeker_municipalities::municipality.eq(muni.as_str()),
+                seeker_municipalities::updated_at.eq(at),
+            )
+        })
+        .collect();
     let qualifications: Vec<_> = s
         .qualifications
         .iter()
@@ -204,6 +221,9 @@ fn write_children(
     }
     if !prefectures.is_empty() {
         per_backend!(conn, c => diesel::insert_into(seeker_prefectures::table).values(&prefectures).execute(c))?;
+    }
+    if !municipalities.is_empty() {
+        per_backend!(conn, c => diesel::insert_into(seeker_municipalities::table).values(&municipalities).execute(c))?;
     }
     if !qualifications.is_empty() {
         per_backend!(conn, c => diesel::insert_into(seeker_qualifications::table).values(&qualifications).execute(c))?;
@@ -474,44 +494,12 @@ pub struct Viewer {
     pub today: NaiveDate,
 }
 
-/// Whether a keyword search can be narrowed by the bigram GIN index
-/// (`<table>_by_bigram`, PostgreSQL migration 000008): only there, and only
-/// for a keyword of two characters or more, which holds at least one bigram.
-pub(crate) fn uses_bigram_index(conn: &DbConn, keyword: &str) -> bool {
-    matches!(conn, DbConn::Postgresql(_)) && keyword.chars().nth(1).is_some()
-}
-
-/// "The search text holds every bigram of the keyword": what the bigram GIN
-/// index (`<table>_by_bigram`) answers. It only narrows; the LIKE beside it
-/// decides.
-pub(crate) type HoldsBigrams =
-    SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, dsl::AsExprOf<String, Text>>>;
-
-pub(crate) fn holds_bigrams_of(table: &'static str, keyword: &str) -> HoldsBigrams {
-    dsl::sql::<Bool>(&format!(
-        "kyushoku_bigrams(\"{table}\".\"search_text\") @> kyushoku_bigrams("
-    ))
-    .bind::<Text, _>(keyword.to_owned())
-    .sql(")")
-}
-
-pub(crate) fn like_pattern(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('%');
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
-/// Which rows a search walks, newest first: one filter's order rows, or the
-/// recency index over all seekers.
+/// Which rows a search walks, newest first: one filter's order rows, the
+/// recency index over all seekers, or (for a keyword few seekers hold) the
+/// keyword index's matches, sorted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Walk {
+    Municipality,
     Occupation,
     Prefecture,
     Qualification,
@@ -519,17 +507,30 @@ enum Walk {
 }
 
 impl Walk {
-    /// The narrowest walk for `f`: a major occupation group (two digits) is
-    /// broader than most prefectures, a finer code narrower than any; a
-    /// qualification's own rows when neither is asked for, however rare it
-    /// is.
-    fn for_criteria(f: &Criteria) -> Walk {
-        match (&f.occupation, &f.prefecture, &f.qualification) {
-            (Some(code), Some(_), _) if code.level() != OccupationLevel::Major => Walk::Occupation,
-            (Some(_), None, _) => Walk::Occupation,
-            (_, Some(_), _) => Walk::Prefecture,
-            (None, None, Some(_)) => Walk::Qualification,
-            (None, None, None) => Walk::Recency,
+    /// The narrowest walk for `f`: a municipality is narrower than any
+    /// other filter; a major occupation group (two digits) is broader than
+    /// most prefectures, a finer code narrower than any; a qualification's
+    /// own rows when none of those is asked for, however rare it is. A
+    /// keyword held by few seekers drives the query from its index instead
+    /// (`keyword`), over the recency form.
+    fn for_criteria(f: &Criteria, keyword: Option<KeywordPlan>) -> Walk {
+        if keyword == Some(KeywordPlan::Index) {
+            return Walk::Recency;
+        }
+        match (
+            &f.municipality,
+            &f.occupation,
+            &f.prefecture,
+            &f.qualification,
+        ) {
+            (Some(_), _, _, _) => Walk::Municipality,
+            (None, Some(code), Some(_), _) if code.level() != OccupationLevel::Major => {
+                Walk::Occupation
+            }
+            (None, Some(_), None, _) => Walk::Occupation,
+            (None, _, Some(_), _) => Walk::Prefecture,
+            (None, None, None, Some(_)) => Walk::Qualification,
+            (None, None, None, None) => Walk::Recency,
         }
     }
 }
@@ -542,8 +543,11 @@ type KeywordLike = dsl::Escape<dsl::Like<seekers::search_text, String>>;
 /// "The seeker has a row of `table` (by `seeker_id`) whose `column` is …".
 type HasRow<T, S, C> =
     dsl::exists<dsl::Filter<dsl::Filter<T, dsl::Eq<S, seekers::id>>, dsl::Eq<C, String>>>;
-type InMunicipality =
-    HasRow<seeker_locations::table, seeker_locations::seeker_id, seeker_locations::municipality>;
+type InMunicipality = HasRow<
+    seeker_municipalities::table,
+    seeker_municipalities::seeker_id,
+    seeker_municipalities::municipality,
+>;
 type HasOccupation =
     HasRow<seeker_occupations::table, seeker_occupations::seeker_id, seeker_occupations::code>;
 type HasPrefecture = HasRow<
@@ -566,11 +570,11 @@ type TakesWage = dsl::AssumeNotNull<
 >;
 type ChangedSince = dsl::GtEq<seekers::updated_at, NaiveDateTime>;
 
-fn holds_qualification(value: &str) -> HoldsQualification {
+fn in_municipality(code: &MunicipalityCode) -> InMunicipality {
     exists(
-        seeker_qualifications::table
-            .filter(seeker_qualifications::seeker_id.eq(seekers::id))
-            .filter(seeker_qualifications::value.eq(value.to_owned())),
+        seeker_municipalities::table
+            .filter(seeker_municipalities::seeker_id.eq(seekers::id))
+            .filter(seeker_municipalities::municipality.eq(code.as_str().to_owned())),
     )
 }
 
@@ -590,17 +594,25 @@ fn has_prefecture(code: &PrefectureCode) -> HasPrefecture {
     )
 }
 
-/// The conditions of `f` on the seeker's own row (its keyword,
-/// municipality, employment type, wage and date), in the order they are
-/// written into the query. The filters with order rows of their own
-/// (qualification, occupation, prefecture) are the walk's, or checked
-/// beside it ([`holds_qualification`], [`has_occupation`],
-/// [`has_prefecture`]).
-fn narrowing<QS>(conn: &DbConn, f: &Criteria) -> Vec<Condition<QS>>
+fn holds_qualification(value: &String) -> HoldsQualification {
+    exists(
+        seeker_qualifications::table
+            .filter(seeker_qualifications::seeker_id.eq(seekers::id))
+            .filter(seeker_qualifications::value.eq(value.to_owned())),
+    )
+}
+
+/// The conditions of `f` on the seeker's own row (its keyword, by its
+/// index when few hold it and always by `LIKE`; employment type, wage and
+/// date), in the order they are written into the query. The filters with
+/// order rows of their own (municipality, occupation, prefecture,
+/// qualification) are the walk's, or checked beside it as `EXISTS`
+/// ([`in_municipality`], [`has_occupation`], [`has_prefecture`],
+/// [`holds_qualification`]).
+fn narrowing<QS>(conn: &DbConn, f: &Criteria, keyword: Option<KeywordPlan>) -> Vec<Condition<QS>>
 where
-    HoldsBigrams: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
+    HoldsKeyword: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
     KeywordLike: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
-    InMunicipality: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
     EmploysAs: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
     TakesWage: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
     ChangedSince: BoxableExpression<QS, MultiBackend, SqlType = Bool> + Send + 'static,
@@ -608,19 +620,12 @@ where
     let mut all: Vec<Condition<QS>> = Vec::new();
     if let Some(k) = &f.keyword {
         let k = k.as_str();
-        if uses_bigram_index(conn, k) {
-            all.push(Box::new(holds_bigrams_of("seekers", k)));
+        if keyword == Some(KeywordPlan::Index) {
+            all.push(Box::new(holds_keyword(conn, Indexed::Seekers, k)));
         }
         all.push(Box::new(
             seekers::search_text.like(like_pattern(k)).escape('\\'),
         ));
-    }
-    if let Some(m) = &f.municipality {
-        all.push(Box::new(exists(
-            seeker_locations::table
-                .filter(seeker_locations::seeker_id.eq(seekers::id))
-                .filter(seeker_locations::municipality.eq(m.as_str().to_owned())),
-        )));
     }
     if let Some(e) = f.employment_type {
         all.push(Box::new(
@@ -646,12 +651,12 @@ where
 /// One page of the profiles `viewer` may see, newest first, after
 /// `after` = (updated_at, id) of the last row of the previous page.
 ///
-/// The walk is driven by the order rows of the occupation or the prefecture
-/// asked for (the narrower of the two when both are), else of the
-/// qualification, else by the recency index over all seekers ([`Walk`]):
-/// each visits only seekers that can match, newest first, and stops after
-/// one page, however rare the filter (migrations 000009 and 000011). R1 is
-/// [`seeker_visible_to`], on every walk.
+/// The walk is driven by the order rows of the narrowest filter asked for
+/// ([`Walk`]), else by the recency index over all seekers: each visits only
+/// seekers that can match, newest first, and stops after one page, however
+/// rare the filter (migrations 000009, 000011 and 000020). A keyword held
+/// by few seekers drives the query from its index instead
+/// ([`keyword_index::plan`]). R1 is [`seeker_visible_to`], on every walk.
 pub fn search(
     conn: &mut DbConn,
     viewer: Viewer,
@@ -659,98 +664,99 @@ pub fn search(
     after: Option<(NaiveDateTime, SeekerId)>,
     limit: i64,
 ) -> Result<Vec<VisibleProfileRow>, StoreError> {
-    let walk = Walk::for_criteria(f);
+    let keyword = match &f.keyword {
+        Some(k) => Some(keyword_index::plan(
+            conn,
+            Indexed::Seekers,
+            k.as_str(),
+            limit,
+        )?),
+        None => None,
+    };
+    let walk = Walk::for_criteria(f, keyword);
     let visible = seeker_visible_to(viewer.organisation_id, viewer.today);
+    // Every walk is the same query over its own order rows.
+    macro_rules! walk_rows {
+        ($walked:ident, $column:ident, $value:expr, $($other:ident: $holds:ident),*) => {{
+            use $walked as walked;
+            let mut q = walked::table
+                .inner_join(seekers::table)
+                .filter(walked::$column.eq($value))
+                .filter(visible)
+                .select(VisibleProfileRow::as_select())
+                .limit(limit)
+                .into_boxed();
+            for c in narrowing(conn, f, keyword) {
+                q = q.filter(c);
+            }
+            $(if let Some(v) = &f.$other {
+                q = q.filter($holds(v));
+            })*
+            q = q.order((walked::updated_at.desc(), walked::seeker_id.desc()));
+            if let Some((t, id)) = after {
+                q = q.filter(
+                    walked::updated_at
+                        .lt(t)
+                        .or(walked::updated_at.eq(t).and(walked::seeker_id.lt(id))),
+                );
+            }
+            PlannedPerCall(q).load(conn)?
+        }};
+    }
+    let code = |c: Option<&str>| c.unwrap_or_default().to_owned();
     let rows = match walk {
-        Walk::Occupation => {
-            use seeker_occupations as walked;
-            let code = f.occupation.as_ref().map(|c| c.as_str().to_owned());
-            let mut q = walked::table
-                .inner_join(seekers::table)
-                .filter(walked::code.eq(code.unwrap_or_default()))
-                .filter(visible)
-                .select(VisibleProfileRow::as_select())
-                .limit(limit)
-                .into_boxed();
-            for c in narrowing(conn, f) {
-                q = q.filter(c);
-            }
-            if let Some(v) = &f.qualification {
-                q = q.filter(holds_qualification(v));
-            }
-            if let Some(p) = &f.prefecture {
-                q = q.filter(has_prefecture(p));
-            }
-            q = q.order((walked::updated_at.desc(), walked::seeker_id.desc()));
-            if let Some((t, id)) = after {
-                q = q.filter(
-                    walked::updated_at
-                        .lt(t)
-                        .or(walked::updated_at.eq(t).and(walked::seeker_id.lt(id))),
-                );
-            }
-            PlannedPerCall(q).load(conn)?
-        }
-        Walk::Prefecture => {
-            use seeker_prefectures as walked;
-            let code = f.prefecture.as_ref().map(|p| p.as_str().to_owned());
-            let mut q = walked::table
-                .inner_join(seekers::table)
-                .filter(walked::prefecture.eq(code.unwrap_or_default()))
-                .filter(visible)
-                .select(VisibleProfileRow::as_select())
-                .limit(limit)
-                .into_boxed();
-            for c in narrowing(conn, f) {
-                q = q.filter(c);
-            }
-            if let Some(v) = &f.qualification {
-                q = q.filter(holds_qualification(v));
-            }
-            if let Some(c) = &f.occupation {
-                q = q.filter(has_occupation(c));
-            }
-            q = q.order((walked::updated_at.desc(), walked::seeker_id.desc()));
-            if let Some((t, id)) = after {
-                q = q.filter(
-                    walked::updated_at
-                        .lt(t)
-                        .or(walked::updated_at.eq(t).and(walked::seeker_id.lt(id))),
-                );
-            }
-            PlannedPerCall(q).load(conn)?
-        }
-        Walk::Qualification => {
-            use seeker_qualifications as walked;
-            let mut q = walked::table
-                .inner_join(seekers::table)
-                .filter(walked::value.eq(f.qualification.clone().unwrap_or_default()))
-                .filter(visible)
-                .select(VisibleProfileRow::as_select())
-                .limit(limit)
-                .into_boxed();
-            for c in narrowing(conn, f) {
-                q = q.filter(c);
-            }
-            // Neither occupation nor prefecture is asked for (else they walk).
-            q = q.order((walked::updated_at.desc(), walked::seeker_id.desc()));
-            if let Some((t, id)) = after {
-                q = q.filter(
-                    walked::updated_at
-                        .lt(t)
-                        .or(walked::updated_at.eq(t).and(walked::seeker_id.lt(id))),
-                );
-            }
-            PlannedPerCall(q).load(conn)?
-        }
+        Walk::Municipality => walk_rows!(
+            seeker_municipalities,
+            municipality,
+            code(f.municipality.as_ref().map(MunicipalityCode::as_str)),
+            occupation: has_occupation,
+            prefecture: has_prefecture,
+            qualification: holds_qualification
+        ),
+        Walk::Occupation => walk_rows!(
+            seeker_occupations,
+            code,
+            code(f.occupation.as_ref().map(OccupationCode::as_str)),
+            municipality: in_municipality,
+            prefecture: has_prefecture,
+            qualification: holds_qualification
+        ),
+        Walk::Prefecture => walk_rows!(
+            seeker_prefectures,
+            prefecture,
+            code(f.prefecture.as_ref().map(PrefectureCode::as_str)),
+            municipality: in_municipality,
+            occupation: has_occupation,
+            qualification: holds_qualification
+        ),
+        Walk::Qualification => walk_rows!(
+            seeker_qualifications,
+            value,
+            code(f.qualification.as_deref()),
+            municipality: in_municipality,
+            occupation: has_occupation,
+            prefecture: has_prefecture
+        ),
         Walk::Recency => {
             let mut q = seekers::table
                 .filter(visible)
                 .select(VisibleProfileRow::as_select())
                 .limit(limit)
                 .into_boxed();
-            for c in narrowing(conn, f) {
+            for c in narrowing(conn, f, keyword) {
                 q = q.filter(c);
+            }
+            if let Some(m) = &f.municipality {
+                q = q.filter(in_municipality(m));
+            }
+            if let Some(c) = &f.occupation {
+                q = q.filter(has_occupation(c));
+            }
+            if let Some(p) = &f.prefecture {
+                q = q.filter(has_prefecture(p));
+            }
+            if let Some(v) = &f.qualification {
+                q = q.filter(holds_qualification(v));
             }
             q = q.order((seekers::updated_at.desc(), seekers::id.desc()));
             if let Some((t, id)) = after {
@@ -845,6 +851,10 @@ pub fn sweep(
             )
             .execute(c)?;
             diesel::delete(
+                seeker_municipalities::table.filter(seeker_municipalities::seeker_id.eq_any(chunk)),
+            )
+            .execute(c)?;
+            diesel::delete(
                 seeker_qualifications::table.filter(seeker_qualifications::seeker_id.eq_any(chunk)),
             )
             .execute(c)?;
@@ -867,17 +877,6 @@ pub fn sweep(
             purged: doomed.len(),
         })
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::like_pattern;
-
-    #[test]
-    fn like_wildcards_are_escaped() {
-        assert_eq!(like_pattern("介護"), "%介護%");
-        assert_eq!(like_pattern("100%_\\"), "%100\\%\\_\\\\%");
-    }
 }
 
 /// R11: no table about seekers has a column for personal data.

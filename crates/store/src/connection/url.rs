@@ -123,6 +123,10 @@ impl DatabaseUrl {
                     backend: "sqlite",
                     cause: e.to_string(),
                 })?;
+                crate::keyword_index::register(&mut conn).map_err(|e| StoreError::Connect {
+                    backend: "sqlite",
+                    cause: e.to_string(),
+                })?;
                 Ok(DbConn::Sqlite(conn))
             }
         }

@@ -20,7 +20,10 @@ use crate::{audit_log, pagination, AppState};
 #[into_params(parameter_in = Query)]
 pub struct BrowseQuery {
     /// Keyword in the title, description, employer, industry and
-    /// qualifications (Japanese works: `介護`). 1–50 characters.
+    /// qualifications, as a substring (Japanese works: `介護`). Matched as
+    /// folded: width, case, hiragana as katakana, a dash after kana as `ー`,
+    /// 異体字 (`ﾃﾞｰﾀ` and `でーた` find `データ`). 1–50 characters, as typed
+    /// and as folded.
     #[param(max_length = 50, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub q: Option<String>,
     /// Occupation code at any level; a group matches its members.

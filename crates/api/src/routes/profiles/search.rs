@@ -19,8 +19,12 @@ use crate::{audit_log, pagination, AppState};
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
-    /// Keyword in the self-PR, duties, qualifications and skills (works for
-    /// Japanese: `介護` matches). 1–50 characters.
+    /// Keyword in the self-PR, duties, industries and skills, as a substring
+    /// (Japanese works: `介護` matches); not in qualifications, which the
+    /// `qualification` filter asks for (R14). Matched as folded: width,
+    /// case, hiragana as katakana, a dash after kana as `ー`, 異体字 (`ｶｲｺﾞ`
+    /// and `かいご` find `カイゴ`; `ＥＸＣＥＬ` finds `Excel`). 1–50 characters,
+    /// as typed and as folded.
     #[param(max_length = 50, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub q: Option<String>,
     /// Occupation code at any level; a group matches its members.

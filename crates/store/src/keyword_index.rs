@@ -1,0 +1,378 @@
+//! Keyword search's index and its plan, on both backends.
+//!
+//! - PostgreSQL indexes each text's bigrams with GIN (migration 000008);
+//!   SQLite with FTS5 over bigram tokens (migration 000020, [`grams`]).
+//! - An index returns every match unordered, and a search shows the newest
+//!   few: an index is the cheap way only when the keyword matches few rows.
+//!   [`plan`] estimates the matches first (SQLite counts them up to a
+//!   threshold, PostgreSQL samples the newest rows); a keyword that matches
+//!   more walks the order instead and checks each row with `LIKE`, which
+//!   stops after one page (see [`KeywordPlan`]).
+//! - Stored search text is folded by `kyushoku_domain::fold`; [`prepare`]
+//!   folds it again at start-up when the fold has changed.
+
+use diesel::dsl;
+use diesel::expression::{SqlLiteral, UncheckedBind};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
+use diesel::sqlite::SqliteConnection;
+use kyushoku_domain::fold::FOLD_VERSION;
+use kyushoku_domain::offer::JobOffer;
+use kyushoku_domain::profile::Profile;
+
+use crate::schema::{job_offers, seekers, text_fold};
+use crate::{DbConn, StoreError};
+
+/// The tables keyword search covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Indexed {
+    Seekers,
+    JobOffers,
+}
+
+impl Indexed {
+    fn table(self) -> &'static str {
+        match self {
+            Indexed::Seekers => "seekers",
+            Indexed::JobOffers => "job_offers",
+        }
+    }
+
+    fn fts(self) -> &'static str {
+        match self {
+            Indexed::Seekers => "seeker_keywords",
+            Indexed::JobOffers => "offer_keywords",
+        }
+    }
+}
+
+/// How a search finds its keyword's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeywordPlan {
+    /// Few rows hold the keyword: the index finds them all and they are
+    /// sorted ([`holds_keyword`] drives the query).
+    Index,
+    /// Many do: the search walks its order and checks each row's text, so
+    /// it stops after one page.
+    Walk,
+}
+
+/// Where the two plans cost the same, in rows: sorting `m` matches against
+/// walking `limit × n / m` rows of `n` to find a page of `limit` meet at
+/// `m = √(limit × n)`. Never below 500, where either is cheap.
+pub(crate) fn threshold(rows: i64, limit: i64) -> i64 {
+    let product = (rows.max(1) as f64) * (limit.max(1) as f64);
+    (product.sqrt() as i64).max(500)
+}
+
+/// How many of the newest rows PostgreSQL's plan looks at (see [`plan`]).
+const PROBE_ROWS: i64 = 1000;
+
+/// Chooses how a search finds the rows of `table` whose text holds
+/// `keyword`, for a page of `limit`: by the index when fewer than the
+/// [`threshold`] hold it, else by a walk.
+///
+/// - SQLite counts the FTS5 matches, up to the threshold: reading a
+///   doclist is cheap however long.
+/// - PostgreSQL cannot count cheaply: a GIN bitmap for a common bigram
+///   costs as many entries as rows hold it (15 ms for a third of 300,000
+///   offers, and the planner may scan the table computing every row's
+///   bigrams instead). It reads the newest [`PROBE_ROWS`] rows with `LIKE`
+///   (under a millisecond) and scales the share that match to the table.
+pub(crate) fn plan(
+    conn: &mut DbConn,
+    table: Indexed,
+    keyword: &str,
+    limit: i64,
+) -> Result<KeywordPlan, StoreError> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    #[derive(QueryableByName)]
+    struct Probe {
+        #[diesel(sql_type = BigInt)]
+        seen: i64,
+        #[diesel(sql_type = BigInt)]
+        hits: i64,
+    }
+    let rows_sql = match conn {
+        DbConn::Postgresql(_) => format!(
+            "SELECT GREATEST(reltuples, 0)::BIGINT AS n FROM pg_class \
+             WHERE oid = '{}'::regclass",
+            table.table()
+        ),
+        DbConn::Sqlite(_) => format!("SELECT COALESCE(MAX(id), 0) AS n FROM {}", table.table()),
+    };
+    let rows = diesel::sql_query(rows_sql)
+        .get_result::<Count>(conn)
+        .optional()?
+        .map_or(0, |c| c.n);
+    let cap = threshold(rows, limit);
+    let many = match conn {
+        DbConn::Postgresql(_) => {
+            let probe = diesel::sql_query(format!(
+                "SELECT COUNT(*) AS seen, \
+                 COUNT(*) FILTER (WHERE search_text LIKE $1 ESCAPE '\\') AS hits \
+                 FROM (SELECT search_text FROM {t} WHERE status = 'active' \
+                 ORDER BY updated_at DESC, id DESC LIMIT {PROBE_ROWS}) newest",
+                t = table.table()
+            ))
+            .bind::<Text, _>(like_pattern(keyword))
+            .get_result::<Probe>(conn)?;
+            let estimate = if probe.seen < PROBE_ROWS {
+                probe.hits
+            } else {
+                probe.hits.saturating_mul(rows.max(probe.seen)) / probe.seen
+            };
+            // A one-character keyword has no bigram for the index to hold.
+            estimate >= cap || keyword.chars().nth(1).is_none()
+        }
+        DbConn::Sqlite(_) => {
+            let found = diesel::sql_query(format!(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {f} WHERE {f} MATCH ? LIMIT ?) m",
+                f = table.fts()
+            ))
+            .bind::<Text, _>(match_expression(keyword))
+            .bind::<BigInt, _>(cap)
+            .get_result::<Count>(conn)?
+            .n;
+            found >= cap
+        }
+    };
+    Ok(if many {
+        KeywordPlan::Walk
+    } else {
+        KeywordPlan::Index
+    })
+}
+
+/// "The row's text holds the keyword", as the index answers it: on
+/// PostgreSQL every bigram of the keyword is among the text's (the `LIKE`
+/// beside it decides); on SQLite the FTS5 phrase, which is exact.
+pub(crate) type HoldsKeyword =
+    SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, dsl::AsExprOf<String, Text>>>;
+
+pub(crate) fn holds_keyword(conn: &DbConn, table: Indexed, keyword: &str) -> HoldsKeyword {
+    match conn {
+        DbConn::Postgresql(_) => dsl::sql::<Bool>(&format!(
+            "kyushoku_bigrams(\"{t}\".\"search_text\") @> kyushoku_bigrams(",
+            t = table.table()
+        ))
+        .bind::<Text, _>(keyword.to_owned())
+        .sql(")"),
+        DbConn::Sqlite(_) => dsl::sql::<Bool>(&format!(
+            "\"{t}\".\"id\" IN (SELECT rowid FROM {f} WHERE {f} MATCH ",
+            t = table.table(),
+            f = table.fts()
+        ))
+        .bind::<Text, _>(match_expression(keyword))
+        .sql(")"),
+    }
+}
+
+/// `LIKE`'s pattern for a substring, its wildcards escaped (with `\`).
+pub(crate) fn like_pattern(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('%');
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+fn hex(c: char, out: &mut String) {
+    use std::fmt::Write;
+    let _ = write!(out, "{:06x}", c as u32);
+}
+
+/// The FTS5 tokens of a text: each pair of neighbouring characters, then
+/// the last character alone, every character as six hex digits.
+pub fn grams(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(chars.len() * 13);
+    for pair in chars.windows(2) {
+        hex(pair[0], &mut out);
+        hex(pair[1], &mut out);
+        out.push(' ');
+    }
+    if let Some(last) = chars.last() {
+        hex(*last, &mut out);
+    }
+    out
+}
+
+/// The most bigrams a keyword's FTS5 query names (see [`match_expression`]).
+const MOST_TERMS: usize = 8;
+
+/// The FTS5 query for the texts holding `keyword`: the phrase of its
+/// bigrams (exact), or for one character every token it starts. A keyword
+/// of more than [`MOST_TERMS`] bigrams names that many, spread over it, each
+/// required: every text holding the keyword holds them, and the `LIKE`
+/// beside the query decides; each more bigram only costs (another doclist
+/// read for every row) and narrows little.
+pub fn match_expression(keyword: &str) -> String {
+    let chars: Vec<char> = keyword.chars().collect();
+    let mut out = String::with_capacity(chars.len() * 13 + 3);
+    match chars.as_slice() {
+        [] => out.push_str("\"\""),
+        [one] => {
+            hex(*one, &mut out);
+            out.push('*');
+        }
+        _ if chars.len() - 1 > MOST_TERMS => {
+            let last = chars.len() - 2;
+            for i in 0..MOST_TERMS {
+                let at = (i * last + (MOST_TERMS - 1) / 2) / (MOST_TERMS - 1);
+                if i > 0 {
+                    out.push_str(" AND ");
+                }
+                hex(chars[at], &mut out);
+                hex(chars[at + 1], &mut out);
+            }
+        }
+        _ => {
+            out.push('"');
+            for (i, pair) in chars.windows(2).enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                hex(pair[0], &mut out);
+                hex(pair[1], &mut out);
+            }
+            out.push('"');
+        }
+    }
+    out
+}
+
+diesel::define_sql_function! {
+    /// [`grams`], for SQLite's triggers (migration 000020).
+    fn kyushoku_grams(text: Text) -> Text;
+}
+
+/// Registers `kyushoku_grams` on a new SQLite connection.
+pub(crate) fn register(conn: &mut SqliteConnection) -> QueryResult<()> {
+    kyushoku_grams_utils::register_impl(conn, |text: String| grams(&text))
+}
+
+/// Folds the stored search text again if it was made by another version
+/// of `kyushoku_domain::fold`, from each row's profile or offer. Returns
+/// whether it did.
+pub fn prepare(conn: &mut DbConn) -> Result<bool, StoreError> {
+    conn.write_transaction(|c| {
+        let stored: Option<i64> = text_fold::table
+            .find("current")
+            .select(text_fold::version)
+            .get_result(c)
+            .optional()?;
+        if stored == Some(FOLD_VERSION) {
+            return Ok(false);
+        }
+        let mut after = 0i64;
+        loop {
+            let rows: Vec<(i64, Option<String>, String)> = seekers::table
+                .filter(seekers::id.gt(after))
+                .order(seekers::id)
+                .limit(2000)
+                .select((seekers::id, seekers::profile, seekers::search_text))
+                .load(c)?;
+            let Some(last) = rows.last() else { break };
+            after = last.0;
+            for (id, profile, old) in rows {
+                let text = profile
+                    .and_then(|p| serde_json::from_str::<Profile>(&p).ok())
+                    .map(|p| p.search_text())
+                    .unwrap_or_default();
+                if text != old {
+                    diesel::update(seekers::table.find(id))
+                        .set(seekers::search_text.eq(text))
+                        .execute(c)?;
+                }
+            }
+        }
+        let mut after = 0i64;
+        loop {
+            let rows: Vec<(i64, String, String)> = job_offers::table
+                .filter(job_offers::id.gt(after))
+                .order(job_offers::id)
+                .limit(2000)
+                .select((job_offers::id, job_offers::content, job_offers::search_text))
+                .load(c)?;
+            let Some(last) = rows.last() else { break };
+            after = last.0;
+            for (id, content, old) in rows {
+                let Ok(offer) = serde_json::from_str::<JobOffer>(&content) else {
+                    continue;
+                };
+                let text = offer.search_text();
+                if text != old {
+                    diesel::update(job_offers::table.find(id))
+                        .set(job_offers::search_text.eq(text))
+                        .execute(c)?;
+                }
+            }
+        }
+        diesel::delete(text_fold::table).execute(c)?;
+        diesel::insert_into(text_fold::table)
+            .values((
+                text_fold::id.eq("current"),
+                text_fold::version.eq(FOLD_VERSION),
+            ))
+            .execute(c)?;
+        Ok(true)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(like_pattern("介護"), "%介護%");
+        assert_eq!(like_pattern("100%_\\"), "%100\\%\\_\\\\%");
+    }
+
+    #[test]
+    fn a_text_is_its_bigrams_then_its_last_character() {
+        assert_eq!(grams(""), "");
+        assert_eq!(grams("a"), "000061");
+        assert_eq!(grams("介護士"), "004ecb008b77 008b770058eb 0058eb");
+    }
+
+    #[test]
+    fn a_keyword_is_the_phrase_of_its_bigrams() {
+        assert_eq!(match_expression("a"), "000061*");
+        assert_eq!(match_expression("ab"), "\"000061000062\"");
+        assert_eq!(match_expression("abc"), "\"000061000062 000062000063\"");
+    }
+
+    #[test]
+    fn a_long_keyword_names_eight_bigrams_from_its_first_to_its_last() {
+        let k = "abcdefghijklmnopqrst";
+        let q = match_expression(k);
+        let terms: Vec<&str> = q.split(" AND ").collect();
+        assert_eq!(terms.len(), 8);
+        assert_eq!(terms[0], "000061000062", "ab");
+        assert_eq!(terms[7], "000073000074", "st");
+        let nine = match_expression("abcdefghi");
+        assert!(
+            nine.starts_with('"') && nine.matches(' ').count() == 7,
+            "{nine}"
+        );
+    }
+
+    #[test]
+    fn the_threshold_grows_with_the_table_and_the_page() {
+        assert_eq!(threshold(0, 20), 500);
+        assert_eq!(threshold(100_000, 100), 3162);
+        assert_eq!(threshold(2_000_000, 20), 6324);
+        assert!(threshold(2_000_000, 100) > threshold(2_000_000, 20));
+    }
+}

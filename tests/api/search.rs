@@ -1,0 +1,318 @@
+//! Search for any shape (issue 37): a keyword finds exactly what a
+//! substring match finds, newest first, across pages, whichever plan the
+//! store takes (its index for a keyword few hold, a walk for one many
+//! hold), and text is found however it was typed (widths, kana, variants).
+
+use serde_json::{json, Value};
+
+use crate::backend_tests;
+use crate::support::TestApp;
+
+fn today() -> chrono::NaiveDate {
+    kyushoku_domain::calendar::today_in_japan()
+}
+
+/// `s` for a query string.
+fn encoded(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Every profile's self-PR a search shows, in the order shown, `limit` a
+/// page.
+async fn shown(app: &TestApp, token: &str, query: &str, limit: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/v1/profiles?{query}&limit={limit}&cursor={c}"),
+            None => format!("/v1/profiles?{query}&limit={limit}"),
+        };
+        let a = app.call("GET", &path, Some(token), None).await;
+        assert_eq!(a.status, 200, "{path}: {}", a.text());
+        let page = a.json();
+        for item in page["items"].as_array().unwrap() {
+            out.push(item["profile"]["self_pr"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return out,
+        }
+    }
+}
+
+async fn batch(app: &TestApp, token: &str, lines: Vec<Value>) {
+    let body: Vec<u8> = lines
+        .iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .into_bytes();
+    let req = app
+        .client
+        .post(app.url("/v1/seekers/batch"))
+        .insert_header(("authorization", format!("Bearer {token}")))
+        .insert_header(("content-type", "application/x-ndjson"));
+    let a = app.send(req, Some(body)).await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    for r in a.json()["results"].as_array().unwrap() {
+        assert_ne!(r["status"], "error", "{r}");
+    }
+}
+
+/// 700 seekers: every one holds 共通語 (more than the index plan's
+/// threshold: the search walks), every hundredth 稀少語 (few: the index
+/// finds them), every other one 偶数; half in Osaka.
+async fn keywords_find_what_a_substring_finds_newest_first_whichever_plan(app: TestApp) {
+    let cast = app.cast().await;
+    let hw = app.client_token(cast.get("hw_system")).await;
+    let org = app.client_token(cast.get("org_public")).await;
+    let marker = |i: usize| {
+        let mut m = format!("k{i:03} 共通語");
+        if i % 100 == 0 {
+            m.push_str(" 稀少語");
+        }
+        if i % 2 == 0 {
+            m.push_str(" 偶数");
+        }
+        m
+    };
+    let lines: Vec<Value> = (0..700)
+        .map(|i| {
+            json!({"seeker_ref": format!("kw-{i}"), "consent_scope": "both",
+                "valid_until": (today() + chrono::Duration::days(30)).to_string(),
+                "profile": {"desired_occupations": ["08"],
+                    "work_locations": [{"prefecture": if i % 2 == 0 { "13" } else { "27" }}],
+                    "self_pr": marker(i)}})
+        })
+        .collect();
+    for chunk in lines.chunks(350) {
+        batch(&app, &hw, chunk.to_vec()).await;
+    }
+    let whole = shown(&app, &org, "", 100).await;
+    assert_eq!(whole.len(), 700);
+    for (query, needle, prefecture) in [
+        ("共通", "共通", None),
+        ("共", "共", None),
+        ("稀少語", "稀少語", None),
+        ("稀", "稀", None),
+        ("偶数", "偶数", None),
+        ("k05", "k05", None),
+        ("共通語", "共通語", Some("27")),
+        ("稀少", "稀少", Some("13")),
+        ("無い言葉", "無い言葉", None),
+        ("語 稀", "語 稀", None),
+        ("共通語 稀少語 偶数", "共通語 稀少語 偶数", None),
+        ("通語 稀少語 偶数X", "通語 稀少語 偶数X", None),
+    ] {
+        let expected: Vec<String> = whole
+            .iter()
+            .filter(|m| m.contains(needle))
+            .filter(|m| match prefecture {
+                Some("13") => m[1..4].parse::<usize>().unwrap() % 2 == 0,
+                Some(_) => m[1..4].parse::<usize>().unwrap() % 2 == 1,
+                None => true,
+            })
+            .cloned()
+            .collect();
+        let q = match prefecture {
+            Some(p) => format!("q={}&prefecture={p}", encoded(query)),
+            None => format!("q={}", encoded(query)),
+        };
+        for limit in [7, 100] {
+            assert_eq!(
+                shown(&app, &org, &q, limit).await,
+                expected,
+                "{q} limit {limit}"
+            );
+        }
+    }
+}
+
+/// What is typed in another width, kana or variant finds the text, on
+/// profiles and on job offers; what the fold keeps apart stays apart.
+async fn text_is_found_however_it_is_typed(app: TestApp) {
+    let cast = app.cast().await;
+    let hw = app.client_token(cast.get("hw_system")).await;
+    let org = app.client_token(cast.get("org_public")).await;
+    let texts = [
+        "カイゴの経験があります",
+        "Excelで集計",
+        "國際交流の仕事",
+        "ラーメン店で調理",
+        "フォークリフト運転123",
+        "ｺﾝﾋﾟｭｰﾀ操作",
+    ];
+    let lines: Vec<Value> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            json!({"seeker_ref": format!("fold-{i}"), "consent_scope": "both",
+                "valid_until": (today() + chrono::Duration::days(30)).to_string(),
+                "profile": {"desired_occupations": ["08"], "self_pr": t}})
+        })
+        .collect();
+    batch(&app, &hw, lines).await;
+    for (typed, found) in [
+        ("ｶｲｺﾞ", Some(0)),
+        ("かいご", Some(0)),
+        ("カイゴ", Some(0)),
+        ("ＥＸＣＥＬ", Some(1)),
+        ("excel", Some(1)),
+        ("国際交流", Some(2)),
+        ("國際", Some(2)),
+        ("ﾗｰﾒﾝ", Some(3)),
+        ("ら-めん", Some(3)),
+        ("１２３", Some(4)),
+        ("リフト運転１", Some(4)),
+        ("コンピュータ", Some(5)),
+        ("こんぴゅーた", Some(5)),
+        ("介護", None),
+        ("コンピューター", None),
+    ] {
+        let got = shown(&app, &org, &format!("q={}", encoded(typed)), 20).await;
+        let want: Vec<String> = found.map(|i| texts[i].to_owned()).into_iter().collect();
+        // Shown text is as written; compare by what was written.
+        assert_eq!(got, want, "{typed}");
+    }
+    // Text written again is found by what it says now, not what it said.
+    let a = app
+        .call(
+            "PUT",
+            "/v1/seekers/fold-0",
+            Some(&hw),
+            Some(json!({"consent_scope": "both",
+                "valid_until": (today() + chrono::Duration::days(30)).to_string(),
+                "profile": {"desired_occupations": ["08"], "self_pr": "倉庫でピッキング"}})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    for (typed, n) in [("カイゴ", 0), ("ぴっきんぐ", 1), ("倉庫", 1)] {
+        let got = shown(&app, &org, &format!("q={}", encoded(typed)), 20).await;
+        assert_eq!(got.len(), n, "{typed}: {got:?}");
+    }
+    // A keyword that is too long once folded is refused, naming the field.
+    app.call(
+        "GET",
+        &format!("/v1/profiles?q={}", encoded(&"㍿".repeat(20))),
+        Some(&org),
+        None,
+    )
+    .await
+    .assert_problem(422, "validation");
+
+    let mut offer = crate::offers::offer_json("both");
+    offer["title"] = json!("ﾃﾞｰﾀ入力（パート）");
+    let a = app
+        .call(
+            "PUT",
+            "/v1/job-offers/13010-00000901",
+            Some(&hw),
+            Some(offer),
+        )
+        .await;
+    assert!(a.status == 201 || a.status == 200, "{}", a.text());
+    for (typed, n) in [("データ", 1), ("でーた", 1), ("ﾃﾞｰﾀ入力", 1), ("デタ", 0)]
+    {
+        let a = app
+            .call(
+                "GET",
+                &format!("/v1/job-offers?q={}", encoded(typed)),
+                Some(&org),
+                None,
+            )
+            .await;
+        assert_eq!(a.status, 200, "{}", a.text());
+        assert_eq!(a.json()["items"].as_array().unwrap().len(), n, "{typed}");
+    }
+}
+
+/// Admission control: with every place taken, a search waits its turn
+/// (and runs when one frees within the wait) or, past the wait, is answered
+/// 503 with `Retry-After` and changes nothing.
+async fn searches_past_the_instance_limit_wait_then_are_turned_away(app: TestApp) {
+    let cast = app.cast().await;
+    let org = app.client_token(cast.get("org_public")).await;
+    let held = app.state().admission.occupy_all(2).await;
+    let a = app.call("GET", "/v1/profiles", Some(&org), None).await;
+    a.assert_problem(503, "service-unavailable");
+    assert_eq!(a.header("retry-after"), Some("1"));
+    let a = app
+        .call(
+            "GET",
+            "/v1/job-offers?q=%E4%BB%8B%E8%AD%B7",
+            Some(&org),
+            None,
+        )
+        .await;
+    a.assert_problem(503, "service-unavailable");
+    drop(held);
+    let a = app.call("GET", "/v1/profiles", Some(&org), None).await;
+    assert_eq!(a.status, 200, "{}", a.text());
+}
+
+async fn a_search_that_waits_less_than_the_wait_is_answered(app: TestApp) {
+    let cast = app.cast().await;
+    let org = app.client_token(cast.get("org_public")).await;
+    let held = app.state().admission.occupy_all(2).await;
+    let release = async {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(150)).await;
+        drop(held);
+    };
+    let (a, ()) =
+        futures_util::future::join(app.call("GET", "/v1/profiles", Some(&org), None), release)
+            .await;
+    assert_eq!(a.status, 200, "{}", a.text());
+}
+
+mod admission {
+    use super::*;
+    use crate::support::Store;
+
+    fn tight(a: &mut kyushoku::config::ServeArgs) {
+        a.searches_in_flight = Some(2);
+        a.search_wait_ms = 50;
+    }
+
+    fn patient(a: &mut kyushoku::config::ServeArgs) {
+        a.searches_in_flight = Some(2);
+        a.search_wait_ms = 5000;
+    }
+
+    #[actix_web::test]
+    async fn turned_away_sqlite() {
+        let app = TestApp::spawn_with(Store::Sqlite, tight).await.unwrap();
+        searches_past_the_instance_limit_wait_then_are_turned_away(app).await;
+    }
+
+    #[actix_web::test]
+    async fn turned_away_postgres() {
+        if let Some(app) = TestApp::spawn_with(Store::Postgres, tight).await {
+            searches_past_the_instance_limit_wait_then_are_turned_away(app).await;
+        }
+    }
+
+    #[actix_web::test]
+    async fn waits_sqlite() {
+        let app = TestApp::spawn_with(Store::Sqlite, patient).await.unwrap();
+        a_search_that_waits_less_than_the_wait_is_answered(app).await;
+    }
+
+    #[actix_web::test]
+    async fn waits_postgres() {
+        if let Some(app) = TestApp::spawn_with(Store::Postgres, patient).await {
+            a_search_that_waits_less_than_the_wait_is_answered(app).await;
+        }
+    }
+}
+
+backend_tests!(
+    keywords_find_what_a_substring_finds_newest_first_whichever_plan,
+    text_is_found_however_it_is_typed,
+);
