@@ -28,7 +28,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import get, start_demo, tokens, wrk  # noqa: E402
 from national import PG_ADMIN, fresh_postgres, load, psql, start_serve  # noqa: E402
 
-# The kinds of search issue 37's table measured before (300,000 seekers).
+# The kinds of search issue 37's table measured before (300,000 seekers),
+# and a one-character keyword no text holds.
 FIXED = [
     ("profiles: prefecture + occupation major (issue)", "/v1/profiles?prefecture=13&occupation=08&limit=20"),
     ("profiles: 2-char keyword + prefecture (issue)", "/v1/profiles?q=%E7%B5%8C%E7%90%86&prefecture=13&limit=20"),
@@ -38,6 +39,8 @@ FIXED = [
      "/v1/profiles?municipality=131041&employment_type=full_time&wage_min=250000&limit=20"),
     ("profiles: no filter, limit=100 (issue)", "/v1/profiles?limit=100"),
     ("offers: 2-char keyword + prefecture (issue)", "/v1/job-offers?q=%E4%BB%8B%E8%AD%B7&prefecture=13&limit=20"),
+    ("profiles: 1-char keyword nobody holds", "/v1/profiles?q=%E9%AC%B1&limit=20"),
+    ("offers: 1-char keyword nobody holds", "/v1/job-offers?q=%E9%AC%B1&limit=20"),
 ]
 LIMITS = [1, 5, 20, 20, 50, 100]
 KEYWORD_LENGTHS = [1, 2, 2, 2, 3, 4, 5, 7, 10, 15, 20, 30]

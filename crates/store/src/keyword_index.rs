@@ -1,7 +1,8 @@
 //! Keyword search's index and its plan, on both backends.
 //!
-//! - PostgreSQL indexes each text's bigrams with GIN (migration 000008);
-//!   SQLite with FTS5 over bigram tokens (migration 000020, [`grams`]).
+//! - PostgreSQL indexes each text's bigrams with GIN (migration 000008) and
+//!   its characters, for one-character keywords (migration 000020); SQLite
+//!   indexes bigram tokens with FTS5 (migration 000020, [`grams`]).
 //! - An index returns every match unordered, and a search shows the newest
 //!   few: an index is the cheap way only when the keyword matches few rows.
 //!   [`plan`] estimates the matches first (SQLite counts them up to a
@@ -126,8 +127,7 @@ pub(crate) fn plan(
             } else {
                 probe.hits.saturating_mul(rows.max(probe.seen)) / probe.seen
             };
-            // A one-character keyword has no bigram for the index to hold.
-            estimate >= cap || keyword.chars().nth(1).is_none()
+            estimate >= cap
         }
         DbConn::Sqlite(_) => {
             let found = diesel::sql_query(format!(
@@ -150,12 +150,20 @@ pub(crate) fn plan(
 
 /// "The row's text holds the keyword", as the index answers it: on
 /// PostgreSQL every bigram of the keyword is among the text's (the `LIKE`
-/// beside it decides); on SQLite the FTS5 phrase, which is exact.
+/// beside it decides), or for one character the text's characters hold it
+/// (migration 000020); on SQLite the FTS5 query, exact for up to nine
+/// characters.
 pub(crate) type HoldsKeyword =
     SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, dsl::AsExprOf<String, Text>>>;
 
 pub(crate) fn holds_keyword(conn: &DbConn, table: Indexed, keyword: &str) -> HoldsKeyword {
     match conn {
+        DbConn::Postgresql(_) if keyword.chars().nth(1).is_none() => dsl::sql::<Bool>(&format!(
+            "kyushoku_chars(\"{t}\".\"search_text\") @> ARRAY[",
+            t = table.table()
+        ))
+        .bind::<Text, _>(keyword.to_owned())
+        .sql("]::TEXT[]"),
         DbConn::Postgresql(_) => dsl::sql::<Bool>(&format!(
             "kyushoku_bigrams(\"{t}\".\"search_text\") @> kyushoku_bigrams(",
             t = table.table()

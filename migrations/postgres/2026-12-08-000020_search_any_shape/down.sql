@@ -1,3 +1,6 @@
+DROP INDEX job_offers_by_char;
+DROP INDEX seekers_by_char;
+DROP FUNCTION kyushoku_chars(TEXT);
 DROP TABLE text_fold;
 DROP INDEX job_offers_by_minor;
 DROP INDEX job_offers_by_middle;

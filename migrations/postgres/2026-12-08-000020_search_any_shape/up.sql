@@ -45,3 +45,14 @@ CREATE TABLE text_fold (
     id      TEXT PRIMARY KEY,
     version BIGINT NOT NULL
 );
+
+-- A one-character keyword has no bigram for kyushoku_bigrams' index to
+-- hold: a rare one (a kanji no text holds) walked every row. Each text's
+-- distinct characters get an index of their own.
+CREATE FUNCTION kyushoku_chars(t TEXT) RETURNS TEXT[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT COALESCE(array_agg(DISTINCT c), '{}') FROM regexp_split_to_table(t, '') AS c
+$$;
+CREATE INDEX seekers_by_char ON seekers USING gin (kyushoku_chars(search_text));
+CREATE INDEX job_offers_by_char ON job_offers USING gin (kyushoku_chars(search_text));
