@@ -233,6 +233,53 @@ async fn text_is_found_however_it_is_typed(app: TestApp) {
     }
 }
 
+/// R1 and R7 hold whichever plan finds a keyword: a keyword few seekers
+/// hold is found by its index (and, past nine characters, by eight of its
+/// bigrams), and still shows only whom the caller may see.
+async fn a_keyword_found_by_its_index_shows_only_whom_the_caller_may_see(app: TestApp) {
+    let cast = app.cast().await;
+    let hw = app.client_token(cast.get("hw_system")).await;
+    let public = app.client_token(cast.get("org_public")).await;
+    let private = app.client_token(cast.get("org_private")).await;
+    let text = |c: &str| format!("稀語の長いキーワードです{c}");
+    for (r, scope) in [
+        ("a", "both"),
+        ("b", "public_only"),
+        ("c", "none"),
+        ("d", "both"),
+    ] {
+        let a = app
+            .call(
+                "PUT",
+                &format!("/v1/seekers/r1-{r}"),
+                Some(&hw),
+                Some(json!({"consent_scope": scope,
+                    "valid_until": (today() + chrono::Duration::days(30)).to_string(),
+                    "profile": {"desired_occupations": ["08"], "self_pr": text(r)}})),
+            )
+            .await;
+        assert_eq!(a.status, 201, "{}", a.text());
+    }
+    let a = app
+        .call(
+            "DELETE",
+            "/v1/seekers/r1-d?reason=withdrawn",
+            Some(&hw),
+            None,
+        )
+        .await;
+    assert!(a.status.is_success(), "{}", a.text());
+    for q in ["稀語", "稀", "稀語の長いキーワードです"] {
+        let q = format!("q={}", encoded(q));
+        assert_eq!(
+            shown(&app, &public, &q, 20).await,
+            [text("b"), text("a")],
+            "{q}"
+        );
+        assert_eq!(shown(&app, &private, &q, 20).await, [text("a")], "{q}");
+    }
+}
+
 /// Admission control: with every place taken, a search waits its turn
 /// (and runs when one frees within the wait) or, past the wait, is answered
 /// 503 with `Retry-After` and changes nothing.
@@ -313,6 +360,7 @@ mod admission {
 }
 
 backend_tests!(
+    a_keyword_found_by_its_index_shows_only_whom_the_caller_may_see,
     keywords_find_what_a_substring_finds_newest_first_whichever_plan,
     text_is_found_however_it_is_typed,
 );
