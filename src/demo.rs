@@ -154,6 +154,10 @@ const ORGS: [(&str, DemoOrg); 4] = [
     ),
 ];
 
+/// How long before today the cast's approved organisations were approved:
+/// the quarter that day fell in is past its report's deadline.
+pub const DEMO_APPROVED_DAYS_AGO: i64 = 200;
+
 /// The domain every demo staff address is in.
 const DEMO_DOMAIN: &str = "@demo.kyushoku.invalid";
 
@@ -202,6 +206,14 @@ fn create_org(conn: &mut DbConn, o: &DemoOrg) -> Result<DemoClient, StoreError> 
                 }),
                 bump_epoch: false,
             },
+        )?;
+        // Approved long enough ago to owe quarterly usage reports, the
+        // first of them overdue (issue 38).
+        kyushoku_store::terms::mark_approved(
+            conn,
+            row.id,
+            kyushoku_domain::calendar::today_in_japan()
+                - chrono::Duration::days(DEMO_APPROVED_DAYS_AGO),
         )?;
     }
     org_client(conn, o, row.id, row.public_id)

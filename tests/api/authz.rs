@@ -271,6 +271,65 @@ fn rows() -> Vec<Row> {
         ),
         row(
             "GET",
+            "/v1/me/reports",
+            None,
+            [401, 403, 403, 403, 403, 403, 403, 403, 200],
+        ),
+        // A case that does not exist: the bureau was let through.
+        row(
+            "POST",
+            "/v1/reports/{report_id}/handling",
+            Some(json!({"status": "reviewing"})),
+            [401, 403, 404, 404, 403, 403, 403, 403, 403],
+        ),
+        // The terms of use: quarterly usage reports and sanctions.
+        row(
+            "GET",
+            "/v1/usage-reports",
+            None,
+            [401, 403, 200, 200, 403, 403, 403, 403, 403],
+        ),
+        row(
+            "GET",
+            "/v1/organisations/{id}/usage-reports",
+            None,
+            [401, 403, 200, 403, 200, 200, 404, 404, 404],
+        ),
+        row(
+            "GET",
+            "/v1/organisations/{id}/usage-reports/{quarter}",
+            None,
+            [401, 403, 200, 403, 200, 200, 404, 404, 404],
+        ),
+        // Figures out of range: the administrator was let through.
+        row(
+            "PUT",
+            "/v1/organisations/{id}/usage-reports/{quarter}",
+            Some(json!({"hires_from_offers": -1, "hires_from_seekers": 0})),
+            [401, 403, 403, 403, 422, 403, 404, 404, 404],
+        ),
+        // The running quarter cannot be submitted yet.
+        row(
+            "POST",
+            "/v1/organisations/{id}/usage-reports/{quarter}/submission",
+            None,
+            [401, 403, 403, 403, 409, 403, 404, 404, 404],
+        ),
+        // A malformed quarter: the bureau of the prefecture was let through.
+        row(
+            "POST",
+            "/v1/organisations/{id}/sanctions",
+            Some(json!({"ground": "overdue_report", "quarter": "FY26", "reason": "matrix"})),
+            [401, 403, 422, 403, 403, 403, 403, 403, 403],
+        ),
+        row(
+            "GET",
+            "/v1/organisations/{id}/sanctions",
+            None,
+            [401, 403, 200, 403, 200, 200, 404, 404, 404],
+        ),
+        row(
+            "GET",
             "/v1/me/events",
             None,
             [401, 403, 403, 403, 403, 403, 403, 403, 200],
@@ -525,7 +584,15 @@ async fn every_operation_against_every_principal(app: TestApp) {
             .replace("{thread_id}", "00000000-0000-7000-8000-000000000000")
             .replace("{job_number}", "13010-00000001")
             .replace("{webhook_id}", "wh_00000000000000000000000000000000")
-            .replace("{delivery_id}", "msg_00000000000000000000000000000000");
+            .replace("{delivery_id}", "msg_00000000000000000000000000000000")
+            .replace("{report_id}", "00000000-0000-7000-8000-000000000000")
+            .replace(
+                "{quarter}",
+                &kyushoku_domain::terms::FiscalQuarter::containing(
+                    kyushoku_domain::calendar::today_in_japan(),
+                )
+                .to_string(),
+            );
         for (i, token) in tokens.iter().enumerate() {
             let a = app
                 .call(row.method, &path, token.as_deref(), row.body.clone())

@@ -22,5 +22,6 @@ mod search;
 mod security;
 mod spec;
 pub mod staff_pages;
+mod terms;
 mod tls;
 mod webhooks;

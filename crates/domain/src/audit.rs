@@ -62,6 +62,17 @@ closed_set! {
         WebhookSecretRotated = "webhook_secret_rotated",
         /// A delivery was sent again, or a test event sent, on request.
         WebhookRedelivered = "webhook_redelivered",
+        /// An organisation saved (drafted or corrected) a quarter's usage
+        /// report (`target`: the quarter; `detail`: the figures).
+        UsageReportSaved = "usage_report_saved",
+        /// An organisation submitted a quarter's usage report.
+        UsageReportSubmitted = "usage_report_submitted",
+        /// The bureau sanctioned an organisation under the terms
+        /// (`detail`: the ground, the quarter, the sanction, the reason).
+        SanctionImposed = "sanction_imposed",
+        /// The bureau moved a seeker's complaint on (`detail`: the new
+        /// status, the outcome, the bureau's note).
+        ComplaintHandled = "complaint_handled",
     }
 }
 

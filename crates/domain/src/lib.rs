@@ -24,6 +24,7 @@ pub mod scrub;
 pub mod seal;
 pub mod search;
 pub mod second_factor;
+pub mod terms;
 pub mod webhook;
 
 pub use audit::{ActorKind, AuditAction};

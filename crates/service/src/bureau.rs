@@ -37,16 +37,18 @@ pub fn organisations(
     Ok(organisations::list(c, &filter, page.from, page.limit + 1)?)
 }
 
-/// Abuse reports about organisations of the bureau's prefecture, newest
-/// first, before `page.from`.
+/// Abuse reports (complaint cases) about organisations of the bureau's
+/// prefecture, newest first, before `page.from`, of one status if given.
 pub fn reports(
     c: &mut DbConn,
     bureau: &PrefectureCode,
+    status: Option<kyushoku_domain::terms::CaseStatus>,
     page: IdPage<ReportId>,
 ) -> Result<Vec<ReportRow>, Refusal> {
     Ok(messaging::list_reports(
         c,
         bureau,
+        status,
         page.from,
         page.limit + 1,
     )?)

@@ -47,15 +47,9 @@ pub fn decide(
             "approve, reject, suspend, reinstate or revoke",
         ));
     }
-    let reason = cmd.reason.trim().to_owned();
-    if reason.is_empty()
-        || reason.chars().count() > MAX_REASON_CHARS
-        || reason.chars().any(|ch| ch.is_control() && ch != '\n')
-    {
-        errors.push(Invalid::new(
-            "reason",
-            "1 to 1,000 characters, no control characters",
-        ));
+    let reason = check_reason(&cmd.reason);
+    if let Err(e) = &reason {
+        errors.push(e.clone());
     }
     if decision != Some(Decision::Approve) && (cmd.services.is_some() || cmd.sector.is_some()) {
         errors.push(Invalid::new(
@@ -63,15 +57,7 @@ pub fn decide(
             "services and sector go with approve only",
         ));
     }
-    if uuid::Uuid::parse_str(organisation).is_err() {
-        return Err(Refusal::NotFound);
-    }
-    let row = organisations::find(c, organisation)?.ok_or(Refusal::NotFound)?;
-    if row.prefecture != *bureau_prefecture {
-        return Err(Refusal::Forbidden(
-            "only the labour bureau of the organisation's prefecture may decide",
-        ));
-    }
+    let row = decidable(c, bureau_prefecture, organisation)?;
     let kind = row.kind;
     match cmd.sector {
         Some(s) if s != kind.sector() => errors.push(Invalid::new(
@@ -100,7 +86,7 @@ pub fn decide(
             errors.push(Invalid::new("services", "grant at least one service"));
         }
     }
-    let Some(decision) = decision.filter(|_| errors.is_empty()) else {
+    let (Some(decision), Ok(reason)) = (decision.filter(|_| errors.is_empty()), reason) else {
         return Err(Refusal::Invalid(errors));
     };
     let from = row.status;
@@ -111,6 +97,14 @@ pub fn decide(
             from.as_str()
         ))
     })?;
+    let today = kyushoku_domain::calendar::today_in_japan();
+    if decision == Decision::Reinstate {
+        if let Some(until) = crate::terms::suspended_until(c, row.id, today)? {
+            return Err(Refusal::IllegalTransition(format!(
+                "suspended under the terms of use until {until}: it cannot be reinstated before"
+            )));
+        }
+    }
     let change = StatusChange {
         from_status: from,
         to_status: to,
@@ -121,6 +115,63 @@ pub fn decide(
         }),
         bump_epoch: decision.ends_sessions(),
     };
+    c.write_transaction(|c| {
+        let updated = apply(c, caller, &row, decision, &change, &reason)?;
+        if decision == Decision::Approve {
+            kyushoku_store::terms::mark_approved(c, row.id, today)?;
+        }
+        Ok::<_, Refusal>(updated)
+    })
+}
+
+/// A decision's reason, trimmed: 1 to 1,000 characters, no control
+/// characters but line breaks.
+pub fn check_reason(reason: &str) -> Result<String, Invalid> {
+    let reason = reason.trim().to_owned();
+    if reason.is_empty()
+        || reason.chars().count() > MAX_REASON_CHARS
+        || reason.chars().any(|ch| ch.is_control() && ch != '\n')
+    {
+        return Err(Invalid::new(
+            "reason",
+            "1 to 1,000 characters, no control characters",
+        ));
+    }
+    Ok(reason)
+}
+
+/// The organisation with this public id, if the bureau of
+/// `bureau_prefecture` may decide on it: one that does not exist is
+/// [`Refusal::NotFound`], another prefecture's [`Refusal::Forbidden`].
+pub fn decidable(
+    c: &mut DbConn,
+    bureau_prefecture: &PrefectureCode,
+    organisation: &str,
+) -> Result<OrganisationRow, Refusal> {
+    if uuid::Uuid::parse_str(organisation).is_err() {
+        return Err(Refusal::NotFound);
+    }
+    let row = organisations::find(c, organisation)?.ok_or(Refusal::NotFound)?;
+    if row.prefecture != *bureau_prefecture {
+        return Err(Refusal::Forbidden(
+            "only the labour bureau of the organisation's prefecture may decide",
+        ));
+    }
+    Ok(row)
+}
+
+/// Writes a decision the caller checked: the conditional status change,
+/// its audit row (with the reason) and the webhook, in one transaction. A
+/// decision another bureau's overtook is [`Refusal::IllegalTransition`].
+pub fn apply(
+    c: &mut DbConn,
+    caller: &Caller,
+    row: &OrganisationRow,
+    decision: Decision,
+    change: &StatusChange,
+    reason: &str,
+) -> Result<OrganisationRow, Refusal> {
+    let (from, to) = (change.from_status, change.to_status);
     let mut event = caller.event(AuditAction::OrganisationDecision);
     event.organisation_id = Some(row.id);
     event.prefecture = Some(row.prefecture.clone());
@@ -132,10 +183,10 @@ pub fn decide(
         .to_string(),
     );
     c.write_transaction(|c| {
-        let updated = organisations::change_status(c, row.id, &change)?;
+        let updated = organisations::change_status(c, row.id, change)?;
         if updated.is_some() {
             audit::record(c, &event)?;
-            crate::webhooks::status_changed(c, &row, from, to)?;
+            crate::webhooks::status_changed(c, row, from, to)?;
         }
         Ok::<_, Refusal>(updated)
     })?

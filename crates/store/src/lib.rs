@@ -36,6 +36,7 @@ pub mod schema;
 pub mod seekers;
 mod stored_time;
 pub mod stored_word;
+pub mod terms;
 #[doc(hidden)]
 pub mod test_support;
 #[cfg(test)]

@@ -12,6 +12,7 @@
 use crate::stored_word::MaybeWord;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use kyushoku_domain::terms::{CaseOutcome, CaseStatus};
 use kyushoku_domain::{
     Author, MessageKind, MunicipalityCode, OrganisationKind, PrefectureCode, ThreadStanding,
 };
@@ -659,7 +660,7 @@ pub fn find_thread_between(
         .optional()?)
 }
 
-/// A report as its bureau sees it.
+/// A report (a complaint case) as its bureau sees it.
 #[derive(Debug, Clone, Queryable)]
 pub struct ReportRow {
     pub id: ReportId,
@@ -668,12 +669,19 @@ pub struct ReportRow {
     pub organisation_public_id: String,
     pub reason: String,
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = String)]
+    pub status: CaseStatus,
+    #[diesel(deserialize_as = MaybeWord<CaseOutcome>)]
+    pub outcome: Option<CaseOutcome>,
+    pub handled_at: Option<NaiveDateTime>,
 }
 
-/// Reports about organisations of `prefecture`, newest first.
+/// Reports about organisations of `prefecture`, newest first, of one case
+/// status if given.
 pub fn list_reports(
     conn: &mut DbConn,
     prefecture: &PrefectureCode,
+    status: Option<CaseStatus>,
     before: Option<ReportId>,
     limit: i64,
 ) -> Result<Vec<ReportRow>, StoreError> {
@@ -690,12 +698,111 @@ pub fn list_reports(
             organisations::public_id,
             reports::reason,
             reports::created_at,
+            reports::status,
+            reports::outcome,
+            reports::handled_at,
         ))
         .into_boxed();
     if let Some(b) = before {
         q = q.filter(reports::id.lt(b));
     }
+    if let Some(s) = status {
+        q = q.filter(reports::status.eq(s.as_str()));
+    }
     Ok(q.load(conn)?)
+}
+
+/// One report by its public id, with the organisation it is about and the
+/// prefecture whose bureau handles it.
+pub fn find_report(
+    conn: &mut DbConn,
+    public_id: &str,
+) -> Result<Option<(ReportRow, OrganisationId, String)>, StoreError> {
+    let row: Option<(ReportRow, OrganisationId, String)> = reports::table
+        .inner_join(threads::table)
+        .inner_join(organisations::table.on(organisations::id.eq(reports::organisation_id)))
+        .filter(reports::public_id.eq(public_id))
+        .select((
+            (
+                reports::id,
+                reports::public_id,
+                threads::public_id,
+                organisations::public_id,
+                reports::reason,
+                reports::created_at,
+                reports::status,
+                reports::outcome,
+                reports::handled_at,
+            ),
+            organisations::id,
+            reports::prefecture,
+        ))
+        .get_result(conn)
+        .optional()?;
+    Ok(row)
+}
+
+/// Moves a case from `from` to `to` (with the outcome of an answer); `None`
+/// when it was no longer in `from` (another officer moved it meanwhile).
+pub fn handle_report(
+    conn: &mut DbConn,
+    id: ReportId,
+    from: CaseStatus,
+    to: CaseStatus,
+    outcome: Option<CaseOutcome>,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        reports::table
+            .filter(reports::id.eq(id))
+            .filter(reports::status.eq(from.as_str())),
+    )
+    .set((
+        reports::status.eq(to.as_str()),
+        reports::outcome.eq(outcome.map(CaseOutcome::as_str)),
+        reports::handled_at.eq(now()),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// A seeker's own report, as My Page shows it: what became of it.
+#[derive(Debug, Clone, Queryable)]
+pub struct SeekerReportRow {
+    pub public_id: String,
+    pub thread_public_id: String,
+    pub organisation_name: String,
+    pub reason: String,
+    pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = String)]
+    pub status: CaseStatus,
+    #[diesel(deserialize_as = MaybeWord<CaseOutcome>)]
+    pub outcome: Option<CaseOutcome>,
+    pub handled_at: Option<NaiveDateTime>,
+}
+
+/// The seeker's reports, newest first (at most `limit`).
+pub fn reports_of_seeker(
+    conn: &mut DbConn,
+    seeker: SeekerId,
+    limit: i64,
+) -> Result<Vec<SeekerReportRow>, StoreError> {
+    Ok(reports::table
+        .inner_join(threads::table)
+        .inner_join(organisations::table.on(organisations::id.eq(reports::organisation_id)))
+        .filter(threads::seeker_id.eq(seeker))
+        .order(reports::id.desc())
+        .limit(limit)
+        .select((
+            reports::public_id,
+            threads::public_id,
+            organisations::name,
+            reports::reason,
+            reports::created_at,
+            reports::status,
+            reports::outcome,
+            reports::handled_at,
+        ))
+        .load(conn)?)
 }
 
 /// Every thread of a seeker with whether it is open now and the

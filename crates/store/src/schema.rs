@@ -345,8 +345,56 @@ diesel::table! {
         prefecture -> Text,
         reason -> Text,
         created_at -> Timestamp,
+        /// The complaint case's status (migration 000021).
+        status -> Text,
+        outcome -> Nullable<Text>,
+        handled_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    organisation_terms (organisation_id) {
+        organisation_id -> BigInt,
+        approved_on -> Date,
+    }
+}
+
+diesel::table! {
+    usage_reports (id) {
+        id -> BigInt,
+        public_id -> Text,
+        organisation_id -> BigInt,
+        quarter -> Text,
+        status -> Text,
+        hires_from_offers -> Integer,
+        hires_from_seekers -> Integer,
+        referrals -> Text,
+        revision -> Integer,
+        submitted_at -> Nullable<Timestamp>,
+        corrected_at -> Nullable<Timestamp>,
+        found_false_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sanctions (id) {
+        id -> BigInt,
+        public_id -> Text,
+        organisation_id -> BigInt,
+        ground -> Text,
+        quarter -> Text,
+        sanction -> Text,
+        suspended_until -> Nullable<Date>,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(organisation_terms -> organisations (organisation_id));
+diesel::joinable!(usage_reports -> organisations (organisation_id));
+diesel::joinable!(sanctions -> organisations (organisation_id));
 
 diesel::joinable!(threads -> organisations (organisation_id));
 diesel::joinable!(threads -> seekers (seeker_id));
@@ -596,4 +644,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     webhook_attempts,
     webhook_marks,
+    organisation_terms,
+    usage_reports,
+    sanctions,
 );

@@ -12,6 +12,8 @@
 //! | `/v1/me…` | [`me`] (the seeker's My Page) |
 //! | `/v1/job-offers…` | [`offers`] |
 //! | `/v1/hires`, `/v1/organisations/{id}/hires` | [`hires`] |
+//! | `/v1/reports…` | [`reports`] (complaint cases) |
+//! | `/v1/usage-reports`, `/v1/organisations/{id}/usage-reports…`, `…/sanctions` | [`usage_reports`] |
 //! | `/v1/stats` | [`stats`] |
 //! | `/v1/audit` | [`audit`] |
 //!
@@ -33,6 +35,7 @@ pub mod reports;
 pub mod seekers;
 pub mod stats;
 pub mod threads;
+pub mod usage_reports;
 pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -72,6 +75,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(organisations::clients::delete)
                 .service(organisations::users::create)
                 .service(hires::list)
+                .service(usage_reports::list)
+                .service(usage_reports::read)
+                .service(usage_reports::save)
+                .service(usage_reports::submit)
+                .service(usage_reports::sanction)
+                .service(usage_reports::sanctions)
                 .service(webhooks::org_create)
                 .service(webhooks::org_list)
                 .service(webhooks::org_read)
@@ -116,7 +125,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(me::threads::read)
                 .service(me::threads::send)
                 .service(me::threads::report)
-                .service(me::views::list),
+                .service(me::views::list)
+                .service(me::reports::list),
         )
         .service(
             utoipa_actix_web::scope("/v1/job-offers")
@@ -133,6 +143,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(stats::stats)
         .service(audit::query)
         .service(reports::list)
+        .service(reports::handle)
+        .service(usage_reports::owing)
         .service(
             utoipa_actix_web::scope("/v1/webhooks")
                 .service(webhooks::own_create)

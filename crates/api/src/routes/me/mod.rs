@@ -4,6 +4,7 @@
 pub mod blocks;
 pub mod consent;
 pub mod events;
+pub mod reports;
 pub mod status;
 pub mod threads;
 pub mod views;

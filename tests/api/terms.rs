@@ -1,0 +1,652 @@
+//! The terms of use (issue 38) through HTTP: complaints handled as cases
+//! the seeker follows on My Page, quarterly usage reports (draft, submit,
+//! correct), who owes one, and the sanctions for a late or false report.
+
+use kyushoku_domain::calendar::today_in_japan;
+use kyushoku_domain::terms::FiscalQuarter;
+use serde_json::{json, Value};
+
+use crate::backend_tests;
+use crate::messaging::{only_profile, seeker, send, world};
+use crate::support::TestApp;
+
+/// Runs one SQL statement on the test's database.
+async fn sql(app: &TestApp, statement: String) {
+    app.state()
+        .db_run(move |c| {
+            use diesel::RunQueryDsl;
+            let q = diesel::sql_query(statement);
+            Ok(match c {
+                kyushoku_store::DbConn::Postgresql(pg) => q.execute(pg)?,
+                kyushoku_store::DbConn::Sqlite(lite) => q.execute(lite)?,
+            })
+        })
+        .await
+        .unwrap();
+}
+
+fn field_names(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn a_complaint_is_a_case_the_seeker_follows(app: TestApp) {
+    let w = world(&app).await;
+    let me = seeker(&app, &w, "complaint-1", "both").await;
+    let pid = only_profile(&app, &w.private).await;
+    let sent = send(&app, &w.private, &pid, Some("案内"), "しつこい勧誘").await;
+    let thread = sent.json()["thread_id"].as_str().unwrap().to_owned();
+    let filed = app
+        .call(
+            "POST",
+            &format!("/v1/me/threads/{thread}/reports"),
+            Some(&me),
+            Some(json!({"reason": "何度も連絡が来る"})),
+        )
+        .await;
+    assert_eq!(filed.status, 201, "{}", filed.text());
+    let report = filed.json()["report_id"].as_str().unwrap().to_owned();
+    let mine = app.call("GET", "/v1/me/reports", Some(&me), None).await;
+    assert_eq!(mine.status, 200, "{}", mine.text());
+    let item = &mine.json()["items"][0];
+    assert_eq!(item["report_id"], report.as_str());
+    assert_eq!(item["status"], "received");
+    assert_eq!(item["outcome"], Value::Null);
+    assert_eq!(item["organisation_name"], "株式会社みらい人材 (demo)");
+
+    let received = app
+        .call("GET", "/v1/reports?status=received", Some(&w.bureau), None)
+        .await
+        .json();
+    assert_eq!(received["items"][0]["report_id"], report.as_str());
+    assert_eq!(
+        app.call("GET", "/v1/reports?status=answered", Some(&w.bureau), None)
+            .await
+            .json()["items"],
+        json!([])
+    );
+    assert_eq!(
+        app.call("GET", "/v1/reports?status=closed", Some(&w.bureau), None)
+            .await
+            .status,
+        422
+    );
+
+    let handling = format!("/v1/reports/{report}/handling");
+    // Another prefecture's bureau, an organisation, the seeker: not theirs.
+    let osaka = app.client_token(w.cast.get("bureau_27")).await;
+    app.call(
+        "POST",
+        &handling,
+        Some(&osaka),
+        Some(json!({"status": "reviewing"})),
+    )
+    .await
+    .assert_problem(404, "not-found");
+    for token in [&w.private, &me] {
+        let a = app
+            .call(
+                "POST",
+                &handling,
+                Some(token),
+                Some(json!({"status": "reviewing"})),
+            )
+            .await;
+        assert_eq!(a.status, 403, "{}", a.text());
+    }
+    app.call(
+        "POST",
+        &format!("/v1/reports/{}/handling", uuid::Uuid::now_v7()),
+        Some(&w.bureau),
+        Some(json!({"status": "reviewing"})),
+    )
+    .await
+    .assert_problem(404, "not-found");
+    // An answer says what was done; an outcome goes with an answer only.
+    let bad = app
+        .call(
+            "POST",
+            &handling,
+            Some(&w.bureau),
+            Some(json!({"status": "answered"})),
+        )
+        .await;
+    assert_eq!(
+        field_names(&bad.assert_problem(422, "validation")),
+        ["outcome"]
+    );
+    let bad = app
+        .call(
+            "POST",
+            &handling,
+            Some(&w.bureau),
+            Some(json!({"status": "reviewing", "outcome": "warning", "note": "x\u{7}"})),
+        )
+        .await;
+    assert_eq!(
+        field_names(&bad.assert_problem(422, "validation")),
+        ["outcome", "note"]
+    );
+
+    let reviewing = app
+        .call(
+            "POST",
+            &handling,
+            Some(&w.bureau),
+            Some(json!({"status": "reviewing", "note": "事業者に確認中"})),
+        )
+        .await;
+    assert_eq!(reviewing.status, 200, "{}", reviewing.text());
+    assert_eq!(reviewing.json()["status"], "reviewing");
+    let mine = app
+        .call("GET", "/v1/me/reports", Some(&me), None)
+        .await
+        .json();
+    assert_eq!(mine["items"][0]["status"], "reviewing");
+    assert!(
+        !mine.to_string().contains("事業者に確認中"),
+        "the note is the bureau's own"
+    );
+
+    // A suspension is told only once it was decided.
+    app.call(
+        "POST",
+        &handling,
+        Some(&w.bureau),
+        Some(json!({"status": "answered", "outcome": "suspension"})),
+    )
+    .await
+    .assert_problem(409, "illegal-transition");
+    let decided = app
+        .call(
+            "POST",
+            &format!(
+                "/v1/organisations/{}/decisions",
+                w.cast.org_id("org_private")
+            ),
+            Some(&w.bureau),
+            Some(json!({"decision": "suspend", "reason": "苦情への対応"})),
+        )
+        .await;
+    assert_eq!(decided.status, 200, "{}", decided.text());
+    let answered = app
+        .call(
+            "POST",
+            &handling,
+            Some(&w.bureau),
+            Some(json!({"status": "answered", "outcome": "suspension"})),
+        )
+        .await;
+    assert_eq!(answered.status, 200, "{}", answered.text());
+    let mine = app
+        .call("GET", "/v1/me/reports", Some(&me), None)
+        .await
+        .json();
+    assert_eq!(mine["items"][0]["status"], "answered");
+    assert_eq!(mine["items"][0]["outcome"], "suspension");
+    // Answered is final.
+    app.call(
+        "POST",
+        &handling,
+        Some(&w.bureau),
+        Some(json!({"status": "reviewing"})),
+    )
+    .await
+    .assert_problem(409, "illegal-transition");
+    let trail = app
+        .call(
+            "GET",
+            "/v1/audit?action=complaint_handled",
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(trail["items"].as_array().unwrap().len(), 2, "{trail}");
+}
+
+/// The quarters the cast's organisations owe (they were approved
+/// `DEMO_APPROVED_DAYS_AGO` days ago): the oldest is past its deadline.
+fn oldest_owed() -> FiscalQuarter {
+    FiscalQuarter::containing(
+        today_in_japan() - chrono::Duration::days(kyushoku::demo::DEMO_APPROVED_DAYS_AGO),
+    )
+}
+
+async fn usage_reports_are_drafted_submitted_and_corrected(app: TestApp) {
+    let w = world(&app).await;
+    let org = w.cast.org_id("org_private");
+    let oldest = oldest_owed();
+    let current = FiscalQuarter::containing(today_in_japan());
+    let list = app
+        .call(
+            "GET",
+            &format!("/v1/organisations/{org}/usage-reports"),
+            Some(&w.private),
+            None,
+        )
+        .await;
+    assert_eq!(list.status, 200, "{}", list.text());
+    let items = list.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items[0]["quarter"], current.to_string());
+    assert_eq!(items[0]["standing"], "running");
+    let last = items.last().unwrap();
+    assert_eq!(last["quarter"], oldest.to_string());
+    assert_eq!(last["standing"], "overdue");
+    assert_eq!(last["due_on"], oldest.due_on().to_string());
+    assert_eq!(last["status"], Value::Null);
+
+    // A hire reported one by one shows as the draft's starting point.
+    seeker(&app, &w, "hired-1", "both").await;
+    let pid = only_profile(&app, &w.private).await;
+    let hire_day = oldest
+        .last_day()
+        .max(today_in_japan() - chrono::Duration::days(300));
+    let hired = app
+        .call(
+            "POST",
+            "/v1/hires",
+            Some(&w.private),
+            Some(json!({"profile_id": pid, "hired_on": hire_day, "employment_type": "full_time"})),
+        )
+        .await;
+    assert_eq!(hired.status, 201, "{}", hired.text());
+    let path = format!("/v1/organisations/{org}/usage-reports/{oldest}");
+    let one = app.call("GET", &path, Some(&w.private), None).await.json();
+    assert_eq!(
+        one["reported_hires"],
+        json!({"from_offers": 0, "from_seekers": 1})
+    );
+
+    // Bad figures change nothing and name each field; a private agency
+    // reports no training bodies.
+    let bad = app
+        .call(
+            "PUT",
+            &path,
+            Some(&w.private),
+            Some(
+                json!({"hires_from_offers": -1, "hires_from_seekers": 100001,
+                "training_referrals": [{"training_body": "職業訓練校", "offers": 3}]}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        field_names(&bad.assert_problem(422, "validation")),
+        [
+            "hires_from_offers",
+            "hires_from_seekers",
+            "training_referrals"
+        ]
+    );
+    assert_eq!(
+        app.call("GET", &path, Some(&w.private), None).await.json()["status"],
+        Value::Null
+    );
+    // Nothing to submit before a draft; a quarter not owed is not there.
+    app.call(
+        "POST",
+        &format!("{path}/submission"),
+        Some(&w.private),
+        None,
+    )
+    .await
+    .assert_problem(409, "illegal-transition");
+    for quarter in ["FY2001-Q1", "FY3000-Q1", "2026-Q1", "FY2026-Q5"] {
+        app.call(
+            "GET",
+            &format!("/v1/organisations/{org}/usage-reports/{quarter}"),
+            Some(&w.private),
+            None,
+        )
+        .await
+        .assert_problem(404, "not-found");
+    }
+
+    let figures = json!({"hires_from_offers": 2, "hires_from_seekers": 1});
+    let draft = app
+        .call("PUT", &path, Some(&w.private), Some(figures))
+        .await;
+    assert_eq!(draft.status, 200, "{}", draft.text());
+    assert_eq!(draft.json()["status"], "draft");
+    assert_eq!(draft.json()["revision"], 1);
+    // The running quarter may be drafted, not submitted.
+    let running = format!("/v1/organisations/{org}/usage-reports/{current}");
+    let a = app
+        .call(
+            "PUT",
+            &running,
+            Some(&w.private),
+            Some(json!({"hires_from_offers": 0, "hires_from_seekers": 0})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    app.call(
+        "POST",
+        &format!("{running}/submission"),
+        Some(&w.private),
+        None,
+    )
+    .await
+    .assert_problem(409, "illegal-transition");
+
+    let submitted = app
+        .call(
+            "POST",
+            &format!("{path}/submission"),
+            Some(&w.private),
+            None,
+        )
+        .await;
+    assert_eq!(submitted.status, 200, "{}", submitted.text());
+    assert_eq!(submitted.json()["status"], "submitted");
+    assert_eq!(submitted.json()["standing"], "submitted");
+    app.call(
+        "POST",
+        &format!("{path}/submission"),
+        Some(&w.private),
+        None,
+    )
+    .await
+    .assert_problem(409, "illegal-transition");
+    let corrected = app
+        .call(
+            "PUT",
+            &path,
+            Some(&w.private),
+            Some(json!({"hires_from_offers": 3, "hires_from_seekers": 1})),
+        )
+        .await
+        .json();
+    assert_eq!(corrected["status"], "submitted");
+    assert_eq!(corrected["revision"], 2);
+    assert_eq!(corrected["hires_from_offers"], 3);
+    assert!(corrected["corrected_at"].is_string(), "{corrected}");
+
+    // A municipality names the training bodies it passed offers to.
+    let public = w.cast.org_id("org_public");
+    let referrals = app
+        .call(
+            "PUT",
+            &format!("/v1/organisations/{public}/usage-reports/{oldest}"),
+            Some(&w.public),
+            Some(json!({"hires_from_offers": 0, "hires_from_seekers": 0,
+                "training_referrals": [{"training_body": "新宿職業訓練センター", "offers": 4}]})),
+        )
+        .await;
+    assert_eq!(referrals.status, 200, "{}", referrals.text());
+    assert_eq!(
+        referrals.json()["training_referrals"],
+        json!([{"training_body": "新宿職業訓練センター", "offers": 4}])
+    );
+    let twice = app
+        .call(
+            "PUT",
+            &format!("/v1/organisations/{public}/usage-reports/{oldest}"),
+            Some(&w.public),
+            Some(json!({"hires_from_offers": 0, "hires_from_seekers": 0, "training_referrals": [
+                {"training_body": "訓練A", "offers": 1}, {"training_body": "訓練Ａ", "offers": 0}]})),
+        )
+        .await;
+    assert_eq!(
+        field_names(&twice.assert_problem(422, "validation")),
+        [
+            "training_referrals[1].training_body",
+            "training_referrals[1].offers"
+        ]
+    );
+
+    // Who reads and who writes: another organisation sees nothing, the
+    // bureau of the prefecture reads but does not write, another bureau
+    // is refused.
+    app.call("GET", &path, Some(&w.public), None)
+        .await
+        .assert_problem(404, "not-found");
+    assert_eq!(
+        app.call("GET", &path, Some(&w.bureau), None).await.status,
+        200
+    );
+    let osaka = app.client_token(w.cast.get("bureau_27")).await;
+    assert_eq!(app.call("GET", &path, Some(&osaka), None).await.status, 403);
+    let a = app
+        .call(
+            "PUT",
+            &path,
+            Some(&w.bureau),
+            Some(json!({"hires_from_offers": 0, "hires_from_seekers": 0})),
+        )
+        .await;
+    assert_eq!(a.status, 403, "{}", a.text());
+    let trail = app
+        .call(
+            "GET",
+            "/v1/audit?action=usage_report_submitted",
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(trail["items"].as_array().unwrap().len(), 1, "{trail}");
+}
+
+async fn overdue_and_false_reports_are_sanctioned_as_the_terms_say(app: TestApp) {
+    let w = world(&app).await;
+    // Approved 400 days ago: several quarters are past their deadline.
+    sql(
+        &app,
+        format!(
+            "UPDATE organisation_terms SET approved_on = '{}'",
+            today_in_japan() - chrono::Duration::days(400)
+        ),
+    )
+    .await;
+    let first = FiscalQuarter::containing(today_in_japan() - chrono::Duration::days(400));
+    let second = first.next();
+    let public = w.cast.org_id("org_public");
+    let private = w.cast.org_id("org_private");
+
+    // The private agency reports the first quarter; the city does not.
+    let path = format!("/v1/organisations/{private}/usage-reports/{first}");
+    app.call(
+        "PUT",
+        &path,
+        Some(&w.private),
+        Some(json!({"hires_from_offers": 1, "hires_from_seekers": 0})),
+    )
+    .await;
+    let s = app
+        .call(
+            "POST",
+            &format!("{path}/submission"),
+            Some(&w.private),
+            None,
+        )
+        .await;
+    assert_eq!(s.status, 200, "{}", s.text());
+
+    let outstanding = app
+        .call(
+            "GET",
+            &format!("/v1/usage-reports?quarter={first}&only=outstanding"),
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    let ids: Vec<&str> = outstanding["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["organisation_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&public) && !ids.contains(&private),
+        "{outstanding}"
+    );
+    assert!(outstanding["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["standing"] == "overdue"));
+    let submitted = app
+        .call(
+            "GET",
+            &format!("/v1/usage-reports?quarter={first}&only=submitted"),
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(submitted["items"][0]["organisation_id"], private);
+    assert_eq!(submitted["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.call(
+            "GET",
+            "/v1/usage-reports?quarter=FY26-Q1",
+            Some(&w.bureau),
+            None
+        )
+        .await
+        .status,
+        422
+    );
+    assert_eq!(
+        app.call("GET", "/v1/usage-reports", Some(&w.private), None)
+            .await
+            .status,
+        403
+    );
+
+    let sanctions = format!("/v1/organisations/{public}/sanctions");
+    // Bad input, another bureau, a ground that does not hold: nothing changes.
+    let bad = app
+        .call(
+            "POST",
+            &sanctions,
+            Some(&w.bureau),
+            Some(json!({"ground": "overdue_report", "quarter": "FY26", "reason": " "})),
+        )
+        .await;
+    assert_eq!(
+        field_names(&bad.assert_problem(422, "validation")),
+        ["reason", "quarter"]
+    );
+    let osaka = app.client_token(w.cast.get("bureau_27")).await;
+    let a = app
+        .call(
+            "POST",
+            &sanctions,
+            Some(&osaka),
+            Some(json!({"ground": "overdue_report", "quarter": first.to_string(), "reason": "未報告"})),
+        )
+        .await;
+    assert_eq!(a.status, 403, "{}", a.text());
+    app.call(
+        "POST",
+        &format!("/v1/organisations/{private}/sanctions"),
+        Some(&w.bureau),
+        Some(json!({"ground": "overdue_report", "quarter": first.to_string(), "reason": "未報告"})),
+    )
+    .await
+    .assert_problem(409, "illegal-transition");
+
+    // An overdue report suspends for six months, once per quarter; no
+    // reinstatement before the end; the organisation's tokens end.
+    let body = json!({"ground": "overdue_report", "quarter": first.to_string(), "reason": "第1四半期の利用状況報告が未提出"});
+    let first_try = app
+        .client_post(&sanctions)
+        .insert_header(("authorization", format!("Bearer {}", w.bureau)))
+        .insert_header(("idempotency-key", "sanction-1"))
+        .insert_header(("content-type", "application/json"));
+    let imposed = app
+        .send(first_try, Some(serde_json::to_vec(&body).unwrap()))
+        .await;
+    assert_eq!(imposed.status, 201, "{}", imposed.text());
+    let imposed = imposed.json();
+    assert_eq!(imposed["decision"], "suspend");
+    assert_eq!(imposed["organisation_status"], "suspended");
+    let until = today_in_japan()
+        .checked_add_months(chrono::Months::new(6))
+        .unwrap();
+    assert_eq!(imposed["suspended_until"], until.to_string());
+    let again = app
+        .client_post(&sanctions)
+        .insert_header(("authorization", format!("Bearer {}", w.bureau)))
+        .insert_header(("idempotency-key", "sanction-1"))
+        .insert_header(("content-type", "application/json"));
+    let again = app
+        .send(again, Some(serde_json::to_vec(&body).unwrap()))
+        .await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.json()["sanction_id"], imposed["sanction_id"]);
+    app.call("POST", &sanctions, Some(&w.bureau), Some(body.clone()))
+        .await
+        .assert_problem(409, "illegal-transition");
+    app.call(
+        "GET",
+        &format!("/v1/organisations/{public}"),
+        Some(&w.public),
+        None,
+    )
+    .await
+    .assert_problem(403, "access-revoked");
+    app.call(
+        "POST",
+        &format!("/v1/organisations/{public}/decisions"),
+        Some(&w.bureau),
+        Some(json!({"decision": "reinstate", "reason": "報告を受領"})),
+    )
+    .await
+    .assert_problem(409, "illegal-transition");
+    // A second overdue quarter cancels the approval.
+    let revoked = app
+        .call(
+            "POST",
+            &sanctions,
+            Some(&w.bureau),
+            Some(json!({"ground": "overdue_report", "quarter": second.to_string(), "reason": "再度の未提出"})),
+        )
+        .await;
+    assert_eq!(revoked.status, 201, "{}", revoked.text());
+    assert_eq!(revoked.json()["decision"], "revoke");
+    assert_eq!(revoked.json()["organisation_status"], "revoked");
+    let history = app
+        .call("GET", &sanctions, Some(&w.bureau), None)
+        .await
+        .json();
+    assert_eq!(history["items"].as_array().unwrap().len(), 2);
+
+    // A false report cancels at once, and can no longer be corrected.
+    let falsehood = app
+        .call(
+            "POST",
+            &format!("/v1/organisations/{private}/sanctions"),
+            Some(&w.bureau),
+            Some(json!({"ground": "false_report", "quarter": first.to_string(), "reason": "採用実績の虚偽"})),
+        )
+        .await;
+    assert_eq!(falsehood.status, 201, "{}", falsehood.text());
+    assert_eq!(falsehood.json()["decision"], "revoke");
+    let report = app.call("GET", &path, Some(&w.bureau), None).await.json();
+    assert_eq!(report["found_false"], true);
+    let trail = app
+        .call(
+            "GET",
+            "/v1/audit?action=sanction_imposed",
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(trail["items"].as_array().unwrap().len(), 3, "{trail}");
+}
+
+backend_tests!(
+    a_complaint_is_a_case_the_seeker_follows,
+    usage_reports_are_drafted_submitted_and_corrected,
+    overdue_and_false_reports_are_sanctioned_as_the_terms_say,
+);
