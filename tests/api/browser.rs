@@ -444,6 +444,27 @@ async fn the_seeker_journey_in_a_browser(app: TestApp) {
         browser.open(&app.url(page)).await;
         browser.accessible_in_both(what).await;
     }
+    // A report about the agency's message is a case the seeker follows.
+    let me = app
+        .call("POST", "/v1/seekers/journey-1/sessions", Some(&w.hw), None)
+        .await
+        .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let thread = sent.json()["thread_id"].as_str().unwrap().to_owned();
+    let filed = app
+        .call(
+            "POST",
+            &format!("/v1/me/threads/{thread}/reports"),
+            Some(&me),
+            Some(json!({"reason": "断った後も連絡が来る"})),
+        )
+        .await;
+    assert_eq!(filed.status, 201, "{}", filed.text());
+    browser.open(&app.url("/my-page/reports")).await;
+    browser.shows("受付済み").await;
+    browser.accessible_in_both("the seeker's reports").await;
     // The public offer search by organisation ID, without signing in.
     browser.open(&app.url("/offers")).await;
     browser.accessible_in_both("the public offer search").await;
@@ -639,6 +660,37 @@ async fn the_staff_journey_in_a_browser(app: TestApp) {
 
     // Hires, staff users and API clients (an administrator's pages); a
     // new client's secret is shown once.
+    // The quarterly usage report: the oldest quarter owed is past its
+    // deadline; the administrator drafts it with a training body, then
+    // submits it.
+    browser.open(&app.url("/staff/usage-reports")).await;
+    browser.shows("期限超過").await;
+    browser.accessible_in_both("the usage reports").await;
+    let oldest = kyushoku_domain::terms::FiscalQuarter::containing(
+        kyushoku_domain::calendar::today_in_japan()
+            - chrono::Duration::days(kyushoku::demo::DEMO_APPROVED_DAYS_AGO),
+    );
+    browser
+        .open(&app.url(&format!("/staff/usage-reports/{oldest}")))
+        .await;
+    browser.accessible_in_both("a quarter's usage report").await;
+    type_into(&browser, "hires_from_offers", "2").await;
+    type_into(&browser, "body_1", "新宿職業訓練センター").await;
+    type_into(&browser, "offers_1", "3").await;
+    browser
+        .click(&format!(
+            "form[action='/staff/usage-reports/{oldest}'] button[type=submit]"
+        ))
+        .await;
+    browser.shows("保存しました").await;
+    browser.accessible("a saved draft").await;
+    browser
+        .click("form[action$='/submission'] button[type=submit]")
+        .await;
+    browser.shows("提出しました").await;
+    browser.shows("訂正を保存").await;
+    browser.accessible_in_both("a submitted usage report").await;
+
     for (page, what) in [
         ("/staff/hires", "the hire reports"),
         ("/staff/users", "the staff users"),
@@ -761,6 +813,76 @@ async fn the_bureau_journey_in_a_browser(app: TestApp) {
     browser.shows("決定を記録しました").await;
     browser.shows("要件を確認しました").await;
     browser.accessible_in_both("a decided organisation").await;
+
+    // A seeker's complaint, handled as a case: reviewed, then answered.
+    seeker(&app, &w, "bureau-journey-1", "both").await;
+    let me = app
+        .call(
+            "POST",
+            "/v1/seekers/bureau-journey-1/sessions",
+            Some(&w.hw),
+            None,
+        )
+        .await
+        .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let profile = only_profile(&app, &w.private).await;
+    let sent = send(
+        &app,
+        &w.private,
+        &profile,
+        Some("ご案内"),
+        "至急ご連絡ください",
+    )
+    .await;
+    let thread = sent.json()["thread_id"].as_str().unwrap().to_owned();
+    let filed = app
+        .call(
+            "POST",
+            &format!("/v1/me/threads/{thread}/reports"),
+            Some(&me),
+            Some(json!({"reason": "何度も連絡が来る"})),
+        )
+        .await;
+    assert_eq!(filed.status, 201, "{}", filed.text());
+    browser.open(&app.url("/bureau/complaints")).await;
+    browser.shows("何度も連絡が来る").await;
+    browser.accessible_in_both("the complaints").await;
+    browser
+        .click("form[action^='/bureau/complaints/'] button[type=submit]")
+        .await;
+    browser.shows("記録しました").await;
+    browser
+        .accessible_in_both("the complaints under review")
+        .await;
+    let mine = app
+        .call("GET", "/v1/me/reports", Some(&me), None)
+        .await
+        .json();
+    assert_eq!(mine["items"][0]["status"], "reviewing");
+
+    // The usage reports: the demo's organisations are overdue; the bureau
+    // suspends one under the terms, from its page.
+    browser.open(&app.url("/bureau/usage-reports")).await;
+    browser.shows("期限超過").await;
+    browser.accessible_in_both("who owes a usage report").await;
+    let private = w.cast.org_id("org_private").to_owned();
+    browser
+        .open(&app.url(&format!("/bureau/organisations/{private}")))
+        .await;
+    browser.shows("利用規約に基づく措置").await;
+    browser.click("#ground-overdue").await;
+    type_into(&browser, "sanction-reason", "利用状況報告が未提出").await;
+    browser
+        .click("form[action$='/sanctions'] button[type=submit]")
+        .await;
+    browser.shows("措置を記録しました").await;
+    browser.shows("利用停止の終了日").await;
+    browser
+        .accessible_in_both("a sanctioned organisation")
+        .await;
 
     browser.open(&app.url("/bureau/audit")).await;
     browser.accessible_in_both("the audit search").await;

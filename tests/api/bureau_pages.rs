@@ -250,13 +250,205 @@ async fn the_bureau_searches_the_trail_and_reads_statistics(app: TestApp) {
     assert_eq!(b.get(&app, "/bureau/statistics").await.status, 401);
 }
 
+/// The status of the seeker's newest report, as My Page's API reads it.
+async fn case_status(app: &TestApp, seeker: &str) -> String {
+    let a = app.call("GET", "/v1/me/reports", Some(seeker), None).await;
+    a.json()["items"][0]["status"].as_str().unwrap().to_owned()
+}
+
 /// An organisation's status, as its bureau's API reads it.
 async fn org_status(app: &TestApp, path: &str, bureau: &str) -> String {
     let a = app.call("GET", path, Some(bureau), None).await;
     a.json()["status"].as_str().unwrap().to_owned()
 }
 
+/// The terms of use on the pages (issue 38): a complaint moved on, a
+/// sanction imposed, a usage report saved and submitted; each form refuses
+/// a forged one and changes nothing when the rule says no; a staff member
+/// who is no administrator reads the reports but does not write them.
+async fn the_terms_of_use_on_the_pages_keep_the_api_rules(app: TestApp) {
+    let w = world(&app).await;
+    let people = web_staff(&app).await;
+    let officer = &people["bureau_13"];
+    let me = seeker(&app, &w, "terms-pages-1", "both").await;
+    let pid = crate::messaging::only_profile(&app, &w.private).await;
+    let sent = crate::messaging::send(&app, &w.private, &pid, Some("案内"), "至急").await;
+    let thread = sent.json()["thread_id"].as_str().unwrap().to_owned();
+    let report = app
+        .call(
+            "POST",
+            &format!("/v1/me/threads/{thread}/reports"),
+            Some(&me),
+            Some(serde_json::json!({"reason": "しつこい"})),
+        )
+        .await
+        .json()["report_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut b = sign_in_at(
+        &app,
+        "/bureau",
+        &officer.email,
+        &officer.password,
+        officer.totp_secret.as_deref(),
+    )
+    .await;
+    let list = b.get(&app, "/bureau/complaints").await;
+    assert_eq!(list.status, 200);
+    let csrf = input(&list.text(), "csrf");
+    let case = format!("/bureau/complaints/{report}");
+    let forged = b
+        .post(&app, &case, &[("csrf", "x"), ("step", "warning")])
+        .await;
+    assert_eq!(forged.status, 403);
+    // A suspension not yet decided is refused, and the case stays.
+    let early = b
+        .post(
+            &app,
+            &case,
+            &[("csrf", &csrf), ("step", "suspension"), ("tab", "received")],
+        )
+        .await;
+    assert_eq!(early.status, 409);
+    assert!(early.text().contains("先に団体への決定"));
+    assert_eq!(case_status(&app, &me).await, "received");
+    let done = b
+        .post(
+            &app,
+            &case,
+            &[("csrf", &csrf), ("step", "warning"), ("note", "指導済み")],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.text());
+    assert_eq!(case_status(&app, &me).await, "answered");
+
+    // A sanction from the organisation's page.
+    let private = w.cast.org_id("org_private");
+    let quarter = kyushoku_domain::terms::FiscalQuarter::containing(
+        kyushoku_domain::calendar::today_in_japan()
+            - chrono::Duration::days(kyushoku::demo::DEMO_APPROVED_DAYS_AGO),
+    )
+    .to_string();
+    let sanction = format!("/bureau/organisations/{private}/sanctions");
+    let form = |csrf: &str, reason: &str| -> Vec<(String, String)> {
+        vec![
+            ("csrf".into(), csrf.into()),
+            ("ground".into(), "overdue_report".into()),
+            ("quarter".into(), quarter.clone()),
+            ("reason".into(), reason.into()),
+        ]
+    };
+    let org_path = format!("/v1/organisations/{private}");
+    for (csrf, reason, status) in [("x", "未提出", 403), (csrf.as_str(), " ", 422)] {
+        let f = form(csrf, reason);
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(b.post(&app, &sanction, &pairs).await.status, status);
+        assert_eq!(org_status(&app, &org_path, &w.bureau).await, "approved");
+    }
+    let f = form(&csrf, "未提出");
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let a = b.post(&app, &sanction, &pairs).await;
+    assert_eq!(a.status, 303, "{}", a.text());
+    assert_eq!(org_status(&app, &org_path, &w.bureau).await, "suspended");
+    assert_eq!(b.post(&app, &sanction, &pairs).await.status, 409);
+
+    // The city's staff member reads its usage reports, but only its
+    // administrator saves them.
+    let staff = &people["org_public_staff"];
+    let mut s = sign_in(&app, &staff.email, &staff.password, None).await;
+    let page = s
+        .get(&app, &format!("/staff/usage-reports/{quarter}"))
+        .await;
+    assert_eq!(page.status, 200);
+    let csrf = input(&page.text(), "csrf");
+    let path = format!("/staff/usage-reports/{quarter}");
+    let refused = s
+        .post(
+            &app,
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("hires_from_offers", "1"),
+                ("hires_from_seekers", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.text().contains("管理者"));
+    let admin = &people["org_public_admin"];
+    let mut a = sign_in(
+        &app,
+        &admin.email,
+        &admin.password,
+        admin.totp_secret.as_deref(),
+    )
+    .await;
+    let csrf = input(&a.get(&app, &path).await.text(), "csrf");
+    let forged = a
+        .post(
+            &app,
+            &path,
+            &[
+                ("csrf", "x"),
+                ("hires_from_offers", "1"),
+                ("hires_from_seekers", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let bad = a
+        .post(
+            &app,
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("hires_from_offers", "abc"),
+                ("hires_from_seekers", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let public = w.cast.org_id("org_public");
+    let api_path = format!("/v1/organisations/{public}/usage-reports/{quarter}");
+    assert_eq!(
+        app.call("GET", &api_path, Some(&w.public), None)
+            .await
+            .json()["status"],
+        serde_json::Value::Null
+    );
+    let saved = a
+        .post(
+            &app,
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("revision", "0"),
+                ("hires_from_offers", "1"),
+                ("hires_from_seekers", "0"),
+                ("body_1", "訓練センター"),
+                ("offers_1", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    let submitted = a
+        .post(&app, &format!("{path}/submission"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(submitted.status, 303, "{}", submitted.text());
+    let api = app
+        .call("GET", &api_path, Some(&w.public), None)
+        .await
+        .json();
+    assert_eq!(api["status"], "submitted");
+    assert_eq!(
+        api["training_referrals"],
+        serde_json::json!([{"training_body": "訓練センター", "offers": 2}])
+    );
+}
+
 backend_tests!(
     an_officer_decides_on_applications_of_their_prefecture,
     the_bureau_searches_the_trail_and_reads_statistics,
+    the_terms_of_use_on_the_pages_keep_the_api_rules,
 );

@@ -366,6 +366,25 @@ async fn usage_reports_are_drafted_submitted_and_corrected(app: TestApp) {
     assert_eq!(corrected["revision"], 2);
     assert_eq!(corrected["hires_from_offers"], 3);
     assert!(corrected["corrected_at"].is_string(), "{corrected}");
+    // A save based on an old revision is refused, not written over.
+    app.call(
+        "PUT",
+        &path,
+        Some(&w.private),
+        Some(json!({"hires_from_offers": 9, "hires_from_seekers": 9, "revision": 1})),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    let kept = app
+        .call(
+            "PUT",
+            &path,
+            Some(&w.private),
+            Some(json!({"hires_from_offers": 4, "hires_from_seekers": 1, "revision": 2})),
+        )
+        .await
+        .json();
+    assert_eq!(kept["revision"], 3);
 
     // A municipality names the training bodies it passed offers to.
     let public = w.cast.org_id("org_public");

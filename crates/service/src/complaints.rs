@@ -12,6 +12,10 @@ use kyushoku_store::{audit, organisations, DbConn, SeekerId};
 use crate::refusal::Invalid;
 use crate::{Caller, Refusal};
 
+/// How a refused answer that claims an undecided suspension or revocation
+/// begins (the pages tell it apart from a case that moved on).
+pub const DECIDE_FIRST: &str = "decide first, then answer";
+
 /// The most characters of the bureau's note on a case.
 pub const MAX_NOTE_CHARS: usize = 1000;
 
@@ -83,7 +87,7 @@ pub fn handle(
     if let Some(outcome) = step.outcome {
         if !outcome_agrees(outcome, org.status) {
             return Err(Refusal::IllegalTransition(format!(
-                "the organisation is {}: decide the {outcome} first, then answer",
+                "{DECIDE_FIRST}: the organisation is {}, so {outcome} has not been done",
                 org.status.as_str()
             )));
         }

@@ -41,6 +41,9 @@ pub struct UsageCommand {
     pub hires_from_offers: i64,
     pub hires_from_seekers: i64,
     pub referrals: Vec<Referral>,
+    /// The revision the caller read, if it says (0: none saved): a report
+    /// that has moved on since is [`Refusal::Conflict`], not overwritten.
+    pub revision: Option<i32>,
 }
 
 /// A quarter's report as the organisation and its bureau see it.
@@ -254,6 +257,12 @@ pub fn save(
             return Err(Refusal::IllegalTransition(
                 "the bureau found this report false; it cannot be changed".into(),
             ));
+        }
+        let now_at = before.as_ref().map_or(0, |r| r.revision);
+        if cmd.revision.is_some_and(|read| read != now_at) {
+            return Err(Refusal::Conflict(format!(
+                "the report is at revision {now_at}; read it and save again"
+            )));
         }
         let row = store::save_report(
             c,
@@ -541,4 +550,25 @@ pub fn suspended_until(
         .filter_map(|s| s.suspended_until)
         .max()
         .filter(|until| !rules::may_reinstate(Some(*until), today)))
+}
+
+/// An organisation's standing under the terms: every quarter's report and
+/// every sanction (its members', and its bureau's, view).
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub reports: Vec<QuarterReport>,
+    pub sanctions: Vec<store::SanctionRow>,
+}
+
+/// The organisation's [`Record`], for those who may read its reports.
+pub fn record(
+    c: &mut DbConn,
+    caller: &Caller,
+    organisation: &str,
+    today: NaiveDate,
+) -> Result<Record, Refusal> {
+    Ok(Record {
+        reports: reports(c, caller, organisation, today)?,
+        sanctions: sanctions(c, caller, organisation)?,
+    })
 }

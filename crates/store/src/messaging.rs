@@ -667,6 +667,7 @@ pub struct ReportRow {
     pub public_id: String,
     pub thread_public_id: String,
     pub organisation_public_id: String,
+    pub organisation_name: String,
     pub reason: String,
     pub created_at: NaiveDateTime,
     #[diesel(deserialize_as = String)]
@@ -696,6 +697,7 @@ pub fn list_reports(
             reports::public_id,
             threads::public_id,
             organisations::public_id,
+            organisations::name,
             reports::reason,
             reports::created_at,
             reports::status,
@@ -728,6 +730,7 @@ pub fn find_report(
                 reports::public_id,
                 threads::public_id,
                 organisations::public_id,
+                organisations::name,
                 reports::reason,
                 reports::created_at,
                 reports::status,

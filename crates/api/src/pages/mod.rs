@@ -18,6 +18,7 @@ pub mod places;
 pub mod profile_view;
 pub mod session;
 pub mod staff;
+pub mod terms;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -90,6 +91,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/consent", web::post().to(my_page::change_consent))
                 .route("/profile", web::get().to(my_page::profile))
                 .route("/views", web::get().to(my_page::views))
+                .route("/reports", web::get().to(terms::my_reports))
                 // The API's seeker stream, under the session cookie.
                 .service(me::events::events),
         )

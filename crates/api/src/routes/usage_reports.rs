@@ -172,6 +172,12 @@ pub struct UsageReportRequest {
     #[serde(default)]
     #[schema(max_items = 50)]
     pub training_referrals: Vec<Referral>,
+    /// The `revision` the figures were based on (0 when nothing was
+    /// saved). When given and the report has moved on since, the save is
+    /// refused (409) instead of overwriting another's figures; without it
+    /// the last save wins.
+    #[schema(minimum = 0)]
+    pub revision: Option<i32>,
 }
 
 /// Draft, change or correct a quarter's usage report.
@@ -179,7 +185,7 @@ pub struct UsageReportRequest {
 /// An administrator of the organisation. Saving a draft keeps it a draft;
 /// saving a submitted report corrects it (it stays submitted, and
 /// `corrected_at` tells when). A report the bureau found false cannot be
-/// changed (409).
+/// changed (409), nor one that moved on past the `revision` given (409).
 #[utoipa::path(
     operation_id = "organisations_usage_reports_save",
     tag = "organisations",
@@ -210,6 +216,7 @@ pub async fn save(
         hires_from_offers: request.hires_from_offers,
         hires_from_seekers: request.hires_from_seekers,
         referrals: request.training_referrals,
+        revision: request.revision,
     };
     let today = today_in_japan();
     let report = state
@@ -302,7 +309,7 @@ pub struct OwingList {
 }
 
 /// The last quarter whose deadline has passed on `today`.
-fn last_closed(today: NaiveDate) -> FiscalQuarter {
+pub fn last_closed(today: NaiveDate) -> FiscalQuarter {
     let mut q = FiscalQuarter::containing(today);
     while q.due_on() >= today {
         q = FiscalQuarter::containing(q.first_day().pred_opt().unwrap_or(q.first_day()));

@@ -9,8 +9,10 @@
 //! and audit rows.
 
 pub mod audit;
+pub mod complaints;
 pub mod organisations;
 pub mod statistics;
+pub mod usage_reports;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -124,6 +126,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/organisations/{id}/decisions",
                 web::post().to(organisations::decide),
+            )
+            .route("/complaints", web::get().to(complaints::list))
+            .route("/complaints/{id}", web::post().to(complaints::handle))
+            .route("/usage-reports", web::get().to(usage_reports::list))
+            .route(
+                "/organisations/{id}/sanctions",
+                web::post().to(usage_reports::sanction),
             )
             .route("/audit", web::get().to(audit::search))
             .route("/statistics", web::get().to(statistics::show)),

@@ -8,9 +8,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use kyushoku_domain::calendar::today_in_japan;
+use kyushoku_domain::terms::{SanctionGround, Standing};
 use kyushoku_domain::{AuditAction, Decision, OrganisationStatus, Service};
 use kyushoku_service::bureau::{self as reads, IdPage};
 use kyushoku_service::organisations::{self, DecisionCommand};
+use kyushoku_service::terms::{self, Record};
 use kyushoku_store::organisations::OrganisationRow;
 use serde::Deserialize;
 
@@ -20,6 +23,7 @@ use crate::pages::my_page::{jst, kind_label};
 use crate::pages::page::{html, see_other, Chrome, PageError};
 use crate::pages::places;
 use crate::pages::staff::status_label;
+use crate::pages::terms::{report_status_label, standing_label};
 use crate::problem::ApiError;
 use crate::{audit_log, auth, AppState};
 
@@ -136,7 +140,7 @@ pub async fn list(
     ))
 }
 
-fn decision_label(b: &'static BureauText, d: Decision) -> &'static str {
+pub(super) fn decision_label(b: &'static BureauText, d: Decision) -> &'static str {
     match d {
         Decision::Approve => b.approve,
         Decision::Reject => b.reject,
@@ -177,6 +181,102 @@ struct OrganisationPage {
     problem: Option<String>,
     reason: String,
     notice: Option<&'static str>,
+    /// Its usage reports and sanctions (the bureau of its prefecture).
+    terms: Option<TermsView>,
+}
+
+/// A quarter's report on the organisation's page.
+struct QuarterLine {
+    quarter: String,
+    due: String,
+    standing: &'static str,
+    status: &'static str,
+    submitted: String,
+    found_false: bool,
+    /// A sanction may name it: overdue, or submitted (a false report).
+    sanctionable: bool,
+}
+
+struct SanctionLine {
+    at: String,
+    quarter: String,
+    ground: &'static str,
+    decision: &'static str,
+    until: Option<String>,
+    reason: String,
+}
+
+/// The terms of use on the organisation's page: its reports, its
+/// sanctions, and the sanction form's state.
+struct TermsView {
+    quarters: Vec<QuarterLine>,
+    sanctions: Vec<SanctionLine>,
+    /// The form is offered while the organisation is approved or suspended.
+    may_sanction: bool,
+    problem: Option<String>,
+    reason: String,
+}
+
+/// What the sanction form asked, and why it was refused.
+pub struct SanctionAsked {
+    pub problem: String,
+    pub reason: String,
+}
+
+fn terms_view(
+    b: &BureauSession,
+    org: &OrganisationRow,
+    record: Record,
+    asked: Option<SanctionAsked>,
+) -> TermsView {
+    let t = b.lang.text().terms;
+    let bt = b.b();
+    TermsView {
+        quarters: record
+            .reports
+            .into_iter()
+            .map(|q| QuarterLine {
+                quarter: q.quarter.to_string(),
+                due: q.quarter.due_on().to_string(),
+                standing: standing_label(t, q.standing),
+                status: report_status_label(t, q.report.as_ref().map(|r| r.status)),
+                submitted: q
+                    .report
+                    .as_ref()
+                    .and_then(|r| r.submitted_at)
+                    .map(jst)
+                    .unwrap_or_default(),
+                found_false: q
+                    .report
+                    .as_ref()
+                    .is_some_and(|r| r.found_false_at.is_some()),
+                sanctionable: matches!(q.standing, Standing::Overdue | Standing::Submitted),
+            })
+            .collect(),
+        sanctions: record
+            .sanctions
+            .into_iter()
+            .map(|s| SanctionLine {
+                at: jst(s.created_at),
+                quarter: s.quarter.to_string(),
+                ground: match s.ground {
+                    SanctionGround::OverdueReport => t.ground_overdue,
+                    SanctionGround::FalseReport => t.ground_false,
+                },
+                decision: Decision::parse(&s.sanction)
+                    .map(|d| decision_label(bt, d))
+                    .unwrap_or(bt.decided),
+                until: s.suspended_until.map(|d| d.to_string()),
+                reason: s.reason,
+            })
+            .collect(),
+        may_sanction: matches!(
+            org.status,
+            OrganisationStatus::Approved | OrganisationStatus::Suspended
+        ),
+        problem: asked.as_ref().map(|a| a.problem.clone()),
+        reason: asked.map(|a| a.reason).unwrap_or_default(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -184,7 +284,8 @@ pub struct Done {
     done: Option<String>,
 }
 
-async fn organisation_page(
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn organisation_page(
     b: &BureauSession,
     state: &AppState,
     id: String,
@@ -192,14 +293,25 @@ async fn organisation_page(
     problem: Option<String>,
     reason: String,
     notice: Option<&'static str>,
+    asked: Option<SanctionAsked>,
 ) -> Result<HttpResponse, PageError> {
     let fail = PageError::of_bureau(b.lang);
     let caller = audit_log::caller(&b.principal);
     let prefecture = b.prefecture.clone();
-    let (org, events) = state
-        .act(move |c| reads::organisation_history(c, &caller, &prefecture, &id))
+    let today = today_in_japan();
+    let (org, events, record) = state
+        .act(move |c| {
+            let (org, events) = reads::organisation_history(c, &caller, &prefecture, &id)?;
+            let record = if org.prefecture == prefecture {
+                Some(terms::record(c, &caller, &id, today)?)
+            } else {
+                None
+            };
+            Ok((org, events, record))
+        })
         .await
         .map_err(&fail)?;
+    let terms = record.map(|r| terms_view(b, &org, r, asked));
     let t = b.lang.text();
     let bt = b.b();
     let history = events
@@ -263,6 +375,7 @@ async fn organisation_page(
             problem,
             reason,
             notice,
+            terms,
         },
     ))
 }
@@ -275,7 +388,11 @@ pub async fn read(
     query: web::Query<Done>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    let notice = (query.done.as_deref() == Some("decided")).then_some(b.b().decided_notice);
+    let notice = match query.done.as_deref() {
+        Some("decided") => Some(b.b().decided_notice),
+        Some("sanctioned") => Some(b.lang.text().terms.sanction_notice),
+        _ => None,
+    };
     organisation_page(
         &b,
         &state,
@@ -284,6 +401,7 @@ pub async fn read(
         None,
         String::new(),
         notice,
+        None,
     )
     .await
 }
@@ -368,6 +486,7 @@ pub async fn decide(
         StatusCode::UNPROCESSABLE_ENTITY,
         Some(problem),
         reason,
+        None,
         None,
     )
     .await

@@ -15,6 +15,7 @@ pub mod offers;
 pub mod profiles;
 pub mod sign_in;
 pub mod threads;
+pub mod usage_reports;
 pub mod webhooks;
 
 use actix_web::dev::Payload;
@@ -126,6 +127,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/threads/{thread_id}", web::get().to(threads::read))
             .route("/hires", web::get().to(hires::list))
             .route("/hires", web::post().to(hires::report))
+            .route("/usage-reports", web::get().to(usage_reports::list))
+            .route(
+                "/usage-reports/{quarter}",
+                web::get().to(usage_reports::read),
+            )
+            .route(
+                "/usage-reports/{quarter}",
+                web::post().to(usage_reports::save),
+            )
+            .route(
+                "/usage-reports/{quarter}/submission",
+                web::post().to(usage_reports::submit),
+            )
             .route("/users", web::get().to(admin::users))
             .route("/users", web::post().to(admin::invite))
             .route("/clients", web::get().to(admin::clients))
