@@ -380,11 +380,35 @@ async fn usage_reports_are_drafted_submitted_and_corrected(app: TestApp) {
             "PUT",
             &path,
             Some(&w.private),
-            Some(json!({"hires_from_offers": 4, "hires_from_seekers": 1, "revision": 2})),
+            Some(json!({"hires_from_offers": 12, "hires_from_seekers": 1, "revision": 2})),
         )
         .await
         .json();
     assert_eq!(kept["revision"], 3);
+    // The ministry's figures come from the submitted reports, by fiscal
+    // year and group, small counts suppressed.
+    let stats = app.get("/v1/stats").await.json();
+    let year = stats["reported_hires"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|y| y["fiscal_year"] == oldest.fiscal_year())
+        .unwrap_or_else(|| panic!("{stats}"))
+        .clone();
+    let paid = year["by_group"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "paid_agencies")
+        .unwrap()
+        .clone();
+    assert_eq!(paid["from_offers"], 12);
+    assert_eq!(paid["from_seekers"], Value::Null, "1 is suppressed");
+    assert_eq!(
+        stats["providers"]["job_offers"]["total"],
+        Value::Null,
+        "3 are suppressed"
+    );
 
     // A municipality names the training bodies it passed offers to.
     let public = w.cast.org_id("org_public");

@@ -67,6 +67,22 @@ impl OrganisationKind {
         }
     }
 
+    /// The group the ministry publishes this kind under (the source
+    /// document's tables): 自治体等, 職業紹介事業者 (有料/無料), 学校等,
+    /// 特別の法人.
+    pub fn published_group(self) -> PublishedGroup {
+        match self {
+            OrganisationKind::Prefecture
+            | OrganisationKind::Municipality
+            | OrganisationKind::NationalAgency
+            | OrganisationKind::NurseCenter => PublishedGroup::MunicipalitiesEtc,
+            OrganisationKind::PaidAgency => PublishedGroup::PaidAgencies,
+            OrganisationKind::FreeAgency => PublishedGroup::FreeAgencies,
+            OrganisationKind::School => PublishedGroup::Schools,
+            OrganisationKind::SpecialCorporation => PublishedGroup::SpecialCorporations,
+        }
+    }
+
     /// The licence mark placement agencies must show, if any.
     pub fn licence_mark(self) -> Option<char> {
         match self {
@@ -328,11 +344,54 @@ mod tests {
     }
 
     #[test]
+    fn published_groups_follow_the_source_document() {
+        use PublishedGroup as G;
+        assert_eq!(
+            OrganisationKind::Municipality.published_group(),
+            G::MunicipalitiesEtc
+        );
+        assert_eq!(
+            OrganisationKind::NurseCenter.published_group(),
+            G::MunicipalitiesEtc
+        );
+        assert_eq!(
+            OrganisationKind::PaidAgency.published_group(),
+            G::PaidAgencies
+        );
+        assert_eq!(
+            OrganisationKind::FreeAgency.published_group(),
+            G::FreeAgencies
+        );
+        assert_eq!(OrganisationKind::School.published_group(), G::Schools);
+        assert_eq!(
+            OrganisationKind::SpecialCorporation.published_group(),
+            G::SpecialCorporations
+        );
+    }
+
+    #[test]
     fn kinds_round_trip() {
         for k in OrganisationKind::ALL {
             assert_eq!(OrganisationKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(OrganisationKind::parse("bank"), None);
+    }
+}
+
+closed_set! {
+    /// The groups the ministry's statistics count organisations in.
+    pub enum PublishedGroup {
+        /// 自治体等: prefectures, municipalities, national agencies, nurse
+        /// centres.
+        MunicipalitiesEtc = "municipalities_etc",
+        /// 職業紹介事業者（有料）.
+        PaidAgencies = "paid_agencies",
+        /// 職業紹介事業者（無料）.
+        FreeAgencies = "free_agencies",
+        /// 学校等.
+        Schools = "schools",
+        /// 特別の法人.
+        SpecialCorporations = "special_corporations",
     }
 }
 

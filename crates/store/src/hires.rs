@@ -4,8 +4,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::literal::Active;
-use crate::schema::{blocks, hires, job_offers, messages, organisations, seekers};
+use crate::schema::{blocks, hires, job_offers, messages, organisations, seekers, usage_reports};
 use kyushoku_domain::profile::EmploymentType;
+use kyushoku_domain::terms::ReportStatus;
 use kyushoku_domain::{Author, ConsentScope, JobNumber, OrganisationKind, OrganisationStatus};
 
 use crate::{now, DbConn, JobOfferId, OrganisationId, SeekerId, StoreError};
@@ -102,6 +103,33 @@ pub struct Counts {
     /// Every hire with its organisation's kind: grouped by fiscal year in
     /// the API, where the calendar rule lives.
     pub hires: Vec<HireOfKind>,
+    /// Approved organisations by kind and the services they were granted.
+    pub providers: Vec<ProviderCount>,
+    /// Every submitted usage report not found false, with its
+    /// organisation's kind (issue 38).
+    pub reported: Vec<ReportedOfKind>,
+}
+
+/// Approved organisations of one kind with one grant of services.
+#[derive(Debug, Clone, Queryable)]
+pub struct ProviderCount {
+    #[diesel(deserialize_as = String)]
+    pub kind: OrganisationKind,
+    pub seeker_info: bool,
+    pub job_offers: bool,
+    pub count: i64,
+}
+
+/// A submitted quarterly usage report's figures, by the kind of
+/// organisation that sent it.
+#[derive(Debug, Clone, Queryable)]
+pub struct ReportedOfKind {
+    #[diesel(deserialize_as = String)]
+    pub kind: OrganisationKind,
+    #[diesel(deserialize_as = String)]
+    pub quarter: kyushoku_domain::terms::FiscalQuarter,
+    pub hires_from_offers: i32,
+    pub hires_from_seekers: i32,
 }
 
 /// Organisations of one kind in one status.
@@ -166,6 +194,31 @@ pub fn counts(conn: &mut DbConn, today: NaiveDate) -> Result<Counts, StoreError>
         hires: hires::table
             .inner_join(organisations::table)
             .select((organisations::kind, hires::hired_on))
+            .load(conn)?,
+        providers: organisations::table
+            .filter(organisations::status.eq(OrganisationStatus::Approved.as_str()))
+            .group_by((
+                organisations::kind,
+                organisations::seeker_info,
+                organisations::job_offers,
+            ))
+            .select((
+                organisations::kind,
+                organisations::seeker_info,
+                organisations::job_offers,
+                count_star(),
+            ))
+            .load(conn)?,
+        reported: usage_reports::table
+            .inner_join(organisations::table)
+            .filter(usage_reports::status.eq(ReportStatus::Submitted.as_str()))
+            .filter(usage_reports::found_false_at.is_null())
+            .select((
+                organisations::kind,
+                usage_reports::quarter,
+                usage_reports::hires_from_offers,
+                usage_reports::hires_from_seekers,
+            ))
             .load(conn)?,
     })
 }

@@ -1485,6 +1485,16 @@ pub struct TermsText {
     pub impose: &'static str,
     pub sanction_notice: &'static str,
     pub ground_not_held: &'static str,
+    pub group_municipalities: &'static str,
+    pub group_paid: &'static str,
+    pub group_free: &'static str,
+    pub group_schools: &'static str,
+    pub group_special: &'static str,
+    pub providers_job_offers: &'static str,
+    pub providers_seeker_info: &'static str,
+    pub reported_by_year: &'static str,
+    pub through_offers: &'static str,
+    pub through_seekers: &'static str,
 }
 
 pub static TERMS_JA: TermsText = TermsText {
@@ -1563,6 +1573,16 @@ pub static TERMS_JA: TermsText = TermsText {
     impose: "措置を決定する",
     sanction_notice: "措置を記録しました。",
     ground_not_held: "その四半期について、この理由は当てはまりません（期限前、提出済み、措置済み、又は団体の状況から選べない措置）。",
+    group_municipalities: "自治体等",
+    group_paid: "職業紹介事業者（有料）",
+    group_free: "職業紹介事業者（無料）",
+    group_schools: "学校等",
+    group_special: "特別の法人",
+    providers_job_offers: "求人情報の提供先（団体区分別・承認済み）",
+    providers_seeker_info: "求職情報の提供先（団体区分別・承認済み）",
+    reported_by_year: "利用状況報告による就職件数（年度・団体区分別）",
+    through_offers: "求人情報から",
+    through_seekers: "求職情報から",
 };
 
 pub static TERMS_EN: TermsText = TermsText {
@@ -1641,6 +1661,16 @@ pub static TERMS_EN: TermsText = TermsText {
     impose: "Decide the sanction",
     sanction_notice: "The sanction is recorded.",
     ground_not_held: "That ground does not hold for the quarter (not yet due, submitted, already sanctioned, or not open from the organisation's status).",
+    group_municipalities: "Municipalities etc.",
+    group_paid: "Placement agencies (paid)",
+    group_free: "Placement agencies (free)",
+    group_schools: "Schools etc.",
+    group_special: "Special corporations",
+    providers_job_offers: "Organisations given job offers (approved, by group)",
+    providers_seeker_info: "Organisations given seeker information (approved, by group)",
+    reported_by_year: "Hires stated in the usage reports (by fiscal year and group)",
+    through_offers: "Through job offers",
+    through_seekers: "Through seeker information",
 };
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use kyushoku_domain::organisation::PublishedGroup;
 use kyushoku_domain::terms::{CaseOutcome, CaseStatus, ReportStatus, Standing};
 use kyushoku_service::complaints;
 
@@ -38,6 +39,16 @@ pub fn standing_label(t: &'static TermsText, s: Standing) -> &'static str {
         Standing::Due => t.standing_due,
         Standing::Overdue => t.standing_overdue,
         Standing::Submitted => t.standing_submitted,
+    }
+}
+
+pub fn group_label(t: &'static TermsText, g: PublishedGroup) -> &'static str {
+    match g {
+        PublishedGroup::MunicipalitiesEtc => t.group_municipalities,
+        PublishedGroup::PaidAgencies => t.group_paid,
+        PublishedGroup::FreeAgencies => t.group_free,
+        PublishedGroup::Schools => t.group_schools,
+        PublishedGroup::SpecialCorporations => t.group_special,
     }
 }
 

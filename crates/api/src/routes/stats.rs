@@ -1,17 +1,20 @@
 //! `GET /v1/stats`: aggregate figures, public, in the shape of the source
 //! document's tables: organisations by kind, seekers by consent scope with
 //! shares (両方 80.0 %, 自治体のみ 18.8 %, 民間のみ 1.2 % in 2020), offers by
-//! scope, messages, blocks, hires by organisation kind per fiscal year.
+//! scope, messages, blocks, hires by organisation kind per fiscal year,
+//! and (issue 38) organisations by the ministry's groups per service and
+//! the hires the quarterly usage reports state, per fiscal year and group.
 //! Counts from 1 to 9 are suppressed (`null`): they could single someone
 //! out. Computed at most once a minute per instance.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kyushoku_domain::calendar::{fiscal_year, publishable};
+use kyushoku_domain::organisation::PublishedGroup;
 use kyushoku_domain::Author;
 use kyushoku_store::hires;
 use serde::Serialize;
@@ -84,7 +87,130 @@ pub struct Stats {
     /// Active job offers, by the employer's disclosure scope.
     pub job_offers: ScopeTable,
     pub messages: MessageCounts,
+    /// Hires reported one by one (`POST /v1/hires`), by fiscal year and
+    /// organisation kind.
     pub hires: Vec<FiscalYearHires>,
+    /// Approved organisations each service is provided to, by the groups
+    /// the ministry publishes (自治体等, 職業紹介事業者 有料・無料, 学校等,
+    /// 特別の法人), with shares.
+    pub providers: Providers,
+    /// Hires decided through the service as the quarterly usage reports
+    /// state them (submitted, not found false), by fiscal year and group:
+    /// the ministry's figure.
+    pub reported_hires: Vec<FiscalYearReported>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GroupShare {
+    pub group: PublishedGroup,
+    pub count: Option<i64>,
+    /// Share of the total, 0–1, three decimals; `null` when suppressed.
+    pub share: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GroupTable {
+    pub total: Option<i64>,
+    pub by_group: Vec<GroupShare>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Providers {
+    /// 求人情報提供: organisations approved for job offers.
+    pub job_offers: GroupTable,
+    /// 求職情報提供: organisations approved for seeker information.
+    pub seeker_info: GroupTable,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GroupHires {
+    pub group: PublishedGroup,
+    pub from_offers: Option<i64>,
+    pub from_seekers: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FiscalYearReported {
+    pub fiscal_year: i32,
+    pub from_offers: Option<i64>,
+    pub from_seekers: Option<i64>,
+    pub total: Option<i64>,
+    pub by_group: Vec<GroupHires>,
+}
+
+fn group_table(counts: &HashMap<PublishedGroup, i64>) -> GroupTable {
+    let total: i64 = counts.values().sum();
+    GroupTable {
+        total: p(total),
+        by_group: PublishedGroup::ALL
+            .iter()
+            .map(|g| {
+                let count = p(*counts.get(g).unwrap_or(&0));
+                GroupShare {
+                    group: *g,
+                    count,
+                    share: count
+                        .filter(|_| total > 0)
+                        .map(|c| (c as f64 / total as f64 * 1000.0).round() / 1000.0),
+                }
+            })
+            .collect(),
+    }
+}
+
+fn providers(rows: &[hires::ProviderCount]) -> Providers {
+    let (mut offers, mut seekers) = (HashMap::new(), HashMap::new());
+    for r in rows {
+        let group = r.kind.published_group();
+        if r.job_offers {
+            *offers.entry(group).or_insert(0) += r.count;
+        }
+        if r.seeker_info {
+            *seekers.entry(group).or_insert(0) += r.count;
+        }
+    }
+    Providers {
+        job_offers: group_table(&offers),
+        seeker_info: group_table(&seekers),
+    }
+}
+
+fn reported_hires(rows: &[hires::ReportedOfKind]) -> Vec<FiscalYearReported> {
+    let mut years: BTreeMap<i32, HashMap<PublishedGroup, (i64, i64)>> = BTreeMap::new();
+    for r in rows {
+        let cell = years
+            .entry(r.quarter.fiscal_year())
+            .or_default()
+            .entry(r.kind.published_group())
+            .or_default();
+        cell.0 += i64::from(r.hires_from_offers);
+        cell.1 += i64::from(r.hires_from_seekers);
+    }
+    years
+        .into_iter()
+        .rev()
+        .map(|(fiscal_year, groups)| {
+            let offers: i64 = groups.values().map(|c| c.0).sum();
+            let seekers: i64 = groups.values().map(|c| c.1).sum();
+            FiscalYearReported {
+                fiscal_year,
+                from_offers: p(offers),
+                from_seekers: p(seekers),
+                total: p(offers + seekers),
+                by_group: PublishedGroup::ALL
+                    .iter()
+                    .map(|g| {
+                        let (o, s) = groups.get(g).copied().unwrap_or_default();
+                        GroupHires {
+                            group: *g,
+                            from_offers: p(o),
+                            from_seekers: p(s),
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 fn p(count: i64) -> Option<i64> {
@@ -167,6 +293,8 @@ pub fn build(counts: &hires::Counts) -> Stats {
                     .collect(),
             })
             .collect(),
+        providers: providers(&counts.providers),
+        reported_hires: reported_hires(&counts.reported),
     }
 }
 
@@ -174,8 +302,10 @@ static CACHE: Mutex<Option<(Instant, usize, Stats)>> = Mutex::new(None);
 
 /// Aggregate statistics of the service.
 ///
-/// Organisations by kind and status, seekers and offers by scope, message
-/// counts and hires by fiscal year. Public; no personal data. Counts below
+/// Organisations by kind and status, the organisations each service is
+/// provided to by the ministry's groups, seekers and offers by scope,
+/// message counts, and hires by fiscal year (reported one by one, and as
+/// the quarterly usage reports state them). Public; no personal data. Counts below
 /// `suppression_threshold` are `null`, so no small group can be singled out.
 #[utoipa::path(
     operation_id = "stats_read",
@@ -234,6 +364,53 @@ mod tests {
         assert_eq!(s.seekers.total, Some(1000));
         let shares: Vec<Option<f64>> = s.seekers.by_scope.iter().map(|x| x.share).collect();
         assert_eq!(shares, vec![Some(0.8), Some(0.188), Some(0.012), Some(0.0)]);
+    }
+
+    #[test]
+    fn providers_and_reported_hires_by_the_ministrys_groups() {
+        use kyushoku_domain::terms::FiscalQuarter;
+        use kyushoku_domain::OrganisationKind as K;
+        let provider = |kind, seeker_info, job_offers, count| hires::ProviderCount {
+            kind,
+            seeker_info,
+            job_offers,
+            count,
+        };
+        let report = |kind, quarter: &str, o, s| hires::ReportedOfKind {
+            kind,
+            quarter: FiscalQuarter::parse(quarter).unwrap(),
+            hires_from_offers: o,
+            hires_from_seekers: s,
+        };
+        let counts = hires::Counts {
+            providers: vec![
+                provider(K::Municipality, true, true, 400),
+                provider(K::Prefecture, false, true, 31),
+                provider(K::PaidAgency, true, true, 985),
+                provider(K::FreeAgency, false, true, 62),
+                provider(K::School, false, true, 3),
+            ],
+            reported: vec![
+                report(K::Municipality, "FY2026-Q1", 20, 5),
+                report(K::Prefecture, "FY2026-Q4", 10, 0),
+                report(K::PaidAgency, "FY2025-Q4", 12, 30),
+            ],
+            ..Default::default()
+        };
+        let s = build(&counts);
+        let offers = &s.providers.job_offers;
+        assert_eq!(offers.total, Some(1481));
+        assert_eq!(offers.by_group[0].count, Some(431));
+        assert_eq!(offers.by_group[3].count, None, "3 schools are suppressed");
+        let seekers = &s.providers.seeker_info;
+        assert_eq!(seekers.total, Some(1385));
+        assert_eq!(seekers.by_group[1].share, Some(0.711));
+        assert_eq!(s.reported_hires[0].fiscal_year, 2026);
+        assert_eq!(s.reported_hires[0].from_offers, Some(30));
+        assert_eq!(s.reported_hires[0].from_seekers, None, "5 is suppressed");
+        assert_eq!(s.reported_hires[0].total, Some(35));
+        assert_eq!(s.reported_hires[1].fiscal_year, 2025);
+        assert_eq!(s.reported_hires[1].by_group[1].from_seekers, Some(30));
     }
 
     #[test]

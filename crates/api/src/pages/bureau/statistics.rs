@@ -20,8 +20,10 @@ use crate::pages::i18n::Text;
 use crate::pages::my_page::kind_label;
 use crate::pages::page::{html, Chrome, PageError};
 use crate::pages::staff::status_label;
+use crate::pages::terms::group_label;
 use crate::routes::stats::{build, SUPPRESS_BELOW};
 use crate::AppState;
+use kyushoku_domain::organisation::PublishedGroup;
 
 /// A count as published: "—" when suppressed.
 fn shown(n: Option<i64>) -> String {
@@ -258,12 +260,71 @@ pub async fn show(b: BureauSession, state: web::Data<AppState>) -> Result<HttpRe
             })
             .collect(),
     };
+    // The ministry's tables (issue 38): the organisations each service is
+    // provided to, by group, and the hires the usage reports state.
+    let tt = t.terms;
+    let group_table = |table: &crate::routes::stats::GroupTable| Table {
+        head: vec![bt.count.to_owned(), bt.share.to_owned()],
+        rows: table
+            .by_group
+            .iter()
+            .map(|g| {
+                (
+                    group_label(tt, g.group).to_owned(),
+                    vec![
+                        shown(g.count),
+                        g.share
+                            .map(|x| format!("{:.1} %", x * 100.0))
+                            .unwrap_or_else(|| "—".to_owned()),
+                    ],
+                )
+            })
+            .chain(std::iter::once((
+                bt.total.to_owned(),
+                vec![shown(table.total), String::new()],
+            )))
+            .collect(),
+    };
+    let reported_by_year = Table {
+        head: PublishedGroup::ALL
+            .iter()
+            .flat_map(|g| {
+                [
+                    format!("{} {}", group_label(tt, *g), tt.through_offers),
+                    format!("{} {}", group_label(tt, *g), tt.through_seekers),
+                ]
+            })
+            .chain([bt.total.to_owned()])
+            .collect(),
+        rows: stats
+            .reported_hires
+            .iter()
+            .map(|y| {
+                let cells = y
+                    .by_group
+                    .iter()
+                    .flat_map(|g| [shown(g.from_offers), shown(g.from_seekers)])
+                    .chain([shown(y.total)])
+                    .collect();
+                (format!("{} {}", bt.fiscal_year, y.fiscal_year), cells)
+            })
+            .collect(),
+    };
     Ok(html(
         StatusCode::OK,
         &StatisticsPage {
             chrome: b.chrome("/bureau/statistics"),
             current: "statistics",
             tables: vec![
+                (
+                    tt.providers_job_offers,
+                    group_table(&stats.providers.job_offers),
+                ),
+                (
+                    tt.providers_seeker_info,
+                    group_table(&stats.providers.seeker_info),
+                ),
+                (tt.reported_by_year, reported_by_year),
                 (bt.organisations_by_kind, organisations),
                 (bt.organisations_by_sector, organisations_by_sector),
                 (bt.seekers_by_choice, scope_table(&stats.seekers)),
