@@ -322,6 +322,13 @@ fn rows() -> Vec<Row> {
             Some(json!({"ground": "overdue_report", "quarter": "FY26", "reason": "matrix"})),
             [401, 403, 422, 403, 403, 403, 403, 403, 403],
         ),
+        // A blank reason: the administrator was let through.
+        row(
+            "POST",
+            "/v1/organisations/{id}/service-stops",
+            Some(json!({"service": "job_offers", "reason": " "})),
+            [401, 403, 403, 403, 422, 403, 404, 404, 404],
+        ),
         row(
             "GET",
             "/v1/organisations/{id}/sanctions",

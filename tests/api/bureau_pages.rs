@@ -445,6 +445,40 @@ async fn the_terms_of_use_on_the_pages_keep_the_api_rules(app: TestApp) {
         api["training_referrals"],
         serde_json::json!([{"training_body": "訓練センター", "offers": 2}])
     );
+    // 利用停止 from the staff home: a forged form changes nothing; the
+    // administrator's stops seeker information, and job offers with it.
+    let home = a.get(&app, "/staff").await.text();
+    assert!(home.contains("利用停止"));
+    let forged = a
+        .post(
+            &app,
+            "/staff/service-stops",
+            &[("csrf", "x"), ("service", "seeker_info"), ("reason", "r")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let stopped = a
+        .post(
+            &app,
+            "/staff/service-stops",
+            &[
+                ("csrf", &csrf),
+                ("service", "seeker_info"),
+                ("reason", "事業の終了"),
+            ],
+        )
+        .await;
+    assert_eq!(stopped.status, 303, "{}", stopped.text());
+    let org = app
+        .call(
+            "GET",
+            &format!("/v1/organisations/{public}"),
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(org["services"], serde_json::json!([]));
 }
 
 backend_tests!(

@@ -688,7 +688,121 @@ async fn overdue_and_false_reports_are_sanctioned_as_the_terms_say(app: TestApp)
     assert_eq!(trail["items"].as_array().unwrap().len(), 3, "{trail}");
 }
 
+/// 利用停止: an organisation stops a service itself; seeker information
+/// takes job offers with it, job offers alone leave seeker information.
+async fn an_organisation_stops_a_service_itself(app: TestApp) {
+    let w = world(&app).await;
+    let public = w.cast.org_id("org_public");
+    let private = w.cast.org_id("org_private");
+    let stop = |org: &str| format!("/v1/organisations/{org}/service-stops");
+    // Only the organisation's administrator; a reason is required.
+    let a = app
+        .call(
+            "POST",
+            &stop(public),
+            Some(&w.bureau),
+            Some(json!({"service": "job_offers", "reason": "不要"})),
+        )
+        .await;
+    assert_eq!(a.status, 403, "{}", a.text());
+    app.call(
+        "POST",
+        &stop(public),
+        Some(&w.private),
+        Some(json!({"service": "job_offers", "reason": "x"})),
+    )
+    .await
+    .assert_problem(404, "not-found");
+    let bad = app
+        .call(
+            "POST",
+            &stop(public),
+            Some(&w.public),
+            Some(json!({"service": "job_offers", "reason": " "})),
+        )
+        .await;
+    assert_eq!(
+        field_names(&bad.assert_problem(422, "validation")),
+        ["reason"]
+    );
+
+    // Job offers alone: seeker information stays.
+    let a = app
+        .call(
+            "POST",
+            &stop(public),
+            Some(&w.public),
+            Some(json!({"service": "job_offers", "reason": "求人は自前で確保"})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    assert_eq!(a.json()["services"], json!(["seeker_info"]));
+    assert_eq!(
+        app.call("GET", "/v1/job-offers", Some(&w.public), None)
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        app.call("GET", "/v1/profiles", Some(&w.public), None)
+            .await
+            .status,
+        200
+    );
+    app.call(
+        "POST",
+        &stop(public),
+        Some(&w.public),
+        Some(json!({"service": "job_offers", "reason": "again"})),
+    )
+    .await
+    .assert_problem(409, "illegal-transition");
+
+    // Seeker information takes job offers with it.
+    let a = app
+        .call(
+            "POST",
+            &stop(private),
+            Some(&w.private),
+            Some(json!({"service": "seeker_info", "reason": "事業縮小"})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    assert_eq!(a.json()["services"], json!([]));
+    assert_eq!(a.json()["status"], "approved");
+    for path in ["/v1/profiles", "/v1/job-offers"] {
+        assert_eq!(
+            app.call("GET", path, Some(&w.private), None).await.status,
+            403,
+            "{path}"
+        );
+    }
+    // The reports it owes are still its to send.
+    assert_eq!(
+        app.call(
+            "GET",
+            &format!("/v1/organisations/{private}/usage-reports"),
+            Some(&w.private),
+            None
+        )
+        .await
+        .status,
+        200
+    );
+    let trail = app
+        .call(
+            "GET",
+            "/v1/audit?action=service_stopped",
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(trail["items"].as_array().unwrap().len(), 2, "{trail}");
+}
+
 backend_tests!(
+    an_organisation_stops_a_service_itself,
     a_complaint_is_a_case_the_seeker_follows,
     usage_reports_are_drafted_submitted_and_corrected,
     overdue_and_false_reports_are_sanctioned_as_the_terms_say,

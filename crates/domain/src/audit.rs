@@ -70,6 +70,9 @@ closed_set! {
         /// The bureau sanctioned an organisation under the terms
         /// (`detail`: the ground, the quarter, the sanction, the reason).
         SanctionImposed = "sanction_imposed",
+        /// An organisation stopped a service itself (利用停止; `detail`:
+        /// the service, what it keeps, the reason).
+        ServiceStopped = "service_stopped",
         /// The bureau moved a seeker's complaint on (`detail`: the new
         /// status, the outcome, the bureau's note).
         ComplaintHandled = "complaint_handled",

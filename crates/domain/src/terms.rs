@@ -6,8 +6,9 @@
 //! Each rule is one function here: [`standing`] (where a quarter's report
 //! stands on a day), [`sanction`] (what a late or false report costs),
 //! [`may_reinstate`] (no reinstatement while a sanction's suspension
-//! runs), [`CaseStatus::may_become`] and [`outcome_agrees`] (a complaint's
-//! steps and what its answer may claim).
+//! runs), [`after_stop`] (an organisation's own stop of a service, which
+//! the terms link), [`CaseStatus::may_become`] and [`outcome_agrees`] (a
+//! complaint's steps and what its answer may claim).
 
 use chrono::{Datelike, Months, NaiveDate};
 use std::fmt;
@@ -209,6 +210,18 @@ pub fn may_reinstate(suspended_until: Option<NaiveDate>, today: NaiveDate) -> bo
     suspended_until.is_none_or(|until| today >= until)
 }
 
+/// The services an organisation keeps after it stops `stopped` itself
+/// (利用停止), from `(seeker_info, job_offers)`: the terms link them, so
+/// stopping seeker information stops job offers too; stopping job offers
+/// leaves seeker information as it was.
+pub fn after_stop(granted: (bool, bool), stopped: crate::Service) -> (bool, bool) {
+    let (seeker_info, _) = granted;
+    match stopped {
+        crate::Service::SeekerInfo => (false, false),
+        crate::Service::JobOffers => (seeker_info, false),
+    }
+}
+
 closed_set! {
     /// A complaint case: a seeker's report as the bureau handles it.
     pub enum CaseStatus {
@@ -353,6 +366,15 @@ mod tests {
         assert!(may_reinstate(None, d(2026, 1, 1)));
         assert!(!may_reinstate(Some(d(2026, 7, 1)), d(2026, 6, 30)));
         assert!(may_reinstate(Some(d(2026, 7, 1)), d(2026, 7, 1)));
+    }
+
+    #[test]
+    fn stopping_seeker_information_stops_job_offers_too() {
+        use crate::Service as S;
+        assert_eq!(after_stop((true, true), S::SeekerInfo), (false, false));
+        assert_eq!(after_stop((true, true), S::JobOffers), (true, false));
+        assert_eq!(after_stop((false, true), S::JobOffers), (false, false));
+        assert_eq!(after_stop((true, false), S::SeekerInfo), (false, false));
     }
 
     #[test]

@@ -572,3 +572,68 @@ pub fn record(
         sanctions: sanctions(c, caller, organisation)?,
     })
 }
+
+/// An organisation's own stop of a service, as asked.
+#[derive(Debug, Clone)]
+pub struct StopCommand {
+    pub service: kyushoku_domain::Service,
+    pub reason: String,
+}
+
+/// An administrator of an approved organisation stops a service itself
+/// (利用停止): seeker information takes job offers with it
+/// ([`rules::after_stop`]). A service it does not have is
+/// [`Refusal::IllegalTransition`]. The change is a conditional write (a
+/// bureau's decision at the same time wins or loses whole), with its audit
+/// row; what it stops ends on the organisation's next request.
+pub fn stop(
+    c: &mut DbConn,
+    caller: &Caller,
+    organisation: &str,
+    cmd: StopCommand,
+) -> Result<OrganisationRow, Refusal> {
+    let org = crate::organisations::visible(c, caller, organisation)?;
+    own_admin(caller, &org)?;
+    let reason =
+        crate::organisations::check_reason(&cmd.reason).map_err(|e| Refusal::Invalid(vec![e]))?;
+    let has = match cmd.service {
+        kyushoku_domain::Service::SeekerInfo => org.seeker_info,
+        kyushoku_domain::Service::JobOffers => org.job_offers,
+    };
+    if org.status != kyushoku_domain::OrganisationStatus::Approved || !has {
+        return Err(Refusal::IllegalTransition(
+            "the organisation is not approved for this service".into(),
+        ));
+    }
+    let (seeker_info, job_offers) =
+        rules::after_stop((org.seeker_info, org.job_offers), cmd.service);
+    let sector = org.sector.unwrap_or(org.kind.sector());
+    let change = StatusChange {
+        from_status: org.status,
+        to_status: org.status,
+        grant: Some(kyushoku_store::organisations::Grant {
+            seeker_info,
+            job_offers,
+            sector,
+        }),
+        bump_epoch: false,
+    };
+    let mut event = caller.event(AuditAction::ServiceStopped);
+    event.target = Some(org.public_id.clone());
+    event.detail = Some(
+        serde_json::json!({
+            "stopped": cmd.service, "seeker_info": seeker_info, "job_offers": job_offers, "reason": reason,
+        })
+        .to_string(),
+    );
+    c.write_transaction(|c| {
+        let updated = kyushoku_store::organisations::change_status(c, org.id, &change)?
+            .ok_or_else(|| {
+                Refusal::Conflict(
+                    "the organisation changed meanwhile; read it and try again".into(),
+                )
+            })?;
+        kyushoku_store::audit::record(c, &event)?;
+        Ok::<_, Refusal>(updated)
+    })
+}

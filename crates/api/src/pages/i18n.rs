@@ -1495,6 +1495,12 @@ pub struct TermsText {
     pub reported_by_year: &'static str,
     pub through_offers: &'static str,
     pub through_seekers: &'static str,
+    pub stop_title: &'static str,
+    pub stop_lead: &'static str,
+    pub stop_service: &'static str,
+    pub stop_button: &'static str,
+    pub stopped_notice: &'static str,
+    pub stop_refused: &'static str,
 }
 
 pub static TERMS_JA: TermsText = TermsText {
@@ -1583,6 +1589,12 @@ pub static TERMS_JA: TermsText = TermsText {
     reported_by_year: "利用状況報告による就職件数（年度・団体区分別）",
     through_offers: "求人情報から",
     through_seekers: "求職情報から",
+    stop_title: "利用停止",
+    stop_lead: "サービスの利用をやめるときに使います。求職情報の利用を停止すると、求人情報の利用も停止します（利用規約）。再開には労働局への申請が必要です。停止前の四半期の利用状況報告は引き続き必要です。",
+    stop_service: "停止するサービス",
+    stop_button: "利用を停止する",
+    stopped_notice: "利用を停止しました。",
+    stop_refused: "このサービスは現在利用できる状態ではないため、停止できません。",
 };
 
 pub static TERMS_EN: TermsText = TermsText {
@@ -1671,6 +1683,12 @@ pub static TERMS_EN: TermsText = TermsText {
     reported_by_year: "Hires stated in the usage reports (by fiscal year and group)",
     through_offers: "Through job offers",
     through_seekers: "Through seeker information",
+    stop_title: "Stop using the service",
+    stop_lead: "Stop using a service. Stopping seeker information stops job offers too (the terms link them). Using it again takes a new request to the bureau; the usage reports for the quarters before stay owed.",
+    stop_service: "Service to stop",
+    stop_button: "Stop using it",
+    stopped_notice: "The service is stopped.",
+    stop_refused: "This service is not in use, so it cannot be stopped.",
 };
 
 #[cfg(test)]

@@ -81,6 +81,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(usage_reports::submit)
                 .service(usage_reports::sanction)
                 .service(usage_reports::sanctions)
+                .service(usage_reports::stop_service)
                 .service(webhooks::org_create)
                 .service(webhooks::org_list)
                 .service(webhooks::org_read)

@@ -523,3 +523,71 @@ pub async fn sanctions(
             .collect(),
     }))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceStopRequest {
+    /// The service to stop. `seeker_info` stops `job_offers` too (the
+    /// terms link them); `job_offers` leaves `seeker_info`.
+    pub service: kyushoku_domain::Service,
+    /// Why, for the bureau's record (1–1,000 characters).
+    #[schema(min_length = 1, max_length = 1000)]
+    pub reason: String,
+}
+
+/// Stop using a service (利用停止).
+///
+/// An administrator of the organisation, while it is approved for the
+/// service. Stopping seeker information stops job offers too; stopping job
+/// offers leaves seeker information. It takes effect on the organisation's
+/// next request; to use a service again the organisation asks its bureau.
+/// The usage reports for the quarters it used the service stay owed.
+#[utoipa::path(
+    operation_id = "organisations_service_stops_create",
+    tag = "organisations",
+    params(("id" = String, Path, format = Uuid, description = ID)),
+    request_body = ServiceStopRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = super::organisations::Organisation),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "not an administrator of the organisation"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "not approved for this service"),
+    )
+)]
+#[post("/{id}/service-stops")]
+pub async fn stop_service(
+    principal: Principal,
+    id: web::Path<String>,
+    body: crate::extract::Json<ServiceStopRequest>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.into_inner()?;
+    let updated = stop(
+        &state,
+        &principal,
+        id.into_inner(),
+        request.service,
+        request.reason,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(super::organisations::Organisation::from(updated)))
+}
+
+/// The organisation's own stop of a service, and the refresh of what every
+/// instance knows of it (R8's cache): the staff pages call it too.
+pub async fn stop(
+    state: &web::Data<AppState>,
+    principal: &Principal,
+    organisation: String,
+    service: kyushoku_domain::Service,
+    reason: String,
+) -> Result<kyushoku_store::organisations::OrganisationRow, ApiError> {
+    let caller = audit_log::caller(principal);
+    let cmd = terms::StopCommand { service, reason };
+    let updated = state
+        .act(move |c| terms::stop(c, &caller, &organisation, cmd))
+        .await?;
+    auth::organisation_changed(state, updated.id).await?;
+    Ok(updated)
+}

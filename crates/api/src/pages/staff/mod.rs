@@ -29,10 +29,12 @@ use kyushoku_service::{browser, organisations};
 use kyushoku_store::web::WebSessionRow;
 
 use super::i18n::{Lang, StaffText, Text};
-use super::page::{html, Chrome, PageError};
+use super::page::{html, see_other, Chrome, PageError};
 use super::session::same_origin;
 use crate::auth::{Member, Principal};
+use crate::problem::ApiError;
 use crate::{audit_log, AppState};
+use serde::Deserialize;
 
 /// A signed-in staff user on a page: their principal (a member of one
 /// organisation), their session (its CSRF secret) and the page's
@@ -112,6 +114,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .error_handler(|_, req| PageError::bad_query(Lang::of(req)).staff().into()),
             )
             .route("", web::get().to(home))
+            .route("/service-stops", web::post().to(stop_service))
             .route("/sign-in", web::get().to(sign_in::form))
             .route("/sign-in", web::post().to(sign_in::password))
             .route("/sign-in/code", web::get().to(sign_in::code_form))
@@ -210,12 +213,34 @@ struct HomePage {
     job_offers: bool,
     guidance_left: Option<i32>,
     cap: i32,
+    notice: Option<&'static str>,
+    problem: Option<&'static str>,
 }
 
 /// `GET /staff`: the organisation's home: its name, its ID (利用団体ID, to
 /// give seekers for the public offer search), its state and services,
 /// and what is left of today's guidance.
-pub async fn home(s: StaffSession, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+pub async fn home(
+    s: StaffSession,
+    query: web::Query<HomeQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    let notice = (query.done.as_deref() == Some("stopped")).then_some(s.t().terms.stopped_notice);
+    home_page(&s, &state, StatusCode::OK, notice, None).await
+}
+
+#[derive(Deserialize)]
+pub struct HomeQuery {
+    done: Option<String>,
+}
+
+async fn home_page(
+    s: &StaffSession,
+    state: &AppState,
+    code: StatusCode,
+    notice: Option<&'static str>,
+    problem: Option<&'static str>,
+) -> Result<HttpResponse, PageError> {
     let fail = PageError::of(s.lang);
     let caller = audit_log::caller(&s.principal);
     let public_id = s.member.organisation_public_id.clone();
@@ -226,7 +251,7 @@ pub async fn home(s: StaffSession, state: web::Data<AppState>) -> Result<HttpRes
         .map_err(&fail)?;
     let (org, left) = (home.organisation, home.guidance_left);
     Ok(html(
-        StatusCode::OK,
+        code,
         &HomePage {
             chrome: s.chrome("/staff"),
             current: "home",
@@ -236,10 +261,74 @@ pub async fn home(s: StaffSession, state: web::Data<AppState>) -> Result<HttpRes
             name: org.name,
             organisation_id: org.public_id,
             admin: s.member.admin,
-            seeker_info: s.member.seeker_info,
-            job_offers: s.member.job_offers,
+            seeker_info: org.seeker_info,
+            job_offers: org.job_offers,
             guidance_left: left,
             cap,
+            notice,
+            problem,
         },
     ))
+}
+
+#[derive(Deserialize)]
+pub struct StopForm {
+    csrf: String,
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /staff/service-stops`: an administrator stops a service (利用停止;
+/// the API's `stop`, with its rule and audit row).
+pub async fn stop_service(
+    req: HttpRequest,
+    s: StaffSession,
+    form: web::Form<StopForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&req, &form.csrf)?;
+    let StopForm {
+        service, reason, ..
+    } = form.into_inner();
+    let service = match service.as_str() {
+        "seeker_info" => kyushoku_domain::Service::SeekerInfo,
+        "job_offers" => kyushoku_domain::Service::JobOffers,
+        _ => return Err(PageError::bad_form(s.lang).staff()),
+    };
+    let organisation = s.member.organisation_public_id.clone();
+    let state_data = state.clone();
+    match crate::routes::usage_reports::stop(
+        &state_data,
+        &s.principal,
+        organisation,
+        service,
+        reason,
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other("/staff?done=stopped".to_owned())),
+        Err(ApiError::Validation(_)) => {
+            home_page(
+                &s,
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(s.t().bureau.reason_invalid),
+            )
+            .await
+        }
+        Err(ApiError::IllegalTransition(_) | ApiError::Conflict(_)) => {
+            home_page(
+                &s,
+                &state,
+                StatusCode::CONFLICT,
+                None,
+                Some(s.t().terms.stop_refused),
+            )
+            .await
+        }
+        Err(e) => Err(PageError::of_staff(s.lang)(e)),
+    }
 }
