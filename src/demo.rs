@@ -184,6 +184,11 @@ fn create_org(conn: &mut DbConn, o: &DemoOrg) -> Result<DemoClient, StoreError> 
             status: OrganisationStatus::Pending,
             created_at: at,
             updated_at: at,
+            eligibility: kyushoku_store::organisations::Eligibility {
+                placement: kyushoku_domain::organisation::takes_placement_mode(o.kind)
+                    .then_some(kyushoku_domain::organisation::PlacementMode::SelfRun),
+                regular_placements: Some(12),
+            },
         },
         &NewUser {
             public_id: uuid::Uuid::now_v7().to_string(),

@@ -470,6 +470,17 @@ impl OrganisationGenerator {
         if let Some(l) = licence {
             a["licence_number"] = json!(l);
         }
+        // What the application states of its eligibility (issue 38): a
+        // public body's part in placement, and the regular placements of
+        // the three months before.
+        if matches!(kind, "municipality" | "prefecture") {
+            a["placement"] = json!(if self.rng.below(4) == 0 {
+                "contracted"
+            } else {
+                "self_run"
+            });
+        }
+        a["regular_placements"] = json!(1 + self.rng.below(40));
         a
     }
 }

@@ -8,12 +8,19 @@ use serde_json::{json, Value};
 use crate::backend_tests;
 use crate::support::{redis_url, Store, TestApp};
 
+/// An agency's application; its licence number follows the address, as one
+/// number has one application open at a time.
 fn application(email: &str) -> Value {
+    let n = email
+        .bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % 1_000_000;
     json!({
         "name": "株式会社テスト人材",
         "kind": "paid_agency",
         "prefecture": "13",
-        "licence_number": "13-ユ-301234",
+        "licence_number": format!("13-ユ-{n:06}"),
+        "regular_placements": 3,
         "services": ["seeker_info", "job_offers"],
         "admin": {"email": email, "password": "a long enough passphrase"}
     })
@@ -380,17 +387,26 @@ async fn an_application_creates_a_pending_organisation(app: TestApp) {
         a.header("location").unwrap(),
         format!("/v1/organisations/{id}")
     );
-    // The same e-mail again answers alike and creates nothing (no account
-    // enumeration: security.rs).
+    // The same e-mail again (under another licence number: one number has
+    // one open application, and a second is 409) answers alike and creates
+    // nothing (no account enumeration: security.rs).
+    let mut again = application("new@agency.example.jp");
+    again["licence_number"] = json!("13-ユ-000001");
     let a = app
-        .call(
-            "POST",
-            "/v1/organisations",
-            None,
-            Some(application("new@agency.example.jp")),
-        )
+        .call("POST", "/v1/organisations", None, Some(again))
         .await;
     assert_eq!(a.status, 201, "{}", a.text());
+    app.call(
+        "POST",
+        "/v1/organisations",
+        None,
+        Some(application("other@agency.example.jp")).map(|mut b| {
+            b["licence_number"] = application("new@agency.example.jp")["licence_number"].clone();
+            b
+        }),
+    )
+    .await
+    .assert_problem(409, "conflict");
     // Its admin cannot sign in before the bureau decides: it answers as a
     // wrong password, as it would for an address that had an account
     // already (no enumeration: security.rs).

@@ -96,7 +96,7 @@ async fn mail_waits_then_goes_over_smtp(store: Store) {
     // The relay is down: the application is answered, the letter waits.
     let application = json!({
         "name": "メール試験人材", "kind": "paid_agency", "prefecture": "13",
-        "licence_number": "13-ユ-388888", "services": ["seeker_info"],
+        "licence_number": "13-ユ-388888", "regular_placements": 3, "services": ["seeker_info"],
         "admin": {"email": "smtp.test@agency.example.jp", "password": "a long enough passphrase"}
     });
     let a = app

@@ -874,10 +874,13 @@ backend_tests!(nobody_learns_which_addresses_have_accounts);
 async fn nobody_learns_which_addresses_have_accounts(app: TestApp) {
     let w = world(&app).await;
     let taken = w.cast.get("org_public").admin_email.clone().unwrap();
+    // Each applicant its own licence number: one number has one open
+    // application (a taken number answers 409, and numbers are public).
     let apply = |email: &str| {
+        let n = 300_000 + email.len() * 7 + usize::from(email.as_bytes()[0]);
         json!({
             "name": "テスト人材サービス", "kind": "paid_agency", "prefecture": "13",
-            "licence_number": "13-ユ-399999", "services": ["seeker_info"],
+            "licence_number": format!("13-ユ-{n:06}"), "regular_placements": 3, "services": ["seeker_info"],
             "admin": {"email": email, "password": "a long enough passphrase"}
         })
     };

@@ -801,7 +801,125 @@ async fn an_organisation_stops_a_service_itself(app: TestApp) {
     assert_eq!(trail["items"].as_array().unwrap().len(), 2, "{trail}");
 }
 
+/// Eligibility at application (issue 38, point 1): a public body states
+/// its part in placement; one that places states its regular placements of
+/// the last three months; one that only supports gets no job offers; one
+/// open application per licence number.
+async fn applications_state_their_eligibility(app: TestApp) {
+    let w = world(&app).await;
+    let apply = |body: Value| app.call("POST", "/v1/organisations", None, Some(body));
+    let agency = |licence: &str, email: &str| {
+        json!({
+            "name": "株式会社要件確認", "kind": "paid_agency", "prefecture": "13",
+            "licence_number": licence, "regular_placements": 4, "services": ["seeker_info", "job_offers"],
+            "admin": {"email": email, "password": "a long enough passphrase"}
+        })
+    };
+    let city = |placement: Value, placements: Value, services: Value, email: &str| {
+        json!({
+            "name": "八王子市 就労支援", "kind": "municipality", "prefecture": "13",
+            "municipality": "132012", "placement": placement, "regular_placements": placements,
+            "services": services,
+            "admin": {"email": email, "password": "a long enough passphrase"}
+        })
+    };
+    // What each kind must state, each problem named, nothing created.
+    let mut no_count = agency("13-ユ-354321", "a1@agency.example.jp");
+    no_count
+        .as_object_mut()
+        .unwrap()
+        .remove("regular_placements");
+    let bad = apply(no_count).await;
+    assert_eq!(
+        field_names(&bad.assert_problem(422, "validation")),
+        ["regular_placements"]
+    );
+    let mut with_mode = agency("13-ユ-354321", "a1@agency.example.jp");
+    with_mode["placement"] = json!("self_run");
+    with_mode["regular_placements"] = json!(0);
+    let bad = apply(with_mode).await;
+    assert_eq!(
+        field_names(&bad.assert_problem(422, "validation")),
+        ["placement", "regular_placements"]
+    );
+    let bad = apply(city(
+        Value::Null,
+        json!(2),
+        json!(["seeker_info"]),
+        "c1@city.example.jp",
+    ))
+    .await;
+    assert_eq!(
+        field_names(&bad.assert_problem(422, "validation")),
+        ["placement"]
+    );
+    let bad = apply(city(
+        json!("support_only"),
+        Value::Null,
+        json!(["seeker_info", "job_offers"]),
+        "c1@city.example.jp",
+    ))
+    .await;
+    assert_eq!(
+        field_names(&bad.assert_problem(422, "validation")),
+        ["services"]
+    );
+    let bad = apply(city(
+        json!("elsewhere"),
+        json!(1),
+        json!(["seeker_info"]),
+        "c1@city.example.jp",
+    ))
+    .await;
+    assert_eq!(bad.status, 422, "{}", bad.text());
+
+    // A city that only supports: seeker information, no count to state.
+    let supported = apply(city(
+        json!("support_only"),
+        Value::Null,
+        json!(["seeker_info"]),
+        "c2@city.example.jp",
+    ))
+    .await;
+    assert_eq!(supported.status, 201, "{}", supported.text());
+    assert_eq!(supported.json()["eligibility"]["placement"], "support_only");
+    let ok = apply(agency("13-ユ-354321", "a2@agency.example.jp")).await;
+    assert_eq!(ok.status, 201, "{}", ok.text());
+    let id = ok.json()["organisation_id"].as_str().unwrap().to_owned();
+    // The bureau sees it beside the application.
+    let read = app
+        .call(
+            "GET",
+            &format!("/v1/organisations/{id}"),
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        read["eligibility"],
+        json!({"placement": null, "regular_placements": 4})
+    );
+
+    // One open application per licence number; once refused, a new one.
+    apply(agency("13-ユ-354321", "a3@agency.example.jp"))
+        .await
+        .assert_problem(409, "conflict");
+    let refused = app
+        .call(
+            "POST",
+            &format!("/v1/organisations/{id}/decisions"),
+            Some(&w.bureau),
+            Some(json!({"decision": "reject", "reason": "実績の確認が取れない"})),
+        )
+        .await;
+    assert_eq!(refused.status, 200, "{}", refused.text());
+    let again = apply(agency("13-ユ-354321", "a4@agency.example.jp")).await;
+    assert_eq!(again.status, 201, "{}", again.text());
+}
+
 backend_tests!(
+    applications_state_their_eligibility,
     an_organisation_stops_a_service_itself,
     a_complaint_is_a_case_the_seeker_follows,
     usage_reports_are_drafted_submitted_and_corrected,

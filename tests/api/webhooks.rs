@@ -676,7 +676,7 @@ async fn who_may_have_which_webhooks(app: TestApp) {
             None,
             Some(json!({
                 "name": "テスト職業紹介", "kind": "paid_agency", "prefecture": "13",
-                "licence_number": "13-ユ-301299", "services": ["seeker_info"],
+                "licence_number": "13-ユ-301299", "regular_placements": 3, "services": ["seeker_info"],
                 "admin": {"email": "hooks-applicant@example.jp", "password": "correct horse battery staple"}
             })),
         )

@@ -248,6 +248,89 @@ impl OrganisationStatus {
     }
 }
 
+closed_set! {
+    /// How a municipality or prefecture takes part in placement, as it
+    /// states when it applies.
+    pub enum PlacementMode {
+        /// It runs free placement itself (職業安定法 33条の4).
+        SelfRun = "self_run",
+        /// It contracts placement out (委託), and applies jointly with its
+        /// contractor.
+        Contracted = "contracted",
+        /// It does not place; it wants to tell seekers about its employment
+        /// support. It may send guidance about support programmes through
+        /// seeker information, but it is no placement provider: it receives
+        /// no job offers.
+        SupportOnly = "support_only",
+    }
+}
+
+/// The most regular placements an application may state (a sanity bound).
+pub const MOST_STATED_PLACEMENTS: i64 = 1_000_000;
+
+/// Whether an applicant of `kind` (in `mode`, for a municipality or
+/// prefecture) makes placements: every kind does but a public body that
+/// only supports.
+pub fn places(kind: OrganisationKind, mode: Option<PlacementMode>) -> bool {
+    !(takes_placement_mode(kind) && mode == Some(PlacementMode::SupportOnly))
+}
+
+/// Whether a kind states its [`PlacementMode`]: municipalities and
+/// prefectures.
+pub fn takes_placement_mode(kind: OrganisationKind) -> bool {
+    matches!(
+        kind,
+        OrganisationKind::Municipality | OrganisationKind::Prefecture
+    )
+}
+
+/// The eligibility an application states, checked (入会要件): a
+/// municipality or prefecture states its placement mode (no other kind
+/// does); an applicant that places states at least one regular placement
+/// (常用就職: no fixed term or a term of four months or more, seasonal work
+/// excluded) in the three months before applying; one that only supports
+/// asks for no job offers. Each broken rule is `(field, rule)`.
+pub fn eligibility_problems(
+    kind: OrganisationKind,
+    mode: Option<PlacementMode>,
+    regular_placements: Option<i64>,
+    wants_job_offers: bool,
+) -> Vec<(&'static str, &'static str)> {
+    let mut problems = Vec::new();
+    match (takes_placement_mode(kind), mode) {
+        (true, None) => problems.push((
+            "placement",
+            "a municipality or prefecture states self_run, contracted or support_only",
+        )),
+        (false, Some(_)) => problems.push((
+            "placement",
+            "only a municipality or prefecture states a placement mode",
+        )),
+        _ => {}
+    }
+    if places(kind, mode) {
+        match regular_placements {
+            Some(n) if (1..=MOST_STATED_PLACEMENTS).contains(&n) => {}
+            _ => problems.push((
+                "regular_placements",
+                "an applicant that places states at least one regular placement (常用就職) in the 3 months before applying",
+            )),
+        }
+    } else if regular_placements.is_some_and(|n| n != 0) {
+        problems.push((
+            "regular_placements",
+            "an applicant that does not place states none",
+        ));
+    }
+    if mode == Some(PlacementMode::SupportOnly) && takes_placement_mode(kind) && wants_job_offers {
+        problems.push((
+            "services",
+            "a body that does not place receives no job offers",
+        ));
+    }
+    problems
+}
+
 /// Checks a placement-agency licence number (職業紹介事業許可番号):
 /// `NN-ユ-NNNNNN` for paid agencies, `NN-ム-NNNNNN` for free ones, `NN` the
 /// prefecture of the issuing labour bureau.
@@ -367,6 +450,47 @@ mod tests {
             OrganisationKind::SpecialCorporation.published_group(),
             G::SpecialCorporations
         );
+    }
+
+    #[test]
+    fn eligibility_as_the_terms_state_it() {
+        use OrganisationKind as K;
+        use PlacementMode as M;
+        let fields = |k, m, n, offers| -> Vec<&str> {
+            eligibility_problems(k, m, n, offers)
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect()
+        };
+        assert!(fields(K::PaidAgency, None, Some(3), true).is_empty());
+        assert_eq!(
+            fields(K::PaidAgency, None, None, true),
+            ["regular_placements"]
+        );
+        assert_eq!(
+            fields(K::FreeAgency, None, Some(0), true),
+            ["regular_placements"]
+        );
+        assert_eq!(
+            fields(K::PaidAgency, Some(M::SelfRun), Some(1), true),
+            ["placement"]
+        );
+        assert_eq!(fields(K::Municipality, None, Some(1), true), ["placement"]);
+        assert!(fields(K::Municipality, Some(M::SelfRun), Some(2), true).is_empty());
+        assert!(fields(K::Prefecture, Some(M::Contracted), Some(1), true).is_empty());
+        assert_eq!(
+            fields(K::Municipality, Some(M::Contracted), None, false),
+            ["regular_placements"]
+        );
+        // A body that only supports places nobody and gets no job offers.
+        assert!(fields(K::Municipality, Some(M::SupportOnly), None, false).is_empty());
+        assert!(fields(K::Municipality, Some(M::SupportOnly), Some(0), false).is_empty());
+        assert_eq!(
+            fields(K::Municipality, Some(M::SupportOnly), Some(4), true),
+            ["regular_placements", "services"]
+        );
+        assert!(!places(K::Municipality, Some(M::SupportOnly)));
+        assert!(places(K::School, None));
     }
 
     #[test]

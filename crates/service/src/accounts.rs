@@ -76,6 +76,12 @@ pub fn apply(
         keep(c, pledge, answer)
     });
     match filed {
+        Err(StoreError::Conflict("licence_number")) => {
+            return Err(Refusal::Conflict(
+                "an application under this licence number is pending or approved; its branches share it"
+                    .into(),
+            ))
+        }
         Err(StoreError::Conflict(_)) => c.write_transaction(|c| {
             let mut e = caller.event(AuditAction::ApplicationEmailInUse);
             if let Some(u) = identity::find_user_by_email(c, &admin.email)? {

@@ -229,6 +229,18 @@ pub fn home(
     })
 }
 
+/// The organisation `public_id` as the caller may see it ([`visible`]),
+/// with what its application stated of its eligibility.
+pub fn read(
+    c: &mut DbConn,
+    caller: &Caller,
+    public_id: &str,
+) -> Result<(OrganisationRow, organisations::Eligibility), Refusal> {
+    let row = visible(c, caller, public_id)?;
+    let eligibility = organisations::eligibility_of(c, row.id)?;
+    Ok((row, eligibility))
+}
+
 /// The organisation `public_id` as the caller may see it: a bureau sees
 /// every one, a member its own; Hello Work's system reads none. Any other
 /// is [`Refusal::NotFound`], as one that does not exist (R2).

@@ -395,6 +395,7 @@ mod tests {
             status: OrganisationStatus::Pending,
             created_at: at,
             updated_at: at,
+            eligibility: Default::default(),
         };
         let admin = NewUser {
             public_id: format!("user-{n}"),

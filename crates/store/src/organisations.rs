@@ -3,9 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::{organisations, users};
+use crate::schema::{eligibility, organisations, users};
 use crate::stored_word::MaybeWord;
 use crate::{now, per_backend, DbConn, OrganisationId, StoreError, UserId};
+use kyushoku_domain::organisation::PlacementMode;
 use kyushoku_domain::{
     MunicipalityCode, OrganisationKind, OrganisationStatus, PrefectureCode, Sector, StaffRole,
 };
@@ -49,6 +50,31 @@ pub struct NewOrganisation {
     pub status: OrganisationStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// What the application states of its eligibility.
+    pub eligibility: Eligibility,
+}
+
+/// What an application states of its eligibility (issue 38).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Queryable)]
+pub struct Eligibility {
+    #[diesel(deserialize_as = MaybeWord<PlacementMode>)]
+    pub placement: Option<PlacementMode>,
+    /// Regular placements (常用就職) in the 3 months before applying.
+    pub regular_placements: Option<i32>,
+}
+
+/// The eligibility the organisation's application stated (the default for
+/// one that applied before it was asked).
+pub fn eligibility_of(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+) -> Result<Eligibility, StoreError> {
+    Ok(eligibility::table
+        .find(organisation)
+        .select((eligibility::placement, eligibility::regular_placements))
+        .get_result(conn)
+        .optional()?
+        .unwrap_or_default())
 }
 
 /// The first admin of a new organisation (or a later staff user).
@@ -115,7 +141,15 @@ pub fn create_application(
                 organisations::updated_at.eq(org.updated_at),
             ))
             .returning(organisations::id)
-            .get_result::<OrganisationId>(c))?;
+            .get_result::<OrganisationId>(c))
+        .map_err(|e| StoreError::conflict_on_unique(e, "licence_number"))?;
+        diesel::insert_into(eligibility::table)
+            .values((
+                eligibility::organisation_id.eq(id),
+                eligibility::placement.eq(org.eligibility.placement.map(PlacementMode::as_str)),
+                eligibility::regular_placements.eq(org.eligibility.regular_placements),
+            ))
+            .execute(c)?;
         insert_user(c, id, admin)?;
         Ok(organisations::table
             .find(id)

@@ -353,6 +353,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    eligibility (organisation_id) {
+        organisation_id -> BigInt,
+        placement -> Nullable<Text>,
+        regular_placements -> Nullable<Integer>,
+    }
+}
+
+diesel::joinable!(eligibility -> organisations (organisation_id));
+
+diesel::table! {
     organisation_terms (organisation_id) {
         organisation_id -> BigInt,
         approved_on -> Date,
@@ -645,6 +655,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_attempts,
     webhook_marks,
     organisation_terms,
+    eligibility,
     usage_reports,
     sanctions,
 );

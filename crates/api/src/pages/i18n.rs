@@ -1501,6 +1501,12 @@ pub struct TermsText {
     pub stop_button: &'static str,
     pub stopped_notice: &'static str,
     pub stop_refused: &'static str,
+    pub eligibility: &'static str,
+    pub placement_self_run: &'static str,
+    pub placement_contracted: &'static str,
+    pub placement_support_only: &'static str,
+    pub regular_placements: &'static str,
+    pub not_stated: &'static str,
 }
 
 pub static TERMS_JA: TermsText = TermsText {
@@ -1595,6 +1601,12 @@ pub static TERMS_JA: TermsText = TermsText {
     stop_button: "利用を停止する",
     stopped_notice: "利用を停止しました。",
     stop_refused: "このサービスは現在利用できる状態ではないため、停止できません。",
+    eligibility: "申請時の申告",
+    placement_self_run: "無料職業紹介を自ら実施（職業安定法33条の4）",
+    placement_contracted: "職業紹介を委託",
+    placement_support_only: "職業紹介は行わず、就労支援の案内のみ（求人情報の提供なし）",
+    regular_placements: "申請前3か月の常用就職件数：{n} 件",
+    not_stated: "申告なし（この要件の導入前の申請）",
 };
 
 pub static TERMS_EN: TermsText = TermsText {
@@ -1689,6 +1701,12 @@ pub static TERMS_EN: TermsText = TermsText {
     stop_button: "Stop using it",
     stopped_notice: "The service is stopped.",
     stop_refused: "This service is not in use, so it cannot be stopped.",
+    eligibility: "Stated at application",
+    placement_self_run: "Runs free placement itself (Employment Security Act art. 33-4)",
+    placement_contracted: "Contracts placement out",
+    placement_support_only: "Does not place; tells seekers about employment support only (no job offers)",
+    regular_placements: "Regular placements in the 3 months before applying: {n}",
+    not_stated: "Not stated (applied before this was asked)",
 };
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use kyushoku_domain::calendar::today_in_japan;
+use kyushoku_domain::organisation::PlacementMode;
 use kyushoku_domain::terms::{SanctionGround, Standing};
 use kyushoku_domain::{AuditAction, Decision, OrganisationStatus, Service};
 use kyushoku_service::bureau::{self as reads, IdPage};
@@ -183,6 +184,8 @@ struct OrganisationPage {
     notice: Option<&'static str>,
     /// Its usage reports and sanctions (the bureau of its prefecture).
     terms: Option<TermsView>,
+    /// What its application stated of its eligibility.
+    stated: Vec<String>,
 }
 
 /// A quarter's report on the organisation's page.
@@ -299,19 +302,38 @@ pub(super) async fn organisation_page(
     let caller = audit_log::caller(&b.principal);
     let prefecture = b.prefecture.clone();
     let today = today_in_japan();
-    let (org, events, record) = state
+    let (org, events, record, eligibility) = state
         .act(move |c| {
             let (org, events) = reads::organisation_history(c, &caller, &prefecture, &id)?;
+            let (_, eligibility) = organisations::read(c, &caller, &id)?;
             let record = if org.prefecture == prefecture {
                 Some(terms::record(c, &caller, &id, today)?)
             } else {
                 None
             };
-            Ok((org, events, record))
+            Ok((org, events, record, eligibility))
         })
         .await
         .map_err(&fail)?;
     let terms = record.map(|r| terms_view(b, &org, r, asked));
+    let tt = b.lang.text().terms;
+    let mut stated = Vec::new();
+    if let Some(p) = eligibility.placement {
+        stated.push(
+            match p {
+                PlacementMode::SelfRun => tt.placement_self_run,
+                PlacementMode::Contracted => tt.placement_contracted,
+                PlacementMode::SupportOnly => tt.placement_support_only,
+            }
+            .to_owned(),
+        );
+    }
+    if let Some(n) = eligibility.regular_placements {
+        stated.push(tt.regular_placements.replace("{n}", &n.to_string()));
+    }
+    if stated.is_empty() {
+        stated.push(tt.not_stated.to_owned());
+    }
     let t = b.lang.text();
     let bt = b.b();
     let history = events
@@ -376,6 +398,7 @@ pub(super) async fn organisation_page(
             reason,
             notice,
             terms,
+            stated,
         },
     ))
 }

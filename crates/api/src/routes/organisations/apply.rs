@@ -5,7 +5,7 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use kyushoku_domain::credentials::{check_password_policy, hash_password};
-use kyushoku_domain::organisation::valid_licence_number;
+use kyushoku_domain::organisation::{eligibility_problems, valid_licence_number, PlacementMode};
 use kyushoku_domain::{MunicipalityCode, OrganisationKind, PrefectureCode, Service};
 use kyushoku_service::reference;
 use kyushoku_service::{accounts, Caller};
@@ -17,7 +17,7 @@ use validator::Validate;
 
 use super::Organisation;
 use crate::auth::client_address;
-use crate::problem::{current_request_id, from_validator, ApiError, FieldError};
+use crate::problem::{current_request_id, from_validator, ApiError, FieldError, Problem};
 use crate::{idempotency, AppState};
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
@@ -57,6 +57,18 @@ pub struct Application {
     /// where NN is a prefecture code.
     #[schema(pattern = "^(0[1-9]|[1-3][0-9]|4[0-7])-[ユム]-[0-9]{6}$")]
     pub licence_number: Option<String>,
+    /// Municipalities and prefectures only, and required of them: whether
+    /// they run free placement themselves (職業安定法 33条の4,
+    /// `self_run`), contract it out (`contracted`), or do not place and
+    /// want to tell seekers about their employment support
+    /// (`support_only`: seeker information only, no job offers).
+    pub placement: Option<PlacementMode>,
+    /// Required of every applicant that places (all but `support_only`):
+    /// its regular placements (常用就職: no fixed term or a term of four
+    /// months or more, seasonal work excluded) in the 3 months before
+    /// applying, at least 1. The bureau sees it beside the application.
+    #[schema(minimum = 0, maximum = 1000000)]
+    pub regular_placements: Option<i64>,
     /// `seeker_info` and/or `job_offers`, each once.
     #[validate(length(min = 1, max = 2, message = "one or both of seeker_info, job_offers"))]
     #[schema(value_type = Vec<Service>, min_items = 1, max_items = 2)]
@@ -164,6 +176,12 @@ fn check(a: &Application) -> Result<Checked, Vec<FieldError>> {
             )),
         }
     }
+    if let Some(k) = kind {
+        for (field, rule) in eligibility_problems(k, a.placement, a.regular_placements, job_offers)
+        {
+            errors.push(FieldError::new(field, rule));
+        }
+    }
     if let Err(e) = check_password_policy(&a.admin.password) {
         errors.push(FieldError::new("admin.password", e));
     }
@@ -182,7 +200,8 @@ fn check(a: &Application) -> Result<Checked, Vec<FieldError>> {
 /// Apply to use the service.
 ///
 /// Creates a `pending` organisation and its first admin; the labour bureau of
-/// the prefecture decides. The admin address is sent a receipt. An address
+/// the prefecture decides. One application per licence number while one is
+/// pending or approved (its branches share it): another is 409. The admin address is sent a receipt. An address
 /// that already has an account gets the same answer and creates nothing (no
 /// account enumeration): its owner is told by mail instead, and the attempt
 /// is recorded for the account's organisation and its bureau.
@@ -193,6 +212,7 @@ fn check(a: &Application) -> Result<Checked, Vec<FieldError>> {
     request_body = Application,
     responses(
         (status = 201, body = Organisation),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "an application under this licence number is pending or approved"),
     )
 )]
 #[post("")]
@@ -226,6 +246,7 @@ pub async fn apply(
         "name": application.name, "kind": application.kind, "prefecture": application.prefecture,
         "municipality": application.municipality, "licence_number": application.licence_number,
         "services": application.services, "email": application.admin.email,
+        "placement": application.placement, "regular_placements": application.regular_placements,
         "password": crate::auth::secrets::digest(&application.admin.password),
     }))
     .unwrap_or_default();
@@ -244,6 +265,10 @@ pub async fn apply(
         status: kyushoku_domain::OrganisationStatus::Pending,
         created_at: at,
         updated_at: at,
+        eligibility: kyushoku_store::organisations::Eligibility {
+            placement: application.placement,
+            regular_placements: application.regular_placements.map(|n| n as i32),
+        },
     };
     let admin = NewUser {
         public_id: uuid::Uuid::now_v7().to_string(),
@@ -256,8 +281,9 @@ pub async fn apply(
     let st = state.clone();
     let answered = idempotency::once_atomic(&state, &who, key, &raw, move |pledge| async move {
         // What the applicant sees either way: the application as filed.
-        let answer = serde_json::to_value(Organisation::from(as_filed(&org)))
-            .expect("plain data serialises");
+        let mut filed = Organisation::from(as_filed(&org));
+        filed.eligibility = Some(org.eligibility.clone().into());
+        let answer = serde_json::to_value(filed).expect("plain data serialises");
         let kept = answer.clone();
         st.act(move |c| accounts::apply(c, &caller, &org, &admin, &kept, pledge.as_ref()))
             .await?;

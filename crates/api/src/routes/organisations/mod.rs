@@ -44,6 +44,28 @@ pub struct Organisation {
     pub services: Vec<&'static str>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// What the application stated of its eligibility (in the answer to
+    /// `GET /v1/organisations/{id}` and to the application itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eligibility: Option<EligibilityView>,
+}
+
+/// What an application states of its eligibility.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EligibilityView {
+    /// A municipality's or prefecture's part in placement.
+    pub placement: Option<kyushoku_domain::organisation::PlacementMode>,
+    /// Regular placements (常用就職) in the 3 months before applying.
+    pub regular_placements: Option<i32>,
+}
+
+impl From<kyushoku_store::organisations::Eligibility> for EligibilityView {
+    fn from(e: kyushoku_store::organisations::Eligibility) -> Self {
+        EligibilityView {
+            placement: e.placement,
+            regular_placements: e.regular_placements,
+        }
+    }
 }
 
 fn services(seeker_info: bool, job_offers: bool) -> Vec<&'static str> {
@@ -72,6 +94,7 @@ impl From<OrganisationRow> for Organisation {
             services: services(r.seeker_info, r.job_offers),
             created_at: r.created_at.and_utc(),
             updated_at: r.updated_at.and_utc(),
+            eligibility: None,
         }
     }
 }

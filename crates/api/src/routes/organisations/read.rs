@@ -3,7 +3,7 @@
 
 use actix_web::{get, web, HttpResponse};
 
-use super::{visible, Organisation};
+use super::Organisation;
 use crate::auth::Principal;
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
@@ -11,7 +11,8 @@ use crate::AppState;
 /// Read an organisation.
 ///
 /// Its own members, or a labour bureau; another organisation gets 404, as
-/// for an unknown id.
+/// for an unknown id. With what its application stated of its
+/// eligibility, which the bureau weighs beside it.
 #[utoipa::path(
     operation_id = "organisations_read",
     tag = "organisations",
@@ -28,6 +29,12 @@ pub async fn read(
     id: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = visible(&state, &principal, &id).await?;
-    Ok(HttpResponse::Ok().json(Organisation::from(row)))
+    let caller = crate::audit_log::caller(&principal);
+    let id = id.into_inner();
+    let (row, eligibility) = state
+        .act(move |c| kyushoku_service::organisations::read(c, &caller, &id))
+        .await?;
+    let mut answer = Organisation::from(row);
+    answer.eligibility = Some(eligibility.into());
+    Ok(HttpResponse::Ok().json(answer))
 }

@@ -1,0 +1,2 @@
+DROP INDEX organisations_one_per_licence;
+DROP TABLE eligibility;
