@@ -189,12 +189,14 @@ fn create_org(conn: &mut DbConn, o: &DemoOrg) -> Result<DemoClient, StoreError> 
                     .then_some(kyushoku_domain::organisation::PlacementMode::SelfRun),
                 regular_placements: Some(12),
             },
+            co_applicants: Vec::new(),
         },
         &NewUser {
             public_id: uuid::Uuid::now_v7().to_string(),
             email: o.email.to_owned(),
             password_hash: hash_password(&password),
             role: StaffRole::Admin,
+            co_applicant: None,
         },
     )?;
     if let Some(sector) = o.approve_as {
@@ -579,6 +581,7 @@ pub fn web_staff(
                                 email: email.clone(),
                                 password_hash: hash_password(&password),
                                 role,
+                                co_applicant: None,
                             },
                         )?;
                     }

@@ -46,7 +46,11 @@ async fn an_officer_decides_on_applications_of_their_prefecture(app: TestApp) {
         .await;
     assert_eq!(page.status, 200);
     // What the application stated of its eligibility, beside it.
-    assert!(page.text().contains("申請前3か月の常用就職件数：12 件"), "{}", page.text());
+    assert!(
+        page.text().contains("申請前3か月の常用就職件数：12 件"),
+        "{}",
+        page.text()
+    );
     let csrf = input(&page.text(), "csrf");
     let path = format!("/bureau/organisations/{pending}/decisions");
     // Without the CSRF token, or without a reason: nothing changes.

@@ -918,7 +918,113 @@ async fn applications_state_their_eligibility(app: TestApp) {
     assert_eq!(again.status, 201, "{}", again.text());
 }
 
+/// 連名申請 (issue 38, point 2): a city that contracts placement out
+/// applies with its contractor; the co-applicants are on its record; the
+/// bureau decides on the whole; a staff user may belong to a co-applicant.
+async fn a_joint_application_is_decided_whole(app: TestApp) {
+    let w = world(&app).await;
+    let body = |co: Value| {
+        json!({
+            "name": "府中市 就労支援課", "kind": "municipality", "prefecture": "13",
+            "municipality": "132063", "placement": "contracted", "regular_placements": 6,
+            "services": ["seeker_info", "job_offers"], "co_applicants": co,
+            "admin": {"email": "joint@city.example.jp", "password": "a long enough passphrase"}
+        })
+    };
+    // Without its contractor, or with one without a licence: refused.
+    let bad = app
+        .call("POST", "/v1/organisations", None, Some(body(json!([]))))
+        .await;
+    assert_eq!(
+        field_names(&bad.assert_problem(422, "validation")),
+        ["co_applicants"]
+    );
+    let bad = app
+        .call(
+            "POST",
+            "/v1/organisations",
+            None,
+            Some(body(json!([{"name": "株式会社委託", "role": "contractor"},
+                             {"name": "福祉部", "role": "department", "licence_number": "13-ユ-300009"}]))),
+        )
+        .await;
+    assert_eq!(
+        field_names(&bad.assert_problem(422, "validation")),
+        [
+            "co_applicants[0].licence_number",
+            "co_applicants[1].licence_number"
+        ]
+    );
+    let a = app
+        .call(
+            "POST",
+            "/v1/organisations",
+            None,
+            Some(body(json!([
+                {"name": "株式会社しごと委託", "role": "contractor", "licence_number": "13-ユ-377777"},
+                {"name": "福祉部 生活支援課", "role": "department"}
+            ]))),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{}", a.text());
+    let id = a.json()["organisation_id"].as_str().unwrap().to_owned();
+    let record = app
+        .call(
+            "GET",
+            &format!("/v1/organisations/{id}"),
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    let co = record["co_applicants"].as_array().unwrap().clone();
+    assert_eq!(co.len(), 2, "{record}");
+    assert_eq!(co[0]["role"], "contractor");
+    assert_eq!(co[0]["licence_number"], "13-ユ-377777");
+    // The bureau decides on the whole application.
+    let decided = app
+        .call(
+            "POST",
+            &format!("/v1/organisations/{id}/decisions"),
+            Some(&w.bureau),
+            Some(json!({"decision": "approve", "reason": "委託契約を確認"})),
+        )
+        .await;
+    assert_eq!(decided.status, 200, "{}", decided.text());
+    // Its administrator adds a user of the contractor; another
+    // organisation's co-applicant id is refused.
+    let login = app
+        .login("joint@city.example.jp", "a long enough passphrase")
+        .await;
+    assert_eq!(login.status, 200, "{}", login.text());
+    let admin = login.json()["access_token"].as_str().unwrap().to_owned();
+    let users = format!("/v1/organisations/{id}/users");
+    let bad = app
+        .call(
+            "POST",
+            &users,
+            Some(&admin),
+            Some(json!({"email": "itaku@agency.example.jp", "co_applicant_id": "nope"})),
+        )
+        .await;
+    assert_eq!(
+        field_names(&bad.assert_problem(422, "validation")),
+        ["co_applicant_id"]
+    );
+    let added = app
+        .call(
+            "POST",
+            &users,
+            Some(&admin),
+            Some(json!({"email": "itaku@agency.example.jp", "co_applicant_id": co[0]["co_applicant_id"]})),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text());
+    assert_eq!(added.json()["co_applicant_id"], co[0]["co_applicant_id"]);
+}
+
 backend_tests!(
+    a_joint_application_is_decided_whole,
     applications_state_their_eligibility,
     an_organisation_stops_a_service_itself,
     a_complaint_is_a_case_the_seeker_follows,

@@ -331,6 +331,102 @@ pub fn eligibility_problems(
     problems
 }
 
+closed_set! {
+    /// What a co-applicant of a joint application (連名申請) is.
+    pub enum CoApplicantRole {
+        /// The placement business a municipality or prefecture contracts
+        /// its placement out to (with its licence number).
+        Contractor = "contractor",
+        /// Another department sharing the representative department's
+        /// notification number.
+        Department = "department",
+    }
+}
+
+/// The most co-applicants one application names.
+pub const MOST_CO_APPLICANTS: usize = 20;
+
+/// A co-applicant as an application names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoApplicant {
+    pub name: String,
+    pub role: CoApplicantRole,
+    pub licence_number: Option<String>,
+}
+
+/// A joint application's rules (連名申請): a municipality or prefecture
+/// that contracts placement out applies with its contractor (at least one,
+/// each with a paid or free agency's licence number); a representative
+/// department names the departments sharing its notification number (no
+/// licence); nobody else applies jointly. Names are unique once folded.
+/// Each broken rule is `(field, rule)`.
+pub fn co_applicant_problems(
+    kind: OrganisationKind,
+    mode: Option<PlacementMode>,
+    co: &[CoApplicant],
+) -> Vec<(String, &'static str)> {
+    let mut problems = Vec::new();
+    let public = takes_placement_mode(kind);
+    if co.len() > MOST_CO_APPLICANTS {
+        problems.push(("co_applicants".to_owned(), "at most 20 co-applicants"));
+    }
+    if public
+        && mode == Some(PlacementMode::Contracted)
+        && !co.iter().any(|c| c.role == CoApplicantRole::Contractor)
+    {
+        problems.push((
+            "co_applicants".to_owned(),
+            "a body that contracts placement out applies jointly with its contractor",
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, c) in co.iter().enumerate() {
+        let name = c.name.trim();
+        let chars = name.chars().count();
+        if chars == 0 || chars > 200 || name.chars().any(char::is_control) {
+            problems.push((
+                format!("co_applicants[{i}].name"),
+                "1 to 200 characters, no control characters",
+            ));
+        } else if !seen.insert(crate::fold::fold(name)) {
+            problems.push((format!("co_applicants[{i}].name"), "each co-applicant once"));
+        }
+        match c.role {
+            CoApplicantRole::Contractor if !(public && mode == Some(PlacementMode::Contracted)) => {
+                problems.push((
+                    format!("co_applicants[{i}].role"),
+                    "only a body that contracts placement out names a contractor",
+                ))
+            }
+            CoApplicantRole::Contractor => {
+                let licensed = c.licence_number.as_deref().is_some_and(|l| {
+                    valid_licence_number(OrganisationKind::PaidAgency, l)
+                        || valid_licence_number(OrganisationKind::FreeAgency, l)
+                });
+                if !licensed {
+                    problems.push((
+                        format!("co_applicants[{i}].licence_number"),
+                        "a contractor's licence number, NN-ユ-NNNNNN or NN-ム-NNNNNN",
+                    ));
+                }
+            }
+            CoApplicantRole::Department if !public => problems.push((
+                format!("co_applicants[{i}].role"),
+                "only a municipality or prefecture names departments",
+            )),
+            CoApplicantRole::Department => {
+                if c.licence_number.is_some() {
+                    problems.push((
+                        format!("co_applicants[{i}].licence_number"),
+                        "a department shares the applicant's notification number",
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
 /// Checks a placement-agency licence number (職業紹介事業許可番号):
 /// `NN-ユ-NNNNNN` for paid agencies, `NN-ム-NNNNNN` for free ones, `NN` the
 /// prefecture of the issuing labour bureau.
@@ -491,6 +587,75 @@ mod tests {
         );
         assert!(!places(K::Municipality, Some(M::SupportOnly)));
         assert!(places(K::School, None));
+    }
+
+    #[test]
+    fn joint_applications() {
+        use CoApplicantRole as R;
+        use OrganisationKind as K;
+        use PlacementMode as M;
+        let co = |name: &str, role, licence: Option<&str>| CoApplicant {
+            name: name.into(),
+            role,
+            licence_number: licence.map(str::to_owned),
+        };
+        let fields = |k, m, list: &[CoApplicant]| -> Vec<String> {
+            co_applicant_problems(k, m, list)
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect()
+        };
+        let contractor = co("株式会社委託先", R::Contractor, Some("13-ユ-300001"));
+        assert!(fields(
+            K::Municipality,
+            Some(M::Contracted),
+            std::slice::from_ref(&contractor)
+        )
+        .is_empty());
+        assert_eq!(
+            fields(K::Municipality, Some(M::Contracted), &[]),
+            ["co_applicants"]
+        );
+        assert_eq!(
+            fields(
+                K::Municipality,
+                Some(M::SelfRun),
+                std::slice::from_ref(&contractor)
+            ),
+            ["co_applicants[0].role"]
+        );
+        assert_eq!(
+            fields(
+                K::Municipality,
+                Some(M::Contracted),
+                &[co("委託先", R::Contractor, None)]
+            ),
+            ["co_applicants[0].licence_number"]
+        );
+        assert!(fields(
+            K::Prefecture,
+            Some(M::SelfRun),
+            &[
+                co("商工労働部", R::Department, None),
+                co("福祉部", R::Department, None)
+            ]
+        )
+        .is_empty());
+        assert_eq!(
+            fields(K::PaidAgency, None, &[co("支店", R::Department, None)]),
+            ["co_applicants[0].role"]
+        );
+        assert_eq!(
+            fields(
+                K::Municipality,
+                Some(M::SelfRun),
+                &[
+                    co("福祉部", R::Department, None),
+                    co("福祉部", R::Department, None)
+                ]
+            ),
+            ["co_applicants[1].name"]
+        );
     }
 
     #[test]

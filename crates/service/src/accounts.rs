@@ -99,6 +99,18 @@ pub fn apply(
     Ok(())
 }
 
+/// The organisation's co-applicant with this public id, if it has one.
+pub fn co_applicant(
+    c: &mut DbConn,
+    organisation: kyushoku_store::OrganisationId,
+    public_id: &str,
+) -> Result<Option<kyushoku_store::CoApplicantId>, Refusal> {
+    Ok(organisations::co_applicants_of(c, organisation)?
+        .into_iter()
+        .find(|x| x.public_id == public_id)
+        .map(|x| x.id))
+}
+
 /// A user an administrator adds, and what they are sent.
 #[derive(Debug, Clone)]
 pub struct NewStaff {

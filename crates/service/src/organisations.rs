@@ -230,15 +230,23 @@ pub fn home(
 }
 
 /// The organisation `public_id` as the caller may see it ([`visible`]),
-/// with what its application stated of its eligibility.
-pub fn read(
-    c: &mut DbConn,
-    caller: &Caller,
-    public_id: &str,
-) -> Result<(OrganisationRow, organisations::Eligibility), Refusal> {
+/// with what its application stated.
+pub fn read(c: &mut DbConn, caller: &Caller, public_id: &str) -> Result<Record, Refusal> {
     let row = visible(c, caller, public_id)?;
-    let eligibility = organisations::eligibility_of(c, row.id)?;
-    Ok((row, eligibility))
+    Ok(Record {
+        eligibility: organisations::eligibility_of(c, row.id)?,
+        co_applicants: organisations::co_applicants_of(c, row.id)?,
+        row,
+    })
+}
+
+/// An organisation with what its application stated: its eligibility and
+/// its co-applicants (連名申請).
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub row: OrganisationRow,
+    pub eligibility: organisations::Eligibility,
+    pub co_applicants: Vec<organisations::CoApplicantRow>,
 }
 
 /// The organisation `public_id` as the caller may see it: a bureau sees

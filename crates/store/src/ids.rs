@@ -133,6 +133,10 @@ row_id!(
     OrganisationId
 );
 row_id!(
+    /// A row of `co_applicants`.
+    CoApplicantId
+);
+row_id!(
     /// A row of `threads`.
     ThreadId
 );

@@ -56,8 +56,9 @@ pub use diesel::result::Error as QueryError;
 pub use diesel::Connection;
 pub use error::StoreError;
 pub use ids::{
-    ApiClientId, AuditEventId, DeliveryId, EventId, JobOfferId, LetterId, MessageId, OfficerId,
-    OrganisationId, RefreshTokenId, ReportId, RowId, SeekerId, ThreadId, UserId, WebhookId,
+    ApiClientId, AuditEventId, CoApplicantId, DeliveryId, EventId, JobOfferId, LetterId, MessageId,
+    OfficerId, OrganisationId, RefreshTokenId, ReportId, RowId, SeekerId, ThreadId, UserId,
+    WebhookId,
 };
 
 // The bundled SQLite is linked through this crate; naming it keeps the

@@ -396,12 +396,14 @@ mod tests {
             created_at: at,
             updated_at: at,
             eligibility: Default::default(),
+            co_applicants: Vec::new(),
         };
         let admin = NewUser {
             public_id: format!("user-{n}"),
             email: format!("admin{n}@example.jp"),
             password_hash: "not a hash".into(),
             role: kyushoku_domain::StaffRole::Admin,
+            co_applicant: None,
         };
         let approve = StatusChange {
             from_status: OrganisationStatus::Pending,

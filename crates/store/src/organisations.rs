@@ -3,10 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::{eligibility, organisations, users};
+use crate::schema::{co_applicants, eligibility, organisations, users};
 use crate::stored_word::MaybeWord;
-use crate::{now, per_backend, DbConn, OrganisationId, StoreError, UserId};
-use kyushoku_domain::organisation::PlacementMode;
+use crate::{now, per_backend, CoApplicantId, DbConn, OrganisationId, StoreError, UserId};
+use kyushoku_domain::organisation::{CoApplicant, CoApplicantRole, PlacementMode};
 use kyushoku_domain::{
     MunicipalityCode, OrganisationKind, OrganisationStatus, PrefectureCode, Sector, StaffRole,
 };
@@ -52,6 +52,38 @@ pub struct NewOrganisation {
     pub updated_at: NaiveDateTime,
     /// What the application states of its eligibility.
     pub eligibility: Eligibility,
+    /// A joint application's co-applicants, each with its public id.
+    pub co_applicants: Vec<(String, CoApplicant)>,
+}
+
+/// A co-applicant of a joint application (連名申請), as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct CoApplicantRow {
+    pub id: CoApplicantId,
+    pub public_id: String,
+    pub name: String,
+    #[diesel(deserialize_as = String)]
+    pub role: CoApplicantRole,
+    pub licence_number: Option<String>,
+}
+
+/// The organisation's co-applicants, in the order the application named
+/// them.
+pub fn co_applicants_of(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+) -> Result<Vec<CoApplicantRow>, StoreError> {
+    Ok(co_applicants::table
+        .filter(co_applicants::organisation_id.eq(organisation))
+        .order(co_applicants::id.asc())
+        .select((
+            co_applicants::id,
+            co_applicants::public_id,
+            co_applicants::name,
+            co_applicants::role,
+            co_applicants::licence_number,
+        ))
+        .load(conn)?)
 }
 
 /// What an application states of its eligibility (issue 38).
@@ -84,6 +116,8 @@ pub struct NewUser {
     pub email: String,
     pub password_hash: String,
     pub role: StaffRole,
+    /// The co-applicant of a joint application the user belongs to.
+    pub co_applicant: Option<CoApplicantId>,
 }
 
 #[derive(Insertable)]
@@ -95,6 +129,7 @@ struct UserInsert<'a> {
     password_hash: &'a str,
     role: &'a str,
     created_at: NaiveDateTime,
+    co_applicant_id: Option<CoApplicantId>,
 }
 
 /// Inserts a staff user of `organisation_id`. A taken e-mail is `Conflict`.
@@ -110,6 +145,7 @@ pub fn insert_user(
         password_hash: &user.password_hash,
         role: user.role.as_str(),
         created_at: now(),
+        co_applicant_id: user.co_applicant,
     };
     let id = per_backend!(conn, c => diesel::insert_into(users::table)
         .values(&row)
@@ -150,6 +186,17 @@ pub fn create_application(
                 eligibility::regular_placements.eq(org.eligibility.regular_placements),
             ))
             .execute(c)?;
+        for (public_id, co) in &org.co_applicants {
+            diesel::insert_into(co_applicants::table)
+                .values((
+                    co_applicants::public_id.eq(public_id),
+                    co_applicants::organisation_id.eq(id),
+                    co_applicants::name.eq(co.name.trim()),
+                    co_applicants::role.eq(co.role.as_str()),
+                    co_applicants::licence_number.eq(&co.licence_number),
+                ))
+                .execute(c)?;
+        }
         insert_user(c, id, admin)?;
         Ok(organisations::table
             .find(id)

@@ -63,8 +63,23 @@ diesel::table! {
         created_at -> Timestamp,
         totp_secret -> Nullable<Text>,
         totp_last_step -> Nullable<BigInt>,
+        /// The co-applicant the user belongs to (migration 000022).
+        co_applicant_id -> Nullable<BigInt>,
     }
 }
+
+diesel::table! {
+    co_applicants (id) {
+        id -> BigInt,
+        public_id -> Text,
+        organisation_id -> BigInt,
+        name -> Text,
+        role -> Text,
+        licence_number -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(co_applicants -> organisations (organisation_id));
 
 diesel::table! {
     api_clients (id) {
@@ -656,6 +671,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_marks,
     organisation_terms,
     eligibility,
+    co_applicants,
     usage_reports,
     sanctions,
 );

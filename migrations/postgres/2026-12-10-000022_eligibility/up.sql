@@ -11,3 +11,17 @@ CREATE TABLE eligibility (
 
 CREATE UNIQUE INDEX organisations_one_per_licence ON organisations (licence_number)
     WHERE licence_number IS NOT NULL AND status IN ('pending', 'approved', 'suspended');
+
+-- Point 2: the co-applicants of a joint application (連名申請): a
+-- contracting body's contractor, a representative department's
+-- departments. A staff user may belong to one.
+CREATE TABLE co_applicants (
+    id              BIGSERIAL PRIMARY KEY,
+    public_id       TEXT NOT NULL UNIQUE,
+    organisation_id BIGINT NOT NULL REFERENCES organisations (id),
+    name            TEXT NOT NULL,
+    role            TEXT NOT NULL,
+    licence_number  TEXT
+);
+CREATE INDEX co_applicants_by_organisation ON co_applicants (organisation_id, id);
+ALTER TABLE users ADD COLUMN co_applicant_id BIGINT REFERENCES co_applicants (id);

@@ -1507,6 +1507,9 @@ pub struct TermsText {
     pub placement_support_only: &'static str,
     pub regular_placements: &'static str,
     pub not_stated: &'static str,
+    pub co_applicants: &'static str,
+    pub role_contractor: &'static str,
+    pub role_department: &'static str,
 }
 
 pub static TERMS_JA: TermsText = TermsText {
@@ -1607,6 +1610,9 @@ pub static TERMS_JA: TermsText = TermsText {
     placement_support_only: "職業紹介は行わず、就労支援の案内のみ（求人情報の提供なし）",
     regular_placements: "申請前3か月の常用就職件数：{n} 件",
     not_stated: "申告なし（この要件の導入前の申請）",
+    co_applicants: "連名申請者",
+    role_contractor: "委託先（職業紹介事業者）",
+    role_department: "部署（同じ届出番号）",
 };
 
 pub static TERMS_EN: TermsText = TermsText {
@@ -1707,6 +1713,9 @@ pub static TERMS_EN: TermsText = TermsText {
     placement_support_only: "Does not place; tells seekers about employment support only (no job offers)",
     regular_placements: "Regular placements in the 3 months before applying: {n}",
     not_stated: "Not stated (applied before this was asked)",
+    co_applicants: "Co-applicants",
+    role_contractor: "Contractor (placement business)",
+    role_department: "Department (the same notification number)",
 };
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use kyushoku_domain::calendar::today_in_japan;
-use kyushoku_domain::organisation::PlacementMode;
+use kyushoku_domain::organisation::{CoApplicantRole, PlacementMode};
 use kyushoku_domain::terms::{SanctionGround, Standing};
 use kyushoku_domain::{AuditAction, Decision, OrganisationStatus, Service};
 use kyushoku_service::bureau::{self as reads, IdPage};
@@ -186,6 +186,8 @@ struct OrganisationPage {
     terms: Option<TermsView>,
     /// What its application stated of its eligibility.
     stated: Vec<String>,
+    /// Its joint application's co-applicants.
+    co_applicants: Vec<String>,
 }
 
 /// A quarter's report on the organisation's page.
@@ -302,21 +304,36 @@ pub(super) async fn organisation_page(
     let caller = audit_log::caller(&b.principal);
     let prefecture = b.prefecture.clone();
     let today = today_in_japan();
-    let (org, events, record, eligibility) = state
+    let (org, events, record, application) = state
         .act(move |c| {
             let (org, events) = reads::organisation_history(c, &caller, &prefecture, &id)?;
-            let (_, eligibility) = organisations::read(c, &caller, &id)?;
+            let stated = organisations::read(c, &caller, &id)?;
             let record = if org.prefecture == prefecture {
                 Some(terms::record(c, &caller, &id, today)?)
             } else {
                 None
             };
-            Ok((org, events, record, eligibility))
+            Ok((org, events, record, stated))
         })
         .await
         .map_err(&fail)?;
     let terms = record.map(|r| terms_view(b, &org, r, asked));
     let tt = b.lang.text().terms;
+    let eligibility = application.eligibility;
+    let co_applicants: Vec<String> = application
+        .co_applicants
+        .into_iter()
+        .map(|c| {
+            let role = match c.role {
+                CoApplicantRole::Contractor => tt.role_contractor,
+                CoApplicantRole::Department => tt.role_department,
+            };
+            match c.licence_number {
+                Some(l) => format!("{}（{role}、{l}）", c.name),
+                None => format!("{}（{role}）", c.name),
+            }
+        })
+        .collect();
     let mut stated = Vec::new();
     if let Some(p) = eligibility.placement {
         stated.push(
@@ -399,6 +416,7 @@ pub(super) async fn organisation_page(
             notice,
             terms,
             stated,
+            co_applicants,
         },
     ))
 }

@@ -144,6 +144,7 @@ pub async fn invite(
     let request = NewUserRequest {
         email: email.clone(),
         role: Some(role),
+        co_applicant_id: None,
     };
     match users::invite(&state, &s.principal, org, request, Some(key)).await {
         Ok(_) => Ok(see_other("/staff/users?done=invited")),

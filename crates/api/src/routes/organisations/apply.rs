@@ -5,13 +5,16 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use kyushoku_domain::credentials::{check_password_policy, hash_password};
-use kyushoku_domain::organisation::{eligibility_problems, valid_licence_number, PlacementMode};
+use kyushoku_domain::organisation::{
+    co_applicant_problems, eligibility_problems, valid_licence_number, CoApplicant,
+    CoApplicantRole, PlacementMode,
+};
 use kyushoku_domain::{MunicipalityCode, OrganisationKind, PrefectureCode, Service};
 use kyushoku_service::reference;
 use kyushoku_service::{accounts, Caller};
 use kyushoku_store::now;
 use kyushoku_store::organisations::{NewOrganisation, NewUser, OrganisationRow};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
@@ -69,6 +72,14 @@ pub struct Application {
     /// applying, at least 1. The bureau sees it beside the application.
     #[schema(minimum = 0, maximum = 1000000)]
     pub regular_placements: Option<i64>,
+    /// A joint application's co-applicants (連名申請): a municipality or
+    /// prefecture that contracts placement out names its contractor (with
+    /// its licence number), a representative department the departments
+    /// sharing its notification number. At most 20; the bureau decides on
+    /// them all together.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub co_applicants: Vec<CoApplicantRequest>,
     /// `seeker_info` and/or `job_offers`, each once.
     #[validate(length(min = 1, max = 2, message = "one or both of seeker_info, job_offers"))]
     #[schema(value_type = Vec<Service>, min_items = 1, max_items = 2)]
@@ -77,7 +88,20 @@ pub struct Application {
     pub admin: AdminAccount,
 }
 
+/// A co-applicant of a joint application.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoApplicantRequest {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    pub role: CoApplicantRole,
+    /// A contractor's licence number (`NN-ユ-NNNNNN` or `NN-ム-NNNNNN`);
+    /// none for a department.
+    pub licence_number: Option<String>,
+}
+
 struct Checked {
+    co_applicants: Vec<CoApplicant>,
     kind: OrganisationKind,
     prefecture: PrefectureCode,
     municipality: Option<MunicipalityCode>,
@@ -176,9 +200,21 @@ fn check(a: &Application) -> Result<Checked, Vec<FieldError>> {
             )),
         }
     }
+    let co_applicants: Vec<CoApplicant> = a
+        .co_applicants
+        .iter()
+        .map(|c| CoApplicant {
+            name: c.name.clone(),
+            role: c.role,
+            licence_number: c.licence_number.clone(),
+        })
+        .collect();
     if let Some(k) = kind {
         for (field, rule) in eligibility_problems(k, a.placement, a.regular_placements, job_offers)
         {
+            errors.push(FieldError::new(field, rule));
+        }
+        for (field, rule) in co_applicant_problems(k, a.placement, &co_applicants) {
             errors.push(FieldError::new(field, rule));
         }
     }
@@ -187,6 +223,7 @@ fn check(a: &Application) -> Result<Checked, Vec<FieldError>> {
     }
     match (errors.is_empty(), kind, prefecture) {
         (true, Some(kind), Some(prefecture)) => Ok(Checked {
+            co_applicants,
             kind,
             prefecture,
             municipality,
@@ -247,6 +284,7 @@ pub async fn apply(
         "municipality": application.municipality, "licence_number": application.licence_number,
         "services": application.services, "email": application.admin.email,
         "placement": application.placement, "regular_placements": application.regular_placements,
+        "co_applicants": application.co_applicants,
         "password": crate::auth::secrets::digest(&application.admin.password),
     }))
     .unwrap_or_default();
@@ -269,12 +307,18 @@ pub async fn apply(
             placement: application.placement,
             regular_placements: application.regular_placements.map(|n| n as i32),
         },
+        co_applicants: checked
+            .co_applicants
+            .iter()
+            .map(|c| (uuid::Uuid::now_v7().to_string(), c.clone()))
+            .collect(),
     };
     let admin = NewUser {
         public_id: uuid::Uuid::now_v7().to_string(),
         email: application.admin.email.trim().to_lowercase(),
         password_hash,
         role: kyushoku_domain::StaffRole::Admin,
+        co_applicant: None,
     };
     let location = format!("/v1/organisations/{}", org.public_id);
     let caller = Caller::anonymous(current_request_id());
@@ -283,6 +327,17 @@ pub async fn apply(
         // What the applicant sees either way: the application as filed.
         let mut filed = Organisation::from(as_filed(&org));
         filed.eligibility = Some(org.eligibility.clone().into());
+        filed.co_applicants = Some(
+            org.co_applicants
+                .iter()
+                .map(|(id, c)| super::CoApplicantView {
+                    co_applicant_id: id.clone(),
+                    name: c.name.trim().to_owned(),
+                    role: c.role,
+                    licence_number: c.licence_number.clone(),
+                })
+                .collect(),
+        );
         let answer = serde_json::to_value(filed).expect("plain data serialises");
         let kept = answer.clone();
         st.act(move |c| accounts::apply(c, &caller, &org, &admin, &kept, pledge.as_ref()))

@@ -48,6 +48,30 @@ pub struct Organisation {
     /// `GET /v1/organisations/{id}` and to the application itself).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub eligibility: Option<EligibilityView>,
+    /// A joint application's co-applicants (in the same answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub co_applicants: Option<Vec<CoApplicantView>>,
+}
+
+/// A co-applicant of a joint application (連名申請).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoApplicantView {
+    /// Name it when adding a staff user who belongs to it.
+    pub co_applicant_id: String,
+    pub name: String,
+    pub role: kyushoku_domain::organisation::CoApplicantRole,
+    pub licence_number: Option<String>,
+}
+
+impl From<kyushoku_store::organisations::CoApplicantRow> for CoApplicantView {
+    fn from(c: kyushoku_store::organisations::CoApplicantRow) -> Self {
+        CoApplicantView {
+            co_applicant_id: c.public_id,
+            name: c.name,
+            role: c.role,
+            licence_number: c.licence_number,
+        }
+    }
 }
 
 /// What an application states of its eligibility.
@@ -95,6 +119,7 @@ impl From<OrganisationRow> for Organisation {
             created_at: r.created_at.and_utc(),
             updated_at: r.updated_at.and_utc(),
             eligibility: None,
+            co_applicants: None,
         }
     }
 }

@@ -11,8 +11,8 @@ use crate::AppState;
 /// Read an organisation.
 ///
 /// Its own members, or a labour bureau; another organisation gets 404, as
-/// for an unknown id. With what its application stated of its
-/// eligibility, which the bureau weighs beside it.
+/// for an unknown id. With what its application stated (its eligibility,
+/// its co-applicants), which the bureau weighs beside it.
 #[utoipa::path(
     operation_id = "organisations_read",
     tag = "organisations",
@@ -31,10 +31,11 @@ pub async fn read(
 ) -> Result<HttpResponse, ApiError> {
     let caller = crate::audit_log::caller(&principal);
     let id = id.into_inner();
-    let (row, eligibility) = state
+    let record = state
         .act(move |c| kyushoku_service::organisations::read(c, &caller, &id))
         .await?;
-    let mut answer = Organisation::from(row);
-    answer.eligibility = Some(eligibility.into());
+    let mut answer = Organisation::from(record.row);
+    answer.eligibility = Some(record.eligibility.into());
+    answer.co_applicants = Some(record.co_applicants.into_iter().map(Into::into).collect());
     Ok(HttpResponse::Ok().json(answer))
 }

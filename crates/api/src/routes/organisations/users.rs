@@ -29,6 +29,10 @@ pub struct NewUserRequest {
     pub email: String,
     /// `staff` (default) or `admin`.
     pub role: Option<StaffRole>,
+    /// The co-applicant of the organisation's joint application the user
+    /// belongs to (`co_applicant_id` from `GET /v1/organisations/{id}`).
+    #[schema(max_length = 64)]
+    pub co_applicant_id: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -38,6 +42,9 @@ pub struct User {
     #[schema(value_type = StaffRole)]
     pub role: String,
     pub created_at: DateTime<Utc>,
+    /// The co-applicant the user belongs to, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub co_applicant_id: Option<String>,
 }
 
 /// Add a staff user (organisation admins).
@@ -87,12 +94,30 @@ pub async fn invite(
 ) -> Result<HttpResponse, ApiError> {
     let raw = serde_json::to_vec(&serde_json::json!({
         "organisation": org.public_id, "email": request.email, "role": request.role,
+        "co_applicant_id": request.co_applicant_id,
     }))
     .unwrap_or_default();
     if let Err(e) = request.validate() {
         return Err(ApiError::Validation(from_validator(&e)));
     }
     let role = request.role.unwrap_or_default();
+    // A co-applicant is named by its public id, and only the
+    // organisation's own.
+    let co_applicant = match request.co_applicant_id.clone() {
+        None => None,
+        Some(named) => {
+            let organisation = org.id;
+            let found = state
+                .act(move |c| accounts::co_applicant(c, organisation, &named))
+                .await?;
+            Some(found.ok_or_else(|| {
+                ApiError::Validation(vec![crate::problem::FieldError::new(
+                    "co_applicant_id",
+                    "not a co-applicant of this organisation",
+                )])
+            })?)
+        }
+    };
     // Until the user sets theirs, a password nobody knows: signing in then
     // fails exactly as a wrong password does, in the same time.
     let unknowable = random_token();
@@ -102,6 +127,7 @@ pub async fn invite(
         email: request.email.trim().to_lowercase(),
         password_hash,
         role,
+        co_applicant,
     };
     let setup_code = random_token();
     let setup_hash = digest(&setup_code);
@@ -121,6 +147,7 @@ pub async fn invite(
         email: user.email.clone(),
         role: role.as_str().to_owned(),
         created_at: Utc::now(),
+        co_applicant_id: request.co_applicant_id.clone(),
     };
     let answer = serde_json::to_value(answer).expect("plain data serialises");
     let who = format!("org:{}", org.public_id);
