@@ -452,16 +452,7 @@ async fn the_seeker_journey_in_a_browser(app: TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
-    let thread = sent.json()["thread_id"].as_str().unwrap().to_owned();
-    let filed = app
-        .call(
-            "POST",
-            &format!("/v1/me/threads/{thread}/reports"),
-            Some(&me),
-            Some(json!({"reason": "断った後も連絡が来る"})),
-        )
-        .await;
-    assert_eq!(filed.status, 201, "{}", filed.text());
+    crate::messaging::report_sent(&app, &me, &sent, "断った後も連絡が来る").await;
     browser.open(&app.url("/my-page/reports")).await;
     browser.shows("受付済み").await;
     browser.accessible_in_both("the seeker's reports").await;
@@ -837,16 +828,7 @@ async fn the_bureau_journey_in_a_browser(app: TestApp) {
         "至急ご連絡ください",
     )
     .await;
-    let thread = sent.json()["thread_id"].as_str().unwrap().to_owned();
-    let filed = app
-        .call(
-            "POST",
-            &format!("/v1/me/threads/{thread}/reports"),
-            Some(&me),
-            Some(json!({"reason": "何度も連絡が来る"})),
-        )
-        .await;
-    assert_eq!(filed.status, 201, "{}", filed.text());
+    crate::messaging::report_sent(&app, &me, &sent, "何度も連絡が来る").await;
     browser.open(&app.url("/bureau/complaints")).await;
     browser.shows("何度も連絡が来る").await;
     browser.accessible_in_both("the complaints").await;

@@ -279,19 +279,7 @@ async fn the_terms_of_use_on_the_pages_keep_the_api_rules(app: TestApp) {
     let me = seeker(&app, &w, "terms-pages-1", "both").await;
     let pid = crate::messaging::only_profile(&app, &w.private).await;
     let sent = crate::messaging::send(&app, &w.private, &pid, Some("案内"), "至急").await;
-    let thread = sent.json()["thread_id"].as_str().unwrap().to_owned();
-    let report = app
-        .call(
-            "POST",
-            &format!("/v1/me/threads/{thread}/reports"),
-            Some(&me),
-            Some(serde_json::json!({"reason": "しつこい"})),
-        )
-        .await
-        .json()["report_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let report = crate::messaging::report_sent(&app, &me, &sent, "しつこい").await;
     let mut b = sign_in_at(
         &app,
         "/bureau",

@@ -98,6 +98,22 @@ pub async fn send(
     .await
 }
 
+/// The seeker behind `token` reports the thread its first guidance
+/// (`sent`, the organisation's answer) opened; the report's id.
+pub async fn report_sent(app: &TestApp, token: &str, sent: &Answer, reason: &str) -> String {
+    let thread = sent.json()["thread_id"].as_str().unwrap().to_owned();
+    let filed = app
+        .call(
+            "POST",
+            &format!("/v1/me/threads/{thread}/reports"),
+            Some(token),
+            Some(json!({"reason": reason})),
+        )
+        .await;
+    assert_eq!(filed.status, 201, "{}", filed.text());
+    filed.json()["report_id"].as_str().unwrap().to_owned()
+}
+
 /// Sends a message and returns its thread id.
 async fn open_thread(
     app: &TestApp,

@@ -39,17 +39,7 @@ async fn a_complaint_is_a_case_the_seeker_follows(app: TestApp) {
     let me = seeker(&app, &w, "complaint-1", "both").await;
     let pid = only_profile(&app, &w.private).await;
     let sent = send(&app, &w.private, &pid, Some("案内"), "しつこい勧誘").await;
-    let thread = sent.json()["thread_id"].as_str().unwrap().to_owned();
-    let filed = app
-        .call(
-            "POST",
-            &format!("/v1/me/threads/{thread}/reports"),
-            Some(&me),
-            Some(json!({"reason": "何度も連絡が来る"})),
-        )
-        .await;
-    assert_eq!(filed.status, 201, "{}", filed.text());
-    let report = filed.json()["report_id"].as_str().unwrap().to_owned();
+    let report = crate::messaging::report_sent(&app, &me, &sent, "何度も連絡が来る").await;
     let mine = app.call("GET", "/v1/me/reports", Some(&me), None).await;
     assert_eq!(mine.status, 200, "{}", mine.text());
     let item = &mine.json()["items"][0];

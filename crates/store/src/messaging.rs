@@ -660,6 +660,35 @@ pub fn find_thread_between(
         .optional()?)
 }
 
+/// The columns of a [`ReportRow`], over reports joined with their thread
+/// and organisation.
+#[allow(clippy::type_complexity)]
+fn report_columns() -> (
+    reports::id,
+    reports::public_id,
+    threads::public_id,
+    organisations::public_id,
+    organisations::name,
+    reports::reason,
+    reports::created_at,
+    reports::status,
+    reports::outcome,
+    reports::handled_at,
+) {
+    (
+        reports::id,
+        reports::public_id,
+        threads::public_id,
+        organisations::public_id,
+        organisations::name,
+        reports::reason,
+        reports::created_at,
+        reports::status,
+        reports::outcome,
+        reports::handled_at,
+    )
+}
+
 /// A report (a complaint case) as its bureau sees it.
 #[derive(Debug, Clone, Queryable)]
 pub struct ReportRow {
@@ -692,18 +721,7 @@ pub fn list_reports(
         .filter(reports::prefecture.eq(prefecture.as_str().to_owned()))
         .order(reports::id.desc())
         .limit(limit)
-        .select((
-            reports::id,
-            reports::public_id,
-            threads::public_id,
-            organisations::public_id,
-            organisations::name,
-            reports::reason,
-            reports::created_at,
-            reports::status,
-            reports::outcome,
-            reports::handled_at,
-        ))
+        .select(report_columns())
         .into_boxed();
     if let Some(b) = before {
         q = q.filter(reports::id.lt(b));
@@ -724,22 +742,7 @@ pub fn find_report(
         .inner_join(threads::table)
         .inner_join(organisations::table.on(organisations::id.eq(reports::organisation_id)))
         .filter(reports::public_id.eq(public_id))
-        .select((
-            (
-                reports::id,
-                reports::public_id,
-                threads::public_id,
-                organisations::public_id,
-                organisations::name,
-                reports::reason,
-                reports::created_at,
-                reports::status,
-                reports::outcome,
-                reports::handled_at,
-            ),
-            organisations::id,
-            reports::prefecture,
-        ))
+        .select((report_columns(), organisations::id, reports::prefecture))
         .get_result(conn)
         .optional()?;
     Ok(row)

@@ -35,6 +35,35 @@ struct Table {
     rows: Vec<(String, Vec<String>)>,
 }
 
+/// A table of counts with their shares (as published: "—" when
+/// suppressed) and the total.
+fn share_table<'a>(
+    bt: &'static crate::pages::i18n::BureauText,
+    lines: impl Iterator<Item = (&'a str, Option<i64>, Option<f64>)>,
+    total: Option<i64>,
+) -> Table {
+    Table {
+        head: vec![bt.count.to_owned(), bt.share.to_owned()],
+        rows: lines
+            .map(|(label, count, share)| {
+                (
+                    label.to_owned(),
+                    vec![
+                        shown(count),
+                        share
+                            .map(|x| format!("{:.1} %", x * 100.0))
+                            .unwrap_or_else(|| "—".to_owned()),
+                    ],
+                )
+            })
+            .chain(std::iter::once((
+                bt.total.to_owned(),
+                vec![shown(total), String::new()],
+            )))
+            .collect(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "bureau/statistics.html")]
 struct StatisticsPage {
@@ -114,27 +143,15 @@ pub async fn show(b: BureauSession, state: web::Data<AppState>) -> Result<HttpRe
             })
             .collect(),
     };
-    let scope_table = |table: &crate::routes::stats::ScopeTable| Table {
-        head: vec![bt.count.to_owned(), bt.share.to_owned()],
-        rows: table
-            .by_scope
-            .iter()
-            .map(|s| {
-                (
-                    scope_label(t, &s.scope).to_owned(),
-                    vec![
-                        shown(s.count),
-                        s.share
-                            .map(|x| format!("{:.1} %", x * 100.0))
-                            .unwrap_or_else(|| "—".to_owned()),
-                    ],
-                )
-            })
-            .chain(std::iter::once((
-                bt.total.to_owned(),
-                vec![shown(table.total), String::new()],
-            )))
-            .collect(),
+    let scope_table = |table: &crate::routes::stats::ScopeTable| {
+        share_table(
+            bt,
+            table
+                .by_scope
+                .iter()
+                .map(|s| (scope_label(t, &s.scope), s.count, s.share)),
+            table.total,
+        )
     };
     let messages = vec![
         (
@@ -263,27 +280,15 @@ pub async fn show(b: BureauSession, state: web::Data<AppState>) -> Result<HttpRe
     // The ministry's tables (issue 38): the organisations each service is
     // provided to, by group, and the hires the usage reports state.
     let tt = t.terms;
-    let group_table = |table: &crate::routes::stats::GroupTable| Table {
-        head: vec![bt.count.to_owned(), bt.share.to_owned()],
-        rows: table
-            .by_group
-            .iter()
-            .map(|g| {
-                (
-                    group_label(tt, g.group).to_owned(),
-                    vec![
-                        shown(g.count),
-                        g.share
-                            .map(|x| format!("{:.1} %", x * 100.0))
-                            .unwrap_or_else(|| "—".to_owned()),
-                    ],
-                )
-            })
-            .chain(std::iter::once((
-                bt.total.to_owned(),
-                vec![shown(table.total), String::new()],
-            )))
-            .collect(),
+    let group_table = |table: &crate::routes::stats::GroupTable| {
+        share_table(
+            bt,
+            table
+                .by_group
+                .iter()
+                .map(|g| (group_label(tt, g.group), g.count, g.share)),
+            table.total,
+        )
     };
     let reported_by_year = Table {
         head: PublishedGroup::ALL
