@@ -329,6 +329,27 @@ fn rows() -> Vec<Row> {
             Some(json!({"service": "job_offers", "reason": " "})),
             [401, 403, 403, 403, 422, 403, 404, 404, 404],
         ),
+        // Nothing asked: the administrator was let through.
+        row(
+            "POST",
+            "/v1/organisations/{id}/change-requests",
+            Some(json!({})),
+            [401, 403, 403, 403, 422, 403, 404, 404, 404],
+        ),
+        row(
+            "GET",
+            "/v1/organisations/{id}/change-requests",
+            None,
+            [401, 403, 200, 403, 200, 200, 404, 404, 404],
+        ),
+        // A request that does not exist: the bureau of the prefecture was
+        // let through.
+        row(
+            "POST",
+            "/v1/organisations/{id}/change-requests/{request_id}/decision",
+            Some(json!({"decision": "approve", "reason": "matrix"})),
+            [401, 403, 404, 403, 403, 403, 403, 403, 403],
+        ),
         row(
             "GET",
             "/v1/organisations/{id}/sanctions",
@@ -593,6 +614,7 @@ async fn every_operation_against_every_principal(app: TestApp) {
             .replace("{webhook_id}", "wh_00000000000000000000000000000000")
             .replace("{delivery_id}", "msg_00000000000000000000000000000000")
             .replace("{report_id}", "00000000-0000-7000-8000-000000000000")
+            .replace("{request_id}", "00000000-0000-7000-8000-000000000000")
             .replace(
                 "{quarter}",
                 &kyushoku_domain::terms::FiscalQuarter::containing(

@@ -851,9 +851,20 @@ async fn the_bureau_journey_in_a_browser(app: TestApp) {
     browser.shows("期限超過").await;
     browser.accessible_in_both("who owes a usage report").await;
     let private = w.cast.org_id("org_private").to_owned();
+    // A change request waits on the page with its form.
+    let asked = app
+        .call(
+            "POST",
+            &format!("/v1/organisations/{private}/change-requests"),
+            Some(&w.private),
+            Some(json!({"name": "株式会社みらい人材ホールディングス"})),
+        )
+        .await;
+    assert_eq!(asked.status, 201, "{}", asked.text());
     browser
         .open(&app.url(&format!("/bureau/organisations/{private}")))
         .await;
+    browser.shows("株式会社みらい人材ホールディングス").await;
     browser.shows("利用規約に基づく措置").await;
     browser.click("#ground-overdue").await;
     type_into(&browser, "sanction-reason", "利用状況報告が未提出").await;

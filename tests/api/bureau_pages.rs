@@ -439,6 +439,78 @@ async fn the_terms_of_use_on_the_pages_keep_the_api_rules(app: TestApp) {
         api["training_referrals"],
         serde_json::json!([{"training_body": "訓練センター", "offers": 2}])
     );
+    // 変更の届出 from the staff home, decided on the bureau's page.
+    let forged = a
+        .post(
+            &app,
+            "/staff/change-requests",
+            &[("csrf", "x"), ("name", "新名称")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let asked = a
+        .post(
+            &app,
+            "/staff/change-requests",
+            &[
+                ("csrf", &csrf),
+                ("name", "新宿区 しごと支援課"),
+                ("services", ""),
+                ("departments", ""),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, 303, "{}", asked.text());
+    let requests = app
+        .call(
+            "GET",
+            &format!("/v1/organisations/{public}/change-requests"),
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    let request = requests["items"][0]["change_request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let page = b
+        .get(&app, &format!("/bureau/organisations/{public}"))
+        .await
+        .text();
+    assert!(page.contains("新宿区 しごと支援課"));
+    let bcsrf = input(&page, "csrf");
+    let decision = format!("/bureau/organisations/{public}/change-requests/{request}");
+    let refused = b
+        .post(
+            &app,
+            &decision,
+            &[("csrf", &bcsrf), ("decision", "approve"), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    let decided = b
+        .post(
+            &app,
+            &decision,
+            &[
+                ("csrf", &bcsrf),
+                ("decision", "approve"),
+                ("reason", "確認済み"),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, 303, "{}", decided.text());
+    let org = app
+        .call(
+            "GET",
+            &format!("/v1/organisations/{public}"),
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(org["name"], "新宿区 しごと支援課");
     // 利用停止 from the staff home: a forged form changes nothing; the
     // administrator's stops seeker information, and job offers with it.
     let home = a.get(&app, "/staff").await.text();

@@ -1013,7 +1013,167 @@ async fn a_joint_application_is_decided_whole(app: TestApp) {
     assert_eq!(added.json()["co_applicant_id"], co[0]["co_applicant_id"]);
 }
 
+/// 変更の届出 (issue 38, point 4): an organisation asks for a change of its
+/// record; the bureau approves it (applied at once) or rejects it.
+async fn changes_to_the_record_are_asked_and_decided(app: TestApp) {
+    let w = world(&app).await;
+    let public = w.cast.org_id("org_public");
+    let path = format!("/v1/organisations/{public}/change-requests");
+    // Bad input names each field and files nothing.
+    let bad = app
+        .call("POST", &path, Some(&w.public), Some(json!({})))
+        .await;
+    assert_eq!(
+        field_names(&bad.assert_problem(422, "validation")),
+        ["changes"]
+    );
+    let bad = app
+        .call(
+            "POST",
+            &path,
+            Some(&w.public),
+            Some(json!({"name": " ", "municipality": "271004", "services": []})),
+        )
+        .await;
+    assert_eq!(
+        field_names(&bad.assert_problem(422, "validation")),
+        ["name", "municipality", "services"]
+    );
+    let a = app
+        .call("POST", &path, Some(&w.bureau), Some(json!({"name": "x"})))
+        .await;
+    assert_eq!(a.status, 403, "{}", a.text());
+    assert_eq!(
+        app.call("GET", &path, Some(&w.public), None).await.json()["items"],
+        json!([])
+    );
+
+    let asked = app
+        .call(
+            "POST",
+            &path,
+            Some(&w.public),
+            Some(
+                json!({"name": "新宿区 産業振興課", "services": ["seeker_info"],
+                        "departments": ["福祉部 生活福祉課"]}),
+            ),
+        )
+        .await;
+    assert_eq!(asked.status, 201, "{}", asked.text());
+    let request = asked.json()["change_request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(asked.json()["status"], "pending");
+    // One pending at a time.
+    app.call(
+        "POST",
+        &path,
+        Some(&w.public),
+        Some(json!({"name": "別名"})),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    let decide = format!("{path}/{request}/decision");
+    let osaka = app.client_token(w.cast.get("bureau_27")).await;
+    let a = app
+        .call(
+            "POST",
+            &decide,
+            Some(&osaka),
+            Some(json!({"decision": "approve", "reason": "確認"})),
+        )
+        .await;
+    assert_eq!(a.status, 403, "{}", a.text());
+    app.call(
+        "POST",
+        &decide,
+        Some(&w.bureau),
+        Some(json!({"decision": "maybe", "reason": "確認"})),
+    )
+    .await
+    .assert_problem(422, "validation");
+    let done = app
+        .call(
+            "POST",
+            &decide,
+            Some(&w.bureau),
+            Some(json!({"decision": "approve", "reason": "条例改正を確認"})),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    let org = &done.json()["organisation"];
+    assert_eq!(org["name"], "新宿区 産業振興課");
+    assert_eq!(org["services"], json!(["seeker_info"]));
+    assert_eq!(done.json()["request"]["status"], "approved");
+    // Applied at once: the organisation's token no longer opens offers.
+    assert_eq!(
+        app.call("GET", "/v1/job-offers", Some(&w.public), None)
+            .await
+            .status,
+        403
+    );
+    let record = app
+        .call(
+            "GET",
+            &format!("/v1/organisations/{public}"),
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(record["co_applicants"][0]["name"], "福祉部 生活福祉課");
+    app.call(
+        "POST",
+        &decide,
+        Some(&w.bureau),
+        Some(json!({"decision": "reject", "reason": "再"})),
+    )
+    .await
+    .assert_problem(409, "illegal-transition");
+    // A rejection changes nothing but the request.
+    let private = w.cast.org_id("org_private");
+    let p2 = format!("/v1/organisations/{private}/change-requests");
+    let asked = app
+        .call(
+            "POST",
+            &p2,
+            Some(&w.private),
+            Some(json!({"name": "株式会社みらい"})),
+        )
+        .await
+        .json();
+    let rejected = app
+        .call(
+            "POST",
+            &format!(
+                "{p2}/{}/decision",
+                asked["change_request_id"].as_str().unwrap()
+            ),
+            Some(&w.bureau),
+            Some(json!({"decision": "reject", "reason": "登記事項証明書が未提出"})),
+        )
+        .await
+        .json();
+    assert_eq!(
+        rejected["organisation"]["name"],
+        "株式会社みらい人材 (demo)"
+    );
+    assert_eq!(rejected["request"]["reason"], "登記事項証明書が未提出");
+    let trail = app
+        .call(
+            "GET",
+            "/v1/audit?action=change_decided",
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(trail["items"].as_array().unwrap().len(), 2, "{trail}");
+}
+
 backend_tests!(
+    changes_to_the_record_are_asked_and_decided,
     a_joint_application_is_decided_whole,
     applications_state_their_eligibility,
     an_organisation_stops_a_service_itself,

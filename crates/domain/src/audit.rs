@@ -73,6 +73,12 @@ closed_set! {
         /// An organisation stopped a service itself (利用停止; `detail`:
         /// the service, what it keeps, the reason).
         ServiceStopped = "service_stopped",
+        /// An organisation asked its bureau to change its record
+        /// (`detail`: the changes).
+        ChangeRequested = "change_requested",
+        /// The bureau approved or rejected a change request (`detail`: the
+        /// decision and its reason).
+        ChangeDecided = "change_decided",
         /// The bureau moved a seeker's complaint on (`detail`: the new
         /// status, the outcome, the bureau's note).
         ComplaintHandled = "complaint_handled",

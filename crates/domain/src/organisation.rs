@@ -7,6 +7,8 @@
 //! decision is allowed from which state.
 
 use serde::{Deserialize, Serialize};
+
+use crate::MunicipalityCode;
 use utoipa::ToSchema;
 
 /// What an organisation is. The first four are public bodies by default.
@@ -427,6 +429,107 @@ pub fn co_applicant_problems(
     problems
 }
 
+closed_set! {
+    /// Where an organisation's request to its bureau (a change of its
+    /// record) stands.
+    pub enum RequestStatus {
+        Pending = "pending",
+        Approved = "approved",
+        Rejected = "rejected",
+    }
+}
+
+/// A change an organisation asks its bureau for (変更の届出): its name,
+/// its municipality (a municipality's own), the services it uses, more
+/// departments on its notification. `None`/empty: unchanged.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChangeSet {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub municipality: Option<MunicipalityCode>,
+    /// The services it asks to use from now: `(seeker_info, job_offers)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub services: Option<(bool, bool)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub departments: Vec<String>,
+}
+
+/// A change request's rules: at least one change; a name of 1–200
+/// characters; a municipality only for a municipality, in its prefecture;
+/// at least one service, and none of job offers for a body that only
+/// supports; departments only for a municipality or prefecture (at most
+/// 20, named once). Each broken rule is `(field, rule)`.
+pub fn change_problems(
+    kind: OrganisationKind,
+    prefecture: &crate::PrefectureCode,
+    placement: Option<PlacementMode>,
+    change: &ChangeSet,
+) -> Vec<(String, &'static str)> {
+    let mut problems = Vec::new();
+    if *change == ChangeSet::default() {
+        problems.push(("changes".to_owned(), "ask for at least one change"));
+    }
+    if let Some(name) = &change.name {
+        let chars = name.trim().chars().count();
+        if chars == 0 || chars > 200 || name.chars().any(char::is_control) {
+            problems.push((
+                "name".to_owned(),
+                "1 to 200 characters, no control characters",
+            ));
+        }
+    }
+    if let Some(m) = &change.municipality {
+        if kind != OrganisationKind::Municipality {
+            problems.push(("municipality".to_owned(), "only a municipality has one"));
+        } else if m.is_prefecture_itself() || m.prefecture() != *prefecture {
+            problems.push((
+                "municipality".to_owned(),
+                "a municipality of the organisation's prefecture",
+            ));
+        }
+    }
+    match change.services {
+        Some((false, false)) => problems.push((
+            "services".to_owned(),
+            "at least one service (a service is stopped with service-stops)",
+        )),
+        Some((_, true))
+            if takes_placement_mode(kind) && placement == Some(PlacementMode::SupportOnly) =>
+        {
+            problems.push((
+                "services".to_owned(),
+                "a body that does not place receives no job offers",
+            ))
+        }
+        _ => {}
+    }
+    if !change.departments.is_empty() && !takes_placement_mode(kind) {
+        problems.push((
+            "departments".to_owned(),
+            "only a municipality or prefecture names departments",
+        ));
+    }
+    if change.departments.len() > MOST_CO_APPLICANTS {
+        problems.push(("departments".to_owned(), "at most 20 departments"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, d) in change.departments.iter().enumerate() {
+        let chars = d.trim().chars().count();
+        if chars == 0
+            || chars > 200
+            || d.chars().any(char::is_control)
+            || !seen.insert(crate::fold::fold(d))
+        {
+            problems.push((
+                format!("departments[{i}]"),
+                "1 to 200 characters, each department once",
+            ));
+        }
+    }
+    problems
+}
+
 /// Checks a placement-agency licence number (職業紹介事業許可番号):
 /// `NN-ユ-NNNNNN` for paid agencies, `NN-ム-NNNNNN` for free ones, `NN` the
 /// prefecture of the issuing labour bureau.
@@ -655,6 +758,66 @@ mod tests {
                 ]
             ),
             ["co_applicants[1].name"]
+        );
+    }
+
+    #[test]
+    fn change_requests() {
+        use OrganisationKind as K;
+        let tokyo = crate::PrefectureCode::parse("13").unwrap();
+        let fields = |k, m, c: &ChangeSet| -> Vec<String> {
+            change_problems(k, &tokyo, m, c)
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect()
+        };
+        assert_eq!(
+            fields(K::PaidAgency, None, &ChangeSet::default()),
+            ["changes"]
+        );
+        let rename = ChangeSet {
+            name: Some("株式会社新名称".into()),
+            ..Default::default()
+        };
+        assert!(fields(K::PaidAgency, None, &rename).is_empty());
+        let moved = ChangeSet {
+            municipality: Some(MunicipalityCode::parse("131041").unwrap()),
+            ..Default::default()
+        };
+        assert!(fields(K::Municipality, Some(PlacementMode::SelfRun), &moved).is_empty());
+        assert_eq!(fields(K::PaidAgency, None, &moved), ["municipality"]);
+        let osaka = ChangeSet {
+            municipality: Some(MunicipalityCode::parse("271004").unwrap()),
+            ..Default::default()
+        };
+        assert_eq!(
+            fields(K::Municipality, Some(PlacementMode::SelfRun), &osaka),
+            ["municipality"]
+        );
+        let none = ChangeSet {
+            services: Some((false, false)),
+            ..Default::default()
+        };
+        assert_eq!(fields(K::PaidAgency, None, &none), ["services"]);
+        let offers = ChangeSet {
+            services: Some((true, true)),
+            ..Default::default()
+        };
+        assert_eq!(
+            fields(K::Municipality, Some(PlacementMode::SupportOnly), &offers),
+            ["services"]
+        );
+        let departments = ChangeSet {
+            departments: vec!["福祉部".into(), "福祉部".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            fields(K::Prefecture, Some(PlacementMode::SelfRun), &departments),
+            ["departments[1]"]
+        );
+        assert_eq!(
+            fields(K::School, None, &departments),
+            ["departments", "departments[1]"]
         );
     }
 

@@ -16,6 +16,7 @@ pub mod accounts;
 pub mod browser;
 pub mod bureau;
 pub mod caller;
+pub mod changes;
 pub mod complaints;
 pub mod events;
 pub mod hires;

@@ -3,10 +3,12 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::{co_applicants, eligibility, organisations, users};
+use crate::schema::{change_requests, co_applicants, eligibility, organisations, users};
 use crate::stored_word::MaybeWord;
 use crate::{now, per_backend, CoApplicantId, DbConn, OrganisationId, StoreError, UserId};
-use kyushoku_domain::organisation::{CoApplicant, CoApplicantRole, PlacementMode};
+use kyushoku_domain::organisation::{
+    ChangeSet, CoApplicant, CoApplicantRole, PlacementMode, RequestStatus,
+};
 use kyushoku_domain::{
     MunicipalityCode, OrganisationKind, OrganisationStatus, PrefectureCode, Sector, StaffRole,
 };
@@ -323,4 +325,139 @@ pub fn change_status(
         }
         find_by_id(c, id)
     })
+}
+
+/// A request to change an organisation's record, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct ChangeRequestRow {
+    pub public_id: String,
+    #[diesel(deserialize_as = String)]
+    pub status: RequestStatus,
+    /// JSON of a `ChangeSet`.
+    pub changes: String,
+    /// The bureau's reason, once decided.
+    pub reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub decided_at: Option<NaiveDateTime>,
+}
+
+/// Files a change request; one already pending is `Conflict`.
+pub fn insert_change_request(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    public_id: &str,
+    changes: &str,
+) -> Result<(), StoreError> {
+    diesel::insert_into(change_requests::table)
+        .values((
+            change_requests::public_id.eq(public_id),
+            change_requests::organisation_id.eq(organisation),
+            change_requests::status.eq(RequestStatus::Pending.as_str()),
+            change_requests::changes.eq(changes),
+            change_requests::created_at.eq(now()),
+        ))
+        .execute(conn)
+        .map_err(|e| StoreError::conflict_on_unique(e, "change request"))?;
+    Ok(())
+}
+
+/// The organisation's change requests, newest first.
+pub fn change_requests_of(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+) -> Result<Vec<ChangeRequestRow>, StoreError> {
+    Ok(change_requests::table
+        .filter(change_requests::organisation_id.eq(organisation))
+        .order(change_requests::id.desc())
+        .select((
+            change_requests::public_id,
+            change_requests::status,
+            change_requests::changes,
+            change_requests::reason,
+            change_requests::created_at,
+            change_requests::decided_at,
+        ))
+        .load(conn)?)
+}
+
+/// Decides a pending change request; `false` when it was not pending.
+pub fn decide_change_request(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    public_id: &str,
+    to: RequestStatus,
+    reason: &str,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        change_requests::table
+            .filter(change_requests::organisation_id.eq(organisation))
+            .filter(change_requests::public_id.eq(public_id))
+            .filter(change_requests::status.eq(RequestStatus::Pending.as_str())),
+    )
+    .set((
+        change_requests::status.eq(to.as_str()),
+        change_requests::reason.eq(reason),
+        change_requests::decided_at.eq(now()),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Applies an approved change to the organisation's record, only if it is
+/// still as `before` (the state's version, as for a decision): its name,
+/// municipality, the services it asks for and, approved, uses; departments
+/// join its co-applicants. `None` when it changed meanwhile.
+pub fn apply_change(
+    conn: &mut DbConn,
+    before: &OrganisationRow,
+    change: &ChangeSet,
+    department_ids: &[String],
+) -> Result<Option<OrganisationRow>, StoreError> {
+    let at = now().max(before.updated_at + chrono::Duration::microseconds(1));
+    let name = change
+        .name
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or(&before.name);
+    let municipality = change
+        .municipality
+        .as_ref()
+        .or(before.municipality.as_ref())
+        .map(MunicipalityCode::as_str);
+    let (asks_si, asks_jo) = change
+        .services
+        .unwrap_or((before.requests_seeker_info, before.requests_job_offers));
+    let (si, jo) = match change.services {
+        Some(granted) if before.status == OrganisationStatus::Approved => granted,
+        _ => (before.seeker_info, before.job_offers),
+    };
+    let n = diesel::update(
+        organisations::table
+            .filter(organisations::id.eq(before.id))
+            .filter(organisations::updated_at.eq(before.updated_at)),
+    )
+    .set((
+        organisations::name.eq(name),
+        organisations::municipality.eq(municipality),
+        organisations::requests_seeker_info.eq(asks_si),
+        organisations::requests_job_offers.eq(asks_jo),
+        organisations::seeker_info.eq(si),
+        organisations::job_offers.eq(jo),
+        organisations::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    for (department, public_id) in change.departments.iter().zip(department_ids) {
+        diesel::insert_into(co_applicants::table)
+            .values((
+                co_applicants::public_id.eq(public_id),
+                co_applicants::organisation_id.eq(before.id),
+                co_applicants::name.eq(department.trim()),
+                co_applicants::role.eq(CoApplicantRole::Department.as_str()),
+            ))
+            .execute(conn)?;
+    }
+    find_by_id(conn, before.id)
 }

@@ -82,6 +82,21 @@ diesel::table! {
 diesel::joinable!(co_applicants -> organisations (organisation_id));
 
 diesel::table! {
+    change_requests (id) {
+        id -> BigInt,
+        public_id -> Text,
+        organisation_id -> BigInt,
+        status -> Text,
+        changes -> Text,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(change_requests -> organisations (organisation_id));
+
+diesel::table! {
     api_clients (id) {
         id -> BigInt,
         client_id -> Text,
@@ -672,6 +687,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organisation_terms,
     eligibility,
     co_applicants,
+    change_requests,
     usage_reports,
     sanctions,
 );

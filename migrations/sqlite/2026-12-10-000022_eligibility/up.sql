@@ -25,3 +25,20 @@ CREATE TABLE co_applicants (
 );
 CREATE INDEX co_applicants_by_organisation ON co_applicants (organisation_id, id);
 ALTER TABLE users ADD COLUMN co_applicant_id BIGINT REFERENCES co_applicants (id);
+
+-- Point 4: an organisation's requests to change its record (name,
+-- municipality, services, departments), which the bureau decides; one
+-- pending at a time.
+CREATE TABLE change_requests (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    public_id       TEXT NOT NULL UNIQUE,
+    organisation_id BIGINT NOT NULL REFERENCES organisations (id),
+    status          TEXT NOT NULL,
+    changes         TEXT NOT NULL,
+    reason          TEXT,
+    created_at      TIMESTAMP NOT NULL,
+    decided_at      TIMESTAMP
+);
+CREATE INDEX change_requests_by_organisation ON change_requests (organisation_id, id);
+CREATE UNIQUE INDEX change_requests_one_pending ON change_requests (organisation_id)
+    WHERE status = 'pending';

@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use kyushoku_domain::organisation::PublishedGroup;
+use kyushoku_domain::organisation::{ChangeSet, PublishedGroup, RequestStatus};
 use kyushoku_domain::terms::{CaseOutcome, CaseStatus, ReportStatus, Standing};
 use kyushoku_service::complaints;
 
@@ -50,6 +50,49 @@ pub fn group_label(t: &'static TermsText, g: PublishedGroup) -> &'static str {
         PublishedGroup::Schools => t.group_schools,
         PublishedGroup::SpecialCorporations => t.group_special,
     }
+}
+
+pub fn request_label(t: &'static TermsText, s: RequestStatus) -> &'static str {
+    match s {
+        RequestStatus::Pending => t.request_pending,
+        RequestStatus::Approved => t.request_approved,
+        RequestStatus::Rejected => t.request_rejected,
+    }
+}
+
+/// A change request as one line of words: what it changes.
+pub fn change_summary(text: &'static crate::pages::i18n::Text, changes: &str) -> String {
+    let t = text.terms;
+    let set: ChangeSet = serde_json::from_str(changes).unwrap_or_default();
+    let mut parts = Vec::new();
+    if let Some(n) = set.name {
+        parts.push(format!("{}: {n}", t.label_name));
+    }
+    if let Some(m) = set.municipality {
+        parts.push(format!(
+            "{}: {}",
+            t.label_municipality,
+            crate::pages::places::name(&m.prefecture(), Some(&m))
+        ));
+    }
+    if let Some((si, jo)) = set.services {
+        let mut v = Vec::new();
+        if si {
+            v.push(text.staff.service_seeker_info);
+        }
+        if jo {
+            v.push(text.staff.service_job_offers);
+        }
+        parts.push(format!("{}: {}", t.label_services, v.join("、")));
+    }
+    if !set.departments.is_empty() {
+        parts.push(format!(
+            "{}: {}",
+            t.label_departments,
+            set.departments.join("、")
+        ));
+    }
+    parts.join(" / ")
 }
 
 pub fn report_status_label(t: &'static TermsText, s: Option<ReportStatus>) -> &'static str {

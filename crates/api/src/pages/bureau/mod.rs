@@ -134,6 +134,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/organisations/{id}/sanctions",
                 web::post().to(usage_reports::sanction),
             )
+            .route(
+                "/organisations/{id}/change-requests/{request_id}",
+                web::post().to(organisations::decide_change),
+            )
             .route("/audit", web::get().to(audit::search))
             .route("/statistics", web::get().to(statistics::show)),
     );

@@ -24,9 +24,11 @@ use crate::pages::my_page::{jst, kind_label};
 use crate::pages::page::{html, see_other, Chrome, PageError};
 use crate::pages::places;
 use crate::pages::staff::status_label;
-use crate::pages::terms::{report_status_label, standing_label};
+use crate::pages::terms::{change_summary, report_status_label, request_label, standing_label};
 use crate::problem::ApiError;
 use crate::{audit_log, auth, AppState};
+use kyushoku_domain::organisation::RequestStatus;
+use kyushoku_store::organisations::ChangeRequestRow;
 
 /// Organisations on one page of the list.
 const SHOWN: i64 = 50;
@@ -220,21 +222,49 @@ struct TermsView {
     may_sanction: bool,
     problem: Option<String>,
     reason: String,
+    /// Its change requests, newest first, the pending one with a form.
+    requests: Vec<RequestLine>,
+    change_problem: Option<String>,
 }
 
-/// What the sanction form asked, and why it was refused.
+/// What the sanction form (or a change request's form, `about_change`)
+/// asked, and why it was refused.
 pub struct SanctionAsked {
     pub problem: String,
     pub reason: String,
+    pub about_change: bool,
+}
+
+/// A change request on the organisation's page.
+struct RequestLine {
+    id: String,
+    summary: String,
+    status: &'static str,
+    reason: String,
+    pending: bool,
 }
 
 fn terms_view(
     b: &BureauSession,
     org: &OrganisationRow,
-    record: Record,
+    (record, requests): (Record, Vec<ChangeRequestRow>),
     asked: Option<SanctionAsked>,
 ) -> TermsView {
     let t = b.lang.text().terms;
+    let (asked, change_problem) = match asked {
+        Some(a) if a.about_change => (None, Some(a.problem)),
+        other => (other, None),
+    };
+    let requests = requests
+        .into_iter()
+        .map(|r| RequestLine {
+            summary: change_summary(b.lang.text(), &r.changes),
+            status: request_label(t, r.status),
+            pending: r.status == RequestStatus::Pending,
+            reason: r.reason.unwrap_or_default(),
+            id: r.public_id,
+        })
+        .collect();
     let bt = b.b();
     TermsView {
         quarters: record
@@ -281,6 +311,8 @@ fn terms_view(
         ),
         problem: asked.as_ref().map(|a| a.problem.clone()),
         reason: asked.map(|a| a.reason).unwrap_or_default(),
+        requests,
+        change_problem,
     }
 }
 
@@ -309,7 +341,10 @@ pub(super) async fn organisation_page(
             let (org, events) = reads::organisation_history(c, &caller, &prefecture, &id)?;
             let stated = organisations::read(c, &caller, &id)?;
             let record = if org.prefecture == prefecture {
-                Some(terms::record(c, &caller, &id, today)?)
+                Some((
+                    terms::record(c, &caller, &id, today)?,
+                    kyushoku_service::changes::list(c, &caller, &id)?,
+                ))
             } else {
                 None
             };
@@ -432,6 +467,7 @@ pub async fn read(
     let notice = match query.done.as_deref() {
         Some("decided") => Some(b.b().decided_notice),
         Some("sanctioned") => Some(b.lang.text().terms.sanction_notice),
+        Some("change_decided") => Some(b.lang.text().terms.change_decided),
         _ => None,
     };
     organisation_page(
@@ -529,6 +565,86 @@ pub async fn decide(
         reason,
         None,
         None,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct ChangeDecisionForm {
+    csrf: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /bureau/organisations/{id}/change-requests/{request_id}`: the
+/// bureau approves (and applies) or rejects a change request, with a
+/// reason (`kyushoku_service::changes::decide`, as the API).
+pub async fn decide_change(
+    req: HttpRequest,
+    b: BureauSession,
+    path: web::Path<(String, String)>,
+    form: web::Form<ChangeDecisionForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    b.check_form(&req, &form.csrf)?;
+    let ChangeDecisionForm {
+        decision, reason, ..
+    } = form.into_inner();
+    let approve = match decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => return Err(PageError::bad_form(b.lang).bureau()),
+    };
+    let (id, request) = path.into_inner();
+    let caller = audit_log::caller(&b.principal);
+    let prefecture = b.prefecture.clone();
+    let target = id.clone();
+    let why = reason.clone();
+    let decided = state
+        .act(move |c| {
+            kyushoku_service::changes::decide(
+                c,
+                &caller,
+                &prefecture,
+                &target,
+                &request,
+                approve,
+                &why,
+            )
+        })
+        .await;
+    let bt = b.b();
+    let (code, problem) = match decided {
+        Ok((_, org)) => {
+            auth::organisation_changed(&state, org.id)
+                .await
+                .map_err(PageError::of_bureau(b.lang))?;
+            return Ok(see_other(format!(
+                "/bureau/organisations/{id}?done=change_decided"
+            )));
+        }
+        Err(ApiError::Validation(_)) => (StatusCode::UNPROCESSABLE_ENTITY, bt.reason_invalid),
+        Err(ApiError::IllegalTransition(_) | ApiError::Conflict(_)) => {
+            (StatusCode::CONFLICT, bt.decision_not_allowed)
+        }
+        Err(ApiError::Forbidden(_)) => (StatusCode::FORBIDDEN, bt.not_your_prefecture),
+        Err(e) => return Err(PageError::of_bureau(b.lang)(e)),
+    };
+    organisation_page(
+        &b,
+        &state,
+        id,
+        code,
+        None,
+        String::new(),
+        None,
+        Some(SanctionAsked {
+            problem: problem.to_owned(),
+            reason,
+            about_change: true,
+        }),
     )
     .await
 }

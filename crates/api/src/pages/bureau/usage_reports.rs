@@ -205,6 +205,7 @@ pub async fn sanction(
         Some(SanctionAsked {
             problem: problem.to_owned(),
             reason,
+            about_change: false,
         }),
     )
     .await

@@ -115,6 +115,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("", web::get().to(home))
             .route("/service-stops", web::post().to(stop_service))
+            .route("/change-requests", web::post().to(ask_change))
             .route("/sign-in", web::get().to(sign_in::form))
             .route("/sign-in", web::post().to(sign_in::password))
             .route("/sign-in/code", web::get().to(sign_in::code_form))
@@ -215,6 +216,16 @@ struct HomePage {
     cap: i32,
     notice: Option<&'static str>,
     problem: Option<&'static str>,
+    change_problem: Option<&'static str>,
+    public_body: bool,
+    requests: Vec<RequestLine>,
+}
+
+/// A change request on the home page.
+struct RequestLine {
+    summary: String,
+    status: &'static str,
+    reason: String,
 }
 
 /// `GET /staff`: the organisation's home: its name, its ID (利用団体ID, to
@@ -225,8 +236,12 @@ pub async fn home(
     query: web::Query<HomeQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    let notice = (query.done.as_deref() == Some("stopped")).then_some(s.t().terms.stopped_notice);
-    home_page(&s, &state, StatusCode::OK, notice, None).await
+    let notice = match query.done.as_deref() {
+        Some("stopped") => Some(s.t().terms.stopped_notice),
+        Some("asked") => Some(s.t().terms.change_notice),
+        _ => None,
+    };
+    home_page(&s, &state, StatusCode::OK, notice, None, None).await
 }
 
 #[derive(Deserialize)]
@@ -240,15 +255,30 @@ async fn home_page(
     code: StatusCode,
     notice: Option<&'static str>,
     problem: Option<&'static str>,
+    change_problem: Option<&'static str>,
 ) -> Result<HttpResponse, PageError> {
     let fail = PageError::of(s.lang);
     let caller = audit_log::caller(&s.principal);
     let public_id = s.member.organisation_public_id.clone();
     let cap = state.config.guidance_daily_cap;
-    let home = state
-        .act(move |c| organisations::home(c, &caller, &public_id, today_in_japan(), cap))
+    let (home, requests) = state
+        .act(move |c| {
+            let home = organisations::home(c, &caller, &public_id, today_in_japan(), cap)?;
+            let requests = kyushoku_service::changes::list(c, &caller, &public_id)?;
+            Ok((home, requests))
+        })
         .await
         .map_err(&fail)?;
+    let t = s.t();
+    let requests = requests
+        .into_iter()
+        .take(5)
+        .map(|r| RequestLine {
+            summary: crate::pages::terms::change_summary(t, &r.changes),
+            status: crate::pages::terms::request_label(t.terms, r.status),
+            reason: r.reason.unwrap_or_default(),
+        })
+        .collect();
     let (org, left) = (home.organisation, home.guidance_left);
     Ok(html(
         code,
@@ -267,8 +297,77 @@ async fn home_page(
             cap,
             notice,
             problem,
+            change_problem,
+            public_body: kyushoku_domain::organisation::takes_placement_mode(org.kind),
+            requests,
         },
     ))
+}
+
+#[derive(Deserialize)]
+pub struct ChangeForm {
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    services: String,
+    #[serde(default)]
+    departments: String,
+}
+
+/// `POST /staff/change-requests`: an administrator asks the bureau for a
+/// change of the record (the API's use case, with its rule and audit row).
+pub async fn ask_change(
+    req: HttpRequest,
+    s: StaffSession,
+    form: web::Form<ChangeForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&req, &form.csrf)?;
+    let ChangeForm {
+        name,
+        services,
+        departments,
+        ..
+    } = form.into_inner();
+    let services = match services.as_str() {
+        "" => None,
+        "both" => Some((true, true)),
+        "seeker_info" => Some((true, false)),
+        "job_offers" => Some((false, true)),
+        _ => return Err(PageError::bad_form(s.lang).staff()),
+    };
+    let change = kyushoku_domain::organisation::ChangeSet {
+        name: (!name.trim().is_empty()).then_some(name),
+        municipality: None,
+        services,
+        departments: departments
+            .lines()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    };
+    let caller = audit_log::caller(&s.principal);
+    let organisation = s.member.organisation_public_id.clone();
+    let asked = state
+        .act(move |c| kyushoku_service::changes::request(c, &caller, &organisation, change))
+        .await;
+    match asked {
+        Ok(_) => Ok(see_other("/staff?done=asked".to_owned())),
+        Err(ApiError::Validation(_) | ApiError::Conflict(_) | ApiError::IllegalTransition(_)) => {
+            home_page(
+                &s,
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                None,
+                Some(s.t().terms.change_refused),
+            )
+            .await
+        }
+        Err(e) => Err(PageError::of_staff(s.lang)(e)),
+    }
 }
 
 #[derive(Deserialize)]
@@ -316,6 +415,7 @@ pub async fn stop_service(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 None,
                 Some(s.t().bureau.reason_invalid),
+                None,
             )
             .await
         }
@@ -326,6 +426,7 @@ pub async fn stop_service(
                 StatusCode::CONFLICT,
                 None,
                 Some(s.t().terms.stop_refused),
+                None,
             )
             .await
         }

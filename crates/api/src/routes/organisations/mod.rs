@@ -2,6 +2,7 @@
 //! organisation's own API clients and staff users. One file per action.
 
 pub mod apply;
+pub mod changes;
 pub mod clients;
 pub mod decide;
 pub mod list;
