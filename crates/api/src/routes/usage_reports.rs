@@ -277,6 +277,8 @@ pub struct OwingQuery {
     /// The fiscal quarter (default: the last one whose deadline passed).
     #[param(pattern = "^FY[0-9]{4}-Q[1-4]$")]
     pub quarter: Option<String>,
+    /// `outstanding` (not submitted: due, or overdue) or `submitted`.
+    #[param(inline)]
     pub only: Option<OwingFilter>,
     /// 1–100, default 20.
     #[param(minimum = 1, maximum = 100)]
