@@ -423,18 +423,20 @@ impl OrganisationGenerator {
         let code = format!("{:02}", pref + 1);
         let place = *self.rng.pick(&PLACES);
         let word = *self.rng.pick(&AGENCY_WORDS);
+        // Licence numbers from 400000 on: the demo cast's (and the tests')
+        // are below, and one number has one open application.
         let (kind, name, municipality, licence) = match self.rng.weighted(&[72, 8, 17, 3]) {
             0 => (
                 "paid_agency",
                 format!("株式会社{place}{word}"),
                 None,
-                Some(format!("{code}-ユ-{:06}", 300_000 + n)),
+                Some(format!("{code}-ユ-{:06}", 400_000 + n)),
             ),
             1 => (
                 "free_agency",
                 format!("一般社団法人{place}{word}"),
                 None,
-                Some(format!("{code}-ム-{:06}", 300_000 + n)),
+                Some(format!("{code}-ム-{:06}", 400_000 + n)),
             ),
             2 if !self.municipalities[pref].is_empty() => (
                 "municipality",
@@ -474,11 +476,18 @@ impl OrganisationGenerator {
         // public body's part in placement, and the regular placements of
         // the three months before.
         if matches!(kind, "municipality" | "prefecture") {
-            a["placement"] = json!(if self.rng.below(4) == 0 {
-                "contracted"
+            if self.rng.below(4) == 0 {
+                // A body that contracts placement out applies jointly with
+                // its contractor (連名申請).
+                a["placement"] = json!("contracted");
+                a["co_applicants"] = json!([{
+                    "name": format!("株式会社{place}人材サービス {n}"),
+                    "role": "contractor",
+                    "licence_number": format!("{code}-ユ-{:06}", 800_000 + n),
+                }]);
             } else {
-                "self_run"
-            });
+                a["placement"] = json!("self_run");
+            }
         }
         a["regular_placements"] = json!(1 + self.rng.below(40));
         a
