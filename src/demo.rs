@@ -216,11 +216,13 @@ fn create_org(conn: &mut DbConn, o: &DemoOrg) -> Result<DemoClient, StoreError> 
         )?;
         // Approved long enough ago to owe quarterly usage reports, the
         // first of them overdue (issue 38).
+        let approved_on = kyushoku_domain::calendar::today_in_japan()
+            - chrono::Duration::days(DEMO_APPROVED_DAYS_AGO);
         kyushoku_store::terms::mark_approved(
             conn,
             row.id,
-            kyushoku_domain::calendar::today_in_japan()
-                - chrono::Duration::days(DEMO_APPROVED_DAYS_AGO),
+            approved_on,
+            kyushoku_domain::terms::approval_ends(approved_on),
         )?;
     }
     org_client(conn, o, row.id, row.public_id)

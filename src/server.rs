@@ -194,7 +194,7 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
     state.webhooks.start(&state);
     if args.sweep_interval > 0 {
         tokio::spawn(sweeper(
-            state.db.clone(),
+            state.clone(),
             Duration::from_secs(args.sweep_interval),
             args.retention_days,
             kyushoku_service::browser::Timeouts {
@@ -301,7 +301,7 @@ async fn shutdown_signal() {
 /// Ended page sessions and expired sign-in links are deleted on the same
 /// beat.
 pub async fn sweeper(
-    db: Db,
+    state: AppState,
     interval: Duration,
     retention_days: i64,
     sessions: kyushoku_service::browser::Timeouts,
@@ -318,33 +318,54 @@ pub async fn sweeper(
             tokio::time::sleep(interval.min(midnight)).await;
         }
         first = false;
-        let db = db.clone();
-        let result = tokio::task::spawn_blocking(move || {
+        let db = state.db.clone();
+        let _ = tokio::task::spawn_blocking(move || {
             let now = kyushoku_store::now();
             if let Err(e) =
                 kyushoku_service::run(&db, |c| kyushoku_service::browser::sweep(c, sessions, now))
             {
                 tracing::warn!(error = %e, "ended sessions were not swept; will retry");
             }
-            sweep_once(&db, retention_days)
         })
         .await;
-        match result {
-            Ok(Ok(s)) if s.expired + s.purged > 0 => {
-                tracing::info!(expired = s.expired, purged = s.purged, "sweeper")
-            }
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "sweeper failed; will retry"),
-            Err(e) => tracing::warn!(error = %e, "sweeper panicked; will retry"),
+        match sweep_now(&state, retention_days).await {
+            Ok(s) if s.expired + s.purged + s.lapsed.len() > 0 => tracing::info!(
+                expired = s.expired,
+                purged = s.purged,
+                lapsed = s.lapsed.len(),
+                "sweeper"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "sweeper failed; will retry"),
         }
     }
+}
+
+/// One sweep, now, and what it changes told to every instance: the
+/// lapsed organisations' cached state is refreshed (R8: their tokens end
+/// at once), their webhooks go out.
+pub async fn sweep_now(
+    state: &AppState,
+    retention_days: i64,
+) -> anyhow::Result<kyushoku_service::retention::Swept> {
+    let db = state.db.clone();
+    let swept = tokio::task::spawn_blocking(move || sweep_once(&db, retention_days)).await??;
+    for id in &swept.lapsed {
+        kyushoku_api::auth::organisation_changed(state, *id)
+            .await
+            .map_err(|e| anyhow::anyhow!("refreshing a lapsed organisation's state: {e}"))?;
+    }
+    if !swept.lapsed.is_empty() {
+        state.webhooks.wake();
+    }
+    Ok(swept)
 }
 
 /// One sweep, now (`kyushoku_service::retention::sweep`).
 pub fn sweep_once(
     db: &Db,
     retention_days: i64,
-) -> Result<kyushoku_store::seekers::Sweep, kyushoku_service::Refusal> {
+) -> Result<kyushoku_service::retention::Swept, kyushoku_service::Refusal> {
     let today = kyushoku_domain::calendar::today_in_japan();
     let purge_before = kyushoku_store::now() - chrono::Duration::days(retention_days);
     kyushoku_service::run(db, |c| {

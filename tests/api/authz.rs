@@ -350,6 +350,26 @@ fn rows() -> Vec<Row> {
             Some(json!({"decision": "approve", "reason": "matrix"})),
             [401, 403, 404, 403, 403, 403, 403, 403, 403],
         ),
+        // Not in the last three months of the approval: the administrator
+        // was let through.
+        row(
+            "POST",
+            "/v1/organisations/{id}/renewals",
+            None,
+            [401, 403, 403, 403, 409, 403, 404, 404, 404],
+        ),
+        row(
+            "GET",
+            "/v1/organisations/{id}/renewals",
+            None,
+            [401, 403, 200, 403, 200, 200, 404, 404, 404],
+        ),
+        row(
+            "POST",
+            "/v1/organisations/{id}/renewals/{renewal_id}/decision",
+            Some(json!({"decision": "approve", "reason": "matrix"})),
+            [401, 403, 404, 403, 403, 403, 403, 403, 403],
+        ),
         row(
             "GET",
             "/v1/organisations/{id}/sanctions",
@@ -615,6 +635,7 @@ async fn every_operation_against_every_principal(app: TestApp) {
             .replace("{delivery_id}", "msg_00000000000000000000000000000000")
             .replace("{report_id}", "00000000-0000-7000-8000-000000000000")
             .replace("{request_id}", "00000000-0000-7000-8000-000000000000")
+            .replace("{renewal_id}", "00000000-0000-7000-8000-000000000000")
             .replace(
                 "{quarter}",
                 &kyushoku_domain::terms::FiscalQuarter::containing(

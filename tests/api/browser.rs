@@ -557,6 +557,8 @@ async fn the_staff_journey_in_a_browser(app: TestApp) {
     let key = admin.totp_secret.clone().unwrap();
     let token = seeker(&app, &w, "staff-journey-1", "both").await;
     crate::offers::load_one(&app, &w.hw).await;
+    // The approval is in its last three months: the home offers renewal.
+    crate::terms::approval_ends_in(&app, w.cast.org_id("org_public"), 20).await;
 
     browser.open(&app.url("/staff")).await;
     browser.shows("ログインしてください").await;
@@ -573,7 +575,17 @@ async fn the_staff_journey_in_a_browser(app: TestApp) {
     browser.press("\u{E007}").await;
     browser.arrives_at("/staff").await;
     browser.shows(w.cast.org_id("org_public")).await;
+    browser.shows("更新申請の受付期間中").await;
     browser.accessible_in_both("the staff home").await;
+    browser
+        .click("form[action='/staff/renewals'] button[type=submit]")
+        .await;
+    browser.arrives_at("/staff").await;
+    browser.shows("承認の更新を申請しました").await;
+    browser.shows("更新を申請中").await;
+    browser
+        .accessible_in_both("the staff home with a renewal asked for")
+        .await;
 
     // The search, by the pickers.
     browser.open(&app.url("/staff/profiles")).await;
@@ -861,10 +873,22 @@ async fn the_bureau_journey_in_a_browser(app: TestApp) {
         )
         .await;
     assert_eq!(asked.status, 201, "{}", asked.text());
+    // So does a renewal, asked for in the approval's last three months.
+    crate::terms::approval_ends_in(&app, &private, 20).await;
+    let renewal = app
+        .call(
+            "POST",
+            &format!("/v1/organisations/{private}/renewals"),
+            Some(&w.private),
+            None,
+        )
+        .await;
+    assert_eq!(renewal.status, 201, "{}", renewal.text());
     browser
         .open(&app.url(&format!("/bureau/organisations/{private}")))
         .await;
     browser.shows("株式会社みらい人材ホールディングス").await;
+    browser.shows("更新を承認する").await;
     browser.shows("利用規約に基づく措置").await;
     browser.click("#ground-overdue").await;
     type_into(&browser, "sanction-reason", "利用状況報告が未提出").await;

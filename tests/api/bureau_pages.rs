@@ -511,6 +511,91 @@ async fn the_terms_of_use_on_the_pages_keep_the_api_rules(app: TestApp) {
         .await
         .json();
     assert_eq!(org["name"], "新宿区 しごと支援課");
+    // 更新 from the staff home in the approval's last three months, once
+    // per form however often it is sent; decided on the bureau's page.
+    crate::terms::approval_ends_in(&app, public, 10).await;
+    let home = a.get(&app, "/staff").await.text();
+    let key = input(&home, "key");
+    let forged = a
+        .post(&app, "/staff/renewals", &[("csrf", "x"), ("key", &key)])
+        .await;
+    assert_eq!(forged.status, 403);
+    for _ in 0..2 {
+        let asked = a
+            .post(&app, "/staff/renewals", &[("csrf", &csrf), ("key", &key)])
+            .await;
+        assert_eq!(asked.status, 303, "{}", asked.text());
+    }
+    let renewals = app
+        .call(
+            "GET",
+            &format!("/v1/organisations/{public}/renewals"),
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(renewals["items"].as_array().unwrap().len(), 1, "{renewals}");
+    let renewal = renewals["items"][0]["renewal_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Another form (a new key) while one is pending is refused.
+    let home = a.get(&app, "/staff").await.text();
+    assert!(
+        !home.contains("action=\"/staff/renewals\""),
+        "no form while pending"
+    );
+    let again = a
+        .post(
+            &app,
+            "/staff/renewals",
+            &[
+                ("csrf", &csrf),
+                ("key", "00000000-0000-4000-8000-000000000000"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 409);
+    let decision = format!("/bureau/organisations/{public}/renewals/{renewal}");
+    let forged = b
+        .post(
+            &app,
+            &decision,
+            &[("csrf", "x"), ("decision", "approve"), ("reason", "確認")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let refused = b
+        .post(
+            &app,
+            &decision,
+            &[("csrf", &bcsrf), ("decision", "approve"), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    let decided = b
+        .post(
+            &app,
+            &decision,
+            &[
+                ("csrf", &bcsrf),
+                ("decision", "approve"),
+                ("reason", "実績を確認"),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, 303, "{}", decided.text());
+    let org = app
+        .call(
+            "GET",
+            &format!("/v1/organisations/{public}"),
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(org["approval"]["standing"], "running");
     // 利用停止 from the staff home: a forged form changes nothing; the
     // administrator's stops seeker information, and job offers with it.
     let home = a.get(&app, "/staff").await.text();

@@ -433,7 +433,7 @@ async fn a_reused_refresh_token_ends_the_access_tokens_of_its_family(app: TestAp
 }
 
 /// A call with an `Idempotency-Key`.
-async fn call_with_key(
+pub(crate) async fn call_with_key(
     app: &TestApp,
     path: &str,
     token: &str,
@@ -544,6 +544,48 @@ async fn every_creating_post_honours_its_idempotency_key(app: TestApp) {
     assert_eq!(s1.json()["access_token"], s2.json()["access_token"]);
     let token = s1.json()["access_token"].as_str().unwrap().to_owned();
     assert!(!crate::support::database_contains(&app, &token).await);
+
+    // The terms of use (issue 38): a change request and a service stop
+    // answer a retry as the first time, and do nothing twice.
+    let changes = format!("/v1/organisations/{org}/change-requests");
+    let change = json!({"name": "新宿区 就労支援課"});
+    let c1 = call_with_key(&app, &changes, &w.public, "ch-1", change.clone()).await;
+    let c2 = call_with_key(&app, &changes, &w.public, "ch-1", change).await;
+    assert_eq!(
+        (c1.status.as_u16(), c2.status.as_u16()),
+        (201, 201),
+        "{}",
+        c2.text()
+    );
+    assert_eq!(c1.json(), c2.json());
+    let listed = app
+        .call("GET", &changes, Some(&w.public), None)
+        .await
+        .json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+    let private = w.cast.org_id("org_private").to_owned();
+    let stops = format!("/v1/organisations/{private}/service-stops");
+    let stop = json!({"service": "job_offers", "reason": "求人情報は使わない"});
+    let t1 = call_with_key(&app, &stops, &w.private, "st-1", stop.clone()).await;
+    let t2 = call_with_key(&app, &stops, &w.private, "st-1", stop).await;
+    assert_eq!(
+        (t1.status.as_u16(), t2.status.as_u16()),
+        (200, 200),
+        "{}",
+        t2.text()
+    );
+    assert_eq!(t1.json(), t2.json());
+    assert_eq!(t2.header("idempotent-replayed"), Some("true"));
+    let stopped = app
+        .call(
+            "GET",
+            "/v1/audit?action=service_stopped",
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(stopped["items"].as_array().unwrap().len(), 1, "{stopped}");
 }
 
 backend_tests!(an_organisation_has_one_request_budget_and_few_clients);

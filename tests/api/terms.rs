@@ -11,7 +11,7 @@ use crate::messaging::{only_profile, seeker, send, world};
 use crate::support::TestApp;
 
 /// Runs one SQL statement on the test's database.
-async fn sql(app: &TestApp, statement: String) {
+pub(crate) async fn sql(app: &TestApp, statement: String) {
     app.state()
         .db_run(move |c| {
             use diesel::RunQueryDsl;
@@ -1172,7 +1172,274 @@ async fn changes_to_the_record_are_asked_and_decided(app: TestApp) {
     assert_eq!(trail["items"].as_array().unwrap().len(), 2, "{trail}");
 }
 
+/// Moves the end of organisation `public_id`'s approval to `days` from
+/// today, as if it had been approved long ago.
+pub(crate) async fn approval_ends_in(app: &TestApp, public_id: &str, days: i64) {
+    let until = today_in_japan() + chrono::Duration::days(days);
+    sql(
+        app,
+        format!(
+            "UPDATE organisation_terms SET approved_until = '{until}' WHERE organisation_id = \
+             (SELECT id FROM organisations WHERE public_id = '{public_id}')"
+        ),
+    )
+    .await;
+}
+
+/// Point 4's renewal: an approval runs three years, is renewed on request
+/// in its last three months (the request keeps it in force past its end
+/// until the bureau decides), or lapses: access ends the day after, the
+/// sweeper writes `lapsed`, and the licence number is free to apply anew.
+async fn an_approval_is_renewed_in_time_or_lapses(app: TestApp) {
+    let w = world(&app).await;
+    let today = today_in_japan();
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let public = w.cast.org_id("org_public").to_owned();
+    let private = w.cast.org_id("org_private").to_owned();
+    let read = |id: &str, token: &str| {
+        let (id, token) = (id.to_owned(), token.to_owned());
+        let app = &app;
+        async move {
+            app.call(
+                "GET",
+                &format!("/v1/organisations/{id}"),
+                Some(&token),
+                None,
+            )
+            .await
+            .json()
+        }
+    };
+    let org = read(&public, &w.public).await;
+    let approval = &org["approval"];
+    let approved_on: chrono::NaiveDate = approval["approved_on"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        approval["approved_until"],
+        day(kyushoku_domain::terms::approval_ends(approved_on)).as_str()
+    );
+    assert_eq!(approval["standing"], "running");
+    // Not yet in its last three months: refused, nothing filed.
+    let renewals = format!("/v1/organisations/{public}/renewals");
+    app.call("POST", &renewals, Some(&w.public), None)
+        .await
+        .assert_problem(409, "illegal-transition");
+    assert_eq!(
+        app.call("GET", &renewals, Some(&w.public), None)
+            .await
+            .json()["items"],
+        json!([])
+    );
+
+    // Thirty days before its end: the renewal is open.
+    let until = today + chrono::Duration::days(30);
+    sql(
+        &app,
+        format!(
+            "UPDATE organisation_terms SET approved_until = '{}' WHERE organisation_id = \
+             (SELECT id FROM organisations WHERE public_id = '{public}')",
+            day(until)
+        ),
+    )
+    .await;
+    assert_eq!(
+        read(&public, &w.bureau).await["approval"]["standing"],
+        "renewal_open"
+    );
+    // Only its administrator asks; the bureau cannot ask for it.
+    let a = app.call("POST", &renewals, Some(&w.bureau), None).await;
+    assert_eq!(a.status, 403, "{}", a.text());
+    let first =
+        crate::security::call_with_key(&app, &renewals, &w.public, "renew-1", json!({})).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    assert_eq!(first.json()["status"], "pending");
+    assert_eq!(first.json()["ends_on"], day(until).as_str());
+    let again =
+        crate::security::call_with_key(&app, &renewals, &w.public, "renew-1", json!({})).await;
+    assert_eq!(again.status, 201, "{}", again.text());
+    assert_eq!(
+        again.json(),
+        first.json(),
+        "the same answer, nothing filed twice"
+    );
+    app.call("POST", &renewals, Some(&w.public), None)
+        .await
+        .assert_problem(409, "conflict");
+    let renewal = first.json()["renewal_id"].as_str().unwrap().to_owned();
+    // The end passes while the bureau decides: still in force.
+    let yesterday = today - chrono::Duration::days(1);
+    sql(
+        &app,
+        format!(
+            "UPDATE organisation_terms SET approved_until = '{y}' WHERE organisation_id = \
+             (SELECT id FROM organisations WHERE public_id = '{public}')",
+            y = day(yesterday)
+        ),
+    )
+    .await;
+    sql(
+        &app,
+        format!(
+            "UPDATE renewals SET ends_on = '{}' WHERE public_id = '{renewal}'",
+            day(yesterday)
+        ),
+    )
+    .await;
+    kyushoku::server::sweep_once(&app.state().db, 180).unwrap();
+    assert_eq!(read(&public, &w.bureau).await["status"], "approved");
+    assert_eq!(
+        app.call("GET", "/v1/job-offers", Some(&w.public), None)
+            .await
+            .status,
+        200
+    );
+    let decide = format!("{renewals}/{renewal}/decision");
+    let osaka = app.client_token(w.cast.get("bureau_27")).await;
+    let a = app
+        .call(
+            "POST",
+            &decide,
+            Some(&osaka),
+            Some(json!({"decision": "approve", "reason": "確認"})),
+        )
+        .await;
+    assert_eq!(a.status, 403, "{}", a.text());
+    app.call(
+        "POST",
+        &decide,
+        Some(&w.bureau),
+        Some(json!({"decision": "maybe", "reason": "確認"})),
+    )
+    .await
+    .assert_problem(422, "validation");
+    app.call(
+        "POST",
+        &decide,
+        Some(&w.bureau),
+        Some(json!({"decision": "approve", "reason": " "})),
+    )
+    .await
+    .assert_problem(422, "validation");
+    let done = app
+        .call(
+            "POST",
+            &decide,
+            Some(&w.bureau),
+            Some(json!({"decision": "approve", "reason": "実績報告を確認"})),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    let renewed = kyushoku_domain::terms::renewed_until(yesterday);
+    assert_eq!(
+        done.json()["renewal"]["renewed_until"],
+        day(renewed).as_str()
+    );
+    let approval = read(&public, &w.public).await["approval"].clone();
+    assert_eq!(approval["approved_until"], day(renewed).as_str());
+    assert_eq!(approval["standing"], "running");
+    app.call(
+        "POST",
+        &decide,
+        Some(&w.bureau),
+        Some(json!({"decision": "reject", "reason": "再"})),
+    )
+    .await
+    .assert_problem(409, "illegal-transition");
+
+    // The other agency asks in time, is refused after its end: it lapses.
+    let p_renewals = format!("/v1/organisations/{private}/renewals");
+    sql(
+        &app,
+        format!(
+            "UPDATE organisation_terms SET approved_until = '{}' WHERE organisation_id = \
+             (SELECT id FROM organisations WHERE public_id = '{private}')",
+            day(today + chrono::Duration::days(5))
+        ),
+    )
+    .await;
+    let asked = app.call("POST", &p_renewals, Some(&w.private), None).await;
+    assert_eq!(asked.status, 201, "{}", asked.text());
+    let p_renewal = asked.json()["renewal_id"].as_str().unwrap().to_owned();
+    sql(
+        &app,
+        format!(
+            "UPDATE organisation_terms SET approved_until = '{}' WHERE organisation_id = \
+             (SELECT id FROM organisations WHERE public_id = '{private}')",
+            day(yesterday)
+        ),
+    )
+    .await;
+    let rejected = app
+        .call(
+            "POST",
+            &format!("{p_renewals}/{p_renewal}/decision"),
+            Some(&w.bureau),
+            Some(json!({"decision": "reject", "reason": "利用実績の報告が未提出"})),
+        )
+        .await;
+    assert_eq!(rejected.status, 200, "{}", rejected.text());
+    assert_eq!(rejected.json()["renewal"]["status"], "rejected");
+    // At once, before any sweep: what needs an approval is refused.
+    app.call("GET", "/v1/job-offers", Some(&w.private), None)
+        .await
+        .assert_problem(403, "organisation-not-approved");
+    assert_eq!(read(&private, &w.bureau).await["status"], "lapsed");
+    assert_eq!(
+        read(&private, &w.bureau).await["approval"]["standing"],
+        "lapsed"
+    );
+    // The sweeper writes it, ends every token, and says so in the trail.
+    let swept = kyushoku::server::sweep_now(app.state(), 180).await.unwrap();
+    assert_eq!(swept.lapsed.len(), 1);
+    // Again: nothing more (the work is idempotent).
+    let swept = kyushoku::server::sweep_now(app.state(), 180).await.unwrap();
+    assert_eq!(swept.lapsed.len(), 0);
+    app.call("GET", "/v1/job-offers", Some(&w.private), None)
+        .await
+        .assert_problem(403, "access-revoked");
+    let trail = app
+        .call(
+            "GET",
+            "/v1/audit?action=approval_lapsed",
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(trail["items"].as_array().unwrap().len(), 1, "{trail}");
+    assert_eq!(trail["items"][0]["actor_kind"], "service");
+    assert_eq!(
+        app.call(
+            "GET",
+            "/v1/audit?action=renewal_decided",
+            Some(&w.bureau),
+            None
+        )
+        .await
+        .json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // Its licence number is free: the agency applies anew.
+    let again = app
+        .call(
+            "POST",
+            "/v1/organisations",
+            None,
+            Some(json!({
+                "name": "株式会社みらい人材", "kind": "paid_agency", "prefecture": "13",
+                "licence_number": "13-ユ-300001", "regular_placements": 2,
+                "services": ["seeker_info", "job_offers"],
+                "admin": {"email": "again@mirai.example.jp", "password": "a long enough passphrase"}
+            })),
+        )
+        .await;
+    assert_eq!(again.status, 201, "{}", again.text());
+}
+
 backend_tests!(
+    an_approval_is_renewed_in_time_or_lapses,
     changes_to_the_record_are_asked_and_decided,
     a_joint_application_is_decided_whole,
     applications_state_their_eligibility,

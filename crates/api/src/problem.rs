@@ -416,7 +416,7 @@ impl ApiError {
             ),
             ApiError::Forbidden(why) => Some((*why).to_owned()),
             ApiError::AccessRevoked => Some(
-                "the organisation's access was suspended or revoked; this token no longer works"
+                "the organisation's access was suspended, revoked or has lapsed; this token no longer works"
                     .into(),
             ),
             ApiError::NotApproved => {

@@ -82,6 +82,15 @@ closed_set! {
         /// The bureau moved a seeker's complaint on (`detail`: the new
         /// status, the outcome, the bureau's note).
         ComplaintHandled = "complaint_handled",
+        /// An organisation asked to renew its approval (更新; `detail`: the
+        /// day it ends).
+        RenewalRequested = "renewal_requested",
+        /// The bureau approved or rejected a renewal (`detail`: the
+        /// decision, the new end, the reason).
+        RenewalDecided = "renewal_decided",
+        /// An approval's period ended without a renewal (`detail`: the day
+        /// it ended); written by the service itself.
+        ApprovalLapsed = "approval_lapsed",
     }
 }
 
@@ -106,5 +115,7 @@ closed_set! {
         Client = "client",
         /// Nobody authenticated (a failed sign-in, an application).
         Anonymous = "anonymous",
+        /// The service itself, on a date (an approval's lapse).
+        Service = "service",
     }
 }

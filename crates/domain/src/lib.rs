@@ -37,6 +37,7 @@ use profile::{EmploymentType, WageKind};
 
 stored_word!(
     ConsentScope,
+    Decision,
     RegistrationStatus,
     OrganisationKind,
     OrganisationStatus,

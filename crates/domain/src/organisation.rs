@@ -164,6 +164,9 @@ pub enum OrganisationStatus {
     Rejected,
     Suspended,
     Revoked,
+    /// The approval's period ended without a renewal (更新): access ends,
+    /// as by a decision; the organisation applies anew to come back.
+    Lapsed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -216,6 +219,7 @@ impl OrganisationStatus {
             OrganisationStatus::Rejected => "rejected",
             OrganisationStatus::Suspended => "suspended",
             OrganisationStatus::Revoked => "revoked",
+            OrganisationStatus::Lapsed => "lapsed",
         }
     }
 
@@ -226,6 +230,7 @@ impl OrganisationStatus {
             OrganisationStatus::Rejected,
             OrganisationStatus::Suspended,
             OrganisationStatus::Revoked,
+            OrganisationStatus::Lapsed,
         ]
         .into_iter()
         .find(|st| st.as_str() == s)
@@ -235,6 +240,8 @@ impl OrganisationStatus {
     /// allowed from this status:
     /// `pending → approved | rejected`, `approved → suspended`,
     /// `suspended → approved` (reinstate), any but `revoked` → `revoked`.
+    /// Nothing decides `lapsed`: the end of the approval's period does
+    /// ([`crate::terms::lapsed`]).
     pub fn after(self, decision: Decision) -> Option<OrganisationStatus> {
         use Decision as D;
         use OrganisationStatus as S;
@@ -436,6 +443,25 @@ closed_set! {
         Pending = "pending",
         Approved = "approved",
         Rejected = "rejected",
+    }
+}
+
+closed_set! {
+    /// The bureau's answer to an organisation's request (a change of its
+    /// record, a renewal of its approval).
+    pub enum Verdict {
+        Approve = "approve",
+        Reject = "reject",
+    }
+}
+
+impl Verdict {
+    /// Where the request stands once answered so.
+    pub fn status(self) -> RequestStatus {
+        match self {
+            Verdict::Approve => RequestStatus::Approved,
+            Verdict::Reject => RequestStatus::Rejected,
+        }
     }
 }
 

@@ -8,7 +8,9 @@
 //! [`may_reinstate`] (no reinstatement while a sanction's suspension
 //! runs), [`after_stop`] (an organisation's own stop of a service, which
 //! the terms link), [`CaseStatus::may_become`] and [`outcome_agrees`] (a
-//! complaint's steps and what its answer may claim).
+//! complaint's steps and what its answer may claim), and an approval's
+//! period: [`approval_ends`], [`may_request_renewal`], [`renewed_until`],
+//! [`lapsed`] and [`approval_standing`] (更新).
 
 use chrono::{Datelike, Months, NaiveDate};
 use std::fmt;
@@ -222,6 +224,80 @@ pub fn after_stop(granted: (bool, bool), stopped: crate::Service) -> (bool, bool
     }
 }
 
+/// How long an approval (利用承認) runs before it is renewed (更新).
+pub const APPROVAL_YEARS: u32 = 3;
+
+/// How long before its end an approval's renewal may be asked for.
+pub const RENEWAL_WINDOW_MONTHS: u32 = 3;
+
+/// The last day of an approval whose period starts on `from`: three years
+/// less a day (approved on 2026-04-01, it runs through 2029-03-31).
+pub fn approval_ends(from: NaiveDate) -> NaiveDate {
+    from.checked_add_months(Months::new(APPROVAL_YEARS * 12))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// The first day a renewal of an approval ending on `until` may be asked
+/// for: three months before the day after its end.
+pub fn renewal_opens(until: NaiveDate) -> NaiveDate {
+    until
+        .succ_opt()
+        .and_then(|d| d.checked_sub_months(Months::new(RENEWAL_WINDOW_MONTHS)))
+        .unwrap_or(NaiveDate::MIN)
+}
+
+/// Whether an approval ending on `until` may be renewed on request on
+/// `today`: from [`renewal_opens`] to its last day, both inclusive.
+pub fn may_request_renewal(until: NaiveDate, today: NaiveDate) -> bool {
+    renewal_opens(until) <= today && today <= until
+}
+
+/// The new end of an approval ending on `until` once renewed: a full
+/// period from the day after, whenever the bureau decides.
+pub fn renewed_until(until: NaiveDate) -> NaiveDate {
+    approval_ends(until.succ_opt().unwrap_or(NaiveDate::MAX))
+}
+
+/// Whether an approval in force through `until` has lapsed on `today`:
+/// its last day has passed and no renewal is pending (one asked for in
+/// time keeps it in force until the bureau decides, as a licence whose
+/// renewal is pending stays valid). No known end (`None`) never lapses.
+pub fn lapsed(until: Option<NaiveDate>, renewal_pending: bool, today: NaiveDate) -> bool {
+    until.is_some_and(|until| !renewal_pending && today > until)
+}
+
+closed_set! {
+    /// Where an approval's period stands on a day.
+    pub enum ApprovalStanding {
+        /// In force, its renewal not yet open.
+        Running = "running",
+        /// In its last three months: a renewal may be asked for.
+        RenewalOpen = "renewal_open",
+        /// A renewal was asked for; the bureau has not decided.
+        RenewalRequested = "renewal_requested",
+        /// Its period ended without a renewal.
+        Lapsed = "lapsed",
+    }
+}
+
+/// Where an approval in force through `until` stands on `today`.
+pub fn approval_standing(
+    until: NaiveDate,
+    renewal_pending: bool,
+    today: NaiveDate,
+) -> ApprovalStanding {
+    if renewal_pending {
+        ApprovalStanding::RenewalRequested
+    } else if lapsed(Some(until), false, today) {
+        ApprovalStanding::Lapsed
+    } else if may_request_renewal(until, today) {
+        ApprovalStanding::RenewalOpen
+    } else {
+        ApprovalStanding::Running
+    }
+}
+
 closed_set! {
     /// A complaint case: a seeker's report as the bureau handles it.
     pub enum CaseStatus {
@@ -297,6 +373,45 @@ mod tests {
         assert_eq!(q("FY2026-Q1").last_day(), d(2026, 6, 30));
         assert_eq!(q("FY2026-Q4").next(), q("FY2027-Q1"));
         assert_eq!(q("FY2026-Q2").to_string(), "FY2026-Q2");
+    }
+
+    #[test]
+    fn an_approval_runs_three_years_and_renews_in_its_last_three_months() {
+        let until = approval_ends(d(2026, 4, 1));
+        assert_eq!(until, d(2029, 3, 31));
+        // A leap day's approval ends on the day before its anniversary.
+        assert_eq!(approval_ends(d(2028, 2, 29)), d(2031, 2, 27));
+        assert_eq!(renewal_opens(until), d(2029, 1, 1));
+        assert!(!may_request_renewal(until, d(2028, 12, 31)));
+        assert!(may_request_renewal(until, d(2029, 1, 1)));
+        assert!(may_request_renewal(until, d(2029, 3, 31)));
+        assert!(!may_request_renewal(until, d(2029, 4, 1)));
+        // Renewed late or early, the new period follows the old one.
+        assert_eq!(renewed_until(until), d(2032, 3, 31));
+    }
+
+    #[test]
+    fn an_approval_lapses_after_its_end_unless_a_renewal_is_pending() {
+        let until = d(2029, 3, 31);
+        assert!(!lapsed(Some(until), false, until));
+        assert!(lapsed(Some(until), false, d(2029, 4, 1)));
+        assert!(!lapsed(Some(until), true, d(2029, 6, 1)));
+        assert!(!lapsed(None, false, d(2099, 1, 1)));
+        use ApprovalStanding as A;
+        assert_eq!(approval_standing(until, false, d(2028, 6, 1)), A::Running);
+        assert_eq!(
+            approval_standing(until, false, d(2029, 2, 1)),
+            A::RenewalOpen
+        );
+        assert_eq!(
+            approval_standing(until, true, d(2029, 2, 1)),
+            A::RenewalRequested
+        );
+        assert_eq!(
+            approval_standing(until, true, d(2029, 5, 1)),
+            A::RenewalRequested
+        );
+        assert_eq!(approval_standing(until, false, d(2029, 4, 1)), A::Lapsed);
     }
 
     #[test]

@@ -133,8 +133,8 @@ pub fn trail(
 }
 
 /// An organisation as its bureau reads it in the console: the
-/// organisation, and its history (the application and every decision, with
-/// their reasons) in order.
+/// organisation, and its history (the application, every decision and
+/// renewal, a lapse, with their reasons) in order.
 pub fn organisation_history(
     c: &mut DbConn,
     caller: &crate::Caller,
@@ -146,6 +146,8 @@ pub fn organisation_history(
     for action in [
         AuditAction::OrganisationApplied,
         AuditAction::OrganisationDecision,
+        AuditAction::RenewalDecided,
+        AuditAction::ApprovalLapsed,
     ] {
         let page = trail(
             c,
@@ -166,4 +168,52 @@ pub fn organisation_history(
     }
     events.sort_by_key(|e| e.id);
     Ok((org, events))
+}
+
+/// An organisation's whole file as its bureau reads it: the organisation
+/// and its history ([`organisation_history`]), what its application stated
+/// and its approval's period, and, for the bureau of its prefecture, its
+/// standing under the terms (reports, sanctions), its change requests and
+/// its renewals.
+#[derive(Debug, Clone)]
+pub struct OrganisationFile {
+    pub organisation: OrganisationRow,
+    pub history: Vec<AuditEventRow>,
+    pub record: crate::organisations::Record,
+    pub terms: Option<TermsFile>,
+}
+
+/// What the bureau of an organisation's prefecture alone reads of it.
+#[derive(Debug, Clone)]
+pub struct TermsFile {
+    pub record: crate::terms::Record,
+    pub changes: Vec<organisations::ChangeRequestRow>,
+    pub renewals: Vec<kyushoku_store::terms::RenewalRow>,
+}
+
+/// The [`OrganisationFile`] of `public_id` on `today`.
+pub fn organisation_file(
+    c: &mut DbConn,
+    caller: &crate::Caller,
+    bureau: &PrefectureCode,
+    public_id: &str,
+    today: chrono::NaiveDate,
+) -> Result<OrganisationFile, Refusal> {
+    let (organisation, history) = organisation_history(c, caller, bureau, public_id)?;
+    let record = crate::organisations::read(c, caller, public_id)?;
+    let terms = if organisation.prefecture == *bureau {
+        Some(TermsFile {
+            record: crate::terms::record(c, caller, public_id, today)?,
+            changes: crate::changes::list(c, caller, public_id)?,
+            renewals: crate::renewals::list(c, caller, public_id)?,
+        })
+    } else {
+        None
+    };
+    Ok(OrganisationFile {
+        organisation,
+        history,
+        record,
+        terms,
+    })
 }

@@ -4,22 +4,25 @@
 //! applied to the record as a conditional write, like a decision (the
 //! rule is `kyushoku_domain::organisation::change_problems`).
 
-use kyushoku_domain::organisation::{change_problems, ChangeSet, RequestStatus};
+use kyushoku_domain::organisation::{change_problems, ChangeSet, RequestStatus, Verdict};
 use kyushoku_domain::{ActorKind, AuditAction, PrefectureCode};
 use kyushoku_store::organisations::{self, ChangeRequestRow, OrganisationRow};
 use kyushoku_store::{audit, DbConn, StoreError};
 
+use crate::idempotency::{keep_answer, Answer};
 use crate::refusal::Invalid;
 use crate::{Caller, Refusal};
 
 /// An administrator of an approved organisation asks its bureau for a
 /// change. One request is pending at a time (another is
-/// [`Refusal::Conflict`]).
+/// [`Refusal::Conflict`]). With a key, the answer commits with the request
+/// (R12).
 pub fn request(
     c: &mut DbConn,
     caller: &Caller,
     organisation: &str,
     change: ChangeSet,
+    answer: Option<&Answer<'_, ChangeRequestRow>>,
 ) -> Result<ChangeRequestRow, Refusal> {
     let org = crate::organisations::visible(c, caller, organisation)?;
     let own = caller.organisation.as_ref().is_some_and(|m| m.id == org.id);
@@ -46,24 +49,29 @@ pub fn request(
             "an organisation asks for changes while it is approved".into(),
         ));
     }
-    let public_id = uuid::Uuid::now_v7().to_string();
-    let changes = serde_json::to_string(&change).unwrap_or_else(|_| "{}".into());
+    let row = ChangeRequestRow {
+        public_id: uuid::Uuid::now_v7().to_string(),
+        status: RequestStatus::Pending,
+        changes: serde_json::to_string(&change).unwrap_or_else(|_| "{}".into()),
+        reason: None,
+        created_at: kyushoku_store::now(),
+        decided_at: None,
+    };
     let mut event = caller.event(AuditAction::ChangeRequested);
-    event.target = Some(public_id.clone());
-    event.detail = Some(changes.clone());
+    event.target = Some(row.public_id.clone());
+    event.detail = Some(row.changes.clone());
     c.write_transaction(|c| {
-        organisations::insert_change_request(c, org.id, &public_id, &changes).map_err(
-            |e| match e {
-                StoreError::Conflict(_) => Refusal::Conflict(
-                    "a change request is pending; wait for the bureau's decision".into(),
-                ),
-                other => other.into(),
-            },
-        )?;
+        organisations::insert_change_request(c, org.id, &row).map_err(|e| match e {
+            StoreError::Conflict(_) => Refusal::Conflict(
+                "a change request is pending; wait for the bureau's decision".into(),
+            ),
+            other => other.into(),
+        })?;
         audit::record(c, &event)?;
+        keep_answer(c, answer, &row)?;
         Ok::<_, Refusal>(())
     })?;
-    found(c, org.id, &public_id)
+    Ok(row)
 }
 
 fn found(
@@ -102,7 +110,7 @@ pub fn decide(
     bureau: &PrefectureCode,
     organisation: &str,
     request: &str,
-    approve: bool,
+    verdict: Verdict,
     reason: &str,
 ) -> Result<(ChangeRequestRow, OrganisationRow), Refusal> {
     let reason = crate::organisations::check_reason(reason);
@@ -118,11 +126,8 @@ pub fn decide(
         ));
     }
     let change: ChangeSet = serde_json::from_str(&pending.changes).unwrap_or_default();
-    let to = if approve {
-        RequestStatus::Approved
-    } else {
-        RequestStatus::Rejected
-    };
+    let to = verdict.status();
+    let approve = verdict == Verdict::Approve;
     let mut event = caller.event(AuditAction::ChangeDecided);
     event.organisation_id = Some(org.id);
     event.prefecture = Some(org.prefecture.clone());

@@ -78,3 +78,32 @@ impl Pledge {
         idempotency::keep(c, &self.principal, &self.key, &answer)
     }
 }
+
+/// A [`Pledge`] with how the answer is written from what the use case
+/// made (the HTTP layer's rendering), so that the answer kept is the one
+/// sent, in the work's own transaction.
+pub struct Answer<'a, T> {
+    pub pledge: &'a Pledge,
+    /// The HTTP status of the first answer.
+    pub status: u16,
+    pub render: &'a (dyn Fn(&T) -> serde_json::Value + Send + Sync),
+}
+
+impl<T> Answer<'_, T> {
+    /// Keeps the answer `made` renders to, in the caller's transaction.
+    pub fn keep(&self, c: &mut DbConn, made: &T) -> Result<(), StoreError> {
+        self.pledge.keep(c, self.status, &(self.render)(made))
+    }
+}
+
+/// Keeps `made`'s answer when the request carried a key.
+pub fn keep_answer<T>(
+    c: &mut DbConn,
+    answer: Option<&Answer<'_, T>>,
+    made: &T,
+) -> Result<(), StoreError> {
+    match answer {
+        Some(a) => a.keep(c, made),
+        None => Ok(()),
+    }
+}

@@ -29,6 +29,7 @@ pub mod organisations;
 pub mod profiles;
 pub mod reference;
 pub mod refusal;
+pub mod renewals;
 pub mod retention;
 pub mod seekers;
 pub mod sessions;
@@ -39,7 +40,7 @@ pub mod webhooks;
 pub mod witness;
 
 pub use caller::Caller;
-pub use idempotency::Pledge;
+pub use idempotency::{Answer, Pledge};
 pub use refusal::Refusal;
 
 /// Runs a use case on a pooled connection. A database failure goes back

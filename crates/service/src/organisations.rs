@@ -118,7 +118,8 @@ pub fn decide(
     c.write_transaction(|c| {
         let updated = apply(c, caller, &row, decision, &change, &reason)?;
         if decision == Decision::Approve {
-            kyushoku_store::terms::mark_approved(c, row.id, today)?;
+            let until = kyushoku_domain::terms::approval_ends(today);
+            kyushoku_store::terms::mark_approved(c, row.id, today, until)?;
         }
         Ok::<_, Refusal>(updated)
     })
@@ -197,12 +198,16 @@ pub fn apply(
     })
 }
 
-/// An organisation's home as its staff see it: the organisation, and
-/// what is left of today's guidance where it may send guidance (R13).
+/// An organisation's home as its staff see it: the organisation, what is
+/// left of today's guidance where it may send guidance (R13), its
+/// approval's period, its renewals and its change requests.
 #[derive(Debug, Clone)]
 pub struct Home {
     pub organisation: OrganisationRow,
     pub guidance_left: Option<i32>,
+    pub approval: Option<crate::renewals::Approval>,
+    pub renewals: Vec<kyushoku_store::terms::RenewalRow>,
+    pub changes: Vec<organisations::ChangeRequestRow>,
 }
 
 /// The caller's own organisation for its home page.
@@ -224,34 +229,58 @@ pub fn home(
         None
     };
     Ok(Home {
+        approval: crate::renewals::approval(c, organisation.id, today)?,
+        renewals: kyushoku_store::terms::renewals_of(c, organisation.id)?,
+        changes: organisations::change_requests_of(c, organisation.id)?,
         organisation,
         guidance_left,
     })
 }
 
 /// The organisation `public_id` as the caller may see it ([`visible`]),
-/// with what its application stated.
+/// with what its application stated and its approval's period.
 pub fn read(c: &mut DbConn, caller: &Caller, public_id: &str) -> Result<Record, Refusal> {
     let row = visible(c, caller, public_id)?;
+    let today = kyushoku_domain::calendar::today_in_japan();
     Ok(Record {
         eligibility: organisations::eligibility_of(c, row.id)?,
         co_applicants: organisations::co_applicants_of(c, row.id)?,
+        approval: crate::renewals::approval(c, row.id, today)?,
         row,
     })
 }
 
-/// An organisation with what its application stated: its eligibility and
-/// its co-applicants (連名申請).
+/// An organisation with what its application stated (its eligibility and
+/// its co-applicants, 連名申請) and its approval's period.
 #[derive(Debug, Clone)]
 pub struct Record {
     pub row: OrganisationRow,
     pub eligibility: organisations::Eligibility,
     pub co_applicants: Vec<organisations::CoApplicantRow>,
+    pub approval: Option<crate::renewals::Approval>,
+}
+
+/// `row` with its status as of today (in Japan): an approval, or a
+/// suspension, whose period has ended reads as lapsed before the sweeper
+/// writes it ([`kyushoku_domain::terms::lapsed`]).
+fn as_of_today(c: &mut DbConn, mut row: OrganisationRow) -> Result<OrganisationRow, Refusal> {
+    use kyushoku_domain::OrganisationStatus as S;
+    if matches!(row.status, S::Approved | S::Suspended) {
+        let today = kyushoku_domain::calendar::today_in_japan();
+        let period = kyushoku_store::terms::approval_period(c, row.id)?;
+        if period.is_some_and(|p| {
+            kyushoku_domain::terms::lapsed(p.approved_until, p.renewal_pending, today)
+        }) {
+            row.status = S::Lapsed;
+        }
+    }
+    Ok(row)
 }
 
 /// The organisation `public_id` as the caller may see it: a bureau sees
 /// every one, a member its own; Hello Work's system reads none. Any other
-/// is [`Refusal::NotFound`], as one that does not exist (R2).
+/// is [`Refusal::NotFound`], as one that does not exist (R2). Its status is
+/// as of today ([`as_of_today`]).
 pub fn visible(
     c: &mut DbConn,
     caller: &Caller,
@@ -268,7 +297,7 @@ pub fn visible(
     let row = organisations::find(c, public_id)?.ok_or(Refusal::NotFound)?;
     let own = caller.organisation.as_ref().is_some_and(|m| m.id == row.id);
     if caller.bureau.is_some() || own {
-        Ok(row)
+        as_of_today(c, row)
     } else {
         Err(Refusal::NotFound)
     }

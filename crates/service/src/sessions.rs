@@ -153,12 +153,12 @@ pub fn revoke_refresh(
 }
 
 /// Staff sign in once the bureau has approved their organisation (and
-/// while it is suspended, to read its status); not while it is pending,
-/// rejected or revoked.
+/// while it is suspended or its approval has lapsed, to read its status
+/// and its reports); not while it is pending, rejected or revoked.
 pub fn may_sign_in(status: OrganisationStatus) -> bool {
     matches!(
         status,
-        OrganisationStatus::Approved | OrganisationStatus::Suspended
+        OrganisationStatus::Approved | OrganisationStatus::Suspended | OrganisationStatus::Lapsed
     )
 }
 

@@ -14,6 +14,7 @@ use kyushoku_store::{DbConn, OrganisationId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::idempotency::{keep_answer, Answer};
 use crate::refusal::Invalid;
 use crate::{Caller, Pledge, Refusal};
 
@@ -295,13 +296,15 @@ pub fn save(
 }
 
 /// Submits the quarter's draft to the bureau, once the quarter has ended
-/// (late is still accepted: the bureau sees when).
+/// (late is still accepted: the bureau sees when). With a key, the answer
+/// commits with the submission (R12).
 pub fn submit(
     c: &mut DbConn,
     caller: &Caller,
     organisation: &str,
     quarter: &str,
     today: NaiveDate,
+    answer: Option<&Answer<'_, QuarterReport>>,
 ) -> Result<QuarterReport, Refusal> {
     let (org, approved_on) = reporting(c, caller, organisation)?;
     let quarter = owed(approved_on, quarter, today)?;
@@ -329,9 +332,11 @@ pub fn submit(
                 .to_string(),
         );
         kyushoku_store::audit::record(c, &event)?;
-        Ok::<_, Refusal>(row)
+        let submitted = quarter_report(c, org.id, quarter, Some(row), today)?;
+        keep_answer(c, answer, &submitted)?;
+        Ok::<_, Refusal>(submitted)
     })?;
-    quarter_report(c, org.id, quarter, Some(submitted), today)
+    Ok(submitted)
 }
 
 /// A line of the bureau's list of who owes a quarter's report.
@@ -489,7 +494,7 @@ pub fn impose(
                 organisation: org.id,
                 ground: cmd.ground,
                 quarter,
-                sanction: decision.as_str(),
+                sanction: decision,
                 suspended_until: until,
                 reason: &reason,
             },
@@ -519,7 +524,7 @@ pub fn sanction_json(imposed: &Imposed) -> serde_json::Value {
         "sanction_id": s.public_id,
         "ground": s.ground.as_str(),
         "quarter": s.quarter.to_string(),
-        "decision": s.sanction,
+        "decision": s.sanction.as_str(),
         "suspended_until": s.suspended_until,
         "reason": s.reason,
         "created_at": s.created_at.and_utc(),
@@ -591,6 +596,7 @@ pub fn stop(
     caller: &Caller,
     organisation: &str,
     cmd: StopCommand,
+    answer: Option<&Answer<'_, OrganisationRow>>,
 ) -> Result<OrganisationRow, Refusal> {
     let org = crate::organisations::visible(c, caller, organisation)?;
     own_admin(caller, &org)?;
@@ -634,6 +640,7 @@ pub fn stop(
                 )
             })?;
         kyushoku_store::audit::record(c, &event)?;
+        keep_answer(c, answer, &updated)?;
         Ok::<_, Refusal>(updated)
     })
 }

@@ -413,13 +413,33 @@ pub struct OrganisationState {
     /// increasing): a cache never replaces a newer state with an older one
     /// (R8).
     pub version: i64,
+    /// The last day its approval is in force, when it can lapse: `None`
+    /// while a renewal is pending, or for an organisation never approved.
+    pub in_force_until: Option<chrono::NaiveDate>,
+}
+
+impl OrganisationState {
+    /// Its status on `today` (in Japan): an approval (or a suspension)
+    /// whose period has ended reads as lapsed from the next day on, before
+    /// the sweeper writes it (`kyushoku_domain::terms::lapsed`).
+    pub fn status_on(&self, today: chrono::NaiveDate) -> OrganisationStatus {
+        let ends = matches!(
+            self.status,
+            OrganisationStatus::Approved | OrganisationStatus::Suspended
+        );
+        if ends && kyushoku_domain::terms::lapsed(self.in_force_until, false, today) {
+            OrganisationStatus::Lapsed
+        } else {
+            self.status
+        }
+    }
 }
 
 pub fn organisation_state(
     conn: &mut DbConn,
     id: OrganisationId,
 ) -> Result<Option<OrganisationState>, StoreError> {
-    Ok(organisations::table
+    let found = organisations::table
         .find(id)
         .select((
             organisations::id,
@@ -461,9 +481,17 @@ pub fn organisation_state(
                     sector: sector.as_deref().and_then(Sector::parse),
                     prefecture,
                     version: at.and_utc().timestamp_micros(),
+                    in_force_until: None,
                 })
             },
-        ))
+        );
+    let Some(mut state) = found else {
+        return Ok(None);
+    };
+    state.in_force_until = crate::terms::approval_period(conn, id)?
+        .filter(|p| !p.renewal_pending)
+        .and_then(|p| p.approved_until);
+    Ok(Some(state))
 }
 
 pub fn principal_state(

@@ -327,6 +327,22 @@ pub fn change_status(
     })
 }
 
+/// Moves the organisation's state version (its `updated_at`) on without
+/// changing its row otherwise, after a change authentication reads from
+/// elsewhere (its approval's period): caches then take the new state.
+pub fn touch(conn: &mut DbConn, id: OrganisationId) -> Result<(), StoreError> {
+    conn.write_transaction(|c| {
+        let Some(before) = find_by_id(c, id)? else {
+            return Ok(());
+        };
+        let at = now().max(before.updated_at + chrono::Duration::microseconds(1));
+        diesel::update(organisations::table.filter(organisations::id.eq(id)))
+            .set(organisations::updated_at.eq(at))
+            .execute(c)?;
+        Ok(())
+    })
+}
+
 /// A request to change an organisation's record, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct ChangeRequestRow {
@@ -341,20 +357,20 @@ pub struct ChangeRequestRow {
     pub decided_at: Option<NaiveDateTime>,
 }
 
-/// Files a change request; one already pending is `Conflict`.
+/// Files a change request as `row` says (pending); one already pending
+/// is `Conflict`.
 pub fn insert_change_request(
     conn: &mut DbConn,
     organisation: OrganisationId,
-    public_id: &str,
-    changes: &str,
+    row: &ChangeRequestRow,
 ) -> Result<(), StoreError> {
     diesel::insert_into(change_requests::table)
         .values((
-            change_requests::public_id.eq(public_id),
+            change_requests::public_id.eq(&row.public_id),
             change_requests::organisation_id.eq(organisation),
-            change_requests::status.eq(RequestStatus::Pending.as_str()),
-            change_requests::changes.eq(changes),
-            change_requests::created_at.eq(now()),
+            change_requests::status.eq(row.status.as_str()),
+            change_requests::changes.eq(&row.changes),
+            change_requests::created_at.eq(row.created_at),
         ))
         .execute(conn)
         .map_err(|e| StoreError::conflict_on_unique(e, "change request"))?;

@@ -396,8 +396,26 @@ diesel::table! {
     organisation_terms (organisation_id) {
         organisation_id -> BigInt,
         approved_on -> Date,
+        /// The last day the approval is in force (migration 000023).
+        approved_until -> Nullable<Date>,
     }
 }
+
+diesel::table! {
+    renewals (id) {
+        id -> BigInt,
+        public_id -> Text,
+        organisation_id -> BigInt,
+        status -> Text,
+        ends_on -> Date,
+        renewed_until -> Nullable<Date>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(renewals -> organisations (organisation_id));
 
 diesel::table! {
     usage_reports (id) {
@@ -685,6 +703,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_attempts,
     webhook_marks,
     organisation_terms,
+    renewals,
     eligibility,
     co_applicants,
     change_requests,

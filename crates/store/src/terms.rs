@@ -1,25 +1,30 @@
 //! The terms of use in storage: the day an organisation was first approved
 //! (its quarterly usage reports are owed from that quarter), the reports,
-//! who owes which quarter, and the sanctions the bureau imposed.
+//! who owes which quarter, the sanctions the bureau imposed, and the
+//! approval's period with its renewals (更新).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::schema::{hires, organisation_terms, organisations, sanctions, usage_reports};
+use crate::schema::{hires, organisation_terms, organisations, renewals, sanctions, usage_reports};
 use crate::{now, per_backend, DbConn, OrganisationId, StoreError};
+use kyushoku_domain::organisation::RequestStatus;
 use kyushoku_domain::terms::{FiscalQuarter, ReportStatus, SanctionGround};
 use kyushoku_domain::{OrganisationKind, OrganisationStatus, PrefectureCode};
 
-/// Notes the day of an organisation's first approval; a later approval
-/// (there is none after a rejection or a revocation) changes nothing.
+/// Notes an organisation's first approval: the day, and the last day of
+/// its first period; a later approval (there is none after a rejection or
+/// a revocation) changes nothing.
 pub fn mark_approved(
     conn: &mut DbConn,
     organisation: OrganisationId,
     day: NaiveDate,
+    until: NaiveDate,
 ) -> Result<(), StoreError> {
     let row = (
         organisation_terms::organisation_id.eq(organisation),
         organisation_terms::approved_on.eq(day),
+        organisation_terms::approved_until.eq(Some(until)),
     );
     per_backend!(conn, c => diesel::insert_into(organisation_terms::table)
         .values(row)
@@ -305,7 +310,8 @@ pub struct SanctionRow {
     #[diesel(deserialize_as = String)]
     pub quarter: FiscalQuarter,
     /// `suspend` or `revoke`.
-    pub sanction: String,
+    #[diesel(deserialize_as = String)]
+    pub sanction: kyushoku_domain::Decision,
     pub suspended_until: Option<NaiveDate>,
     pub reason: String,
     pub created_at: NaiveDateTime,
@@ -318,7 +324,7 @@ pub struct NewSanction<'a> {
     pub organisation: OrganisationId,
     pub ground: SanctionGround,
     pub quarter: FiscalQuarter,
-    pub sanction: &'static str,
+    pub sanction: kyushoku_domain::Decision,
     pub suspended_until: Option<NaiveDate>,
     pub reason: &'a str,
 }
@@ -330,7 +336,7 @@ pub fn insert_sanction(conn: &mut DbConn, s: &NewSanction<'_>) -> Result<(), Sto
             sanctions::organisation_id.eq(s.organisation),
             sanctions::ground.eq(s.ground.as_str()),
             sanctions::quarter.eq(s.quarter.to_string()),
-            sanctions::sanction.eq(s.sanction),
+            sanctions::sanction.eq(s.sanction.as_str()),
             sanctions::suspended_until.eq(s.suspended_until),
             sanctions::reason.eq(s.reason),
             sanctions::created_at.eq(now()),
@@ -349,4 +355,169 @@ pub fn sanctions_of(
         .order(sanctions::id.desc())
         .select(SanctionRow::as_select())
         .load(conn)?)
+}
+
+/// An approval's period as stored: the day of the first approval, the
+/// last day it is in force, and whether a renewal is pending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApprovalPeriod {
+    pub approved_on: NaiveDate,
+    /// `None` only for a row no migration could date.
+    pub approved_until: Option<NaiveDate>,
+    pub renewal_pending: bool,
+}
+
+/// The organisation's approval period, if it was ever approved.
+pub fn approval_period(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+) -> Result<Option<ApprovalPeriod>, StoreError> {
+    let Some((approved_on, approved_until)) = organisation_terms::table
+        .find(organisation)
+        .select((
+            organisation_terms::approved_on,
+            organisation_terms::approved_until,
+        ))
+        .get_result::<(NaiveDate, Option<NaiveDate>)>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let renewal_pending = diesel::select(diesel::dsl::exists(
+        renewals::table
+            .filter(renewals::organisation_id.eq(organisation))
+            .filter(renewals::status.eq(RequestStatus::Pending.as_str())),
+    ))
+    .get_result::<bool>(conn)?;
+    Ok(Some(ApprovalPeriod {
+        approved_on,
+        approved_until,
+        renewal_pending,
+    }))
+}
+
+/// A renewal of an approval, as asked for and decided.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = renewals)]
+pub struct RenewalRow {
+    pub public_id: String,
+    #[diesel(deserialize_as = String)]
+    pub status: RequestStatus,
+    /// The last day of the approval it renews, as it was when asked.
+    pub ends_on: NaiveDate,
+    /// The new last day, once approved.
+    pub renewed_until: Option<NaiveDate>,
+    /// The bureau's reason, once decided.
+    pub reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub decided_at: Option<NaiveDateTime>,
+}
+
+/// Files a renewal, pending; one already pending is `Conflict`.
+pub fn insert_renewal(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    row: &RenewalRow,
+) -> Result<(), StoreError> {
+    diesel::insert_into(renewals::table)
+        .values((
+            renewals::public_id.eq(&row.public_id),
+            renewals::organisation_id.eq(organisation),
+            renewals::status.eq(row.status.as_str()),
+            renewals::ends_on.eq(row.ends_on),
+            renewals::created_at.eq(row.created_at),
+        ))
+        .execute(conn)
+        .map_err(|e| StoreError::conflict_on_unique(e, "renewal"))?;
+    Ok(())
+}
+
+/// The organisation's renewals, newest first.
+pub fn renewals_of(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+) -> Result<Vec<RenewalRow>, StoreError> {
+    Ok(renewals::table
+        .filter(renewals::organisation_id.eq(organisation))
+        .order(renewals::id.desc())
+        .select(RenewalRow::as_select())
+        .load(conn)?)
+}
+
+/// Decides the pending renewal `public_id`, only if it is still pending
+/// (`false`: another decision came first). An approval moves the
+/// approval's last day from the renewal's `ends_on` to `renewed_until`,
+/// only if it has not moved meanwhile.
+pub fn decide_renewal(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    public_id: &str,
+    to: RequestStatus,
+    renewed_until: Option<NaiveDate>,
+    reason: &str,
+) -> Result<bool, StoreError> {
+    conn.write_transaction(|c| {
+        let pending = renewals::table
+            .filter(renewals::organisation_id.eq(organisation))
+            .filter(renewals::public_id.eq(public_id))
+            .filter(renewals::status.eq(RequestStatus::Pending.as_str()));
+        let ends_on: Option<NaiveDate> =
+            pending.select(renewals::ends_on).get_result(c).optional()?;
+        let Some(ends_on) = ends_on else {
+            return Ok(false);
+        };
+        let n = diesel::update(pending)
+            .set((
+                renewals::status.eq(to.as_str()),
+                renewals::renewed_until.eq(renewed_until),
+                renewals::reason.eq(reason),
+                renewals::decided_at.eq(now()),
+            ))
+            .execute(c)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        if let Some(until) = renewed_until {
+            let moved = diesel::update(
+                organisation_terms::table
+                    .filter(organisation_terms::organisation_id.eq(organisation))
+                    .filter(organisation_terms::approved_until.eq(ends_on)),
+            )
+            .set(organisation_terms::approved_until.eq(until))
+            .execute(c)?;
+            if moved == 0 {
+                return Err(StoreError::Conflict("approved_until"));
+            }
+        }
+        Ok(true)
+    })
+}
+
+/// The organisations whose approval has lapsed by `today`: approved or
+/// suspended, past their last day in force, with no renewal pending
+/// (`kyushoku_domain::terms::lapsed`), with that day.
+pub fn lapsing(
+    conn: &mut DbConn,
+    today: NaiveDate,
+) -> Result<Vec<(OrganisationId, NaiveDate)>, StoreError> {
+    let pending = renewals::table
+        .filter(renewals::organisation_id.eq(organisation_terms::organisation_id))
+        .filter(renewals::status.eq(RequestStatus::Pending.as_str()));
+    let rows: Vec<(OrganisationId, Option<NaiveDate>)> = organisation_terms::table
+        .inner_join(organisations::table)
+        .filter(organisations::status.eq_any([
+            OrganisationStatus::Approved.as_str(),
+            OrganisationStatus::Suspended.as_str(),
+        ]))
+        .filter(organisation_terms::approved_until.lt(today))
+        .filter(diesel::dsl::not(diesel::dsl::exists(pending)))
+        .select((
+            organisation_terms::organisation_id,
+            organisation_terms::approved_until,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, until)| Some((id, until?)))
+        .collect())
 }

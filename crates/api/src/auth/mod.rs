@@ -450,7 +450,7 @@ fn member_of(org: &OrganisationState, admin: bool) -> Member {
         organisation_id: org.id,
         organisation_public_id: org.public_id.clone(),
         admin,
-        status: org.status,
+        status: org.status_on(kyushoku_domain::calendar::today_in_japan()),
         seeker_info: org.seeker_info,
         job_offers: org.job_offers,
         sector: org.sector,
@@ -543,7 +543,7 @@ fn organisation_key(public_id: &str) -> String {
 
 fn encode_org(o: &OrganisationState) -> String {
     format!(
-        "{}|{}|{}|{}|{}|{}|{}|{}|{}",
+        "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
         o.version,
         o.id.get(),
         o.public_id,
@@ -552,13 +552,15 @@ fn encode_org(o: &OrganisationState) -> String {
         u8::from(o.seeker_info),
         u8::from(o.job_offers),
         o.sector.map(Sector::as_str).unwrap_or(""),
-        o.prefecture
+        o.prefecture,
+        o.in_force_until.map(|d| d.to_string()).unwrap_or_default()
     )
 }
 
 fn decode_org(v: &str) -> Option<OrganisationState> {
     let p: Vec<&str> = v.split('|').collect();
-    let [version, id, public_id, status, epoch, si, jo, sector, prefecture] = p.as_slice() else {
+    let [version, id, public_id, status, epoch, si, jo, sector, prefecture, until] = p.as_slice()
+    else {
         return None;
     };
     Some(OrganisationState {
@@ -575,6 +577,11 @@ fn decode_org(v: &str) -> Option<OrganisationState> {
             Some(Sector::parse(sector)?)
         },
         prefecture: PrefectureCode::parse(prefecture).ok()?,
+        in_force_until: if until.is_empty() {
+            None
+        } else {
+            Some(until.parse().ok()?)
+        },
     })
 }
 
@@ -717,6 +724,12 @@ mod tests {
             sector: Some(Sector::Public),
             prefecture: PrefectureCode::parse("13").unwrap(),
             version: 1_700_000_000_000_000,
+            in_force_until: chrono::NaiveDate::from_ymd_opt(2029, 3, 31),
+        };
+        assert_eq!(decode_org(&encode_org(&o)), Some(o.clone()));
+        let o = OrganisationState {
+            in_force_until: None,
+            ..o
         };
         assert_eq!(decode_org(&encode_org(&o)), Some(o));
         assert_eq!(decode_org("garbage"), None);
@@ -724,6 +737,8 @@ mod tests {
         // prefecture) do not decode: they are read again from the database.
         assert_eq!(decode_org("0193-abc|approved|2|1|0|public"), None);
         assert_eq!(decode_org("7|0193-abc|approved|2|1|0|public"), None);
+        // Nor does one from before the approval's period.
+        assert_eq!(decode_org("1|7|0193-abc|approved|2|1|0|public|13"), None);
     }
 
     #[test]

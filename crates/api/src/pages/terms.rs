@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use kyushoku_domain::organisation::{ChangeSet, PublishedGroup, RequestStatus};
-use kyushoku_domain::terms::{CaseOutcome, CaseStatus, ReportStatus, Standing};
+use kyushoku_domain::terms::{ApprovalStanding, CaseOutcome, CaseStatus, ReportStatus, Standing};
 use kyushoku_service::complaints;
 
 use super::i18n::TermsText;
@@ -57,6 +57,15 @@ pub fn request_label(t: &'static TermsText, s: RequestStatus) -> &'static str {
         RequestStatus::Pending => t.request_pending,
         RequestStatus::Approved => t.request_approved,
         RequestStatus::Rejected => t.request_rejected,
+    }
+}
+
+pub fn approval_standing_label(t: &'static TermsText, s: ApprovalStanding) -> &'static str {
+    match s {
+        ApprovalStanding::Running => t.approval_running,
+        ApprovalStanding::RenewalOpen => t.approval_renewal_open,
+        ApprovalStanding::RenewalRequested => t.approval_renewal_requested,
+        ApprovalStanding::Lapsed => t.approval_lapsed,
     }
 }
 

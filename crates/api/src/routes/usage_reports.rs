@@ -9,9 +9,10 @@ use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use kyushoku_domain::calendar::today_in_japan;
 use kyushoku_domain::terms::{FiscalQuarter, ReportStatus, SanctionGround, Standing};
-use kyushoku_domain::{OrganisationKind, OrganisationStatus};
+use kyushoku_domain::{Decision, OrganisationKind, OrganisationStatus};
 use kyushoku_service::bureau::IdPage;
 use kyushoku_service::terms::{self, QuarterReport, Referral, SanctionCommand, UsageCommand};
+use kyushoku_service::Answer;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -230,13 +231,14 @@ pub async fn save(
 /// An administrator of the organisation, once the quarter has ended; the
 /// saved draft is submitted as it is. A late report is still accepted
 /// (the bureau sees it was late). A submitted report is corrected by
-/// saving it again.
+/// saving it again. Honours `Idempotency-Key`.
 #[utoipa::path(
     operation_id = "organisations_usage_reports_submit",
     tag = "organisations",
     params(
         ("id" = String, Path, format = Uuid, description = ID),
         ("quarter" = String, Path, pattern = "^FY[0-9]{4}-Q[1-4]$", description = "The fiscal quarter"),
+        ("Idempotency-Key" = Option<String>, Header, description = "retry safely"),
     ),
     security(("bearer" = [])),
     responses(
@@ -248,17 +250,42 @@ pub async fn save(
 )]
 #[post("/{id}/usage-reports/{quarter}/submission")]
 pub async fn submit(
+    req: HttpRequest,
     principal: Principal,
     path: web::Path<(String, String)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let key = idempotency::key_of(&req)?;
     let caller = audit_log::caller(&principal);
     let (id, quarter) = path.into_inner();
+    let raw =
+        serde_json::to_vec(&serde_json::json!({"submission": [&id, &quarter]})).unwrap_or_default();
     let today = today_in_japan();
-    let report = state
-        .act(move |c| terms::submit(c, &caller, &id, &quarter, today))
-        .await?;
-    Ok(HttpResponse::Ok().json(UsageReport::from(report)))
+    let st = state.clone();
+    idempotency::once_atomic(
+        &state,
+        &principal.cursor_binding(),
+        key,
+        &raw,
+        move |pledge| async move {
+            let report = st
+                .act(move |c| {
+                    let answer = pledge.as_ref().map(|pledge| Answer {
+                        pledge,
+                        status: 200,
+                        render: &render_report,
+                    });
+                    terms::submit(c, &caller, &id, &quarter, today, answer.as_ref())
+                })
+                .await?;
+            Ok((StatusCode::OK, render_report(&report)))
+        },
+    )
+    .await
+}
+
+fn render_report(q: &QuarterReport) -> serde_json::Value {
+    serde_json::to_value(UsageReport::from(q.clone())).unwrap_or_default()
 }
 
 /// Which reports of a quarter the bureau lists.
@@ -408,7 +435,7 @@ pub struct SanctionRecord {
     pub ground: SanctionGround,
     pub quarter: String,
     /// `suspend` or `revoke`, as the terms set it.
-    pub decision: String,
+    pub decision: Decision,
     /// The day a suspension ends: no reinstatement before it.
     pub suspended_until: Option<NaiveDate>,
     pub reason: String,
@@ -526,7 +553,7 @@ pub async fn sanctions(
     }))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceStopRequest {
     /// The service to stop. `seeker_info` stops `job_offers` too (the
@@ -544,10 +571,14 @@ pub struct ServiceStopRequest {
 /// offers leaves seeker information. It takes effect on the organisation's
 /// next request; to use a service again the organisation asks its bureau.
 /// The usage reports for the quarters it used the service stay owed.
+/// Honours `Idempotency-Key`.
 #[utoipa::path(
     operation_id = "organisations_service_stops_create",
     tag = "organisations",
-    params(("id" = String, Path, format = Uuid, description = ID)),
+    params(
+        ("id" = String, Path, format = Uuid, description = ID),
+        ("Idempotency-Key" = Option<String>, Header, description = "retry safely"),
+    ),
     request_body = ServiceStopRequest,
     security(("bearer" = [])),
     responses(
@@ -559,37 +590,59 @@ pub struct ServiceStopRequest {
 )]
 #[post("/{id}/service-stops")]
 pub async fn stop_service(
+    req: HttpRequest,
     principal: Principal,
     id: web::Path<String>,
     body: crate::extract::Json<ServiceStopRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner()?;
-    let updated = stop(
-        &state,
-        &principal,
-        id.into_inner(),
-        request.service,
-        request.reason,
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(super::organisations::Organisation::from(updated)))
+    let key = idempotency::key_of(&req)?;
+    stop(&state, &principal, id.into_inner(), request, key).await
 }
 
-/// The organisation's own stop of a service, and the refresh of what every
-/// instance knows of it (R8's cache): the staff pages call it too.
+fn render_organisation(row: &kyushoku_store::organisations::OrganisationRow) -> serde_json::Value {
+    serde_json::to_value(super::organisations::Organisation::from(row.clone())).unwrap_or_default()
+}
+
+/// The organisation's own stop of a service, once per `key`, and the
+/// refresh of what every instance knows of it (R8's cache): the staff
+/// pages call it too.
 pub async fn stop(
     state: &web::Data<AppState>,
     principal: &Principal,
     organisation: String,
-    service: kyushoku_domain::Service,
-    reason: String,
-) -> Result<kyushoku_store::organisations::OrganisationRow, ApiError> {
+    request: ServiceStopRequest,
+    key: Option<String>,
+) -> Result<HttpResponse, ApiError> {
     let caller = audit_log::caller(principal);
-    let cmd = terms::StopCommand { service, reason };
-    let updated = state
-        .act(move |c| terms::stop(c, &caller, &organisation, cmd))
-        .await?;
-    auth::organisation_changed(state, updated.id).await?;
-    Ok(updated)
+    let raw =
+        serde_json::to_vec(&serde_json::json!({"organisation": organisation, "request": request}))
+            .unwrap_or_default();
+    let cmd = terms::StopCommand {
+        service: request.service,
+        reason: request.reason,
+    };
+    let st = state.clone();
+    idempotency::once_atomic(
+        state,
+        &principal.cursor_binding(),
+        key,
+        &raw,
+        move |pledge| async move {
+            let updated = st
+                .act(move |c| {
+                    let answer = pledge.as_ref().map(|pledge| Answer {
+                        pledge,
+                        status: 200,
+                        render: &render_organisation,
+                    });
+                    terms::stop(c, &caller, &organisation, cmd, answer.as_ref())
+                })
+                .await?;
+            auth::organisation_changed(&st, updated.id).await?;
+            Ok((StatusCode::OK, render_organisation(&updated)))
+        },
+    )
+    .await
 }

@@ -138,6 +138,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/organisations/{id}/change-requests/{request_id}",
                 web::post().to(organisations::decide_change),
             )
+            .route(
+                "/organisations/{id}/renewals/{renewal_id}",
+                web::post().to(organisations::decide_renewal),
+            )
             .route("/audit", web::get().to(audit::search))
             .route("/statistics", web::get().to(statistics::show)),
     );

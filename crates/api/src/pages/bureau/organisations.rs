@@ -12,23 +12,24 @@ use kyushoku_domain::calendar::today_in_japan;
 use kyushoku_domain::organisation::{CoApplicantRole, PlacementMode};
 use kyushoku_domain::terms::{SanctionGround, Standing};
 use kyushoku_domain::{AuditAction, Decision, OrganisationStatus, Service};
-use kyushoku_service::bureau::{self as reads, IdPage};
+use kyushoku_service::bureau::{self as reads, IdPage, OrganisationFile, TermsFile};
 use kyushoku_service::organisations::{self, DecisionCommand};
-use kyushoku_service::terms::{self, Record};
+use kyushoku_service::renewals::Approval;
 use kyushoku_store::organisations::OrganisationRow;
 use serde::Deserialize;
 
 use super::BureauSession;
-use crate::pages::i18n::{BureauText, Text};
+use crate::pages::i18n::{BureauText, TermsText, Text};
 use crate::pages::my_page::{jst, kind_label};
 use crate::pages::page::{html, see_other, Chrome, PageError};
 use crate::pages::places;
 use crate::pages::staff::status_label;
-use crate::pages::terms::{change_summary, report_status_label, request_label, standing_label};
+use crate::pages::terms::{
+    approval_standing_label, change_summary, report_status_label, request_label, standing_label,
+};
 use crate::problem::ApiError;
 use crate::{audit_log, auth, AppState};
-use kyushoku_domain::organisation::RequestStatus;
-use kyushoku_store::organisations::ChangeRequestRow;
+use kyushoku_domain::organisation::{RequestStatus, Verdict};
 
 /// Organisations on one page of the list.
 const SHOWN: i64 = 50;
@@ -123,6 +124,7 @@ pub async fn list(
         OrganisationStatus::Suspended,
         OrganisationStatus::Rejected,
         OrganisationStatus::Revoked,
+        OrganisationStatus::Lapsed,
     ]
     .into_iter()
     .map(|s| StatusTab {
@@ -190,6 +192,8 @@ struct OrganisationPage {
     stated: Vec<String>,
     /// Its joint application's co-applicants.
     co_applicants: Vec<String>,
+    /// Its approval's period, once approved.
+    approval: Option<String>,
 }
 
 /// A quarter's report on the organisation's page.
@@ -225,14 +229,34 @@ struct TermsView {
     /// Its change requests, newest first, the pending one with a form.
     requests: Vec<RequestLine>,
     change_problem: Option<String>,
+    /// Its renewals, newest first, the pending one with a form.
+    renewals: Vec<RenewalLine>,
+    renewal_problem: Option<String>,
 }
 
-/// What the sanction form (or a change request's form, `about_change`)
-/// asked, and why it was refused.
-pub struct SanctionAsked {
+/// A renewal on the organisation's page.
+struct RenewalLine {
+    id: String,
+    status: &'static str,
+    ends_on: String,
+    renewed_until: Option<String>,
+    reason: String,
+    pending: bool,
+}
+
+/// Which of the organisation page's forms of the terms was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TermsForm {
+    Sanction,
+    Change,
+    Renewal,
+}
+
+/// What one of those forms asked, and why it was refused.
+pub struct Refused {
+    pub form: TermsForm,
     pub problem: String,
     pub reason: String,
-    pub about_change: bool,
 }
 
 /// A change request on the organisation's page.
@@ -247,15 +271,38 @@ struct RequestLine {
 fn terms_view(
     b: &BureauSession,
     org: &OrganisationRow,
-    (record, requests): (Record, Vec<ChangeRequestRow>),
-    asked: Option<SanctionAsked>,
+    file: TermsFile,
+    refused: Option<Refused>,
 ) -> TermsView {
     let t = b.lang.text().terms;
-    let (asked, change_problem) = match asked {
-        Some(a) if a.about_change => (None, Some(a.problem)),
-        other => (other, None),
+    let TermsFile {
+        record,
+        changes,
+        renewals,
+    } = file;
+    let problem_of = |form: TermsForm| {
+        refused
+            .as_ref()
+            .filter(|r| r.form == form)
+            .map(|r| r.problem.clone())
     };
-    let requests = requests
+    let (change_problem, renewal_problem) = (
+        problem_of(TermsForm::Change),
+        problem_of(TermsForm::Renewal),
+    );
+    let asked = refused.filter(|r| r.form == TermsForm::Sanction);
+    let renewals = renewals
+        .into_iter()
+        .map(|r| RenewalLine {
+            status: request_label(t, r.status),
+            ends_on: r.ends_on.to_string(),
+            renewed_until: r.renewed_until.map(|d| d.to_string()),
+            pending: r.status == RequestStatus::Pending,
+            reason: r.reason.unwrap_or_default(),
+            id: r.public_id,
+        })
+        .collect();
+    let requests = changes
         .into_iter()
         .map(|r| RequestLine {
             summary: change_summary(b.lang.text(), &r.changes),
@@ -298,9 +345,7 @@ fn terms_view(
                     SanctionGround::OverdueReport => t.ground_overdue,
                     SanctionGround::FalseReport => t.ground_false,
                 },
-                decision: Decision::parse(&s.sanction)
-                    .map(|d| decision_label(bt, d))
-                    .unwrap_or(bt.decided),
+                decision: decision_label(bt, s.sanction),
                 until: s.suspended_until.map(|d| d.to_string()),
                 reason: s.reason,
             })
@@ -313,6 +358,8 @@ fn terms_view(
         reason: asked.map(|a| a.reason).unwrap_or_default(),
         requests,
         change_problem,
+        renewals,
+        renewal_problem,
     }
 }
 
@@ -330,30 +377,24 @@ pub(super) async fn organisation_page(
     problem: Option<String>,
     reason: String,
     notice: Option<&'static str>,
-    asked: Option<SanctionAsked>,
+    refused: Option<Refused>,
 ) -> Result<HttpResponse, PageError> {
     let fail = PageError::of_bureau(b.lang);
     let caller = audit_log::caller(&b.principal);
     let prefecture = b.prefecture.clone();
     let today = today_in_japan();
-    let (org, events, record, application) = state
-        .act(move |c| {
-            let (org, events) = reads::organisation_history(c, &caller, &prefecture, &id)?;
-            let stated = organisations::read(c, &caller, &id)?;
-            let record = if org.prefecture == prefecture {
-                Some((
-                    terms::record(c, &caller, &id, today)?,
-                    kyushoku_service::changes::list(c, &caller, &id)?,
-                ))
-            } else {
-                None
-            };
-            Ok((org, events, record, stated))
-        })
+    let OrganisationFile {
+        organisation: org,
+        history: events,
+        record: application,
+        terms,
+    } = state
+        .act(move |c| reads::organisation_file(c, &caller, &prefecture, &id, today))
         .await
         .map_err(&fail)?;
-    let terms = record.map(|r| terms_view(b, &org, r, asked));
+    let terms = terms.map(|file| terms_view(b, &org, file, refused));
     let tt = b.lang.text().terms;
+    let approval = application.approval.map(|a| approval_line(tt, a));
     let eligibility = application.eligibility;
     let co_applicants: Vec<String> = application
         .co_applicants
@@ -398,6 +439,11 @@ pub(super) async fn organisation_page(
                 .unwrap_or_default();
             let what = match e.action {
                 AuditAction::OrganisationApplied => bt.applied.to_owned(),
+                AuditAction::ApprovalLapsed => tt.lapsed.to_owned(),
+                AuditAction::RenewalDecided => match detail["decision"].as_str() {
+                    Some("approve") => tt.renewal_approved.to_owned(),
+                    _ => tt.renewal_rejected.to_owned(),
+                },
                 _ => detail["decision"]
                     .as_str()
                     .and_then(Decision::parse)
@@ -452,8 +498,19 @@ pub(super) async fn organisation_page(
             terms,
             stated,
             co_applicants,
+            approval,
         },
     ))
+}
+
+/// The approval's period in one line: from, through, and where it stands.
+fn approval_line(tt: &'static TermsText, a: Approval) -> String {
+    let until = a.approved_until.map(|d| d.to_string()).unwrap_or_default();
+    let standing = a.standing.map(|s| approval_standing_label(tt, s));
+    match standing {
+        Some(s) => format!("{} 〜 {until}（{s}）", a.approved_on),
+        None => format!("{} 〜 {until}", a.approved_on),
+    }
 }
 
 /// `GET /bureau/organisations/{id}`: one organisation, its history and,
@@ -468,6 +525,7 @@ pub async fn read(
         Some("decided") => Some(b.b().decided_notice),
         Some("sanctioned") => Some(b.lang.text().terms.sanction_notice),
         Some("change_decided") => Some(b.lang.text().terms.change_decided),
+        Some("renewal_decided") => Some(b.lang.text().terms.renewal_decided),
         _ => None,
     };
     organisation_page(
@@ -570,7 +628,7 @@ pub async fn decide(
 }
 
 #[derive(Deserialize)]
-pub struct ChangeDecisionForm {
+pub struct RequestDecisionForm {
     csrf: String,
     #[serde(default)]
     decision: String,
@@ -585,18 +643,14 @@ pub async fn decide_change(
     req: HttpRequest,
     b: BureauSession,
     path: web::Path<(String, String)>,
-    form: web::Form<ChangeDecisionForm>,
+    form: web::Form<RequestDecisionForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
     b.check_form(&req, &form.csrf)?;
-    let ChangeDecisionForm {
+    let RequestDecisionForm {
         decision, reason, ..
     } = form.into_inner();
-    let approve = match decision.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => return Err(PageError::bad_form(b.lang).bureau()),
-    };
+    let verdict = Verdict::parse(&decision).ok_or(PageError::bad_form(b.lang).bureau())?;
     let (id, request) = path.into_inner();
     let caller = audit_log::caller(&b.principal);
     let prefecture = b.prefecture.clone();
@@ -610,7 +664,7 @@ pub async fn decide_change(
                 &prefecture,
                 &target,
                 &request,
-                approve,
+                verdict,
                 &why,
             )
         })
@@ -640,10 +694,77 @@ pub async fn decide_change(
         None,
         String::new(),
         None,
-        Some(SanctionAsked {
+        Some(Refused {
+            form: TermsForm::Change,
             problem: problem.to_owned(),
             reason,
-            about_change: true,
+        }),
+    )
+    .await
+}
+
+/// `POST /bureau/organisations/{id}/renewals/{renewal_id}`: the bureau
+/// approves or rejects a renewal of the approval, with a reason
+/// (`kyushoku_service::renewals::decide`, as the API).
+pub async fn decide_renewal(
+    req: HttpRequest,
+    b: BureauSession,
+    path: web::Path<(String, String)>,
+    form: web::Form<RequestDecisionForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    b.check_form(&req, &form.csrf)?;
+    let RequestDecisionForm {
+        decision, reason, ..
+    } = form.into_inner();
+    let verdict = Verdict::parse(&decision).ok_or(PageError::bad_form(b.lang).bureau())?;
+    let (id, renewal) = path.into_inner();
+    let caller = audit_log::caller(&b.principal);
+    let prefecture = b.prefecture.clone();
+    let target = id.clone();
+    let why = reason.clone();
+    let decided = state
+        .act(move |c| {
+            kyushoku_service::renewals::decide(
+                c,
+                &caller,
+                &prefecture,
+                &target,
+                &renewal,
+                verdict,
+                &why,
+            )
+        })
+        .await;
+    let bt = b.b();
+    let (code, problem) = match decided {
+        Ok((_, org)) => {
+            auth::organisation_changed(&state, org.id)
+                .await
+                .map_err(PageError::of_bureau(b.lang))?;
+            return Ok(see_other(format!(
+                "/bureau/organisations/{id}?done=renewal_decided"
+            )));
+        }
+        Err(ApiError::Validation(_)) => (StatusCode::UNPROCESSABLE_ENTITY, bt.reason_invalid),
+        Err(ApiError::IllegalTransition(_) | ApiError::Conflict(_)) => {
+            (StatusCode::CONFLICT, bt.decision_not_allowed)
+        }
+        Err(ApiError::Forbidden(_)) => (StatusCode::FORBIDDEN, bt.not_your_prefecture),
+        Err(e) => return Err(PageError::of_bureau(b.lang)(e)),
+    };
+    organisation_page(
+        &b,
+        &state,
+        id,
+        code,
+        None,
+        String::new(),
+        None,
+        Some(Refused {
+            form: TermsForm::Renewal,
+            problem: problem.to_owned(),
+            reason,
         }),
     )
     .await

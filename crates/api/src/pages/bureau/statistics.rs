@@ -112,6 +112,7 @@ pub async fn show(b: BureauSession, state: web::Data<AppState>) -> Result<HttpRe
         OrganisationStatus::Suspended,
         OrganisationStatus::Rejected,
         OrganisationStatus::Revoked,
+        OrganisationStatus::Lapsed,
     ];
     let mut kinds: Vec<&str> = stats
         .organisations

@@ -12,7 +12,7 @@ use kyushoku_service::bureau::IdPage;
 use kyushoku_service::terms::{self, SanctionCommand};
 use serde::Deserialize;
 
-use super::organisations::{organisation_page, SanctionAsked};
+use super::organisations::{organisation_page, Refused, TermsForm};
 use super::BureauSession;
 use crate::pages::my_page::{jst, kind_label};
 use crate::pages::page::{html, see_other, Chrome, PageError};
@@ -202,10 +202,10 @@ pub async fn sanction(
         None,
         String::new(),
         None,
-        Some(SanctionAsked {
+        Some(Refused {
+            form: TermsForm::Sanction,
             problem: problem.to_owned(),
             reason,
-            about_change: false,
         }),
     )
     .await

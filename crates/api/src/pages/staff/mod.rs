@@ -24,6 +24,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
 use kyushoku_domain::calendar::today_in_japan;
 use kyushoku_domain::credentials::SessionHolder;
+use kyushoku_domain::terms::ApprovalStanding;
 use kyushoku_domain::{OrganisationKind, OrganisationStatus};
 use kyushoku_service::{browser, organisations};
 use kyushoku_store::web::WebSessionRow;
@@ -116,6 +117,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("", web::get().to(home))
             .route("/service-stops", web::post().to(stop_service))
             .route("/change-requests", web::post().to(ask_change))
+            .route("/renewals", web::post().to(ask_renewal))
             .route("/sign-in", web::get().to(sign_in::form))
             .route("/sign-in", web::post().to(sign_in::password))
             .route("/sign-in/code", web::get().to(sign_in::code_form))
@@ -196,6 +198,7 @@ pub fn status_label(s: &'static StaffText, status: OrganisationStatus) -> &'stat
         OrganisationStatus::Rejected => s.status_rejected,
         OrganisationStatus::Suspended => s.status_suspended,
         OrganisationStatus::Revoked => s.status_revoked,
+        OrganisationStatus::Lapsed => s.status_lapsed,
     }
 }
 
@@ -217,8 +220,39 @@ struct HomePage {
     notice: Option<&'static str>,
     problem: Option<&'static str>,
     change_problem: Option<&'static str>,
+    renewal_problem: Option<&'static str>,
     public_body: bool,
     requests: Vec<RequestLine>,
+    approval: Option<ApprovalLine>,
+    renewals: Vec<RenewalLine>,
+    /// The renewal form's idempotency key (a second press does nothing).
+    form_key: String,
+}
+
+/// The approval's period on the home page.
+struct ApprovalLine {
+    approved_on: String,
+    approved_until: String,
+    standing: &'static str,
+    renewal_opens: String,
+    /// Its renewal may be asked for today.
+    may_renew: bool,
+}
+
+/// A renewal on the home page.
+struct RenewalLine {
+    status: &'static str,
+    ends_on: String,
+    renewed_until: String,
+    reason: String,
+}
+
+/// Which of the home page's forms was refused, and what it is told.
+#[derive(Debug, Clone, Copy)]
+enum Refused {
+    Stop(&'static str),
+    Change(&'static str),
+    Renewal(&'static str),
 }
 
 /// A change request on the home page.
@@ -239,9 +273,10 @@ pub async fn home(
     let notice = match query.done.as_deref() {
         Some("stopped") => Some(s.t().terms.stopped_notice),
         Some("asked") => Some(s.t().terms.change_notice),
+        Some("renewal") => Some(s.t().terms.renewal_requested),
         _ => None,
     };
-    home_page(&s, &state, StatusCode::OK, notice, None, None).await
+    home_page(&s, &state, StatusCode::OK, notice, None).await
 }
 
 #[derive(Deserialize)]
@@ -254,23 +289,40 @@ async fn home_page(
     state: &AppState,
     code: StatusCode,
     notice: Option<&'static str>,
-    problem: Option<&'static str>,
-    change_problem: Option<&'static str>,
+    refused: Option<Refused>,
 ) -> Result<HttpResponse, PageError> {
     let fail = PageError::of(s.lang);
     let caller = audit_log::caller(&s.principal);
     let public_id = s.member.organisation_public_id.clone();
     let cap = state.config.guidance_daily_cap;
-    let (home, requests) = state
-        .act(move |c| {
-            let home = organisations::home(c, &caller, &public_id, today_in_japan(), cap)?;
-            let requests = kyushoku_service::changes::list(c, &caller, &public_id)?;
-            Ok((home, requests))
-        })
+    let home = state
+        .act(move |c| organisations::home(c, &caller, &public_id, today_in_japan(), cap))
         .await
         .map_err(&fail)?;
     let t = s.t();
-    let requests = requests
+    let renewals = home
+        .renewals
+        .iter()
+        .take(5)
+        .map(|r| RenewalLine {
+            status: crate::pages::terms::request_label(t.terms, r.status),
+            ends_on: r.ends_on.to_string(),
+            renewed_until: r.renewed_until.map(|d| d.to_string()).unwrap_or_default(),
+            reason: r.reason.clone().unwrap_or_default(),
+        })
+        .collect();
+    let approval = home.approval.map(|a| ApprovalLine {
+        approved_on: a.approved_on.to_string(),
+        approved_until: a.approved_until.map(|d| d.to_string()).unwrap_or_default(),
+        standing: a
+            .standing
+            .map(|st| crate::pages::terms::approval_standing_label(t.terms, st))
+            .unwrap_or_default(),
+        renewal_opens: a.renewal_opens.map(|d| d.to_string()).unwrap_or_default(),
+        may_renew: a.standing == Some(ApprovalStanding::RenewalOpen),
+    });
+    let requests = home
+        .changes
         .into_iter()
         .take(5)
         .map(|r| RequestLine {
@@ -296,8 +348,21 @@ async fn home_page(
             guidance_left: left,
             cap,
             notice,
-            problem,
-            change_problem,
+            problem: match refused {
+                Some(Refused::Stop(p)) => Some(p),
+                _ => None,
+            },
+            change_problem: match refused {
+                Some(Refused::Change(p)) => Some(p),
+                _ => None,
+            },
+            renewal_problem: match refused {
+                Some(Refused::Renewal(p)) => Some(p),
+                _ => None,
+            },
+            approval,
+            renewals,
+            form_key: uuid::Uuid::new_v4().to_string(),
             public_body: kyushoku_domain::organisation::takes_placement_mode(org.kind),
             requests,
         },
@@ -351,7 +416,7 @@ pub async fn ask_change(
     let caller = audit_log::caller(&s.principal);
     let organisation = s.member.organisation_public_id.clone();
     let asked = state
-        .act(move |c| kyushoku_service::changes::request(c, &caller, &organisation, change))
+        .act(move |c| kyushoku_service::changes::request(c, &caller, &organisation, change, None))
         .await;
     match asked {
         Ok(_) => Ok(see_other("/staff?done=asked".to_owned())),
@@ -361,8 +426,45 @@ pub async fn ask_change(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 None,
+                Some(Refused::Change(s.t().terms.change_refused)),
+            )
+            .await
+        }
+        Err(e) => Err(PageError::of_staff(s.lang)(e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RenewalForm {
+    csrf: String,
+    key: String,
+}
+
+/// `POST /staff/renewals`: an administrator asks for the renewal of the
+/// approval (the API's use case, once per form: a second press replays).
+pub async fn ask_renewal(
+    req: HttpRequest,
+    s: StaffSession,
+    form: web::Form<RenewalForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    s.check_form(&req, &form.csrf)?;
+    let key = uuid::Uuid::parse_str(&form.key)
+        .map_err(|_| PageError::form_expired(s.lang).staff())?
+        .to_string();
+    let organisation = s.member.organisation_public_id.clone();
+    let asked =
+        crate::routes::organisations::renewals::ask(&state, &s.principal, organisation, Some(key))
+            .await;
+    match asked {
+        Ok(_) => Ok(see_other("/staff?done=renewal".to_owned())),
+        Err(ApiError::Conflict(_) | ApiError::IllegalTransition(_)) => {
+            home_page(
+                &s,
+                &state,
+                StatusCode::CONFLICT,
                 None,
-                Some(s.t().terms.change_refused),
+                Some(Refused::Renewal(s.t().terms.renewal_refused)),
             )
             .await
         }
@@ -402,8 +504,8 @@ pub async fn stop_service(
         &state_data,
         &s.principal,
         organisation,
-        service,
-        reason,
+        crate::routes::usage_reports::ServiceStopRequest { service, reason },
+        None,
     )
     .await
     {
@@ -414,8 +516,7 @@ pub async fn stop_service(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 None,
-                Some(s.t().bureau.reason_invalid),
-                None,
+                Some(Refused::Stop(s.t().bureau.reason_invalid)),
             )
             .await
         }
@@ -425,8 +526,7 @@ pub async fn stop_service(
                 &state,
                 StatusCode::CONFLICT,
                 None,
-                Some(s.t().terms.stop_refused),
-                None,
+                Some(Refused::Stop(s.t().terms.stop_refused)),
             )
             .await
         }

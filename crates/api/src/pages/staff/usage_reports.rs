@@ -369,7 +369,7 @@ pub async fn submit(
     let today = today_in_japan();
     let t = s.t().terms;
     let submitted = state
-        .act(move |c| terms::submit(c, &caller, &id, &q, today))
+        .act(move |c| terms::submit(c, &caller, &id, &q, today, None))
         .await;
     match submitted {
         Ok(r) => Ok(see_other(format!(

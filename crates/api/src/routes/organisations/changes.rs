@@ -4,19 +4,20 @@
 //! applied) or rejects it, with a reason.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use kyushoku_domain::organisation::{ChangeSet, RequestStatus};
 use kyushoku_domain::{MunicipalityCode, Service};
-use kyushoku_service::changes;
+use kyushoku_service::{changes, Answer};
 use kyushoku_store::organisations::ChangeRequestRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::renewals::RequestDecision;
 use super::Organisation;
 use crate::auth::{self, Principal};
 use crate::problem::{ApiError, FieldError, Problem};
-use crate::{audit_log, AppState};
+use crate::{audit_log, idempotency, AppState};
 
 /// The changes asked for; what is absent stays as it is.
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
@@ -115,11 +116,15 @@ const ID: &str = "The organisation's id";
 /// municipality (a municipality's), the services it uses (adding one is
 /// granted once approved; a body that only supports gets no job offers),
 /// departments to add to its notification. One request is pending at a
-/// time (409). The bureau of its prefecture decides.
+/// time (409). The bureau of its prefecture decides. Honours
+/// `Idempotency-Key`.
 #[utoipa::path(
     operation_id = "organisations_change_requests_create",
     tag = "organisations",
-    params(("id" = String, Path, format = Uuid, description = ID)),
+    params(
+        ("id" = String, Path, format = Uuid, description = ID),
+        ("Idempotency-Key" = Option<String>, Header, description = "retry safely"),
+    ),
     request_body = Changes,
     security(("bearer" = [])),
     responses(
@@ -131,17 +136,44 @@ const ID: &str = "The organisation's id";
 )]
 #[post("/{id}/change-requests")]
 pub async fn create(
+    req: HttpRequest,
     principal: Principal,
     id: web::Path<String>,
     body: crate::extract::Json<Changes>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let set = change_set(body.into_inner()?)?;
+    let request = body.into_inner()?;
+    let key = idempotency::key_of(&req)?;
+    let id = id.into_inner();
+    let raw = serde_json::to_vec(&serde_json::json!({"organisation": id, "changes": request}))
+        .unwrap_or_default();
+    let set = change_set(request)?;
     let caller = audit_log::caller(&principal);
-    let row = state
-        .act(move |c| changes::request(c, &caller, &id, set))
-        .await?;
-    Ok(HttpResponse::build(StatusCode::CREATED).json(ChangeRequest::from(row)))
+    let st = state.clone();
+    idempotency::once_atomic(
+        &state,
+        &principal.cursor_binding(),
+        key,
+        &raw,
+        move |pledge| async move {
+            let row = st
+                .act(move |c| {
+                    let answer = pledge.as_ref().map(|pledge| Answer {
+                        pledge,
+                        status: 201,
+                        render: &render,
+                    });
+                    changes::request(c, &caller, &id, set, answer.as_ref())
+                })
+                .await?;
+            Ok((StatusCode::CREATED, render(&row)))
+        },
+    )
+    .await
+}
+
+fn render(r: &ChangeRequestRow) -> serde_json::Value {
+    serde_json::to_value(ChangeRequest::from(r.clone())).unwrap_or_default()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -176,18 +208,6 @@ pub async fn list(
     }))
 }
 
-/// The bureau's answer to a change request.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ChangeDecision {
-    /// `approve` (the change is applied) or `reject`.
-    #[schema(pattern = "^(approve|reject)$")]
-    pub decision: String,
-    /// Why (1–1,000 characters).
-    #[schema(min_length = 1, max_length = 1000)]
-    pub reason: String,
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChangeDecided {
     pub request: ChangeRequest,
@@ -206,7 +226,7 @@ pub struct ChangeDecided {
         ("id" = String, Path, format = Uuid, description = ID),
         ("request_id" = String, Path, format = Uuid, description = "The change request's id"),
     ),
-    request_body = ChangeDecision,
+    request_body = RequestDecision,
     security(("bearer" = [])),
     responses(
         (status = 200, body = ChangeDecided),
@@ -219,25 +239,25 @@ pub struct ChangeDecided {
 pub async fn decide(
     principal: Principal,
     path: web::Path<(String, String)>,
-    body: crate::extract::Json<ChangeDecision>,
+    body: crate::extract::Json<RequestDecision>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let prefecture = principal.require_bureau()?.clone();
     let d = body.into_inner()?;
-    let approve = match d.decision.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => {
-            return Err(ApiError::Validation(vec![FieldError::new(
-                "decision",
-                "approve or reject",
-            )]))
-        }
-    };
     let (id, request) = path.into_inner();
     let caller = audit_log::caller(&principal);
     let (row, org) = state
-        .act(move |c| changes::decide(c, &caller, &prefecture, &id, &request, approve, &d.reason))
+        .act(move |c| {
+            changes::decide(
+                c,
+                &caller,
+                &prefecture,
+                &id,
+                &request,
+                d.decision,
+                &d.reason,
+            )
+        })
         .await?;
     auth::organisation_changed(&state, org.id).await?;
     Ok(HttpResponse::Ok().json(ChangeDecided {

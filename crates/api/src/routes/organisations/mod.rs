@@ -7,6 +7,7 @@ pub mod clients;
 pub mod decide;
 pub mod list;
 pub mod read;
+pub mod renewals;
 pub mod users;
 
 use chrono::{DateTime, Utc};
@@ -52,6 +53,34 @@ pub struct Organisation {
     /// A joint application's co-applicants (in the same answers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub co_applicants: Option<Vec<CoApplicantView>>,
+    /// The approval's period, once approved (on the single read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalView>,
+}
+
+/// An approval's period (利用承認の有効期間): three years, renewed on
+/// request in the last three months (更新), or it lapses.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApprovalView {
+    /// The day of the first approval.
+    pub approved_on: chrono::NaiveDate,
+    /// The last day it is in force.
+    pub approved_until: Option<chrono::NaiveDate>,
+    /// Where it stands today.
+    pub standing: Option<kyushoku_domain::terms::ApprovalStanding>,
+    /// The first day its renewal may be asked for.
+    pub renewal_opens: Option<chrono::NaiveDate>,
+}
+
+impl From<kyushoku_service::renewals::Approval> for ApprovalView {
+    fn from(a: kyushoku_service::renewals::Approval) -> Self {
+        ApprovalView {
+            approved_on: a.approved_on,
+            approved_until: a.approved_until,
+            standing: a.standing,
+            renewal_opens: a.renewal_opens,
+        }
+    }
 }
 
 /// A co-applicant of a joint application (連名申請).
@@ -121,6 +150,7 @@ impl From<OrganisationRow> for Organisation {
             updated_at: r.updated_at.and_utc(),
             eligibility: None,
             co_applicants: None,
+            approval: None,
         }
     }
 }

@@ -12,7 +12,8 @@ use crate::AppState;
 ///
 /// Its own members, or a labour bureau; another organisation gets 404, as
 /// for an unknown id. With what its application stated (its eligibility,
-/// its co-applicants), which the bureau weighs beside it.
+/// its co-applicants), which the bureau weighs beside it, and its
+/// approval's period (`approval`) once approved.
 #[utoipa::path(
     operation_id = "organisations_read",
     tag = "organisations",
@@ -37,5 +38,6 @@ pub async fn read(
     let mut answer = Organisation::from(record.row);
     answer.eligibility = Some(record.eligibility.into());
     answer.co_applicants = Some(record.co_applicants.into_iter().map(Into::into).collect());
+    answer.approval = record.approval.map(Into::into);
     Ok(HttpResponse::Ok().json(answer))
 }

@@ -1,0 +1,2 @@
+DROP TABLE renewals;
+ALTER TABLE organisation_terms DROP COLUMN approved_until;
