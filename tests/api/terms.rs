@@ -122,6 +122,8 @@ async fn a_complaint_is_a_case_the_seeker_follows(app: TestApp) {
         ["outcome", "note"]
     );
 
+    // The seeker hears of each step on their stream, never the note.
+    let mut stream = app.events("/v1/me/events", &me, None).await;
     let reviewing = app
         .call(
             "POST",
@@ -132,6 +134,12 @@ async fn a_complaint_is_a_case_the_seeker_follows(app: TestApp) {
         .await;
     assert_eq!(reviewing.status, 200, "{}", reviewing.text());
     assert_eq!(reviewing.json()["status"], "reviewing");
+    let (_, kind, data) = stream.next_event(std::time::Duration::from_secs(10)).await;
+    assert_eq!(kind, "report_handled");
+    assert_eq!(
+        data,
+        json!({"report_id": report.as_str(), "status": "reviewing", "outcome": null})
+    );
     let mine = app
         .call("GET", "/v1/me/reports", Some(&me), None)
         .await
@@ -635,6 +643,32 @@ async fn overdue_and_false_reports_are_sanctioned_as_the_terms_say(app: TestApp)
     )
     .await
     .assert_problem(409, "illegal-transition");
+    // Suspended, the city still signs in and sends the overdue report
+    // (late: the bureau sees when), though nothing else needing an approval.
+    let suspended = app.client_token(w.cast.get("org_public")).await;
+    let late = format!("/v1/organisations/{public}/usage-reports/{first}");
+    let saved = app
+        .call(
+            "PUT",
+            &late,
+            Some(&suspended),
+            Some(json!({"hires_from_offers": 0, "hires_from_seekers": 0})),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.text());
+    let sent = app
+        .call(
+            "POST",
+            &format!("{late}/submission"),
+            Some(&suspended),
+            None,
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.text());
+    assert_eq!(sent.json()["standing"], "submitted");
+    app.call("GET", "/v1/job-offers", Some(&suspended), None)
+        .await
+        .assert_problem(403, "organisation-not-approved");
     // A second overdue quarter cancels the approval.
     let revoked = app
         .call(

@@ -33,7 +33,8 @@ pub struct Handling {
 /// The bureau of `bureau` moves a case of its prefecture on. A case of
 /// another prefecture is [`Refusal::NotFound`], as one that does not
 /// exist; a step back, or an answer claiming a suspension or revocation
-/// the bureau has not decided, is [`Refusal::IllegalTransition`].
+/// the bureau has not decided, is [`Refusal::IllegalTransition`]. The
+/// seeker hears of the new status on their stream (`report_handled`).
 pub fn handle(
     c: &mut DbConn,
     caller: &Caller,
@@ -110,6 +111,9 @@ pub fn handle(
             ));
         }
         audit::record(c, &event)?;
+        if let Some(seeker_ref) = messaging::seeker_ref_of_report(c, row.id)? {
+            crate::events::case_moved(c, &seeker_ref, &row.public_id, step.status, step.outcome)?;
+        }
         Ok::<_, Refusal>(())
     })?;
     Ok(messaging::find_report(c, report)?

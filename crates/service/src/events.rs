@@ -3,6 +3,7 @@
 //! of; the API's relay publishes them to the live streams (SSE) after the
 //! commit. An event names a thread, a message and their kinds: never text.
 
+use kyushoku_domain::terms::{CaseOutcome, CaseStatus};
 use kyushoku_domain::{Author, MessageKind};
 use kyushoku_store::outbox::{self, NewEvent};
 use kyushoku_store::{DbConn, StoreError};
@@ -42,6 +43,29 @@ pub(crate) fn message(
         )?;
     }
     Ok(())
+}
+
+/// A complaint case moved on: the seeker who filed it hears of its new
+/// status and outcome, by the case's id (never the bureau's note), and
+/// My Page shows it.
+pub(crate) fn case_moved(
+    c: &mut DbConn,
+    seeker_ref: &str,
+    report_id: &str,
+    status: CaseStatus,
+    outcome: Option<CaseOutcome>,
+) -> Result<(), StoreError> {
+    outbox::append(
+        c,
+        &NewEvent {
+            topic: seeker_topic(seeker_ref),
+            kind: "report_handled",
+            data: serde_json::json!({
+                "report_id": report_id, "status": status, "outcome": outcome,
+            })
+            .to_string(),
+        },
+    )
 }
 
 /// A thread's state as a seeker's action found it: (thread public id,

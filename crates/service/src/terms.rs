@@ -153,10 +153,26 @@ pub fn report(
     quarter: &str,
     today: NaiveDate,
 ) -> Result<QuarterReport, Refusal> {
+    Ok(report_form(c, caller, organisation, quarter, today)?.0)
+}
+
+/// One quarter's report, and whether it states the training bodies offers
+/// were passed to (a municipality's or a prefecture's): the form a staff
+/// page shows.
+pub fn report_form(
+    c: &mut DbConn,
+    caller: &Caller,
+    organisation: &str,
+    quarter: &str,
+    today: NaiveDate,
+) -> Result<(QuarterReport, bool), Refusal> {
     let (org, approved_on) = reporting(c, caller, organisation)?;
     let quarter = owed(approved_on, quarter, today)?;
     let saved = store::report(c, org.id, quarter)?;
-    quarter_report(c, org.id, quarter, saved, today)
+    Ok((
+        quarter_report(c, org.id, quarter, saved, today)?,
+        may_refer(org.kind),
+    ))
 }
 
 /// Only an administrator of the organisation itself drafts, corrects and

@@ -706,6 +706,20 @@ pub struct ReportRow {
     pub handled_at: Option<NaiveDateTime>,
 }
 
+/// The Hello Work reference of the seeker who filed report `report` (the
+/// seeker of its thread), to tell them when their case moves on.
+pub fn seeker_ref_of_report(
+    conn: &mut DbConn,
+    report: ReportId,
+) -> Result<Option<String>, StoreError> {
+    Ok(reports::table
+        .inner_join(threads::table.inner_join(seekers::table))
+        .filter(reports::id.eq(report))
+        .select(seekers::seeker_ref)
+        .get_result(conn)
+        .optional()?)
+}
+
 /// Reports about organisations of `prefecture`, newest first, of one case
 /// status if given.
 pub fn list_reports(

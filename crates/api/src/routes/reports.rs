@@ -159,5 +159,6 @@ pub async fn handle(
     let row = state
         .act(move |c| complaints::handle(c, &caller, &prefecture, &report_id, step))
         .await?;
+    state.relay.wake(&state);
     Ok(HttpResponse::Ok().json(Report::from(row)))
 }

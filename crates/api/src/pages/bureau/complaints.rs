@@ -192,10 +192,11 @@ pub async fn handle(
     let t = b.lang.text().terms;
     let problem = match done {
         Ok(row) => {
+            state.relay.wake(&state);
             return Ok(see_other(format!(
                 "/bureau/complaints?status={}&done=handled",
                 row.status
-            )))
+            )));
         }
         Err(ApiError::Validation(errors)) => {
             if errors.iter().any(|e| e.field == "note") {

@@ -9,7 +9,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use kyushoku_domain::calendar::today_in_japan;
 use kyushoku_domain::terms::{ReportStatus, Standing};
-use kyushoku_domain::OrganisationKind;
 use kyushoku_service::terms::{self, QuarterReport, Referral, UsageCommand};
 use serde::Deserialize;
 
@@ -184,12 +183,8 @@ async fn report_page(
     let caller = audit_log::caller(&s.principal);
     let id = s.member.organisation_public_id.clone();
     let today = today_in_japan();
-    let (q, kind) = state
-        .act(move |c| {
-            let q = terms::report(c, &caller, &id, &quarter, today)?;
-            let org = kyushoku_service::organisations::visible(c, &caller, &id)?;
-            Ok((q, org.kind))
-        })
+    let (q, municipal) = state
+        .act(move |c| terms::report_form(c, &caller, &id, &quarter, today))
         .await
         .map_err(PageError::of_staff(s.lang))?;
     let t = s.t().terms;
@@ -236,10 +231,7 @@ async fn report_page(
                 .replace("{seekers}", &q.reported_hires.1.to_string()),
             offers,
             seekers,
-            municipal: matches!(
-                kind,
-                OrganisationKind::Municipality | OrganisationKind::Prefecture
-            ),
+            municipal,
             referrals: referrals
                 .into_iter()
                 .enumerate()

@@ -9,7 +9,9 @@ use crate::AppState;
 use kyushoku_service::events::seeker_topic;
 
 /// Server-Sent Events for the seeker: `message` (a new message in one of the
-/// seeker's threads), `thread_closed`, `thread_reopened`.
+/// seeker's threads), `thread_closed`, `thread_reopened`, `report_handled`
+/// (the bureau moved one of the seeker's complaint cases on: its
+/// `report_id`, `status` and `outcome`).
 ///
 /// Reconnect with `Last-Event-ID` to get what was missed (kept for a day, 500
 /// per seeker).
