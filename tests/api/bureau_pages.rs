@@ -456,7 +456,7 @@ async fn the_terms_of_use_on_the_pages_keep_the_api_rules(app: TestApp) {
                 ("csrf", &csrf),
                 ("name", "新宿区 しごと支援課"),
                 ("services", ""),
-                ("departments", ""),
+                ("departments", "福祉部 生活福祉課"),
             ],
         )
         .await;
@@ -511,6 +511,51 @@ async fn the_terms_of_use_on_the_pages_keep_the_api_rules(app: TestApp) {
         .await
         .json();
     assert_eq!(org["name"], "新宿区 しごと支援課");
+    // The department added is a co-applicant: a new user may belong to it,
+    // picked on the users page; the trail names it.
+    let department = org["co_applicants"][0]["co_applicant_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let users = a.get(&app, "/staff/users").await.text();
+    assert!(users.contains("福祉部 生活福祉課"), "the picker lists it");
+    let wrong_id = uuid::Uuid::now_v7().to_string();
+    let key = input(&users, "key");
+    let form = |key: &str, co: &str| -> Vec<(String, String)> {
+        vec![
+            ("csrf".into(), csrf.clone()),
+            ("key".into(), key.into()),
+            ("email".into(), "fukushi@shinjuku.example.jp".into()),
+            ("role".into(), "staff".into()),
+            ("co_applicant".into(), co.into()),
+        ]
+    };
+    let f = form(&key, &wrong_id);
+    let wrong = a.post(&app, "/staff/users", &refs(&f)).await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.text().contains("連名申請者"));
+    let f = form(&key, &department);
+    let added = a.post(&app, "/staff/users", &refs(&f)).await;
+    assert_eq!(added.status, 303, "{}", added.text());
+    let users = a.get(&app, "/staff/users").await.text();
+    assert!(users.contains("fukushi@shinjuku.example.jp"));
+    let trail = app
+        .call(
+            "GET",
+            "/v1/audit?action=user_created",
+            Some(&w.bureau),
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        trail["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["detail"]["co_applicant_id"] == department.as_str()),
+        "{trail}"
+    );
     // 更新 from the staff home in the approval's last three months, once
     // per form however often it is sent; decided on the bureau's page.
     crate::terms::approval_ends_in(&app, public, 10).await;
@@ -630,6 +675,14 @@ async fn the_terms_of_use_on_the_pages_keep_the_api_rules(app: TestApp) {
         .await
         .json();
     assert_eq!(org["services"], serde_json::json!([]));
+}
+
+/// A form's fields as the page client takes them.
+fn refs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
 }
 
 backend_tests!(

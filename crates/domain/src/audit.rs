@@ -27,7 +27,8 @@ closed_set! {
         /// The bureau approved, rejected, suspended, reinstated or revoked an
         /// organisation (`detail`: the decision and its reason).
         OrganisationDecision = "organisation_decision",
-        /// An organisation's administrator added a staff user.
+        /// An organisation's administrator added a staff user (`detail`:
+        /// its role, and the co-applicant it belongs to if any).
         UserCreated = "user_created",
         /// An administrator tried to add a user with an e-mail in use.
         UserEmailInUse = "user_email_in_use",

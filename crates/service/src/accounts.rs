@@ -139,6 +139,18 @@ pub fn add_user(
     event.organisation_id = Some(organisation.id);
     event.prefecture = Some(organisation.prefecture.clone());
     event.target = Some(staff.user.public_id.clone());
+    // The trail names the co-applicant the user acts for, if any.
+    let co_applicant = match staff.user.co_applicant {
+        Some(id) => organisations::co_applicants_of(c, organisation.id)?
+            .into_iter()
+            .find(|x| x.id == id)
+            .map(|x| x.public_id),
+        None => None,
+    };
+    event.detail = Some(
+        serde_json::json!({"role": staff.user.role.as_str(), "co_applicant_id": co_applicant})
+            .to_string(),
+    );
     let created = c.write_transaction(|c| {
         let user = organisations::insert_user(c, organisation.id, &staff.user)?;
         stored_mail::issue_token(
@@ -268,11 +280,35 @@ pub fn delete_client(
 
 /// An organisation's live API clients, oldest first.
 /// An organisation's staff users (for its admins).
-pub fn users(
-    c: &mut DbConn,
-    organisation: OrganisationId,
-) -> Result<Vec<kyushoku_store::identity::UserRow>, Refusal> {
-    Ok(identity::users_of(c, organisation)?)
+pub fn users(c: &mut DbConn, organisation: OrganisationId) -> Result<StaffList, Refusal> {
+    let co_applicants = organisations::co_applicants_of(c, organisation)?;
+    let belongs = organisations::users_co_applicants(c, organisation)?;
+    let users = identity::users_of(c, organisation)?
+        .into_iter()
+        .map(|u| {
+            let of = belongs
+                .iter()
+                .find(|(user, _)| *user == u.id)
+                .and_then(|(_, co)| co_applicants.iter().find(|x| x.id == *co))
+                .cloned();
+            (u, of)
+        })
+        .collect();
+    Ok(StaffList {
+        users,
+        co_applicants,
+    })
+}
+
+/// An organisation's staff users, each with the co-applicant (連名申請) it
+/// belongs to if any, and the co-applicants a new user may belong to.
+#[derive(Debug, Clone)]
+pub struct StaffList {
+    pub users: Vec<(
+        kyushoku_store::identity::UserRow,
+        Option<organisations::CoApplicantRow>,
+    )>,
+    pub co_applicants: Vec<organisations::CoApplicantRow>,
 }
 
 pub fn clients(c: &mut DbConn, organisation: OrganisationId) -> Result<Vec<ClientRow>, Refusal> {

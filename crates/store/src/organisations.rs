@@ -69,6 +69,23 @@ pub struct CoApplicantRow {
     pub licence_number: Option<String>,
 }
 
+/// Which co-applicant each of the organisation's users belongs to (users
+/// of the organisation itself are not listed).
+pub fn users_co_applicants(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+) -> Result<Vec<(UserId, CoApplicantId)>, StoreError> {
+    let rows: Vec<(UserId, Option<CoApplicantId>)> = users::table
+        .filter(users::organisation_id.eq(organisation))
+        .filter(users::co_applicant_id.is_not_null())
+        .select((users::id, users::co_applicant_id))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(u, c)| Some((u, c?)))
+        .collect())
+}
+
 /// The organisation's co-applicants, in the order the application named
 /// them.
 pub fn co_applicants_of(

@@ -1555,6 +1555,9 @@ pub struct TermsText {
     pub renewal_decided: &'static str,
     pub renewal_approved: &'static str,
     pub renewal_rejected: &'static str,
+    pub co_applicant: &'static str,
+    pub co_applicant_none: &'static str,
+    pub co_applicant_invalid: &'static str,
 }
 
 pub static TERMS_JA: TermsText = TermsText {
@@ -1700,6 +1703,9 @@ pub static TERMS_JA: TermsText = TermsText {
     renewal_decided: "更新の申請について決定を記録しました。",
     renewal_approved: "承認を更新しました",
     renewal_rejected: "承認の更新を認めませんでした",
+    co_applicant: "所属する連名申請者",
+    co_applicant_none: "（申請団体そのもの）",
+    co_applicant_invalid: "選んだ連名申請者はこの団体のものではありません。",
 };
 
 pub static TERMS_EN: TermsText = TermsText {
@@ -1845,6 +1851,9 @@ pub static TERMS_EN: TermsText = TermsText {
     renewal_decided: "The decision on the renewal is recorded.",
     renewal_approved: "Approval renewed",
     renewal_rejected: "Renewal rejected",
+    co_applicant: "Co-applicant",
+    co_applicant_none: "(the organisation itself)",
+    co_applicant_invalid: "That co-applicant is not this organisation's.",
 };
 
 #[cfg(test)]

@@ -50,6 +50,14 @@ struct Person {
     role: &'static str,
     since: String,
     code: bool,
+    /// The co-applicant (連名申請) the user belongs to, if any.
+    of: String,
+}
+
+/// A co-applicant a new user may belong to.
+struct CoApplicantChoice {
+    id: String,
+    name: String,
 }
 
 #[derive(Template)]
@@ -58,6 +66,7 @@ struct UsersPage {
     chrome: Chrome,
     current: &'static str,
     users: Vec<Person>,
+    co_applicants: Vec<CoApplicantChoice>,
     email: String,
     problem: Option<&'static str>,
     notice: Option<&'static str>,
@@ -78,7 +87,7 @@ async fn users_page(
     notice: Option<&'static str>,
 ) -> Result<HttpResponse, PageError> {
     let org = own_organisation(s, state).await?;
-    let rows = state
+    let list = state
         .act(move |c| accounts::users(c, org.id))
         .await
         .map_err(PageError::of_staff(s.lang))?;
@@ -87,13 +96,23 @@ async fn users_page(
         &UsersPage {
             chrome: s.chrome("/staff/users"),
             current: "users",
-            users: rows
+            users: list
+                .users
                 .into_iter()
-                .map(|u| Person {
+                .map(|(u, of)| Person {
                     role: role_label(s, u.role),
                     since: jst(u.created_at),
                     code: u.totp_secret.is_some(),
                     email: u.email,
+                    of: of.map(|x| x.name).unwrap_or_default(),
+                })
+                .collect(),
+            co_applicants: list
+                .co_applicants
+                .into_iter()
+                .map(|x| CoApplicantChoice {
+                    id: x.public_id,
+                    name: x.name,
                 })
                 .collect(),
             email,
@@ -120,6 +139,9 @@ pub struct InviteForm {
     key: String,
     email: String,
     role: String,
+    /// The co-applicant the user belongs to (empty: the organisation).
+    #[serde(default)]
+    co_applicant: String,
 }
 
 /// `POST /staff/users`: adds a user, who is mailed the code to set their
@@ -133,7 +155,11 @@ pub async fn invite(
 ) -> Result<HttpResponse, PageError> {
     s.check_form(&req, &form.csrf)?;
     let InviteForm {
-        key, email, role, ..
+        key,
+        email,
+        role,
+        co_applicant,
+        ..
     } = form.into_inner();
     let key = form_key(&s, &key)?;
     let role = match role.as_str() {
@@ -144,12 +170,16 @@ pub async fn invite(
     let request = NewUserRequest {
         email: email.clone(),
         role: Some(role),
-        co_applicant_id: None,
+        co_applicant_id: (!co_applicant.is_empty()).then_some(co_applicant),
     };
     match users::invite(&state, &s.principal, org, request, Some(key)).await {
         Ok(_) => Ok(see_other("/staff/users?done=invited")),
-        Err(ApiError::Validation(_)) => {
-            let why = s.s().email_invalid;
+        Err(ApiError::Validation(errors)) => {
+            let why = if errors.iter().any(|e| e.field == "co_applicant_id") {
+                s.t().terms.co_applicant_invalid
+            } else {
+                s.s().email_invalid
+            };
             users_page(
                 &s,
                 &state,
