@@ -945,6 +945,11 @@ async fn the_bureau_journey_in_a_browser(app: TestApp) {
     browser.click("main form button[type=submit]").await;
     browser.arrives_at("/staff").await;
     browser.shows(&pending).await;
+    // An agency's home offers a move to another prefecture.
+    browser.shows("移転先の都道府県").await;
+    browser
+        .accessible_in_both("a newly approved agency's home")
+        .await;
     let _ = browser.client.clone().close().await;
 }
 

@@ -1204,6 +1204,68 @@ async fn changes_to_the_record_are_asked_and_decided(app: TestApp) {
         .await
         .json();
     assert_eq!(trail["items"].as_array().unwrap().len(), 2, "{trail}");
+
+    // A change of address to another prefecture: the agency moves, and the
+    // bureau of its new prefecture holds its record; a city cannot move.
+    let bad = app
+        .call(
+            "POST",
+            &path,
+            Some(&w.public),
+            Some(json!({"prefecture": "27"})),
+        )
+        .await;
+    assert_eq!(
+        field_names(&bad.assert_problem(422, "validation")),
+        ["prefecture"]
+    );
+    let bad = app
+        .call(
+            "POST",
+            &p2,
+            Some(&w.private),
+            Some(json!({"prefecture": "48"})),
+        )
+        .await;
+    assert_eq!(
+        field_names(&bad.assert_problem(422, "validation")),
+        ["prefecture"]
+    );
+    let moving = app
+        .call(
+            "POST",
+            &p2,
+            Some(&w.private),
+            Some(json!({"prefecture": "27"})),
+        )
+        .await;
+    assert_eq!(moving.status, 201, "{}", moving.text());
+    assert_eq!(moving.json()["changes"]["prefecture"], "27");
+    let moved = app
+        .call(
+            "POST",
+            &format!(
+                "{p2}/{}/decision",
+                moving.json()["change_request_id"].as_str().unwrap()
+            ),
+            Some(&w.bureau),
+            Some(json!({"decision": "approve", "reason": "大阪へ本社移転"})),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.text());
+    assert_eq!(moved.json()["organisation"]["prefecture"], "27");
+    // Osaka's bureau now decides on it; Tokyo's no longer does.
+    let osaka_list = app.call("GET", &p2, Some(&osaka), None).await;
+    assert_eq!(osaka_list.status, 200, "{}", osaka_list.text());
+    let tokyo = app.call("GET", &p2, Some(&w.bureau), None).await;
+    assert_eq!(tokyo.status, 403, "{}", tokyo.text());
+    // Its own token works on at once, in its new prefecture.
+    assert_eq!(
+        app.call("GET", "/v1/job-offers", Some(&w.private), None)
+            .await
+            .status,
+        200
+    );
 }
 
 /// Moves the end of organisation `public_id`'s approval to `days` from

@@ -474,6 +474,10 @@ pub struct ChangeSet {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub municipality: Option<MunicipalityCode>,
+    /// A move to another prefecture (its address; the bureau of the new
+    /// prefecture holds its record from then on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefecture: Option<crate::PrefectureCode>,
     /// The services it asks to use from now: `(seeker_info, job_offers)`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub services: Option<(bool, bool)>,
@@ -483,6 +487,8 @@ pub struct ChangeSet {
 
 /// A change request's rules: at least one change; a name of 1–200
 /// characters; a municipality only for a municipality, in its prefecture;
+/// a move to another prefecture only for a body not bound to its
+/// territory (not a municipality or a prefecture);
 /// at least one service, and none of job offers for a body that only
 /// supports; departments only for a municipality or prefecture (at most
 /// 20, named once). Each broken rule is `(field, rule)`.
@@ -512,6 +518,19 @@ pub fn change_problems(
             problems.push((
                 "municipality".to_owned(),
                 "a municipality of the organisation's prefecture",
+            ));
+        }
+    }
+    if let Some(to) = &change.prefecture {
+        if takes_placement_mode(kind) {
+            problems.push((
+                "prefecture".to_owned(),
+                "a municipality or prefecture does not move",
+            ));
+        } else if to == prefecture {
+            problems.push((
+                "prefecture".to_owned(),
+                "another prefecture than the organisation's",
             ));
         }
     }
@@ -844,6 +863,18 @@ mod tests {
         assert_eq!(
             fields(K::School, None, &departments),
             ["departments", "departments[1]"]
+        );
+        // An agency moves to another prefecture; a municipality does not,
+        // nor does anyone "move" to where it is.
+        let to = |code: &str| ChangeSet {
+            prefecture: Some(crate::PrefectureCode::parse(code).unwrap()),
+            ..Default::default()
+        };
+        assert!(fields(K::PaidAgency, None, &to("27")).is_empty());
+        assert_eq!(fields(K::PaidAgency, None, &to("13")), ["prefecture"]);
+        assert_eq!(
+            fields(K::Municipality, Some(PlacementMode::SelfRun), &to("27")),
+            ["prefecture"]
         );
     }
 

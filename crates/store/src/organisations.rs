@@ -457,6 +457,7 @@ pub fn apply_change(
         .as_ref()
         .or(before.municipality.as_ref())
         .map(MunicipalityCode::as_str);
+    let prefecture = change.prefecture.as_ref().unwrap_or(&before.prefecture);
     let (asks_si, asks_jo) = change
         .services
         .unwrap_or((before.requests_seeker_info, before.requests_job_offers));
@@ -472,6 +473,7 @@ pub fn apply_change(
     .set((
         organisations::name.eq(name),
         organisations::municipality.eq(municipality),
+        organisations::prefecture.eq(prefecture.as_str()),
         organisations::requests_seeker_info.eq(asks_si),
         organisations::requests_job_offers.eq(asks_jo),
         organisations::seeker_info.eq(si),

@@ -1558,6 +1558,8 @@ pub struct TermsText {
     pub co_applicant: &'static str,
     pub co_applicant_none: &'static str,
     pub co_applicant_invalid: &'static str,
+    pub change_prefecture: &'static str,
+    pub label_prefecture: &'static str,
 }
 
 pub static TERMS_JA: TermsText = TermsText {
@@ -1706,6 +1708,8 @@ pub static TERMS_JA: TermsText = TermsText {
     co_applicant: "所属する連名申請者",
     co_applicant_none: "（申請団体そのもの）",
     co_applicant_invalid: "選んだ連名申請者はこの団体のものではありません。",
+    change_prefecture: "移転先の都道府県（所在地の変更）",
+    label_prefecture: "所在地の都道府県",
 };
 
 pub static TERMS_EN: TermsText = TermsText {
@@ -1854,6 +1858,8 @@ pub static TERMS_EN: TermsText = TermsText {
     co_applicant: "Co-applicant",
     co_applicant_none: "(the organisation itself)",
     co_applicant_invalid: "That co-applicant is not this organisation's.",
+    change_prefecture: "Moving to another prefecture (a change of address)",
+    label_prefecture: "Prefecture of its address",
 };
 
 #[cfg(test)]

@@ -84,6 +84,13 @@ pub fn change_summary(text: &'static crate::pages::i18n::Text, changes: &str) ->
             crate::pages::places::name(&m.prefecture(), Some(&m))
         ));
     }
+    if let Some(p) = set.prefecture {
+        parts.push(format!(
+            "{}: {}",
+            t.label_prefecture,
+            crate::pages::places::name(&p, None)
+        ));
+    }
     if let Some((si, jo)) = set.services {
         let mut v = Vec::new();
         if si {

@@ -227,6 +227,8 @@ struct HomePage {
     renewals: Vec<RenewalLine>,
     /// The renewal form's idempotency key (a second press does nothing).
     form_key: String,
+    /// The prefectures a body not bound to its territory may move to.
+    prefectures: Vec<(String, String)>,
 }
 
 /// The approval's period on the home page.
@@ -363,6 +365,14 @@ async fn home_page(
             approval,
             renewals,
             form_key: uuid::Uuid::new_v4().to_string(),
+            prefectures: if kyushoku_domain::organisation::takes_placement_mode(org.kind) {
+                Vec::new()
+            } else {
+                crate::pages::places::prefectures()
+                    .into_iter()
+                    .filter(|(code, _)| *code != org.prefecture.as_str())
+                    .collect()
+            },
             public_body: kyushoku_domain::organisation::takes_placement_mode(org.kind),
             requests,
         },
@@ -378,6 +388,9 @@ pub struct ChangeForm {
     services: String,
     #[serde(default)]
     departments: String,
+    /// A move to another prefecture (empty: none).
+    #[serde(default)]
+    prefecture: String,
 }
 
 /// `POST /staff/change-requests`: an administrator asks the bureau for a
@@ -393,6 +406,7 @@ pub async fn ask_change(
         name,
         services,
         departments,
+        prefecture,
         ..
     } = form.into_inner();
     let services = match services.as_str() {
@@ -402,9 +416,17 @@ pub async fn ask_change(
         "job_offers" => Some((false, true)),
         _ => return Err(PageError::bad_form(s.lang).staff()),
     };
+    let prefecture = match prefecture.as_str() {
+        "" => None,
+        code => Some(
+            kyushoku_domain::PrefectureCode::parse(code)
+                .map_err(|_| PageError::bad_form(s.lang).staff())?,
+        ),
+    };
     let change = kyushoku_domain::organisation::ChangeSet {
         name: (!name.trim().is_empty()).then_some(name),
         municipality: None,
+        prefecture,
         services,
         departments: departments
             .lines()

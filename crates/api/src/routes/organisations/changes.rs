@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use kyushoku_domain::organisation::{ChangeSet, RequestStatus};
-use kyushoku_domain::{MunicipalityCode, Service};
+use kyushoku_domain::{MunicipalityCode, PrefectureCode, Service};
 use kyushoku_service::{changes, Answer};
 use kyushoku_store::organisations::ChangeRequestRow;
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,12 @@ pub struct Changes {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<MunicipalityCode>)]
     pub municipality: Option<String>,
+    /// A move to another prefecture (not for a municipality or a
+    /// prefecture): once approved, the bureau of the new prefecture holds
+    /// the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<PrefectureCode>)]
+    pub prefecture: Option<String>,
     /// The services to use from now (granted as asked once approved).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_items = 2)]
@@ -74,6 +80,7 @@ impl From<ChangeRequestRow> for ChangeRequest {
             changes: Changes {
                 name: set.name,
                 municipality: set.municipality.map(|m| m.as_str().to_owned()),
+                prefecture: set.prefecture.map(|p| p.as_str().to_owned()),
                 services: set.services.map(services_of),
                 departments: set.departments,
             },
@@ -94,6 +101,13 @@ fn change_set(c: Changes) -> Result<ChangeSet, ApiError> {
                 .map_err(|e| ApiError::Validation(vec![FieldError::new("municipality", e)]))?,
         ),
     };
+    let prefecture = match c.prefecture {
+        None => None,
+        Some(p) => Some(
+            PrefectureCode::parse(&p)
+                .map_err(|e| ApiError::Validation(vec![FieldError::new("prefecture", e)]))?,
+        ),
+    };
     let services = c.services.map(|asked| {
         (
             asked.contains(&Service::SeekerInfo),
@@ -103,6 +117,7 @@ fn change_set(c: Changes) -> Result<ChangeSet, ApiError> {
     Ok(ChangeSet {
         name: c.name,
         municipality,
+        prefecture,
         services,
         departments: c.departments,
     })
@@ -113,7 +128,8 @@ const ID: &str = "The organisation's id";
 /// Ask the bureau to change the organisation's record.
 ///
 /// An administrator of the approved organisation: its name, its
-/// municipality (a municipality's), the services it uses (adding one is
+/// municipality (a municipality's), its prefecture (a move: not a
+/// municipality's or a prefecture's), the services it uses (adding one is
 /// granted once approved; a body that only supports gets no job offers),
 /// departments to add to its notification. One request is pending at a
 /// time (409). The bureau of its prefecture decides. Honours
