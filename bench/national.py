@@ -65,9 +65,11 @@ def upload(base, token, path, lines, key):
     return len(results)
 
 
-def load(binary, base, token, what, count, seed, batch, uploaders):
+def load(binary, base, token, what, count, seed, batch, uploaders, key_prefix=""):
     """Streams `kyushoku generate WHAT` into the batch endpoint with
-    `uploaders` concurrent requests; returns (count, seconds)."""
+    `uploaders` concurrent requests; returns (count, seconds). Each batch
+    carries an Idempotency-Key (`key_prefix` tells a second load of the
+    same lines from a retry of the first)."""
     gen = subprocess.Popen(
         [binary, "generate", what, "--count", str(count), "--seed", str(seed)],
         stdout=subprocess.PIPE,
@@ -86,7 +88,7 @@ def load(binary, base, token, what, count, seed, batch, uploaders):
             if not lines:
                 return
             try:
-                k = upload(base, token, path, lines, "%s-%d-%d-%d" % (what, seed, n, i))
+                k = upload(base, token, path, lines, "%s%s-%d-%d-%d" % (key_prefix, what, seed, n, i))
             except (SystemExit, OSError) as e:
                 # Stop the others and the generator (which would otherwise
                 # block for ever on a full pipe nobody reads).

@@ -284,6 +284,100 @@ async fn batch_applies_good_lines_and_reports_bad_ones(app: TestApp) {
         .assert_problem(403, "forbidden");
 }
 
+/// A batch's group is written whole (few statements for all its lines)
+/// when its lines name distinct seekers, and line by line when one is named
+/// twice: either way every line ends as if written alone, in order —
+/// creations, replacements (their filters' rows written again), scope
+/// changes in the ledger, R14's counts.
+async fn a_group_written_whole_is_the_same_as_line_by_line(app: TestApp) {
+    let w = world(&app).await;
+    let line = |r: &str, scope: &str, city: &str, marker: &str| {
+        json!({
+            "seeker_ref": r, "consent_scope": scope,
+            "valid_until": (today() + chrono::Duration::days(60)).to_string(),
+            "profile": {"desired_occupations": ["08"],
+                        "work_locations": [{"prefecture": "13", "municipality": city}],
+                        "self_pr": marker}
+        })
+        .to_string()
+    };
+    let statuses = |a: &crate::support::Answer| -> Vec<String> {
+        a.json()["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["status"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = batch(
+        &app,
+        &w.hw,
+        None,
+        ndjson(&[
+            line("g1", "both", "131016", "g1-a"),
+            line("g2", "both", "131016", "g2-a"),
+            line("g3", "both", "131024", "g3-a"),
+        ]),
+    )
+    .await;
+    assert_eq!(statuses(&first), ["created", "created", "created"]);
+    // Distinct seekers: written whole. g1 narrows its scope, g2 moves.
+    let second = batch(
+        &app,
+        &w.hw,
+        None,
+        ndjson(&[
+            line("g1", "public_only", "131016", "g1-b"),
+            line("g4", "both", "131024", "g4-a"),
+            line("g2", "both", "131024", "g2-b"),
+        ]),
+    )
+    .await;
+    assert_eq!(statuses(&second), ["updated", "created", "updated"]);
+    // A seeker named twice: line by line, the later line wins.
+    let third = batch(
+        &app,
+        &w.hw,
+        None,
+        ndjson(&[
+            line("g5", "both", "131016", "g5-a"),
+            line("g5", "both", "131024", "g5-b"),
+        ]),
+    )
+    .await;
+    assert_eq!(statuses(&third), ["created", "updated"]);
+    let chiyoda_private = visible_markers(&app, &w.private, "municipality=131016").await;
+    assert!(!chiyoda_private.contains("g1-b"), "g1 is public only now");
+    assert!(
+        !chiyoda_private.contains("g2-a") && !chiyoda_private.contains("g2-b"),
+        "g2 moved"
+    );
+    assert!(!chiyoda_private.contains("g5-a"), "g5 moved");
+    let chuo = visible_markers(&app, &w.public, "municipality=131024").await;
+    for marker in ["g2-b", "g3-a", "g4-a", "g5-b"] {
+        assert!(chuo.contains(marker), "{marker} in {chuo:?}");
+    }
+    assert!(visible_markers(&app, &w.public, "municipality=131016")
+        .await
+        .contains("g1-b"));
+    // The ledger: one entry per creation, one for g1's narrowing.
+    let g1 = seeker_id(&app, "g1");
+    let entries = app
+        .state()
+        .db
+        .run(move |c| {
+            use diesel::prelude::*;
+            use kyushoku_store::schema::consent_ledger;
+            Ok(consent_ledger::table
+                .filter(consent_ledger::seeker_id.eq(g1))
+                .select(consent_ledger::new_scope)
+                .order(consent_ledger::id.asc())
+                .load::<String>(c)?)
+        })
+        .unwrap();
+    assert_eq!(entries, ["both", "public_only"]);
+}
+
 /// Several uploaders at once, each line a transaction that reads before it
 /// writes: on SQLite that only works if the write lock is taken first
 /// (a deferred transaction fails at once with "database is locked").
@@ -1156,6 +1250,7 @@ backend_tests!(
     ingest_creates_replaces_and_reports_what_was_masked,
     ingest_refuses_bad_and_personal_fields,
     batch_applies_good_lines_and_reports_bad_ones,
+    a_group_written_whole_is_the_same_as_line_by_line,
     concurrent_batches_all_apply,
     visibility_matrix,
     pseudonyms_are_stable_per_organisation_and_unlinkable,

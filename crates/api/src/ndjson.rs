@@ -11,9 +11,8 @@ use utoipa::ToSchema;
 
 use crate::auth::Principal;
 use crate::problem::{ApiError, Problem};
-use kyushoku_service::ingest::{self, LineOutcome, Masked};
+use kyushoku_service::ingest::{LineOutcome, Masked};
 use kyushoku_service::Refusal;
-use kyushoku_store::DbConn;
 
 use crate::{idempotency, AppState};
 
@@ -115,21 +114,18 @@ pub struct Prepared<T> {
 pub type Checked<T> = Result<Prepared<T>, (Option<LineId>, ApiError)>;
 
 /// Lines stored per transaction. One commit (one disk flush) for many
-/// lines is what makes a national sync fit its window; each line is still
-/// its own savepoint, so a refused line takes no other with it.
-const LINES_PER_TRANSACTION: usize = 200;
+/// lines, and few statements for many lines, is what makes a national sync
+/// fit its window; a refused line still takes no other with it.
+const LINES_PER_TRANSACTION: usize = 1000;
 
 /// Checks every non-empty line with `prepare` and stores the good ones with
-/// `write` (true: created), in order, and answers with one result per line.
-/// Lines are stored in groups of [`LINES_PER_TRANSACTION`], each group in one
-/// transaction; when a line fails for a reason of the database's own (a
-/// deadlock with a concurrent batch, say) the group is rolled back and
-/// stored again one line per transaction, as if it had never been grouped.
-///
-/// `write` must do all its work in one `DbConn::write_transaction`: inside
-/// a group that is the line's savepoint, which is what rolls a refused line
-/// back alone (a second savepoint around it would cost two more round trips
-/// a line).
+/// `write`, a group at a time, in order, and answers with one result per
+/// line. Lines are stored in groups of [`LINES_PER_TRANSACTION`]; `write`
+/// answers one [`LineOutcome`] per row of its group
+/// (`kyushoku_service::ingest::store_seekers`, which writes a group as a
+/// whole, or `store_lines`, a line per savepoint); when the database fails
+/// a group, its lines are stored again one per transaction, as if they had
+/// never been grouped.
 pub async fn process<T, P, W>(
     state: &AppState,
     req: &HttpRequest,
@@ -141,7 +137,7 @@ pub async fn process<T, P, W>(
 where
     T: Send + 'static,
     P: Fn(&str) -> Checked<T> + Send + Sync + 'static,
-    W: Fn(&mut DbConn, &T) -> Result<bool, Refusal> + Send + Sync + 'static,
+    W: Fn(&kyushoku_store::Db, &[&T]) -> Result<Vec<LineOutcome>, Refusal> + Send + Sync + 'static,
 {
     require_ndjson(req)?;
     let key = idempotency::key_of(req)?;
@@ -162,15 +158,27 @@ where
     idempotency::once(state, &who, key, body, move || async move {
         let mut results = Vec::with_capacity(lines.len());
         let mut lines = lines.into_iter();
+        // A pipeline of two: the next group is checked (CPU: parsing,
+        // scrubbing, R14's classes) on one thread while the current one is
+        // written (the database) on another.
+        let check = |group: Vec<(usize, String)>| {
+            let steps = steps.clone();
+            actix_web::web::block(move || {
+                let (prepare, _) = &*steps;
+                check_group(group, prepare)
+            })
+        };
+        let mut next = check(lines.by_ref().take(LINES_PER_TRANSACTION).collect());
         loop {
-            let group: Vec<(usize, String)> = lines.by_ref().take(LINES_PER_TRANSACTION).collect();
-            if group.is_empty() {
+            let checked = next.await?;
+            if checked.is_empty() {
                 break;
             }
+            next = check(lines.by_ref().take(LINES_PER_TRANSACTION).collect());
             let (db, steps) = (db.clone(), steps.clone());
             let stored = actix_web::web::block(move || {
-                let (prepare, write) = &*steps;
-                store_group(&db, group, prepare, write)
+                let (_, write) = &*steps;
+                store_group(&db, checked, write)
             })
             .await??;
             results.extend(stored);
@@ -182,26 +190,31 @@ where
     .await
 }
 
-/// One group: checked, then stored (see `kyushoku_service::ingest::store_lines`).
-fn store_group<T, P, W>(
+/// One group's lines, each checked by `prepare`.
+fn check_group<T, P>(group: Vec<(usize, String)>, prepare: &P) -> Vec<(usize, Checked<T>)>
+where
+    P: Fn(&str) -> Checked<T>,
+{
+    group
+        .into_iter()
+        .map(|(line, text)| (line, prepare(&text)))
+        .collect()
+}
+
+/// One checked group, stored by `write`: a result per line.
+fn store_group<T, W>(
     db: &kyushoku_store::Db,
-    group: Vec<(usize, String)>,
-    prepare: &P,
+    checked: Vec<(usize, Checked<T>)>,
     write: &W,
 ) -> Result<Vec<LineResult>, ApiError>
 where
-    P: Fn(&str) -> Checked<T>,
-    W: Fn(&mut DbConn, &T) -> Result<bool, Refusal>,
+    W: Fn(&kyushoku_store::Db, &[&T]) -> Result<Vec<LineOutcome>, Refusal>,
 {
-    let checked: Vec<(usize, Checked<T>)> = group
-        .into_iter()
-        .map(|(line, text)| (line, prepare(&text)))
-        .collect();
     let rows: Vec<&T> = checked
         .iter()
         .filter_map(|(_, c)| c.as_ref().ok().map(|p| &p.row))
         .collect();
-    let written = ingest::store_lines(db, &rows, write)?;
+    let written = write(db, &rows)?;
     let mut written = written.into_iter();
     Ok(checked
         .into_iter()

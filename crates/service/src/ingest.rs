@@ -343,6 +343,38 @@ pub fn withdraw_offer(c: &mut DbConn, job_number: &JobNumber) -> Result<(), Refu
     }
 }
 
+/// Stores a group of a batch's seekers: all at once when they name
+/// distinct seekers (`seekers::upsert_group`, a few statements per table
+/// for the whole group, R14's counts settled once), else, or when that
+/// fails, line by line ([`store_lines`]), each line refused for its own
+/// sake alone.
+pub fn store_seekers(
+    db: &Db,
+    rows: &[&SeekerUpsert],
+    today: NaiveDate,
+) -> Result<Vec<LineOutcome>, Refusal> {
+    let grouped = db.run(|c| {
+        c.write_transaction(|c| {
+            let Some(done) = seekers::upsert_group(c, rows, ConsentChannel::HelloWork, today)?
+            else {
+                return Ok(None);
+            };
+            kyushoku_store::anonymity::settle_pending(c)?;
+            Ok(Some(done))
+        })
+    });
+    match grouped {
+        Ok(Some(done)) => Ok(done
+            .into_iter()
+            .map(|u| LineOutcome::Stored(matches!(u, Upserted::Created(_))))
+            .collect()),
+        Err(e) if e.is_unavailable() => Err(e.into()),
+        Ok(None) | Err(_) => store_lines(db, rows, |c, row| {
+            put_seeker_in_batch(c, row, today).map(|u| matches!(u, Upserted::Created(_)))
+        }),
+    }
+}
+
 /// What became of one prepared line of a batch.
 #[derive(Debug)]
 pub enum LineOutcome {

@@ -123,23 +123,37 @@ fn remember(c: &mut DbConn, seekers: &[(SeekerId, Counted)]) -> Result<(), Store
 /// before the transaction commits (a batch's lines, each in its
 /// savepoint: a line rolled back takes its note with it).
 pub fn defer(c: &mut DbConn, seeker: SeekerId, now: Chain, sectors: i32) -> Result<(), StoreError> {
-    let Chain(q) = now;
-    diesel::delete(qi_pending::table.find(seeker)).execute(c)?;
-    diesel::insert_into(qi_pending::table)
-        .values((
-            qi_pending::seeker_id.eq(seeker),
-            qi_pending::qi0.eq(q[0]),
-            qi_pending::qi1.eq(q[1]),
-            qi_pending::qi2.eq(q[2]),
-            qi_pending::qi3.eq(q[3]),
-            qi_pending::qi4.eq(q[4]),
-            qi_pending::qi5.eq(q[5]),
-            qi_pending::qi6.eq(q[6]),
-            qi_pending::qi7.eq(q[7]),
-            qi_pending::qi8.eq(q[8]),
-            qi_pending::counted.eq(sectors),
-        ))
-        .execute(c)?;
+    defer_many(c, &[(seeker, now, sectors)])
+}
+
+/// [`defer`] for many seekers at once (a batch's group, in few
+/// statements): `(seeker, chain, sectors)`.
+pub fn defer_many(c: &mut DbConn, notes: &[(SeekerId, Chain, i32)]) -> Result<(), StoreError> {
+    let ids: Vec<SeekerId> = notes.iter().map(|(id, _, _)| *id).collect();
+    for chunk in ids.chunks(1000) {
+        diesel::delete(qi_pending::table.filter(qi_pending::seeker_id.eq_any(chunk))).execute(c)?;
+    }
+    let rows: Vec<_> = notes
+        .iter()
+        .map(|(seeker, Chain(q), sectors)| {
+            (
+                qi_pending::seeker_id.eq(*seeker),
+                qi_pending::qi0.eq(q[0]),
+                qi_pending::qi1.eq(q[1]),
+                qi_pending::qi2.eq(q[2]),
+                qi_pending::qi3.eq(q[3]),
+                qi_pending::qi4.eq(q[4]),
+                qi_pending::qi5.eq(q[5]),
+                qi_pending::qi6.eq(q[6]),
+                qi_pending::qi7.eq(q[7]),
+                qi_pending::qi8.eq(q[8]),
+                qi_pending::counted.eq(*sectors),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(1000) {
+        per_backend!(c, c => diesel::insert_into(qi_pending::table).values(chunk).execute(c))?;
+    }
     Ok(())
 }
 

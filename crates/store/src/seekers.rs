@@ -117,116 +117,130 @@ fn record_consent(
     old_scope: Option<&str>,
     new_scope: ConsentScope,
 ) -> Result<(), StoreError> {
-    diesel::insert_into(consent_ledger::table)
-        .values((
-            consent_ledger::seeker_id.eq(seeker_id),
-            consent_ledger::at.eq(now()),
-            consent_ledger::channel.eq(channel.as_str()),
-            consent_ledger::old_scope.eq(old_scope),
-            consent_ledger::new_scope.eq(new_scope.as_str()),
-        ))
-        .execute(conn)?;
+    record_consents(conn, &[(seeker_id, old_scope, new_scope)], channel)
+}
+
+/// The ledger entries of many seekers' changed scopes, in few statements:
+/// `(seeker, old scope, new scope)`.
+fn record_consents(
+    conn: &mut DbConn,
+    entries: &[(SeekerId, Option<&str>, ConsentScope)],
+    channel: ConsentChannel,
+) -> Result<(), StoreError> {
+    let at = now();
+    let rows: Vec<_> = entries
+        .iter()
+        .map(|(seeker_id, old_scope, new_scope)| {
+            (
+                consent_ledger::seeker_id.eq(*seeker_id),
+                consent_ledger::at.eq(at),
+                consent_ledger::channel.eq(channel.as_str()),
+                consent_ledger::old_scope.eq(*old_scope),
+                consent_ledger::new_scope.eq(new_scope.as_str()),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        per_backend!(conn, c => diesel::insert_into(consent_ledger::table).values(chunk).execute(c))?;
+    }
     Ok(())
 }
+
+/// Rows per multi-row INSERT (each bound value is a parameter: SQLite
+/// takes at most 32,766 in one statement, PostgreSQL 65,535).
+const ROWS_PER_INSERT: usize = 1000;
 
 /// The rows search filters on, written again whole; `at` is the seeker's
 /// `updated_at`, which the order rows carry (migration 000009). One
 /// statement per table: a national sync writes millions of these.
 fn write_children(
     conn: &mut DbConn,
-    id: SeekerId,
-    s: &SeekerUpsert,
+    lines: &[(SeekerId, &SeekerUpsert)],
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    diesel::delete(seeker_occupations::table.filter(seeker_occupations::seeker_id.eq(id)))
+    let ids: Vec<SeekerId> = lines.iter().map(|(id, _)| *id).collect();
+    for chunk in ids.chunks(ROWS_PER_INSERT) {
+        diesel::delete(
+            seeker_occupations::table.filter(seeker_occupations::seeker_id.eq_any(chunk)),
+        )
         .execute(conn)?;
-    diesel::delete(seeker_locations::table.filter(seeker_locations::seeker_id.eq(id)))
+        diesel::delete(seeker_locations::table.filter(seeker_locations::seeker_id.eq_any(chunk)))
+            .execute(conn)?;
+        diesel::delete(
+            seeker_prefectures::table.filter(seeker_prefectures::seeker_id.eq_any(chunk)),
+        )
         .execute(conn)?;
-    diesel::delete(seeker_prefectures::table.filter(seeker_prefectures::seeker_id.eq(id)))
+        diesel::delete(
+            seeker_municipalities::table.filter(seeker_municipalities::seeker_id.eq_any(chunk)),
+        )
         .execute(conn)?;
-    diesel::delete(seeker_municipalities::table.filter(seeker_municipalities::seeker_id.eq(id)))
+        diesel::delete(
+            seeker_qualifications::table.filter(seeker_qualifications::seeker_id.eq_any(chunk)),
+        )
         .execute(conn)?;
-    diesel::delete(seeker_qualifications::table.filter(seeker_qualifications::seeker_id.eq(id)))
-        .execute(conn)?;
-    let occupations: Vec<_> = s
-        .occupations
-        .iter()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .map(|code| {
-            (
+    }
+    let mut occupations = Vec::new();
+    let mut locations = Vec::new();
+    let mut prefectures = Vec::new();
+    let mut municipalities = Vec::new();
+    let mut qualifications = Vec::new();
+    for (id, s) in lines {
+        let id = *id;
+        for code in s.occupations.iter().collect::<BTreeSet<_>>() {
+            occupations.push((
                 seeker_occupations::seeker_id.eq(id),
                 seeker_occupations::code.eq(code.as_str()),
                 seeker_occupations::updated_at.eq(at),
-            )
-        })
-        .collect();
-    let locations: Vec<_> = s
-        .locations
-        .iter()
-        .map(|(pref, muni)| {
-            (
+            ));
+        }
+        for (pref, muni) in &s.locations {
+            locations.push((
                 seeker_locations::seeker_id.eq(id),
                 seeker_locations::prefecture.eq(pref.as_str()),
                 seeker_locations::municipality.eq(muni.as_ref().map(MunicipalityCode::as_str)),
-            )
-        })
-        .collect();
-    let prefectures: Vec<_> = s
-        .locations
-        .iter()
-        .map(|(pref, _)| pref)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .map(|pref| {
-            (
+            ));
+        }
+        for pref in s.locations.iter().map(|(p, _)| p).collect::<BTreeSet<_>>() {
+            prefectures.push((
                 seeker_prefectures::seeker_id.eq(id),
                 seeker_prefectures::prefecture.eq(pref.as_str()),
                 seeker_prefectures::updated_at.eq(at),
-            )
-        })
-        .collect();
-    let municipalities: Vec<_> = s
-        .locations
-        .iter()
-        .filter_map(|(_, muni)| muni.as_ref())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .map(|muni| {
-            (
+            ));
+        }
+        for muni in s
+            .locations
+            .iter()
+            .filter_map(|(_, m)| m.as_ref())
+            .collect::<BTreeSet<_>>()
+        {
+            municipalities.push((
                 seeker_municipalities::seeker_id.eq(id),
                 seeker_municipalities::municipality.eq(muni.as_str()),
                 seeker_municipalities::updated_at.eq(at),
-            )
-        })
-        .collect();
-    let qualifications: Vec<_> = s
-        .qualifications
-        .iter()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .map(|q| {
-            (
+            ));
+        }
+        for q in s.qualifications.iter().collect::<BTreeSet<_>>() {
+            qualifications.push((
                 seeker_qualifications::seeker_id.eq(id),
                 seeker_qualifications::value.eq(q),
                 seeker_qualifications::updated_at.eq(at),
-            )
-        })
-        .collect();
-    if !occupations.is_empty() {
-        per_backend!(conn, c => diesel::insert_into(seeker_occupations::table).values(&occupations).execute(c))?;
+            ));
+        }
     }
-    if !locations.is_empty() {
-        per_backend!(conn, c => diesel::insert_into(seeker_locations::table).values(&locations).execute(c))?;
+    for chunk in occupations.chunks(ROWS_PER_INSERT) {
+        per_backend!(conn, c => diesel::insert_into(seeker_occupations::table).values(chunk).execute(c))?;
     }
-    if !prefectures.is_empty() {
-        per_backend!(conn, c => diesel::insert_into(seeker_prefectures::table).values(&prefectures).execute(c))?;
+    for chunk in locations.chunks(ROWS_PER_INSERT) {
+        per_backend!(conn, c => diesel::insert_into(seeker_locations::table).values(chunk).execute(c))?;
     }
-    if !municipalities.is_empty() {
-        per_backend!(conn, c => diesel::insert_into(seeker_municipalities::table).values(&municipalities).execute(c))?;
+    for chunk in prefectures.chunks(ROWS_PER_INSERT) {
+        per_backend!(conn, c => diesel::insert_into(seeker_prefectures::table).values(chunk).execute(c))?;
     }
-    if !qualifications.is_empty() {
-        per_backend!(conn, c => diesel::insert_into(seeker_qualifications::table).values(&qualifications).execute(c))?;
+    for chunk in municipalities.chunks(ROWS_PER_INSERT) {
+        per_backend!(conn, c => diesel::insert_into(seeker_municipalities::table).values(chunk).execute(c))?;
+    }
+    for chunk in qualifications.chunks(ROWS_PER_INSERT) {
+        per_backend!(conn, c => diesel::insert_into(seeker_qualifications::table).values(chunk).execute(c))?;
     }
     Ok(())
 }
@@ -332,7 +346,7 @@ fn upsert_once(
         let id = match result {
             Upserted::Created(id) | Upserted::Updated(id) => id,
         };
-        write_children(c, id, s, at)?;
+        write_children(c, &[(id, s)], at)?;
         crate::anonymity::defer(
             c,
             id,
@@ -342,6 +356,138 @@ fn upsert_once(
         Ok(result)
     })
 }
+
+/// [`upsert_in_batch`] for a whole group of a batch's lines at once, in a
+/// few statements per table rather than a score per line: the existing
+/// seekers read in one query, the new ones inserted together, each
+/// existing one updated, the ledger, the search rows and R14's notes
+/// written for all. The lines must name distinct seekers (`None`
+/// otherwise: the caller stores them one by one). Any failure fails the
+/// whole group; the caller then stores its lines one by one, each refused
+/// for its own sake alone.
+pub fn upsert_group(
+    conn: &mut DbConn,
+    lines: &[&SeekerUpsert],
+    channel: ConsentChannel,
+    today: NaiveDate,
+) -> Result<Option<Vec<Upserted>>, StoreError> {
+    let mut named = std::collections::HashSet::new();
+    if !lines.iter().all(|s| named.insert(s.seeker_ref.as_str())) {
+        return Ok(None);
+    }
+    let status_of = |s: &SeekerUpsert| {
+        if s.valid_until >= today {
+            RegistrationStatus::Active
+        } else {
+            RegistrationStatus::Expired
+        }
+    };
+    conn.write_transaction(|c| {
+        crate::anonymity::lock(c)?;
+        let refs: Vec<&str> = lines.iter().map(|s| s.seeker_ref.as_str()).collect();
+        let mut existing = std::collections::HashMap::new();
+        for chunk in refs.chunks(ROWS_PER_INSERT) {
+            let found: Vec<(SeekerId, String, String)> = seekers::table
+                .filter(seekers::seeker_ref.eq_any(chunk))
+                .select((seekers::id, seekers::seeker_ref, seekers::consent_scope))
+                .load(c)?;
+            for (id, seeker_ref, scope) in found {
+                existing.insert(seeker_ref, (id, scope));
+            }
+        }
+        let at = now();
+        let statuses: Vec<RegistrationStatus> = lines.iter().map(|s| status_of(s)).collect();
+        let new_rows: Vec<NewSeeker<'_>> = lines
+            .iter()
+            .zip(&statuses)
+            .filter(|(s, _)| !existing.contains_key(&s.seeker_ref))
+            .map(|(s, status)| NewSeeker {
+                seeker_ref: &s.seeker_ref,
+                consent_scope: s.consent_scope.as_str(),
+                status: status.as_str(),
+                valid_until: s.valid_until,
+                profile: Some(&s.profile_json),
+                search_text: &s.search_text,
+                wage_kind: s.wage_kind.map(WageKind::as_str),
+                wage_min: s.wage_min,
+                employment_types: &s.employment_types,
+                created_at: at,
+                updated_at: at,
+            })
+            .collect();
+        let mut created = std::collections::HashMap::new();
+        for chunk in new_rows.chunks(NEW_SEEKERS_PER_INSERT) {
+            let ids: Vec<(SeekerId, String)> =
+                per_backend!(c, c => diesel::insert_into(seekers::table)
+                .values(chunk)
+                .returning((seekers::id, seekers::seeker_ref))
+                .get_results(c))
+                .map_err(|e| StoreError::conflict_on_unique(e, "seeker_ref"))?;
+            created.extend(ids.into_iter().map(|(id, r)| (r, id)));
+        }
+        let mut done = Vec::with_capacity(lines.len());
+        let mut ledger = Vec::new();
+        for (s, status) in lines.iter().zip(&statuses) {
+            match existing.get(&s.seeker_ref) {
+                Some((id, old_scope)) => {
+                    diesel::update(seekers::table.find(*id))
+                        .set((
+                            seekers::consent_scope.eq(s.consent_scope.as_str()),
+                            seekers::status.eq(status.as_str()),
+                            seekers::valid_until.eq(s.valid_until),
+                            seekers::profile.eq(Some(&s.profile_json)),
+                            seekers::search_text.eq(&s.search_text),
+                            seekers::wage_kind.eq(s.wage_kind.map(WageKind::as_str)),
+                            seekers::wage_min.eq(s.wage_min),
+                            seekers::employment_types.eq(&s.employment_types),
+                            seekers::updated_at.eq(at),
+                            seekers::ended_at.eq(None::<NaiveDateTime>),
+                            seekers::purged_at.eq(None::<NaiveDateTime>),
+                        ))
+                        .execute(c)?;
+                    if old_scope != s.consent_scope.as_str() {
+                        ledger.push((*id, Some(old_scope.as_str()), s.consent_scope));
+                    }
+                    done.push(Upserted::Updated(*id));
+                }
+                None => {
+                    let id = *created.get(&s.seeker_ref).ok_or_else(|| {
+                        StoreError::ReferenceData(
+                            "an inserted seeker came back without its id".into(),
+                        )
+                    })?;
+                    ledger.push((id, None, s.consent_scope));
+                    done.push(Upserted::Created(id));
+                }
+            }
+        }
+        record_consents(c, &ledger, channel)?;
+        let written: Vec<(SeekerId, &SeekerUpsert)> = done
+            .iter()
+            .zip(lines)
+            .map(|(u, s)| match u {
+                Upserted::Created(id) | Upserted::Updated(id) => (*id, *s),
+            })
+            .collect();
+        write_children(c, &written, at)?;
+        let notes: Vec<_> = written
+            .iter()
+            .zip(&statuses)
+            .map(|((id, s), status)| {
+                (
+                    *id,
+                    s.chain,
+                    crate::anonymity::counted_sectors(s.consent_scope, *status),
+                )
+            })
+            .collect();
+        crate::anonymity::defer_many(c, &notes)?;
+        Ok(Some(done))
+    })
+}
+
+/// New seekers per INSERT (eleven values each).
+const NEW_SEEKERS_PER_INSERT: usize = 200;
 
 /// Ends a registration (`placed`, `expired`, `withdrawn`: any status but
 /// `active`): it disappears from every search and read at once. False when

@@ -2,7 +2,6 @@
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use kyushoku_service::ingest::{self, SeekerBatchLine};
-use kyushoku_store::seekers::Upserted;
 
 use crate::auth::Principal;
 use crate::ndjson::{self, BatchAnswer, LineId, Prepared};
@@ -52,9 +51,7 @@ pub async fn batch(
                 Err(errors) => Err((Some(id), FieldError::refused(errors))),
             }
         },
-        move |c, row| {
-            ingest::put_seeker_in_batch(c, row, today).map(|u| matches!(u, Upserted::Created(_)))
-        },
+        move |db, rows| ingest::store_seekers(db, rows, today),
     )
     .await
 }
