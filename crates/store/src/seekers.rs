@@ -110,6 +110,50 @@ struct NewSeeker<'a> {
     updated_at: NaiveDateTime,
 }
 
+/// The row of a new seeker.
+fn new_row(s: &SeekerUpsert, status: RegistrationStatus, at: NaiveDateTime) -> NewSeeker<'_> {
+    NewSeeker {
+        seeker_ref: &s.seeker_ref,
+        consent_scope: s.consent_scope.as_str(),
+        status: status.as_str(),
+        valid_until: s.valid_until,
+        profile: Some(&s.profile_json),
+        search_text: &s.search_text,
+        wage_kind: s.wage_kind.map(WageKind::as_str),
+        wage_min: s.wage_min,
+        employment_types: &s.employment_types,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+/// An existing seeker's row replaced by what `s` says: a registration that
+/// had ended starts again.
+fn replace_row(
+    c: &mut DbConn,
+    id: SeekerId,
+    s: &SeekerUpsert,
+    status: RegistrationStatus,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(seekers::table.find(id))
+        .set((
+            seekers::consent_scope.eq(s.consent_scope.as_str()),
+            seekers::status.eq(status.as_str()),
+            seekers::valid_until.eq(s.valid_until),
+            seekers::profile.eq(Some(&s.profile_json)),
+            seekers::search_text.eq(&s.search_text),
+            seekers::wage_kind.eq(s.wage_kind.map(WageKind::as_str)),
+            seekers::wage_min.eq(s.wage_min),
+            seekers::employment_types.eq(&s.employment_types),
+            seekers::updated_at.eq(at),
+            seekers::ended_at.eq(None::<NaiveDateTime>),
+            seekers::purged_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
 fn record_consent(
     conn: &mut DbConn,
     seeker_id: SeekerId,
@@ -300,40 +344,14 @@ fn upsert_once(
         let at = now();
         let result = match existing {
             Some((id, old_scope)) => {
-                diesel::update(seekers::table.find(id))
-                    .set((
-                        seekers::consent_scope.eq(s.consent_scope.as_str()),
-                        seekers::status.eq(status.as_str()),
-                        seekers::valid_until.eq(s.valid_until),
-                        seekers::profile.eq(Some(&s.profile_json)),
-                        seekers::search_text.eq(&s.search_text),
-                        seekers::wage_kind.eq(s.wage_kind.map(WageKind::as_str)),
-                        seekers::wage_min.eq(s.wage_min),
-                        seekers::employment_types.eq(&s.employment_types),
-                        seekers::updated_at.eq(at),
-                        seekers::ended_at.eq(None::<NaiveDateTime>),
-                        seekers::purged_at.eq(None::<NaiveDateTime>),
-                    ))
-                    .execute(c)?;
+                replace_row(c, id, s, status, at)?;
                 if old_scope != s.consent_scope.as_str() {
                     record_consent(c, id, channel, Some(&old_scope), s.consent_scope)?;
                 }
                 Upserted::Updated(id)
             }
             None => {
-                let row = NewSeeker {
-                    seeker_ref: &s.seeker_ref,
-                    consent_scope: s.consent_scope.as_str(),
-                    status: status.as_str(),
-                    valid_until: s.valid_until,
-                    profile: Some(&s.profile_json),
-                    search_text: &s.search_text,
-                    wage_kind: s.wage_kind.map(WageKind::as_str),
-                    wage_min: s.wage_min,
-                    employment_types: &s.employment_types,
-                    created_at: at,
-                    updated_at: at,
-                };
+                let row = new_row(s, status, at);
                 let id = per_backend!(c, c => diesel::insert_into(seekers::table)
                     .values(&row)
                     .returning(seekers::id)
@@ -401,19 +419,7 @@ pub fn upsert_group(
             .iter()
             .zip(&statuses)
             .filter(|(s, _)| !existing.contains_key(&s.seeker_ref))
-            .map(|(s, status)| NewSeeker {
-                seeker_ref: &s.seeker_ref,
-                consent_scope: s.consent_scope.as_str(),
-                status: status.as_str(),
-                valid_until: s.valid_until,
-                profile: Some(&s.profile_json),
-                search_text: &s.search_text,
-                wage_kind: s.wage_kind.map(WageKind::as_str),
-                wage_min: s.wage_min,
-                employment_types: &s.employment_types,
-                created_at: at,
-                updated_at: at,
-            })
+            .map(|(s, status)| new_row(s, *status, at))
             .collect();
         let mut created = std::collections::HashMap::new();
         for chunk in new_rows.chunks(NEW_SEEKERS_PER_INSERT) {
@@ -430,21 +436,7 @@ pub fn upsert_group(
         for (s, status) in lines.iter().zip(&statuses) {
             match existing.get(&s.seeker_ref) {
                 Some((id, old_scope)) => {
-                    diesel::update(seekers::table.find(*id))
-                        .set((
-                            seekers::consent_scope.eq(s.consent_scope.as_str()),
-                            seekers::status.eq(status.as_str()),
-                            seekers::valid_until.eq(s.valid_until),
-                            seekers::profile.eq(Some(&s.profile_json)),
-                            seekers::search_text.eq(&s.search_text),
-                            seekers::wage_kind.eq(s.wage_kind.map(WageKind::as_str)),
-                            seekers::wage_min.eq(s.wage_min),
-                            seekers::employment_types.eq(&s.employment_types),
-                            seekers::updated_at.eq(at),
-                            seekers::ended_at.eq(None::<NaiveDateTime>),
-                            seekers::purged_at.eq(None::<NaiveDateTime>),
-                        ))
-                        .execute(c)?;
+                    replace_row(c, *id, s, *status, at)?;
                     if old_scope != s.consent_scope.as_str() {
                         ledger.push((*id, Some(old_scope.as_str()), s.consent_scope));
                     }

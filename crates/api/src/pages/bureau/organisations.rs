@@ -646,16 +646,11 @@ pub async fn decide_change(
     form: web::Form<RequestDecisionForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    b.check_form(&req, &form.csrf)?;
-    let RequestDecisionForm {
-        decision, reason, ..
-    } = form.into_inner();
-    let verdict = Verdict::parse(&decision).ok_or(PageError::bad_form(b.lang).bureau())?;
     let (id, request) = path.into_inner();
+    let (verdict, reason) = request_decision(&req, &b, form.into_inner())?;
     let caller = audit_log::caller(&b.principal);
     let prefecture = b.prefecture.clone();
-    let target = id.clone();
-    let why = reason.clone();
+    let (target, why) = (id.clone(), reason.clone());
     let decided = state
         .act(move |c| {
             kyushoku_service::changes::decide(
@@ -668,39 +663,9 @@ pub async fn decide_change(
                 &why,
             )
         })
-        .await;
-    let bt = b.b();
-    let (code, problem) = match decided {
-        Ok((_, org)) => {
-            auth::organisation_changed(&state, org.id)
-                .await
-                .map_err(PageError::of_bureau(b.lang))?;
-            return Ok(see_other(format!(
-                "/bureau/organisations/{id}?done=change_decided"
-            )));
-        }
-        Err(ApiError::Validation(_)) => (StatusCode::UNPROCESSABLE_ENTITY, bt.reason_invalid),
-        Err(ApiError::IllegalTransition(_) | ApiError::Conflict(_)) => {
-            (StatusCode::CONFLICT, bt.decision_not_allowed)
-        }
-        Err(ApiError::Forbidden(_)) => (StatusCode::FORBIDDEN, bt.not_your_prefecture),
-        Err(e) => return Err(PageError::of_bureau(b.lang)(e)),
-    };
-    organisation_page(
-        &b,
-        &state,
-        id,
-        code,
-        None,
-        String::new(),
-        None,
-        Some(Refused {
-            form: TermsForm::Change,
-            problem: problem.to_owned(),
-            reason,
-        }),
-    )
-    .await
+        .await
+        .map(|(_, org)| org);
+    request_decided(&b, &state, id, decided, TermsForm::Change, reason).await
 }
 
 /// `POST /bureau/organisations/{id}/renewals/{renewal_id}`: the bureau
@@ -713,16 +678,11 @@ pub async fn decide_renewal(
     form: web::Form<RequestDecisionForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    b.check_form(&req, &form.csrf)?;
-    let RequestDecisionForm {
-        decision, reason, ..
-    } = form.into_inner();
-    let verdict = Verdict::parse(&decision).ok_or(PageError::bad_form(b.lang).bureau())?;
     let (id, renewal) = path.into_inner();
+    let (verdict, reason) = request_decision(&req, &b, form.into_inner())?;
     let caller = audit_log::caller(&b.principal);
     let prefecture = b.prefecture.clone();
-    let target = id.clone();
-    let why = reason.clone();
+    let (target, why) = (id.clone(), reason.clone());
     let decided = state
         .act(move |c| {
             kyushoku_service::renewals::decide(
@@ -735,16 +695,44 @@ pub async fn decide_renewal(
                 &why,
             )
         })
-        .await;
+        .await
+        .map(|(_, org)| org);
+    request_decided(&b, &state, id, decided, TermsForm::Renewal, reason).await
+}
+
+/// A request's decision form, checked: its CSRF token and its verdict.
+fn request_decision(
+    req: &HttpRequest,
+    b: &BureauSession,
+    form: RequestDecisionForm,
+) -> Result<(Verdict, String), PageError> {
+    b.check_form(req, &form.csrf)?;
+    let verdict = Verdict::parse(&form.decision).ok_or(PageError::bad_form(b.lang).bureau())?;
+    Ok((verdict, form.reason))
+}
+
+/// After a decision on a request (`form`'s): decided, the organisation's
+/// state is refreshed everywhere (R8) and the page says so; refused, the
+/// page again with why, beside the form.
+async fn request_decided(
+    b: &BureauSession,
+    state: &AppState,
+    id: String,
+    decided: Result<OrganisationRow, ApiError>,
+    form: TermsForm,
+    reason: String,
+) -> Result<HttpResponse, PageError> {
     let bt = b.b();
     let (code, problem) = match decided {
-        Ok((_, org)) => {
-            auth::organisation_changed(&state, org.id)
+        Ok(org) => {
+            auth::organisation_changed(state, org.id)
                 .await
                 .map_err(PageError::of_bureau(b.lang))?;
-            return Ok(see_other(format!(
-                "/bureau/organisations/{id}?done=renewal_decided"
-            )));
+            let done = match form {
+                TermsForm::Renewal => "renewal_decided",
+                _ => "change_decided",
+            };
+            return Ok(see_other(format!("/bureau/organisations/{id}?done={done}")));
         }
         Err(ApiError::Validation(_)) => (StatusCode::UNPROCESSABLE_ENTITY, bt.reason_invalid),
         Err(ApiError::IllegalTransition(_) | ApiError::Conflict(_)) => {
@@ -754,15 +742,15 @@ pub async fn decide_renewal(
         Err(e) => return Err(PageError::of_bureau(b.lang)(e)),
     };
     organisation_page(
-        &b,
-        &state,
+        b,
+        state,
         id,
         code,
         None,
         String::new(),
         None,
         Some(Refused {
-            form: TermsForm::Renewal,
+            form,
             problem: problem.to_owned(),
             reason,
         }),
