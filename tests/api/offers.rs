@@ -672,6 +672,118 @@ async fn the_change_feed_mirrors_the_visible_set(app: TestApp) {
     .assert_problem(422, "validation");
 }
 
+/// A batch's offers are written as a group when they name distinct offers,
+/// and line by line when one is named twice: either way every line ends as
+/// if written alone, in order — creations, replacements (a value left out
+/// is gone), a withdrawn offer back, one change in the feed per line.
+async fn an_offer_group_written_whole_is_the_same_as_line_by_line(app: TestApp) {
+    let cast = app.cast().await;
+    let hw = app.client_token(cast.get("hw_system")).await;
+    let public = app.client_token(cast.get("org_public")).await;
+    let line = |n: &str, title: &str, municipality: Option<&str>| {
+        let mut o = offer_json("both");
+        o["job_number"] = json!(n);
+        o["title"] = json!(title);
+        match municipality {
+            Some(m) => o["municipality"] = json!(m),
+            None => {
+                o.as_object_mut().unwrap().remove("municipality");
+            }
+        }
+        o.to_string()
+    };
+    let statuses = |results: Vec<Value>| -> Vec<String> {
+        results
+            .iter()
+            .map(|r| r["status"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = offer_batch(
+        &app,
+        &hw,
+        &[
+            line("13010-20000001", "a1", Some("131041")),
+            line("13010-20000002", "b1", Some("131041")),
+            line("13010-20000003", "c1", Some("131041")),
+        ],
+    )
+    .await;
+    assert_eq!(statuses(first), ["created", "created", "created"]);
+    let gone = app
+        .call("DELETE", "/v1/job-offers/13010-20000002", Some(&hw), None)
+        .await;
+    assert_eq!(gone.status, 204, "{}", gone.text());
+    // Distinct offers: written whole. a loses its municipality, b comes
+    // back, d is new.
+    let second = offer_batch(
+        &app,
+        &hw,
+        &[
+            line("13010-20000001", "a2", None),
+            line("13010-20000004", "d1", Some("131016")),
+            line("13010-20000002", "b2", Some("131016")),
+        ],
+    )
+    .await;
+    assert_eq!(statuses(second), ["updated", "created", "updated"]);
+    // An offer named twice: line by line, the later line wins.
+    let third = offer_batch(
+        &app,
+        &hw,
+        &[
+            line("13010-20000005", "e1", Some("131041")),
+            line("13010-20000005", "e2", Some("131016")),
+        ],
+    )
+    .await;
+    assert_eq!(statuses(third), ["created", "updated"]);
+    let all = titles(&app, &public, "").await;
+    assert_eq!(
+        all,
+        ["a2", "b2", "c1", "d1", "e2"].map(String::from).into(),
+        "each offer as its last line left it"
+    );
+    assert_eq!(
+        titles(&app, &public, "municipality=131041").await,
+        ["c1"].map(String::from).into(),
+        "a's municipality is gone, b and e moved"
+    );
+    assert_eq!(
+        titles(&app, &public, "municipality=131016").await,
+        ["b2", "d1", "e2"].map(String::from).into()
+    );
+    // The feed: one change per line and one for the withdrawal.
+    let feed = app
+        .call(
+            "GET",
+            "/v1/job-offers/changes?since=0&limit=100",
+            Some(&public),
+            None,
+        )
+        .await
+        .json();
+    let ops: Vec<(String, String)> = feed["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["job_number"].as_str().unwrap().starts_with("13010-2"))
+        .map(|c| {
+            (
+                c["job_number"].as_str().unwrap().to_owned(),
+                c["op"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(ops.len(), 9, "{ops:?}");
+    // (Each change reads as the offer is now: b is live again.)
+    let b: Vec<&str> = ops
+        .iter()
+        .filter(|(n, _)| n == "13010-20000002")
+        .map(|(_, op)| op.as_str())
+        .collect();
+    assert_eq!(b, ["upsert", "upsert", "upsert"]);
+}
+
 /// The feed under concurrent writers: four batches, each longer than one
 /// commit group, while a reader polls all along. Every number comes once and
 /// in order, and the reader's mirror ends equal to the visible set: a number
@@ -749,6 +861,7 @@ async fn the_change_feed_misses_nothing_under_concurrent_writers(app: TestApp) {
 }
 
 backend_tests!(
+    an_offer_group_written_whole_is_the_same_as_line_by_line,
     export_is_the_visible_set_in_every_format,
     shift_jis_keeps_what_it_cannot_encode_visible,
     the_change_feed_mirrors_the_visible_set,

@@ -122,8 +122,9 @@ const LINES_PER_TRANSACTION: usize = 1000;
 /// `write`, a group at a time, in order, and answers with one result per
 /// line. Lines are stored in groups of [`LINES_PER_TRANSACTION`]; `write`
 /// answers one [`LineOutcome`] per row of its group
-/// (`kyushoku_service::ingest::store_seekers`, which writes a group as a
-/// whole, or `store_lines`, a line per savepoint); when the database fails
+/// (`kyushoku_service::ingest::store_seekers` and `store_offers`, which
+/// write a group as a whole, or `store_lines`, a line per savepoint); when
+/// the database fails
 /// a group, its lines are stored again one per transaction, as if they had
 /// never been grouped.
 pub async fn process<T, P, W>(

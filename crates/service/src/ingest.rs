@@ -3,8 +3,9 @@
 //! [`prepare_offer`] check every field (with its path) and scrub the free
 //! text (R11) into the row the store keeps, with its search columns; the
 //! API, the batch and the demo generator all go through them, so all store
-//! exactly the same thing. [`store_lines`] applies a batch's lines each on
-//! its own: a bad line never stops or rolls back the others.
+//! exactly the same thing. [`store_seekers`] and [`store_offers`] write a
+//! batch's group whole, and [`store_lines`] a line at a time where that
+//! fails: a bad line never stops or rolls back the others.
 
 use chrono::NaiveDate;
 use kyushoku_domain::offer::JobOffer;
@@ -345,7 +346,7 @@ pub fn withdraw_offer(c: &mut DbConn, job_number: &JobNumber) -> Result<(), Refu
 
 /// Stores a group of a batch's seekers: all at once when they name
 /// distinct seekers (`seekers::upsert_group`, a few statements per table
-/// for the whole group, R14's counts settled once), else, or when that
+/// for the whole group, R14's counts moved once), else, or when that
 /// fails, line by line ([`store_lines`]), each line refused for its own
 /// sake alone.
 pub fn store_seekers(
@@ -354,14 +355,7 @@ pub fn store_seekers(
     today: NaiveDate,
 ) -> Result<Vec<LineOutcome>, Refusal> {
     let grouped = db.run(|c| {
-        c.write_transaction(|c| {
-            let Some(done) = seekers::upsert_group(c, rows, ConsentChannel::HelloWork, today)?
-            else {
-                return Ok(None);
-            };
-            kyushoku_store::anonymity::settle_pending(c)?;
-            Ok(Some(done))
-        })
+        c.write_transaction(|c| seekers::upsert_group(c, rows, ConsentChannel::HelloWork, today))
     });
     match grouped {
         Ok(Some(done)) => Ok(done
@@ -372,6 +366,19 @@ pub fn store_seekers(
         Ok(None) | Err(_) => store_lines(db, rows, |c, row| {
             put_seeker_in_batch(c, row, today).map(|u| matches!(u, Upserted::Created(_)))
         }),
+    }
+}
+
+/// Stores a group of a batch's offers: all at once when they name
+/// distinct offers (`offers::upsert_group`), else, or when that fails,
+/// line by line ([`store_lines`]), each line refused for its own sake
+/// alone.
+pub fn store_offers(db: &Db, rows: &[&OfferUpsert]) -> Result<Vec<LineOutcome>, Refusal> {
+    let grouped = db.run(|c| offers::upsert_group(c, rows));
+    match grouped {
+        Ok(Some(created)) => Ok(created.into_iter().map(LineOutcome::Stored).collect()),
+        Err(e) if e.is_unavailable() => Err(e.into()),
+        Ok(None) | Err(_) => store_lines(db, rows, put_offer),
     }
 }
 

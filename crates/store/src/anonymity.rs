@@ -126,9 +126,8 @@ pub fn defer(c: &mut DbConn, seeker: SeekerId, now: Chain, sectors: i32) -> Resu
     defer_many(c, &[(seeker, now, sectors)])
 }
 
-/// [`defer`] for many seekers at once (a batch's group, in few
-/// statements): `(seeker, chain, sectors)`.
-pub fn defer_many(c: &mut DbConn, notes: &[(SeekerId, Chain, i32)]) -> Result<(), StoreError> {
+/// [`defer`]'s statements, for any number of `(seeker, chain, sectors)`.
+fn defer_many(c: &mut DbConn, notes: &[(SeekerId, Chain, i32)]) -> Result<(), StoreError> {
     let ids: Vec<SeekerId> = notes.iter().map(|(id, _, _)| *id).collect();
     for chunk in ids.chunks(1000) {
         diesel::delete(qi_pending::table.filter(qi_pending::seeker_id.eq_any(chunk))).execute(c)?;

@@ -53,39 +53,124 @@ pub struct OfferRow {
 // on `job_offers` records every insert and update, numbered in commit order
 // (migration 000010). Nothing here writes to it.
 
+/// Every column of an offer but its id and number, as an update sets them
+/// and an insert writes them (`None` sets NULL).
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = job_offers, treat_none_as_null = true)]
+struct OfferColumns<'a> {
+    scope: &'a str,
+    status: &'a str,
+    valid_through: NaiveDate,
+    occupation: &'a str,
+    occupation_major: &'a str,
+    employment_type: &'a str,
+    prefecture: &'a str,
+    municipality: Option<&'a str>,
+    wage_kind: &'a str,
+    wage_min: i64,
+    wage_max: Option<i64>,
+    content: &'a str,
+    search_text: &'a str,
+    updated_at: NaiveDateTime,
+}
+
+/// A new offer's row.
+#[derive(Insertable)]
+#[diesel(table_name = job_offers)]
+struct NewOffer<'a> {
+    job_number: &'a str,
+    #[diesel(embed)]
+    columns: OfferColumns<'a>,
+}
+
+/// What `o` stores, live, as of `at`.
+fn columns(o: &OfferUpsert, at: NaiveDateTime) -> OfferColumns<'_> {
+    OfferColumns {
+        scope: o.scope.as_str(),
+        status: "active",
+        valid_through: o.valid_through,
+        occupation: o.occupation.as_str(),
+        occupation_major: &o.occupation.as_str()[..2],
+        employment_type: o.employment_type.as_str(),
+        prefecture: o.prefecture.as_str(),
+        municipality: o.municipality.as_ref().map(MunicipalityCode::as_str),
+        wage_kind: o.wage_kind.as_str(),
+        wage_min: o.wage_min,
+        wage_max: o.wage_max,
+        content: &o.content,
+        search_text: &o.search_text,
+        updated_at: at,
+    }
+}
+
 /// Creates or replaces an offer; a deleted one comes back.
 pub fn upsert(conn: &mut DbConn, o: &OfferUpsert) -> Result<bool, StoreError> {
     let job_number = o.job_number.as_str();
     conn.write_transaction(|c| {
-        // Every column but the number, as an update sets them and an
-        // insert writes them.
-        let columns = (
-            job_offers::scope.eq(o.scope.as_str()),
-            job_offers::status.eq("active"),
-            job_offers::valid_through.eq(o.valid_through),
-            job_offers::occupation.eq(o.occupation.as_str()),
-            job_offers::occupation_major.eq(&o.occupation.as_str()[..2]),
-            job_offers::employment_type.eq(o.employment_type.as_str()),
-            job_offers::prefecture.eq(o.prefecture.as_str()),
-            job_offers::municipality.eq(o.municipality.as_ref().map(MunicipalityCode::as_str)),
-            job_offers::wage_kind.eq(o.wage_kind.as_str()),
-            job_offers::wage_min.eq(o.wage_min),
-            job_offers::wage_max.eq(o.wage_max),
-            job_offers::content.eq(&o.content),
-            job_offers::search_text.eq(&o.search_text),
-            job_offers::updated_at.eq(now()),
-        );
+        let at = now();
         let n = diesel::update(job_offers::table.filter(job_offers::job_number.eq(job_number)))
-            .set(columns)
+            .set(columns(o, at))
             .execute(c)?;
         if n == 1 {
             return Ok(false);
         }
         per_backend!(c, c => diesel::insert_into(job_offers::table)
-            .values((job_offers::job_number.eq(job_number), columns))
+            .values(NewOffer { job_number, columns: columns(o, at) })
             .execute(c))
         .map_err(|e| StoreError::conflict_on_unique(e, "job_number"))?;
         Ok(true)
+    })
+}
+
+/// Offers per multi-row INSERT (15 values a row: SQLite takes at most
+/// 32,766 in one statement).
+const OFFERS_PER_INSERT: usize = 1000;
+
+/// [`upsert`] for a group of a batch's lines at once: the existing offers
+/// found in one query, the new ones inserted together, each existing one
+/// replaced. True for each line that created its offer. The lines must name
+/// distinct offers (`None` otherwise: the caller stores them one by one);
+/// any failure fails the whole group.
+pub fn upsert_group(
+    conn: &mut DbConn,
+    lines: &[&OfferUpsert],
+) -> Result<Option<Vec<bool>>, StoreError> {
+    let mut named = std::collections::HashSet::new();
+    if !lines.iter().all(|o| named.insert(o.job_number.as_str())) {
+        return Ok(None);
+    }
+    conn.write_transaction(|c| {
+        let numbers: Vec<&str> = lines.iter().map(|o| o.job_number.as_str()).collect();
+        let mut existing = std::collections::HashSet::new();
+        for chunk in numbers.chunks(OFFERS_PER_INSERT) {
+            let found: Vec<String> = job_offers::table
+                .filter(job_offers::job_number.eq_any(chunk))
+                .select(job_offers::job_number)
+                .load(c)?;
+            existing.extend(found);
+        }
+        let at = now();
+        let mut created = Vec::with_capacity(lines.len());
+        let mut fresh = Vec::new();
+        for o in lines {
+            let job_number = o.job_number.as_str();
+            if existing.contains(job_number) {
+                diesel::update(job_offers::table.filter(job_offers::job_number.eq(job_number)))
+                    .set(columns(o, at))
+                    .execute(c)?;
+            } else {
+                fresh.push(NewOffer {
+                    job_number,
+                    columns: columns(o, at),
+                });
+            }
+            created.push(!existing.contains(job_number));
+        }
+        for chunk in fresh.chunks(OFFERS_PER_INSERT) {
+            per_backend!(c, c => diesel::insert_into(job_offers::table).values(chunk).execute(c))
+                .map_err(|e| StoreError::conflict_on_unique(e, "job_number"))?;
+        }
+        Ok(Some(created))
     })
 }
 

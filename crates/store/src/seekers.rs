@@ -194,15 +194,11 @@ fn record_consents(
 /// takes at most 32,766 in one statement, PostgreSQL 65,535).
 const ROWS_PER_INSERT: usize = 1000;
 
-/// The rows search filters on, written again whole; `at` is the seeker's
-/// `updated_at`, which the order rows carry (migration 000009). One
-/// statement per table: a national sync writes millions of these.
-fn write_children(
-    conn: &mut DbConn,
-    lines: &[(SeekerId, &SeekerUpsert)],
-    at: NaiveDateTime,
-) -> Result<(), StoreError> {
-    let ids: Vec<SeekerId> = lines.iter().map(|(id, _)| *id).collect();
+/// Removes the rows search filters on of existing seekers about to be
+/// written again. Called before their `seekers` row changes: on PostgreSQL
+/// a new `updated_at` moves the order rows along (migration 000009's
+/// trigger), which would rewrite every row about to be removed.
+fn drop_children(conn: &mut DbConn, ids: &[SeekerId]) -> Result<(), StoreError> {
     for chunk in ids.chunks(ROWS_PER_INSERT) {
         diesel::delete(
             seeker_occupations::table.filter(seeker_occupations::seeker_id.eq_any(chunk)),
@@ -223,6 +219,18 @@ fn write_children(
         )
         .execute(conn)?;
     }
+    Ok(())
+}
+
+/// The rows search filters on, for seekers that have none (new ones, or
+/// ones [`drop_children`] emptied); `at` is the seeker's `updated_at`,
+/// which the order rows carry (migration 000009). One statement per table:
+/// a national sync writes millions of these.
+fn write_children(
+    conn: &mut DbConn,
+    lines: &[(SeekerId, &SeekerUpsert)],
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
     let mut occupations = Vec::new();
     let mut locations = Vec::new();
     let mut prefectures = Vec::new();
@@ -344,6 +352,7 @@ fn upsert_once(
         let at = now();
         let result = match existing {
             Some((id, old_scope)) => {
+                drop_children(c, &[id])?;
                 replace_row(c, id, s, status, at)?;
                 if old_scope != s.consent_scope.as_str() {
                     record_consent(c, id, channel, Some(&old_scope), s.consent_scope)?;
@@ -378,7 +387,7 @@ fn upsert_once(
 /// [`upsert_in_batch`] for a whole group of a batch's lines at once, in a
 /// few statements per table rather than a score per line: the existing
 /// seekers read in one query, the new ones inserted together, each
-/// existing one updated, the ledger, the search rows and R14's notes
+/// existing one updated, the ledger, the search rows and R14's counts
 /// written for all. The lines must name distinct seekers (`None`
 /// otherwise: the caller stores them one by one). Any failure fails the
 /// whole group; the caller then stores its lines one by one, each refused
@@ -431,6 +440,8 @@ pub fn upsert_group(
                 .map_err(|e| StoreError::conflict_on_unique(e, "seeker_ref"))?;
             created.extend(ids.into_iter().map(|(id, r)| (r, id)));
         }
+        let replaced: Vec<SeekerId> = existing.values().map(|(id, _)| *id).collect();
+        drop_children(c, &replaced)?;
         let mut done = Vec::with_capacity(lines.len());
         let mut ledger = Vec::new();
         for (s, status) in lines.iter().zip(&statuses) {
@@ -462,18 +473,22 @@ pub fn upsert_group(
             })
             .collect();
         write_children(c, &written, at)?;
-        let notes: Vec<_> = written
+        // The group is one unit (a failure fails it whole), so R14's counts
+        // move at once, without notes to settle.
+        let counts: Vec<_> = written
             .iter()
             .zip(&statuses)
             .map(|((id, s), status)| {
                 (
                     *id,
-                    s.chain,
-                    crate::anonymity::counted_sectors(s.consent_scope, *status),
+                    crate::anonymity::Counted {
+                        chain: Some(s.chain),
+                        sectors: crate::anonymity::counted_sectors(s.consent_scope, *status),
+                    },
                 )
             })
             .collect();
-        crate::anonymity::defer_many(c, &notes)?;
+        crate::anonymity::recount_many(c, &counts)?;
         Ok(Some(done))
     })
 }

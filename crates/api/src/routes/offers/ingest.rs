@@ -133,7 +133,7 @@ pub async fn batch(
                 Err(errors) => Err((Some(id), FieldError::refused(errors))),
             }
         },
-        |db, rows| ingest::store_lines(db, rows, ingest::put_offer),
+        ingest::store_offers,
     )
     .await;
     state.webhooks.offers_changed();
