@@ -8,6 +8,9 @@ delta of changes). Issue 37, point 7; results in docs/benchmarks.md.
     bench/ingest.py --count 50000                       # PostgreSQL + Redis, one uploader
     bench/ingest.py --sqlite --count 50000
     bench/ingest.py --count 50000 --uploaders 2 --batch 5000 --rounds 3
+    bench/ingest.py --count 30000 --sql migrations/postgres/<name>/down.sql
+        # a database-side change measured against its own down migration,
+        # with one binary: the SQL runs once the service has migrated
 """
 
 import argparse
@@ -18,7 +21,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import start_demo, tokens  # noqa: E402
-from national import fresh_postgres, load  # noqa: E402
+from national import fresh_postgres, load, psql  # noqa: E402
 
 
 def cpu_seconds(pids):
@@ -59,6 +62,7 @@ def main():
     ap.add_argument("--uploaders", type=int, default=1)
     ap.add_argument("--sqlite", action="store_true")
     ap.add_argument("--redis-url", default="redis://127.0.0.1:6379")
+    ap.add_argument("--sql", metavar="FILE", help="PostgreSQL: run this file once the service has migrated")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
     workdir = tempfile.mkdtemp(prefix="kyushoku-ingest-")
@@ -68,6 +72,9 @@ def main():
         url, redis = fresh_postgres("kyushoku_ingest"), args.redis_url
     env = {"KYUSHOKU_SWEEP_INTERVAL": "0", "KYUSHOKU_DB_POOL_SIZE": "16"}
     proc, creds = start_demo(binary, workdir, url, redis, env)
+    if args.sql and not args.sqlite:
+        with open(args.sql) as f:
+            psql(url, f.read())
     rounds = []
     try:
         base = creds["base_url"]
@@ -93,7 +100,7 @@ def main():
     print(json.dumps({
         "backend": "sqlite" if args.sqlite else "postgresql+redis",
         "what": args.what, "batch": args.batch, "uploaders": args.uploaders,
-        "update": args.update, "rounds": rounds,
+        "update": args.update, "sql": args.sql, "rounds": rounds,
     }))
 
 

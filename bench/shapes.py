@@ -9,6 +9,15 @@ each shape's p50 and p99 and the worst shapes, never a mix average.
     python3 bench/shapes.py --binary target/release/kyushoku --sqlite --seekers 100000
     python3 bench/shapes.py --binary target/release/kyushoku --seekers 300000
     python3 bench/shapes.py --reuse WORKDIR --connections 4,16,64   # the same data again
+    python3 bench/shapes.py --reuse /tmp/kyushoku-bench-… --database kyushoku_bench --ratio --explain
+        # a national run's database (bench/run); per shape also the SQL alone
+        # (pgbench, the statements the service sent, alternating with wrk) and
+        # EXPLAIN ANALYZE of each of its statements
+
+With --ratio a shape's row has `limit_tps` and `ratio` (the service's req/s
+over pgbench's transactions a second, at the first connection count); with
+--explain, `db_ms` (the execution time of the request's read statements
+together, from the second of two EXPLAIN ANALYZE runs) and `db_worst_ms`.
 
 The report goes to bench/out/shapes-<backend>-<date>.json.
 """
@@ -26,7 +35,9 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import get, start_demo, tokens, wrk  # noqa: E402
-from national import PG_ADMIN, fresh_postgres, load, psql, start_serve  # noqa: E402
+from national import (PG_ADMIN, captured_statements, fresh_postgres, inlined, load, pgbench, psql,  # noqa: E402
+                      start_serve, with_binds)
+from explain import explain_twice, figures  # noqa: E402
 
 # The kinds of search issue 37's table measured before (300,000 seekers),
 # and a one-character keyword no text holds.
@@ -176,6 +187,31 @@ def deepen(base, token, path, pages=10):
     return path + ("&cursor=" + cursor if cursor else "")
 
 
+def database_work(url, base, path, token, args, workdir, connections):
+    """PostgreSQL only, as asked: the request's statements under pgbench
+    (`limit_tps`) and their EXPLAIN ANALYZE (`db_ms`, `db_worst_ms`)."""
+    if url.startswith("sqlite") or not (args.ratio or args.explain):
+        return {}
+    captured = captured_statements(url, base, path, token)
+    out = {"statements": len(captured)}
+    if args.ratio:
+        stmts, variables = with_binds(captured)
+        r = pgbench(url, stmts, connections, args.seconds, workdir, variables)
+        if "tps" in r:
+            out["limit_tps"] = r["tps"]
+    if args.explain:
+        times = []
+        for sql in inlined(captured):
+            if sql.lstrip().split(None, 1)[0].upper() not in ("SELECT", "WITH"):
+                continue
+            plan, error = explain_twice(url, sql)
+            if plan is not None:
+                times.append(figures(plan)[1])
+        if times:
+            out["db_ms"], out["db_worst_ms"] = round(sum(times), 2), round(max(times), 2)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description="kyushoku: random search shapes")
     ap.add_argument("--binary", default="target/release/kyushoku")
@@ -190,6 +226,12 @@ def main():
     ap.add_argument("--reuse", metavar="WORKDIR",
                     help="serve the database a run left in WORKDIR (its credentials.json) "
                          "instead of loading a new one")
+    ap.add_argument("--database", default="kyushoku_shapes",
+                    help="PostgreSQL: the database --reuse serves (a national run's is kyushoku_bench)")
+    ap.add_argument("--ratio", action="store_true",
+                    help="PostgreSQL: each shape's SQL alone under pgbench too, and the ratio")
+    ap.add_argument("--explain", action="store_true",
+                    help="PostgreSQL: EXPLAIN ANALYZE of each shape's statements")
     ap.add_argument("--seconds", type=int, default=3)
     ap.add_argument("--smoke", action="store_true", help="tiny run for CI")
     args = ap.parse_args()
@@ -203,9 +245,9 @@ def main():
     if args.sqlite:
         url, redis = "sqlite://" + os.path.join(workdir, "shapes.db"), None
     elif args.reuse:
-        url, redis = PG_ADMIN.rsplit("/", 1)[0] + "/kyushoku_shapes", "redis://127.0.0.1:6379"
+        url, redis = PG_ADMIN.rsplit("/", 1)[0] + "/" + args.database, "redis://127.0.0.1:6379"
     else:
-        url, redis = fresh_postgres("kyushoku_shapes"), "redis://127.0.0.1:6379"
+        url, redis = fresh_postgres(args.database), "redis://127.0.0.1:6379"
     if args.reuse:
         with open(os.path.join(workdir, "credentials.json")) as f:
             creds = json.load(f)
@@ -232,23 +274,33 @@ def main():
             if deep:
                 path = deepen(base, org, path)
             first = get(base, path, org)
+            database = database_work(url, base, path, org, args, workdir, connections[0])
             for c in connections:
                 r = wrk(base, [path], org, args.seconds, c, 2, workdir=workdir)
                 r.update({"shape": name, "path": path, "shown": len(first["items"]), "connections": c})
+                if c == connections[0]:
+                    r.update(database)
+                    if "limit_tps" in r:
+                        r["ratio"] = round(r["rps"] / r["limit_tps"], 2)
                 rows.append(r)
-                print("%-64s c%-3d %4d shown %7.0f req/s  p50 %7.2f  p99 %7.2f ms  errors %d" % (
+                print("%-64s c%-3d %4d shown %7.0f req/s  p50 %7.2f  p99 %7.2f ms  errors %d%s" % (
                     name[:64], c, r["shown"], r["rps"], r["p50_ms"], r["p99_ms"],
-                    r["non_2xx"] + r["socket_errors"]), flush=True)
+                    r["non_2xx"] + r["socket_errors"],
+                    "".join("  %s %s" % (k, r[k]) for k in ("ratio", "db_ms") if k in r)), flush=True)
     finally:
         proc.terminate()
         proc.wait()
     rows.sort(key=lambda r: -r["p99_ms"])
+    with_ratio = [r["ratio"] for r in rows if "ratio" in r]
+    with_db = [r["db_ms"] for r in rows if "db_ms" in r]
     report = {
         "date": datetime.date.today().isoformat(),
         "backend": "sqlite" if args.sqlite else "postgresql+redis",
         "seekers": args.seekers, "offers": args.offers, "connections": connections,
         "seconds": args.seconds, "seed": args.seed, "shapes": rows,
         "within_25ms": sum(1 for r in rows if r["p99_ms"] <= 25 and r["connections"] <= 4),
+        "ratio_at_least_0_7": sum(1 for x in with_ratio if x >= 0.7),
+        "db_under_20ms": sum(1 for x in with_db if x < 20),
     }
     os.makedirs("bench/out", exist_ok=True)
     out = "bench/out/shapes-%s-%s.json" % ("sqlite" if args.sqlite else "postgresql", report["date"])
@@ -260,6 +312,12 @@ def main():
     for r in at4[:5]:
         print("  p99 %7.2f ms  p50 %7.2f ms  %s\n      %s" % (
             r["p99_ms"], r["p50_ms"], r["shape"], urllib.parse.unquote(r["path"])))
+    if with_ratio:
+        print("ratio to the SQL alone >= 0.7: %d of %d (worst %.2f)" % (
+            report["ratio_at_least_0_7"], len(with_ratio), min(with_ratio)))
+    if with_db:
+        print("database work under 20 ms: %d of %d (worst %.1f ms)" % (
+            report["db_under_20ms"], len(with_db), max(with_db)))
     print("report:", out)
     if any(r["non_2xx"] + r["socket_errors"] for r in rows):
         sys.exit("some searches failed")
