@@ -629,7 +629,10 @@ def main():
         url, redis = "sqlite://" + os.path.join(workdir, "bench.db"), None
     else:
         workdir = tempfile.mkdtemp(prefix="kyushoku-bench-")
-        url, redis = fresh_postgres("kyushoku_bench"), args.redis_url
+        # The smoke has its own database: CI run after a national load must
+        # not drop the data the next measurement reuses.
+        database = "kyushoku_bench_smoke" if args.smoke else "kyushoku_bench"
+        url, redis = fresh_postgres(database), args.redis_url
     if not args.resume:
         proc, creds = start_demo(binary, workdir, url, redis, serve_env)
     report = {

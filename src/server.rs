@@ -10,7 +10,7 @@ use actix_web::dev::ServerHandle;
 use actix_web::HttpServer;
 use anyhow::Context;
 use kyushoku_api::mail::Transport;
-use kyushoku_api::{build_app, openapi, ApiConfig, AppState};
+use kyushoku_api::{build_app, openapi, ApiConfig, AppState, ServedSpec};
 use kyushoku_cluster::Cluster;
 use kyushoku_store::{redact, Db, PoolOptions};
 
@@ -203,7 +203,7 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
             },
         ));
     }
-    let spec = openapi();
+    let spec = ServedSpec::new(&openapi()).context("writing the OpenAPI document")?;
     let app_state = state.clone();
     let mut server = HttpServer::new(move || build_app(app_state.clone(), spec.clone()))
         .shutdown_timeout(args.shutdown_timeout)
@@ -219,6 +219,8 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
     .with_context(|| format!("cannot listen on {}", args.bind))?;
     let addr = *server.addrs().first().context("no address bound")?;
     let server = server.run();
+    // The workers have built their routes by now.
+    give_freed_memory_back();
     let handle = server.handle();
     let task = tokio::spawn(server);
     let scheme = if args.tls_cert.is_some() {
@@ -241,6 +243,20 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
         state,
         tls: args.tls_cert.is_some(),
     })
+}
+
+/// Hands back to the system what start-up allocated and freed: the
+/// migrations, the checks of search text and R14, and each worker's routes
+/// (the OpenAPI paths utoipa collects and drops) leave free blocks in
+/// glibc's per-thread arenas, which it otherwise keeps for reuse (about
+/// 10 MB of an idle instance; docs/benchmarks.md, session 34).
+fn give_freed_memory_back() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages to the system, under each
+    // arena's own lock.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// The TLS settings from PEM files: TLS 1.2 and 1.3 with rustls' safe
