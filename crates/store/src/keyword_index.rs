@@ -8,9 +8,14 @@
 //!   [`plan`] estimates the matches first (SQLite counts them up to a
 //!   threshold, PostgreSQL samples the newest rows); a keyword that matches
 //!   more walks the order instead and checks each row with `LIKE`, which
-//!   stops after one page (see [`KeywordPlan`]).
+//!   stops after one page (see [`KeywordPlan`]). [`run`] bounds what a
+//!   wrong estimate costs on PostgreSQL.
 //! - Stored search text is folded by `kyushoku_domain::fold`; [`prepare`]
 //!   folds it again at start-up when the fold has changed.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use diesel::dsl;
 use diesel::expression::{SqlLiteral, UncheckedBind};
@@ -25,7 +30,7 @@ use crate::schema::{job_offers, seekers, text_fold};
 use crate::{DbConn, StoreError};
 
 /// The tables keyword search covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Indexed {
     Seekers,
     JobOffers,
@@ -127,6 +132,7 @@ pub(crate) fn plan(
         .map_or(0, |c| c.n);
     let cap = threshold(rows, limit);
     let many = match conn {
+        DbConn::Postgresql(_) if COMMON.held(table, keyword) => true,
         DbConn::Postgresql(_) => {
             let newest = diesel::sql_query(format!(
                 "SELECT COUNT(*) AS seen, \
@@ -186,6 +192,97 @@ pub(crate) fn plan(
     } else {
         KeywordPlan::Index
     })
+}
+
+/// How long PostgreSQL may take over a search [`plan`] sent to the index,
+/// and then over a walk instead, in milliseconds (see [`run`]). Wall
+/// time, so it is set well above what such a search costs (1–10 ms at
+/// 2,000,000 seekers): with both cores busy (searches in flight are four
+/// at most, two a core) it takes about twice as long.
+const BUDGET_MS: u32 = 50;
+
+/// Runs a keyword search (`query`, given the plan) by `plan`.
+///
+/// On PostgreSQL a search sent to the index runs within [`BUDGET_MS`]. The
+/// samples [`plan`] reads can miss a keyword many rows hold: a phrase in
+/// one seeker in a hundred (20,143 of 2,000,000) sat on one page in twelve
+/// and was absent from all 50 sampled pages in one search of 80, and the
+/// index then fetched and rechecked every holder (250–400 ms). Past the
+/// budget the search walks, within the budget too, and a walk that
+/// finds its page marks the keyword common for a while ([`COMMON`]); past
+/// both (a rare keyword whose rows are slow to fetch), the index is asked
+/// again without a budget. SQLite counts its matches exactly: its plan
+/// runs as chosen.
+pub(crate) fn run<T>(
+    conn: &mut DbConn,
+    table: Indexed,
+    keyword: &str,
+    plan: KeywordPlan,
+    mut query: impl FnMut(&mut DbConn, KeywordPlan) -> QueryResult<T>,
+) -> Result<T, StoreError> {
+    if plan == KeywordPlan::Walk || !matches!(conn, DbConn::Postgresql(_)) {
+        return Ok(query(conn, plan)?);
+    }
+    if let Ok(found) = within_budget(conn, |c| query(c, KeywordPlan::Index)) {
+        return Ok(found);
+    }
+    if let Ok(found) = within_budget(conn, |c| query(c, KeywordPlan::Walk)) {
+        COMMON.note(table, keyword);
+        return Ok(found);
+    }
+    Ok(query(conn, KeywordPlan::Index)?)
+}
+
+/// `query` with PostgreSQL's `statement_timeout` at [`BUDGET_MS`], in a
+/// transaction (a savepoint inside one) that a timeout rolls back.
+fn within_budget<T>(
+    conn: &mut DbConn,
+    query: impl FnOnce(&mut DbConn) -> QueryResult<T>,
+) -> QueryResult<T> {
+    conn.transaction(|c| {
+        diesel::sql_query(format!("SET LOCAL statement_timeout = {BUDGET_MS}")).execute(c)?;
+        let found = query(c)?;
+        diesel::sql_query("SET LOCAL statement_timeout TO DEFAULT").execute(c)?;
+        Ok(found)
+    })
+}
+
+/// Keywords found common after [`plan`] said few ([`run`]): the plans of
+/// searches for them walk at once, for [`Common::FOR`]. At most
+/// [`Common::MOST`] are kept (all are forgotten when it is full), in this
+/// process only, and never logged.
+static COMMON: Common = Common(Mutex::new(None));
+
+struct Common(Mutex<Option<HashMap<(Indexed, String), Instant>>>);
+
+impl Common {
+    const FOR: Duration = Duration::from_secs(600);
+    const MOST: usize = 4096;
+
+    fn note(&self, table: Indexed, keyword: &str) {
+        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let held = held.get_or_insert_with(HashMap::new);
+        if held.len() >= Self::MOST {
+            held.clear();
+        }
+        held.insert((table, keyword.to_owned()), Instant::now());
+    }
+
+    fn held(&self, table: Indexed, keyword: &str) -> bool {
+        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(held) = held.as_mut() else {
+            return false;
+        };
+        let key = (table, keyword.to_owned());
+        match held.get(&key) {
+            Some(noted) if noted.elapsed() < Self::FOR => true,
+            Some(_) => {
+                held.remove(&key);
+                false
+            }
+            None => false,
+        }
+    }
 }
 
 /// "The row's text holds the keyword", as the index answers it: on
@@ -414,6 +511,121 @@ mod tests {
             nine.starts_with('"') && nine.matches(' ').count() == 7,
             "{nine}"
         );
+    }
+
+    /// A search the plan sent to the index and that takes longer than the
+    /// budget walks instead, and its keyword is walked at once afterwards;
+    /// when both are slow the index answers without a budget; inside a
+    /// transaction a timeout leaves it usable and the budget ends with the
+    /// search.
+    #[test]
+    fn an_index_search_past_its_budget_walks_and_its_keyword_is_then_walked_at_once() {
+        #[derive(QueryableByName)]
+        struct Answer {
+            #[diesel(sql_type = Text)]
+            by: String,
+        }
+        #[derive(QueryableByName)]
+        struct Setting {
+            #[diesel(sql_type = Text)]
+            statement_timeout: String,
+        }
+        fn answer(c: &mut DbConn, plan: KeywordPlan, slow: &[KeywordPlan]) -> QueryResult<String> {
+            let by = match plan {
+                KeywordPlan::Index => "index",
+                KeywordPlan::Walk => "walk",
+            };
+            let wait = if slow.contains(&plan) { 0.2 } else { 0.0 };
+            Ok(
+                diesel::sql_query(format!("SELECT '{by}'::text AS by FROM pg_sleep({wait})"))
+                    .get_result::<Answer>(c)?
+                    .by,
+            )
+        }
+        let timeout = |c: &mut DbConn| -> QueryResult<String> {
+            Ok(diesel::sql_query("SHOW statement_timeout")
+                .get_result::<Setting>(c)?
+                .statement_timeout)
+        };
+        crate::testing::on_fresh_postgres("keyword_budget", |db| {
+            db.migrate().unwrap();
+            db.run(|conn| {
+                let keyword = "予算を超える語";
+                assert_eq!(
+                    plan(conn, Indexed::Seekers, keyword, 20)?,
+                    KeywordPlan::Index
+                );
+                let mut asked = Vec::new();
+                let by = run(
+                    conn,
+                    Indexed::Seekers,
+                    keyword,
+                    KeywordPlan::Index,
+                    |c, p| {
+                        asked.push(p);
+                        answer(c, p, &[KeywordPlan::Index])
+                    },
+                )?;
+                assert_eq!(
+                    (by.as_str(), asked),
+                    ("walk", vec![KeywordPlan::Index, KeywordPlan::Walk])
+                );
+                assert_eq!(
+                    plan(conn, Indexed::Seekers, keyword, 20)?,
+                    KeywordPlan::Walk
+                );
+                assert_eq!(
+                    plan(conn, Indexed::JobOffers, keyword, 20)?,
+                    KeywordPlan::Index,
+                    "another table's plan is its own"
+                );
+
+                let mut asked = Vec::new();
+                let by = run(
+                    conn,
+                    Indexed::Seekers,
+                    "両方とも遅い語",
+                    KeywordPlan::Index,
+                    |c, p| {
+                        asked.push(p);
+                        answer(c, p, &[KeywordPlan::Index, KeywordPlan::Walk])
+                    },
+                )?;
+                assert_eq!(by, "index");
+                assert_eq!(
+                    asked,
+                    [KeywordPlan::Index, KeywordPlan::Walk, KeywordPlan::Index]
+                );
+                assert_eq!(
+                    plan(conn, Indexed::Seekers, "両方とも遅い語", 20)?,
+                    KeywordPlan::Index,
+                    "a keyword the walk did not answer in time is not noted"
+                );
+
+                let before = timeout(conn)?;
+                let inside = conn.transaction(|c| -> Result<_, StoreError> {
+                    let by = run(
+                        c,
+                        Indexed::JobOffers,
+                        "取引の中の語",
+                        KeywordPlan::Index,
+                        |c, p| answer(c, p, &[KeywordPlan::Index]),
+                    )?;
+                    Ok((by, timeout(c)?))
+                })?;
+                assert_eq!(inside, ("walk".to_owned(), before.clone()));
+                let quick = run(
+                    conn,
+                    Indexed::JobOffers,
+                    "速い語",
+                    KeywordPlan::Index,
+                    |c, p| answer(c, p, &[]),
+                )?;
+                assert_eq!((quick, timeout(conn)?), ("index".to_owned(), before));
+                Ok(())
+            })
+            .unwrap();
+        });
     }
 
     /// The keys PostgreSQL's two index functions give a text, as sets:

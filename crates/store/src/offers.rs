@@ -219,6 +219,27 @@ pub fn browse(
     after: Option<(NaiveDateTime, JobOfferId)>,
     limit: i64,
 ) -> Result<Vec<OfferRow>, StoreError> {
+    match &f.keyword {
+        Some(k) => {
+            let k = k.as_str();
+            let plan = keyword_index::plan(conn, Indexed::JobOffers, k, limit)?;
+            keyword_index::run(conn, Indexed::JobOffers, k, plan, |c, plan| {
+                browse_by(c, viewer, f, Some(plan), after, limit)
+            })
+        }
+        None => Ok(browse_by(conn, viewer, f, None, after, limit)?),
+    }
+}
+
+/// [`browse`] with the keyword's plan chosen.
+fn browse_by(
+    conn: &mut DbConn,
+    viewer: Viewer,
+    f: &Criteria,
+    keyword: Option<KeywordPlan>,
+    after: Option<(NaiveDateTime, JobOfferId)>,
+    limit: i64,
+) -> QueryResult<Vec<OfferRow>> {
     let mut q = job_offers::table
         .filter(offer_visible_to(viewer.organisation_id, viewer.today))
         .select(OfferRow::as_select())
@@ -229,7 +250,7 @@ pub fn browse(
         let k = k.as_str();
         // Few offers hold it: its index drives the query; many: the order
         // does, and stops after a page (see keyword_index).
-        if keyword_index::plan(conn, Indexed::JobOffers, k, limit)? == KeywordPlan::Index {
+        if keyword == Some(KeywordPlan::Index) {
             q = q.filter(keyword_index::holds_keyword(conn, Indexed::JobOffers, k));
         }
         q = q.filter(
@@ -280,7 +301,7 @@ pub fn browse(
                 .or(job_offers::updated_at.eq(t).and(job_offers::id.lt(id))),
         );
     }
-    Ok(q.load(conn)?)
+    q.load(conn)
 }
 
 /// The offer, if `viewer` may see it; else nothing, as for no offer (R2).

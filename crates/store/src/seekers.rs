@@ -826,6 +826,26 @@ pub fn search(
         )?),
         None => None,
     };
+    let rows = match (&f.keyword, keyword) {
+        (Some(k), Some(plan)) => {
+            keyword_index::run(conn, Indexed::Seekers, k.as_str(), plan, |c, plan| {
+                search_by(c, viewer, f, Some(plan), after, limit)
+            })?
+        }
+        _ => search_by(conn, viewer, f, None, after, limit)?,
+    };
+    Ok(rows)
+}
+
+/// [`search`] with the keyword's plan chosen.
+fn search_by(
+    conn: &mut DbConn,
+    viewer: Viewer,
+    f: &Criteria,
+    keyword: Option<KeywordPlan>,
+    after: Option<(NaiveDateTime, SeekerId)>,
+    limit: i64,
+) -> QueryResult<Vec<VisibleProfileRow>> {
     let walk = Walk::for_criteria(f, keyword);
     let visible = seeker_visible_to(viewer.organisation_id, viewer.today);
     // Every walk is the same query over its own order rows.
