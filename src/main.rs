@@ -245,6 +245,7 @@ async fn run() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let running = server::start(&args).await?;
+            server::give_freed_memory_back();
             server::run_until_signalled(running).await
         }
         Command::Demo {

@@ -219,8 +219,6 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
     .with_context(|| format!("cannot listen on {}", args.bind))?;
     let addr = *server.addrs().first().context("no address bound")?;
     let server = server.run();
-    // The workers have built their routes by now.
-    give_freed_memory_back();
     let handle = server.handle();
     let task = tokio::spawn(server);
     let scheme = if args.tls_cert.is_some() {
@@ -250,7 +248,10 @@ pub async fn start_with(args: &ServeArgs, db: Db, cluster: Cluster) -> anyhow::R
 /// (the OpenAPI paths utoipa collects and drops) leave free blocks in
 /// glibc's per-thread arenas, which it otherwise keeps for reuse (about
 /// 10 MB of an idle instance; docs/benchmarks.md, session 34).
-fn give_freed_memory_back() {
+/// Called by `kyushoku serve` once it is started (the workers have built
+/// their routes by then), not by every server a test process starts: the
+/// trim walks every arena of the process under its lock.
+pub fn give_freed_memory_back() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages to the system, under each
     // arena's own lock.
