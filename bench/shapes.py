@@ -9,6 +9,8 @@ each shape's p50 and p99 and the worst shapes, never a mix average.
     python3 bench/shapes.py --binary target/release/kyushoku --sqlite --seekers 100000
     python3 bench/shapes.py --binary target/release/kyushoku --seekers 300000
     python3 bench/shapes.py --reuse WORKDIR --connections 4,16,64   # the same data again
+    python3 bench/shapes.py --seekers 2000000 --offers 2500000 --database kyushoku_bench --load-only
+        # national scale, loaded once; then --reuse WORKDIR --database kyushoku_bench
     python3 bench/shapes.py --reuse /tmp/kyushoku-bench-… --database kyushoku_bench --ratio --explain
         # a national run's database (bench/run); per shape also the SQL alone
         # (pgbench, the statements the service sent, alternating with wrk) and
@@ -234,6 +236,8 @@ def main():
                     help="PostgreSQL: EXPLAIN ANALYZE of each shape's statements")
     ap.add_argument("--seconds", type=int, default=3)
     ap.add_argument("--smoke", action="store_true", help="tiny run for CI")
+    ap.add_argument("--load-only", action="store_true",
+                    help="load the data and stop, keeping WORKDIR for --reuse")
     args = ap.parse_args()
     if args.smoke:
         args.seekers, args.offers, args.shapes, args.seconds = 500, 500, 6, 1
@@ -264,6 +268,9 @@ def main():
             print("offers: %d in %.0f s" % (n, secs), flush=True)
         if not args.sqlite and not args.reuse:
             psql(url, "VACUUM ANALYZE")
+        if args.load_only:
+            print("loaded; measure with --reuse", workdir, flush=True)
+            return
         v = vocabulary(binary, 7)
         rng = random.Random(args.seed)
         org = t["org_public_client"]

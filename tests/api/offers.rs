@@ -51,7 +51,7 @@ pub async fn load_one(app: &TestApp, hw: &str) {
 }
 
 /// POSTs NDJSON lines to the offer batch endpoint; the per-line results.
-async fn offer_batch(app: &TestApp, hw: &str, lines: &[String]) -> Vec<Value> {
+pub async fn offer_batch(app: &TestApp, hw: &str, lines: &[String]) -> Vec<Value> {
     let req = app
         .client
         .post(app.url("/v1/job-offers/batch"))

@@ -135,6 +135,202 @@ async fn keywords_find_what_a_substring_finds_newest_first_whichever_plan(app: T
     }
 }
 
+/// One job offer of [`keys_and_filters_are_intersected_whichever_plan`]'s
+/// model.
+#[derive(Clone)]
+struct Offer {
+    number: String,
+    prefecture: &'static str,
+    contract: bool,
+    occupation: &'static str,
+    hourly: bool,
+    text: String,
+}
+
+impl Offer {
+    fn json(&self) -> Value {
+        let mut o = crate::offers::offer_json("both");
+        o["job_number"] = json!(self.number);
+        o["prefecture"] = json!(self.prefecture);
+        o["municipality"] = if self.prefecture == "13" {
+            json!("131041")
+        } else {
+            Value::Null
+        };
+        o["employment_type"] = json!(if self.contract {
+            "contract"
+        } else {
+            "full_time"
+        });
+        o["occupation"] = json!(self.occupation);
+        o["wage"] = if self.hourly {
+            json!({"kind": "hourly", "min": 1100})
+        } else {
+            json!({"kind": "monthly", "min": 230000, "max": 280000})
+        };
+        o["description"] = json!(self.text);
+        o
+    }
+
+    /// Whether the offer matches a query of [`offer_queries`] (the
+    /// keyword, then `key=value` filters).
+    fn matches(&self, keyword: &str, filters: &[(&str, &str)]) -> bool {
+        self.text.contains(keyword)
+            && filters.iter().all(|(k, v)| match *k {
+                "prefecture" => self.prefecture == *v,
+                "municipality" => self.prefecture == "13" && *v == "131041",
+                "employment_type" => (*v == "contract") == self.contract,
+                "occupation" => self.occupation.starts_with(v),
+                "wage_kind" => (*v == "hourly") == self.hourly,
+                "wage_min" => true,
+                other => unreachable!("{other}"),
+            })
+    }
+}
+
+/// Every job number a search of offers shows, in the order shown, `limit`
+/// a page.
+async fn shown_offers(app: &TestApp, token: &str, query: &str, limit: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/v1/job-offers?{query}&limit={limit}&cursor={c}"),
+            None => format!("/v1/job-offers?{query}&limit={limit}"),
+        };
+        let a = app.call("GET", &path, Some(token), None).await;
+        assert_eq!(a.status, 200, "{path}: {}", a.text());
+        let page = a.json();
+        for item in page["items"].as_array().unwrap() {
+            out.push(item["job_number"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return out,
+        }
+    }
+}
+
+/// 1,200 job offers, half in Tokyo and half in Osaka, a third contract, a
+/// fifth of another occupation, a quarter hourly. 共通語 is in every one;
+/// 研修 in every seventh in Tokyo and in the oldest contract ones in Osaka;
+/// 古参 only in the oldest hundred. The keyword's index holds each offer's
+/// filter values (migration 000025): a keyword absent from a filter's
+/// newest offers is found by the index with the filters' keys, one common
+/// among them by walking them, and both answer exactly what the filters and
+/// a substring find, newest first, across pages. An offer that moves to
+/// another prefecture moves in the index too.
+async fn keys_and_filters_are_intersected_whichever_plan(app: TestApp) {
+    let cast = app.cast().await;
+    let hw = app.client_token(cast.get("hw_system")).await;
+    let org = app.client_token(cast.get("org_public")).await;
+    let mut offers: Vec<Offer> = (0..1200)
+        .map(|i| {
+            let prefecture = if i % 2 == 0 { "13" } else { "27" };
+            let contract = i % 3 == 0;
+            let mut text = format!("求人{i:04} 共通語");
+            if (prefecture == "13" && i % 7 == 0) || (prefecture == "27" && contract && i < 90) {
+                text.push_str(" 研修あり");
+            }
+            if i < 100 {
+                text.push_str(" 古参");
+            }
+            Offer {
+                number: format!("13010-{:08}", 5000 + i),
+                prefecture,
+                contract,
+                occupation: if i % 5 == 0 { "061" } else { "081-02" },
+                hourly: i % 4 == 1,
+                text,
+            }
+        })
+        .collect();
+    for chunk in offers.chunks(400) {
+        let lines: Vec<String> = chunk.iter().map(|o| o.json().to_string()).collect();
+        for r in crate::offers::offer_batch(&app, &hw, &lines).await {
+            assert_ne!(r["status"], "error", "{r}");
+        }
+    }
+    let queries: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("古参", vec![("prefecture", "27")]),
+        ("古参", vec![("occupation", "08")]),
+        ("古参", vec![("occupation", "081")]),
+        (
+            "古参",
+            vec![("occupation", "081-02"), ("employment_type", "full_time")],
+        ),
+        (
+            "古参",
+            vec![("wage_kind", "monthly"), ("wage_min", "200000")],
+        ),
+        ("古参", vec![("municipality", "131041")]),
+        ("古", vec![("prefecture", "27"), ("occupation", "08")]),
+        ("研修", vec![("prefecture", "27")]),
+        (
+            "研修",
+            vec![("prefecture", "27"), ("employment_type", "contract")],
+        ),
+        ("研修", vec![("prefecture", "13")]),
+        ("研", vec![("employment_type", "contract")]),
+        ("共通語", vec![("prefecture", "27")]),
+        (
+            "共通語",
+            vec![
+                ("occupation", "061"),
+                ("wage_kind", "hourly"),
+                ("wage_min", "1000"),
+            ],
+        ),
+        ("無い言葉", vec![("prefecture", "13")]),
+    ];
+    let check = |offers: Vec<Offer>| {
+        let app = &app;
+        let org = &org;
+        let queries = &queries;
+        async move {
+            for (keyword, filters) in queries {
+                let expected: Vec<String> = offers
+                    .iter()
+                    .rev()
+                    .filter(|o| o.matches(keyword, filters))
+                    .map(|o| o.number.clone())
+                    .collect();
+                let mut q = format!("q={}", encoded(keyword));
+                for (k, v) in filters {
+                    q.push_str(&format!("&{k}={v}"));
+                }
+                for limit in [7, 100] {
+                    assert_eq!(
+                        shown_offers(app, org, &q, limit).await,
+                        expected,
+                        "{q} limit {limit}"
+                    );
+                }
+            }
+        }
+    };
+    check(offers.clone()).await;
+
+    // Offer 3 (Osaka, 古参) moves to Tokyo: it is the newest now.
+    let mut moved = offers.remove(3);
+    moved.prefecture = "13";
+    let a = app
+        .call(
+            "PUT",
+            &format!("/v1/job-offers/{}", moved.number),
+            Some(&hw),
+            Some({
+                let mut o = moved.json();
+                o.as_object_mut().unwrap().remove("job_number");
+                o
+            }),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    offers.push(moved);
+    check(offers).await;
+}
+
 /// What is typed in another width, kana or variant finds the text, on
 /// profiles and on job offers; what the fold keeps apart stays apart.
 async fn text_is_found_however_it_is_typed(app: TestApp) {
@@ -361,6 +557,7 @@ mod admission {
 
 backend_tests!(
     a_keyword_found_by_its_index_shows_only_whom_the_caller_may_see,
+    keys_and_filters_are_intersected_whichever_plan,
     keywords_find_what_a_substring_finds_newest_first_whichever_plan,
     text_is_found_however_it_is_typed,
 );

@@ -20,11 +20,13 @@ use std::time::{Duration, Instant};
 use diesel::dsl;
 use diesel::expression::{SqlLiteral, UncheckedBind};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use diesel::sqlite::SqliteConnection;
 use kyushoku_domain::fold::FOLD_VERSION;
 use kyushoku_domain::offer::JobOffer;
 use kyushoku_domain::profile::Profile;
+use kyushoku_domain::search::Criteria;
+use kyushoku_domain::OccupationLevel;
 
 use crate::schema::{job_offers, seekers, text_fold};
 use crate::{DbConn, StoreError};
@@ -118,18 +120,7 @@ pub(crate) fn plan(
         #[diesel(sql_type = BigInt)]
         hits: i64,
     }
-    let rows_sql = match conn {
-        DbConn::Postgresql(_) => format!(
-            "SELECT GREATEST(reltuples, 0)::BIGINT AS n FROM pg_class \
-             WHERE oid = '{}'::regclass",
-            table.table()
-        ),
-        DbConn::Sqlite(_) => format!("SELECT COALESCE(MAX(id), 0) AS n FROM {}", table.table()),
-    };
-    let rows = diesel::sql_query(rows_sql)
-        .get_result::<Count>(conn)
-        .optional()?
-        .map_or(0, |c| c.n);
+    let rows = table_rows(conn, table)?;
     let cap = threshold(rows, limit);
     let many = match conn {
         DbConn::Postgresql(_) if COMMON.held(table, keyword) => true,
@@ -194,6 +185,33 @@ pub(crate) fn plan(
     })
 }
 
+/// About how many rows `table` has: PostgreSQL's statistics, SQLite's
+/// largest id.
+fn table_rows(conn: &mut DbConn, table: Indexed) -> Result<i64, StoreError> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let sql = match conn {
+        DbConn::Postgresql(_) => format!(
+            "SELECT GREATEST(reltuples, 0)::BIGINT AS n FROM pg_class \
+             WHERE oid = '{}'::regclass",
+            table.table()
+        ),
+        DbConn::Sqlite(_) => format!("SELECT COALESCE(MAX(id), 0) AS n FROM {}", table.table()),
+    };
+    Ok(diesel::sql_query(sql)
+        .get_result::<Count>(conn)
+        .optional()?
+        .map_or(0, |c| c.n))
+}
+
+/// `keys` as FTS5 terms each required beside a keyword's expression.
+fn fts_keys(keys: &[String]) -> String {
+    keys.iter().map(|k| format!(" AND {k}")).collect()
+}
+
 /// How long PostgreSQL may take over a search [`plan`] sent to the index,
 /// and then over a walk instead, in milliseconds (see [`run`]). Wall
 /// time, so it is set well above what such a search costs (1–10 ms at
@@ -223,39 +241,123 @@ pub(crate) fn run<T>(
     if plan == KeywordPlan::Walk || !matches!(conn, DbConn::Postgresql(_)) {
         return Ok(query(conn, plan)?);
     }
-    if let Ok(found) = within_budget(conn, |c| query(c, KeywordPlan::Index)) {
+    if let Ok(found) = within_budget(conn, BUDGET_MS, |c| query(c, KeywordPlan::Index)) {
         return Ok(found);
     }
-    if let Ok(found) = within_budget(conn, |c| query(c, KeywordPlan::Walk)) {
+    if let Ok(found) = within_budget(conn, BUDGET_MS, |c| query(c, KeywordPlan::Walk)) {
         COMMON.note(table, keyword);
         return Ok(found);
     }
     Ok(query(conn, KeywordPlan::Index)?)
 }
 
-/// `query` with PostgreSQL's `statement_timeout` at [`BUDGET_MS`], in a
-/// transaction (a savepoint inside one) that a timeout rolls back.
+/// `query` with PostgreSQL's `statement_timeout` at `budget` milliseconds,
+/// in a transaction (a savepoint inside one) that a timeout rolls back.
 fn within_budget<T>(
     conn: &mut DbConn,
+    budget: u32,
     query: impl FnOnce(&mut DbConn) -> QueryResult<T>,
 ) -> QueryResult<T> {
     conn.transaction(|c| {
-        diesel::sql_query(format!("SET LOCAL statement_timeout = {BUDGET_MS}")).execute(c)?;
+        diesel::sql_query(format!("SET LOCAL statement_timeout = {budget}")).execute(c)?;
         let found = query(c)?;
         diesel::sql_query("SET LOCAL statement_timeout TO DEFAULT").execute(c)?;
         Ok(found)
     })
 }
 
+/// How long PostgreSQL may walk a search of job offers with filters that
+/// have index keys before [`run_filtered`] asks the index instead, in
+/// milliseconds. A walk that finds its page costs 1–6 ms at 2,500,000
+/// offers.
+const WALK_BUDGET_MS: u32 = 15;
+
+/// Runs a search of job offers whose filters have index keys (`keys`,
+/// [`offer_query_keys`]), with or without a keyword: `query` given the
+/// plan. The index holds the keyword's keys and the filters' together
+/// ([`offer_holds`]), so it answers in one scan however the two intersect;
+/// the walk is cheap when many rows of its order match, and the index when
+/// few do.
+///
+/// - SQLite counts the rows holding the keyword and the keys, up to the
+///   [`threshold`] of the rows the keys alone find (the walk's), and
+///   chooses as [`plan`] does.
+/// - PostgreSQL cannot count them cheaply, and a sample of a filter's
+///   newest rows costs what a walk does: a filter combination few offers
+///   match (one prefecture's contract offers: none of 155,000) walked every
+///   row of its first filter (490 ms). The walk runs within
+///   [`WALK_BUDGET_MS`]; past it the index answers within [`BUDGET_MS`],
+///   and a search it answered is asked of the index at once for a while
+///   ([`SPARSE`]); past both, the walk answers without a limit.
+pub(crate) fn run_filtered<T>(
+    conn: &mut DbConn,
+    keyword: Option<&str>,
+    keys: &[String],
+    limit: i64,
+    mut query: impl FnMut(&mut DbConn, KeywordPlan) -> QueryResult<T>,
+) -> Result<T, StoreError> {
+    let table = Indexed::JobOffers;
+    if let DbConn::Sqlite(_) = conn {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        let count = |conn: &mut DbConn, expression: String, most: i64| -> QueryResult<i64> {
+            Ok(diesel::sql_query(format!(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {f} WHERE {f} MATCH ? LIMIT ?) m",
+                f = table.fts()
+            ))
+            .bind::<Text, _>(expression)
+            .bind::<BigInt, _>(most)
+            .get_result::<Count>(conn)?
+            .n)
+        };
+        // The walk reads the filters' rows, not the table's: the threshold
+        // is theirs.
+        let rows = table_rows(conn, table)?;
+        let filtered = match keyword {
+            Some(_) => count(conn, offer_match(None, keys), rows.max(1))?,
+            None => rows,
+        };
+        let cap = threshold(filtered, limit);
+        let found = count(conn, offer_match(keyword, keys), cap)?;
+        let plan = if found >= cap {
+            KeywordPlan::Walk
+        } else {
+            KeywordPlan::Index
+        };
+        return Ok(query(conn, plan)?);
+    }
+    let search = format!("{}\u{0}{}", keyword.unwrap_or_default(), keys.join(" "));
+    if !SPARSE.held(table, &search) {
+        if let Ok(found) = within_budget(conn, WALK_BUDGET_MS, |c| query(c, KeywordPlan::Walk)) {
+            return Ok(found);
+        }
+    }
+    if let Ok(found) = within_budget(conn, BUDGET_MS, |c| query(c, KeywordPlan::Index)) {
+        SPARSE.note(table, &search);
+        return Ok(found);
+    }
+    Ok(query(conn, KeywordPlan::Walk)?)
+}
+
 /// Keywords found common after [`plan`] said few ([`run`]): the plans of
-/// searches for them walk at once, for [`Common::FOR`]. At most
-/// [`Common::MOST`] are kept (all are forgotten when it is full), in this
+/// searches for them walk at once, for [`Noted::FOR`]. At most
+/// [`Noted::MOST`] are kept (all are forgotten when it is full), in this
 /// process only, and never logged.
-static COMMON: Common = Common(Mutex::new(None));
+static COMMON: Noted = Noted(Mutex::new(None));
 
-struct Common(Mutex<Option<HashMap<(Indexed, String), Instant>>>);
+/// Searches of job offers with filters ([`run_filtered`]) whose walk ran
+/// past its budget and the index answered: asked of the index at once, for
+/// [`Noted::FOR`], keyed by their keyword and keys; the same bounds as
+/// [`COMMON`].
+static SPARSE: Noted = Noted(Mutex::new(None));
 
-impl Common {
+/// Searches noted for a while, per table.
+struct Noted(Mutex<Option<HashMap<(Indexed, String), Instant>>>);
+
+impl Noted {
     const FOR: Duration = Duration::from_secs(600);
     const MOST: usize = 4096;
 
@@ -289,7 +391,7 @@ impl Common {
 /// PostgreSQL every bigram of the keyword is among the text's (the `LIKE`
 /// beside it decides), or for one character the text's characters hold it
 /// (migration 000020); on SQLite the FTS5 query, exact for up to nine
-/// characters.
+/// characters. Seekers' index; job offers' is [`offer_holds`].
 pub(crate) type HoldsKeyword =
     SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, dsl::AsExprOf<String, Text>>>;
 
@@ -315,6 +417,148 @@ pub(crate) fn holds_keyword(conn: &DbConn, table: Indexed, keyword: &str) -> Hol
         .bind::<Text, _>(match_expression(keyword))
         .sql(")"),
     }
+}
+
+/// "The offer holds the keyword (if any) and the filter keys `keys`", as
+/// its index answers it in one scan (migration 000025): on PostgreSQL the
+/// keyword's character (one) or bigrams and `keys` among the offer's keys,
+/// on SQLite the FTS5 query with `keys` as terms beside the keyword's.
+pub(crate) fn offer_holds(conn: &DbConn, keyword: Option<&str>, keys: &[String]) -> HoldsKeyword {
+    match conn {
+        DbConn::Postgresql(_) => dsl::sql::<Bool>(&format!("{OFFER_KEYS} @> "))
+            .bind::<Text, _>(array_literal(keyword, keys))
+            .sql("::TEXT[]"),
+        DbConn::Sqlite(_) => dsl::sql::<Bool>(
+            "\"job_offers\".\"id\" IN (SELECT rowid FROM offer_keywords WHERE offer_keywords MATCH ",
+        )
+        .bind::<Text, _>(offer_match(keyword, keys))
+        .sql(")"),
+    }
+}
+
+/// The most bigrams of a keyword an offer search asks the index for.
+const MOST_OFFER_BIGRAMS: usize = 3;
+
+/// The keys an offer holding `keyword` and `keys` holds, as PostgreSQL's
+/// array literal: the keyword's one character, or its first, middle and
+/// last distinct bigrams ([`MOST_OFFER_BIGRAMS`]), then `keys`, each quoted.
+/// Every key asked costs the GIN scan a walk along its rows for each
+/// candidate of the rarest (at 2,500,000 offers, 5.5 ms for three keys and
+/// 28 ms for eleven, all the bigrams of `一般事務(パート)` and three
+/// filters); the `LIKE` beside it decides.
+fn array_literal(keyword: Option<&str>, keys: &[String]) -> String {
+    let chars: Vec<char> = keyword.unwrap_or_default().chars().collect();
+    let mut all: Vec<String> = match chars.as_slice() {
+        [] => Vec::new(),
+        [one] => vec![one.to_string()],
+        _ => {
+            let mut bigrams: Vec<String> = Vec::new();
+            for w in chars.windows(2) {
+                let b: String = w.iter().collect();
+                if !bigrams.contains(&b) {
+                    bigrams.push(b);
+                }
+            }
+            if bigrams.len() > MOST_OFFER_BIGRAMS {
+                let last = bigrams.len() - 1;
+                bigrams = vec![
+                    bigrams[0].clone(),
+                    bigrams[last / 2].clone(),
+                    bigrams[last].clone(),
+                ];
+            }
+            bigrams
+        }
+    };
+    all.extend(keys.iter().cloned());
+    let mut out = String::from("{");
+    for (i, key) in all.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        for c in key.chars() {
+            if matches!(c, '"' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    }
+    out.push('}');
+    out
+}
+
+/// The FTS5 query for the offers holding `keyword` and `keys`.
+fn offer_match(keyword: Option<&str>, keys: &[String]) -> String {
+    match keyword {
+        Some(k) => match_expression(k) + &fts_keys(keys),
+        None => keys.join(" AND "),
+    }
+}
+
+/// The job offers' indexed expression (migration 000025).
+const OFFER_KEYS: &str = "kyushoku_offer_keys(\"job_offers\".\"search_text\", \
+     \"job_offers\".\"prefecture\", \"job_offers\".\"municipality\", \
+     \"job_offers\".\"occupation\", \"job_offers\".\"employment_type\", \
+     \"job_offers\".\"wage_kind\")";
+
+/// The keys a job offer's filter values add to its keyword index, each a
+/// letter `z`, a letter for the filter and the value without `-` and `_`
+/// (FTS5's ASCII tokenizer splits at them): `zp` the prefecture, `zm` the
+/// municipality, `zj` the occupation's major group, `zo` its middle group
+/// and its own code, `ze` the employment type, `zw` the wage's kind. At
+/// least four characters, so never a text's character or bigram, and
+/// never six hex digits. PostgreSQL's `kyushoku_offer_keys` (migration
+/// 000025) spells them the same.
+pub fn offer_keys(
+    prefecture: &str,
+    municipality: Option<&str>,
+    occupation: &str,
+    employment_type: &str,
+    wage_kind: &str,
+) -> Vec<String> {
+    let prefix = |n: usize| occupation.chars().take(n).collect::<String>();
+    let mut keys = vec![format!("zp{prefecture}")];
+    if let Some(m) = municipality {
+        keys.push(format!("zm{m}"));
+    }
+    keys.push(format!("zj{}", prefix(2)));
+    keys.push(format!("zo{}", prefix(3)));
+    keys.push(format!("zo{}", occupation.replace('-', "")));
+    keys.push(format!("ze{}", employment_type.replace('_', "")));
+    keys.push(format!("zw{wage_kind}"));
+    keys.dedup();
+    keys
+}
+
+/// The keys of [`offer_keys`] an offer matching `f`'s equality filters
+/// holds, that the index is asked for: it narrows a keyword's offers by
+/// them, and the query's own conditions decide (the wage and
+/// `updated_since` are not asked).
+pub fn offer_query_keys(f: &Criteria) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(p) = &f.prefecture {
+        keys.push(format!("zp{}", p.as_str()));
+    }
+    if let Some(m) = &f.municipality {
+        keys.push(format!("zm{}", m.as_str()));
+    }
+    if let Some(code) = &f.occupation {
+        keys.push(match code.level() {
+            OccupationLevel::Major => format!("zj{}", code.as_str()),
+            OccupationLevel::Middle | OccupationLevel::Minor => {
+                format!("zo{}", code.as_str().replace('-', ""))
+            }
+        });
+    }
+    if let Some(e) = f.employment_type {
+        keys.push(format!("ze{}", e.as_str().replace('_', "")));
+    }
+    // The wage's kind is held too but not asked: one of three, most offers
+    // monthly, its key narrows little and costs the scan a walk along most
+    // rows (6 ms at 2,500,000 offers).
+    keys
 }
 
 /// `LIKE`'s pattern for a substring, its wildcards escaped (with `\`).
@@ -397,13 +641,67 @@ pub fn match_expression(keyword: &str) -> String {
 }
 
 diesel::define_sql_function! {
-    /// [`grams`], for SQLite's triggers (migration 000020).
+    /// [`grams`], for SQLite's triggers on seekers (migration 000020).
     fn kyushoku_grams(text: Text) -> Text;
 }
 
-/// Registers `kyushoku_grams` on a new SQLite connection.
+diesel::define_sql_function! {
+    /// [`offer_grams`], for SQLite's triggers on job offers (migration 000025).
+    fn kyushoku_offer_grams(
+        text: Text,
+        prefecture: Text,
+        municipality: Nullable<Text>,
+        occupation: Text,
+        employment_type: Text,
+        wage_kind: Text
+    ) -> Text;
+}
+
+/// An offer's FTS5 tokens: its text's [`grams`], then its [`offer_keys`].
+pub fn offer_grams(
+    text: &str,
+    prefecture: &str,
+    municipality: Option<&str>,
+    occupation: &str,
+    employment_type: &str,
+    wage_kind: &str,
+) -> String {
+    let mut out = grams(text);
+    for key in offer_keys(
+        prefecture,
+        municipality,
+        occupation,
+        employment_type,
+        wage_kind,
+    ) {
+        out.push(' ');
+        out.push_str(&key);
+    }
+    out
+}
+
+/// Registers `kyushoku_grams` and `kyushoku_offer_grams` on a new SQLite
+/// connection.
 pub(crate) fn register(conn: &mut SqliteConnection) -> QueryResult<()> {
-    kyushoku_grams_utils::register_impl(conn, |text: String| grams(&text))
+    kyushoku_grams_utils::register_impl(conn, |text: String| grams(&text))?;
+    kyushoku_offer_grams_utils::register_impl(
+        conn,
+        |text: String,
+         prefecture: String,
+         municipality: Option<String>,
+         occupation: String,
+         employment_type: String,
+         wage_kind: String| {
+            offer_grams(
+                &text,
+                &prefecture,
+                municipality.as_deref(),
+                &occupation,
+                &employment_type,
+                &wage_kind,
+            )
+        },
+    )
 }
 
 /// Folds the stored search text again if it was made by another version
@@ -628,6 +926,70 @@ mod tests {
         });
     }
 
+    /// A search of offers with filters walks within its budget; past it the
+    /// index answers, and the same search is then asked of the index at
+    /// once; when the index is slow too the walk answers without a limit.
+    #[test]
+    fn a_filtered_walk_past_its_budget_asks_the_index_and_the_search_is_then_indexed_at_once() {
+        #[derive(QueryableByName)]
+        struct Answer {
+            #[diesel(sql_type = Text)]
+            by: String,
+        }
+        fn answer(c: &mut DbConn, plan: KeywordPlan, slow: &[KeywordPlan]) -> QueryResult<String> {
+            let by = match plan {
+                KeywordPlan::Index => "index",
+                KeywordPlan::Walk => "walk",
+            };
+            let wait = if slow.contains(&plan) { 0.2 } else { 0.0 };
+            Ok(
+                diesel::sql_query(format!("SELECT '{by}'::text AS by FROM pg_sleep({wait})"))
+                    .get_result::<Answer>(c)?
+                    .by,
+            )
+        }
+        crate::testing::on_fresh_postgres("filtered_budget", |db| {
+            db.migrate().unwrap();
+            db.run(|conn| {
+                let keys = ["zp23".to_owned(), "zecontract".to_owned()];
+                let mut asked = Vec::new();
+                let by = run_filtered(conn, Some("研"), &keys, 20, |c, p| {
+                    asked.push(p);
+                    answer(c, p, &[KeywordPlan::Walk])
+                })?;
+                assert_eq!(
+                    (by.as_str(), asked),
+                    ("index", vec![KeywordPlan::Walk, KeywordPlan::Index])
+                );
+                let mut asked = Vec::new();
+                run_filtered(conn, Some("研"), &keys, 20, |c, p| {
+                    asked.push(p);
+                    answer(c, p, &[])
+                })?;
+                assert_eq!(asked, [KeywordPlan::Index], "noted: the index at once");
+                let mut asked = Vec::new();
+                run_filtered(conn, None, &keys, 20, |c, p| {
+                    asked.push(p);
+                    answer(c, p, &[])
+                })?;
+                assert_eq!(asked, [KeywordPlan::Walk], "another search walks first");
+
+                let mut asked = Vec::new();
+                let by = run_filtered(conn, Some("両方"), &keys, 20, |c, p| {
+                    asked.push(p);
+                    answer(c, p, &[KeywordPlan::Index, KeywordPlan::Walk])
+                })?;
+                assert_eq!(by, "walk");
+                assert_eq!(
+                    asked,
+                    [KeywordPlan::Walk, KeywordPlan::Index, KeywordPlan::Walk]
+                );
+                Ok(())
+            })
+            .unwrap();
+        });
+    }
+
     /// The keys PostgreSQL's two index functions give a text, as sets:
     /// every bigram, and every character (migration 000024 rewrote both
     /// without rebuilding the indexes, which is right only if the sets
@@ -681,6 +1043,146 @@ mod tests {
                 );
             }
         });
+    }
+
+    #[test]
+    fn an_offer_holds_the_keys_of_every_filter_it_matches() {
+        use kyushoku_domain::profile::{EmploymentType, WageKind};
+        use kyushoku_domain::search::Wage;
+        use kyushoku_domain::{MunicipalityCode, OccupationCode, PrefectureCode};
+        let held = offer_keys("23", Some("231002"), "075-11", "part_time", "hourly");
+        assert_eq!(
+            held,
+            [
+                "zp23",
+                "zm231002",
+                "zj07",
+                "zo075",
+                "zo07511",
+                "zeparttime",
+                "zwhourly"
+            ]
+        );
+        assert!(held.iter().all(|k| k.chars().count() >= 4));
+        assert!(!offer_keys("23", None, "075-11", "full_time", "monthly")
+            .iter()
+            .any(|k| k.starts_with("zm")));
+        for occupation in ["07", "075", "075-11"] {
+            let f = Criteria {
+                prefecture: Some(PrefectureCode::parse("23").unwrap()),
+                municipality: Some(MunicipalityCode::parse("231002").unwrap()),
+                occupation: Some(OccupationCode::parse(occupation).unwrap()),
+                employment_type: Some(EmploymentType::PartTime),
+                wage: Some(Wage {
+                    kind: WageKind::Hourly,
+                    yen: 1200,
+                }),
+                ..Criteria::default()
+            };
+            let asked = offer_query_keys(&f);
+            assert_eq!(asked.len(), 4, "{asked:?}");
+            for key in &asked {
+                assert!(held.contains(key), "{occupation}: {key} not held");
+            }
+        }
+        let other = Criteria {
+            occupation: Some(OccupationCode::parse("076").unwrap()),
+            ..Criteria::default()
+        };
+        assert!(!held.contains(&offer_query_keys(&other)[0]));
+        let tokens = offer_grams("介護", "23", None, "075-11", "full_time", "monthly");
+        assert_eq!(
+            tokens,
+            "004ecb008b77 008b77 zp23 zj07 zo075 zo07511 zefulltime zwmonthly"
+        );
+    }
+
+    /// PostgreSQL's `kyushoku_offer_keys` (migration 000025) gives an
+    /// offer the text's characters and bigrams and the keys
+    /// [`offer_keys`] spells, as sets.
+    #[test]
+    fn postgresql_spells_an_offers_keys_as_offer_keys_does() {
+        use std::collections::BTreeSet;
+        #[derive(QueryableByName)]
+        struct Keys {
+            #[diesel(sql_type = diesel::sql_types::Array<Text>)]
+            keys: Vec<String>,
+        }
+        crate::testing::on_fresh_postgres("offer_keys", |db| {
+            db.migrate().unwrap();
+            for (text, prefecture, municipality, occupation, employment, wage) in [
+                (
+                    "介護職員",
+                    "23",
+                    Some("231002"),
+                    "075-11",
+                    "part_time",
+                    "hourly",
+                ),
+                ("", "01", None, "075", "full_time", "monthly"),
+                ("a", "47", None, "07", "dispatch", "daily"),
+            ] {
+                let keys = db
+                    .run(|conn| {
+                        let DbConn::Postgresql(pg) = conn else {
+                            unreachable!("a PostgreSQL pool")
+                        };
+                        Ok(diesel::sql_query(
+                            "SELECT kyushoku_offer_keys($1, $2, $3, $4, $5, $6) AS keys",
+                        )
+                        .bind::<Text, _>(text)
+                        .bind::<Text, _>(prefecture)
+                        .bind::<Nullable<Text>, _>(municipality)
+                        .bind::<Text, _>(occupation)
+                        .bind::<Text, _>(employment)
+                        .bind::<Text, _>(wage)
+                        .get_result::<Keys>(pg)?)
+                    })
+                    .unwrap();
+                let chars: Vec<char> = text.chars().collect();
+                let mut expected: BTreeSet<String> =
+                    chars.windows(2).map(|w| w.iter().collect()).collect();
+                expected.extend(chars.iter().map(|c| c.to_string()));
+                expected.extend(offer_keys(
+                    prefecture,
+                    municipality,
+                    occupation,
+                    employment,
+                    wage,
+                ));
+                assert_eq!(
+                    keys.keys.into_iter().collect::<BTreeSet<_>>(),
+                    expected,
+                    "{text:?} {occupation}"
+                );
+            }
+        });
+    }
+
+    #[test]
+    fn an_offer_search_asks_its_keywords_keys_and_the_filters_keys() {
+        let keys = ["zp23".to_owned(), "zecontract".to_owned()];
+        assert_eq!(
+            array_literal(Some("研"), &keys),
+            r#"{"研","zp23","zecontract"}"#
+        );
+        assert_eq!(
+            array_literal(Some("ああい"), &[]),
+            r#"{"ああ","あい"}"#,
+            "each bigram once"
+        );
+        assert_eq!(
+            array_literal(Some("一般事務(パート)"), &[]),
+            r#"{"一般","務(","ト)"}"#,
+            "the first, middle and last"
+        );
+        assert_eq!(array_literal(Some(r#"a"\"#), &[]), r#"{"a\"","\"\\"}"#);
+        assert_eq!(array_literal(None, &keys), r#"{"zp23","zecontract"}"#);
+        assert_eq!(offer_match(None, &keys), "zp23 AND zecontract");
+        assert_eq!(
+            offer_match(Some("研"), &keys),
+            "007814* AND zp23 AND zecontract"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use kyushoku_domain::{
 
 use crate::keyword_index::{self, Indexed, KeywordPlan};
 use crate::literal::Active;
+use crate::plan::PlannedPerCall;
 use crate::schema::{job_offers, offer_changes, organisations};
 use crate::seekers::Viewer;
 use crate::stored_time::{StoredDate, StoredTimestamp};
@@ -212,6 +213,12 @@ pub fn expire(conn: &mut DbConn, today: NaiveDate) -> Result<usize, StoreError> 
 }
 
 /// One page of the offers `viewer` may see, newest first.
+///
+/// The keyword's index holds each offer's filter values too
+/// ([`keyword_index::offer_keys`]): a keyword alone is planned as for
+/// profiles ([`keyword_index::plan`]); a keyword with filters, or two
+/// filters or more, is walked or found by the index together
+/// ([`keyword_index::run_filtered`]); one filter alone walks its own index.
 pub fn browse(
     conn: &mut DbConn,
     viewer: Viewer,
@@ -219,40 +226,62 @@ pub fn browse(
     after: Option<(NaiveDateTime, JobOfferId)>,
     limit: i64,
 ) -> Result<Vec<OfferRow>, StoreError> {
-    match &f.keyword {
-        Some(k) => {
-            let k = k.as_str();
+    let keys = keyword_index::offer_query_keys(f);
+    let keyword = f.keyword.as_ref().map(|k| k.as_str());
+    match (keyword, keys.len()) {
+        (Some(k), 0) => {
             let plan = keyword_index::plan(conn, Indexed::JobOffers, k, limit)?;
             keyword_index::run(conn, Indexed::JobOffers, k, plan, |c, plan| {
-                browse_by(c, viewer, f, Some(plan), after, limit)
+                page(c, viewer, f, plan, after, limit)
             })
         }
-        None => Ok(browse_by(conn, viewer, f, None, after, limit)?),
+        (None, 0 | 1) => Ok(page(conn, viewer, f, KeywordPlan::Walk, after, limit)?),
+        _ => keyword_index::run_filtered(conn, keyword, &keys, limit, |c, plan| {
+            page(c, viewer, f, plan, after, limit)
+        }),
     }
 }
 
-/// [`browse`] with the keyword's plan chosen.
-fn browse_by(
+/// [`browse`]'s page, by the order or by the keyword's index with the
+/// filters' keys.
+fn page(
     conn: &mut DbConn,
     viewer: Viewer,
     f: &Criteria,
-    keyword: Option<KeywordPlan>,
+    plan: KeywordPlan,
     after: Option<(NaiveDateTime, JobOfferId)>,
     limit: i64,
 ) -> QueryResult<Vec<OfferRow>> {
-    let mut q = job_offers::table
-        .filter(offer_visible_to(viewer.organisation_id, viewer.today))
+    let q = narrowed(conn, job_offers::table.into_boxed(), viewer, f, plan, after)
         .select(OfferRow::as_select())
         .order((job_offers::updated_at.desc(), job_offers::id.desc()))
-        .limit(limit)
-        .into_boxed();
+        .limit(limit);
+    PlannedPerCall(q).load(conn)
+}
+
+type MultiBackend = <DbConn as Connection>::Backend;
+
+/// `q` narrowed to the offers `viewer` may see that match `f`, after
+/// `after`; by [`KeywordPlan::Index`], the keyword's index holds the
+/// keyword and the filters' keys too (the conditions beside it decide).
+fn narrowed<'a, ST: 'a>(
+    conn: &DbConn,
+    mut q: job_offers::BoxedQuery<'a, MultiBackend, ST>,
+    viewer: Viewer,
+    f: &Criteria,
+    plan: KeywordPlan,
+    after: Option<(NaiveDateTime, JobOfferId)>,
+) -> job_offers::BoxedQuery<'a, MultiBackend, ST> {
+    q = q.filter(offer_visible_to(viewer.organisation_id, viewer.today));
+    if plan == KeywordPlan::Index {
+        q = q.filter(keyword_index::offer_holds(
+            conn,
+            f.keyword.as_ref().map(|k| k.as_str()),
+            &keyword_index::offer_query_keys(f),
+        ));
+    }
     if let Some(k) = &f.keyword {
         let k = k.as_str();
-        // Few offers hold it: its index drives the query; many: the order
-        // does, and stops after a page (see keyword_index).
-        if keyword == Some(KeywordPlan::Index) {
-            q = q.filter(keyword_index::holds_keyword(conn, Indexed::JobOffers, k));
-        }
         q = q.filter(
             job_offers::search_text
                 .like(keyword_index::like_pattern(k))
@@ -301,7 +330,7 @@ fn browse_by(
                 .or(job_offers::updated_at.eq(t).and(job_offers::id.lt(id))),
         );
     }
-    q.load(conn)
+    q
 }
 
 /// The offer, if `viewer` may see it; else nothing, as for no offer (R2).
@@ -572,6 +601,127 @@ mod tests {
         };
         assert_eq!(seen(granted), (1, true));
         assert_eq!(seen(profiles_only), (0, false));
+    }
+
+    /// The index with the filters' keys (migration 000025) and the walk
+    /// find the same offers, in the same order, for a keyword with filters
+    /// of every kind, filters alone, and a keyword no offer holds.
+    fn both_plans_find_the_same_offers(db: &Db) {
+        use super::page;
+        use crate::keyword_index::KeywordPlan;
+        use kyushoku_domain::search::{Asked, Criteria};
+        use kyushoku_domain::MunicipalityCode;
+        db.migrate().unwrap();
+        let today = now().date();
+        for i in 0..60u32 {
+            let offer = OfferUpsert {
+                job_number: JobNumber::parse(&format!("13010-{:08}", i + 1)).unwrap(),
+                scope: ConsentScope::Both,
+                valid_through: today.checked_add_days(Days::new(30)).unwrap(),
+                occupation: OccupationCode::parse(["080-01", "081-02", "061"][i as usize % 3])
+                    .unwrap(),
+                employment_type: [EmploymentType::FullTime, EmploymentType::Contract]
+                    [i as usize % 2],
+                prefecture: PrefectureCode::parse(["13", "27", "23", "01"][i as usize % 4])
+                    .unwrap(),
+                municipality: (i % 4 == 0).then(|| MunicipalityCode::parse("131041").unwrap()),
+                wage_kind: [WageKind::Monthly, WageKind::Hourly][i as usize % 5 / 4],
+                wage_min: if i % 5 == 4 { 1100 } else { 200_000 },
+                wage_max: None,
+                content: "{}".into(),
+                search_text: format!(
+                    "求人{i} {}",
+                    ["介護職員", "研修あり", "データ入力"][i as usize % 3]
+                ),
+            };
+            db.run(|c| upsert(c, &offer)).unwrap();
+        }
+        let viewer = Viewer {
+            organisation_id: approved(db, 1, false, true),
+            today,
+        };
+        let asked: Vec<Criteria> = [
+            Asked {
+                q: Some("研"),
+                prefecture: Some("27"),
+                employment_type: Some("full_time"),
+                ..Asked::default()
+            },
+            Asked {
+                q: Some("介護"),
+                occupation: Some("08"),
+                ..Asked::default()
+            },
+            Asked {
+                q: Some("求人1"),
+                occupation: Some("081"),
+                municipality: Some("131041"),
+                ..Asked::default()
+            },
+            Asked {
+                q: Some("データ入力"),
+                wage_kind: Some("hourly"),
+                wage_min: Some(1000),
+                ..Asked::default()
+            },
+            Asked {
+                q: Some("鬱"),
+                prefecture: Some("13"),
+                ..Asked::default()
+            },
+            Asked {
+                prefecture: Some("23"),
+                employment_type: Some("full_time"),
+                occupation: Some("080-01"),
+                ..Asked::default()
+            },
+            Asked {
+                prefecture: Some("13"),
+                occupation: Some("061"),
+                ..Asked::default()
+            },
+        ]
+        .iter()
+        .map(|a| Criteria::parse(a).unwrap())
+        .collect();
+        for f in &asked {
+            let numbers = |plan| {
+                db.run(|c| Ok(page(c, viewer, f, plan, None, 100)?))
+                    .unwrap()
+                    .into_iter()
+                    .map(|o| o.job_number)
+                    .collect::<Vec<_>>()
+            };
+            let walked = numbers(KeywordPlan::Walk);
+            assert_eq!(numbers(KeywordPlan::Index), walked, "{f:?}");
+            let browsed: Vec<String> = db
+                .run(|c| browse(c, viewer, f, None, 100))
+                .unwrap()
+                .into_iter()
+                .map(|o| o.job_number)
+                .collect();
+            assert_eq!(browsed, walked, "{f:?}");
+        }
+        let found = |i: usize| {
+            db.run(|c| Ok(page(c, viewer, &asked[i], KeywordPlan::Index, None, 100)?.len()))
+                .unwrap()
+        };
+        // Osaka's offers are the odd ones, full-time ones the even ones.
+        assert_eq!(found(0), 0, "no full-time offer in Osaka");
+        assert_eq!(found(4), 0);
+        assert!(found(5) > 0 && found(6) > 0);
+    }
+
+    #[test]
+    fn both_plans_find_the_same_offers_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        both_plans_find_the_same_offers(&Db::connect(&url, &PoolOptions::default()).unwrap());
+    }
+
+    #[test]
+    fn both_plans_find_the_same_offers_on_postgresql() {
+        crate::testing::on_fresh_postgres("offer_plans", both_plans_find_the_same_offers);
     }
 
     #[test]
