@@ -24,27 +24,41 @@ fn encoded(s: &str) -> String {
         .collect()
 }
 
-/// Every profile's self-PR a search shows, in the order shown, `limit` a
-/// page.
-async fn shown(app: &TestApp, token: &str, query: &str, limit: usize) -> Vec<String> {
+/// Every item a search of `path` shows, each as `pick` gives it, in the
+/// order shown, `limit` a page.
+async fn every_page(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    query: &str,
+    limit: usize,
+    pick: impl Fn(&Value) -> String,
+) -> Vec<String> {
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
         let path = match &cursor {
-            Some(c) => format!("/v1/profiles?{query}&limit={limit}&cursor={c}"),
-            None => format!("/v1/profiles?{query}&limit={limit}"),
+            Some(c) => format!("{path}?{query}&limit={limit}&cursor={c}"),
+            None => format!("{path}?{query}&limit={limit}"),
         };
         let a = app.call("GET", &path, Some(token), None).await;
         assert_eq!(a.status, 200, "{path}: {}", a.text());
         let page = a.json();
-        for item in page["items"].as_array().unwrap() {
-            out.push(item["profile"]["self_pr"].as_str().unwrap().to_owned());
-        }
+        out.extend(page["items"].as_array().unwrap().iter().map(&pick));
         match page["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_owned()),
             None => return out,
         }
     }
+}
+
+/// Every profile's self-PR a search shows, in the order shown, `limit` a
+/// page.
+async fn shown(app: &TestApp, token: &str, query: &str, limit: usize) -> Vec<String> {
+    every_page(app, token, "/v1/profiles", query, limit, |item| {
+        item["profile"]["self_pr"].as_str().unwrap().to_owned()
+    })
+    .await
 }
 
 async fn batch(app: &TestApp, token: &str, lines: Vec<Value>) {
@@ -191,24 +205,10 @@ impl Offer {
 /// Every job number a search of offers shows, in the order shown, `limit`
 /// a page.
 async fn shown_offers(app: &TestApp, token: &str, query: &str, limit: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/v1/job-offers?{query}&limit={limit}&cursor={c}"),
-            None => format!("/v1/job-offers?{query}&limit={limit}"),
-        };
-        let a = app.call("GET", &path, Some(token), None).await;
-        assert_eq!(a.status, 200, "{path}: {}", a.text());
-        let page = a.json();
-        for item in page["items"].as_array().unwrap() {
-            out.push(item["job_number"].as_str().unwrap().to_owned());
-        }
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => return out,
-        }
-    }
+    every_page(app, token, "/v1/job-offers", query, limit, |item| {
+        item["job_number"].as_str().unwrap().to_owned()
+    })
+    .await
 }
 
 /// 1,200 job offers, half in Tokyo and half in Osaka, a third contract, a

@@ -811,6 +811,25 @@ mod tests {
         );
     }
 
+    /// A search's answer by `plan`, after 200 ms when `plan` is `slow`.
+    fn answer(c: &mut DbConn, plan: KeywordPlan, slow: &[KeywordPlan]) -> QueryResult<String> {
+        #[derive(QueryableByName)]
+        struct Answer {
+            #[diesel(sql_type = Text)]
+            by: String,
+        }
+        let by = match plan {
+            KeywordPlan::Index => "index",
+            KeywordPlan::Walk => "walk",
+        };
+        let wait = if slow.contains(&plan) { 0.2 } else { 0.0 };
+        Ok(
+            diesel::sql_query(format!("SELECT '{by}'::text AS by FROM pg_sleep({wait})"))
+                .get_result::<Answer>(c)?
+                .by,
+        )
+    }
+
     /// A search the plan sent to the index and that takes longer than the
     /// budget walks instead, and its keyword is walked at once afterwards;
     /// when both are slow the index answers without a budget; inside a
@@ -819,26 +838,9 @@ mod tests {
     #[test]
     fn an_index_search_past_its_budget_walks_and_its_keyword_is_then_walked_at_once() {
         #[derive(QueryableByName)]
-        struct Answer {
-            #[diesel(sql_type = Text)]
-            by: String,
-        }
-        #[derive(QueryableByName)]
         struct Setting {
             #[diesel(sql_type = Text)]
             statement_timeout: String,
-        }
-        fn answer(c: &mut DbConn, plan: KeywordPlan, slow: &[KeywordPlan]) -> QueryResult<String> {
-            let by = match plan {
-                KeywordPlan::Index => "index",
-                KeywordPlan::Walk => "walk",
-            };
-            let wait = if slow.contains(&plan) { 0.2 } else { 0.0 };
-            Ok(
-                diesel::sql_query(format!("SELECT '{by}'::text AS by FROM pg_sleep({wait})"))
-                    .get_result::<Answer>(c)?
-                    .by,
-            )
         }
         let timeout = |c: &mut DbConn| -> QueryResult<String> {
             Ok(diesel::sql_query("SHOW statement_timeout")
@@ -931,23 +933,6 @@ mod tests {
     /// once; when the index is slow too the walk answers without a limit.
     #[test]
     fn a_filtered_walk_past_its_budget_asks_the_index_and_the_search_is_then_indexed_at_once() {
-        #[derive(QueryableByName)]
-        struct Answer {
-            #[diesel(sql_type = Text)]
-            by: String,
-        }
-        fn answer(c: &mut DbConn, plan: KeywordPlan, slow: &[KeywordPlan]) -> QueryResult<String> {
-            let by = match plan {
-                KeywordPlan::Index => "index",
-                KeywordPlan::Walk => "walk",
-            };
-            let wait = if slow.contains(&plan) { 0.2 } else { 0.0 };
-            Ok(
-                diesel::sql_query(format!("SELECT '{by}'::text AS by FROM pg_sleep({wait})"))
-                    .get_result::<Answer>(c)?
-                    .by,
-            )
-        }
         crate::testing::on_fresh_postgres("filtered_budget", |db| {
             db.migrate().unwrap();
             db.run(|conn| {
