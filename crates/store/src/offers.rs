@@ -636,6 +636,28 @@ mod tests {
             };
             db.run(|c| upsert(c, &offer)).unwrap();
         }
+        // R1 for offers on either plan: one only private agencies may see,
+        // and one past its date, both matching the searches below.
+        for (n, scope, days_ago) in [
+            (61, ConsentScope::PrivateOnly, 0),
+            (62, ConsentScope::Both, 1),
+        ] {
+            let offer = OfferUpsert {
+                job_number: JobNumber::parse(&format!("13010-{n:08}")).unwrap(),
+                scope,
+                valid_through: today.checked_sub_days(Days::new(days_ago)).unwrap(),
+                occupation: OccupationCode::parse("061").unwrap(),
+                employment_type: EmploymentType::FullTime,
+                prefecture: PrefectureCode::parse("13").unwrap(),
+                municipality: None,
+                wage_kind: WageKind::Monthly,
+                wage_min: 200_000,
+                wage_max: None,
+                content: "{}".into(),
+                search_text: "見せない求人 研修あり".into(),
+            };
+            db.run(|c| upsert(c, &offer)).unwrap();
+        }
         let viewer = Viewer {
             organisation_id: approved(db, 1, false, true),
             today,
@@ -680,6 +702,19 @@ mod tests {
                 occupation: Some("061"),
                 ..Asked::default()
             },
+            Asked {
+                q: Some("見せない"),
+                prefecture: Some("13"),
+                occupation: Some("061"),
+                ..Asked::default()
+            },
+            // Quotes, backslashes, braces and commas of PostgreSQL's array
+            // literal, as a keyword.
+            Asked {
+                q: Some(r#""{見,せ\ない}""#),
+                prefecture: Some("13"),
+                ..Asked::default()
+            },
         ]
         .iter()
         .map(|a| Criteria::parse(a).unwrap())
@@ -710,6 +745,8 @@ mod tests {
         assert_eq!(found(0), 0, "no full-time offer in Osaka");
         assert_eq!(found(4), 0);
         assert!(found(5) > 0 && found(6) > 0);
+        assert_eq!(found(7), 0, "R1: neither hidden offer, by the index");
+        assert_eq!(found(8), 0);
     }
 
     #[test]
