@@ -153,16 +153,6 @@ pub fn prepare_seeker(
     };
     let mut profile = request.profile;
     let masked = profile.scrub();
-    let employment_types = if profile.employment_types.is_empty() {
-        String::new()
-    } else {
-        let names: Vec<&str> = profile
-            .employment_types
-            .iter()
-            .map(|e| e.as_str())
-            .collect();
-        format!(",{},", names.join(","))
-    };
     let mut qualifications: Vec<String> = Vec::new();
     for q in &profile.qualifications {
         for v in [Some(&q.name), q.code.as_ref()].into_iter().flatten() {
@@ -207,7 +197,7 @@ pub fn prepare_seeker(
             .desired_wage
             .as_ref()
             .map(|w| kyushoku_domain::anonymity::shown_wage(w).min),
-        employment_types,
+        employment_types: profile.employment_types.clone(),
         occupations,
         locations,
         qualifications,

@@ -11,8 +11,8 @@ use kyushoku_domain::profile::Profile;
 use kyushoku_domain::search::Criteria;
 use kyushoku_domain::AuditAction;
 use kyushoku_domain::Sector;
-use kyushoku_store::seekers::{self, Viewer, VisibleProfileRow};
-use kyushoku_store::{DbConn, OrganisationId, SeekerId};
+use kyushoku_store::seekers::{self, ShownAtMost, Viewer, VisibleProfileRow};
+use kyushoku_store::{DbConn, SeekerId};
 
 use crate::witness::Shown;
 use crate::{Caller, Refusal};
@@ -41,11 +41,11 @@ pub struct SeenProfile {
 /// filter asks does not answer it; a withheld one is shown at no level).
 fn seen_by(
     c: &mut DbConn,
-    organisation: OrganisationId,
+    sector: Option<Sector>,
     rows: Vec<VisibleProfileRow>,
     coarsest: usize,
 ) -> Result<Vec<SeenProfile>, Refusal> {
-    let Some(sector) = kyushoku_store::anonymity::sector_of(c, organisation)? else {
+    let Some(sector) = sector else {
         return Ok(Vec::new());
     };
     let ids: Vec<SeekerId> = rows.iter().map(|r| r.id).collect();
@@ -121,16 +121,29 @@ pub fn search(
     };
     let wanted = page.limit as usize + 1;
     let coarsest = filter_levels::for_criteria(&criteria);
+    let sector = kyushoku_store::anonymity::sector_of(c, viewer.organisation_id)?;
+    // Filters finer than a prefecture (a municipality, an occupation's
+    // middle or minor group, a qualification) ask what many profiles are
+    // shown too coarse to answer: the query keeps only those shown finely
+    // enough, and this loop still decides each.
+    let shown = match sector {
+        Some(sector) if coarsest <= filter_levels::municipality() => Some(ShownAtMost {
+            sector,
+            k: kyushoku_store::anonymity::k(c)?,
+            level: coarsest,
+        }),
+        _ => None,
+    };
     let mut rows: Vec<SeenProfile> = Vec::with_capacity(wanted);
     let mut after = page.after;
     // A quarter more than a page: a profile or two shown too coarse for
     // the filters should not cost a second read.
     let mut step = page.limit + 1 + (page.limit + 1) / 4 + 2;
     loop {
-        let read = seekers::search(c, viewer, &criteria, after, step)?;
+        let read = seekers::search(c, viewer, &criteria, shown, after, step)?;
         let exhausted = (read.len() as i64) < step;
         after = read.last().map(|r| (r.updated_at, r.id)).or(after);
-        rows.extend(seen_by(c, viewer.organisation_id, read, coarsest)?);
+        rows.extend(seen_by(c, sector, read, coarsest)?);
         if rows.len() >= wanted || exhausted {
             break;
         }
@@ -156,7 +169,8 @@ pub fn read(
 ) -> Result<Shown<SeenProfile>, Refusal> {
     let viewer = viewer_of(caller)?;
     let row = seekers::read_visible(c, viewer, seeker)?.ok_or(Refusal::NotFound)?;
-    let row = seen_by(c, viewer.organisation_id, vec![row], LEVELS - 1)?
+    let sector = kyushoku_store::anonymity::sector_of(c, viewer.organisation_id)?;
+    let row = seen_by(c, sector, vec![row], LEVELS - 1)?
         .pop()
         .ok_or(Refusal::NotFound)?;
     Ok(Shown::new(

@@ -24,9 +24,10 @@ use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use diesel::sqlite::SqliteConnection;
 use kyushoku_domain::fold::FOLD_VERSION;
 use kyushoku_domain::offer::JobOffer;
+use kyushoku_domain::profile::EmploymentType;
 use kyushoku_domain::profile::Profile;
 use kyushoku_domain::search::Criteria;
-use kyushoku_domain::OccupationLevel;
+use kyushoku_domain::{MunicipalityCode, OccupationCode, OccupationLevel, PrefectureCode};
 
 use crate::schema::{job_offers, seekers, text_fold};
 use crate::{DbConn, StoreError};
@@ -46,6 +47,14 @@ impl Indexed {
         }
     }
 
+    /// PostgreSQL's indexed expression of the table's keys ([`holds`]).
+    fn keys_expression(self) -> &'static str {
+        match self {
+            Indexed::Seekers => SEEKER_KEYS,
+            Indexed::JobOffers => OFFER_KEYS,
+        }
+    }
+
     fn fts(self) -> &'static str {
         match self {
             Indexed::Seekers => "seeker_keywords",
@@ -58,7 +67,7 @@ impl Indexed {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum KeywordPlan {
     /// Few rows hold the keyword: the index finds them all and they are
-    /// sorted ([`holds_keyword`] drives the query).
+    /// sorted ([`holds`] drives the query).
     Index,
     /// Many do: the search walks its order and checks each row's text, so
     /// it stops after one page.
@@ -277,37 +286,37 @@ fn within_budget<T>(
     })
 }
 
-/// How long PostgreSQL may walk a search of job offers with filters that
-/// have index keys before [`run_filtered`] asks the index instead, in
-/// milliseconds. A walk that finds its page costs 1–6 ms at 2,500,000
-/// offers.
+/// How long PostgreSQL may walk a search with filters that have index
+/// keys before [`run_filtered`] asks the index instead, in milliseconds. A
+/// walk that finds its page costs 1–6 ms at 2,500,000 offers.
 const WALK_BUDGET_MS: u32 = 15;
 
-/// Runs a search of job offers whose filters have index keys (`keys`,
-/// [`offer_query_keys`]), with or without a keyword: `query` given the
-/// plan. The index holds the keyword's keys and the filters' together
-/// ([`offer_holds`]), so it answers in one scan however the two intersect;
-/// the walk is cheap when many rows of its order match, and the index when
-/// few do.
+/// Runs a search of `table` whose filters have index keys (`keys`,
+/// [`offer_query_keys`], [`seeker_query_keys`]), with or without a
+/// keyword: `query` given the plan. The index holds the keyword's keys and
+/// the filters' together ([`holds`]), so it answers in one scan however the
+/// two intersect; the walk is cheap when many rows of its order match, and
+/// the index when few do.
 ///
 /// - SQLite counts the rows holding the keyword and the keys, up to the
 ///   [`filter_threshold`] of the rows the keys alone find (the walk's), and
 ///   chooses as [`plan`] does.
 /// - PostgreSQL cannot count them cheaply, and a sample of a filter's
-///   newest rows costs what a walk does: a filter combination few offers
+///   newest rows costs what a walk does: a filter combination few rows
 ///   match (one prefecture's contract offers: none of 155,000) walked every
 ///   row of its first filter (490 ms). The walk runs within
 ///   [`WALK_BUDGET_MS`]; past it the index answers within [`BUDGET_MS`],
 ///   and a search it answered is asked of the index at once for a while
-///   ([`SPARSE`]); past both, the walk answers without a limit.
+///   ([`SPARSE`]); past both, the index answers without a limit (the walk
+///   has shown that its filter's rows are many and the matches few).
 pub(crate) fn run_filtered<T>(
     conn: &mut DbConn,
+    table: Indexed,
     keyword: Option<&str>,
     keys: &[String],
     limit: i64,
     mut query: impl FnMut(&mut DbConn, KeywordPlan) -> QueryResult<T>,
 ) -> Result<T, StoreError> {
-    let table = Indexed::JobOffers;
     if let DbConn::Sqlite(_) = conn {
         #[derive(QueryableByName)]
         struct Count {
@@ -328,14 +337,14 @@ pub(crate) fn run_filtered<T>(
         // is theirs.
         let rows = table_rows(conn, table)?;
         let filtered = match keyword {
-            Some(_) => count(conn, offer_match(None, keys), rows.max(1))?,
+            Some(_) => count(conn, keys_match(None, keys), rows.max(1))?,
             None => rows,
         };
         let cap = match keyword {
             Some(_) => filter_threshold(filtered, limit),
             None => threshold(filtered, limit),
         };
-        let found = count(conn, offer_match(keyword, keys), cap)?;
+        let found = count(conn, keys_match(keyword, keys), cap)?;
         let plan = if found >= cap {
             KeywordPlan::Walk
         } else {
@@ -353,7 +362,13 @@ pub(crate) fn run_filtered<T>(
         SPARSE.note(table, &search);
         return Ok(found);
     }
-    Ok(query(conn, KeywordPlan::Walk)?)
+    // Past both: the walk ran past its budget (now or when the search was
+    // noted), so its filter's rows are many and the matches few. The
+    // index's work is bounded by its keys' rows, the walk's only by the
+    // filter's: a keyword and three filters among Tokyo's 347,000 seekers
+    // took the index 50 ms from a cold cache and the walk 522 ms.
+    SPARSE.note(table, &search);
+    Ok(query(conn, KeywordPlan::Index)?)
 }
 
 /// Keywords found common after [`plan`] said few ([`run`]): the plans of
@@ -362,8 +377,8 @@ pub(crate) fn run_filtered<T>(
 /// process only, and never logged.
 static COMMON: Noted = Noted(Mutex::new(None));
 
-/// Searches of job offers with filters ([`run_filtered`]) whose walk ran
-/// past its budget and the index answered: asked of the index at once, for
+/// Searches with filters ([`run_filtered`]) whose walk ran past its
+/// budget and the index answered: asked of the index at once, for
 /// [`Noted::FOR`], keyed by their keyword and keys; the same bounds as
 /// [`COMMON`].
 static SPARSE: Noted = Noted(Mutex::new(None));
@@ -401,61 +416,41 @@ impl Noted {
     }
 }
 
-/// "The row's text holds the keyword", as the index answers it: on
-/// PostgreSQL every bigram of the keyword is among the text's (the `LIKE`
-/// beside it decides), or for one character the text's characters hold it
-/// (migration 000020); on SQLite the FTS5 query, exact for up to nine
-/// characters. Seekers' index; job offers' is [`offer_holds`].
-pub(crate) type HoldsKeyword =
+/// "The row holds the keyword (if any) and the filter keys `keys`", as its
+/// table's index answers it in one scan: on PostgreSQL the keyword's
+/// character (one) or bigrams and `keys` among the row's keys (migrations
+/// 000025 and 000026), on SQLite the FTS5 query with `keys` as terms beside
+/// the keyword's. The `LIKE` and the filters' own conditions beside it
+/// decide.
+pub(crate) type Holds =
     SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, dsl::AsExprOf<String, Text>>>;
 
-pub(crate) fn holds_keyword(conn: &DbConn, table: Indexed, keyword: &str) -> HoldsKeyword {
+pub(crate) fn holds(
+    conn: &DbConn,
+    table: Indexed,
+    keyword: Option<&str>,
+    keys: &[String],
+) -> Holds {
     match conn {
-        DbConn::Postgresql(_) if keyword.chars().nth(1).is_none() => dsl::sql::<Bool>(&format!(
-            "kyushoku_chars(\"{t}\".\"search_text\") @> ARRAY[",
-            t = table.table()
-        ))
-        .bind::<Text, _>(keyword.to_owned())
-        .sql("]::TEXT[]"),
-        DbConn::Postgresql(_) => dsl::sql::<Bool>(&format!(
-            "kyushoku_bigrams(\"{t}\".\"search_text\") @> kyushoku_bigrams(",
-            t = table.table()
-        ))
-        .bind::<Text, _>(keyword.to_owned())
-        .sql(")"),
+        DbConn::Postgresql(_) => dsl::sql::<Bool>(&format!("{} @> ", table.keys_expression()))
+            .bind::<Text, _>(array_literal(keyword, keys))
+            .sql("::TEXT[]"),
         DbConn::Sqlite(_) => dsl::sql::<Bool>(&format!(
             "\"{t}\".\"id\" IN (SELECT rowid FROM {f} WHERE {f} MATCH ",
             t = table.table(),
             f = table.fts()
         ))
-        .bind::<Text, _>(match_expression(keyword))
+        .bind::<Text, _>(keys_match(keyword, keys))
         .sql(")"),
     }
 }
 
-/// "The offer holds the keyword (if any) and the filter keys `keys`", as
-/// its index answers it in one scan (migration 000025): on PostgreSQL the
-/// keyword's character (one) or bigrams and `keys` among the offer's keys,
-/// on SQLite the FTS5 query with `keys` as terms beside the keyword's.
-pub(crate) fn offer_holds(conn: &DbConn, keyword: Option<&str>, keys: &[String]) -> HoldsKeyword {
-    match conn {
-        DbConn::Postgresql(_) => dsl::sql::<Bool>(&format!("{OFFER_KEYS} @> "))
-            .bind::<Text, _>(array_literal(keyword, keys))
-            .sql("::TEXT[]"),
-        DbConn::Sqlite(_) => dsl::sql::<Bool>(
-            "\"job_offers\".\"id\" IN (SELECT rowid FROM offer_keywords WHERE offer_keywords MATCH ",
-        )
-        .bind::<Text, _>(offer_match(keyword, keys))
-        .sql(")"),
-    }
-}
-
-/// The most bigrams of a keyword an offer search asks the index for.
-const MOST_OFFER_BIGRAMS: usize = 3;
+/// The most bigrams of a keyword a search asks PostgreSQL's index for.
+const MOST_BIGRAMS: usize = 3;
 
 /// The keys an offer holding `keyword` and `keys` holds, as PostgreSQL's
 /// array literal: the keyword's one character, or its first, middle and
-/// last distinct bigrams ([`MOST_OFFER_BIGRAMS`]), then `keys`, each quoted.
+/// last distinct bigrams ([`MOST_BIGRAMS`]), then `keys`, each quoted.
 /// Every key asked costs the GIN scan a walk along its rows for each
 /// candidate of the rarest (at 2,500,000 offers, 5.5 ms for three keys and
 /// 28 ms for eleven, all the bigrams of `一般事務(パート)` and three
@@ -473,7 +468,7 @@ fn array_literal(keyword: Option<&str>, keys: &[String]) -> String {
                     bigrams.push(b);
                 }
             }
-            if bigrams.len() > MOST_OFFER_BIGRAMS {
+            if bigrams.len() > MOST_BIGRAMS {
                 let last = bigrams.len() - 1;
                 bigrams = vec![
                     bigrams[0].clone(),
@@ -503,8 +498,8 @@ fn array_literal(keyword: Option<&str>, keys: &[String]) -> String {
     out
 }
 
-/// The FTS5 query for the offers holding `keyword` and `keys`.
-fn offer_match(keyword: Option<&str>, keys: &[String]) -> String {
+/// The FTS5 query for the rows holding `keyword` and `keys`.
+fn keys_match(keyword: Option<&str>, keys: &[String]) -> String {
     match keyword {
         Some(k) => match_expression(k) + &fts_keys(keys),
         None => keys.join(" AND "),
@@ -567,12 +562,93 @@ pub fn offer_query_keys(f: &Criteria) -> Vec<String> {
         });
     }
     if let Some(e) = f.employment_type {
-        keys.push(format!("ze{}", e.as_str().replace('_', "")));
+        keys.push(employment_key(e));
     }
     // The wage's kind is held too but not asked: one of three, most offers
     // monthly, its key narrows little and costs the scan a walk along most
     // rows (6 ms at 2,500,000 offers).
     keys
+}
+
+/// The seekers' indexed expression (migration 000026).
+const SEEKER_KEYS: &str =
+    "kyushoku_seeker_keys(\"seekers\".\"search_text\", \"seekers\".\"filter_keys\")";
+
+/// A value as a key's hex digits (its UTF-8 bytes): any text becomes one
+/// token of FTS5's ASCII tokenizer and one PostgreSQL key, spelled as
+/// PostgreSQL's `encode(convert_to(v, 'UTF8'), 'hex')` spells it.
+fn hex_key(prefix: &str, value: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(prefix.len() + value.len() * 2);
+    out.push_str(prefix);
+    for b in value.bytes() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// The keys a seeker's filter values add to the seekers' keyword index,
+/// separated by spaces (the row's `filter_keys`, migration 000026): `zp`
+/// each prefecture, `zm` each municipality, `zo` each occupation code the
+/// seeker's filter rows hold (every level, without `-`), `zq` each
+/// qualification's hex ([`hex_key`]), `ze` each employment type
+/// ([`employment_key`]). The same values as the seeker's filter rows, so a
+/// key is held exactly when a filter's row is. The employment types live
+/// here only: `ze` and lowercase letters are never part of another key
+/// (digits, hex digits), so `LIKE '%zecontract%'` tests one exactly.
+pub fn seeker_keys(
+    occupations: &[OccupationCode],
+    locations: &[(PrefectureCode, Option<MunicipalityCode>)],
+    qualifications: &[String],
+    employment_types: &[EmploymentType],
+) -> String {
+    let mut keys: Vec<String> = Vec::new();
+    keys.extend(locations.iter().map(|(p, _)| format!("zp{}", p.as_str())));
+    keys.extend(
+        locations
+            .iter()
+            .filter_map(|(_, m)| m.as_ref())
+            .map(|m| format!("zm{}", m.as_str())),
+    );
+    keys.extend(
+        occupations
+            .iter()
+            .map(|o| format!("zo{}", o.as_str().replace('-', ""))),
+    );
+    keys.extend(qualifications.iter().map(|q| hex_key("zq", q)));
+    keys.extend(employment_types.iter().map(|e| employment_key(*e)));
+    let mut seen = std::collections::HashSet::new();
+    keys.retain(|k| seen.insert(k.clone()));
+    keys.join(" ")
+}
+
+/// The keys of [`seeker_keys`] a seeker matching `f`'s equality filters
+/// holds, that the index is asked for (the wage and `updated_since` are
+/// not: the query's own conditions decide).
+pub fn seeker_query_keys(f: &Criteria) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(p) = &f.prefecture {
+        keys.push(format!("zp{}", p.as_str()));
+    }
+    if let Some(m) = &f.municipality {
+        keys.push(format!("zm{}", m.as_str()));
+    }
+    if let Some(o) = &f.occupation {
+        keys.push(format!("zo{}", o.as_str().replace('-', "")));
+    }
+    if let Some(q) = &f.qualification {
+        keys.push(hex_key("zq", q));
+    }
+    if let Some(e) = f.employment_type {
+        keys.push(employment_key(e));
+    }
+    keys
+}
+
+/// An employment type's key (`ze` and the type without `_`), for offers
+/// and seekers alike.
+pub fn employment_key(e: EmploymentType) -> String {
+    format!("ze{}", e.as_str().replace('_', ""))
 }
 
 /// `LIKE`'s pattern for a substring, its wildcards escaped (with `\`).
@@ -944,7 +1020,7 @@ mod tests {
 
     /// A search of offers with filters walks within its budget; past it the
     /// index answers, and the same search is then asked of the index at
-    /// once; when the index is slow too the walk answers without a limit.
+    /// once; when the index is slow too it answers without a limit.
     #[test]
     fn a_filtered_walk_past_its_budget_asks_the_index_and_the_search_is_then_indexed_at_once() {
         crate::testing::on_fresh_postgres("filtered_budget", |db| {
@@ -952,7 +1028,7 @@ mod tests {
             db.run(|conn| {
                 let keys = ["zp23".to_owned(), "zecontract".to_owned()];
                 let mut asked = Vec::new();
-                let by = run_filtered(conn, Some("研"), &keys, 20, |c, p| {
+                let by = run_filtered(conn, Indexed::JobOffers, Some("研"), &keys, 20, |c, p| {
                     asked.push(p);
                     answer(c, p, &[KeywordPlan::Walk])
                 })?;
@@ -961,27 +1037,34 @@ mod tests {
                     ("index", vec![KeywordPlan::Walk, KeywordPlan::Index])
                 );
                 let mut asked = Vec::new();
-                run_filtered(conn, Some("研"), &keys, 20, |c, p| {
+                run_filtered(conn, Indexed::JobOffers, Some("研"), &keys, 20, |c, p| {
                     asked.push(p);
                     answer(c, p, &[])
                 })?;
                 assert_eq!(asked, [KeywordPlan::Index], "noted: the index at once");
                 let mut asked = Vec::new();
-                run_filtered(conn, None, &keys, 20, |c, p| {
+                run_filtered(conn, Indexed::JobOffers, None, &keys, 20, |c, p| {
                     asked.push(p);
                     answer(c, p, &[])
                 })?;
                 assert_eq!(asked, [KeywordPlan::Walk], "another search walks first");
 
                 let mut asked = Vec::new();
-                let by = run_filtered(conn, Some("両方"), &keys, 20, |c, p| {
-                    asked.push(p);
-                    answer(c, p, &[KeywordPlan::Index, KeywordPlan::Walk])
-                })?;
-                assert_eq!(by, "walk");
+                let by = run_filtered(
+                    conn,
+                    Indexed::JobOffers,
+                    Some("両方"),
+                    &keys,
+                    20,
+                    |c, p| {
+                        asked.push(p);
+                        answer(c, p, &[KeywordPlan::Index, KeywordPlan::Walk])
+                    },
+                )?;
+                assert_eq!(by, "index");
                 assert_eq!(
                     asked,
-                    [KeywordPlan::Walk, KeywordPlan::Index, KeywordPlan::Walk]
+                    [KeywordPlan::Walk, KeywordPlan::Index, KeywordPlan::Index]
                 );
                 Ok(())
             })
@@ -1042,6 +1125,70 @@ mod tests {
                 );
             }
         });
+    }
+
+    #[test]
+    fn a_seeker_holds_the_keys_of_every_filter_it_matches() {
+        let occupations: Vec<OccupationCode> = ["07", "075", "075-11", "12", "120"]
+            .iter()
+            .map(|c| OccupationCode::parse(c).unwrap())
+            .collect();
+        let locations = vec![
+            (
+                PrefectureCode::parse("23").unwrap(),
+                Some(MunicipalityCode::parse("231002").unwrap()),
+            ),
+            (PrefectureCode::parse("23").unwrap(), None),
+            (PrefectureCode::parse("13").unwrap(), None),
+        ];
+        let qualifications = vec!["介護福祉士".to_owned(), "A B".to_owned()];
+        let held = seeker_keys(
+            &occupations,
+            &locations,
+            &qualifications,
+            &[EmploymentType::PartTime, EmploymentType::Contract],
+        );
+        assert_eq!(
+            held,
+            "zp23 zp13 zm231002 zo07 zo075 zo07511 zo12 zo120 \
+             zqe4bb8be8adb7e7a68fe7a589e5a3ab zq412042 zeparttime zecontract"
+        );
+        let held: Vec<&str> = held.split(' ').collect();
+        assert!(held
+            .iter()
+            .all(|k| k.chars().count() >= 4 && k.starts_with('z')));
+        for occupation in ["07", "075", "075-11", "120"] {
+            let f = Criteria {
+                prefecture: Some(PrefectureCode::parse("13").unwrap()),
+                municipality: Some(MunicipalityCode::parse("231002").unwrap()),
+                occupation: Some(OccupationCode::parse(occupation).unwrap()),
+                employment_type: Some(EmploymentType::Contract),
+                qualification: Some("A B".into()),
+                ..Criteria::default()
+            };
+            let asked = seeker_query_keys(&f);
+            assert_eq!(asked.len(), 5, "{asked:?}");
+            for key in &asked {
+                assert!(held.contains(&key.as_str()), "{occupation}: {key} not held");
+            }
+        }
+        for other in [
+            Criteria {
+                occupation: Some(OccupationCode::parse("076").unwrap()),
+                ..Criteria::default()
+            },
+            Criteria {
+                qualification: Some("A  B".into()),
+                ..Criteria::default()
+            },
+            Criteria {
+                employment_type: Some(EmploymentType::FullTime),
+                ..Criteria::default()
+            },
+        ] {
+            assert!(!held.contains(&seeker_query_keys(&other)[0].as_str()));
+        }
+        assert_eq!(seeker_keys(&[], &[], &[], &[]), "");
     }
 
     #[test]
@@ -1177,9 +1324,9 @@ mod tests {
         );
         assert_eq!(array_literal(Some(r#"a"\"#), &[]), r#"{"a\"","\"\\"}"#);
         assert_eq!(array_literal(None, &keys), r#"{"zp23","zecontract"}"#);
-        assert_eq!(offer_match(None, &keys), "zp23 AND zecontract");
+        assert_eq!(keys_match(None, &keys), "zp23 AND zecontract");
         assert_eq!(
-            offer_match(Some("研"), &keys),
+            keys_match(Some("研"), &keys),
             "007814* AND zp23 AND zecontract"
         );
     }

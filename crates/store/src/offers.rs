@@ -236,9 +236,14 @@ pub fn browse(
             })
         }
         (None, 0 | 1) => Ok(page(conn, viewer, f, KeywordPlan::Walk, after, limit)?),
-        _ => keyword_index::run_filtered(conn, keyword, &keys, limit, |c, plan| {
-            page(c, viewer, f, plan, after, limit)
-        }),
+        _ => keyword_index::run_filtered(
+            conn,
+            Indexed::JobOffers,
+            keyword,
+            &keys,
+            limit,
+            |c, plan| page(c, viewer, f, plan, after, limit),
+        ),
     }
 }
 
@@ -274,8 +279,9 @@ fn narrowed<'a, ST: 'a>(
 ) -> job_offers::BoxedQuery<'a, MultiBackend, ST> {
     q = q.filter(offer_visible_to(viewer.organisation_id, viewer.today));
     if plan == KeywordPlan::Index {
-        q = q.filter(keyword_index::offer_holds(
+        q = q.filter(keyword_index::holds(
             conn,
+            Indexed::JobOffers,
             f.keyword.as_ref().map(|k| k.as_str()),
             &keyword_index::offer_query_keys(f),
         ));
@@ -508,55 +514,11 @@ mod tests {
     use chrono::Days;
 
     use super::{browse, read_visible, upsert, OfferUpsert};
-    use crate::organisations::{self, Grant, NewOrganisation, NewUser, StatusChange};
     use crate::seekers::Viewer;
-    use crate::{now, Db, OrganisationId, PoolOptions};
+    use crate::testing::approved;
+    use crate::{now, Db, PoolOptions};
     use kyushoku_domain::profile::{EmploymentType, WageKind};
     use kyushoku_domain::{ConsentScope, JobNumber, OccupationCode, PrefectureCode};
-    use kyushoku_domain::{OrganisationStatus, Sector};
-
-    /// An approved organisation with these grants (public sector).
-    fn approved(db: &Db, n: u32, seeker_info: bool, job_offers: bool) -> OrganisationId {
-        let at = now();
-        let org = NewOrganisation {
-            public_id: format!("org-{n}"),
-            name: format!("窓口{n}"),
-            kind: kyushoku_domain::OrganisationKind::Municipality,
-            prefecture: PrefectureCode::parse("13").unwrap(),
-            municipality: None,
-            licence_number: None,
-            requests_seeker_info: true,
-            requests_job_offers: true,
-            status: OrganisationStatus::Pending,
-            created_at: at,
-            updated_at: at,
-            eligibility: Default::default(),
-            co_applicants: Vec::new(),
-        };
-        let admin = NewUser {
-            public_id: format!("user-{n}"),
-            email: format!("admin{n}@example.jp"),
-            password_hash: "not a hash".into(),
-            role: kyushoku_domain::StaffRole::Admin,
-            co_applicant: None,
-        };
-        let approve = StatusChange {
-            from_status: OrganisationStatus::Pending,
-            to_status: OrganisationStatus::Approved,
-            grant: Some(Grant {
-                seeker_info,
-                job_offers,
-                sector: Sector::Public,
-            }),
-            bump_epoch: false,
-        };
-        db.run(|c| {
-            let id = organisations::create_application(c, &org, &admin)?.id;
-            organisations::change_status(c, id, &approve)?;
-            Ok(id)
-        })
-        .unwrap()
-    }
 
     /// R1 for offers inside the query: an approved organisation sees an
     /// offer open to its sector only while it is granted `job_offers`,

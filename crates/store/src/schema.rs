@@ -174,7 +174,7 @@ diesel::table! {
         search_text -> Text,
         wage_kind -> Nullable<Text>,
         wage_min -> Nullable<BigInt>,
-        employment_types -> Text,
+        filter_keys -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         ended_at -> Nullable<Timestamp>,

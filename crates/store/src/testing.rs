@@ -3,7 +3,7 @@
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 
-use crate::{Db, PoolOptions};
+use crate::{Db, OrganisationId, PoolOptions};
 
 /// The PostgreSQL server the tests may use (`KYUSHOKU_TEST_POSTGRES_URL`);
 /// unset, the PostgreSQL tests skip, except under CI, where that fails.
@@ -87,4 +87,49 @@ pub(crate) fn record_statements(
         }
     });
     seen
+}
+
+/// An approved organisation with these grants (public sector).
+pub(crate) fn approved(db: &Db, n: u32, seeker_info: bool, job_offers: bool) -> OrganisationId {
+    use crate::organisations::{self, Grant, NewOrganisation, NewUser, StatusChange};
+    use kyushoku_domain::{OrganisationStatus, PrefectureCode, Sector};
+    let at = crate::now();
+    let org = NewOrganisation {
+        public_id: format!("org-{n}"),
+        name: format!("窓口{n}"),
+        kind: kyushoku_domain::OrganisationKind::Municipality,
+        prefecture: PrefectureCode::parse("13").unwrap(),
+        municipality: None,
+        licence_number: None,
+        requests_seeker_info: true,
+        requests_job_offers: true,
+        status: OrganisationStatus::Pending,
+        created_at: at,
+        updated_at: at,
+        eligibility: Default::default(),
+        co_applicants: Vec::new(),
+    };
+    let admin = NewUser {
+        public_id: format!("user-{n}"),
+        email: format!("admin{n}@example.jp"),
+        password_hash: "not a hash".into(),
+        role: kyushoku_domain::StaffRole::Admin,
+        co_applicant: None,
+    };
+    let approve = StatusChange {
+        from_status: OrganisationStatus::Pending,
+        to_status: OrganisationStatus::Approved,
+        grant: Some(Grant {
+            seeker_info,
+            job_offers,
+            sector: Sector::Public,
+        }),
+        bump_epoch: false,
+    };
+    db.run(|c| {
+        let id = organisations::create_application(c, &org, &admin)?.id;
+        organisations::change_status(c, id, &approve)?;
+        Ok(id)
+    })
+    .unwrap()
 }
