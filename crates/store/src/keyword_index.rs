@@ -306,9 +306,11 @@ const WALK_BUDGET_MS: u32 = 15;
 ///   match (one prefecture's contract offers: none of 155,000) walked every
 ///   row of its first filter (490 ms). The walk runs within
 ///   [`WALK_BUDGET_MS`]; past it the index answers within [`BUDGET_MS`],
-///   and a search it answered is asked of the index at once for a while
-///   ([`SPARSE`]); past both, the index answers without a limit (the walk
-///   has shown that its filter's rows are many and the matches few).
+///   and a search it answered within the walk's budget is asked of the
+///   index at once for a while ([`SPARSE`]); past both, the walk answers
+///   without a limit (asking the index without one instead let a dense
+///   search that was only slow under load fetch every match: 1.2 s at p99,
+///   session 36).
 pub(crate) fn run_filtered<T>(
     conn: &mut DbConn,
     table: Indexed,
@@ -358,17 +360,19 @@ pub(crate) fn run_filtered<T>(
             return Ok(found);
         }
     }
+    let asked = Instant::now();
     if let Ok(found) = within_budget(conn, BUDGET_MS, |c| query(c, KeywordPlan::Index)) {
-        SPARSE.note(table, &search);
+        // Noted only when the index beat the walk's budget: a walk that ran
+        // past it from a cold cache, or behind other searches, where the
+        // index was no quicker, would otherwise be asked of the index for
+        // ten minutes (a GIN scan intersecting common keys costs 10–30 ms
+        // at 2,000,000 seekers, the same walk warm 2 ms).
+        if asked.elapsed() < Duration::from_millis(WALK_BUDGET_MS.into()) {
+            SPARSE.note(table, &search);
+        }
         return Ok(found);
     }
-    // Past both: the walk ran past its budget (now or when the search was
-    // noted), so its filter's rows are many and the matches few. The
-    // index's work is bounded by its keys' rows, the walk's only by the
-    // filter's: a keyword and three filters among Tokyo's 347,000 seekers
-    // took the index 50 ms from a cold cache and the walk 522 ms.
-    SPARSE.note(table, &search);
-    Ok(query(conn, KeywordPlan::Index)?)
+    Ok(query(conn, KeywordPlan::Walk)?)
 }
 
 /// Keywords found common after [`plan`] said few ([`run`]): the plans of
@@ -903,6 +907,16 @@ mod tests {
 
     /// A search's answer by `plan`, after 200 ms when `plan` is `slow`.
     fn answer(c: &mut DbConn, plan: KeywordPlan, slow: &[KeywordPlan]) -> QueryResult<String> {
+        let waits: Vec<(KeywordPlan, f64)> = slow.iter().map(|p| (*p, 0.2)).collect();
+        answer_after(c, plan, &waits)
+    }
+
+    /// A search's answer by `plan`, after the seconds `waits` gives it.
+    fn answer_after(
+        c: &mut DbConn,
+        plan: KeywordPlan,
+        waits: &[(KeywordPlan, f64)],
+    ) -> QueryResult<String> {
         #[derive(QueryableByName)]
         struct Answer {
             #[diesel(sql_type = Text)]
@@ -912,7 +926,10 @@ mod tests {
             KeywordPlan::Index => "index",
             KeywordPlan::Walk => "walk",
         };
-        let wait = if slow.contains(&plan) { 0.2 } else { 0.0 };
+        let wait = waits
+            .iter()
+            .find(|(p, _)| *p == plan)
+            .map_or(0.0, |(_, w)| *w);
         Ok(
             diesel::sql_query(format!("SELECT '{by}'::text AS by FROM pg_sleep({wait})"))
                 .get_result::<Answer>(c)?
@@ -1020,7 +1037,8 @@ mod tests {
 
     /// A search of offers with filters walks within its budget; past it the
     /// index answers, and the same search is then asked of the index at
-    /// once; when the index is slow too it answers without a limit.
+    /// once (when it answered within the walk's budget); when the index is
+    /// slow too the walk answers without a limit.
     #[test]
     fn a_filtered_walk_past_its_budget_asks_the_index_and_the_search_is_then_indexed_at_once() {
         crate::testing::on_fresh_postgres("filtered_budget", |db| {
@@ -1049,6 +1067,28 @@ mod tests {
                 })?;
                 assert_eq!(asked, [KeywordPlan::Walk], "another search walks first");
 
+                // An index that answers past the walk's budget answers, and
+                // the search walks first again.
+                let mut asked = Vec::new();
+                let by = run_filtered(conn, Indexed::Seekers, Some("冷"), &keys, 20, |c, p| {
+                    asked.push(p);
+                    answer_after(
+                        c,
+                        p,
+                        &[(KeywordPlan::Walk, 0.2), (KeywordPlan::Index, 0.03)],
+                    )
+                })?;
+                assert_eq!(
+                    (by.as_str(), asked),
+                    ("index", vec![KeywordPlan::Walk, KeywordPlan::Index])
+                );
+                let mut asked = Vec::new();
+                run_filtered(conn, Indexed::Seekers, Some("冷"), &keys, 20, |c, p| {
+                    asked.push(p);
+                    answer(c, p, &[])
+                })?;
+                assert_eq!(asked, [KeywordPlan::Walk], "not noted: the walk first");
+
                 let mut asked = Vec::new();
                 let by = run_filtered(
                     conn,
@@ -1061,10 +1101,10 @@ mod tests {
                         answer(c, p, &[KeywordPlan::Index, KeywordPlan::Walk])
                     },
                 )?;
-                assert_eq!(by, "index");
+                assert_eq!(by, "walk");
                 assert_eq!(
                     asked,
-                    [KeywordPlan::Walk, KeywordPlan::Index, KeywordPlan::Index]
+                    [KeywordPlan::Walk, KeywordPlan::Index, KeywordPlan::Walk]
                 );
                 Ok(())
             })
