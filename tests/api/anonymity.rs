@@ -499,10 +499,88 @@ async fn no_shown_combination_is_rarer_than_k(app: TestApp) {
     }
 }
 
+/// One batch of three groups (1,000 lines a transaction): on PostgreSQL
+/// groups naming different seekers are written side by side. The five
+/// villagers are spread over the three groups: the village is found only
+/// if every group's counts were added to the others' (none lost to a
+/// group that read the tallies before another wrote them). A seeker named
+/// in the first two groups ends as the later line says (those two are
+/// written one after the other).
+async fn groups_written_side_by_side_each_count_their_seekers(app: TestApp) {
+    let w = world(&app).await;
+    let villagers = [100usize, 400, 1100, 1700, 2100];
+    let lines: Vec<String> = (0..2600)
+        .map(|i| {
+            let (mut v, name) = if villagers.contains(&i) {
+                let v = seeker(
+                    "both",
+                    ("43", Some(VILLAGE)),
+                    &["051-01"],
+                    &[],
+                    &format!("V{i}"),
+                );
+                (v, format!("v-{i}"))
+            } else if i == 50 || i == 1050 {
+                let (scope, marker) = if i == 50 {
+                    ("public_only", "TWICE1")
+                } else {
+                    ("both", "TWICE2")
+                };
+                (
+                    seeker(scope, ("13", None), &["051-01"], &[], marker),
+                    "twice".to_owned(),
+                )
+            } else {
+                let v = seeker(
+                    "both",
+                    ("13", Some("131016")),
+                    &["051-01"],
+                    &[],
+                    &format!("F{i}"),
+                );
+                (v, format!("f-{i}"))
+            };
+            v["seeker_ref"] = json!(name);
+            v.to_string()
+        })
+        .collect();
+    let a = app
+        .send(
+            app.client
+                .post(app.url("/v1/seekers/batch"))
+                .insert_header(("authorization", format!("Bearer {}", w.hw)))
+                .insert_header(("content-type", "application/x-ndjson")),
+            Some(lines.join("\n").into_bytes()),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    let results = a.json()["results"].as_array().unwrap().clone();
+    assert_eq!(results.len(), 2600);
+    assert!(
+        results.iter().all(|r| r["status"] != "error"),
+        "{results:?}"
+    );
+    assert_eq!(results[1050]["status"], "updated");
+    let village = found(&app, &w.private, &format!("municipality={VILLAGE}")).await;
+    assert_eq!(
+        markers(&village),
+        ["V100", "V1100", "V1700", "V2100", "V400"]
+    );
+    let twice = app
+        .state()
+        .db
+        .run(|c| kyushoku_store::seekers::find_by_ref(c, "twice"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(twice.consent_scope, kyushoku_domain::ConsentScope::Both);
+    assert!(twice.profile.unwrap().contains("TWICE2"));
+}
+
 k_tests!(
     a_lone_villager_is_shown_by_prefecture_and_no_filter_finds_the_village,
     a_rare_qualification_is_shown_by_its_field_and_found_by_nothing,
     narrowed_consent_and_ended_registrations_lower_the_counts_at_once,
     the_seeker_sees_exactly_what_organisations_see,
     no_shown_combination_is_rarer_than_k,
+    groups_written_side_by_side_each_count_their_seekers,
 );

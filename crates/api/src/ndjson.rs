@@ -17,7 +17,7 @@ use kyushoku_service::Refusal;
 use crate::{idempotency, AppState};
 
 /// What a line names.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LineId {
     SeekerRef(String),
@@ -159,9 +159,14 @@ where
     idempotency::once(state, &who, key, body, move || async move {
         let mut results = Vec::with_capacity(lines.len());
         let mut lines = lines.into_iter();
-        // A pipeline of two: the next group is checked (CPU: parsing,
-        // scrubbing, R14's classes) on one thread while the current one is
-        // written (the database) on another.
+        // A pipeline: the next group is checked (CPU: parsing, scrubbing,
+        // R14's classes) on one thread while the current one is written
+        // (the database) on another, and on PostgreSQL the group before it
+        // may still be writing beside it, on its own connection, when the
+        // two name different seekers or offers (R14's tallies are the only
+        // thing they queue for: `kyushoku_store::anonymity::lock`). The
+        // answers are put together in the lines' order.
+        let side_by_side = db.backend() == kyushoku_store::Backend::Postgres;
         let check = |group: Vec<(usize, String)>| {
             let steps = steps.clone();
             actix_web::web::block(move || {
@@ -169,26 +174,49 @@ where
                 check_group(group, prepare)
             })
         };
+        let store = |checked: Vec<(usize, Checked<T>)>| {
+            let (db, steps) = (db.clone(), steps.clone());
+            actix_web::web::block(move || {
+                let (_, write) = &*steps;
+                store_group(&db, checked, write)
+            })
+        };
         let mut next = check(lines.by_ref().take(LINES_PER_TRANSACTION).collect());
+        let mut writing = None;
         loop {
             let checked = next.await?;
             if checked.is_empty() {
                 break;
             }
             next = check(lines.by_ref().take(LINES_PER_TRANSACTION).collect());
-            let (db, steps) = (db.clone(), steps.clone());
-            let stored = actix_web::web::block(move || {
-                let (_, write) = &*steps;
-                store_group(&db, checked, write)
-            })
-            .await??;
-            results.extend(stored);
+            let named = names(&checked);
+            if let Some((earlier, earlier_names)) = writing.take() {
+                if side_by_side && named.is_disjoint(&earlier_names) {
+                    let current = store(checked);
+                    results.extend(earlier.await??);
+                    writing = Some((current, named));
+                    continue;
+                }
+                results.extend(earlier.await??);
+            }
+            writing = Some((store(checked), named));
+        }
+        if let Some((last, _)) = writing {
+            results.extend(last.await??);
         }
         let value = serde_json::to_value(BatchAnswer { results })
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         Ok((StatusCode::OK, value))
     })
     .await
+}
+
+/// What a group's good lines name (a seeker or an offer each).
+fn names<T>(checked: &[(usize, Checked<T>)]) -> std::collections::HashSet<LineId> {
+    checked
+        .iter()
+        .filter_map(|(_, c)| c.as_ref().ok().map(|p| p.id.clone()))
+        .collect()
 }
 
 /// One group's lines, each checked by `prepare`.

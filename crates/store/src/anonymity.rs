@@ -18,6 +18,7 @@ use crate::{per_backend, DbConn, SeekerId, StoreError};
 /// One advisory lock serialises changes of the tallies on PostgreSQL
 /// (SQLite has one writer): a change reads a chain's tallies and writes
 /// them back, and the coarse classes are shared by nearly every chain.
+/// A write takes it last, once its rows are written ([`lock`]).
 const TALLY_LOCK: i64 = 0x6b79_5f71_6900;
 
 const SECTORS: [Sector; 2] = [Sector::Public, Sector::Private];
@@ -188,9 +189,14 @@ pub fn settle_pending(c: &mut DbConn) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Takes the tallies' lock for the rest of the transaction. A write that
-/// will recount a seeker takes it before it writes anything else, so two
-/// such writes never wait for each other's rows while one holds the lock.
+/// Takes the tallies' lock for the rest of the transaction. It is taken
+/// last, by [`recount_many`] once the write's rows are written: every
+/// write that recounts a seeker has written (and so locked) that seeker's
+/// row first, and under the lock touches only the tallies and the rows of
+/// seekers it already holds, so the lock's holder never waits for a row
+/// and no write waits for the lock while holding a row the holder needs.
+/// Two groups of a batch write their rows side by side and queue only for
+/// the tallies.
 pub fn lock(c: &mut DbConn) -> Result<(), StoreError> {
     if let DbConn::Postgresql(pg) = c {
         diesel::sql_query(format!("SELECT pg_advisory_xact_lock({TALLY_LOCK})")).execute(pg)?;
@@ -281,6 +287,7 @@ pub fn recount_many(c: &mut DbConn, changes: &[(SeekerId, Counted)]) -> Result<(
     if changes.is_empty() {
         return Ok(());
     }
+    lock(c)?;
     let mut before: HashMap<SeekerId, Counted> = HashMap::new();
     let ids: Vec<SeekerId> = changes.iter().map(|(id, _)| *id).collect();
     for chunk in ids.chunks(500) {
@@ -302,7 +309,6 @@ pub fn recount_many(c: &mut DbConn, changes: &[(SeekerId, Counted)]) -> Result<(
     if moves.is_empty() {
         return Ok(());
     }
-    lock(c)?;
     let k = k(c)?;
     for sector in SECTORS {
         let mut classes: Vec<i64> = Vec::new();
@@ -340,6 +346,7 @@ pub fn recount_many(c: &mut DbConn, changes: &[(SeekerId, Counted)]) -> Result<(
 /// [`recount`] when only the sectors change (a consent change): the chain
 /// stays what the row holds.
 pub fn recount_sectors(c: &mut DbConn, seeker: SeekerId, sectors: i32) -> Result<(), StoreError> {
+    lock(c)?;
     let row: Option<Row> = seeker_classes::table
         .find(seeker)
         .select(row_columns!())
@@ -513,4 +520,156 @@ pub fn shown_levels(
         })
         .collect();
     Ok((k, levels))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use chrono::Days;
+    use diesel::prelude::*;
+    use kyushoku_domain::anonymity::{Chain, LEVELS};
+    use kyushoku_domain::{ConsentChannel, ConsentScope, PrefectureCode};
+
+    use super::{bit, Row, SECTORS};
+    use crate::schema::{qi_classes, seeker_classes};
+    use crate::seekers::{self, SeekerUpsert};
+    use crate::{now, Db};
+
+    /// A seeker whose chain shares its coarse classes with many others.
+    fn seeker(n: i64, scope: ConsentScope, round: i64) -> SeekerUpsert {
+        let mut chain = [0i64; LEVELS];
+        for (level, class) in chain.iter_mut().enumerate() {
+            *class = 1_000 * level as i64 + ((n + round) >> level);
+        }
+        SeekerUpsert {
+            seeker_ref: format!("side-{n}"),
+            consent_scope: scope,
+            valid_until: now().date().checked_add_days(Days::new(30)).unwrap(),
+            profile_json: "{}".into(),
+            search_text: format!("side {n}"),
+            wage_kind: None,
+            wage_min: None,
+            employment_types: Vec::new(),
+            occupations: Vec::new(),
+            locations: vec![(PrefectureCode::parse("13").unwrap(), None)],
+            qualifications: Vec::new(),
+            chain: Chain(chain),
+        }
+    }
+
+    /// Each class's count of seekers as the tallies hold it, and as the
+    /// seekers' own rows (`seeker_classes`, one a seeker, never shared)
+    /// say it should be.
+    #[allow(clippy::type_complexity)]
+    fn counts(db: &Db) -> (HashMap<(String, i64), i64>, HashMap<(String, i64), i64>) {
+        db.run(|c| {
+            let held: Vec<(String, i64, i64)> = qi_classes::table
+                .select((
+                    qi_classes::sector,
+                    qi_classes::class_key,
+                    qi_classes::seekers,
+                ))
+                .load(c)?;
+            let rows: Vec<Row> = seeker_classes::table.select(row_columns!()).load(c)?;
+            let mut expected = HashMap::new();
+            for row in rows {
+                let chain = super::counted_of(&row);
+                for sector in SECTORS {
+                    if chain.sectors & bit(sector) != 0 {
+                        for class in chain.chain.unwrap().0 {
+                            *expected
+                                .entry((sector.as_str().to_owned(), class))
+                                .or_insert(0) += 1;
+                        }
+                    }
+                }
+            }
+            let held = held.into_iter().map(|(s, k, n)| ((s, k), n)).collect();
+            Ok((held, expected))
+        })
+        .unwrap()
+    }
+
+    /// Writers side by side on PostgreSQL (groups of a batch, single
+    /// upserts, consent changes, ends, a sweep), each taking R14's lock
+    /// only once its rows are written: none waits for ever, and the
+    /// tallies they leave count every seeker's classes exactly once.
+    #[test]
+    fn writes_side_by_side_leave_every_seeker_counted_once() {
+        crate::testing::on_fresh_postgres("tallies_side_by_side", |db| {
+            db.migrate().unwrap();
+            let today = now().date();
+            let scopes = [
+                ConsentScope::Both,
+                ConsentScope::PublicOnly,
+                ConsentScope::PrivateOnly,
+            ];
+            for round in 0..3i64 {
+                let start = std::sync::Barrier::new(5);
+                std::thread::scope(|s| {
+                    for t in 0..4i64 {
+                        let start = &start;
+                        s.spawn(move || {
+                            let lines: Vec<SeekerUpsert> = (0..150)
+                                .map(|i| {
+                                    let n = t * 150 + i;
+                                    seeker(n, scopes[((n + round) % 3) as usize], round)
+                                })
+                                .collect();
+                            let lines: Vec<&SeekerUpsert> = lines.iter().collect();
+                            start.wait();
+                            for group in lines.chunks(50) {
+                                let done = db.run(|c| {
+                                    seekers::upsert_group(
+                                        c,
+                                        group,
+                                        ConsentChannel::HelloWork,
+                                        today,
+                                    )
+                                });
+                                assert!(done.unwrap().is_some());
+                            }
+                        });
+                    }
+                    s.spawn(|| {
+                        start.wait();
+                        for n in (0..600).step_by(7) {
+                            let one = seeker(n, ConsentScope::Both, round + 1);
+                            db.run(|c| seekers::upsert(c, &one, ConsentChannel::HelloWork, today))
+                                .unwrap();
+                            let id = db
+                                .run(|c| seekers::find_by_ref(c, &one.seeker_ref))
+                                .unwrap()
+                                .unwrap()
+                                .id;
+                            db.run(|c| {
+                                seekers::change_scope(
+                                    c,
+                                    id,
+                                    ConsentScope::PublicOnly,
+                                    ConsentChannel::MyPage,
+                                )
+                            })
+                            .unwrap();
+                            if n % 3 == 0 {
+                                db.run(|c| {
+                                    seekers::end_registration(
+                                        c,
+                                        &one.seeker_ref,
+                                        kyushoku_domain::RegistrationStatus::Placed,
+                                    )
+                                })
+                                .unwrap();
+                            }
+                        }
+                        db.run(|c| seekers::sweep(c, today, now())).unwrap();
+                    });
+                });
+                let (held, expected) = counts(db);
+                assert!(!expected.is_empty());
+                assert_eq!(held, expected, "round {round}");
+            }
+        });
+    }
 }

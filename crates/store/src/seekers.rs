@@ -309,6 +309,57 @@ fn write_children(
     Ok(())
 }
 
+/// A seeker as [`locked_by_ref`] reads it on PostgreSQL.
+#[derive(QueryableByName)]
+struct Named {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: SeekerId,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    seeker_ref: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    consent_scope: String,
+}
+
+/// The seekers named by `refs` that exist (id, reference, scope), their
+/// rows locked for the rest of the transaction on PostgreSQL (SQLite has
+/// one writer). Every write of a seeker locks its row before it touches
+/// the rows derived from it (filters, order rows, R14's classes): two
+/// writes of one seeker then queue on that row rather than both deleting
+/// its old filter rows and inserting new ones, and R14's lock, taken last
+/// (`anonymity::lock`), never waits behind a row.
+fn locked_by_ref(
+    c: &mut DbConn,
+    refs: &[&str],
+) -> Result<Vec<(SeekerId, String, String)>, StoreError> {
+    let mut found = Vec::new();
+    for chunk in refs.chunks(ROWS_PER_INSERT) {
+        // No ORDER BY: the references' unique index gives their order
+        // (the same for every writer), where ordering by id would have the
+        // planner walk the primary key through the whole table. Not kept
+        // prepared on PostgreSQL (a text of its own): planned each time for its values,
+        // as a plan kept from a first group into an empty table scanned
+        // the whole table for every group after (a load fell to 900 a
+        // second); SQLite plans each statement as it prepares it.
+        let rows: Vec<(SeekerId, String, String)> = match c {
+            DbConn::Postgresql(pg) => diesel::sql_query(
+                "SELECT id, seeker_ref, consent_scope FROM seekers \
+                 WHERE seeker_ref = ANY($1) FOR UPDATE",
+            )
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(chunk)
+            .load::<Named>(pg)?
+            .into_iter()
+            .map(|n| (n.id, n.seeker_ref, n.consent_scope))
+            .collect(),
+            DbConn::Sqlite(lite) => seekers::table
+                .filter(seekers::seeker_ref.eq_any(chunk))
+                .select((seekers::id, seekers::seeker_ref, seekers::consent_scope))
+                .load(lite)?,
+        };
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
 /// Creates or replaces a seeker, in one transaction with its ledger entry.
 /// A registration that had ended starts again. `today` decides whether a
 /// past `valid_until` makes it expired at once.
@@ -355,12 +406,9 @@ fn upsert_once(
     status: RegistrationStatus,
 ) -> Result<Upserted, StoreError> {
     conn.write_transaction(|c| {
-        crate::anonymity::lock(c)?;
-        let existing = seekers::table
-            .filter(seekers::seeker_ref.eq(&s.seeker_ref))
-            .select((seekers::id, seekers::consent_scope))
-            .get_result::<(SeekerId, String)>(c)
-            .optional()?;
+        let existing = locked_by_ref(c, &[s.seeker_ref.as_str()])?
+            .pop()
+            .map(|(id, _, scope)| (id, scope));
         let at = now();
         let result = match existing {
             Some((id, old_scope)) => {
@@ -422,18 +470,12 @@ pub fn upsert_group(
         }
     };
     conn.write_transaction(|c| {
-        crate::anonymity::lock(c)?;
         let refs: Vec<&str> = lines.iter().map(|s| s.seeker_ref.as_str()).collect();
-        let mut existing = std::collections::HashMap::new();
-        for chunk in refs.chunks(ROWS_PER_INSERT) {
-            let found: Vec<(SeekerId, String, String)> = seekers::table
-                .filter(seekers::seeker_ref.eq_any(chunk))
-                .select((seekers::id, seekers::seeker_ref, seekers::consent_scope))
-                .load(c)?;
-            for (id, seeker_ref, scope) in found {
-                existing.insert(seeker_ref, (id, scope));
-            }
-        }
+        let existing: std::collections::HashMap<String, (SeekerId, String)> =
+            locked_by_ref(c, &refs)?
+                .into_iter()
+                .map(|(id, seeker_ref, scope)| (seeker_ref, (id, scope)))
+                .collect();
         let at = now();
         let statuses: Vec<RegistrationStatus> = lines.iter().map(|s| status_of(s)).collect();
         let new_rows: Vec<NewSeeker<'_>> = lines
@@ -517,7 +559,6 @@ pub fn end_registration(
     reason: RegistrationStatus,
 ) -> Result<bool, StoreError> {
     conn.write_transaction(|c| {
-        crate::anonymity::lock(c)?;
         let Some(id) = seekers::table
             .filter(seekers::seeker_ref.eq(seeker_ref))
             .select(seekers::id)
@@ -556,13 +597,15 @@ pub fn change_scope(
     channel: ConsentChannel,
 ) -> Result<Option<ConsentScope>, StoreError> {
     conn.write_transaction(|c| {
-        crate::anonymity::lock(c)?;
-        let Some(old) = seekers::table
+        let q = seekers::table
             .find(seeker_id)
-            .select(seekers::consent_scope)
-            .get_result::<String>(c)
-            .optional()?
-        else {
+            .select(seekers::consent_scope);
+        // Locked first, as in every write of a seeker (`locked_by_ref`).
+        let old: Option<String> = match c {
+            DbConn::Postgresql(pg) => q.for_update().get_result(pg).optional()?,
+            DbConn::Sqlite(lite) => q.get_result(lite).optional()?,
+        };
+        let Some(old) = old else {
             return Ok(None);
         };
         let old =
@@ -1054,40 +1097,35 @@ pub fn sweep(
     purge_before: NaiveDateTime,
 ) -> Result<Sweep, StoreError> {
     conn.write_transaction(|c| {
-        crate::anonymity::lock(c)?;
         let at = now();
-        let expiring: Vec<SeekerId> = seekers::table
-            .filter(seekers::status.eq(Active))
-            .filter(seekers::valid_until.lt(today))
-            .select(seekers::id)
-            .load(c)?;
-        let mut expired = 0;
-        for chunk in expiring.chunks(500) {
-            expired += diesel::update(seekers::table.filter(seekers::id.eq_any(chunk)))
-                .set((
-                    seekers::status.eq("expired"),
-                    seekers::ended_at.eq(Some(at)),
-                ))
-                .execute(c)?;
-            let uncounted: Vec<_> = chunk
-                .iter()
-                .map(|id| {
-                    (
-                        *id,
-                        crate::anonymity::Counted {
-                            chain: None,
-                            sectors: 0,
-                        },
-                    )
-                })
-                .collect();
-            crate::anonymity::recount_many(c, &uncounted)?;
-        }
-        let doomed: Vec<SeekerId> = seekers::table
-            .filter(seekers::ended_at.lt(purge_before))
-            .filter(seekers::purged_at.is_null())
-            .select(seekers::id)
-            .load(c)?;
+        // Each statement checks its condition on the row it changes (a
+        // seeker registered again by a batch since is left as it is), and
+        // the rows come before R14's lock, as in every write
+        // (`anonymity::lock`).
+        let expired: Vec<SeekerId> = diesel::update(
+            seekers::table
+                .filter(seekers::status.eq(Active))
+                .filter(seekers::valid_until.lt(today)),
+        )
+        .set((
+            seekers::status.eq("expired"),
+            seekers::ended_at.eq(Some(at)),
+        ))
+        .returning(seekers::id)
+        .get_results(c)?;
+        let doomed: Vec<SeekerId> = diesel::update(
+            seekers::table
+                .filter(seekers::ended_at.lt(purge_before))
+                .filter(seekers::purged_at.is_null()),
+        )
+        .set((
+            seekers::profile.eq(None::<String>),
+            seekers::search_text.eq(""),
+            seekers::filter_keys.eq(""),
+            seekers::purged_at.eq(Some(at)),
+        ))
+        .returning(seekers::id)
+        .get_results(c)?;
         for chunk in doomed.chunks(500) {
             diesel::delete(
                 seeker_occupations::table.filter(seeker_occupations::seeker_id.eq_any(chunk)),
@@ -1115,17 +1153,22 @@ pub fn sweep(
                     .filter(crate::schema::threads::seeker_id.eq_any(chunk)),
             )
             .execute(c)?;
-            diesel::update(seekers::table.filter(seekers::id.eq_any(chunk)))
-                .set((
-                    seekers::profile.eq(None::<String>),
-                    seekers::search_text.eq(""),
-                    seekers::filter_keys.eq(""),
-                    seekers::purged_at.eq(Some(at)),
-                ))
-                .execute(c)?;
         }
+        let uncounted: Vec<_> = expired
+            .iter()
+            .map(|id| {
+                (
+                    *id,
+                    crate::anonymity::Counted {
+                        chain: None,
+                        sectors: 0,
+                    },
+                )
+            })
+            .collect();
+        crate::anonymity::recount_many(c, &uncounted)?;
         Ok(Sweep {
-            expired,
+            expired: expired.len(),
             purged: doomed.len(),
         })
     })
