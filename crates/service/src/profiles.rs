@@ -38,12 +38,14 @@ pub struct SeenProfile {
 
 /// `rows` as `organisation` is shown them (R14), in their order: only
 /// those shown at `coarsest` or finer (a profile shown coarser than a
-/// filter asks does not answer it; a withheld one is shown at no level).
+/// filter asks does not answer it; a withheld one is shown at no level),
+/// and no more than `room` (the rows after those are not decoded).
 fn seen_by(
     c: &mut DbConn,
     sector: Option<Sector>,
     rows: Vec<VisibleProfileRow>,
     coarsest: usize,
+    room: usize,
 ) -> Result<Vec<SeenProfile>, Refusal> {
     let Some(sector) = sector else {
         return Ok(Vec::new());
@@ -67,6 +69,7 @@ fn seen_by(
                 generalisation,
             })
         })
+        .take(room)
         .collect())
 }
 
@@ -136,18 +139,18 @@ pub fn search(
     };
     let mut rows: Vec<SeenProfile> = Vec::with_capacity(wanted);
     let mut after = page.after;
-    // A quarter more than a page: a profile or two shown too coarse for
-    // the filters should not cost a second read.
-    let mut step = page.limit + 1 + (page.limit + 1) / 4 + 2;
+    let mut step = first_read(page.limit, coarsest);
+    let mut read_so_far = 0;
     loop {
         let read = seekers::search(c, viewer, &criteria, shown, after, step)?;
         let exhausted = (read.len() as i64) < step;
+        read_so_far += read.len();
         after = read.last().map(|r| (r.updated_at, r.id)).or(after);
-        rows.extend(seen_by(c, sector, read, coarsest)?);
+        rows.extend(seen_by(c, sector, read, coarsest, wanted - rows.len())?);
         if rows.len() >= wanted || exhausted {
             break;
         }
-        step = (step * 2).min(1000);
+        step = next_read(step, wanted, read_so_far, rows.len());
     }
     rows.truncate(wanted);
     let shown: Vec<SeekerId> = rows
@@ -160,6 +163,37 @@ pub fn search(
     Ok(Shown::new(rows, event, shown))
 }
 
+/// How many rows a search reads first: with no filter finer than the
+/// coarsest level (`coarsest`), every row but a withheld one is kept, so a
+/// page and two more; otherwise a quarter more than a page, so that a
+/// profile or two shown too coarse for the filters costs no second read.
+/// (Every row read costs its chain's lookups.)
+fn first_read(limit: i64, coarsest: usize) -> i64 {
+    if coarsest >= LEVELS - 1 {
+        limit + 1 + 2
+    } else {
+        limit + 1 + (limit + 1) / 4 + 2
+    }
+}
+
+/// How many rows a search reads next, when `kept` of the `read` so far
+/// were shown finely enough and `wanted` are needed: as many as the share
+/// kept so far says will fill the page, and a quarter more: every row read
+/// costs its chain's lookups (on SQLite at 100,000 seekers,
+/// `prefecture=01&limit=50` took 4.2 ms of CPU a request so, 5.9–7.0 ms
+/// reading no fewer than the last read again). Twice the last read when
+/// none was kept; never more than 1,000 at once.
+fn next_read(last: i64, wanted: usize, read: usize, kept: usize) -> i64 {
+    let more = if kept == 0 {
+        last.saturating_mul(2)
+    } else {
+        let missing = wanted.saturating_sub(kept) as i64;
+        let estimate = missing.saturating_mul(read as i64) / kept as i64;
+        estimate + estimate / 4 + 2
+    };
+    more.clamp(1, 1000)
+}
+
 /// One profile, if the caller's organisation may see it (R1); else
 /// [`Refusal::NotFound`], exactly as for no such seeker (R2).
 pub fn read(
@@ -170,7 +204,7 @@ pub fn read(
     let viewer = viewer_of(caller)?;
     let row = seekers::read_visible(c, viewer, seeker)?.ok_or(Refusal::NotFound)?;
     let sector = kyushoku_store::anonymity::sector_of(c, viewer.organisation_id)?;
-    let row = seen_by(c, sector, vec![row], LEVELS - 1)?
+    let row = seen_by(c, sector, vec![row], LEVELS - 1, 1)?
         .pop()
         .ok_or(Refusal::NotFound)?;
     Ok(Shown::new(
@@ -193,4 +227,34 @@ pub fn read_for_guidance(
     let shown = read(c, caller, seeker)?;
     let left = crate::messaging::guidance_left(c, caller, today, daily_cap)?;
     Ok(shown.map(|row| (row, left)))
+}
+
+#[cfg(test)]
+mod tests {
+    use kyushoku_domain::anonymity::{filter_levels, LEVELS};
+
+    use super::{first_read, next_read};
+
+    #[test]
+    fn a_first_read_is_a_page_and_a_quarter_when_filters_ask_detail() {
+        let prefecture = filter_levels::prefecture();
+        assert_eq!(first_read(50, prefecture), 51 + 12 + 2);
+        assert_eq!(first_read(1, prefecture), 2 + 2);
+        // Nothing finer than the coarsest level asked: a page and two.
+        assert_eq!(first_read(100, LEVELS - 1), 101 + 2);
+    }
+
+    #[test]
+    fn a_next_read_is_sized_by_the_share_kept_so_far() {
+        // 65 read, 35 kept, 51 wanted: 16 missing at 35 in 65 is 29 rows,
+        // and a quarter more.
+        assert_eq!(next_read(65, 51, 65, 35), 29 + 7 + 2);
+        // Everything kept but one: the missing row and a little more.
+        assert_eq!(next_read(65, 51, 65, 50), 1 + 2);
+        // None kept: twice the last read, never past 1,000.
+        assert_eq!(next_read(65, 51, 65, 0), 130);
+        assert_eq!(next_read(800, 51, 1600, 0), 1000);
+        // One kept in two thousand read: capped too.
+        assert_eq!(next_read(1000, 101, 2000, 1), 1000);
+    }
 }

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use kyushoku_domain::anonymity::{count, Chain, Tally, K, SCHEME_VERSION};
+use kyushoku_domain::anonymity::{count, Chain, Tally, K, LEVELS, SCHEME_VERSION};
 use kyushoku_domain::profile::Profile;
 use kyushoku_domain::{ConsentScope, RegistrationStatus, Sector};
 
@@ -446,29 +446,6 @@ fn rebuild(c: &mut DbConn, k: K) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The residuals of `classes` in `sector`, with the *k* they count
-/// against: what decides the level each profile of a page is shown at.
-pub fn residuals(
-    c: &mut DbConn,
-    sector: Sector,
-    classes: &[i64],
-) -> Result<(K, HashMap<i64, i64>), StoreError> {
-    let k = k(c)?;
-    let mut out = HashMap::new();
-    let mut classes = classes.to_vec();
-    classes.sort_unstable();
-    classes.dedup();
-    for chunk in classes.chunks(500) {
-        let rows: Vec<(i64, i64)> = qi_classes::table
-            .filter(qi_classes::sector.eq(sector.as_str()))
-            .filter(qi_classes::class_key.eq_any(chunk))
-            .select((qi_classes::class_key, qi_classes::residual))
-            .load(c)?;
-        out.extend(rows);
-    }
-    Ok((k, out))
-}
-
 /// The sector of an organisation (`None` if there is no such one).
 pub fn sector_of(
     c: &mut DbConn,
@@ -488,38 +465,125 @@ pub fn sector_of(
 }
 
 /// The level each of `seekers` is shown at to `sector`
-/// (`kyushoku_domain::anonymity::shown_level`): absent or `None` for one
-/// withheld (or counted nowhere).
+/// (`kyushoku_domain::anonymity::shown_level`): absent for one withheld
+/// (or counted nowhere).
+///
+/// One statement per 500 seekers decides it where the tallies are, by
+/// [`shown_level_sql`]: each seeker's classes are looked up from the finest
+/// and no further than the first shown (about six of nine on a page). Its
+/// text stays the same whatever the number of seekers, so it is compiled
+/// once per connection; a list of the page's classes bound one by one (a
+/// few hundred values) was compiled again for every page, and with its
+/// rows and their map cost more than the lookups.
 pub fn shown_levels(
     c: &mut DbConn,
     sector: Sector,
     seekers: &[SeekerId],
 ) -> Result<(K, HashMap<SeekerId, usize>), StoreError> {
-    let mut chains: Vec<(SeekerId, Chain)> = Vec::new();
+    let k = k(c)?;
+    let mut levels = HashMap::with_capacity(seekers.len());
     for chunk in seekers.chunks(500) {
-        let rows: Vec<(SeekerId, Row)> = seeker_classes::table
-            .filter(seeker_classes::seeker_id.eq_any(chunk))
-            .select((seeker_classes::seeker_id, row_columns!()))
-            .load(c)?;
-        chains.extend(
-            rows.iter()
-                .filter_map(|(id, row)| counted_of(row).chain.map(|ch| (*id, ch))),
-        );
+        let ids: Vec<i64> = chunk.iter().map(|s| s.get()).collect();
+        let query = ShownLevels {
+            sector,
+            k,
+            list: serde_json::to_string(&ids).expect("a list of numbers is JSON"),
+            ids,
+        };
+        let rows: Vec<(SeekerId, Option<i32>)> = per_backend!(c, c => query.load(c))?;
+        levels.extend(rows.into_iter().filter_map(|(id, level)| {
+            let level = usize::try_from(level?).ok()?;
+            Some((id, level))
+        }));
     }
-    let classes: Vec<i64> = chains.iter().flat_map(|(_, ch)| ch.0).collect();
-    let (k, residual) = residuals(c, sector, &classes)?;
-    let levels = chains
-        .into_iter()
-        .filter_map(|(id, chain)| {
-            kyushoku_domain::anonymity::shown_level(
-                |class| residual.get(&class).copied().unwrap_or(0),
-                &chain,
-                k,
+    Ok((k, levels))
+}
+
+/// `SELECT seeker_id, <shown level> FROM seeker_classes WHERE seeker_id
+/// IN <ids>`, the ids bound as one array on PostgreSQL and as one JSON
+/// array on SQLite. A statement of its own rather than diesel's
+/// `eq_any` (whose list on SQLite is a placeholder per id) and `sql`
+/// literals (which diesel never keeps compiled): its text depends only on
+/// the sector and *k*, and diesel keeps it compiled by that text.
+struct ShownLevels {
+    sector: Sector,
+    k: K,
+    ids: Vec<i64>,
+    /// `ids` as a JSON array (SQLite's bind).
+    list: String,
+}
+
+impl ShownLevels {
+    fn head<DB: diesel::backend::Backend>(
+        &self,
+        out: &mut diesel::query_builder::AstPass<'_, '_, DB>,
+    ) {
+        out.push_sql("SELECT seeker_classes.seeker_id, ");
+        out.push_sql(&shown_level_sql(self.sector, self.k));
+        out.push_sql(" FROM seeker_classes WHERE seeker_classes.seeker_id ");
+    }
+}
+
+impl diesel::query_builder::QueryId for ShownLevels {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::query_builder::Query for ShownLevels {
+    type SqlType = (
+        diesel::sql_types::BigInt,
+        diesel::sql_types::Nullable<diesel::sql_types::Integer>,
+    );
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for ShownLevels {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        self.head(&mut out);
+        out.push_sql("= ANY(");
+        out.push_bind_param::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&self.ids)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for ShownLevels {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+    ) -> QueryResult<()> {
+        self.head(&mut out);
+        out.push_sql("IN (SELECT value FROM json_each(");
+        out.push_bind_param::<diesel::sql_types::Text, _>(&self.list)?;
+        out.push_sql("))");
+        Ok(())
+    }
+}
+
+impl<C> RunQueryDsl<C> for ShownLevels {}
+
+/// `kyushoku_domain::anonymity::shown_level` as SQL over a row of
+/// `seeker_classes`: the first level whose class has a residual of at
+/// least `k` in `sector`, NULL when none has. `CASE` tries its branches in
+/// order and stops at the first that holds, so a seeker's classes are
+/// looked up (by the tallies' primary key) only up to the level it is
+/// shown at. The sector is one of two words and *k* a number: both written
+/// in. The store test `shown_levels_are_the_domains_rule` compares it with
+/// the domain's function.
+fn shown_level_sql(sector: Sector, k: K) -> String {
+    let branches: String = (0..LEVELS)
+        .map(|level| {
+            format!(
+                " WHEN (SELECT q.residual FROM qi_classes q WHERE q.sector = '{sector}' \
+                 AND q.class_key = seeker_classes.qi{level}) >= {k} THEN {level}",
+                sector = sector.as_str(),
+                k = k.get(),
             )
-            .map(|level| (id, level))
         })
         .collect();
-    Ok((k, levels))
+    format!("(CASE{branches} END)")
 }
 
 #[cfg(test)]
@@ -529,12 +593,19 @@ mod tests {
     use chrono::Days;
     use diesel::prelude::*;
     use kyushoku_domain::anonymity::{Chain, LEVELS};
-    use kyushoku_domain::{ConsentChannel, ConsentScope, PrefectureCode};
+    use kyushoku_domain::{ConsentChannel, ConsentScope, PrefectureCode, Sector};
 
     use super::{bit, Row, SECTORS};
     use crate::schema::{qi_classes, seeker_classes};
     use crate::seekers::{self, SeekerUpsert};
-    use crate::{now, Db};
+    use crate::{now, Db, SeekerId};
+
+    /// Every consent scope that shows a seeker somewhere.
+    const SCOPES: [ConsentScope; 3] = [
+        ConsentScope::Both,
+        ConsentScope::PublicOnly,
+        ConsentScope::PrivateOnly,
+    ];
 
     /// A seeker whose chain shares its coarse classes with many others.
     fn seeker(n: i64, scope: ConsentScope, round: i64) -> SeekerUpsert {
@@ -591,6 +662,113 @@ mod tests {
         .unwrap()
     }
 
+    /// `shown_levels` (the rule as SQL, looking up no further than the
+    /// level shown) against the domain's `shown_level` over the residuals
+    /// the tallies hold, for seekers of every scope (so the two sectors'
+    /// residuals differ), shown at several levels, withheld, and ended; an
+    /// unknown id is absent.
+    fn shown_levels_are_the_domains_rule(db: &Db) {
+        db.migrate().unwrap();
+        let today = now().date();
+        for n in 0..90i64 {
+            let one = seeker(n, SCOPES[(n % 3) as usize], 0);
+            db.run(|c| seekers::upsert(c, &one, ConsentChannel::HelloWork, today))
+                .unwrap();
+        }
+        // A seeker alone all the way up its own chain: withheld everywhere.
+        let mut alone = seeker(1_000, ConsentScope::Both, 0);
+        alone.chain = Chain(std::array::from_fn(|level| 900_000 + level as i64));
+        db.run(|c| seekers::upsert(c, &alone, ConsentChannel::HelloWork, today))
+            .unwrap();
+        db.run(|c| {
+            seekers::end_registration(c, "side-5", kyushoku_domain::RegistrationStatus::Placed)
+        })
+        .unwrap();
+        let ids: Vec<(SeekerId, Chain)> = db
+            .run(|c| {
+                let rows: Vec<(SeekerId, Row)> = seeker_classes::table
+                    .select((seeker_classes::seeker_id, row_columns!()))
+                    .load(c)?;
+                Ok::<_, crate::StoreError>(
+                    rows.iter()
+                        .map(|(id, row)| (*id, super::counted_of(row).chain.unwrap()))
+                        .collect(),
+                )
+            })
+            .unwrap();
+        assert!(ids.len() >= 90, "{}", ids.len());
+        let mut asked: Vec<SeekerId> = ids.iter().map(|(id, _)| *id).collect();
+        asked.push(SeekerId::from_row(9_999_999));
+        let mut seen_levels = std::collections::BTreeSet::new();
+        for sector in SECTORS {
+            let residual: HashMap<i64, i64> = db
+                .run(|c| {
+                    Ok::<_, crate::StoreError>(
+                        qi_classes::table
+                            .filter(qi_classes::sector.eq(sector.as_str()))
+                            .select((qi_classes::class_key, qi_classes::residual))
+                            .load::<(i64, i64)>(c)?,
+                    )
+                })
+                .unwrap()
+                .into_iter()
+                .collect();
+            let (k, levels) = db.run(|c| super::shown_levels(c, sector, &asked)).unwrap();
+            for (id, chain) in &ids {
+                let expected = kyushoku_domain::anonymity::shown_level(
+                    |class| residual.get(&class).copied().unwrap_or(0),
+                    chain,
+                    k,
+                );
+                assert_eq!(levels.get(id).copied(), expected, "{id:?} in {sector:?}");
+                seen_levels.insert(expected);
+            }
+            assert!(!levels.contains_key(&SeekerId::from_row(9_999_999)));
+        }
+        // Shown at more than one level, and withheld too.
+        assert!(seen_levels.len() >= 3, "{seen_levels:?}");
+        assert!(seen_levels.contains(&None));
+    }
+
+    #[test]
+    fn shown_levels_are_the_domains_rule_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        shown_levels_are_the_domains_rule(
+            &Db::connect(&url, &crate::PoolOptions::default()).unwrap(),
+        );
+    }
+
+    /// The levels' statement keeps one text whatever the number of
+    /// seekers, and diesel keeps it compiled.
+    #[test]
+    fn shown_levels_compile_their_statement_once_per_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = Db::connect(&url, &crate::PoolOptions::default()).unwrap();
+        db.migrate().unwrap();
+        let ran_and_kept = db
+            .run(|c| {
+                let seen = crate::testing::record_statements(c);
+                for n in [1, 3, 40] {
+                    let ids: Vec<SeekerId> = (1..=n).map(SeekerId::from_row).collect();
+                    super::shown_levels(c, Sector::Private, &ids)?;
+                }
+                let ran_and_kept = seen
+                    .lock()
+                    .unwrap()
+                    .ran_and_kept("SELECT seeker_classes.seeker_id");
+                Ok::<_, crate::StoreError>(ran_and_kept)
+            })
+            .unwrap();
+        assert_eq!(ran_and_kept, (3, 1));
+    }
+
+    #[test]
+    fn shown_levels_are_the_domains_rule_on_postgresql() {
+        crate::testing::on_fresh_postgres("shown_levels", shown_levels_are_the_domains_rule);
+    }
+
     /// Writers side by side on PostgreSQL (groups of a batch, single
     /// upserts, consent changes, ends, a sweep), each taking R14's lock
     /// only once its rows are written: none waits for ever, and the
@@ -600,11 +778,6 @@ mod tests {
         crate::testing::on_fresh_postgres("tallies_side_by_side", |db| {
             db.migrate().unwrap();
             let today = now().date();
-            let scopes = [
-                ConsentScope::Both,
-                ConsentScope::PublicOnly,
-                ConsentScope::PrivateOnly,
-            ];
             for round in 0..3i64 {
                 let start = std::sync::Barrier::new(5);
                 std::thread::scope(|s| {
@@ -614,7 +787,7 @@ mod tests {
                             let lines: Vec<SeekerUpsert> = (0..150)
                                 .map(|i| {
                                     let n = t * 150 + i;
-                                    seeker(n, scopes[((n + round) % 3) as usize], round)
+                                    seeker(n, SCOPES[((n + round) % 3) as usize], round)
                                 })
                                 .collect();
                             let lines: Vec<&SeekerUpsert> = lines.iter().collect();
